@@ -1,0 +1,3 @@
+from unlockstep.cli.main import main
+
+main()
