@@ -169,10 +169,29 @@ class CompatibilityReport:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A document's text and where it came from. ``read_relative`` (given by the adapter,
+    so core stays free of I/O) returns the text of a file named relative to this one, for
+    ``$ref: other.yaml#/...`` or ``import "other.proto"``; it raises ``ParseError``."""
+
+    text: str
+    filename: str = "<input>"
+    read_relative: Callable[[str], str] | None = None
+
+
 class Engine(Protocol):
     """What each format module provides (``core/jsonschema.py``, ``core/openapi.py``, …)."""
 
     kind: str
+
+    def sniff(self, source: Source) -> bool:
+        """Whether this looks like a document of this kind (extension and/or content)."""
+        ...
+
+    def parse(self, source: Source) -> Any:
+        """The parsed document, ready for ``diff``; raises ``errors.ParseError`` saying where."""
+        ...
 
     def diff(self, old: Any, new: Any, policy: Policy) -> list[Change]:
         """Every difference from ``old`` to ``new``, judged from the BACKWARD point of view."""
