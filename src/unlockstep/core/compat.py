@@ -99,7 +99,12 @@ class Location:
     line: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"subject": self.subject, "pointer": self.pointer, "file": self.file, "line": self.line}
+        return {
+            "subject": self.subject,
+            "pointer": self.pointer,
+            "file": self.file,
+            "line": self.line,
+        }
 
     def __str__(self) -> str:
         where = self.subject or self.pointer or "(document)"
