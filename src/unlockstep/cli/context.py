@@ -1,0 +1,28 @@
+"""Settings and the server client for the running command."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from unlockstep.cli.client import Client
+from unlockstep.errors import ConfigError
+from unlockstep.settings import Settings
+
+
+def settings(**flags: Any) -> Settings:
+    """Settings with the precedence flag > env > file > default."""
+    ctx = click.get_current_context(silent=True)
+    overrides: dict[str, Any] = {}
+    if ctx is not None:
+        overrides.update(ctx.find_root().meta.get("unlockstep.overrides", {}))
+    overrides.update({k: v for k, v in flags.items() if v is not None})
+    try:
+        return Settings(**overrides)
+    except ValueError as exc:
+        raise ConfigError(f"invalid settings: {exc}") from None
+
+
+def client() -> Client:
+    return Client.from_settings(settings())

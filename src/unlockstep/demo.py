@@ -1,0 +1,62 @@
+"""Loading the demo estate (``examples/estate/``) into a running server, through its API —
+the same path a user's CI takes. Each area adds a step to ``STEPS``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from unlockstep.cli.client import Client
+
+Step = Callable[[Path, Client], str | None]
+
+
+def _catalog(estate: Path, client: Client) -> str | None:
+    from unlockstep.cli.catalog import read_descriptor
+
+    files = sorted((estate / "catalog").glob("*.yaml"))
+    locations, entities = [], []
+    for path in files:
+        location, found, _, _ = read_descriptor(path)
+        locations.append(location)
+        entities.extend(found)
+    result: dict[str, Any] = client.post(
+        "/api/v1/catalog/import", {"locations": locations, "entities": entities}
+    )
+    services = sum(1 for e in entities if e["kind"] == "service")
+    teams = sum(1 for e in entities if e["kind"] == "team")
+    return (
+        f"catalog: {services} services, {teams} teams ({len(result['created'])} entities created)"
+    )
+
+
+def _deployments(estate: Path, client: Client) -> str | None:
+    path = estate / "deployments.yaml"
+    if not path.exists():
+        return None
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    for env in data.get("environments", []):
+        client.put(
+            f"/api/v1/environments/{env['name']}",
+            {"production": env.get("production", False), "description": env.get("description")},
+        )
+    count = 0
+    for item in data.get("deployments", []):
+        client.post("/api/v1/deployments", item)
+        count += 1
+    for item in data.get("releases", []):
+        client.post("/api/v1/releases", item)
+        count += 1
+    return f"environments: {len(data.get('environments', []))}, live versions: {count}"
+
+
+STEPS: list[Step] = [_catalog, _deployments]
+
+
+def load_estate(estate: Path, url: str) -> str:
+    client = Client(url)
+    lines = [line for step in STEPS if (line := step(estate, client))]
+    return "loaded " + "; ".join(lines)

@@ -1,0 +1,1 @@
+"""FastAPI app factory and thin routers over ``store`` and ``core``."""

@@ -1,0 +1,56 @@
+"""The app factory: ``create_app(settings, store)``. No dependency-injection framework."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+
+from unlockstep import __version__
+from unlockstep.server import errors
+from unlockstep.server.routers import audit, catalog, deployments, health, services
+from unlockstep.settings import Settings
+from unlockstep.store import Store
+
+log = logging.getLogger(__name__)
+
+#: Routers mounted under /api/v1. Each area adds its router here, one line each.
+API_ROUTERS: list[APIRouter] = [
+    health.router,
+    services.router,
+    deployments.router,
+    audit.router,
+    catalog.router,
+]
+
+#: Routers mounted at the root (OFREP, Pact-compatible paths, dashboard pages).
+ROOT_ROUTERS: list[APIRouter] = []
+
+
+def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
+    settings = settings or Settings()
+    store = store or Store(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        store.dispose()
+
+    store.migrate()
+    app = FastAPI(
+        title="unlockstep",
+        version=__version__,
+        description="Release coordination without distributed lockstep.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.store = store
+    errors.install(app)
+    for router in API_ROUTERS:
+        app.include_router(router, prefix="/api/v1")
+    for router in ROOT_ROUTERS:
+        app.include_router(router)
+    log.info("unlockstep %s on %s", __version__, store.safe_url)
+    return app

@@ -1,0 +1,88 @@
+"""What routers need from a request: the store, the settings, the actor, paging and ETags."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from unlockstep.errors import Unauthorized
+from unlockstep.settings import Settings
+from unlockstep.store import Store
+
+
+def get_store(request: Request) -> Store:
+    store: Store = request.app.state.store
+    return store
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_actor(request: Request) -> str:
+    """The API token's name, or ``anonymous`` while auth is off."""
+    settings = get_settings(request)
+    if not settings.api_tokens:
+        return "anonymous"
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() == "bearer" and token:
+        for name, secret in settings.api_tokens.items():
+            if secret.get_secret_value() == token:
+                return name
+    raise Unauthorized(
+        "this server requires an API token for writes",
+        hint="send 'Authorization: Bearer <token>' (the CLI reads UNLOCKSTEP_TOKEN)",
+    )
+
+
+StoreDep = Annotated[Store, Depends(get_store)]
+ActorDep = Annotated[str, Depends(get_actor)]
+
+
+@dataclass(frozen=True)
+class Page:
+    offset: int
+    limit: int
+
+    def body(self, request: Request, items: list[Any], total: int) -> dict[str, Any]:
+        next_url = None
+        if self.offset + len(items) < total:
+            next_url = str(request.url.include_query_params(offset=self.offset + self.limit))
+        return {
+            "items": items,
+            "total": total,
+            "offset": self.offset,
+            "limit": self.limit,
+            "next": next_url,
+        }
+
+
+def get_page(
+    offset: Annotated[int, Query(ge=0, description="items to skip")] = 0,
+    limit: Annotated[int, Query(ge=1, le=500, description="items per page")] = 50,
+) -> Page:
+    return Page(offset=offset, limit=limit)
+
+
+PageDep = Annotated[Page, Depends(get_page)]
+
+
+def etag_of(body: Any) -> str:
+    raw = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str).encode()
+    return '"' + hashlib.sha256(raw).hexdigest()[:32] + '"'
+
+
+def with_etag(request: Request, body: Any, status_code: int = 200) -> Response:
+    """A single resource with its ``ETag``; ``If-None-Match`` that matches gives 304."""
+    tag = etag_of(body)
+    match = request.headers.get("if-none-match")
+    if match and tag in {m.strip() for m in match.split(",")}:
+        return Response(status_code=304, headers={"ETag": tag})
+    return JSONResponse(body, status_code=status_code, headers={"ETag": tag})

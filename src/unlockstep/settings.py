@@ -1,0 +1,92 @@
+"""One settings object for every adapter.
+
+Precedence, highest first: a CLI flag, an ``UNLOCKSTEP_*`` environment variable, the TOML file
+named by ``UNLOCKSTEP_CONFIG`` (default ``./unlockstep.toml`` when it exists), the default.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+DEFAULT_URL = "http://127.0.0.1:8080"
+
+
+def _config_file() -> Path | None:
+    named = os.environ.get("UNLOCKSTEP_CONFIG")
+    if named:
+        return Path(named)
+    local = Path("unlockstep.toml")
+    return local if local.exists() else None
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="UNLOCKSTEP_", extra="ignore")
+
+    database_url: str = "sqlite:///./unlockstep.db"
+    url: str = DEFAULT_URL
+    host: str = "127.0.0.1"
+    port: int = 8080
+    #: ``name:secret`` pairs separated by commas. Empty means auth is off and writes are
+    #: recorded as ``anonymous``.
+    api_tokens: dict[str, SecretStr] = Field(default_factory=dict)
+    #: The token the CLI sends.
+    token: SecretStr | None = None
+    log_level: str = "INFO"
+    page_size_max: int = 500
+
+    @field_validator("api_tokens", mode="before")
+    @classmethod
+    def _parse_tokens(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            pairs: dict[str, str] = {}
+            for item in filter(None, (part.strip() for part in value.split(","))):
+                name, sep, secret = item.partition(":")
+                if not sep or not name or not secret:
+                    raise ValueError(
+                        "UNLOCKSTEP_API_TOKENS takes name:secret pairs, comma-separated"
+                    )
+                pairs[name] = secret
+            return pairs
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        path = _config_file()
+        if path is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return tuple(sources)
+
+    def masked(self) -> dict[str, Any]:
+        """The settings for a log line, with secrets and database passwords hidden."""
+        data = self.model_dump()
+        data["api_tokens"] = {name: "***" for name in self.api_tokens}
+        data["token"] = "***" if self.token else None
+        data["database_url"] = mask_url(self.database_url)
+        return data
+
+
+def mask_url(url: str) -> str:
+    scheme, sep, rest = url.partition("://")
+    if not sep or "@" not in rest:
+        return url
+    creds, _, host = rest.rpartition("@")
+    user = creds.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}"
