@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import yaml
 
 from unlockstep.cli.client import Client
@@ -56,7 +57,7 @@ def _deployments(estate: Path, client: Client) -> str | None:
 STEPS: list[Step] = [_catalog, _deployments]
 
 
-def load_estate(estate: Path, url: str) -> str:
-    client = Client(url)
+def load_estate(estate: Path, url: str, *, http: httpx.Client | None = None) -> str:
+    client = Client(url, http=http)
     lines = [line for step in STEPS if (line := step(estate, client))]
     return "loaded " + "; ".join(lines)
