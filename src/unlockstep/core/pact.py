@@ -286,3 +286,13 @@ def parse_pact(data: Any, source: str = "pact") -> tuple[Expectation, dict[str, 
         notes=("imported from Pact; response fields are the leaves the consumer test asserted",),
     )
     return expectation, names
+
+
+def read_any(data: Any, source: str = "expectation") -> tuple[Expectation, dict[str, str]]:
+    """An unlockstep expectation or a Pact file, detected by shape. Pact files also name
+    their consumer and provider (empty for the YAML format)."""
+    if is_pact(data):
+        return parse_pact(data, source)
+    from unlockstep.core.expectations import parse
+
+    return parse(data, source), {"consumer": "", "provider": ""}
