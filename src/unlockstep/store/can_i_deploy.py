@@ -102,7 +102,14 @@ def _service_names(session: Session, ids: set[int], known: dict[int, str]) -> di
     missing = ids - set(known)
     out = dict(known)
     if missing:
-        out.update(session.execute(select(Service.id, Service.name).where(Service.id.in_(missing))))
+        out.update(
+            {
+                i: n
+                for i, n in session.execute(
+                    select(Service.id, Service.name).where(Service.id.in_(missing))
+                )
+            }
+        )
     return out
 
 
