@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from unlockstep import __version__
-from unlockstep.cli import catalog, registry, serve
+from unlockstep.cli import catalog, expectations, registry, serve
 from unlockstep.cli.output import fail_message
 from unlockstep.errors import UnlockstepError
 
@@ -51,7 +51,7 @@ def cli(ctx: click.Context, url: str | None, token: str | None, verbose: bool) -
     ctx.meta["unlockstep.overrides"] = overrides
 
 
-for command in (*serve.COMMANDS, *registry.COMMANDS, *catalog.COMMANDS):
+for command in (*serve.COMMANDS, *registry.COMMANDS, *catalog.COMMANDS, *expectations.COMMANDS):
     cli.add_command(command)
 
 

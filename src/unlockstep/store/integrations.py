@@ -32,6 +32,18 @@ def _latest_document(session: Session, provider_id: int, contract: str) -> tuple
     return (row[0], row[1]) if row else None
 
 
+def _document(session: Session, provider_id: int, contract: str, number: str) -> Any:
+    return session.scalar(
+        select(ContractDocument.document)
+        .join(Version, Version.id == ContractDocument.provider_version_id)
+        .where(
+            ContractDocument.provider_service_id == provider_id,
+            ContractDocument.contract == contract,
+            Version.number == number,
+        )
+    )
+
+
 def _placements(session: Session, version_ids: set[int]) -> dict[int, list[str]]:
     out: dict[int, list[str]] = defaultdict(list)
     if not version_ids:
@@ -88,11 +100,22 @@ def consumers(session: Session, provider: str, contract: str | None = None) -> d
             verified[exp_id].append((number, status, source))
     placements = _placements(session, {e.consumer_version_id for e, *_ in rows})
     documents: dict[str, tuple[str, Any] | None] = {}
+    by_version: dict[tuple[str, str], Any] = {}
     contracts: dict[str, dict[str, Any]] = {}
     for e, consumer, number, owner in rows:
         if e.contract not in documents:
             documents[e.contract] = _latest_document(session, service.id, e.contract)
         latest = documents[e.contract]
+        results = verified.get(e.id, [])
+        # deprecations as of the newest provider version this consumer version verified
+        # against (a field removed since is a failure, not a deprecation)
+        good = [n for n, s, _ in results if s == "verified"]
+        basis = latest
+        if good:
+            key = (e.contract, good[-1])
+            if key not in by_version:
+                by_version[key] = _document(session, service.id, e.contract, good[-1])
+            basis = (good[-1], by_version[key]) if by_version[key] is not None else latest
         entry = contracts.setdefault(
             e.contract,
             {
@@ -102,9 +125,8 @@ def consumers(session: Session, provider: str, contract: str | None = None) -> d
             },
         )
         parsed = core_expectations.parse(e.body)
-        deprecated = core_impact.deprecated_uses(parsed, latest[1]) if latest else []
+        deprecated = core_impact.deprecated_uses(parsed, basis[1]) if basis else []
         sunsets = sorted(d["sunset"] for d in deprecated if d["sunset"])
-        results = verified.get(e.id, [])
         consumer_entry = entry["consumers"].setdefault(
             consumer, {"service": consumer, "owner": owner, "versions": []}
         )
