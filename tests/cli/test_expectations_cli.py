@@ -22,10 +22,10 @@ def run(*args: str | Path) -> tuple[int, str, str]:
 
 
 @pytest.fixture
-def estate(cli_api: TestClient) -> TestClient:
+def estate(cli_server: TestClient) -> TestClient:
     for service in ("case-service", "dashboard-service", "audit-report-service"):
-        cli_api.put(f"/api/v1/services/{service}", json={})
-    cli_api.put("/api/v1/environments/production", json={"production": True})
+        cli_server.put(f"/api/v1/services/{service}", json={})
+    cli_server.put("/api/v1/environments/production", json={"production": True})
     for version in ("1.4.0", "1.5.0"):
         code, _, err = run(
             "verification",
@@ -56,11 +56,11 @@ def estate(cli_api: TestClient) -> TestClient:
             ESTATE / f"{consumer}.case-summary.yaml",
         )
         assert code == 0, err
-        cli_api.post(
+        cli_server.post(
             "/api/v1/releases",
             json={"service": consumer, "version": version, "environment": "production"},
         )
-    return cli_api
+    return cli_server
 
 
 @pytest.mark.parametrize("fmt", ["text", "json"])
