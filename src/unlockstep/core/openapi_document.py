@@ -1,0 +1,144 @@
+"""An OpenAPI document ready for comparison: normalised to the 3.x shape, with ``$ref``
+resolution and the source line of each JSON pointer where the loader knows it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from unlockstep.core.compat import Source
+from unlockstep.core.swagger import is_swagger2, to_openapi3
+from unlockstep.errors import ParseError
+
+METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+def escape(token: str) -> str:
+    """One JSON pointer token (RFC 6901)."""
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def unescape(token: str) -> str:
+    return token.replace("~1", "/").replace("~0", "~")
+
+
+class Refs:
+    """Resolves local ``#/...`` references inside one document, following chains."""
+
+    def __init__(self, root: Any, filename: str) -> None:
+        self.root = root
+        self.filename = filename
+
+    def lookup(self, ref: str) -> Any:
+        if not ref.startswith("#"):
+            raise ParseError(
+                f"cannot follow the reference {ref!r}: only references inside the document "
+                "are supported here",
+                where=self.filename,
+                hint="bundle the document first (e.g. `redocly bundle`)",
+            )
+        node = self.root
+        for raw in ref[1:].split("/")[1:]:
+            token = unescape(raw)
+            if isinstance(node, dict) and token in node:
+                node = node[token]
+            elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+                node = node[int(token)]
+            else:
+                raise ParseError(
+                    f"the reference {ref!r} points at nothing",
+                    where=self.filename,
+                    hint="fix the $ref or add the missing component",
+                )
+        return node
+
+    def deref(self, node: Any) -> Any:
+        """``node`` with ``$ref`` chains followed (sibling keys of a 3.1 ``$ref`` are kept)."""
+        seen: set[str] = set()
+        while isinstance(node, dict) and isinstance(node.get("$ref"), str):
+            ref = node["$ref"]
+            if ref in seen:
+                raise ParseError(
+                    f"the reference {ref!r} refers to itself through a chain of $refs",
+                    where=self.filename,
+                    hint="break the cycle",
+                )
+            seen.add(ref)
+            target = self.lookup(ref)
+            if len(node) > 1 and isinstance(target, dict):
+                target = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
+            node = target
+        return node
+
+
+@dataclass(frozen=True)
+class OpenAPIDocument:
+    """A parsed OpenAPI description, always in the 3.x shape."""
+
+    root: dict[str, Any]
+    filename: str = "<input>"
+    source_version: str = "3.0"
+    lines: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def refs(self) -> Refs:
+        return Refs(self.root, self.filename)
+
+    def line(self, pointer: str) -> int | None:
+        """The source line of ``pointer``, or of its nearest ancestor that has one."""
+        while pointer:
+            if pointer in self.lines:
+                return self.lines[pointer]
+            pointer = pointer.rsplit("/", 1)[0]
+        return None
+
+
+def read_tree(source: Source) -> Any:
+    """JSON or YAML text to plain data, with a message saying where it failed."""
+    text = source.text
+    if text.lstrip().startswith(("{", "[")):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            if not source.filename.endswith((".yaml", ".yml")):
+                raise ParseError(
+                    f"not valid JSON: {exc.msg}",
+                    where=f"{source.filename}:{exc.lineno}",
+                    hint="fix the syntax; JSON allows no trailing commas or comments",
+                ) from None
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        return yaml.load(text, Loader=loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{source.filename}:{mark.line + 1}" if mark is not None else source.filename
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ParseError(f"not valid YAML: {problem}", where=where) from None
+
+
+def to_document(
+    tree: Any, filename: str, lines: Mapping[str, int] | None = None
+) -> OpenAPIDocument:
+    """Check the top level and normalise Swagger 2.0 to 3.x."""
+    if not isinstance(tree, dict):
+        raise ParseError(
+            "an OpenAPI document must be an object at the top level",
+            where=filename,
+            hint="is this the right file?",
+        )
+    if is_swagger2(tree):
+        return OpenAPIDocument(to_openapi3(tree), filename, "2.0")
+    version = str(tree.get("openapi", ""))
+    if not version.startswith("3"):
+        raise ParseError(
+            'no `openapi: 3.x` or `swagger: "2.0"` field at the top level',
+            where=filename,
+            hint="use --kind to say what this document is",
+        )
+    if not isinstance(tree.get("paths", {}), dict):
+        raise ParseError("`paths` must be an object", where=f"{filename}#/paths")
+    return OpenAPIDocument(tree, filename, version, lines or {})
