@@ -102,6 +102,21 @@ class _Walk:
             return f"{self.prefix}{'property' if prop else 'body'}-{what}"
         return f"{self.prefix}{what}"
 
+    def label(self) -> str:
+        if self.prefix in ("request-", "response-"):
+            return "request" if self.request else "response"
+        return self.prefix.strip("-").replace("-", " ")
+
+    def absolute(self, rule: str) -> str:
+        """oasdiff's property ids for HTTP; ``<prefix>required-property-added`` and the like
+        for anything else (event payloads)."""
+        if self.prefix in ("request-", "response-"):
+            return rule
+        plain = rule.replace("new-required-request-property", "required-property-added")
+        plain = plain.replace("new-optional-request-property", "optional-property-added")
+        plain = plain.removeprefix("request-").removeprefix("response-")
+        return f"{self.prefix}{plain}"
+
     def emit(
         self,
         prop: str,
@@ -124,11 +139,11 @@ class _Walk:
         where = f" {prop}" if prop else ""
         self.changes.append(
             Change(
-                rule=what if absolute else self.rule(prop, what),
+                rule=self.absolute(what) if absolute else self.rule(prop, what),
                 level=level,
                 breaks=breaks,
                 location=Location(self.subject, pointer, self.file, None),
-                message=f"{'request' if self.request else 'response'}{where}: {message}",
+                message=f"{self.label()}{where}: {message}",
                 suggestion=suggestion if hurts else "",
             )
         )
