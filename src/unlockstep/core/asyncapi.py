@@ -26,7 +26,7 @@ from typing import Any
 
 from unlockstep.core.compat import Breaks, Change, Level, Location, Policy, Source, register
 from unlockstep.core.deprecation import Removal, deprecation_of, judge_removal
-from unlockstep.core.openapi_document import Refs, escape, read_tree
+from unlockstep.core.openapi_document import Refs, bundle, escape, read_tree
 from unlockstep.core.schema_bridge import compare_schemas
 from unlockstep.errors import ParseError
 
@@ -148,7 +148,7 @@ class AsyncAPIEngine:
         return bool(_SNIFF.search(source.text[:4096]))
 
     def parse(self, source: Source) -> AsyncAPIDocument:
-        tree = read_tree(source)
+        tree = bundle(read_tree(source), source)
         if not isinstance(tree, dict) or "asyncapi" not in tree:
             raise ParseError(
                 "no `asyncapi:` field at the top level",

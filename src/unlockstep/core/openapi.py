@@ -35,6 +35,7 @@ from unlockstep.core.openapi_comparison import (
 from unlockstep.core.openapi_document import (
     METHODS,
     OpenAPIDocument,
+    bundle,
     escape,
     read_tree,
     to_document,
@@ -64,7 +65,7 @@ class OpenAPIEngine:
         return bool(_SNIFF.search(source.text[:4096]))
 
     def parse(self, source: Source) -> OpenAPIDocument:
-        return to_document(read_tree(source), source.filename)
+        return to_document(bundle(read_tree(source), source), source.filename)
 
     def diff(self, old: Any, new: Any, policy: Policy) -> list[Change]:
         cmp = Comparison(

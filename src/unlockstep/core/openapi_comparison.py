@@ -171,6 +171,24 @@ class Comparison:
     ) -> None:
         """A deprecated element's announced sunset was deleted or moved earlier."""
         details = {"before": before.to_dict(), "after": after.to_dict()}
+        unreadable = next(
+            (r for r in (after, before) if r.deprecated and r.sunset_text and r.sunset is None),
+            None,
+        )
+        if unreadable is not None and (before.sunset_text or after.sunset_text):
+            if before.sunset_text != after.sunset_text or not before.deprecated:
+                rule = rules.unreadable if before.deprecated else rules.unreadable_new
+                self.add(
+                    rule,
+                    Level.BREAKING,
+                    Breaks.BOTH,
+                    subject,
+                    pointer,
+                    f"the sunset of {what} is not a date: {unreadable.sunset_text!r}",
+                    "write the sunset as an ISO date (2026-08-05)",
+                    details=details,
+                )
+            return
         if not before.sunset or not after.deprecated:
             return
         if after.sunset_text is None:
@@ -184,18 +202,7 @@ class Comparison:
                 "keep the announced sunset date, or move it later",
                 details=details,
             )
-        elif after.sunset is None:
-            self.add(
-                rules.unreadable,
-                Level.BREAKING,
-                Breaks.BOTH,
-                subject,
-                pointer,
-                f"the sunset of {what} is not a date: {after.sunset_text!r}",
-                "write the sunset as an ISO date (2026-08-05)",
-                details=details,
-            )
-        elif after.sunset < before.sunset:
+        if after.sunset and after.sunset < before.sunset:
             self.add(
                 rules.too_small,
                 Level.BREAKING,
@@ -221,6 +228,7 @@ class SunsetRules:
     deleted: str
     too_small: str
     unreadable: str
+    unreadable_new: str
 
 
 OPERATION_REMOVED = RemovalRules(
@@ -242,10 +250,14 @@ PARAMETER_REMOVED = RemovalRules(
     "request-parameter-sunset-parse",
 )
 OPERATION_SUNSET = SunsetRules(
-    "sunset-deleted", "api-sunset-date-changed-too-small", "api-path-sunset-parse"
+    "sunset-deleted",
+    "api-sunset-date-changed-too-small",
+    "api-path-sunset-parse",
+    "api-deprecated-sunset-parse",
 )
 PARAMETER_SUNSET = SunsetRules(
     "request-parameter-sunset-deleted",
     "request-parameter-sunset-date-changed-too-small",
+    "request-parameter-sunset-parse",
     "request-parameter-sunset-parse",
 )

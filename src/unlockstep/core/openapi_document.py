@@ -4,6 +4,7 @@ resolution and the source line of each JSON pointer where the loader knows it.""
 from __future__ import annotations
 
 import json
+import posixpath
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -118,6 +119,70 @@ def read_tree(source: Source) -> Any:
         where = f"{source.filename}:{mark.line + 1}" if mark is not None else source.filename
         problem = getattr(exc, "problem", None) or str(exc)
         raise ParseError(f"not valid YAML: {problem}", where=where) from None
+
+
+EXTERNAL = "x-unlockstep-external"
+_MAX_FILES = 200
+
+
+def bundle(tree: Any, source: Source) -> Any:
+    """Pull every file that ``$ref`` names (``pet.yaml#/Pet``) into ``tree`` under
+    ``x-unlockstep-external`` and point the references there, so resolution stays local.
+    Files are read through ``source.read_relative`` (the adapter's I/O)."""
+    files: dict[str, Any] = {}
+
+    def rewrite(node: Any, current: str) -> Any:
+        if isinstance(node, dict):
+            out = {k: rewrite(v, current) for k, v in node.items() if k != "$ref"}
+            ref = node.get("$ref")
+            if isinstance(ref, str):
+                out["$ref"] = _rebase(ref, current)
+            return out
+        if isinstance(node, list):
+            return [rewrite(v, current) for v in node]
+        return node
+
+    def _rebase(ref: str, current: str) -> str:
+        target, _, fragment = ref.partition("#")
+        if not target:
+            if not current:
+                return ref
+            return f"#/{EXTERNAL}/{escape(current)}{fragment}"
+        name = posixpath.normpath(posixpath.join(posixpath.dirname(current), target))
+        if name not in files:
+            files[name] = None  # reserve: cycles between files end here
+            files[name] = rewrite(_read(name), name)
+        return f"#/{EXTERNAL}/{escape(name)}{fragment}"
+
+    def _read(name: str) -> Any:
+        if source.read_relative is None or len(files) > _MAX_FILES:
+            raise ParseError(
+                f"cannot follow the reference to {name!r}: no access to other files here",
+                where=source.filename,
+                hint="bundle the document first, or pass it as a file path",
+            )
+        return read_tree(Source(source.read_relative(name), name))
+
+    if not _has_external_ref(tree):
+        return tree
+    bundled = rewrite(tree, "")
+    if isinstance(bundled, dict):
+        bundled[EXTERNAL] = files
+    return bundled
+
+
+def _has_external_ref(node: Any) -> bool:
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            ref = item.get("$ref")
+            if isinstance(ref, str) and not ref.startswith("#"):
+                return True
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def to_document(

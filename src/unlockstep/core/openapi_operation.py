@@ -535,6 +535,16 @@ def _headers(
                 ptr,
                 f"{label} is now always sent",
             )
+        if (header.get("deprecated") is True) != (after.get("deprecated") is True):
+            now = "deprecated" if after.get("deprecated") is True else "no longer deprecated"
+            cmp.add(
+                f"response-header-{'deprecated' if now == 'deprecated' else 'reactivated'}",
+                Level.INFO,
+                Breaks.NONE,
+                subject,
+                ptr,
+                f"{label} is now {now}",
+            )
         if header.get("explode") != after.get("explode") or header.get("style") != after.get(
             "style"
         ):
