@@ -54,6 +54,8 @@ def cli(ctx: click.Context, url: str | None, token: str | None, verbose: bool) -
 for command in (*serve.COMMANDS, *registry.COMMANDS, *catalog.COMMANDS):
     cli.add_command(command)
 
+cli.add_command(diff_command)
+
 
 def main() -> None:
     cli(prog_name="unlockstep")
