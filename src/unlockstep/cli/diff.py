@@ -7,7 +7,6 @@ and where, never a traceback).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from unlockstep.core import engines
 from unlockstep.core.compat import Mode, Policy, Source, check
 from unlockstep.core.documents import MAX_SIZE, decode
 from unlockstep.core.render import FORMATS, render
-from unlockstep.errors import InvalidInput, ParseError, UnlockstepError
+from unlockstep.errors import InvalidInput, ParseError
 
 
 def read_source(path: Path, *, max_size: int = MAX_SIZE) -> Source:
@@ -95,35 +94,24 @@ def diff(
 ) -> None:
     """Compare OLD and NEW versions of a contract.
 
-    Exit 0 when NEW is compatible with OLD under --mode, 1 when it is not, 2 for bad input.
+    Exit 0 when NEW is compatible with OLD under --mode, 1 when it is not, 2 for bad input
+    (errors go to stderr, as JSON under --format json or sarif).
     """
     try:
-        try:
-            parsed_mode = Mode.parse(mode)
-        except ValueError as exc:
-            raise InvalidInput(str(exc), where="--mode") from None
-        old_source, new_source = read_source(old), read_source(new)
-        engine = engines.engine(kind) if kind else engines.detect(new_source)
-        report = check(
-            engine,
-            engine.parse(new_source),
-            [(str(old), engine.parse(old_source))],
-            parsed_mode,
-            Policy(policy),
-        )
-    except UnlockstepError as exc:
-        _fail(exc, fmt)
-        ctx.exit(exc.exit_code)
-        return
+        parsed_mode = Mode.parse(mode)
+    except ValueError as exc:
+        raise InvalidInput(str(exc), where="--mode") from None
+    old_source, new_source = read_source(old), read_source(new)
+    engine = engines.engine(kind) if kind else engines.detect(new_source)
+    report = check(
+        engine,
+        engine.parse(new_source),
+        [(str(old), engine.parse(old_source))],
+        parsed_mode,
+        Policy(policy),
+    )
     click.echo(render(report, fmt, old=str(old), new=str(new), version=__version__))
     ctx.exit(0 if report.compatible else 1)
-
-
-def _fail(exc: UnlockstepError, fmt: str) -> None:
-    if fmt in ("json", "sarif"):
-        click.echo(json.dumps(exc.to_dict(), indent=2), err=True)
-    else:
-        click.echo(f"error: {exc}", err=True)
 
 
 COMMANDS = [diff]

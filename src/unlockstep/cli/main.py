@@ -15,6 +15,7 @@ import click
 
 from unlockstep import __version__
 from unlockstep.cli import catalog, registry, serve
+from unlockstep.cli.diff import diff as diff_command
 from unlockstep.cli.output import fail_message
 from unlockstep.errors import UnlockstepError
 
