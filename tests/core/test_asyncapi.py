@@ -71,7 +71,7 @@ def test_2x_subscribe_means_the_application_sends() -> None:
 
 def test_removing_a_required_field_from_a_sent_event_breaks_consumers() -> None:
     found = rules(v3("send", OPEN), v3("send", WITHOUT_REASON))
-    assert ("message-payload-required-property-removed", Level.BREAKING, Breaks.READERS) in found
+    assert ("message-payload-property-removed", Level.BREAKING, Breaks.READERS) in found
 
 
 def test_removing_a_field_from_a_received_event_does_not_break_producers() -> None:
@@ -86,7 +86,7 @@ def test_a_new_required_field_in_a_received_event_breaks_old_producers() -> None
 
 def test_a_new_required_field_in_a_sent_event_is_safe_for_consumers() -> None:
     found = rules(v3("send", OPEN), v3("send", NEW_REQUIRED))
-    assert [level for _, level, _ in found] == [Level.INFO]
+    assert found and all(level is not Level.BREAKING for _, level, _ in found)
 
 
 def test_2x_and_3_0_descriptions_of_the_same_flow_compare_equal() -> None:

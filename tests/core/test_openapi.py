@@ -302,14 +302,14 @@ def test_a_swagger_2_and_an_openapi_3_description_of_the_same_api_compare_equal(
     old = engine.parse(Source(SWAGGER, "swagger.yaml"))
     new = engine.parse(Source(SWAGGER.replace("maximum: 100", "maximum: 50"), "swagger.yaml"))
     rules = [c.rule for c in engine.diff(old, new, Policy.LENIENT)]
-    assert rules == ["request-parameter-max-decreased"]
+    assert rules == ["request-parameter-maximum-decreased"]
 
 
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("openapi: 3.0.0\npaths: [\n", "not valid YAML"),
-        ('{"openapi": "3.0.0", ', "not valid JSON"),
+        ("openapi: 3.0.0\npaths: [\n", "invalid YAML"),
+        ('{"openapi": "3.0.0", ', "invalid JSON"),
         ("- 1\n- 2\n", "must be an object"),
         ("info: {}\n", "no `openapi: 3.x`"),
     ],

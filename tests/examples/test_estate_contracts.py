@@ -39,10 +39,10 @@ def test_adding_optional_risk_explanation_and_escalation_basis_is_compatible(
 def test_requiring_escalation_basis_at_once_breaks_old_clients() -> None:
     compatible, rules = report("openapi", "case-summary-api", "v2-breaking")
     assert not compatible
-    assert rules == {"new-required-request-property"}
+    assert rules == {"request-required-property-added"}
 
 
 def test_replacing_reason_with_a_new_event_version_breaks_consumers() -> None:
     compatible, rules = report("asyncapi", "case-events", "v2-breaking")
     assert not compatible
-    assert rules == {"message-event-version-changed", "message-payload-required-property-removed"}
+    assert rules == {"message-event-version-changed", "message-payload-property-removed"}

@@ -26,8 +26,9 @@ from typing import Any
 
 from unlockstep.core.compat import Breaks, Change, Level, Location, Policy, Source, register
 from unlockstep.core.deprecation import Removal, deprecation_of, judge_removal
-from unlockstep.core.openapi_document import Refs, bundle, escape, read_tree
-from unlockstep.core.schema_bridge import compare_schemas
+from unlockstep.core.documents import Resolver
+from unlockstep.core.jsonschema import compare_schemas
+from unlockstep.core.openapi_document import Refs, escape, load
 from unlockstep.errors import ParseError
 
 _SNIFF = re.compile(r"""^\s*["']?asyncapi["']?\s*:""", re.MULTILINE)
@@ -61,6 +62,7 @@ class AsyncAPIDocument:
     filename: str
     version: str
     flows: dict[tuple[str, Action, str], Flow]
+    resolver: Resolver
 
     @property
     def refs(self) -> Refs:
@@ -148,7 +150,8 @@ class AsyncAPIEngine:
         return bool(_SNIFF.search(source.text[:4096]))
 
     def parse(self, source: Source) -> AsyncAPIDocument:
-        tree = bundle(read_tree(source), source)
+        document = load(source)
+        tree = document.data
         if not isinstance(tree, dict) or "asyncapi" not in tree:
             raise ParseError(
                 "no `asyncapi:` field at the top level",
@@ -167,7 +170,7 @@ class AsyncAPIEngine:
                 where=f"{source.filename}#/asyncapi",
                 hint="use AsyncAPI 2.x or 3.0",
             )
-        return AsyncAPIDocument(tree, source.filename, version, flows)
+        return AsyncAPIDocument(tree, source.filename, version, flows, Resolver(document))
 
     def diff(self, old: Any, new: Any, policy: Policy) -> list[Change]:
         return _Comparison(old, new, policy, self.today or date.today(), self.strict_reader).run()
@@ -313,15 +316,14 @@ class _Comparison:
                 compare_schemas(
                     old.message.get(part, {}),
                     new.message.get(part, {}),
-                    old_resolver=old_refs,
-                    new_resolver=new_refs,
+                    old_resolver=self.old.resolver,
+                    new_resolver=self.new.resolver,
                     policy=self.policy,
                     breaking_for=breaking_for,
                     rule_prefix=f"message-{part}-",
                     subject=new.subject,
                     pointer=f"{new.pointer}/{part}",
                     strict_reader=self.strict_reader,
-                    file=self.new.filename,
                 )
             )
 

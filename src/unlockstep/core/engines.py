@@ -7,7 +7,7 @@ plain JSON Schema last (almost any JSON object looks like one).
 
 from __future__ import annotations
 
-from unlockstep.core import jsonschema
+from unlockstep.core import asyncapi, jsonschema, openapi  # noqa: F401 - they register themselves
 from unlockstep.core.compat import ENGINES, Engine, Source
 from unlockstep.errors import InvalidInput
 

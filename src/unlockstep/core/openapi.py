@@ -35,9 +35,8 @@ from unlockstep.core.openapi_comparison import (
 from unlockstep.core.openapi_document import (
     METHODS,
     OpenAPIDocument,
-    bundle,
     escape,
-    read_tree,
+    load,
     to_document,
 )
 from unlockstep.core.openapi_operation import compare_operation, operation_record
@@ -65,7 +64,8 @@ class OpenAPIEngine:
         return bool(_SNIFF.search(source.text[:4096]))
 
     def parse(self, source: Source) -> OpenAPIDocument:
-        return to_document(bundle(read_tree(source), source), source.filename)
+        document = load(source)
+        return to_document(document.data, source.filename, document)
 
     def diff(self, old: Any, new: Any, policy: Policy) -> list[Change]:
         cmp = Comparison(

@@ -9,8 +9,8 @@ from typing import Any
 
 from unlockstep.core.compat import Breaks, Change, Level, Location, Policy
 from unlockstep.core.deprecation import Deprecation, Removal, judge_removal
+from unlockstep.core.jsonschema import compare_schemas
 from unlockstep.core.openapi_document import OpenAPIDocument, Refs
-from unlockstep.core.schema_bridge import compare_schemas
 
 REMOVE_FIRST = (
     "deprecate it first (`deprecated: true` and an `x-sunset` date), wait for the sunset and "
@@ -84,15 +84,14 @@ class Comparison:
             compare_schemas(
                 old,
                 new,
-                old_resolver=self.old.refs,
-                new_resolver=self.new.refs,
+                old_resolver=self.old.doc.resolver,
+                new_resolver=self.new.doc.resolver,
                 policy=self.policy,
                 breaking_for=breaking_for,
                 rule_prefix=rule_prefix,
                 subject=subject,
                 pointer=pointer,
                 strict_reader=self.strict_reader,
-                file=self.new.doc.filename,
             )
         )
 

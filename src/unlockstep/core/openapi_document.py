@@ -3,15 +3,12 @@ resolution and the source line of each JSON pointer where the loader knows it.""
 
 from __future__ import annotations
 
-import json
 import posixpath
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-import yaml
-
 from unlockstep.core.compat import Source
+from unlockstep.core.documents import Document, Resolver, load_document
 from unlockstep.core.swagger import is_swagger2, to_openapi3
 from unlockstep.errors import ParseError
 
@@ -78,12 +75,17 @@ class Refs:
 
 @dataclass(frozen=True)
 class OpenAPIDocument:
-    """A parsed OpenAPI description, always in the 3.x shape."""
+    """A parsed OpenAPI description, always in the 3.x shape, with the loaded document (for
+    source lines) and the resolver the JSON Schema engine follows ``$ref`` with."""
 
     root: dict[str, Any]
-    filename: str = "<input>"
+    document: Document
+    resolver: Resolver
     source_version: str = "3.0"
-    lines: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def filename(self) -> str:
+        return self.document.filename
 
     @property
     def refs(self) -> Refs:
@@ -91,34 +93,21 @@ class OpenAPIDocument:
 
     def line(self, pointer: str) -> int | None:
         """The source line of ``pointer``, or of its nearest ancestor that has one."""
-        while pointer:
-            if pointer in self.lines:
-                return self.lines[pointer]
-            pointer = pointer.rsplit("/", 1)[0]
-        return None
+        return self.document.line_of(pointer)
 
 
 def read_tree(source: Source) -> Any:
-    """JSON or YAML text to plain data, with a message saying where it failed."""
-    text = source.text
-    if text.lstrip().startswith(("{", "[")):
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as exc:
-            if not source.filename.endswith((".yaml", ".yml")):
-                raise ParseError(
-                    f"not valid JSON: {exc.msg}",
-                    where=f"{source.filename}:{exc.lineno}",
-                    hint="fix the syntax; JSON allows no trailing commas or comments",
-                ) from None
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    try:
-        return yaml.load(text, Loader=loader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{source.filename}:{mark.line + 1}" if mark is not None else source.filename
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ParseError(f"not valid YAML: {problem}", where=where) from None
+    """JSON or YAML text to plain data (see ``documents.load_document`` for the defences)."""
+    return load_document(source).data
+
+
+def load(source: Source) -> Document:
+    """The loaded document, with every file its ``$ref``s name pulled in (see ``bundle``)."""
+    document = load_document(source)
+    bundled = bundle(document.data, source)
+    if bundled is document.data:
+        return document
+    return Document(data=bundled, source=source, syntax="yaml")  # lines of the root only
 
 
 EXTERNAL = "x-unlockstep-external"
@@ -186,17 +175,22 @@ def _has_external_ref(node: Any) -> bool:
 
 
 def to_document(
-    tree: Any, filename: str, lines: Mapping[str, int] | None = None
+    tree: Any, filename: str = "<input>", document: Document | None = None
 ) -> OpenAPIDocument:
-    """Check the top level and normalise Swagger 2.0 to 3.x."""
+    """Check the top level and normalise Swagger 2.0 to 3.x. ``document`` is where ``tree``
+    was loaded from (for source lines); without it, lines are unknown."""
     if not isinstance(tree, dict):
         raise ParseError(
             "an OpenAPI document must be an object at the top level",
             where=filename,
             hint="is this the right file?",
         )
+    if document is None:
+        document = Document(data=tree, source=Source("", filename), syntax="yaml")
     if is_swagger2(tree):
-        return OpenAPIDocument(to_openapi3(tree), filename, "2.0")
+        converted = to_openapi3(tree)
+        shell = Document(data=converted, source=document.source, syntax="yaml")
+        return OpenAPIDocument(converted, shell, Resolver(shell), "2.0")
     version = str(tree.get("openapi", ""))
     if not version.startswith("3"):
         raise ParseError(
@@ -206,4 +200,4 @@ def to_document(
         )
     if not isinstance(tree.get("paths", {}), dict):
         raise ParseError("`paths` must be an object", where=f"{filename}#/paths")
-    return OpenAPIDocument(tree, filename, version, lines or {})
+    return OpenAPIDocument(tree, document, Resolver(document), version)
