@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from unlockstep.cli.main import cli
 
 ROOT = Path(__file__).resolve().parents[2]
-ESTATE = ROOT / "examples" / "estate" / "expectations"
+ESTATE = ROOT / "tests" / "fixtures" / "expectations"
 CONTRACTS = ESTATE / "contracts"
 
 
@@ -27,20 +27,10 @@ def estate(cli_server: TestClient) -> TestClient:
         cli_server.put(f"/api/v1/services/{service}", json={})
     cli_server.put("/api/v1/environments/production", json={"production": True})
     for version in ("1.4.0", "1.5.0"):
-        code, _, err = run(
-            "verification",
-            "contract",
-            "--provider",
-            "case-service",
-            "--version",
-            version,
-            "--contract",
-            "case-summary-api",
-            "--kind",
-            "http",
-            CONTRACTS / f"case-summary-api.{version}.yaml",
-        )
-        assert code == 0, err
+        content = (CONTRACTS / f"case-summary-api.{version}.yaml").read_text(encoding="utf-8")
+        path = f"/api/v1/services/case-service/contracts/case-summary-api/versions/{version}"
+        response = cli_server.put(path, json={"content": content, "mode": "NONE"})
+        assert response.status_code == 200, response.text
     for consumer, version in (("dashboard-service", "5.7.0"), ("audit-report-service", "1.9.0")):
         code, _, err = run(
             "expectation",

@@ -13,7 +13,7 @@ from unlockstep.core import expectations, pact, verification
 from unlockstep.errors import InvalidInput
 
 ROOT = Path(__file__).resolve().parents[2]
-ESTATE = ROOT / "examples" / "estate" / "expectations"
+ESTATE = ROOT / "tests" / "fixtures" / "expectations"
 PACTS = ROOT / "tests" / "fixtures" / "pact"
 
 

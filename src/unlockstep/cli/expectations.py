@@ -1,6 +1,6 @@
 """Commands for consumer expectations and the deploy gate.
 
-``expectation publish``/``verify``, ``verification contract``/``record``, ``impact``,
+``expectation publish``/``verify``, ``verification record``, ``impact``,
 ``consumers``, ``matrix`` and ``can-i-deploy``. Exit codes: 0 ok (can-i-deploy: only for
 "yes"), 1 check failed (not deployable, unknown, a consumer broken by the proposed
 contract, an offline verification failed), 2 bad input, 3 configuration or connection.
@@ -92,7 +92,7 @@ def expectation_publish(
             lines.append(f"  against {d['provider']} {v['provider_version']}: {v['status']}")
             lines += _problems_text([p for p in v["problems"] if p["level"] == "error"])
         if not d["verifications"]:
-            lines.append(f"  no contract of {d['provider']} stored yet: verified when published")
+            lines.append(f"  {d['provider']} has published no {d['contract']} yet: verified then")
         return "\n".join(lines)
 
     emit(fmt, data, text)
@@ -119,39 +119,7 @@ def expectation_verify(file: Path, contract_file: Path, fmt: str) -> None:
 
 @click.group("verification")
 def verification_group() -> None:
-    """Provider contract documents to verify against, and reported test results."""
-
-
-@verification_group.command("contract")
-@click.option("--provider", required=True)
-@click.option("--version", "version", required=True, help="the provider's version")
-@click.option("--contract", required=True, help="the contract name")
-@click.option("--kind", type=click.Choice(["http", "event"]), required=True)
-@click.argument("file", type=FILE)
-@format_option()
-def verification_contract(
-    provider: str, version: str, contract: str, kind: str, file: Path, fmt: str
-) -> None:
-    """Store a provider version's contract document and verify every expectation of it."""
-    data = context.client().post(
-        "/api/v1/verification-contracts",
-        {
-            "provider": provider,
-            "version": version,
-            "contract": contract,
-            "kind": kind,
-            "document": read_document(file),
-        },
-    )
-
-    def text(d: dict[str, Any]) -> str:
-        lines = [f"{d['provider']} {d['version']} {d['contract']}: {d['outcome']}"]
-        for v in d["verifications"]:
-            lines.append(f"  {v['consumer']} {v['consumer_version']}: {v['status']}")
-            lines += _problems_text([p for p in v["problems"] if p["level"] == "error"])
-        return "\n".join(lines)
-
-    emit(fmt, data, text)
+    """Verification results reported by a provider's own test run."""
 
 
 @verification_group.command("record")

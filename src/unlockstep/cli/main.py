@@ -14,7 +14,8 @@ from typing import Any
 import click
 
 from unlockstep import __version__
-from unlockstep.cli import catalog, expectations, registry, serve
+from unlockstep.cli import catalog, contract, expectations, registry, serve
+from unlockstep.cli.diff import diff as diff_command
 from unlockstep.cli.output import fail_message
 from unlockstep.errors import UnlockstepError
 
@@ -51,8 +52,16 @@ def cli(ctx: click.Context, url: str | None, token: str | None, verbose: bool) -
     ctx.meta["unlockstep.overrides"] = overrides
 
 
-for command in (*serve.COMMANDS, *registry.COMMANDS, *catalog.COMMANDS, *expectations.COMMANDS):
+for command in (
+    *serve.COMMANDS,
+    *registry.COMMANDS,
+    *catalog.COMMANDS,
+    *contract.COMMANDS,
+    *expectations.COMMANDS,
+):
     cli.add_command(command)
+
+cli.add_command(diff_command)
 
 
 def main() -> None:

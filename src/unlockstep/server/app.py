@@ -13,6 +13,7 @@ from unlockstep.server import errors
 from unlockstep.server.routers import (
     audit,
     catalog,
+    contracts,
     deployments,
     expectations,
     health,
@@ -31,6 +32,7 @@ API_ROUTERS: list[APIRouter] = [
     audit.router,
     catalog.router,
     expectations.router,
+    contracts.router,
 ]
 
 #: Routers mounted at the root (OFREP, Pact-compatible paths, dashboard pages).

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from unlockstep.core import can_i_deploy as core
 from unlockstep.errors import InvalidInput
-from unlockstep.store import registry
-from unlockstep.store.expectation_tables import ContractDocument, ExpectationRow, VerificationRow
+from unlockstep.store import contract_documents, registry
+from unlockstep.store.expectation_tables import ExpectationRow, VerificationRow
 from unlockstep.store.tables import Deployment, Environment, Service, Version
 
 
@@ -184,13 +184,7 @@ def _as_provider(
             number = together[row.consumer_service_id][1]
             pairs[row.id] = (row, number, "deploying together")
     evidence = _verifications(session, set(pairs), {version.id})
-    published = set(
-        session.scalars(
-            select(ContractDocument.contract).where(
-                ContractDocument.provider_version_id == version.id
-            )
-        )
-    )
+    published = contract_documents.published(session, version.id)
     names = _service_names(session, {r.consumer_service_id for r, _, _ in pairs.values()}, names)
     grouped: dict[tuple[int, str], list[core.Counterpart]] = defaultdict(list)
     for row, number, why in sorted(pairs.values(), key=lambda p: (p[1], p[0].id)):

@@ -1,5 +1,5 @@
-"""Tables for consumer expectations, the provider contract documents they are verified
-against, and verification results (static or reported by a provider's test run)."""
+"""Tables for consumer expectations and verification results (static, or reported by a
+provider's test run). Provider documents come from the contract registry's tables."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from unlockstep.store.contract_tables import ContractVersion
 from unlockstep.store.tables import Base, utcnow
 
 
@@ -35,25 +36,6 @@ class ExpectationRow(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class ContractDocument(Base):
-    """A provider version's contract document as verification reads it. Until the contract
-    registry's own tables are wired in, contracts reach verification through here."""
-
-    __tablename__ = "verification_contracts"
-    __table_args__ = (
-        UniqueConstraint("provider_version_id", "contract"),
-        Index("ix_verification_contracts_service", "provider_service_id", "contract"),
-    )
-    id: Mapped[int] = mapped_column(primary_key=True)
-    provider_service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"))
-    provider_version_id: Mapped[int] = mapped_column(ForeignKey("versions.id", ondelete="CASCADE"))
-    contract: Mapped[str] = mapped_column(String(63))
-    kind: Mapped[str] = mapped_column(String(12))
-    document: Mapped[dict[str, Any]] = mapped_column(JSON)
-    content_hash: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
 class VerificationRow(Base):
     """Evidence that a consumer version's expectation holds (or not) for a provider version."""
 
@@ -72,3 +54,8 @@ class VerificationRow(Base):
     source: Mapped[str] = mapped_column(String(40))
     build_url: Mapped[str | None] = mapped_column(String(500))
     verified_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+#: can-i-deploy asks which contracts one provider version published; the registry's own
+#: unique key starts with the contract, so this index serves that question.
+Index("ix_contract_versions_version", ContractVersion.version_id)

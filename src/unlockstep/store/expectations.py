@@ -1,8 +1,9 @@
 """Publishing expectations and contract documents, and the verifications they produce.
 
 Verification is computed when either side publishes and stored, so reading it is cheap:
-publishing an expectation verifies it against every stored document of that provider
-contract; publishing a provider contract document verifies every stored expectation of it.
+publishing an expectation verifies it against every published version of that provider
+contract; publishing a contract version (the contract registry calls ``verify_published``)
+verifies every stored expectation of it.
 Results a provider's own test run reports are stored beside them with their source.
 """
 
@@ -18,8 +19,8 @@ from sqlalchemy.orm import Session
 from unlockstep.core import expectations as core_expectations
 from unlockstep.core import verification as core_verification
 from unlockstep.errors import InvalidInput, NotFound
-from unlockstep.store import audit, registry
-from unlockstep.store.expectation_tables import ContractDocument, ExpectationRow, VerificationRow
+from unlockstep.store import audit, contract_documents, registry
+from unlockstep.store.expectation_tables import ExpectationRow, VerificationRow
 from unlockstep.store.tables import Service, Version, utcnow
 
 STATIC = "static"
@@ -121,18 +122,12 @@ def publish_expectation(
             before,
             {"content_hash": digest, "source": expectation.source},
         )
-    documents = session.scalars(
-        select(ContractDocument).where(
-            ContractDocument.provider_service_id == provider_service.id,
-            ContractDocument.contract == contract,
-        )
-    ).all()
-    numbers = _numbers(session, {d.provider_version_id for d in documents})
     results = []
-    if outcome != "unchanged" or documents:
-        for doc in documents:
-            result = _store_static(session, row, doc.provider_version_id, doc.document)
-            results.append({"provider_version": numbers[doc.provider_version_id][1], **result})
+    for provider_version_id, number, document in contract_documents.documents(
+        session, provider_service.id, contract
+    ):
+        result = _store_static(session, row, provider_version_id, document)
+        results.append({"provider_version": number, **result})
     return {
         "consumer": consumer,
         "version": version,
@@ -144,54 +139,16 @@ def publish_expectation(
     }
 
 
-def publish_contract_document(
-    session: Session,
-    actor: str,
-    *,
-    provider: str,
-    version: str,
-    contract: str,
-    kind: str,
-    document: Any,
-) -> dict[str, Any]:
-    """Store a provider version's contract document and verify every expectation of it.
-    The contract registry calls this when a contract version is published."""
-    registry.check_name(contract, "contract")
-    if kind not in core_expectations.KINDS:
-        raise InvalidInput(f"kind must be http or event, not {kind!r}", where="kind")
-    if not isinstance(document, dict):
-        raise InvalidInput("the contract document must be an object", where="document")
+def verify_published(
+    session: Session, provider: str, version: str, contract: str
+) -> list[dict[str, Any]]:
+    """Verify every expectation of ``provider``'s ``contract`` against the document its
+    ``version`` just published. The contract registry calls this on publish."""
     service = registry.get_service(session, provider)
-    provider_version, _ = registry.upsert_version(session, actor, service, version)
-    digest = content_hash(document)
-    row = session.scalar(
-        select(ContractDocument).where(
-            ContractDocument.provider_version_id == provider_version.id,
-            ContractDocument.contract == contract,
-        )
-    )
-    outcome = "unchanged" if row is not None and row.content_hash == digest else "created"
-    if row is None:
-        row = ContractDocument(
-            provider_service_id=service.id,
-            provider_version_id=provider_version.id,
-            contract=contract,
-        )
-        session.add(row)
-    elif outcome != "unchanged":
-        outcome = "updated"
-    row.kind, row.document, row.content_hash = kind, document, digest
-    session.flush()
-    if outcome != "unchanged":
-        audit.record(
-            session,
-            actor,
-            f"verification-contract.{outcome}",
-            "contract",
-            f"{provider}/{contract}/{version}",
-            None,
-            {"content_hash": digest},
-        )
+    found = contract_documents.documents(session, service.id, contract, number=version)
+    if not found:
+        return []
+    provider_version_id, _, document = found[0]
     rows = session.scalars(
         select(ExpectationRow).where(
             ExpectationRow.provider_service_id == service.id, ExpectationRow.contract == contract
@@ -200,16 +157,10 @@ def publish_contract_document(
     numbers = _numbers(session, {r.consumer_version_id for r in rows})
     results = []
     for expectation in rows:
-        result = _store_static(session, expectation, provider_version.id, document)
+        result = _store_static(session, expectation, provider_version_id, document)
         consumer, number = numbers[expectation.consumer_version_id]
         results.append({"consumer": consumer, "consumer_version": number, **result})
-    return {
-        "provider": provider,
-        "version": version,
-        "contract": contract,
-        "outcome": outcome,
-        "verifications": results,
-    }
+    return results
 
 
 def record_verification(

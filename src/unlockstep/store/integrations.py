@@ -13,35 +13,9 @@ from sqlalchemy.orm import Session, aliased
 from unlockstep.core import expectations as core_expectations
 from unlockstep.core import impact as core_impact
 from unlockstep.core import verification as core_verification
-from unlockstep.store import registry
-from unlockstep.store.expectation_tables import ContractDocument, ExpectationRow, VerificationRow
+from unlockstep.store import contract_documents, registry
+from unlockstep.store.expectation_tables import ExpectationRow, VerificationRow
 from unlockstep.store.tables import Deployment, Environment, Service, Team, Version
-
-
-def _latest_document(session: Session, provider_id: int, contract: str) -> tuple[str, Any] | None:
-    row = session.execute(
-        select(Version.number, ContractDocument.document)
-        .join(Version, Version.id == ContractDocument.provider_version_id)
-        .where(
-            ContractDocument.provider_service_id == provider_id,
-            ContractDocument.contract == contract,
-        )
-        .order_by(ContractDocument.created_at.desc(), ContractDocument.id.desc())
-        .limit(1)
-    ).first()
-    return (row[0], row[1]) if row else None
-
-
-def _document(session: Session, provider_id: int, contract: str, number: str) -> Any:
-    return session.scalar(
-        select(ContractDocument.document)
-        .join(Version, Version.id == ContractDocument.provider_version_id)
-        .where(
-            ContractDocument.provider_service_id == provider_id,
-            ContractDocument.contract == contract,
-            Version.number == number,
-        )
-    )
 
 
 def _placements(session: Session, version_ids: set[int]) -> dict[int, list[str]]:
@@ -104,7 +78,7 @@ def consumers(session: Session, provider: str, contract: str | None = None) -> d
     contracts: dict[str, dict[str, Any]] = {}
     for e, consumer, number, owner in rows:
         if e.contract not in documents:
-            documents[e.contract] = _latest_document(session, service.id, e.contract)
+            documents[e.contract] = contract_documents.latest(session, service.id, e.contract)
         latest = documents[e.contract]
         results = verified.get(e.id, [])
         # deprecations as of the newest provider version this consumer version verified
@@ -114,7 +88,9 @@ def consumers(session: Session, provider: str, contract: str | None = None) -> d
         if good:
             key = (e.contract, good[-1])
             if key not in by_version:
-                by_version[key] = _document(session, service.id, e.contract, good[-1])
+                by_version[key] = contract_documents.document(
+                    session, service.id, e.contract, good[-1]
+                )
             basis = (good[-1], by_version[key]) if by_version[key] is not None else latest
         entry = contracts.setdefault(
             e.contract,
@@ -235,15 +211,10 @@ def impact(
     current: tuple[str, Any] | None
     if against:
         version = registry.get_version(session, service, against)
-        doc = session.scalar(
-            select(ContractDocument.document).where(
-                ContractDocument.provider_version_id == version.id,
-                ContractDocument.contract == contract,
-            )
-        )
+        doc = contract_documents.document(session, service.id, contract, version.number)
         current = (against, doc) if doc is not None else None
     else:
-        current = _latest_document(session, service.id, contract)
+        current = contract_documents.latest(session, service.id, contract)
     affected: list[dict[str, Any]] = []
     unaffected: list[dict[str, Any]] = []
     readers: dict[core_impact.Element, list[str]] = defaultdict(list)

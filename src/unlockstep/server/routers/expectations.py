@@ -24,14 +24,6 @@ class ExpectationIn(BaseModel):
     document: dict[str, Any] = Field(description="the YAML expectation or a Pact file, as JSON")
 
 
-class ContractDocumentIn(BaseModel):
-    provider: str
-    version: str
-    contract: str
-    kind: str = Field(description="http or event")
-    document: dict[str, Any]
-
-
 class VerificationIn(BaseModel):
     consumer: str
     consumer_version: str
@@ -70,22 +62,6 @@ def publish_expectation(body: ExpectationIn, store: StoreDep, actor: ActorDep) -
             provider=body.provider,
             contract=body.contract,
             expectation=expectation,
-        )
-
-
-@router.post("/verification-contracts", status_code=201)
-def publish_contract_document(
-    body: ContractDocumentIn, store: StoreDep, actor: ActorDep
-) -> dict[str, Any]:
-    with store.session() as session:
-        return expectations.publish_contract_document(
-            session,
-            actor,
-            provider=body.provider,
-            version=body.version,
-            contract=body.contract,
-            kind=body.kind,
-            document=body.document,
         )
 
 

@@ -1,7 +1,7 @@
-"""expectations: consumer expectations, verification contracts, verifications
+"""expectations: consumer expectations and verifications
 
 Revision ID: expectations_0001
-Revises: 0001_foundation
+Revises: contracts_0001
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "expectations_0001"
-down_revision = "0001_foundation"
+down_revision = "contracts_0001"
 branch_labels = None
 depends_on = None
 
@@ -44,26 +44,6 @@ def upgrade() -> None:
     )
     op.create_index("ix_expectations_consumer_service_id", "expectations", ["consumer_service_id"])
     op.create_table(
-        "verification_contracts",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("provider_service_id", sa.Integer(), nullable=False),
-        sa.Column("provider_version_id", sa.Integer(), nullable=False),
-        sa.Column("contract", sa.String(length=63), nullable=False),
-        sa.Column("kind", sa.String(length=12), nullable=False),
-        sa.Column("document", sa.JSON(), nullable=False),
-        sa.Column("content_hash", sa.String(length=64), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        _fk("provider_service_id", "services"),
-        _fk("provider_version_id", "versions"),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("provider_version_id", "contract"),
-    )
-    op.create_index(
-        "ix_verification_contracts_service",
-        "verification_contracts",
-        ["provider_service_id", "contract"],
-    )
-    op.create_table(
         "verifications",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("expectation_id", sa.Integer(), nullable=False),
@@ -83,8 +63,11 @@ def upgrade() -> None:
     op.create_index("ix_verifications_provider_version", "verifications", ["provider_version_id"])
     op.create_index("ix_verifications_consumer_version", "verifications", ["consumer_version_id"])
 
+    # can-i-deploy asks which contracts one provider version published
+    op.create_index("ix_contract_versions_version", "contract_versions", ["version_id"])
+
 
 def downgrade() -> None:
+    op.drop_index("ix_contract_versions_version", table_name="contract_versions")
     op.drop_table("verifications")
-    op.drop_table("verification_contracts")
     op.drop_table("expectations")
