@@ -1,23 +1,110 @@
-"""Gathering can-i-deploy's inputs: a handful of indexed queries per subject, whose cost
-follows the subject's own integrations (its expectations, the consumers expecting something
-of it, what of those is live), never the size of the estate."""
+"""Gathering can-i-deploy's inputs: a handful of indexed, column-only queries per subject,
+whose cost follows the subject's own integrations (its expectations, the consumers
+expecting something of it, what of those is live), never the size of the estate.
+
+Per subject: its service and version; its expectations (as consumer) with the provider
+versions live in the environment; the live consumer versions expecting something of it (as
+provider); the verifications of all those pairs in one query; the contracts it published.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session
 
 from unlockstep.core import can_i_deploy as core
 from unlockstep.errors import InvalidInput
-from unlockstep.store import contract_documents, registry
+from unlockstep.store import registry
+from unlockstep.store.contract_tables import Contract, ContractVersion
 from unlockstep.store.expectation_tables import ExpectationRow, VerificationRow
 from unlockstep.store.tables import Deployment, Environment, Service, Version
 
+Pair = tuple[int, int]  # (expectation id, provider version id)
 
-def _evidence(rows: list[VerificationRow]) -> tuple[core.Evidence, ...]:
+# Built once: a statement reused with bound parameters skips most of SQLAlchemy's per-call
+# construction cost, which otherwise dominates these sub-millisecond queries.
+_ENVIRONMENT = select(Environment.id).where(Environment.name == bindparam("name"))
+_SUBJECT = (
+    select(Service.id, Version.id)
+    .join(Version, Version.service_id == Service.id)
+    .where(Service.name == bindparam("name"), Version.number == bindparam("number"))
+)
+_EXPECTED_OF = (
+    select(
+        ExpectationRow.id, ExpectationRow.provider_service_id, ExpectationRow.contract, Service.name
+    )
+    .join(Service, Service.id == ExpectationRow.provider_service_id)
+    .where(ExpectationRow.consumer_version_id == bindparam("version"))
+)
+_LIVE = (
+    select(Deployment.service_id, Deployment.version_id, Version.number, Deployment.kind)
+    .join(Version, Version.id == Deployment.version_id)
+    .where(
+        Deployment.environment_id == bindparam("env"),
+        Deployment.ended_at.is_(None),
+        Deployment.service_id.in_(bindparam("services", expanding=True)),
+    )
+)
+_LIVE_CONSUMERS = (
+    select(
+        ExpectationRow.id,
+        ExpectationRow.consumer_service_id,
+        ExpectationRow.contract,
+        Service.name,
+        Version.number,
+        Deployment.kind,
+    )
+    .join(Deployment, Deployment.version_id == ExpectationRow.consumer_version_id)
+    .join(Version, Version.id == ExpectationRow.consumer_version_id)
+    .join(Service, Service.id == ExpectationRow.consumer_service_id)
+    .where(
+        ExpectationRow.provider_service_id == bindparam("service"),
+        Deployment.environment_id == bindparam("env"),
+        Deployment.ended_at.is_(None),
+    )
+)
+_JOINT_CONSUMERS = (
+    select(ExpectationRow.id, ExpectationRow.contract, Service.name, Version.number)
+    .join(Service, Service.id == ExpectationRow.consumer_service_id)
+    .join(Version, Version.id == ExpectationRow.consumer_version_id)
+    .where(
+        ExpectationRow.provider_service_id == bindparam("service"),
+        ExpectationRow.consumer_version_id.in_(bindparam("versions", expanding=True)),
+    )
+)
+_VERIFICATIONS = select(
+    VerificationRow.id,
+    VerificationRow.expectation_id,
+    VerificationRow.provider_version_id,
+    VerificationRow.status,
+    VerificationRow.source,
+    VerificationRow.verified_at,
+    VerificationRow.build_url,
+    VerificationRow.problems,
+).where(
+    VerificationRow.expectation_id.in_(bindparam("expectations", expanding=True)),
+    VerificationRow.provider_version_id.in_(bindparam("versions", expanding=True)),
+)
+_PUBLISHED = (
+    select(Contract.name)
+    .join(ContractVersion, ContractVersion.contract_id == Contract.id)
+    .where(ContractVersion.version_id == bindparam("version"))
+)
+_ANY_EXPECTATION = (
+    select(ExpectationRow.id)
+    .where(ExpectationRow.consumer_version_id == bindparam("version"))
+    .limit(1)
+)
+
+
+def _why(kind: str, env_name: str) -> str:
+    return f"{'released' if kind == 'release' else 'deployed'} in {env_name}"
+
+
+def _evidence(rows: list[Row[Any]]) -> tuple[core.Evidence, ...]:
     return tuple(
         core.Evidence(
             status=r.status,
@@ -26,182 +113,159 @@ def _evidence(rows: list[VerificationRow]) -> tuple[core.Evidence, ...]:
             build_url=r.build_url,
             problems=tuple(
                 p for p in (r.problems or {}).get("problems", []) if p.get("level") == "error"
-            ),
+            )
+            if r.status != "verified"
+            else (),
         )
         for r in sorted(rows, key=lambda r: (r.source, r.id))
     )
 
 
-def _verifications(
-    session: Session, expectation_ids: set[int], provider_version_ids: set[int]
-) -> dict[tuple[int, int], list[VerificationRow]]:
-    found: dict[tuple[int, int], list[VerificationRow]] = defaultdict(list)
-    if not expectation_ids or not provider_version_ids:
+def _verifications(session: Session, pairs: set[Pair]) -> dict[Pair, list[Row[Any]]]:
+    found: dict[Pair, list[Row[Any]]] = defaultdict(list)
+    if not pairs:
         return found
-    rows = session.scalars(
-        select(VerificationRow).where(
-            VerificationRow.expectation_id.in_(expectation_ids),
-            VerificationRow.provider_version_id.in_(provider_version_ids),
-        )
+    expectation_ids = {e for e, _ in pairs}
+    version_ids = {v for _, v in pairs}
+    rows = session.execute(
+        _VERIFICATIONS,
+        {"expectations": sorted(expectation_ids), "versions": sorted(version_ids)},
     )
     for row in rows:
-        found[(row.expectation_id, row.provider_version_id)].append(row)
+        key = (row.expectation_id, row.provider_version_id)
+        if key in pairs:
+            found[key].append(row)
     return found
 
 
-def _live(
-    session: Session, env: Environment, service_ids: set[int]
-) -> list[tuple[int, int, str, str]]:
-    """(service id, version id, version number, kind) live in the environment."""
-    if not service_ids:
-        return []
-    rows = session.execute(
-        select(Deployment.service_id, Deployment.version_id, Version.number, Deployment.kind)
-        .join(Version, Version.id == Deployment.version_id)
-        .where(
-            Deployment.environment_id == env.id,
-            Deployment.ended_at.is_(None),
-            Deployment.service_id.in_(service_ids),
-        )
-    )
-    return [(s, v, n, k) for s, v, n, k in rows]
+def _resolve(session: Session, name: str, number: str) -> tuple[int, int]:
+    row = session.execute(_SUBJECT, {"name": name, "number": number}).first()
+    if row is None:  # for the precise NotFound (service or version)
+        registry.get_version(session, registry.get_service(session, name), number)
+        raise AssertionError("unreachable")
+    return int(row[0]), int(row[1])
 
 
-def _why(kind: str, env: Environment) -> str:
-    return f"{'released' if kind == 'release' else 'deployed'} in {env.name}"
+class _Gatherer:
+    def __init__(self, session: Session, wanted: list[tuple[str, str]], env_name: str) -> None:
+        self.session = session
+        self.env_name = env_name
+        env_id = session.scalar(_ENVIRONMENT, {"name": env_name})
+        if env_id is None:
+            registry.get_environment(session, env_name)
+        self.env_id = int(env_id or 0)
+        self.subjects = [
+            (name, number, *_resolve(session, name, number)) for name, number in wanted
+        ]
+        # service id -> (version id, number) of everything deploying together
+        self.together = {sid: (vid, number) for _, number, sid, vid in self.subjects}
+        if len(self.together) != len(self.subjects):
+            raise InvalidInput("each service may be named once", where="service")
+
+    def consumer_side(
+        self, name: str, version_id: int
+    ) -> tuple[list[tuple[str, str, int, list[tuple[int, str, str]]]], set[Pair]]:
+        """(provider, contract, expectation id, [(provider version id, number, why)])."""
+        expectations = self.session.execute(_EXPECTED_OF, {"version": version_id}).all()
+        provider_ids = {e.provider_service_id for e in expectations}
+        live: dict[int, dict[int, tuple[str, str]]] = defaultdict(dict)
+        if provider_ids:
+            rows = self.session.execute(
+                _LIVE, {"env": self.env_id, "services": sorted(provider_ids)}
+            )
+            for sid, vid, number, kind in rows:
+                if sid in self.together and kind == "deployment":
+                    continue  # replaced by the version deploying together
+                live[sid].setdefault(vid, (number, _why(kind, self.env_name)))
+        for sid in provider_ids & set(self.together):
+            vid, number = self.together[sid]
+            live[sid][vid] = (number, "deploying together")
+        out = []
+        pairs: set[Pair] = set()
+        for exp_id, provider_id, contract, provider in expectations:
+            versions = [(vid, n, why) for vid, (n, why) in sorted(live[provider_id].items())]
+            pairs |= {(exp_id, vid) for vid, _, _ in versions}
+            out.append((provider, contract, exp_id, versions))
+        return out, pairs
+
+    def provider_side(
+        self, service_id: int, version_id: int
+    ) -> tuple[list[tuple[str, str, int, str, str]], set[Pair]]:
+        """(consumer, contract, expectation id, consumer version number, why)."""
+        rows = self.session.execute(
+            _LIVE_CONSUMERS, {"service": service_id, "env": self.env_id}
+        ).all()
+        found: dict[int, tuple[str, str, int, str, str]] = {}
+        for exp_id, consumer_id, contract, consumer, number, kind in rows:
+            if consumer_id in self.together and kind == "deployment":
+                continue
+            found.setdefault(
+                exp_id, (consumer, contract, exp_id, number, _why(kind, self.env_name))
+            )
+        joint = {vid for sid, (vid, _) in self.together.items() if sid != service_id}
+        if joint:
+            for exp_id, contract, consumer, number in self.session.execute(
+                _JOINT_CONSUMERS, {"service": service_id, "versions": sorted(joint)}
+            ):
+                found[exp_id] = (consumer, contract, exp_id, number, "deploying together")
+        return list(found.values()), {(exp_id, version_id) for exp_id in found}
+
+    def subjects_with_evidence(self) -> list[core.Subject]:
+        sides = []
+        pairs: set[Pair] = set()
+        for name, number, sid, vid in self.subjects:
+            consumes, consumer_pairs = self.consumer_side(name, vid)
+            provides, provider_pairs = self.provider_side(sid, vid)
+            pairs |= consumer_pairs | provider_pairs
+            sides.append((name, number, vid, consumes, provides))
+        evidence = _verifications(self.session, pairs)
+        subjects = []
+        for name, number, vid, consumes, provides in sides:
+            integrations = [
+                core.Integration(
+                    "consumer",
+                    name,
+                    provider,
+                    contract,
+                    tuple(
+                        core.Counterpart(n, why, _evidence(evidence.get((exp_id, pvid), [])))
+                        for pvid, n, why in versions
+                    ),
+                )
+                for provider, contract, exp_id, versions in consumes
+            ]
+            published = (
+                set(self.session.scalars(_PUBLISHED, {"version": vid})) if provides else set()
+            )
+            grouped: dict[tuple[str, str], list[core.Counterpart]] = defaultdict(list)
+            for consumer, contract, exp_id, cnumber, why in sorted(
+                provides, key=lambda p: (p[0], p[1], p[3], p[2])
+            ):
+                grouped[(consumer, contract)].append(
+                    core.Counterpart(cnumber, why, _evidence(evidence.get((exp_id, vid), [])))
+                )
+            integrations += [
+                core.Integration(
+                    "provider",
+                    consumer,
+                    name,
+                    contract,
+                    tuple(cps),
+                    subject_has_contract=contract in published,
+                )
+                for (consumer, contract), cps in sorted(grouped.items())
+            ]
+            has_expectations = bool(consumes) or bool(
+                self.session.scalar(_ANY_EXPECTATION, {"version": vid})
+            )
+            subjects.append(core.Subject(name, number, tuple(integrations), has_expectations))
+        return subjects
 
 
 def gather(session: Session, wanted: list[tuple[str, str]], env_name: str) -> list[core.Subject]:
     if not wanted:
         raise InvalidInput("name at least one --service with its --version", where="service")
-    env = registry.get_environment(session, env_name)
-    resolved: list[tuple[Service, Version]] = []
-    for name, number in wanted:
-        service = registry.get_service(session, name)
-        resolved.append((service, registry.get_version(session, service, number)))
-    together = {s.id: (v.id, v.number) for s, v in resolved}
-    if len(together) != len(resolved):
-        raise InvalidInput("each service may be named once", where="service")
-    names = {s.id: s.name for s, _ in resolved}
-    subjects: list[core.Subject] = []
-    for service, version in resolved:
-        integrations = _as_consumer(session, env, service, version, together, names)
-        integrations += _as_provider(session, env, service, version, together, names)
-        has_expectations = any(i.role == "consumer" for i in integrations) or bool(
-            session.scalar(
-                select(ExpectationRow.id).where(ExpectationRow.consumer_version_id == version.id)
-            )
-        )
-        subjects.append(
-            core.Subject(service.name, version.number, tuple(integrations), has_expectations)
-        )
-    return subjects
-
-
-def _service_names(session: Session, ids: set[int], known: dict[int, str]) -> dict[int, str]:
-    missing = ids - set(known)
-    out = dict(known)
-    if missing:
-        out.update(
-            {
-                i: n
-                for i, n in session.execute(
-                    select(Service.id, Service.name).where(Service.id.in_(missing))
-                )
-            }
-        )
-    return out
-
-
-def _as_consumer(
-    session: Session,
-    env: Environment,
-    service: Service,
-    version: Version,
-    together: dict[int, tuple[int, str]],
-    names: dict[int, str],
-) -> list[core.Integration]:
-    expectations = session.scalars(
-        select(ExpectationRow).where(ExpectationRow.consumer_version_id == version.id)
-    ).all()
-    provider_ids = {e.provider_service_id for e in expectations}
-    counterparts: dict[int, dict[int, tuple[str, str]]] = defaultdict(dict)
-    for sid, vid, number, kind in _live(session, env, provider_ids):
-        if sid in together and kind == "deployment":
-            continue  # replaced by the version deploying together
-        counterparts[sid].setdefault(vid, (number, _why(kind, env)))
-    for sid in provider_ids & set(together):
-        vid, number = together[sid]
-        counterparts[sid][vid] = (number, "deploying together")
-    all_versions = {vid for per in counterparts.values() for vid in per}
-    evidence = _verifications(session, {e.id for e in expectations}, all_versions)
-    names = _service_names(session, provider_ids, names)
-    out = []
-    for e in expectations:
-        cps = tuple(
-            core.Counterpart(number, why, _evidence(evidence.get((e.id, vid), [])))
-            for vid, (number, why) in sorted(counterparts[e.provider_service_id].items())
-        )
-        out.append(
-            core.Integration(
-                "consumer", service.name, names[e.provider_service_id], e.contract, cps
-            )
-        )
-    return out
-
-
-def _as_provider(
-    session: Session,
-    env: Environment,
-    service: Service,
-    version: Version,
-    together: dict[int, tuple[int, str]],
-    names: dict[int, str],
-) -> list[core.Integration]:
-    live_rows = session.execute(
-        select(ExpectationRow, Version.number, Deployment.kind)
-        .join(Deployment, Deployment.version_id == ExpectationRow.consumer_version_id)
-        .join(Version, Version.id == ExpectationRow.consumer_version_id)
-        .where(
-            ExpectationRow.provider_service_id == service.id,
-            Deployment.environment_id == env.id,
-            Deployment.ended_at.is_(None),
-        )
-    ).all()
-    pairs: dict[int, tuple[ExpectationRow, str, str]] = {}
-    for row, number, kind in live_rows:
-        if row.consumer_service_id in together and kind == "deployment":
-            continue
-        pairs.setdefault(row.id, (row, number, _why(kind, env)))
-    joint = {vid for sid, (vid, _) in together.items() if sid != service.id}
-    if joint:
-        for row in session.scalars(
-            select(ExpectationRow).where(
-                ExpectationRow.provider_service_id == service.id,
-                ExpectationRow.consumer_version_id.in_(joint),
-            )
-        ):
-            number = together[row.consumer_service_id][1]
-            pairs[row.id] = (row, number, "deploying together")
-    evidence = _verifications(session, set(pairs), {version.id})
-    published = contract_documents.published(session, version.id)
-    names = _service_names(session, {r.consumer_service_id for r, _, _ in pairs.values()}, names)
-    grouped: dict[tuple[int, str], list[core.Counterpart]] = defaultdict(list)
-    for row, number, why in sorted(pairs.values(), key=lambda p: (p[1], p[0].id)):
-        grouped[(row.consumer_service_id, row.contract)].append(
-            core.Counterpart(number, why, _evidence(evidence.get((row.id, version.id), [])))
-        )
-    return [
-        core.Integration(
-            "provider",
-            names[consumer_id],
-            service.name,
-            contract,
-            tuple(cps),
-            subject_has_contract=contract in published,
-        )
-        for (consumer_id, contract), cps in sorted(grouped.items())
-    ]
+    return _Gatherer(session, wanted, env_name).subjects_with_evidence()
 
 
 def can_i_deploy(session: Session, wanted: list[tuple[str, str]], env_name: str) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from unlockstep.core.pact import read_any
@@ -82,21 +83,24 @@ def report_verification(body: VerificationIn, store: StoreDep, actor: ActorDep) 
         )
 
 
-@router.get("/can-i-deploy")
+@router.get("/can-i-deploy", response_model=None)
 def can_i_deploy(
     store: StoreDep,
     service: Annotated[list[str], Query(description="service; repeat for several")],
     version: Annotated[list[str], Query(description="its version, in the same order")],
     environment: Annotated[str, Query(description="where it is going")],
-) -> dict[str, Any]:
+) -> JSONResponse:
+    """yes / no / unknown with the evidence for every integration (always HTTP 200: the
+    answer is a value). The body is returned as is, without response-model encoding."""
     if len(service) != len(version):
         raise InvalidInput(
             "give one version per service", where="version", hint="--service A --version 1 …"
         )
     with store.session() as session:
-        return deploy_check.can_i_deploy(
+        body = deploy_check.can_i_deploy(
             session, list(zip(service, version, strict=True)), environment
         )
+    return JSONResponse(body)
 
 
 @router.get("/matrix")
