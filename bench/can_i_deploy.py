@@ -31,12 +31,12 @@ import httpx
 from sqlalchemy import insert
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from deployments import start_server  # noqa: E402
+from deployments import start_server
 
-from unlockstep.store import Store  # noqa: E402
-from unlockstep.store.contract_tables import Contract, ContractBlob, ContractVersion  # noqa: E402
-from unlockstep.store.expectation_tables import ExpectationRow, VerificationRow  # noqa: E402
-from unlockstep.store.tables import Deployment, Environment, Service, Team, Version  # noqa: E402
+from unlockstep.store import Store
+from unlockstep.store.contract_tables import Contract, ContractBlob, ContractVersion
+from unlockstep.store.expectation_tables import ExpectationRow, VerificationRow
+from unlockstep.store.tables import Deployment, Environment, Service, Team, Version
 
 VERSIONS = 50
 FAN_OUT = 5
