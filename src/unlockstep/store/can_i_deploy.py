@@ -48,6 +48,13 @@ _LIVE = (
         Deployment.service_id.in_(bindparam("services", expanding=True)),
     )
 )
+_CONSUMERS_OF = (
+    select(ExpectationRow.consumer_service_id)
+    .where(ExpectationRow.provider_service_id == bindparam("service"))
+    .distinct()
+)
+# Driven from the consumer services' live deployments (an IN list on the indexed
+# environment/service columns), so the plan never walks everything live in the environment.
 _LIVE_CONSUMERS = (
     select(
         ExpectationRow.id,
@@ -63,6 +70,7 @@ _LIVE_CONSUMERS = (
     .where(
         ExpectationRow.provider_service_id == bindparam("service"),
         Deployment.environment_id == bindparam("env"),
+        Deployment.service_id.in_(bindparam("consumers", expanding=True)),
         Deployment.ended_at.is_(None),
     )
 )
@@ -192,9 +200,15 @@ class _Gatherer:
         self, service_id: int, version_id: int
     ) -> tuple[list[tuple[str, str, int, str, str]], set[Pair]]:
         """(consumer, contract, expectation id, consumer version number, why)."""
-        rows = self.session.execute(
-            _LIVE_CONSUMERS, {"service": service_id, "env": self.env_id}
-        ).all()
+        consumers = list(self.session.scalars(_CONSUMERS_OF, {"service": service_id}))
+        rows = (
+            self.session.execute(
+                _LIVE_CONSUMERS,
+                {"service": service_id, "env": self.env_id, "consumers": sorted(consumers)},
+            ).all()
+            if consumers
+            else []
+        )
         found: dict[int, tuple[str, str, int, str, str]] = {}
         for exp_id, consumer_id, contract, consumer, number, kind in rows:
             if consumer_id in self.together and kind == "deployment":
