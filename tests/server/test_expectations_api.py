@@ -330,3 +330,27 @@ def test_a_pact_file_for_another_consumer_is_refused(estate: TestClient) -> None
     )
     assert response.status_code == 422
     assert "dashboard-service" in response.json()["error"]["message"]
+
+
+def test_a_v4_pact_published_through_the_api_is_verified_like_yaml(estate: TestClient) -> None:
+    import json
+
+    pact = json.loads((ROOT / "tests/fixtures/pact/v4-http.json").read_text(encoding="utf-8"))
+    body = ok(
+        estate.post(
+            "/api/v1/expectations",
+            json={
+                "consumer": "dashboard-service",
+                "version": "5.8.0",
+                "provider": "case-service",
+                "contract": "case-summary-api",
+                "document": pact,
+            },
+        )
+    )
+    assert body["expectation"]["source"] == "pact-v4"
+    [result] = body["verifications"]
+    reasons = {(p.get("field"), p["reason"]) for p in result["problems"] if p["level"] == "error"}
+    # the fixture contract has no flags list, no risk level and no escalation endpoint
+    assert ("/flags/*/code", "no longer produced") in reasons
+    assert result["status"] == "failed"

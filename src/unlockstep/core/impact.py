@@ -17,12 +17,12 @@ from typing import Any
 from unlockstep.core.expectations import Expectation, pointer_parts, template_shape
 from unlockstep.core.schema_walk import Resolver, leaf_pointers, lookup
 from unlockstep.core.verification import (
-    _HTTP_METHODS,
-    _media_schema,
-    _message_names,
-    _messages,
-    _response,
+    HTTP_METHODS,
     match_path,
+    media_schema,
+    message_names,
+    messages_of,
+    response_for,
 )
 
 Element = tuple[str, str]  # (operation/status or event type, field pointer or "")
@@ -34,7 +34,7 @@ def _operations(document: Mapping[str, Any]) -> list[tuple[str, str, Mapping[str
     for template, item in (document.get("paths") or {}).items():
         item = resolver.deref(item) or {}
         for method, op in item.items():
-            if method in _HTTP_METHODS and isinstance(op, Mapping):
+            if method in HTTP_METHODS and isinstance(op, Mapping):
                 out.append((str(template), method, op))
     return out
 
@@ -44,8 +44,8 @@ def _event_payloads(document: Mapping[str, Any]) -> list[tuple[str, Any]]:
     if "asyncapi" not in document:
         return [("*", document)]
     out = []
-    for key, message in _messages(resolver, document):
-        for name in sorted(_message_names(resolver, key, message)):
+    for key, message in messages_of(resolver, document):
+        for name in sorted(message_names(resolver, key, message)):
             out.append((name, message.get("payload") or {}))
     return out
 
@@ -59,7 +59,7 @@ def elements(document: Any) -> set[Element]:
         label = f"{method.upper()} {template_shape(template)}"
         found.add((label, ""))
         for status, response in (op.get("responses") or {}).items():
-            _, schema = _media_schema(resolver, response)
+            _, schema = media_schema(resolver, response)
             found.add((f"{label} {str(status).upper()}", ""))
             for pointer in leaf_pointers(resolver, schema or {}):
                 found.add((f"{label} {str(status).upper()}", pointer))
@@ -92,7 +92,7 @@ def reads(expectation: Expectation, document: Any) -> set[Element]:
             "responses"
         ) or {}
         for status, fields in op.responses:
-            match = _response(responses, status)
+            match = response_for(responses, status)
             key = match[0] if match else status
             used.add((f"{label} {key}", ""))
             for f in fields:
@@ -120,10 +120,10 @@ def deprecated_uses(expectation: Expectation, document: Any) -> list[dict[str, A
         if operation.get("deprecated"):
             out.append(_deprecation(label, None, operation))
         for status, fields in op.responses:
-            match = _response(operation.get("responses") or {}, status)
+            match = response_for(operation.get("responses") or {}, status)
             if match is None:
                 continue
-            _, schema = _media_schema(resolver, match[1])
+            _, schema = media_schema(resolver, match[1])
             for f in fields:
                 found = lookup(resolver, schema or {}, pointer_parts(f.pointer))
                 if found.schema and found.schema.get("deprecated"):

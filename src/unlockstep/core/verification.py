@@ -38,7 +38,7 @@ from unlockstep.core.schema_walk import (
 
 VERIFIED = "verified"
 FAILED = "failed"
-_HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
+HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 
 
 @dataclass(frozen=True)
@@ -140,7 +140,7 @@ def _parameters(
     return out
 
 
-def _media_schema(resolver: Resolver, holder: Any) -> tuple[bool, Any]:
+def media_schema(resolver: Resolver, holder: Any) -> tuple[bool, Any]:
     """(has a body, its schema) for an OpenAPI 3 requestBody/response or Swagger 2 response."""
     holder = resolver.deref(holder)
     if not isinstance(holder, Mapping):
@@ -156,7 +156,7 @@ def _media_schema(resolver: Resolver, holder: Any) -> tuple[bool, Any]:
     return False, None
 
 
-def _response(responses: Mapping[str, Any], status: str) -> tuple[str, Any] | None:
+def response_for(responses: Mapping[str, Any], status: str) -> tuple[str, Any] | None:
     keys = {str(k).upper(): k for k in responses}
     if status in keys:
         return status, responses[keys[status]]
@@ -185,7 +185,7 @@ def _verify_operation(
     path_item = resolver.deref(paths[template]) or {}
     operation = path_item.get(op.method) if isinstance(path_item, Mapping) else None
     if not isinstance(operation, Mapping):
-        offered = sorted(m.upper() for m in path_item if m in _HTTP_METHODS)
+        offered = sorted(m.upper() for m in path_item if m in HTTP_METHODS)
         return [
             Problem(
                 label,
@@ -215,12 +215,12 @@ def _verify_operation(
     responses = operation.get("responses") or {}
     for status, fields in op.responses:
         checked += 1 + len(fields)
-        match = _response(responses, status)
+        match = response_for(responses, status)
         if match is None:
             problems.append(Problem(f"{label} {status}", f"no longer answers {status}"))
             continue
         key, response = match
-        _has_body, schema = _media_schema(resolver, response)
+        _has_body, schema = media_schema(resolver, response)
         problems += _verify_reads(resolver, f"{label} {key}", schema or {}, fields, reader)
     return problems, checked
 
@@ -234,7 +234,7 @@ def _verify_request(
             param = resolver.deref(raw)
             if isinstance(param, Mapping) and param.get("in") == "body":
                 body = {"required": param.get("required", False), "schema": param.get("schema")}
-    has_body, schema = _media_schema(resolver, body)
+    has_body, schema = media_schema(resolver, body)
     body = resolver.deref(body) if body is not None else {}
     problems: list[Problem] = []
     if not op.request:
@@ -355,7 +355,9 @@ def _unknown_fields(resolver: Resolver, element: str, schema: Any, read: set[str
 # -- events --------------------------------------------------------------------------------
 
 
-def _messages(resolver: Resolver, document: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+def messages_of(
+    resolver: Resolver, document: Mapping[str, Any]
+) -> list[tuple[str, dict[str, Any]]]:
     found: list[tuple[str, dict[str, Any]]] = []
     components = (document.get("components") or {}).get("messages") or {}
     for key, message in components.items():
@@ -372,7 +374,7 @@ def _messages(resolver: Resolver, document: Mapping[str, Any]) -> list[tuple[str
     return found
 
 
-def _message_names(resolver: Resolver, key: str, message: Mapping[str, Any]) -> set[str]:
+def message_names(resolver: Resolver, key: str, message: Mapping[str, Any]) -> set[str]:
     names = {key, str(message.get("name", "")), str(message.get("title", ""))}
     names.add(str(message.get("x-event-type", "")))
     payload = resolver.merged(message.get("payload") or {})
@@ -405,8 +407,8 @@ def _verify_event(
     else:
         candidates = [
             m
-            for key, m in _messages(resolver, document)
-            if ev.type in _message_names(resolver, key, m)
+            for key, m in messages_of(resolver, document)
+            if ev.type in message_names(resolver, key, m)
         ]
     if not candidates:
         return [Problem(ev.type, "the provider no longer publishes this event type")], 1
