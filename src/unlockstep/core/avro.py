@@ -44,7 +44,7 @@ PROMOTIONS: dict[str, frozenset[str]] = {
 RULES: dict[str, tuple[str, str]] = {
     "field-added-without-default": (
         "A reader field is missing from the writer's schema and has no default.",
-        "Give the new field a default (for an optional value: type [\"null\", …] with "
+        'Give the new field a default (for an optional value: type ["null", …] with '
         "default null), so records written before it existed can still be read.",
     ),
     "field-added-with-default": (
@@ -311,11 +311,19 @@ class _Walk:
         self.seen.add(key)
         if r.fullname != w.fullname:
             if r.name == w.name:
-                self.info("name-changed-with-alias", subject, f"{pointer}/name",
-                          f"{subject}: namespace of {w.fullname} changed to {r.fullname}")
+                self.info(
+                    "name-changed-with-alias",
+                    subject,
+                    f"{pointer}/name",
+                    f"{subject}: namespace of {w.fullname} changed to {r.fullname}",
+                )
             elif w.fullname in r.aliases:
-                self.info("name-changed-with-alias", subject, f"{pointer}/name",
-                          f"{subject}: {w.fullname} was renamed to {r.fullname}, with an alias")
+                self.info(
+                    "name-changed-with-alias",
+                    subject,
+                    f"{pointer}/name",
+                    f"{subject}: {w.fullname} was renamed to {r.fullname}, with an alias",
+                )
             else:
                 self.issue(
                     "name-changed",
@@ -348,8 +356,7 @@ class _Walk:
                 "enum-symbol-removed-with-default",
                 subject,
                 f"{pointer}/symbols",
-                f"{subject}: symbols {', '.join(missing)} are read as the default "
-                f"{r.enum_default}",
+                f"{subject}: symbols {', '.join(missing)} are read as the default {r.enum_default}",
             )
         elif missing:
             rule = "enum-symbol-removed" if self.backward else "enum-symbol-added"
@@ -364,11 +371,20 @@ class _Walk:
             )
         added = [s for s in r.symbols if s not in w.symbols]
         if added:
-            self.info("enum-symbol-added", subject, f"{pointer}/symbols",
-                      f"{subject}: enum {r.fullname} gained {', '.join(added)}", symbols=added)
+            self.info(
+                "enum-symbol-added",
+                subject,
+                f"{pointer}/symbols",
+                f"{subject}: enum {r.fullname} gained {', '.join(added)}",
+                symbols=added,
+            )
         if r.enum_default != w.enum_default:
-            self.info("enum-default-changed", subject, f"{pointer}/default",
-                      f"{subject}: enum default changed from {w.enum_default} to {r.enum_default}")
+            self.info(
+                "enum-default-changed",
+                subject,
+                f"{pointer}/default",
+                f"{subject}: enum default changed from {w.enum_default} to {r.enum_default}",
+            )
 
     def record(self, r: Named, w: Named, subject: str, pointer: str) -> None:
         matched: set[str] = set()
@@ -378,13 +394,20 @@ class _Walk:
             if wf is not None:
                 matched.add(wf.name)
                 if wf.name != rf.name:
-                    self.info("field-renamed-with-alias", where, at,
-                              f"{where}: field {wf.name!r} renamed to {rf.name!r} (alias kept)")
+                    self.info(
+                        "field-renamed-with-alias",
+                        where,
+                        at,
+                        f"{where}: field {wf.name!r} renamed to {rf.name!r} (alias kept)",
+                    )
                 self.walk(rf.type, wf.type, where, f"{at}/type")
             elif rf.has_default:
-                self.info("field-added-with-default", where, at,
-                          f"{where}: new field; old records read the default "
-                          f"{json.dumps(rf.default)}")
+                self.info(
+                    "field-added-with-default",
+                    where,
+                    at,
+                    f"{where}: new field; old records read the default {json.dumps(rf.default)}",
+                )
             elif self.backward:
                 self.issue(
                     "field-added-without-default",
@@ -404,9 +427,13 @@ class _Walk:
         if self.backward:
             for wf in w.fields:
                 if wf.name not in matched and wf.has_default:
-                    self.info("field-removed", f"{subject}.{wf.name}", pointer,
-                              f"{subject}.{wf.name}: field removed; readers on the old schema "
-                              "use its default")
+                    self.info(
+                        "field-removed",
+                        f"{subject}.{wf.name}",
+                        pointer,
+                        f"{subject}.{wf.name}: field removed; readers on the old schema "
+                        "use its default",
+                    )
 
 
 def _names_match(r: Named, w: Named) -> bool:
@@ -478,7 +505,7 @@ def diff(old: AvroDocument, new: AvroDocument, policy: Policy = Policy.LENIENT) 
     back = _Walk(backward=True, policy=policy)
     back.walk(new.root, old.root, subject, "")
     fwd = _Walk(backward=False, policy=policy)
-    fwd.walk(old.root, new.root, _root_subject(old.root), "")
+    fwd.walk(old.root, new.root, subject, "")
     changes = [replace(c, location=replace(c.location, file=new.filename)) for c in back.out]
     index = {(c.rule, c.location.subject): i for i, c in enumerate(changes)}
     for c in fwd.out:

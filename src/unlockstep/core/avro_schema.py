@@ -179,11 +179,14 @@ class _Parser:
         if fullname in self.names:
             raise self.fail(f"type {fullname!r} is defined twice", pointer)
         aliases = frozenset(
-            a if "." in a or not own_ns else f"{own_ns}.{a}"
-            for a in _strings(raw.get("aliases"))
+            a if "." in a or not own_ns else f"{own_ns}.{a}" for a in _strings(raw.get("aliases"))
         )
-        node = Named(type="record" if kind == "error" else kind, name=short, fullname=fullname,
-                     aliases=aliases)
+        node = Named(
+            type="record" if kind == "error" else kind,
+            name=short,
+            fullname=fullname,
+            aliases=aliases,
+        )
         logical = raw.get("logicalType")
         node.logical = logical if isinstance(logical, str) else None
         node.props = {k: raw[k] for k in _LOGICAL_PARAMS if k in raw}
