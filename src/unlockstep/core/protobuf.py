@@ -619,8 +619,8 @@ class _Compare:
                     subject,
                     f"{what} changed Java string UTF-8 validation from {a} to {b}",
                 )
-        if o.type == "string" and n.type == "string" and o.presence != "map" and not map_entry:
-            a, b = _utf8(o, self.old), _utf8(n, self.new)
+        if o.type == "string" and n.type == "string":
+            a, b = _utf8(o), _utf8(n)
             if a != b:
                 yield Finding(
                     "FIELD_SAME_UTF8_VALIDATION",
@@ -847,14 +847,8 @@ def _cpp_string_type(f: ProtoField) -> str:
     return {"CORD": "CORD", "STRING_PIECE": "VIEW"}.get(f.options.get("ctype", ""), "STRING")
 
 
-def _utf8(f: ProtoField, index: _Index) -> str:
-    value = f.features.get("utf8_validation")
-    if value:
-        return value
-    for pf in index.files.values():
-        if pf.syntax == "proto2" and f in pf.extensions.values():
-            return "NONE"
-    return "VERIFY"
+def _utf8(f: ProtoField) -> str:
+    return f.features.get("utf8_validation") or ("NONE" if f.syntax == "proto2" else "VERIFY")
 
 
 def _json_format(f: ProtoFile, features: dict[str, str]) -> str:

@@ -55,6 +55,7 @@ class ProtoField:
     presence: str = ""  # "explicit" | "implicit" | "required" | "repeated" | "map"
     json_name: str = ""
     features: dict[str, str] = field(default_factory=dict)
+    syntax: str = ""
 
 
 @dataclass(slots=True)
@@ -78,6 +79,7 @@ class ProtoMessage:
     options: dict[str, str] = field(default_factory=dict)
     features: dict[str, str] = field(default_factory=dict)
     map_entry: bool = False
+    parent: str | None = None
 
 
 @dataclass(slots=True)
@@ -344,7 +346,8 @@ class _FileParser:
             pos = t.pos()
             name = t.ident()
         full = f"{scope}.{name}" if scope else name
-        msg = ProtoMessage(fullname=full, name=name, pos=pos)
+        msg = ProtoMessage(fullname=full, name=name, pos=pos,
+                           parent=parent.fullname if parent else None)
         self.file.messages[full] = msg
         t.expect("{")
         while not t.accept("}"):
@@ -454,7 +457,9 @@ class _FileParser:
         t.expect(";")
         entry_name = "".join(part[:1].upper() + part[1:] for part in name.split("_")) + "Entry"
         entry_full = f"{scope}.{entry_name}" if scope else entry_name
-        entry = ProtoMessage(fullname=entry_full, name=entry_name, pos=pos, map_entry=True)
+        entry = ProtoMessage(fullname=entry_full, name=entry_name, pos=pos, map_entry=True,
+                             parent=msg.fullname if msg else None,
+                             features=_features_of(options))
         entry.fields[1] = ProtoField(
             name="key",
             number=1,
@@ -696,10 +701,15 @@ def _derive(f: ProtoFile) -> None:
 
 def _derive_field(f: ProtoFile, msg: ProtoMessage | None, fld: ProtoField) -> None:
     feats: dict[str, str] = dict(f.features)
-    if msg is not None:
-        feats.update(msg.features)
+    chain = []
+    while msg is not None:
+        chain.append(msg.features)
+        msg = f.messages.get(msg.parent) if msg.parent else None
+    for layer in reversed(chain):
+        feats.update(layer)
     feats.update(_features_of(fld.options))
     fld.features = feats
+    fld.syntax = f.syntax
     fld.json_name = fld.options.get("json_name") or _json_name(fld.name)
     if (
         f.syntax == "editions"
