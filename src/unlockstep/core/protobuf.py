@@ -542,13 +542,13 @@ class _Compare:
         self, o: ProtoField, n: ProtoField, nf: ProtoFile, what: str, map_entry: bool
     ) -> Iterator[Finding]:
         path, line, subject = nf.path, n.pos.line, what.split(" ")[1]
-        if o.name != n.name:
+        if o.display_name != n.display_name:
             yield Finding(
                 "FIELD_SAME_NAME",
                 path,
                 line,
                 subject,
-                f"{what} changed name from {o.name!r} to {n.name!r}",
+                f"{what} changed name from {o.display_name!r} to {n.display_name!r}",
             )
         if o.json_name != n.json_name:
             yield Finding(

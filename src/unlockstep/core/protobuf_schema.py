@@ -56,6 +56,14 @@ class ProtoField:
     json_name: str = ""
     features: dict[str, str] = field(default_factory=dict)
     syntax: str = ""
+    scope: str = ""
+
+    @property
+    def display_name(self) -> str:
+        """Extensions are known by their full name, fields by their short name."""
+        if self.extendee is None:
+            return self.name
+        return f"{self.scope}.{self.name}" if self.scope else self.name
 
 
 @dataclass(slots=True)
@@ -512,6 +520,7 @@ class _FileParser:
         while not t.accept("}"):
             if not t.accept(";"):
                 fields.append(self.field(scope, None, extendee=holder.type))
+                fields[-1].scope = scope
         self.extend_holders.append((holder, fields))
 
     def enum(self, scope: str) -> None:
