@@ -218,13 +218,15 @@ class _Tokens:
         return self.next()
 
     def integer(self) -> int:
+        start = self.i
         text = self.next()
         if text == "-":
             text = "-" + self.next()
         try:
-            return int(text, 0) if not re.fullmatch(r"[+-]?0\d+", text) else int(text, 8)
+            return int(text, 8) if re.fullmatch(r"[+-]?0\d+", text) else int(text, 0)
         except ValueError:
-            raise ParseError(f"expected an integer, found {text!r}", where=self.path) from None
+            self.i = start
+            raise self.fail("expected an integer") from None
 
     def string(self) -> str:
         parts = []
@@ -354,8 +356,9 @@ class _FileParser:
             pos = t.pos()
             name = t.ident()
         full = f"{scope}.{name}" if scope else name
-        msg = ProtoMessage(fullname=full, name=name, pos=pos,
-                           parent=parent.fullname if parent else None)
+        msg = ProtoMessage(
+            fullname=full, name=name, pos=pos, parent=parent.fullname if parent else None
+        )
         self.file.messages[full] = msg
         t.expect("{")
         while not t.accept("}"):
@@ -465,9 +468,14 @@ class _FileParser:
         t.expect(";")
         entry_name = "".join(part[:1].upper() + part[1:] for part in name.split("_")) + "Entry"
         entry_full = f"{scope}.{entry_name}" if scope else entry_name
-        entry = ProtoMessage(fullname=entry_full, name=entry_name, pos=pos, map_entry=True,
-                             parent=msg.fullname if msg else None,
-                             features=_features_of(options))
+        entry = ProtoMessage(
+            fullname=entry_full,
+            name=entry_name,
+            pos=pos,
+            map_entry=True,
+            parent=msg.fullname if msg else None,
+            features=_features_of(options),
+        )
         entry.fields[1] = ProtoField(
             name="key",
             number=1,
