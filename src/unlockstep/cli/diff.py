@@ -1,0 +1,117 @@
+"""``unlockstep diff OLD NEW``: what a contract change does, offline.
+
+Exit codes (the same for every ``--format``): 0 compatible under the mode, 1 not compatible,
+2 bad input (unreadable file, unknown kind, unresolvable ``$ref``: a message naming the file
+and where, never a traceback).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from unlockstep import __version__
+from unlockstep.core import engines
+from unlockstep.core.compat import Mode, Policy, Source, check
+from unlockstep.core.documents import MAX_SIZE, decode
+from unlockstep.core.render import FORMATS, render
+from unlockstep.errors import InvalidInput, ParseError
+
+
+def read_source(path: Path, *, max_size: int = MAX_SIZE) -> Source:
+    """A file as a ``Source`` whose relative references are read next to it."""
+    return Source(
+        text=decode(_read_bytes(path, str(path), max_size), str(path), max_size=max_size),
+        filename=str(path),
+        read_relative=_relative_reader(path.parent, str(path), max_size),
+    )
+
+
+def _read_bytes(path: Path, shown: str, max_size: int) -> bytes:
+    try:
+        size = path.stat().st_size
+        if size > max_size:
+            raise ParseError(
+                f"document is {size:,} bytes, more than the limit of {max_size:,}",
+                where=shown,
+                hint="split the document, or raise the size limit",
+            )
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise InvalidInput("file not found", where=shown, hint="check the path") from None
+    except IsADirectoryError:
+        raise InvalidInput("is a directory, not a file", where=shown) from None
+    except OSError as exc:
+        raise InvalidInput(f"cannot read: {exc.strerror}", where=shown) from None
+
+
+def _relative_reader(base: Path, referrer: str, max_size: int) -> Callable[[str], str]:
+    def read(name: str) -> str:
+        path = base / name
+        try:
+            data = _read_bytes(path, str(path), max_size)
+        except InvalidInput as exc:
+            raise ParseError(
+                f"$ref to {name!r} cannot be read: {exc.message}",
+                where=referrer,
+                hint="references are read relative to the referring file",
+            ) from None
+        return decode(data, str(path), max_size=max_size)
+
+    return read
+
+
+@click.command("diff")
+@click.argument("old", type=click.Path(path_type=Path))
+@click.argument("new", type=click.Path(path_type=Path))
+@click.option(
+    "--mode",
+    default="BACKWARD",
+    show_default=True,
+    help="BACKWARD, FORWARD, FULL (each also _TRANSITIVE) or NONE",
+)
+@click.option(
+    "--policy",
+    type=click.Choice([p.value for p in Policy]),
+    default=Policy.LENIENT.value,
+    show_default=True,
+    help="strict: what is not provably safe breaks; lenient: what is safe in practice passes",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="output format",
+)
+@click.option("--kind", default=None, help="contract kind (detected from content if omitted)")
+@click.pass_context
+def diff(
+    ctx: click.Context, old: Path, new: Path, mode: str, policy: str, fmt: str, kind: str | None
+) -> None:
+    """Compare OLD and NEW versions of a contract.
+
+    Exit 0 when NEW is compatible with OLD under --mode, 1 when it is not, 2 for bad input
+    (errors go to stderr, as JSON under --format json or sarif).
+    """
+    try:
+        parsed_mode = Mode.parse(mode)
+    except ValueError as exc:
+        raise InvalidInput(str(exc), where="--mode") from None
+    old_source, new_source = read_source(old), read_source(new)
+    engine = engines.engine(kind) if kind else engines.detect(new_source)
+    report = check(
+        engine,
+        engine.parse(new_source),
+        [(str(old), engine.parse(old_source))],
+        parsed_mode,
+        Policy(policy),
+    )
+    click.echo(render(report, fmt, old=str(old), new=str(new), version=__version__))
+    ctx.exit(0 if report.compatible else 1)
+
+
+COMMANDS = [diff]

@@ -1,0 +1,504 @@
+"""Turning text into data, safely, and following ``$ref`` inside and across documents.
+
+``load_document`` reads JSON or YAML into plain Python values (dict, list, str, int, float,
+bool, None) and keeps what is needed to say *where* something is:
+
+- a JSON pointer -> line map, computed lazily: for JSON only the containers on the way to a
+  pointer that ends up in a report are scanned (so a 12 MB file costs nothing extra unless
+  it is asked about); for YAML the composer's marks are kept while building the data;
+- hostile-input defences: a size cap, a nesting cap (a 10,000-deep document is a
+  ``ParseError``, never a ``RecursionError``), YAML alias expansion bounded (no "billion
+  laughs"), recursive aliases refused, duplicate keys refused with both lines named, and
+  ``decode`` names the byte offset of invalid UTF-8.
+
+``Resolver`` follows ``$ref``: local JSON pointers, ``$id``/``$anchor`` plain-name fragments,
+and files named relative to the root document (read through ``Source.read_relative`` so core
+stays free of I/O). A ``$ref`` that does not resolve is a ``ParseError`` naming the file and
+the pointer of the ``$ref``. Chains of ``$ref`` that never reach a schema are refused;
+recursive schemas are fine (the engines memoise the pairs they have visited).
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import posixpath
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote
+
+import yaml
+
+from unlockstep.core.compat import Source
+from unlockstep.errors import ParseError
+
+#: Default cap on a document's size in characters (a 50 MB description still loads).
+MAX_SIZE = 64 * 1024 * 1024
+#: Default cap on nesting (objects in arrays in objects...).
+MAX_DEPTH = 400
+
+_WS = re.compile(r"[ \t\n\r]*")
+_DECODER = json.JSONDecoder()
+_SCAN = _DECODER.scan_once  # type: ignore[attr-defined]
+
+
+def escape(token: str) -> str:
+    """One JSON pointer reference token (RFC 6901)."""
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def unescape(token: str) -> str:
+    return token.replace("~1", "/").replace("~0", "~")
+
+
+def join(pointer: str, *tokens: str | int) -> str:
+    """``pointer`` extended by ``tokens``: ``join("/a", "b/c", 0) == "/a/b~1c/0"``."""
+    for token in tokens:
+        pointer = f"{pointer}/{escape(str(token))}"
+    return pointer
+
+
+def decode(data: bytes, filename: str = "<input>", *, max_size: int = MAX_SIZE) -> str:
+    """Bytes from a file as text: UTF-8 (a BOM is dropped), refused past ``max_size``."""
+    if len(data) > max_size:
+        raise ParseError(
+            f"document is {len(data):,} bytes, more than the limit of {max_size:,}",
+            where=filename,
+            hint="split the document, or raise the size limit",
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ParseError(
+            f"invalid UTF-8 at byte offset {exc.start} (line {line}): {exc.reason}",
+            where=filename,
+            hint="save the file as UTF-8",
+        ) from None
+    return text.removeprefix("\ufeff")
+
+
+class _JsonLines:
+    """Pointer -> line for JSON text, scanning only the containers on the way to a pointer."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        start = _WS.match(text, 0)
+        self.value_at: dict[str, int] = {"": start.end() if start else 0}
+        self.key_at: dict[str, int] = {}
+        self.indexed: set[str] = set()
+
+    def offset(self, pointer: str) -> int | None:
+        if pointer in self.key_at:
+            return self.key_at[pointer]
+        if pointer in self.value_at:
+            return self.value_at[pointer]
+        parents = []
+        current = pointer
+        while current and current not in self.value_at:
+            current = current.rpartition("/")[0]
+            parents.append(current)
+        for parent in reversed(parents):
+            if parent in self.value_at:
+                self._index(parent)
+        self._index(pointer.rpartition("/")[0])
+        return self.key_at.get(pointer, self.value_at.get(pointer))
+
+    def _index(self, pointer: str) -> None:
+        if pointer in self.indexed or pointer not in self.value_at:
+            return
+        self.indexed.add(pointer)
+        text, i = self.text, self.value_at[pointer]
+        try:
+            if text[i] == "{":
+                i = _WS.match(text, i + 1).end()  # type: ignore[union-attr]
+                while text[i] == '"':
+                    key_start = i
+                    key, i = json.decoder.scanstring(text, i + 1)  # type: ignore[attr-defined]
+                    i = _WS.match(text, i).end() + 1  # type: ignore[union-attr]  # the ':'
+                    i = _WS.match(text, i).end()  # type: ignore[union-attr]
+                    child = join(pointer, key)
+                    self.key_at[child] = key_start
+                    self.value_at[child] = i
+                    _, i = _SCAN(text, i)
+                    i = _WS.match(text, i).end()  # type: ignore[union-attr]
+                    if text[i] == ",":
+                        i = _WS.match(text, i + 1).end()  # type: ignore[union-attr]
+            elif text[i] == "[":
+                i = _WS.match(text, i + 1).end()  # type: ignore[union-attr]
+                n = 0
+                while text[i] != "]":
+                    self.value_at[join(pointer, n)] = i
+                    _, i = _SCAN(text, i)
+                    i = _WS.match(text, i).end()  # type: ignore[union-attr]
+                    if text[i] == ",":
+                        i = _WS.match(text, i + 1).end()  # type: ignore[union-attr]
+                    n += 1
+        except (IndexError, StopIteration, ValueError, RecursionError):
+            return
+
+
+@dataclass(eq=False)
+class Document:
+    """A loaded document: its data, where it came from, and how to find a pointer's line."""
+
+    data: Any
+    source: Source
+    syntax: str  # "json" or "yaml"
+    _lines: dict[str, int] = field(default_factory=dict, repr=False)
+    _json: _JsonLines | None = field(default=None, repr=False)
+    _newlines: list[int] | None = field(default=None, repr=False)
+
+    @property
+    def filename(self) -> str:
+        return self.source.filename
+
+    def line_of(self, pointer: str) -> int | None:
+        """The 1-based line where ``pointer`` is (its key, for an object member), if known.
+
+        An unknown pointer gives the line of its nearest known ancestor."""
+        if self.syntax == "yaml":
+            current = pointer
+            while True:
+                if current in self._lines:
+                    return self._lines[current]
+                if not current:
+                    return None
+                current = current.rpartition("/")[0]
+        if self._json is None:
+            self._json = _JsonLines(self.source.text)
+        current = pointer
+        while True:
+            offset = self._json.offset(current)
+            if offset is not None:
+                return self._line_at(offset)
+            if not current:
+                return None
+            current = current.rpartition("/")[0]
+
+    def _line_at(self, offset: int) -> int:
+        if self._newlines is None:
+            self._newlines = [m.start() for m in re.finditer("\n", self.source.text)]
+        return bisect.bisect_left(self._newlines, offset) + 1
+
+
+def load_document(
+    source: Source, *, max_size: int = MAX_SIZE, max_depth: int = MAX_DEPTH
+) -> Document:
+    """Parse ``source`` as JSON (when it starts with ``{`` or ``[``) or YAML."""
+    text = source.text
+    if len(text) > max_size:
+        raise ParseError(
+            f"document is {len(text):,} characters, more than the limit of {max_size:,}",
+            where=source.filename,
+            hint="split the document, or raise the size limit",
+        )
+    head = text.lstrip(" \t\r\n\ufeff")[:1]
+    if head in ("{", "["):
+        doc = Document(data=_load_json(source), source=source, syntax="json")
+    else:
+        data, lines = _load_yaml(source, max_depth)
+        doc = Document(data=data, source=source, syntax="yaml", _lines=lines)
+    _check_depth(doc, max_depth)
+    return doc
+
+
+def _load_json(source: Source) -> Any:
+    duplicates: list[str] = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        obj = dict(items)
+        if len(obj) != len(items):
+            seen: set[str] = set()
+            duplicates.extend(k for k, _ in items if k in seen or seen.add(k))  # type: ignore[func-returns-value]
+        return obj
+
+    try:
+        data = json.loads(source.text.lstrip("\ufeff"), object_pairs_hook=pairs)
+    except json.JSONDecodeError as exc:
+        raise ParseError(
+            f"invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
+            where=f"{source.filename}:{exc.lineno}",
+        ) from None
+    except RecursionError:
+        raise _too_deep(source.filename) from None
+    if duplicates:
+        raise ParseError(
+            f"duplicate key {duplicates[0]!r} in one object",
+            where=source.filename,
+            hint="a key may appear once per object; remove or rename the repeated one",
+        )
+    return data
+
+
+def _too_deep(where: str, depth: int | None = None) -> ParseError:
+    limit = f" (limit {depth})" if depth else ""
+    return ParseError(
+        f"document is nested too deeply{limit}",
+        where=where,
+        hint="flatten the structure or use $ref for recursive shapes",
+    )
+
+
+def _check_depth(doc: Document, max_depth: int) -> None:
+    """Refuse documents nested deeper than ``max_depth`` (iteratively: no recursion)."""
+    stack: list[tuple[Any, int]] = [(doc.data, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > max_depth:
+            raise _too_deep(doc.filename, max_depth)
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values() if isinstance(v, dict | list))
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value if isinstance(v, dict | list))
+
+
+_SCALARS = yaml.constructor.SafeConstructor()
+_KEEP_AS_TEXT = {"tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:binary"}
+_LOADER: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _load_yaml(source: Source, max_depth: int) -> tuple[Any, dict[str, int]]:
+    try:
+        root = yaml.compose(source.text, Loader=_LOADER)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        line = f":{mark.line + 1}" if mark is not None else ""
+        raise ParseError(
+            f"invalid YAML: {exc.problem or exc}", where=f"{source.filename}{line}"
+        ) from None
+    except yaml.YAMLError as exc:
+        raise ParseError(f"invalid YAML: {exc}", where=source.filename) from None
+    except RecursionError:
+        raise _too_deep(source.filename) from None
+    if root is None:
+        raise ParseError("document is empty", where=source.filename)
+    builder = _YamlBuilder(source.filename, budget=len(source.text) + 100_000, depth=max_depth)
+    return builder.build(root, ""), builder.lines
+
+
+class _YamlBuilder:
+    """Composed YAML nodes -> plain values, with lines, an expansion budget, and no cycles."""
+
+    def __init__(self, filename: str, budget: int, depth: int) -> None:
+        self.filename = filename
+        self.budget = budget
+        self.max_depth = depth
+        self.lines: dict[str, int] = {}
+        self.active: set[int] = set()
+
+    def build(self, node: yaml.Node, pointer: str, depth: int = 0) -> Any:
+        self.budget -= 1
+        if self.budget < 0:
+            raise ParseError(
+                "YAML aliases expand to far more data than the document holds",
+                where=f"{self.filename}:{node.start_mark.line + 1}",
+                hint="this looks like an alias bomb; expand anchors by hand",
+            )
+        if depth > self.max_depth:
+            raise _too_deep(self.filename, self.max_depth)
+        self.lines.setdefault(pointer, node.start_mark.line + 1)
+        if isinstance(node, yaml.ScalarNode):
+            if node.tag in _KEEP_AS_TEXT or not node.tag.startswith("tag:yaml.org,2002:"):
+                return node.value
+            return _SCALARS.construct_object(node)
+        if id(node) in self.active:
+            raise ParseError(
+                "YAML alias refers to a node that contains it (a recursive alias)",
+                where=f"{self.filename}:{node.start_mark.line + 1}",
+                hint="use $ref for recursive structures",
+            )
+        self.active.add(id(node))
+        try:
+            if isinstance(node, yaml.SequenceNode):
+                return [
+                    self.build(item, join(pointer, i), depth + 1)
+                    for i, item in enumerate(node.value)
+                ]
+            return self._mapping(node, pointer, depth)
+        finally:
+            self.active.discard(id(node))
+
+    def _mapping(self, node: yaml.Node, pointer: str, depth: int) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        merged: dict[str, Any] = {}
+        seen: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                sources = (
+                    value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+                )
+                for src in sources:
+                    value = self.build(src, pointer, depth + 1)
+                    if isinstance(value, dict):
+                        for k, v in value.items():
+                            merged.setdefault(k, v)
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise ParseError(
+                    "a mapping key must be a plain value, not a list or mapping",
+                    where=f"{self.filename}:{key_node.start_mark.line + 1}",
+                )
+            key = str(key_node.value)
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                raise ParseError(
+                    f"duplicate key {key!r} (first on line {seen[key]})",
+                    where=f"{self.filename}:{line}",
+                    hint="a key may appear once per mapping; remove or rename the repeated one",
+                )
+            seen[key] = line
+            child = join(pointer, key)
+            self.lines[child] = line
+            out[key] = self.build(value_node, child, depth + 1)
+        for k, v in merged.items():
+            out.setdefault(k, v)
+        return out
+
+
+# --------------------------------------------------------------------------- $ref
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A value found by following a reference: the value, its document and its pointer."""
+
+    value: Any
+    document: Document
+    pointer: str
+
+
+class Resolver:
+    """Follows ``$ref`` from a root document into itself and relative files.
+
+    ``resolve(ref, document, at)`` finds one reference; ``deref(value, document, pointer)``
+    follows a chain of ``$ref`` objects until it reaches something else. Files are loaded
+    once (through the root's ``Source.read_relative``) and kept."""
+
+    def __init__(self, root: Document, *, max_size: int = MAX_SIZE) -> None:
+        self.root = root
+        self.max_size = max_size
+        self._files: dict[str, Document] = {root.filename: root}
+        self._names: dict[int, str] = {id(root): ""}  # document -> path relative to root
+        self._anchors: dict[int, dict[str, str]] = {}
+
+    def document_for(self, relative: str, base: Document, where: str) -> Document:
+        base_dir = posixpath.dirname(self._names.get(id(base), ""))
+        name = posixpath.normpath(posixpath.join(base_dir, relative))
+        key = posixpath.join(posixpath.dirname(self.root.filename), name)
+        if key in self._files:
+            return self._files[key]
+        read = self.root.source.read_relative
+        if read is None:
+            raise ParseError(
+                f"$ref to the file {relative!r} cannot be followed here",
+                where=where,
+                hint="diff files on disk so relative references can be read",
+            )
+        text = read(name)
+        doc = load_document(
+            Source(text=text, filename=key, read_relative=None), max_size=self.max_size
+        )
+        self._files[key] = doc
+        self._names[id(doc)] = name
+        return doc
+
+    def resolve(self, ref: str, document: Document, at: str = "") -> Target:
+        """The target of ``ref`` written in ``document`` at pointer ``at``."""
+        where = f"{document.filename}#{at}" if at else document.filename
+        address, _, fragment = ref.partition("#")
+        doc = document
+        if address:
+            if "://" in address or address.startswith("urn:"):
+                root_id = _root_id(document.data)
+                if root_id and address == root_id.partition("#")[0]:
+                    address = ""
+                else:
+                    raise ParseError(
+                        f"$ref {ref!r} points to a remote document; only local and relative"
+                        " file references are followed",
+                        where=where,
+                        hint="download the referenced schema next to this file and use a"
+                        " relative path",
+                    )
+            if address:
+                doc = self.document_for(unquote(address), document, where)
+        fragment = unquote(fragment)
+        if fragment and not fragment.startswith("/"):
+            pointer = self._anchor_index(doc).get(fragment)
+            if pointer is None:
+                raise ParseError(
+                    f"$ref {ref!r} names an anchor that no $id or $anchor declares",
+                    where=where,
+                )
+            fragment = pointer
+        return Target(_walk(doc, fragment, ref, where), doc, fragment)
+
+    def deref(self, value: Any, document: Document, pointer: str) -> Target:
+        """Follow ``$ref`` while ``value`` is only a reference (siblings are the caller's)."""
+        seen: set[tuple[int, str]] = set()
+        target = Target(value, document, pointer)
+        while isinstance(target.value, dict) and isinstance(target.value.get("$ref"), str):
+            key = (id(target.document), target.pointer)
+            if key in seen:
+                raise ParseError(
+                    "$ref chain loops back on itself without reaching a schema",
+                    where=f"{target.document.filename}#{target.pointer}",
+                    hint="make one of the references point to an actual schema",
+                )
+            seen.add(key)
+            target = self.resolve(
+                target.value["$ref"], target.document, join(target.pointer, "$ref")
+            )
+        return target
+
+    def _anchor_index(self, doc: Document) -> dict[str, str]:
+        index = self._anchors.get(id(doc))
+        if index is None:
+            index = {}
+            stack: list[tuple[Any, str]] = [(doc.data, "")]
+            while stack:
+                value, pointer = stack.pop()
+                if isinstance(value, dict):
+                    anchor = value.get("$anchor")
+                    ident = value.get("$id") or value.get("id")
+                    if isinstance(anchor, str):
+                        index.setdefault(anchor, pointer)
+                    if isinstance(ident, str) and ident.startswith("#"):
+                        index.setdefault(ident[1:], pointer)
+                    stack.extend((v, join(pointer, k)) for k, v in value.items())
+                elif isinstance(value, list):
+                    stack.extend((v, join(pointer, i)) for i, v in enumerate(value))
+            self._anchors[id(doc)] = index
+        return index
+
+
+def _root_id(data: Any) -> str | None:
+    if isinstance(data, dict):
+        ident = data.get("$id") or data.get("id")
+        return ident if isinstance(ident, str) else None
+    return None
+
+
+def _walk(doc: Document, fragment: str, ref: str, where: str) -> Any:
+    value = doc.data
+    if not fragment:
+        return value
+    for token in fragment[1:].split("/"):
+        key = unescape(token)
+        if isinstance(value, dict) and key in value:
+            value = value[key]
+        elif isinstance(value, list) and key.isdigit() and int(key) < len(value):
+            value = value[int(key)]
+        else:
+            raise ParseError(
+                f"$ref {ref!r} does not resolve: no {key!r} in {doc.filename}",
+                where=where,
+                hint="fix the reference or add the missing definition",
+            )
+    return value
+
+
+ReadRelative = Callable[[str], str]

@@ -1,0 +1,822 @@
+"""The JSON Schema compatibility engine, and ``compare_schemas`` for engines that embed
+JSON Schema (OpenAPI request and response bodies, AsyncAPI payloads).
+
+``compare_schemas(old, new, …)`` walks both schemas side by side and reports each difference
+framed old -> new, with whom it hurts:
+
+- ``writers``: data valid under ``old`` may be rejected by ``new`` (a narrowing);
+- ``readers``: ``new`` allows data a reader written against ``old`` may not expect (a widening);
+- ``both``: an unrelated change (type string -> number, a changed pattern).
+
+The caller says which side it protects (``breaking_for``); ``core/rules.py`` turns that, the
+rule's flags, the policy and ``strict_reader`` into a level. The JSON Schema engine's own
+``diff`` protects writers: BACKWARD means the new schema reads data written with the old one.
+
+The walk is structural (like the schema registries'), not a full language-inclusion proof:
+it is exact for the keywords it knows, conservative for ``not``/``if``, and memoises visited
+(old, new) pairs so recursive ``$ref`` schemas terminate. STRICT reports what it cannot prove
+safe; LENIENT accepts what is safe in practice (see ``unprovable`` rules).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from unlockstep.core import compat
+from unlockstep.core.compat import Breaks, Change, Location, Policy, Source
+from unlockstep.core.documents import Document, Resolver, Target, load_document
+from unlockstep.core.jsonschema_rules import RULES
+from unlockstep.core.rules import level_for
+from unlockstep.core.schema_view import (
+    ANNOTATIONS,
+    TRUE,
+    Node,
+    Views,
+    canon,
+    covered,
+    enum_values,
+    items_shape,
+    lower_bound,
+    may_be,
+    merge,
+    types_of,
+    upper_bound,
+)
+from unlockstep.errors import ParseError
+
+KIND = "jsonschema"
+W, R, B, N = Breaks.WRITERS, Breaks.READERS, Breaks.BOTH, Breaks.NONE
+_NARROWING = frozenset({W, B})
+_WIDENING = frozenset({R, B})
+
+
+def combine(found: Iterable[Breaks]) -> Breaks:
+    """Whom a group of changes hurts, as one value."""
+    seen = set(found)
+    if B in seen or {W, R} <= seen:
+        return B
+    if W in seen:
+        return W
+    if R in seen:
+        return R
+    return N
+
+
+@dataclass(frozen=True, slots=True)
+class _Raw:
+    rule: str
+    breaks: Breaks
+    node: Node
+    message: str
+    details: dict[str, Any] | None
+
+
+class _Context:
+    """What every walk of one comparison shares: the views, the policy, and caches keyed by
+    object identity (the cached objects are kept alive, so identities stay unique)."""
+
+    def __init__(self, old_views: Views, new_views: Views, policy: Policy) -> None:
+        self.old_views = old_views
+        self.new_views = new_views
+        self.policy = policy
+        self.trials: dict[tuple[int, int], tuple[Any, Any, frozenset[Breaks]]] = {}
+        self.derived: dict[tuple[int, str], tuple[Any, Any]] = {}
+
+    def derive(self, value: dict[str, Any], tag: str, make: Any) -> Any:
+        """``make(value)``, computed once per (value, tag) so derived schemas keep one identity."""
+        key = (id(value), tag)
+        hit = self.derived.get(key)
+        if hit is None:
+            hit = (value, make(value))
+            self.derived[key] = hit
+        return hit[1]
+
+
+class _Walk:
+    """One comparison. Trial walks (``trial``) only collect whom changes hurt, for decisions."""
+
+    def __init__(self, ctx: _Context) -> None:
+        self.ctx = ctx
+        self.old_views = ctx.old_views
+        self.new_views = ctx.new_views
+        self.found: list[_Raw] = []
+        self.visited: dict[tuple[int, int], tuple[Any, Any]] = {}
+        self.trials = ctx.trials
+
+    # ------------------------------------------------------------------ helpers
+
+    def emit(
+        self,
+        rule: str,
+        breaks: Breaks,
+        node: Node,
+        message: str,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        self.found.append(_Raw(rule, breaks, node, message, details))
+
+    def trial(self, old: Node, new: Node) -> frozenset[Breaks]:
+        """Whom the differences between ``old`` and ``new`` would hurt, without reporting."""
+        key = (id(old.value), id(new.value))
+        hit = self.trials.get(key)
+        if hit is not None:
+            return hit[2]
+        self.trials[key] = (old.value, new.value, frozenset())  # assume fine while in progress
+        walk = _Walk(self.ctx)
+        walk.compare(old, new)
+        result = frozenset(r.breaks for r in walk.found)
+        self.trials[key] = (old.value, new.value, result)
+        return result
+
+    # ------------------------------------------------------------------ the walk
+
+    def compare(self, old: Node, new: Node) -> None:
+        o = self.old_views.effective(old)
+        n = self.new_views.effective(new)
+        ov, nv = o.value, n.value
+        key = (id(ov), id(nv))
+        if key in self.visited:
+            return
+        self.visited[key] = (ov, nv)
+        if ov == nv and not (_has_ref(o.doc) or _has_ref(n.doc)):
+            return
+        if ov is False:
+            if nv is not False:
+                self.emit(
+                    "schema-allowed", R, n, "a schema that accepted nothing now accepts values"
+                )
+            return
+        if nv is False:
+            self.emit("schema-disallowed", W, n, "this schema no longer accepts any value")
+            return
+        if not isinstance(ov, dict) or not isinstance(nv, dict):
+            if ov != nv:
+                self.emit("not-comparable", B, n, "this schema is not an object or a boolean")
+            return
+        self._annotations(o, n)
+        ot, nt = types_of(ov), types_of(nv)
+        self._types(n, ot, nt, ov, nv)
+        self._enum(o, n)
+        if may_be("number", ot) and may_be("number", nt):
+            self._numbers(n, ov, nv)
+        if may_be("string", ot) and may_be("string", nt):
+            self._strings(n, ov, nv)
+        if may_be("array", ot) and may_be("array", nt):
+            self._arrays(o, n)
+        if may_be("object", ot) and may_be("object", nt):
+            self._objects(o, n)
+        self._choices(o, n)
+        self._all_of(o, n)
+        self._not(o, n)
+        self._conditional(o, n)
+
+    def _annotations(self, o: Node, n: Node) -> None:
+        ov, nv = o.value, n.value
+        if "default" in ov and "default" in nv and canon(ov["default"]) != canon(nv["default"]):
+            self.emit(
+                "default-changed",
+                N,
+                n.child("default"),
+                f"default changed from {ov['default']!r} to {nv['default']!r}",
+            )
+        if nv.get("deprecated") is True and ov.get("deprecated") is not True:
+            self.emit("deprecated", N, n, "marked deprecated")
+
+    def _types(
+        self,
+        n: Node,
+        ot: frozenset[str] | None,
+        nt: frozenset[str] | None,
+        ov: dict[str, Any],
+        nv: dict[str, Any],
+    ) -> None:
+        if ot == nt or ("type" not in ov and "type" not in nv):
+            return
+        if nt is None:
+            self.emit("type-widened", R, n, f"type is no longer limited to {_names(ot)}")
+            return
+        if ot is None:
+            self.emit("type-narrowed", W, n, f"type is now limited to {_names(nt)}")
+            return
+        dropped = sorted(t for t in ot if not covered(t, nt))
+        added = sorted(t for t in nt if not covered(t, ot))
+        details = {"old": sorted(ot), "new": sorted(nt)}
+        if dropped and added:
+            self.emit(
+                "type-changed", B, n, f"type changed from {_names(ot)} to {_names(nt)}", details
+            )
+        elif dropped:
+            self.emit("type-narrowed", W, n, f"type no longer allows {', '.join(dropped)}", details)
+        elif added:
+            self.emit("type-widened", R, n, f"type now also allows {', '.join(added)}", details)
+
+    def _enum(self, o: Node, n: Node) -> None:
+        old, new = enum_values(o.value), enum_values(n.value)
+        if old is None and new is None:
+            return
+        where = n.child("enum") if "enum" in n.value else n
+        if old is None:
+            self.emit("enum-constraint-added", W, where, "values are now limited to an enum/const")
+            return
+        if new is None:
+            self.emit("enum-constraint-removed", R, n, "the enum/const limit was removed")
+            return
+        for k, v in old.items():
+            if k not in new:
+                self.emit(
+                    "enum-value-removed", W, where, f"enum value {v!r} was removed", {"value": v}
+                )
+        for k, v in new.items():
+            if k not in old:
+                self.emit("enum-value-added", R, where, f"enum value {v!r} was added", {"value": v})
+
+    def _bound(
+        self,
+        n: Node,
+        name: str,
+        keyword: str,
+        old: tuple[float, int] | None,
+        new: tuple[float, int] | None,
+        upper: bool,
+    ) -> None:
+        if old == new:
+            return
+
+        def shown(bound: tuple[float, int]) -> float:
+            return -bound[0] if upper else bound[0]
+
+        where = n.child(keyword) if keyword in n.value else n
+        if old is None and new is not None:
+            self.emit(f"{name}-added", W, where, f"{keyword} {shown(new)} was added")
+        elif new is None and old is not None:
+            self.emit(f"{name}-removed", R, n, f"{keyword} {shown(old)} was removed")
+        elif old is not None and new is not None:
+            tighter = new > old
+            verb = ("increased", "decreased") if not upper else ("decreased", "increased")
+            rule = f"{name}-{verb[0] if tighter else verb[1]}"
+            self.emit(
+                rule,
+                W if tighter else R,
+                where,
+                f"{keyword} changed from {shown(old)} to {shown(new)}",
+                {"old": shown(old), "new": shown(new)},
+            )
+
+    def _numbers(self, n: Node, ov: dict[str, Any], nv: dict[str, Any]) -> None:
+        self._bound(
+            n,
+            "minimum",
+            "minimum",
+            lower_bound(ov, "minimum", "exclusiveMinimum"),
+            lower_bound(nv, "minimum", "exclusiveMinimum"),
+            upper=False,
+        )
+        self._bound(
+            n,
+            "maximum",
+            "maximum",
+            upper_bound(ov, "maximum", "exclusiveMaximum"),
+            upper_bound(nv, "maximum", "exclusiveMaximum"),
+            upper=True,
+        )
+        om, nm = _factor(ov.get("multipleOf")), _factor(nv.get("multipleOf"))
+        if om == nm:
+            return
+        if om is None:
+            self.emit("multiple-of-added", W, n, f"multipleOf {nm} was added")
+        elif nm is None:
+            self.emit("multiple-of-removed", R, n, f"multipleOf {om} was removed")
+        elif (om / nm).denominator == 1:
+            self.emit("multiple-of-relaxed", R, n, f"multipleOf changed from {om} to {nm}")
+        elif (nm / om).denominator == 1:
+            self.emit("multiple-of-tightened", W, n, f"multipleOf changed from {om} to {nm}")
+        else:
+            self.emit("multiple-of-changed", B, n, f"multipleOf changed from {om} to {nm}")
+
+    def _length(self, n: Node, ov: dict[str, Any], nv: dict[str, Any], kw: str, name: str) -> None:
+        upper = kw.startswith("max")
+
+        def get(v: dict[str, Any]) -> tuple[float, int] | None:
+            x = v.get(kw)
+            if not isinstance(x, int | float) or isinstance(x, bool):
+                return None
+            return (-x, 0) if upper else (x, 0)
+
+        self._bound(n, name, kw, get(ov), get(nv), upper=upper)
+
+    def _strings(self, n: Node, ov: dict[str, Any], nv: dict[str, Any]) -> None:
+        self._length(n, ov, nv, "minLength", "min-length")
+        self._length(n, ov, nv, "maxLength", "max-length")
+        for kw, name in (
+            ("pattern", "pattern"),
+            ("format", "format"),
+            ("contentEncoding", "content-encoding"),
+            ("contentMediaType", "content-media-type"),
+        ):
+            a, b = ov.get(kw), nv.get(kw)
+            if a == b:
+                continue
+            if a is None:
+                self.emit(f"{name}-added", W, n.child(kw), f"{kw} {b!r} was added")
+            elif b is None:
+                self.emit(f"{name}-removed", R, n, f"{kw} {a!r} was removed")
+            else:
+                self.emit(f"{name}-changed", B, n.child(kw), f"{kw} changed from {a!r} to {b!r}")
+
+    def _arrays(self, o: Node, n: Node) -> None:
+        ov, nv = o.value, n.value
+        self._length(n, ov, nv, "minItems", "min-items")
+        self._length(n, ov, nv, "maxItems", "max-items")
+        if bool(ov.get("uniqueItems")) != bool(nv.get("uniqueItems")):
+            if nv.get("uniqueItems"):
+                self.emit(
+                    "unique-items-added", W, n.child("uniqueItems"), "items must now be unique"
+                )
+            else:
+                self.emit("unique-items-removed", R, n, "items may now repeat")
+        oprefix, orest = items_shape(o)
+        nprefix, nrest = items_shape(n)
+        for i in range(max(len(oprefix), len(nprefix))):
+            self.compare(
+                oprefix[i] if i < len(oprefix) else orest, nprefix[i] if i < len(nprefix) else nrest
+            )
+        self.compare(orest, nrest)
+        if "contains" in ov or "contains" in nv:
+            if "contains" not in ov:
+                self.emit(
+                    "contains-added", W, n.child("contains"), "a contains constraint was added"
+                )
+            elif "contains" not in nv:
+                self.emit("contains-removed", R, n, "the contains constraint was removed")
+            else:
+                self.compare(o.child("contains"), n.child("contains"))
+                self._length(n, ov, nv, "minContains", "min-contains")
+                self._length(n, ov, nv, "maxContains", "max-contains")
+
+    # ------------------------------------------------------------------ objects
+
+    def _objects(self, o: Node, n: Node) -> None:
+        ov, nv = o.value, n.value
+        self._length(n, ov, nv, "minProperties", "min-properties")
+        self._length(n, ov, nv, "maxProperties", "max-properties")
+        oprops, nprops = _dict(ov.get("properties")), _dict(nv.get("properties"))
+        oreq, nreq = _names_list(ov.get("required")), _names_list(nv.get("required"))
+        for name in oprops:
+            if name in nprops:
+                self.compare(o.child("properties", name), n.child("properties", name))
+            else:
+                self._property_removed(o, n, name, name in oreq)
+        for name in nprops:
+            if name not in oprops:
+                self._property_added(o, n, name)
+        for name in nreq:
+            if name not in oreq:
+                if name in oprops:
+                    self.emit(
+                        "property-became-required",
+                        W,
+                        n.child("properties", name) if name in nprops else n,
+                        f"property {name!r} became required",
+                    )
+                else:
+                    self.emit(
+                        "required-property-added",
+                        W,
+                        n.child("properties", name) if name in nprops else n,
+                        f"new property {name!r} is required",
+                    )
+        for name in oreq:
+            if name not in nreq and name in nprops:
+                self.emit(
+                    "property-became-optional",
+                    R,
+                    n.child("properties", name),
+                    f"property {name!r} is no longer required",
+                )
+        self._additional(o, n)
+        self._patterns(o, n)
+        if "propertyNames" in ov or "propertyNames" in nv:
+            self.compare(_or_true(o, "propertyNames"), _or_true(n, "propertyNames"))
+        self._dependencies(o, n)
+
+    def _schema_for_name(self, node: Node, name: str) -> Node:
+        """The schema an undeclared property ``name`` gets: a matching pattern or the rest."""
+        patterns = _dict(node.value.get("patternProperties"))
+        for pattern in patterns:
+            if _matches(pattern, name):
+                return node.child("patternProperties", pattern)
+        return _additional_node(node)
+
+    def _property_removed(self, o: Node, n: Node, name: str, was_required: bool) -> None:
+        old_prop = o.child("properties", name)
+        found = set(self.trial(old_prop, self._schema_for_name(n, name)))
+        if was_required:
+            found.add(R)
+        breaks = combine(found)
+        closed = W in found or B in found
+        self.emit(
+            "property-removed",
+            breaks,
+            old_prop,
+            f"property {name!r} was removed" + (" and the new schema rejects it" if closed else ""),
+        )
+
+    def _property_added(self, o: Node, n: Node, name: str) -> None:
+        new_prop = n.child("properties", name)
+        source = self._schema_for_name(o, name)
+        found = self.trial(source, new_prop)
+        if not found:
+            return
+        src = self.old_views.effective(source).value
+        if src == TRUE and found & _NARROWING:
+            self.emit(
+                "property-added-to-open-model",
+                combine(found),
+                new_prop,
+                f"property {name!r} was declared in an open content model",
+            )
+            return
+        self.emit("property-added", combine(found), new_prop, f"property {name!r} was added")
+
+    def _additional(self, o: Node, n: Node) -> None:
+        ov, nv = o.value, n.value
+        keys = ("additionalProperties", "unevaluatedProperties")
+        if not any(k in ov or k in nv for k in keys):
+            return
+        oa, na = _additional_node(o), _additional_node(n)
+        oe, ne = self.old_views.effective(oa).value, self.new_views.effective(na).value
+        if oe is not False and ne is False:
+            self.emit("content-model-closed", W, na, "additional properties are no longer allowed")
+        elif oe is False and ne is not False:
+            self.emit("content-model-opened", R, na, "additional properties are now allowed")
+        else:
+            self.compare(oa, na)
+
+    def _patterns(self, o: Node, n: Node) -> None:
+        op, np_ = _dict(o.value.get("patternProperties")), _dict(n.value.get("patternProperties"))
+        for pattern in op:
+            if pattern in np_:
+                self.compare(
+                    o.child("patternProperties", pattern), n.child("patternProperties", pattern)
+                )
+            else:
+                found = self.trial(o.child("patternProperties", pattern), _additional_node(n))
+                if found:
+                    self.emit(
+                        "pattern-property-removed",
+                        combine(found),
+                        o.child("patternProperties", pattern),
+                        f"patternProperties {pattern!r} was removed",
+                    )
+        for pattern in np_:
+            if pattern not in op:
+                found = self.trial(_additional_node(o), n.child("patternProperties", pattern))
+                if found:
+                    self.emit(
+                        "pattern-property-added",
+                        combine(found),
+                        n.child("patternProperties", pattern),
+                        f"patternProperties {pattern!r} was added",
+                    )
+
+    def _dependencies(self, o: Node, n: Node) -> None:
+        oreq, oschema = _dependencies(o)
+        nreq, nschema = _dependencies(n)
+        for name in sorted(set(oreq) | set(nreq)):
+            a, b = oreq.get(name, set()), nreq.get(name, set())
+            if b - a:
+                self.emit(
+                    "dependent-required-added", W, n, f"{name!r} now also requires {sorted(b - a)}"
+                )
+            if a - b:
+                self.emit(
+                    "dependent-required-removed",
+                    R,
+                    n,
+                    f"{name!r} no longer requires {sorted(a - b)}",
+                )
+        for name in list(oschema) + [k for k in nschema if k not in oschema]:
+            self.compare(
+                oschema.get(name) or o.sub(TRUE, "dependentSchemas", name),
+                nschema.get(name) or n.sub(TRUE, "dependentSchemas", name),
+            )
+
+    # ------------------------------------------------------------------ combinators
+
+    def _choices(self, o: Node, n: Node) -> None:
+        okw = "oneOf" if isinstance(o.value.get("oneOf"), list) else "anyOf"
+        nkw = "oneOf" if isinstance(n.value.get("oneOf"), list) else "anyOf"
+        obr, nbr = o.value.get(okw), n.value.get(nkw)
+        if not isinstance(obr, list) and not isinstance(nbr, list):
+            return
+        if not isinstance(nbr, list):
+            self.emit("any-of-removed", R, n, f"{okw} was removed")
+            return
+        news = [n.child(nkw, j) for j in range(len(nbr))]
+        if not isinstance(obr, list):
+            base = self._without(o, ("anyOf", "oneOf", "allOf"))
+            if not any(not (self.trial(base, m) & _NARROWING) for m in news):
+                self.emit("any-of-added", W, n.child(nkw), f"{nkw} was added")
+            return
+        olds = [o.child(okw, i) for i in range(len(obr))]
+        if okw != nkw:
+            if nkw == "oneOf":
+                self.emit("any-of-became-one-of", W, n.child(nkw), "anyOf became oneOf")
+            else:
+                self.emit("one-of-became-any-of", R, n.child(nkw), "oneOf became anyOf")
+        base_types = o.value.get("type"), n.value.get("type")
+        paired: set[int] = set()
+        for i, branch in enumerate(olds):
+            ob = self._typed(branch, base_types[0], self.old_views)
+            covering = [
+                j
+                for j, m in enumerate(news)
+                if not (self.trial(ob, self._typed(m, base_types[1], self.new_views)) & _NARROWING)
+            ]
+            if covering:
+                continue
+            if i < len(news):
+                paired.add(i)
+                self.compare(ob, self._typed(news[i], base_types[1], self.new_views))
+            else:
+                self.emit(
+                    "any-of-branch-removed",
+                    W,
+                    branch,
+                    f"{okw} branch {i} has no counterpart that accepts its data",
+                )
+        for j, m in enumerate(news):
+            if j in paired:
+                continue
+            nb = self._typed(m, base_types[1], self.new_views)
+            if any(
+                not (self.trial(self._typed(b, base_types[0], self.old_views), nb) & _WIDENING)
+                for b in olds
+            ):
+                continue
+            if nkw == "oneOf":
+                self.emit("one-of-branch-added", B, m, f"oneOf branch {j} is new")
+            else:
+                self.emit("any-of-branch-added", R, m, f"anyOf branch {j} is new")
+
+    def _typed(self, branch: Node, base_type: Any, views: Views) -> Node:
+        """A branch as it applies under its parent's ``type`` (which constrains it too)."""
+        eff = views.effective(branch)
+        if base_type is None or not isinstance(eff.value, dict) or "type" in eff.value:
+            return eff
+        value = self.ctx.derive(
+            eff.value, f"type={base_type!r}", lambda v: {**v, "type": base_type}
+        )
+        return Node(value, eff.doc, eff.ptr)
+
+    def _without(self, node: Node, keys: tuple[str, ...]) -> Node:
+        value = self.ctx.derive(node.value, f"without={keys}", lambda v: _without(v, keys))
+        return Node(value, node.doc, node.ptr)
+
+    def _all_of(self, o: Node, n: Node) -> None:
+        obr, nbr = o.value.get("allOf"), n.value.get("allOf")
+        if not isinstance(obr, list) and not isinstance(nbr, list):
+            return
+        olds = [o.child("allOf", i) for i in range(len(obr))] if isinstance(obr, list) else []
+        news = [n.child("allOf", j) for j in range(len(nbr))] if isinstance(nbr, list) else []
+        base_old = self._without(o, ("allOf",))
+        base_new = self._without(n, ("allOf",))
+        for j, m in enumerate(news):
+            if any(not (self.trial(b, m) & _NARROWING) for b in [*olds, base_old]):
+                continue
+            if j < len(olds):
+                self.compare(olds[j], m)
+            else:
+                self.emit("all-of-branch-added", W, m, f"allOf branch {j} is new")
+        for i, b in enumerate(olds):
+            if i < len(news):
+                continue
+            if any(not (self.trial(m, b) & _NARROWING) for m in [*news, base_new]):
+                continue
+            self.emit("all-of-branch-removed", R, b, f"allOf branch {i} was removed")
+
+    def _not(self, o: Node, n: Node) -> None:
+        has_o, has_n = "not" in o.value, "not" in n.value
+        if has_o and has_n:
+            # old ⊆ new  <=>  not(old.not) ⊆ not(new.not)  <=>  new.not ⊆ old.not
+            self.compare(n.child("not"), o.child("not"))
+        elif has_n:
+            self.emit("not-added", W, n.child("not"), "a `not` constraint was added")
+        elif has_o:
+            self.emit("not-removed", R, n, "the `not` constraint was removed")
+
+    def _conditional(self, o: Node, n: Node) -> None:
+        ov, nv = o.value, n.value
+        if "if" not in ov and "if" not in nv:
+            return
+        if canon(ov.get("if", True)) != canon(nv.get("if", True)):
+            self.emit(
+                "condition-changed",
+                B,
+                n.child("if") if "if" in nv else n,
+                "the `if` condition changed",
+            )
+            return
+        for kw in ("then", "else"):
+            if kw in ov or kw in nv:
+                self.compare(
+                    self._in_context(o, kw, self.old_views), self._in_context(n, kw, self.new_views)
+                )
+
+    def _in_context(self, parent: Node, kw: str, views: Views) -> Node:
+        """``parent[kw]`` together with the parent's own constraints (both apply)."""
+        branch = views.effective(_or_true(parent, kw))
+        if branch.doc is not parent.doc or not isinstance(branch.value, dict):
+            return branch
+        base = _without(parent.value, _CONDITIONAL)
+        merged = self.ctx.derive(branch.value, f"in={id(parent.value)}", lambda v: merge(base, v))
+        return branch if merged is None else Node(merged, branch.doc, branch.ptr)
+
+
+# ---------------------------------------------------------------------- small readers
+
+
+def _names(types: frozenset[str] | None) -> str:
+    return "any type" if types is None else "/".join(sorted(types))
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _names_list(value: Any) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def _or_true(node: Node, key: str) -> Node:
+    return node.child(key) if key in node.value else node.sub(TRUE, key)
+
+
+def _additional_node(node: Node) -> Node:
+    for key in ("additionalProperties", "unevaluatedProperties"):
+        if key in node.value:
+            return node.child(key)
+    return node.sub(TRUE, "additionalProperties")
+
+
+_CONDITIONAL = ("if", "then", "else", "anyOf", "oneOf", "allOf", "not")
+
+
+def _without(value: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    return {k: v for k, v in value.items() if k not in keys and k not in ANNOTATIONS}
+
+
+def _factor(value: Any) -> Fraction | None:
+    if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+        return Fraction(str(value))
+    return None
+
+
+_PATTERNS: dict[str, re.Pattern[str] | None] = {}
+
+
+def _matches(pattern: str, name: str) -> bool:
+    if pattern not in _PATTERNS:
+        try:
+            _PATTERNS[pattern] = re.compile(pattern)
+        except re.error:
+            _PATTERNS[pattern] = None
+    compiled = _PATTERNS[pattern]
+    return bool(compiled and compiled.search(name))
+
+
+def _dependencies(node: Node) -> tuple[dict[str, set[str]], dict[str, Node]]:
+    required: dict[str, set[str]] = {}
+    schemas: dict[str, Node] = {}
+    for kw in ("dependencies", "dependentRequired", "dependentSchemas"):
+        for name, dep in _dict(node.value.get(kw)).items():
+            if isinstance(dep, list):
+                required.setdefault(name, set()).update(d for d in dep if isinstance(d, str))
+            elif isinstance(dep, dict | bool):
+                schemas[name] = node.child(kw, name)
+    return required, schemas
+
+
+def _has_ref(doc: Document) -> bool:
+    flag = doc.__dict__.get("_unlockstep_has_ref")
+    if flag is None:
+        flag = "$ref" in doc.source.text
+        doc.__dict__["_unlockstep_has_ref"] = flag
+    return bool(flag)
+
+
+# ---------------------------------------------------------------------- public API
+
+
+def compare_schemas(
+    old: Any,
+    new: Any,
+    *,
+    old_resolver: Resolver,
+    new_resolver: Resolver,
+    policy: Policy = Policy.LENIENT,
+    breaking_for: frozenset[Breaks] = frozenset({W, B}),
+    rule_prefix: str = "",
+    subject: str = "",
+    pointer: str = "",
+    strict_reader: bool = False,
+    old_pointer: str | None = None,
+) -> list[Change]:
+    """Every difference from ``old`` to ``new`` as a ``Change``.
+
+    ``old``/``new`` are schema values found at ``pointer`` (``old_pointer`` if it differs) in
+    the resolvers' root documents, or ``documents.Target`` values (from ``Resolver.deref``)
+    when they live elsewhere. See the module docstring for ``breaks`` and levels."""
+    old_node = _node(old, old_resolver, pointer if old_pointer is None else old_pointer)
+    new_node = _node(new, new_resolver, pointer)
+    walk = _Walk(_Context(Views(old_resolver), Views(new_resolver), policy))
+    try:
+        walk.compare(old_node, new_node)
+    except RecursionError:
+        raise ParseError(
+            "schema is nested too deeply to compare",
+            where=f"{new_node.doc.filename}#{new_node.ptr}",
+            hint="flatten the schema or use $ref for recursive shapes",
+        ) from None
+    changes = []
+    for raw in walk.found:
+        rule = RULES[raw.rule]
+        level = level_for(
+            rule, raw.breaks, breaking_for=breaking_for, policy=policy, strict_reader=strict_reader
+        )
+        location = Location(
+            subject=subject,
+            pointer=raw.node.ptr,
+            file=raw.node.doc.filename,
+            line=raw.node.doc.line_of(raw.node.ptr),
+        )
+        changes.append(
+            Change(
+                rule=rule_prefix + raw.rule,
+                level=level,
+                breaks=raw.breaks,
+                location=location,
+                message=raw.message,
+                suggestion=rule.suggestion,
+                details=raw.details or {},
+            )
+        )
+    return changes
+
+
+def _node(value: Any, resolver: Resolver, pointer: str) -> Node:
+    if isinstance(value, Target):
+        return Node(value.value, value.document, value.pointer)
+    return Node(value, resolver.root, pointer)
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaDocument:
+    """A parsed JSON Schema file and the resolver for its references."""
+
+    document: Document
+    resolver: Resolver
+
+
+_SCHEMA_HINTS = ("json-schema.org", '"properties"', "properties:", '"$defs"', '"definitions"')
+_OTHER_KINDS = ("openapi", "swagger", "asyncapi")
+
+
+class JsonSchemaEngine:
+    kind = KIND
+
+    def sniff(self, source: Source) -> bool:
+        head = source.text[:4096]
+        if any(f'"{k}"' in head or f"\n{k}:" in f"\n{head}" for k in _OTHER_KINDS):
+            return False
+        name = source.filename.lower()
+        if name.endswith((".schema.json", ".schema.yaml", ".schema.yml")):
+            return True
+        return any(h in head for h in _SCHEMA_HINTS) or '"type"' in head or "type:" in head
+
+    def parse(self, source: Source) -> SchemaDocument:
+        document = load_document(source)
+        if not isinstance(document.data, dict | bool):
+            raise ParseError(
+                "a JSON Schema must be an object or a boolean",
+                where=source.filename,
+                hint="check that this is the schema file, not an instance",
+            )
+        return SchemaDocument(document, Resolver(document))
+
+    def diff(self, old: Any, new: Any, policy: Policy) -> list[Change]:
+        return compare_schemas(
+            old.document.data,
+            new.document.data,
+            old_resolver=old.resolver,
+            new_resolver=new.resolver,
+            policy=policy,
+            breaking_for=frozenset({W, B}),
+        )
+
+
+ENGINE = compat.register(JsonSchemaEngine())
