@@ -30,6 +30,7 @@ from unlockstep.core.avro_schema import (
     parse_text,
 )
 from unlockstep.core.compat import Breaks, Change, Level, Location, Policy, Source, register
+from unlockstep.core.rules import Rule, declare
 
 #: writer type -> reader types that can read it (Avro specification, "Schema Resolution").
 PROMOTIONS: dict[str, frozenset[str]] = {
@@ -61,7 +62,7 @@ RULES: dict[str, tuple[str, str]] = {
         "A field was renamed and lists its old name in 'aliases'; new readers still find it.",
         "",
     ),
-    "type-changed": (
+    "type-mismatch": (
         "The writer's type cannot be read as the reader's type.",
         "Add a new field with the new type (with a default) next to the old one, move "
         "consumers over, then retire the old field; or use an allowed promotion "
@@ -106,6 +107,25 @@ RULES: dict[str, tuple[str, str]] = {
         "Add a new field with a new fixed type of the new size and migrate to it.",
     ),
 }
+
+#: whom each rule usually hurts (a failure of the reverse walk hurts readers instead).
+_BREAKS: dict[str, Breaks] = {
+    "field-added-without-default": Breaks.WRITERS,
+    "field-removed-without-default": Breaks.READERS,
+    "type-mismatch": Breaks.BOTH,
+    "logical-type-changed": Breaks.BOTH,
+    "enum-symbol-removed": Breaks.WRITERS,
+    "enum-symbol-added": Breaks.READERS,
+    "union-branch-removed": Breaks.WRITERS,
+    "union-branch-added": Breaks.READERS,
+    "name-changed": Breaks.BOTH,
+    "fixed-size-changed": Breaks.BOTH,
+}
+
+declare(
+    Rule(rule_id, "avro", _BREAKS.get(rule_id, Breaks.NONE), summary, suggestion)
+    for rule_id, (summary, suggestion) in RULES.items()
+)
 
 
 class _Walk:
@@ -213,7 +233,7 @@ class _Walk:
 
     def type_changed(self, r: Schema, w: Schema, subject: str, pointer: str) -> None:
         self.issue(
-            "type-changed",
+            "type-mismatch",
             subject,
             pointer,
             f"{subject}: {w.label} written with the {self.writer_name} schema cannot be read "

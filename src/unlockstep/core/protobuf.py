@@ -28,6 +28,7 @@ from unlockstep.core.protobuf_schema import (
     Reserved,
     parse_text,
 )
+from unlockstep.core.rules import Rule, declare
 
 
 class Category(StrEnum):
@@ -209,6 +210,17 @@ FILE_OPTIONS: dict[str, tuple[str, str]] = {
 }
 for _rule, _ in FILE_OPTIONS.values():
     RULES[_rule] = (_SOURCE, Breaks.READERS, "Keep generated-code options stable.")
+
+declare(
+    Rule(
+        rule_id,
+        "protobuf",
+        breaks,
+        f"buf categories: {', '.join(cats)}",
+        suggestion,
+    )
+    for rule_id, (cats, breaks, suggestion) in RULES.items()
+)
 
 #: deprecated buf ids -> the ids they report under
 ALIASES: dict[str, tuple[str, ...]] = {
