@@ -7,9 +7,11 @@ plain JSON Schema last (almost any JSON object looks like one).
 
 from __future__ import annotations
 
-from unlockstep.core import jsonschema
+from unlockstep.core import avro, jsonschema, protobuf
 from unlockstep.core.compat import ENGINES, Engine, Source
 from unlockstep.errors import InvalidInput
+
+__all__ = ["avro", "detect", "engine", "jsonschema", "protobuf"]
 
 #: Tried last when detecting a kind: its sniff is the loosest.
 FALLBACK = jsonschema.KIND
