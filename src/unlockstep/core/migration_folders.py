@@ -25,6 +25,7 @@ from unlockstep.core.migrations import (
     Classifier,
     FileReport,
     MigrationsReport,
+    SchemaFacts,
     Step,
     Usage,
 )
@@ -152,7 +153,7 @@ def check_files(
     """Classify every statement of a folder's migrations, in the order they run."""
     layout = detect_layout(files)
     reports: list[FileReport] = []
-    checked: set[tuple[str, str]] = set()  # NOT NULL proven by a validated check, folder-wide
+    facts = SchemaFacts()  # what earlier files established, for later ones
     if layout == "alembic":
         scripts = [
             (f, read_script(f.text, f.path))
@@ -160,10 +161,10 @@ def check_files(
             if f.name.endswith(".py") and is_alembic(f.text)
         ]
         for f, script in _alembic_order(scripts):
-            steps = _alembic_steps(Classifier(f.path, usage, window_days, checked), script)
+            steps = _alembic_steps(Classifier(f.path, usage, window_days, facts), script)
             reports.append(FileReport(f.path, script.revision, steps))
         return MigrationsReport(layout, tuple(reports), window_days)
     for f in order(files, layout):
-        steps = tuple(Classifier(f.path, usage, window_days, checked).sql(f.text))
+        steps = tuple(Classifier(f.path, usage, window_days, facts).sql(f.text))
         reports.append(FileReport(f.path, _version(f, layout), steps))
     return MigrationsReport(layout, tuple(reports), window_days)

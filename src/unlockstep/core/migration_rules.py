@@ -132,6 +132,7 @@ _RULES = (
         "dropping a default changes what running writers that omit the column store "
         "(or makes them fail on a NOT NULL column)",
         "make every writer set the column explicitly first, then drop the default",
+        "ban-drop-default",
     ),
     Rule(
         "drop-index",
@@ -249,6 +250,15 @@ _RULES = (
         "block every query queued after it",
         "SET lock_timeout = '5s' (and retry) before the statement",
         "require-lock-timeout",
+    ),
+    Rule(
+        "constraint-rejects-writes",
+        "hazard",
+        Level.WARNING,
+        Breaks.WRITERS,
+        "a CHECK or FOREIGN KEY constraint rejects new rows that violate it from the moment it "
+        "is added, even NOT VALID",
+        "make sure every running writer already satisfies it",
     ),
     Rule(
         "enum-value-added",

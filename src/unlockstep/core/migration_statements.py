@@ -67,15 +67,19 @@ def _alter_cmd(
             c.finding(v, "rewrites-table", s, table, f"changing {col} to {new_type} may rewrite it")
     elif kind == At.AT_SetNotNull:
         v.actions.append(f"set {table}.{col} not null")
-        c.contract(
-            v,
-            "set-not-null",
-            s,
-            table,
-            col,
-            "writers leaving it NULL",
-            "every writer sets it and existing rows are backfilled",
-        )
+        if (table, col) in c.not_null_enforced:
+            # a NOT NULL check already rejects NULL writes: nothing new for running writers
+            v.raise_to(Phase.MIGRATE)
+        else:
+            c.contract(
+                v,
+                "set-not-null",
+                s,
+                table,
+                col,
+                "writers leaving it NULL",
+                "every writer sets it and existing rows are backfilled",
+            )
         if existing and (table, col) not in c.not_null_checked:
             c.finding(v, "not-null-scans-table", s, f"{table}.{col}")
     elif kind == At.AT_DropNotNull:
@@ -215,6 +219,21 @@ def _add_constraint(
             c.pending_not_null[name] = (table, checked)
         else:
             c.not_null_checked.add((table, checked))
+        if c.existing(table) and (table, checked) not in c.not_null_enforced:
+            c.contract(
+                v,
+                "set-not-null",
+                s,
+                table,
+                checked,
+                "writers leaving it NULL",
+                "every writer sets it and existing rows are backfilled",
+                "a NOT NULL check rejects running writers that leave the column empty from the "
+                "moment it is added, even NOT VALID",
+            )
+        c.not_null_enforced.add((table, checked))
+    elif con.contype in (Ct.CONSTR_CHECK, Ct.CONSTR_FOREIGN) and c.existing(table):
+        c.finding(v, "constraint-rejects-writes", s, table)
     if not c.existing(table):
         return
     if con.contype in (Ct.CONSTR_CHECK, Ct.CONSTR_FOREIGN) and not con.skip_validation:
@@ -335,9 +354,7 @@ def _rename(c: Classifier, s: Statement, v: _Verdict, tx: bool) -> None:
         c.lock(v, s, table)
     elif kind in (Ob.OBJECT_INDEX, Ob.OBJECT_TABCONSTRAINT, Ob.OBJECT_TRIGGER):
         # invisible to client code
-        v.actions.append(
-            f"rename {_label(kind, 7)} {node.subname or table} to {node.newname}"
-        )
+        v.actions.append(f"rename {_label(kind, 7)} {node.subname or table} to {node.newname}")
     else:
         old = node.subname or table or dotted(getattr(node.object, "names", ()) or ())
         v.actions.append(f"rename {_label(kind, 7)} {old} to {node.newname}")

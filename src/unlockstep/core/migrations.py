@@ -115,6 +115,17 @@ class _Verdict:
             self.phase = phase
 
 
+@dataclass(slots=True)
+class SchemaFacts:
+    """What earlier migrations of a folder established, for the files after them."""
+
+    #: (table, column) proven non-NULL by a validated CHECK (col IS NOT NULL): SET NOT NULL
+    #: then skips its scan (PostgreSQL 12+)
+    not_null_checked: set[tuple[str, str]] = field(default_factory=set)
+    #: (table, column) whose NULL writes a NOT NULL check already rejects (valid or not)
+    not_null_enforced: set[tuple[str, str]] = field(default_factory=set)
+
+
 class Classifier:
     """Walks one migration file's statements in order, remembering what earlier ones did
     (lock_timeout set, inside a transaction, tables created in this file)."""
@@ -124,7 +135,7 @@ class Classifier:
         file: str,
         usage: Usage | None = None,
         window_days: int = DEFAULT_WINDOW_DAYS,
-        not_null_checked: set[tuple[str, str]] | None = None,
+        facts: SchemaFacts | None = None,
     ) -> None:
         self.file = file
         self.usage: Usage = usage or {}
@@ -132,9 +143,9 @@ class Classifier:
         self.lock_timeout = False
         self.in_transaction = False
         self.created: set[str] = set()
-        #: (table, column) proven non-NULL by a validated CHECK (col IS NOT NULL): SET NOT
-        #: NULL then skips its scan (PG 12+). Shared by the files of a folder.
-        self.not_null_checked = not_null_checked if not_null_checked is not None else set()
+        self.facts = facts if facts is not None else SchemaFacts()
+        self.not_null_checked = self.facts.not_null_checked
+        self.not_null_enforced = self.facts.not_null_enforced
         #: constraint name -> (table, column) of CHECK (col IS NOT NULL) NOT VALID
         self.pending_not_null: dict[str, tuple[str, str]] = {}
 
