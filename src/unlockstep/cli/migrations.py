@@ -8,7 +8,6 @@ parsed (the message names file and line).
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +15,12 @@ import click
 import yaml
 
 from unlockstep import __version__
+from unlockstep.cli.output import format_option
 from unlockstep.core.compat import Level
 from unlockstep.core.migration_folders import MigrationFile, check_files
 from unlockstep.core.migration_rules import RULES
 from unlockstep.core.migrations import DEFAULT_WINDOW_DAYS, MigrationsReport, Step
-from unlockstep.errors import InvalidInput, UnlockstepError
+from unlockstep.errors import InvalidInput
 
 FORMATS = ("text", "json", "markdown", "sarif")
 
@@ -32,7 +32,7 @@ def migrations() -> None:
 
 @migrations.command("check")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@format_option(*FORMATS)
 @click.option(
     "--usage-window-days",
     type=click.IntRange(min=0),
@@ -54,20 +54,12 @@ def check(
     Exit 0 when every statement is safe while old code is live, 1 when one would break
     running clients, 2 when a file cannot be read or parsed.
     """
-    try:
-        usage = _read_usage(usage_file) if usage_file else {}
-        reports = [
-            (str(path), check_files(_collect(path), usage, usage_window_days)) for path in paths
-        ]
-    except UnlockstepError as err:
-        if fmt == "json":
-            click.echo(json.dumps(err.to_dict(), indent=2))
-        click.echo(f"error: {err}", err=True)
-        sys.exit(err.exit_code)
+    usage = _read_usage(usage_file) if usage_file else {}
+    reports = [(str(path), check_files(_collect(path), usage, usage_window_days)) for path in paths]
     breaks = any(report.breaks_running_clients for _, report in reports)
     render = {"text": _text, "json": _json, "markdown": _markdown, "sarif": _sarif}[fmt]
     click.echo(render(reports))
-    sys.exit(1 if breaks else 0)
+    click.get_current_context().exit(1 if breaks else 0)
 
 
 # -- input -------------------------------------------------------------------------------
