@@ -167,6 +167,57 @@ CASES: dict[str, Case] = {
         "drop-column",
         "missing-lock-timeout",
     ),
+    "add_primary_key": case(
+        LT + "ALTER TABLE cases ADD PRIMARY KEY (id);", "expand", "unique-constraint-builds-index"
+    ),
+    "add_primary_key_using_index": case(
+        LT + "ALTER TABLE cases ADD CONSTRAINT cases_pkey PRIMARY KEY USING INDEX cases_id_idx;",
+        "expand",
+    ),
+    "add_column_inline_foreign_key": case(
+        LT + "ALTER TABLE cases ADD COLUMN team_id bigint REFERENCES teams (id);",
+        "expand",
+        "constraint-validated-in-one-step",
+    ),
+    "add_serial_column": case(
+        LT + "ALTER TABLE cases ADD COLUMN seq bigserial;", "expand", "rewrites-table"
+    ),
+    "create_unique_index_blocking": case(
+        LT + "CREATE UNIQUE INDEX cases_ref_idx ON cases (ref);", "expand", "index-not-concurrent"
+    ),
+    "drop_table_if_exists_in_transaction": case(
+        "BEGIN;\n" + LT + "DROP TABLE IF EXISTS old_decisions;\nCOMMIT;",
+        "neutral",
+        "drop-table",
+        breaks=True,
+    ),
+    "change_type_to_text": case(
+        LT + "ALTER TABLE cases ALTER COLUMN reason TYPE text;",
+        "contract",
+        "change-column-type",
+        "rewrites-table",
+    ),
+    "several_actions_in_one_alter": case(
+        LT + "ALTER TABLE cases ADD COLUMN basis text, DROP COLUMN reason;",
+        "contract",
+        "drop-column",
+    ),
+    "rename_column_without_lock_timeout": case(
+        "ALTER TABLE cases RENAME COLUMN reason TO basis;",
+        "contract",
+        "rename-column",
+        "missing-lock-timeout",
+    ),
+    "drop_column_then_add_required": case(
+        LT + "ALTER TABLE cases DROP COLUMN a;\nALTER TABLE cases ADD COLUMN b int NOT NULL;",
+        "contract",
+        "drop-column",
+        "add-required-column",
+    ),
+    "delete_rows": case(
+        "DELETE FROM cases WHERE closed_at < now() - interval '7 years';", "migrate"
+    ),
+    "truncate_table": case(LT + "TRUNCATE cases;", "contract", "truncate"),
     "neutral_statements": case(
         "COMMENT ON TABLE cases IS 'cases';\nGRANT SELECT ON cases TO reporting;", "neutral"
     ),

@@ -8,6 +8,8 @@ Deliberate differences (also in docs/conformance.md):
   CONCURRENTLY, CREATE VIEW, COMMENT, GRANT, ALTER TYPE … ADD VALUE);
 - ``SET lock_timeout = 0`` switches the timeout off again (squawk still counts it);
 - a ``CHECK (col IS NOT NULL)`` constraint is the contract step (``set-not-null``);
+- UNIQUE / PRIMARY KEY cannot be NOT VALID: we report the index build, not a missing NOT VALID;
+- a serial column added to an existing table rewrites it (squawk is silent);
 - style rules (prefer-robust-stmts, prefer-bigint…, require-statement-timeout) are out of scope.
 """
 
@@ -43,7 +45,9 @@ DELIBERATE = {
     ("lock_timeout_reset_to_zero", "require-lock-timeout"),  # we find it, squawk does not
     ("set_not_null_after_validated_check", "adding-not-nullable-field"),  # we say contract
     ("check_constraint_not_valid", "constraint-missing-not-valid"),
-    ("unique_constraint_builds_index", "constraint-missing-not-valid"),
+    ("unique_constraint_builds_index", "constraint-missing-not-valid"),  # NOT VALID impossible
+    ("add_primary_key", "constraint-missing-not-valid"),  # there: it is an index build
+    ("add_serial_column", "adding-field-with-default"),  # we find the rewrite, squawk does not
 }
 
 
