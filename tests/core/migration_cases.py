@@ -218,6 +218,22 @@ CASES: dict[str, Case] = {
         "DELETE FROM cases WHERE closed_at < now() - interval '7 years';", "migrate"
     ),
     "truncate_table": case(LT + "TRUNCATE cases;", "contract", "truncate"),
+    "lock_timeout_zero_with_unit": case(
+        "SET lock_timeout = '0ms';\nALTER TABLE cases ADD COLUMN basis text;",
+        "expand",
+        "missing-lock-timeout",
+    ),
+    "set_local_lock_timeout_ends_with_the_transaction": case(
+        "BEGIN;\nSET LOCAL lock_timeout = '5s';\nALTER TABLE cases ADD COLUMN a text;\nCOMMIT;\n"
+        "ALTER TABLE cases ADD COLUMN b text;",
+        "expand",
+        "missing-lock-timeout",
+    ),
+    "contract_steps_on_a_table_created_in_the_same_file": case(
+        "CREATE TABLE drafts (id bigint, body text, note text);\n"
+        "ALTER TABLE drafts DROP COLUMN note;\nALTER TABLE drafts RENAME COLUMN body TO text;",
+        "expand",
+    ),
     "neutral_statements": case(
         "COMMENT ON TABLE cases IS 'cases';\nGRANT SELECT ON cases TO reporting;", "neutral"
     ),

@@ -6,7 +6,10 @@ Deliberate differences (also in docs/conformance.md):
 - tables created earlier in the same file have no rows and no users: no index/lock findings;
 - ``require-lock-timeout`` only for statements that block reads or writes (not for
   CONCURRENTLY, CREATE VIEW, COMMENT, GRANT, ALTER TYPE … ADD VALUE);
-- ``SET lock_timeout = 0`` switches the timeout off again (squawk still counts it);
+- ``SET lock_timeout = 0`` (or ``'0ms'``) switches the timeout off again, and ``SET LOCAL``
+  ends with its transaction (squawk still counts both);
+- a table created earlier in the same file has no users: dropping or renaming its columns is
+  still expand (squawk reports ban-drop-column / renaming-column);
 - a ``CHECK (col IS NOT NULL)`` constraint is the contract step (``set-not-null``);
 - UNIQUE / PRIMARY KEY cannot be NOT VALID: we report the index build, not a missing NOT VALID;
 - a serial column added to an existing table rewrites it (squawk is silent);
@@ -48,6 +51,12 @@ DELIBERATE = {
     ("unique_constraint_builds_index", "constraint-missing-not-valid"),  # NOT VALID impossible
     ("add_primary_key", "constraint-missing-not-valid"),  # there: it is an index build
     ("add_serial_column", "adding-field-with-default"),  # we find the rewrite, squawk does not
+    ("lock_timeout_zero_with_unit", "require-lock-timeout"),  # we find it, squawk does not
+    ("set_local_lock_timeout_ends_with_the_transaction", "require-lock-timeout"),  # likewise
+    # a table created in this file has no users: dropping/renaming its columns is still expand
+    ("contract_steps_on_a_table_created_in_the_same_file", "ban-drop-column"),
+    ("contract_steps_on_a_table_created_in_the_same_file", "renaming-column"),
+    ("contract_steps_on_a_table_created_in_the_same_file", "require-lock-timeout"),
 }
 
 

@@ -7,6 +7,7 @@ locking hazards. ``HANDLERS`` maps a pglast node class name to its handler.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
@@ -398,6 +399,9 @@ def _truncate(c: Classifier, s: Statement, v: _Verdict, tx: bool) -> None:
         c.lock(v, s, table)
 
 
+_ZERO = re.compile(r"^\s*(0+(\.0*)?\s*(us|ms|s|min|h|d)?)?\s*$", re.IGNORECASE)
+
+
 def _set(c: Classifier, s: Statement, v: _Verdict, tx: bool) -> None:
     node: ast.VariableSetStmt = s.node
     if node.name == "lock_timeout":
@@ -407,7 +411,8 @@ def _set(c: Classifier, s: Statement, v: _Verdict, tx: bool) -> None:
             value = str(
                 next((getattr(const, a) for a in ("sval", "ival", "fval") if hasattr(const, a)), "")
             )
-        c.lock_timeout = value not in ("", "0")
+        c.lock_timeout = not _ZERO.match(value)
+        c.lock_timeout_local = c.lock_timeout and bool(node.is_local)
     v.actions.append(f"set {node.name}" if node.name else "set")
 
 
@@ -417,6 +422,8 @@ def _transaction(c: Classifier, s: Statement, v: _Verdict, tx: bool) -> None:
         c.in_transaction = True
     elif kind in (Tx.TRANS_STMT_COMMIT, Tx.TRANS_STMT_ROLLBACK, Tx.TRANS_STMT_PREPARE):
         c.in_transaction = False
+        if c.lock_timeout_local:
+            c.lock_timeout = c.lock_timeout_local = False
     v.actions.append(_label(kind, 11))
 
 

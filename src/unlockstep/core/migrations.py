@@ -141,6 +141,7 @@ class Classifier:
         self.usage: Usage = usage or {}
         self.window_days = window_days
         self.lock_timeout = False
+        self.lock_timeout_local = False  # SET LOCAL: ends with the transaction
         self.in_transaction = False
         self.created: set[str] = set()
         self.facts = facts if facts is not None else SchemaFacts()
@@ -209,7 +210,11 @@ class Classifier:
         requires: str = "",
         message: str = "",
     ) -> None:
-        """A contract step: record the finding and the evidence it waits for."""
+        """A contract step: record the finding and the evidence it waits for. On a table
+        created earlier in this file nobody can be using it yet: that is still expand."""
+        if table in self.created:
+            verdict.raise_to(Phase.EXPAND)
+            return
         subject = f"{table}.{column}" if column else table
         details: dict[str, Any] = {}
         if rule_id == "rename-column":
