@@ -143,3 +143,48 @@ def test_the_expand_and_migrate_files_of_the_demo_are_safe_on_their_own() -> Non
 def test_help_lists_the_check_command() -> None:
     result = CliRunner().invoke(cli, ["migrations", "--help"])
     assert result.exit_code == 0 and "check" in result.output
+
+
+ALEMBIC = '''"""add basis"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = "{rev}"
+down_revision = {down}
+
+
+def upgrade():
+{body}
+'''
+
+
+def test_an_alembic_project_is_read_from_its_versions_folder(tmp_path: Path) -> None:
+    versions = tmp_path / "versions"
+    versions.mkdir()
+    (tmp_path / "env.py").write_text("from alembic import context\n")
+    (versions / "b_second.py").write_text(
+        ALEMBIC.format(rev="b2", down='"a1"', body="    op.drop_column('cases', 'reason')")
+    )
+    (versions / "a_first.py").write_text(
+        ALEMBIC.format(
+            rev="a1",
+            down="None",
+            body="    op.add_column('cases', sa.Column('basis', sa.Text(), nullable=True))",
+        )
+    )
+    code, out, _ = run(str(tmp_path), "--format", "json")
+    assert code == 1
+    body = json.loads(out)["paths"][0]
+    assert body["layout"] == "alembic"
+    assert [f["version"] for f in body["files"]] == ["a1", "b2"]
+    assert [f["steps"][0]["phase"] for f in body["files"]] == ["expand", "contract"]
+    assert body["files"][1]["steps"][0]["statement"] == "op.drop_column('cases', 'reason')"
+
+
+def test_several_paths_are_reported_together(safe: Path, tmp_path: Path) -> None:
+    other = tmp_path / "other.sql"
+    other.write_text("SET lock_timeout = '1s'; ALTER TABLE t DROP COLUMN c;")
+    code, out, _ = run(str(safe / "001_add.sql"), str(other), "--format", "json")
+    assert code == 1
+    body = json.loads(out)
+    assert [p["safe_while_old_code_is_live"] for p in body["paths"]] == [True, False]

@@ -4,8 +4,10 @@ waits for."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from tests.core.migration_cases import CASES, Case
+from tests.core.migration_cases import CASES, LT, Case
 from unlockstep.core.compat import Breaks
 from unlockstep.core.migration_rules import RENAME_SEQUENCE, RULES
 from unlockstep.core.migrations import Phase, classify_sql
@@ -101,3 +103,29 @@ def test_unparseable_sql_names_file_and_line() -> None:
         classify_sql("SELECT 1;\n\nALTER TABLE cases ADD COLUMN;\n", "V3__bad.sql")
     assert err.value.where == "V3__bad.sql:3"
     assert "syntax error" in err.value.message
+
+
+_BODIES = [c.sql.removeprefix(LT) for c in CASES.values() if "BEGIN" not in c.sql]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.sampled_from(_BODIES), min_size=1, max_size=4))
+def test_setting_a_lock_timeout_first_removes_only_the_lock_timeout_findings(
+    bodies: list[str],
+) -> None:
+    sql = "\n".join(bodies)
+    if "lock_timeout" in sql:
+        return
+    without = classify_sql(sql)
+    with_timeout = classify_sql(LT + sql)[1:]
+    assert [s.phase for s in without] == [s.phase for s in with_timeout]
+    for a, b in zip(without, with_timeout, strict=True):
+        assert {c.rule for c in a.changes} - {"missing-lock-timeout"} == {c.rule for c in b.changes}
+        assert not any(c.rule == "missing-lock-timeout" for c in b.changes)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.sampled_from(_BODIES), min_size=1, max_size=4))
+def test_classification_is_deterministic(bodies: list[str]) -> None:
+    sql = "\n".join(bodies)
+    assert classify_sql(sql) == classify_sql(sql)
