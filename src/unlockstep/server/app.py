@@ -10,7 +10,7 @@ from fastapi import APIRouter, FastAPI
 
 from unlockstep import __version__
 from unlockstep.server import errors
-from unlockstep.server.routers import audit, catalog, deployments, health, services
+from unlockstep.server.routers import audit, catalog, contracts, deployments, health, services
 from unlockstep.settings import Settings
 from unlockstep.store import Store
 
@@ -23,6 +23,7 @@ API_ROUTERS: list[APIRouter] = [
     deployments.router,
     audit.router,
     catalog.router,
+    contracts.router,
 ]
 
 #: Routers mounted at the root (OFREP, Pact-compatible paths, dashboard pages).
