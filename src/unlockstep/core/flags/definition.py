@@ -165,11 +165,9 @@ def _resolve_refs(
     if set(node) == {"$ref"}:
         name = node["$ref"]
         if name not in evaluators:
-            raise ParseError(
-                f"$ref {name!r} names no entry in $evaluators",
-                where=where,
-                hint=f"define it under $evaluators or fix the name; known: {sorted(evaluators)}",
-            )
+            # flagd's semantics: the flag still loads and evaluates to PARSE_ERROR ("$ref" is
+            # no operator); ``lint`` reports it before it ships.
+            return node
         if name in seen:
             raise ParseError(f"$ref cycle: {' -> '.join((*seen, name))}", where=where)
         return _resolve_refs(evaluators[name], evaluators, where, (*seen, name))

@@ -142,9 +142,16 @@ def _lookup(data: Any, parts: Sequence[str]) -> Any:
 class Compiler:
     """Compiles one flag's rules; knows the flag key for ``$flagd.flagKey``."""
 
-    def __init__(self, flag_key: str, ops: Mapping[str, OpFactory]) -> None:
+    def __init__(
+        self, flag_key: str, ops: Mapping[str, OpFactory], *, scoped: bool = False
+    ) -> None:
         self.flag_key = flag_key
         self.ops = ops
+        self.scoped = scoped
+
+    def scope(self) -> Compiler:
+        """A compiler for the body of ``map``/``filter``/…: ``var`` reads the current item."""
+        return Compiler(self.flag_key, self.ops, scoped=True)
 
     def whole(self, context: Context) -> dict[str, Any]:
         """The data object JsonLogic sees: the context plus the ``$flagd`` properties."""
@@ -186,6 +193,11 @@ class Compiler:
             return lambda c: _or_default(
                 _lookup(self.whole(c), to_text(dynamic(c)).split(".")), default, default_rule, c
             )
+        if self.scoped:
+            if path is None or path == "" or path == []:
+                return lambda c: c
+            scoped_parts = to_text(path).split(".")
+            return lambda c: _or_default(_lookup(c, scoped_parts), default, default_rule, c)
         if path is None or path == "" or path == []:
             return self.whole
         key = to_text(path)
@@ -439,22 +451,21 @@ def _op_missing_some(args: list[Compiled], _raw: list[Any], k: Compiler) -> Comp
 def _iterating(kind: str) -> OpFactory:
     def factory(args: list[Compiled], raw: list[Any], k: Compiler) -> Compiled:
         items_of = _arg(args, 0)
-        body = k.compile(raw[1], "") if len(raw) > 1 else (lambda _c: None)
+        body = k.scope().compile(raw[1]) if len(raw) > 1 else (lambda _c: None)
 
         def run(c: Context) -> Any:
             items = items_of(c)
             if not isinstance(items, list):
                 items = []
-            scopes = [item if isinstance(item, Mapping) else {"": item} for item in items]
             if kind == "map":
-                return [body(scope) for scope in scopes]
+                return [body(item) for item in items]
             if kind == "filter":
-                return [item for item, s in zip(items, scopes, strict=True) if truthy(body(s))]
+                return [item for item in items if truthy(body(item))]
             if kind == "all":
-                return bool(items) and all(truthy(body(scope)) for scope in scopes)
+                return bool(items) and all(truthy(body(item)) for item in items)
             if kind == "some":
-                return any(truthy(body(scope)) for scope in scopes)
-            return not any(truthy(body(scope)) for scope in scopes)
+                return any(truthy(body(item)) for item in items)
+            return not any(truthy(body(item)) for item in items)
 
         return run
 
@@ -463,7 +474,7 @@ def _iterating(kind: str) -> OpFactory:
 
 def _op_reduce(args: list[Compiled], raw: list[Any], k: Compiler) -> Compiled:
     items_of = _arg(args, 0)
-    body = k.compile(raw[1], "") if len(raw) > 1 else (lambda _c: None)
+    body = k.scope().compile(raw[1]) if len(raw) > 1 else (lambda _c: None)
     initial = _arg(args, 2)
 
     def reduce(c: Context) -> Any:

@@ -34,6 +34,15 @@ class TargetingKeyMissing(Exception):
     """Raised by ``fractional`` only in strict mode, when it needs a targeting key."""
 
 
+class _Shorthand:
+    """A bucketing expression that evaluated to something that is not a bucketing value."""
+
+    __slots__ = ("first",)
+
+    def __init__(self, first: Any) -> None:
+        self.first = first
+
+
 def _parse_fractions(
     values: Sequence[Any], *, integer_weights: bool
 ) -> tuple[list[Any], list[int]] | None:
@@ -83,21 +92,7 @@ def fractional_factory(algorithm: str, *, strict_targeting_key: bool = False) ->
         if all(_literal(item) for item in fraction_raw):
             constant = _parse_fractions(fraction_raw, integer_weights=use_cbor)
 
-        def hash_input(c: Context) -> bytes | None:
-            if bucket_of is not None:
-                value = bucket_of(c)
-                if use_cbor:
-                    if value is None:
-                        return None
-                    try:
-                        return cbor.encode(value)
-                    except ValueError:
-                        return None
-                if isinstance(value, str):
-                    return value.encode("utf-8")
-                if value is not None:
-                    return None
-                # flagd's string algorithm drops a null bucketing value: use the default key.
+        def shorthand_key(c: Context) -> bytes | None:
             key = c.get("targetingKey")
             if not isinstance(key, str) or (use_cbor and not key):
                 if strict_targeting_key:
@@ -107,12 +102,46 @@ def fractional_factory(algorithm: str, *, strict_targeting_key: bool = False) ->
                 return prefix + cbor.text(key)
             return (flag_key + key).encode("utf-8")
 
+        def evaluated(c: Context, first: Any) -> Any:
+            # The first argument was an expression that produced no bucketing value: flagd
+            # then reads it as the first bucket and buckets by the targeting key.
+            data = shorthand_key(c)
+            if data is None:
+                return None
+            values = [first, *(arg(c) for arg in fraction_args)]
+            parsed = _parse_fractions(values, integer_weights=use_cbor)
+            return None if parsed is None else _pick(hash32(data), *parsed)
+
+        def hash_input(c: Context) -> bytes | Any:
+            if bucket_of is None:
+                return shorthand_key(c)
+            value = bucket_of(c)
+            if use_cbor:
+                if value is None:
+                    return None
+                if isinstance(value, list):
+                    return _Shorthand(value)
+                try:
+                    return cbor.encode(value)
+                except ValueError:
+                    return None
+            if isinstance(value, str):
+                return value.encode("utf-8")
+            if value is None:
+                # flagd's string algorithm drops a null bucketing value: use the default key.
+                return shorthand_key(c)
+            return _Shorthand(value)
+
         if constant is not None:
             variants, ends = constant
 
             def fixed(c: Context) -> Any:
                 data = hash_input(c)
-                return None if data is None else _pick(hash32(data), variants, ends)
+                if data is None:
+                    return None
+                if type(data) is _Shorthand:
+                    return evaluated(c, data.first)
+                return _pick(hash32(data), variants, ends)
 
             return fixed
 
@@ -120,6 +149,8 @@ def fractional_factory(algorithm: str, *, strict_targeting_key: bool = False) ->
             data = hash_input(c)
             if data is None:
                 return None
+            if type(data) is _Shorthand:
+                return evaluated(c, data.first)
             parsed = _parse_fractions([arg(c) for arg in fraction_args], integer_weights=use_cbor)
             return None if parsed is None else _pick(hash32(data), *parsed)
 
