@@ -17,7 +17,7 @@ A flag set is a flagd document, so every OpenFeature flagd provider can read it:
             "created": "2026-07-05", "expires": "2026-08-05",
             "killSwitch": true, "telemetry": "decision_submit_v2_enabled_total",
             "cleanupIssue": "DEC-1842", "description": "...",
-            "prerequisites": "risk.model.v2"
+            "prerequisites": "risk.model.v2", "completed": "2026-08-01"
           }
         }
       },
@@ -56,6 +56,7 @@ LIFECYCLE_KEYS = (
     "cleanupIssue",
     "description",
     "prerequisites",
+    "completed",
 )
 
 
@@ -73,6 +74,7 @@ class Lifecycle:
     cleanup_issue: str | None = None
     description: str | None = None
     prerequisites: tuple[str, ...] = ()
+    completed: dt.date | None = None
     problems: tuple[str, ...] = ()
 
 
@@ -151,6 +153,7 @@ def parse_lifecycle(metadata: Mapping[str, Any]) -> Lifecycle:
         cleanup_issue=text("cleanupIssue"),
         description=text("description"),
         prerequisites=prerequisites,
+        completed=_date(metadata.get("completed"), "completed", problems),
         problems=tuple(problems),
     )
 
