@@ -40,7 +40,7 @@ def _cycles(graph: Mapping[str, tuple[str, ...]]) -> list[list[str]]:
         state[node] = 1
         for parent in graph.get(node, ()):
             if state.get(parent) == 1:
-                cycle = [*path[path.index(parent):], parent]
+                cycle = [*path[path.index(parent) :], parent]
                 found.append(cycle)
             elif parent in graph and state.get(parent) is None:
                 visit(parent, [*path, parent])
