@@ -21,7 +21,9 @@ class EvaluationCounter:
         self._pending: dict[Key, int] = {}
 
     def record(self, flag: str, variant: str | None, reason: str) -> None:
-        key = (flag, variant, reason)
+        self.record_key((flag, variant, reason))
+
+    def record_key(self, key: Key) -> None:
         counter = self._counts.get(key)
         if counter is None:
             counter = self._counts.setdefault(key, itertools.count(1))

@@ -40,7 +40,7 @@ from openfeature.flag_evaluation import Reason as OFReason
 from openfeature.provider import AbstractProvider, Metadata
 
 from unlockstep.core.flags import FlagEngine, Reason, Resolution, parse_flag_set
-from unlockstep.sdk.counters import EvaluationCounter
+from unlockstep.sdk.counters import EvaluationCounter, Key
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +75,8 @@ class UnlockstepProvider(AbstractProvider):
         self._strict = strict_targeting_key
         self._count = count_evaluations
         self._engine: FlagEngine | None = None
+        self._answers: dict[int, tuple[Resolution, FlagResolutionDetails[Any], Key]] = {}
+        self._metadata = Metadata(name="unlockstep")
         self._etag: str | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -90,7 +92,7 @@ class UnlockstepProvider(AbstractProvider):
     # --- lifecycle ------------------------------------------------------------------
 
     def get_metadata(self) -> Metadata:
-        return Metadata(name="unlockstep")
+        return self._metadata
 
     def initialize(self, evaluation_context: EvaluationContext) -> None:
         """First sync (bounded by the timeout), then the background thread.
@@ -155,6 +157,7 @@ class UnlockstepProvider(AbstractProvider):
             self._went_stale(error)
             return False
         self._engine = engine
+        self._answers = {}
         self._etag = response.headers.get("ETag")
         changed = _changed_keys(old, engine)
         self._fresh(changed if old is not None else None)
@@ -208,7 +211,7 @@ class UnlockstepProvider(AbstractProvider):
             )
         try:
             if context is None:
-                data: Mapping[str, Any] = {}
+                data: Mapping[str, Any] = _EMPTY_METADATA
             elif context.targeting_key is not None:
                 data = {**context.attributes, "targetingKey": context.targeting_key}
             else:
@@ -219,13 +222,20 @@ class UnlockstepProvider(AbstractProvider):
                 default, error_code=OFErrorCode.GENERAL, error_message=str(error),
                 reason=OFReason.ERROR,
             )  # fmt: skip
+        # A served variant is a long-lived object the engine precomputed: so is its answer.
+        cached = self._answers.get(id(resolution))
+        if cached is not None and cached[0] is resolution and not self.stale:
+            if self._count:
+                self.counter.record_key(cached[2])
+            return cached[1]
         reason = resolution.reason.value
+        count_key = (key, resolution.variant, reason)
         if self._count:
-            self.counter.record(key, resolution.variant, reason)
+            self.counter.record_key(count_key)
         code = resolution.error_code
         if self.stale and code is None:
             reason = "STALE"
-        return FlagResolutionDetails(
+        details: FlagResolutionDetails[Any] = FlagResolutionDetails(
             resolution.value,
             error_code=_ERRORS[code.value] if code is not None else None,
             error_message=resolution.error_message,
@@ -233,6 +243,13 @@ class UnlockstepProvider(AbstractProvider):
             variant=resolution.variant,
             flag_metadata=_scalar_metadata(resolution.metadata),
         )
+        if (
+            resolution.variant is not None
+            and not self.stale
+            and len(self._answers) < _ANSWER_CACHE_LIMIT
+        ):
+            self._answers[id(resolution)] = (resolution, details, count_key)
+        return details
 
     def resolve_boolean_details(
         self,
@@ -270,6 +287,7 @@ class UnlockstepProvider(AbstractProvider):
 
 
 _EMPTY_METADATA: dict[str, Any] = {}
+_ANSWER_CACHE_LIMIT = 10_000
 
 
 def _scalar_metadata(metadata: Mapping[str, Any] | None) -> Mapping[str, Any]:
