@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from unlockstep import __version__
-from unlockstep.cli import catalog, contract, migrations, registry, serve
+from unlockstep.cli import catalog, contract, flags, migrations, registry, serve
 from unlockstep.cli.diff import diff as diff_command
 from unlockstep.cli.output import fail_message
 from unlockstep.errors import UnlockstepError
@@ -52,7 +52,13 @@ def cli(ctx: click.Context, url: str | None, token: str | None, verbose: bool) -
     ctx.meta["unlockstep.overrides"] = overrides
 
 
-for command in (*serve.COMMANDS, *registry.COMMANDS, *catalog.COMMANDS, *contract.COMMANDS):
+for command in (
+    *serve.COMMANDS,
+    *registry.COMMANDS,
+    *catalog.COMMANDS,
+    *contract.COMMANDS,
+    *flags.COMMANDS,
+):
     cli.add_command(command)
 cli.add_command(migrations.migrations)
 
