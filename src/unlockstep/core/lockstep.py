@@ -149,11 +149,17 @@ def detect(graph: StepGraph, plan: Plan, rows: Mapping[str, RiskRow]) -> tuple[L
     by_pair = {(e.before, e.after): e for e in graph.edges}
     contracts = {c.id: c for c in plan.contracts}
     found: list[Lockstep] = []
-    for component, cycle in find_cycles(len(steps), succ):
+    cyclic = find_cycles(len(steps), succ)
+    group_of = {steps[i].id: n for n, (component, _) in enumerate(cyclic) for i in component}
+    inner_edges: list[list[Edge]] = [[] for _ in cyclic]
+    for e in graph.edges:
+        n = group_of.get(e.before)
+        if n is not None and group_of.get(e.after) == n:
+            inner_edges[n].append(e)
+    for number, (component, cycle) in enumerate(cyclic):
         ids = [steps[i].id for i in cycle]
         edges = tuple(by_pair[(ids[k], ids[(k + 1) % len(ids)])] for k in range(len(ids)))
-        members = {steps[i].id for i in component}
-        inner = tuple(e for e in graph.edges if e.before in members and e.after in members)
+        inner = tuple(inner_edges[number])
         causes = sorted({e.cause for e in inner})
         fixes: list[str] = []
         for cause in causes:

@@ -150,16 +150,16 @@ def schedule(graph: StepGraph) -> Schedule:
 
 class _Builder:
     def __init__(self) -> None:
-        self.steps: list[Step] = []
+        self.steps: list[dict[str, Any]] = []  # Step fields; ``after`` is added at the end
         self.edges: list[Edge] = []
         self._edge_keys: set[tuple[str, str]] = set()
         self.first: dict[str, str] = {}  # contract id -> first step (the new thing is live)
         self.by_service: dict[str, list[str]] = {}
 
-    def add(self, step: Step) -> str:
-        self.steps.append(step)
-        self.by_service.setdefault(step.service, []).append(step.id)
-        return step.id
+    def add(self, **fields: Any) -> str:
+        self.steps.append(fields)
+        self.by_service.setdefault(fields["service"], []).append(fields["id"])
+        return str(fields["id"])
 
     def edge(self, before: str, after: str, cause: str, reason: str) -> None:
         if (before, after) in self._edge_keys:
@@ -171,14 +171,8 @@ class _Builder:
         after: dict[str, list[str]] = {}
         for e in self.edges:
             after.setdefault(e.after, []).append(e.before)
-        steps = tuple(
-            Step(**{**_fields(s), "after": tuple(after.get(s.id, ()))}) for s in self.steps
-        )
+        steps = tuple(Step(**s, after=tuple(after.get(s["id"], ()))) for s in self.steps)
         return StepGraph(steps=steps, edges=tuple(self.edges))
-
-
-def _fields(step: Step) -> dict[str, Any]:
-    return {name: getattr(step, name) for name in Step.__slots__}
 
 
 def build(plan: Plan, rows: Mapping[str, RiskRow]) -> StepGraph:
@@ -203,14 +197,12 @@ def build(plan: Plan, rows: Mapping[str, RiskRow]) -> StepGraph:
     for s in plan.services:
         if s.name not in b.by_service:
             b.add(
-                Step(
-                    id=f"{s.name}.deploy",
-                    service=s.name,
-                    phase="deploy",
-                    action=f"deploy {s.name}: {s.change or 'its part of the change'}",
-                    gates=(_CAN_I_DEPLOY,),
-                    rollback="redeploy the previous version",
-                )
+                id=f"{s.name}.deploy",
+                service=s.name,
+                phase="deploy",
+                action=f"deploy {s.name}: {s.change or 'its part of the change'}",
+                gates=(_CAN_I_DEPLOY,),
+                rollback="redeploy the previous version",
             )
     for s in plan.services:
         for need in s.needs:
@@ -297,26 +289,28 @@ class _Template:
         self.n += 1
         ids: list[str] = []
         values = {"field": self.c.field or "the field", "name": self.c.name}
+        action = _fill(action, **values)
+        gates = [Gate(g.kind, _fill(g.text, **values)) for g in gates]
+        per_service = "{service}" in action or any("{service}" in g.text for g in gates)
+        shared = tuple(gates)
+        reason = f"{self.row.title.lower()}: {self.row.safe_default}"
         for service, suffix in who:
-            fill = {**values, "service": service}
             sid = self.b.add(
-                Step(
-                    id=f"{self.c.id}.{self.n}{suffix}",
-                    service=service,
-                    action=_fill(action, **fill),
-                    phase=phase,
-                    contract=self.c.id,
-                    gates=tuple(Gate(g.kind, _fill(g.text, **fill)) for g in gates),
-                    rollback=rollback,
-                    roll_forward=roll_forward,
-                    **extra,
-                )
+                id=f"{self.c.id}.{self.n}{suffix}",
+                service=service,
+                action=_fill(action, service=service) if per_service else action,
+                phase=phase,
+                contract=self.c.id,
+                gates=tuple(Gate(g.kind, _fill(g.text, service=service)) for g in gates)
+                if per_service
+                else shared,
+                rollback=rollback,
+                roll_forward=roll_forward,
+                **extra,
             )
             ids.append(sid)
             for before in self.previous:
-                self.b.edge(
-                    before, sid, self.c.id, f"{self.row.title.lower()}: {self.row.safe_default}"
-                )
+                self.b.edge(before, sid, self.c.id, reason)
         if self.n == 1:
             self.b.first[self.c.id] = ids[0]
         self.previous = ids
@@ -654,29 +648,25 @@ def _in_place(b: _Builder, c: ContractChange, row: RiskRow) -> None:
     if c.group == "table":
         provider_steps.append(
             b.add(
-                Step(
-                    id=f"{c.id}.migration",
-                    service=c.provider,
-                    kind="migration",
-                    phase="lockstep",
-                    contract=c.id,
-                    action=f"{what}, in place",
-                    gates=(_CAN_I_DEPLOY,),
-                    rollback="reverse migration (data written meanwhile may be lost)",
-                )
+                id=f"{c.id}.migration",
+                service=c.provider,
+                kind="migration",
+                phase="lockstep",
+                contract=c.id,
+                action=f"{what}, in place",
+                gates=(_CAN_I_DEPLOY,),
+                rollback="reverse migration (data written meanwhile may be lost)",
             )
         )
     provider_steps.append(
         b.add(
-            Step(
-                id=f"{c.id}.{c.provider}",
-                service=c.provider,
-                phase="lockstep",
-                contract=c.id,
-                action=f"ship {what}, in place",
-                gates=(_CAN_I_DEPLOY,),
-                rollback="roll back together with every counterpart",
-            )
+            id=f"{c.id}.{c.provider}",
+            service=c.provider,
+            phase="lockstep",
+            contract=c.id,
+            action=f"ship {what}, in place",
+            gates=(_CAN_I_DEPLOY,),
+            rollback="roll back together with every counterpart",
         )
     )
     b.first[c.id] = provider_steps[0]
@@ -684,15 +674,13 @@ def _in_place(b: _Builder, c: ContractChange, row: RiskRow) -> None:
         (
             s,
             b.add(
-                Step(
-                    id=f"{c.id}.{s}",
-                    service=s,
-                    phase="lockstep",
-                    contract=c.id,
-                    action=f"adapts to {what}",
-                    gates=(_CAN_I_DEPLOY,),
-                    rollback="roll back together with the provider",
-                )
+                id=f"{c.id}.{s}",
+                service=s,
+                phase="lockstep",
+                contract=c.id,
+                action=f"adapts to {what}",
+                gates=(_CAN_I_DEPLOY,),
+                rollback="roll back together with the provider",
             ),
         )
         for s in c.consumers
