@@ -50,7 +50,8 @@ def test_a_bad_plan_file_exits_2_naming_the_line(tmp_path: Path, fmt: str) -> No
     assert code == 2
     assert f"{bad}:3: /services/a/role: unknown role 'boss'" in err
     if fmt == "json":
-        assert json.loads(out)["error"]["code"] == "parse_error"
+        assert json.loads(err)["error"]["code"] == "parse_error"
+    assert out == ""
     assert "Traceback" not in err
 
 

@@ -1,27 +1,23 @@
-"""``unlockstep plan``: check and render release plans (offline, from a file).
+"""``unlockstep plan``: check and render release plans from a file (offline), and submit,
+list and show them on the server (progress derived from what the registry recorded).
 
 Exit codes: 0 the plan passes; 1 the check failed (a lockstep cycle, an overdue window or
-cleanup); 2 the file is bad (the message names the line); 3 configuration problems.
+cleanup); 2 the file is bad (the message names the line); 3 configuration or connection.
 """
 
 from __future__ import annotations
 
-import json
 import sys
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import click
 
+from unlockstep.cli.context import client
+from unlockstep.cli.output import emit, format_option, table
 from unlockstep.core import coordination_doc, plan_check, plan_file
-from unlockstep.errors import InvalidInput, ParseError, UnlockstepError
-
-
-def _fail(exc: UnlockstepError, fmt: str) -> None:
-    if fmt == "json":
-        click.echo(json.dumps(exc.to_dict(), indent=2))
-    click.echo(f"error: {exc}", err=True)
-    sys.exit(exc.exit_code)
+from unlockstep.errors import InvalidInput, ParseError
 
 
 def _reader(base: Path) -> plan_check.Reader:
@@ -29,7 +25,7 @@ def _reader(base: Path) -> plan_check.Reader:
     the plan file."""
 
     def read(name: str) -> str:
-        path = (base / name).resolve()
+        path = base / name
         try:
             if path.is_dir():
                 files = sorted(p for p in path.iterdir() if p.is_file())
@@ -38,7 +34,7 @@ def _reader(base: Path) -> plan_check.Reader:
         except FileNotFoundError:
             raise InvalidInput(
                 f"contract file {name!r} does not exist",
-                where=str(base / name),
+                where=str(path),
                 hint="paths in a plan are relative to the plan file",
             ) from None
         except (OSError, UnicodeDecodeError) as exc:
@@ -56,31 +52,23 @@ def _today(value: str | None) -> date:
         raise InvalidInput(f"--today {value!r} is not a date; write YYYY-MM-DD") from None
 
 
-def analyse_file(path: str, today: str | None) -> plan_check.PlanReport:
-    file = Path(path)
+def _read_plan(path: str) -> tuple[str, plan_file.Plan]:
     try:
-        text = file.read_text(encoding="utf-8")
+        text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InvalidInput(f"plan file {path!r} does not exist") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidInput(f"cannot read plan file {path!r}: {exc}") from None
-    plan = plan_file.parse(text, filename=path)
-    _load_engines()
-    return plan_check.analyse(plan, today=_today(today), read=_reader(file.parent))
+    return text, plan_file.parse(text, filename=path)
 
 
-def _load_engines() -> None:
-    """Import whichever compatibility engines are installed; each registers itself."""
-    import importlib
-
-    for module in ("openapi", "jsonschema", "avro", "protobuf", "sql", "asyncapi"):
-        try:
-            importlib.import_module(f"unlockstep.core.{module}")
-        except ImportError:
-            continue
+def analyse_file(path: str, today: str | None) -> plan_check.PlanReport:
+    _, plan = _read_plan(path)
+    plan_check.load_engines()
+    return plan_check.analyse(plan, today=_today(today), read=_reader(Path(path).parent))
 
 
-@click.group()
+@click.group("plan")
 def plan() -> None:
     """Release plans: risk, safe order, lockstep detection, coordination document."""
 
@@ -93,24 +81,18 @@ _today_option = click.option(
 @plan.command("check")
 @click.argument("file", type=click.Path(dir_okay=False))
 @_today_option
-@click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
+@format_option()
 def check_command(file: str, today: str | None, fmt: str) -> None:
     """Check a release plan: exit 1 on a lockstep cycle or an overdue window/cleanup."""
-    try:
-        report = analyse_file(file, today)
-    except UnlockstepError as exc:
-        _fail(exc, fmt)
-        return
+    report = analyse_file(file, today)
     if fmt == "json":
         click.echo(coordination_doc.render_json(report), nl=False)
     else:
-        click.echo(_summary(report))
+        click.echo(summary(report))
     sys.exit(0 if report.ok else 1)
 
 
-def _summary(report: plan_check.PlanReport) -> str:
+def summary(report: plan_check.PlanReport) -> str:
     p = report.plan
     lines = [f"plan {p.change}: {'ok' if report.ok else 'FAILED'} (risk {report.risk.level.label})"]
     lines += [f"  risk: {why}" for why in report.risk.why]
@@ -139,13 +121,7 @@ def _summary(report: plan_check.PlanReport) -> str:
 @plan.command("render")
 @click.argument("file", type=click.Path(dir_okay=False))
 @_today_option
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["markdown", "json"]),
-    default="markdown",
-    show_default=True,
-)
+@format_option("markdown", "json")
 @click.option(
     "--output",
     "-o",
@@ -155,11 +131,7 @@ def _summary(report: plan_check.PlanReport) -> str:
 )
 def render_command(file: str, today: str | None, fmt: str, output: str | None) -> None:
     """Write the release coordination document (Markdown with a Mermaid diagram, or JSON)."""
-    try:
-        report = analyse_file(file, today)
-    except UnlockstepError as exc:
-        _fail(exc, fmt)
-        return
+    report = analyse_file(file, today)
     text = (
         coordination_doc.render_json(report)
         if fmt == "json"
@@ -169,3 +141,81 @@ def render_command(file: str, today: str | None, fmt: str, output: str | None) -
         Path(output).write_text(text, encoding="utf-8")
     else:
         click.echo(text, nl=False)
+
+
+@plan.command("submit")
+@click.argument("file", type=click.Path(dir_okay=False))
+@format_option()
+def submit_command(file: str, fmt: str) -> None:
+    """Store a plan on the server (with the contract files it points at)."""
+    text, parsed = _read_plan(file)
+    read = _reader(Path(file).parent)
+    files = {
+        name: read(name) for c in parsed.contracts for name in (c.old, c.new) if name is not None
+    }
+    data = client().post(
+        "/api/v1/plans", {"source": text, "filename": Path(file).name, "files": files}
+    )
+
+    def text_of(d: dict[str, Any]) -> str:
+        p, check = d["plan"], d["check"]
+        verdict = "ok" if check["ok"] else "FAILED"
+        lines = [
+            f"plan {p['change']}: {d['outcome']} (revision {p['revision']}); check {verdict}, "
+            f"risk {check['risk']['level']}"
+        ]
+        lines += [f"  error: {e}" for e in check["errors"]]
+        return "\n".join(lines)
+
+    emit(fmt, data, text_of)
+
+
+@plan.command("list")
+@format_option()
+def list_command(fmt: str) -> None:
+    """Plans on the server, with their risk and whether they pass."""
+    data = client().get("/api/v1/plans")
+
+    def text_of(d: dict[str, Any]) -> str:
+        rows = [
+            (
+                p["change"],
+                p["owner"] or "",
+                p["risk"]["level"],
+                "ok" if p["ok"] else "FAILED",
+                p["revision"],
+                p["title"],
+            )
+            for p in d["items"]
+        ]
+        return table(rows, ["change", "owner", "risk", "check", "rev", "title"])
+
+    emit(fmt, data, text_of)
+
+
+@plan.command("show")
+@click.argument("change")
+@_today_option
+@format_option()
+def show_command(change: str, today: str | None, fmt: str) -> None:
+    """One plan: its check and its progress, derived from recorded deployments."""
+    params = {"today": _today(today).isoformat()} if today else None
+    data = client().get(f"/api/v1/plans/{change}", params=params)
+
+    def text_of(d: dict[str, Any]) -> str:
+        p, check, prog = d["plan"], d["check"], d["progress"]
+        counts = prog["counts"]
+        lines = [
+            f"plan {p['change']} (revision {p['revision']}): check "
+            f"{'ok' if check['ok'] else 'FAILED'}, risk {check['risk']['level']}",
+            f"progress in {prog['environment']}: {counts['done']} done, {counts['pending']} "
+            f"pending, {counts['unknown']} unknown; next: {', '.join(prog['next']) or '-'}",
+        ]
+        rows = [(s["step"], s["service"], s["status"], s["detail"]) for s in prog["steps"]]
+        lines.append(table(rows, ["step", "service", "status", "evidence"]))
+        lines += [
+            f"  {name}: {state}" for name, state in d["sources"].items() if state != "available"
+        ]
+        return "\n".join(lines)
+
+    emit(fmt, data, text_of)

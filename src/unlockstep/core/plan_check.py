@@ -9,6 +9,7 @@ back to the described kind of change when there is one.
 
 from __future__ import annotations
 
+import importlib
 import posixpath
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -121,6 +122,20 @@ class PlanReport:
             "evidence": list(p.evidence),
             "checklist": [a.to_dict() for a in self.checklist],
         }
+
+
+#: engine modules that register themselves in ``compat.ENGINES`` on import, when present
+ENGINE_MODULES = ("openapi", "asyncapi", "jsonschema", "avro", "protobuf", "sql")
+
+
+def load_engines() -> None:
+    """Import whichever compatibility engines are installed; a missing one is skipped and
+    the plan says what could not be checked."""
+    for module in ENGINE_MODULES:
+        try:
+            importlib.import_module(f"unlockstep.core.{module}")
+        except ImportError:
+            continue
 
 
 def _engine_for(c: ContractChange, new: Source, engines: Mapping[str, Engine]) -> Engine | None:

@@ -70,6 +70,14 @@ class Service:
     change: str = ""
     owner: str = ""
     needs: tuple[str, ...] = ()  # services whose new version this one's change requires first
+    #: the version that ships each phase of this service's part ("*" = every phase), so
+    #: progress can be derived from recorded deployments
+    versions: tuple[tuple[str, str], ...] = ()
+
+    def version_for(self, phase: str) -> str | None:
+        found = dict(self.versions)
+        return found.get(phase) or found.get("*")
+
     line: int | None = None
 
 
@@ -164,6 +172,7 @@ class Plan:
     rollback: str = ""
     in_flight: str = ""
     evidence: tuple[str, ...] = ()
+    environment: str = "production"  # where progress is read from
     filename: str = "<input>"
     source_lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 
@@ -269,6 +278,7 @@ def parse(text: str, filename: str = "<input>") -> Plan:
             "rollback",
             "inFlight",
             "evidence",
+            "environment",
         },
     )
     change = r.text(top, "change", "", required=True)
@@ -314,6 +324,7 @@ def parse(text: str, filename: str = "<input>") -> Plan:
         rollback=r.text(top, "rollback", ""),
         in_flight=r.text(top, "inFlight", ""),
         evidence=evidence,
+        environment=r.text(top, "environment", "") or "production",
         filename=filename,
         source_lines=dict(doc.lines),
     )
@@ -329,7 +340,7 @@ def _services(r: _Reader, value: Any, pointer: str) -> tuple[Service, ...]:
         p = pointer_join(pointer, name)
         if not _ID.match(name):
             r.fail(p, f"{name!r} is not a service name; use letters, digits, '.', '_' or '-'")
-        s = r.mapping(spec, p, {"role", "change", "owner", "needs"})
+        s = r.mapping(spec, p, {"role", "change", "owner", "needs", "version", "versions"})
         role_text = r.text(s, "role", p, required=True)
         try:
             role = Role(role_text) if role_text else Role.CONSUMER
@@ -347,6 +358,7 @@ def _services(r: _Reader, value: Any, pointer: str) -> tuple[Service, ...]:
                 change=r.text(s, "change", p),
                 owner=r.text(s, "owner", p),
                 needs=needs,
+                versions=_versions(r, s, p),
                 line=r.line(p),
             )
         )
@@ -358,6 +370,30 @@ def _services(r: _Reader, value: Any, pointer: str) -> tuple[Service, ...]:
                     pointer_join(pointer_join(pointer, svc.name), "needs"),
                     f"unknown service {need!r}; list it under 'services' first",
                 )
+    return tuple(out)
+
+
+PHASES = ("expand", "migrate", "contract", "deploy", "lockstep")
+
+
+def _versions(r: _Reader, s: dict[str, Any], p: str) -> tuple[tuple[str, str], ...]:
+    out: list[tuple[str, str]] = []
+    if s.get("version") is not None:
+        out.append(("*", r.text(s, "version", p)))
+    value = s.get("versions")
+    if value is None:
+        return tuple(out)
+    vp = pointer_join(p, "versions")
+    if not isinstance(value, dict):
+        r.fail(vp, "expected a mapping of phase to version, e.g. {expand: 2.4.0, contract: 2.6.0}")
+        return tuple(out)
+    for phase, version in value.items():
+        if phase not in PHASES:
+            r.fail(
+                pointer_join(vp, phase), f"unknown phase {phase!r}; use one of {', '.join(PHASES)}"
+            )
+            continue
+        out.append((phase, str(version)))
     return tuple(out)
 
 

@@ -10,7 +10,15 @@ from fastapi import APIRouter, FastAPI
 
 from unlockstep import __version__
 from unlockstep.server import errors
-from unlockstep.server.routers import audit, catalog, contracts, deployments, health, services
+from unlockstep.server.routers import (
+    audit,
+    catalog,
+    contracts,
+    deployments,
+    health,
+    plans,
+    services,
+)
 from unlockstep.settings import Settings
 from unlockstep.store import Store
 
@@ -24,6 +32,7 @@ API_ROUTERS: list[APIRouter] = [
     audit.router,
     catalog.router,
     contracts.router,
+    plans.router,
 ]
 
 #: Routers mounted at the root (OFREP, Pact-compatible paths, dashboard pages).
