@@ -121,3 +121,45 @@ def test_a_missing_contract_file_exits_2(tmp_path: Path) -> None:
 def test_plan_commands_have_help() -> None:
     for args in (["plan", "--help"], ["plan", "check", "--help"], ["plan", "render", "--help"]):
         assert run(*args)[0] == 0
+
+
+def test_plan_submit_list_and_show_go_through_the_server(
+    estate: object, cli_server: object, tmp_path: Path
+) -> None:
+    code, out, _ = run("plan", "submit", str(PLANS / "escalation-basis.yaml"))
+    assert code == 0
+    assert out.startswith("plan regulatory-escalation-basis: created (revision 1)")
+    code, out, _ = run("plan", "list", "--format", "json")
+    assert code == 0
+    assert [p["change"] for p in json.loads(out)["items"]] == ["regulatory-escalation-basis"]
+    run(
+        "record-deployment", "--service", "case-service", "--version", "1.5.0", "--to", "production"
+    )
+    code, out, _ = run("plan", "show", "regulatory-escalation-basis", *TODAY)
+    assert code == 0
+    assert "progress in production: 3 done" in out
+    assert "flags: not checkable yet" in out
+
+
+def test_plan_submit_sends_the_contract_files_the_plan_points_at(
+    estate: object, cli_server: object, tmp_path: Path
+) -> None:
+    (tmp_path / "v1.txt").write_text("a")
+    (tmp_path / "v2.txt").write_text("b")
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(
+        "change: files\nservices:\n  p: {role: provider}\n"
+        "contracts:\n  api:\n    - {id: x, name: X, provider: p, old: v1.txt, new: v2.txt,\n"
+        "       format: nope, change: add-endpoint}\n"
+    )
+    code, out, err = run("plan", "submit", str(plan), "--format", "json")
+    assert code == 0, err
+    assert json.loads(out)["check"]["warnings"][0].startswith(
+        "x: no compatibility engine for 'nope'"
+    )
+
+
+def test_plan_show_of_an_unknown_plan_exits_2(estate: object, cli_server: object) -> None:
+    code, _, err = run("plan", "show", "nope")
+    assert code == 2
+    assert "release plan 'nope' has not been submitted" in err

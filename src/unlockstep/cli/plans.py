@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from unlockstep.cli.context import client
+from unlockstep.cli import context
 from unlockstep.cli.output import emit, format_option, table
 from unlockstep.core import coordination_doc, plan_check, plan_file
 from unlockstep.errors import InvalidInput, ParseError
@@ -153,7 +153,7 @@ def submit_command(file: str, fmt: str) -> None:
     files = {
         name: read(name) for c in parsed.contracts for name in (c.old, c.new) if name is not None
     }
-    data = client().post(
+    data = context.client().post(
         "/api/v1/plans", {"source": text, "filename": Path(file).name, "files": files}
     )
 
@@ -174,7 +174,7 @@ def submit_command(file: str, fmt: str) -> None:
 @format_option()
 def list_command(fmt: str) -> None:
     """Plans on the server, with their risk and whether they pass."""
-    data = client().get("/api/v1/plans")
+    data = context.client().get("/api/v1/plans")
 
     def text_of(d: dict[str, Any]) -> str:
         rows = [
@@ -200,7 +200,7 @@ def list_command(fmt: str) -> None:
 def show_command(change: str, today: str | None, fmt: str) -> None:
     """One plan: its check and its progress, derived from recorded deployments."""
     params = {"today": _today(today).isoformat()} if today else None
-    data = client().get(f"/api/v1/plans/{change}", params=params)
+    data = context.client().get(f"/api/v1/plans/{change}", params=params)
 
     def text_of(d: dict[str, Any]) -> str:
         p, check, prog = d["plan"], d["check"], d["progress"]

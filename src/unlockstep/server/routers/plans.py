@@ -76,8 +76,10 @@ def _summary(report: plan_check.PlanReport) -> dict[str, Any]:
 
 
 @router.post("/plans", status_code=201)
-def submit(body: PlanIn, store: StoreDep, actor: ActorDep) -> dict[str, Any]:
-    report = analyse(body.source, body.filename, body.files, date.today())
+def submit(
+    body: PlanIn, store: StoreDep, actor: ActorDep, today: TodayQuery = None
+) -> dict[str, Any]:
+    report = analyse(body.source, body.filename, body.files, today or date.today())
     p = report.plan
     with store.session() as session:
         row, outcome = store_plans.submit_plan(
