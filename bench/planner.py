@@ -12,7 +12,7 @@ import time
 from datetime import date
 
 from unlockstep.core import lockstep, planner
-from unlockstep.core.plan_file import ContractChange, Plan, Role, Service, Strategy
+from unlockstep.core.plan import ContractChange, Plan, Role, Service, Strategy
 from unlockstep.core.risk import ROW_BY_KIND, ROWS
 
 SERVICES = 2_000

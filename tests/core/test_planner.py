@@ -7,9 +7,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from unlockstep.core import planner
+from unlockstep.core.plan import ContractChange, Plan, Role, Service, Strategy
 from unlockstep.core.plan_check import analyse
-from unlockstep.core.plan_file import ContractChange, Plan, Role, Service, Strategy, parse
-from unlockstep.core.risk import ROW_BY_KIND, ROWS
+from unlockstep.core.plan_file import parse
+from unlockstep.core.risk import ROW_BY_KIND, ROWS, RiskRow
 
 from .plan_fixtures import example, one_change
 
@@ -228,7 +229,7 @@ def plans(draw: st.DrawFn, allow_in_place: bool) -> Plan:
     )
 
 
-def _rows(plan: Plan) -> dict[str, planner.RiskRow]:
+def _rows(plan: Plan) -> dict[str, RiskRow]:
     return {c.id: ROW_BY_KIND[c.change or "internal-refactor"] for c in plan.contracts}
 
 

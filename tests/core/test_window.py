@@ -4,8 +4,9 @@ from datetime import date
 
 import pytest
 
+from unlockstep.core.plan import Blocker, CleanupItem, Flag, Window
 from unlockstep.core.plan_check import analyse
-from unlockstep.core.plan_file import Blocker, CleanupItem, Flag, Window, parse
+from unlockstep.core.plan_file import parse
 from unlockstep.core.window import (
     Evidence,
     check_blocker,

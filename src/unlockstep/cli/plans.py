@@ -17,6 +17,7 @@ import click
 from unlockstep.cli import context
 from unlockstep.cli.output import emit, format_option, table
 from unlockstep.core import coordination_doc, plan_check, plan_file
+from unlockstep.core.plan import Plan
 from unlockstep.errors import InvalidInput, ParseError
 
 
@@ -52,7 +53,7 @@ def _today(value: str | None) -> date:
         raise InvalidInput(f"--today {value!r} is not a date; write YYYY-MM-DD") from None
 
 
-def _read_plan(path: str) -> tuple[str, plan_file.Plan]:
+def _read_plan(path: str) -> tuple[str, Plan]:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:

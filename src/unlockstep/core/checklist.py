@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from unlockstep.core.lockstep import Lockstep
-from unlockstep.core.plan_file import Plan, Role
+from unlockstep.core.plan import Plan, Role
 from unlockstep.core.risk import RiskRow
 
 

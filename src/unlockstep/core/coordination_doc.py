@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 from unlockstep.core.plan_check import PlanReport
-from unlockstep.core.planner import Step
+from unlockstep.core.steps import Step
 
 
 def render_json(report: PlanReport) -> str:

@@ -14,9 +14,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from unlockstep.core.plan_file import Plan
-from unlockstep.core.planner import Edge, StepGraph
+from unlockstep.core.plan import Plan
 from unlockstep.core.risk import RiskRow
+from unlockstep.core.steps import Edge, StepGraph
 
 GENERIC_FIXES = (
     "split the change into expand and contract steps (accept both, migrate, then remove)",

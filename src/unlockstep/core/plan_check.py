@@ -20,9 +20,9 @@ from unlockstep.core import checklist, lockstep, planner, risk, window
 from unlockstep.core.checklist import Answer
 from unlockstep.core.compat import ENGINES, Change, Engine, Policy, Source
 from unlockstep.core.lockstep import Lockstep
-from unlockstep.core.plan_file import ContractChange, Plan
-from unlockstep.core.planner import Schedule, StepGraph
+from unlockstep.core.plan import ContractChange, Plan
 from unlockstep.core.risk import ROW_BY_KIND, Classified, PlanRisk, RiskRow
+from unlockstep.core.steps import Schedule, StepGraph
 from unlockstep.core.window import CleanupReport, WindowReport
 
 Reader = Callable[[str], str]

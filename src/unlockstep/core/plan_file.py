@@ -7,33 +7,23 @@ says what to do. The format is documented field by field in ``docs/plans.md``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from datetime import date
-from enum import StrEnum
 from typing import Any
 
+from unlockstep.core.plan import (
+    Blocker,
+    CleanupItem,
+    ContractChange,
+    Flag,
+    Plan,
+    Role,
+    Service,
+    Strategy,
+    Window,
+)
 from unlockstep.core.risk import ROW_BY_KIND
-from unlockstep.core.yaml_lines import LinedDocument, load, pointer_join
+from unlockstep.core.yaml_lines import Validator, describe_type, load, pointer_join
 from unlockstep.errors import ParseError
 
-
-class Role(StrEnum):
-    PRODUCER = "producer"
-    CONSUMER = "consumer"
-    PROVIDER = "provider"
-    BOTH = "both"
-
-
-class Strategy(StrEnum):
-    """How a contract change is shipped. ``safe`` follows the risk row's safe default
-    (expand/contract, provider first, consumers first…); ``in-place`` changes the contract
-    in one step, which forces lockstep whenever the change breaks either side."""
-
-    SAFE = "safe"
-    IN_PLACE = "in-place"
-
-
-#: contract groups in the file (``contracts: {api: [...], events: [...]}``) -> group name
 GROUPS: dict[str, str] = {
     "api": "api",
     "apis": "api",
@@ -63,194 +53,6 @@ FLAG_TYPES = ("release", "experiment", "ops", "permission", "migration")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
-@dataclass(frozen=True, slots=True)
-class Service:
-    name: str
-    role: Role
-    change: str = ""
-    owner: str = ""
-    needs: tuple[str, ...] = ()  # services whose new version this one's change requires first
-    #: the version that ships each phase of this service's part ("*" = every phase), so
-    #: progress can be derived from recorded deployments
-    versions: tuple[tuple[str, str], ...] = ()
-
-    def version_for(self, phase: str) -> str | None:
-        found = dict(self.versions)
-        return found.get(phase) or found.get("*")
-
-    line: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ContractChange:
-    id: str
-    group: str  # api | event | table | workflow | service
-    name: str
-    provider: str
-    consumers: tuple[str, ...]
-    change: str | None = None  # a risk-matrix kind, when described
-    old: str | None = None  # contract files (or migration folders) to compute the change
-    new: str | None = None
-    format: str | None = None  # engine kind; sniffed when absent
-    strategy: Strategy = Strategy.SAFE
-    field: str = ""
-    flag: str | None = None
-    after: tuple[str, ...] = ()  # contract ids whose new capability must be live first
-    usage_metric: str | None = None
-    zero_days: int = 14
-    description: str = ""
-    line: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Flag:
-    key: str
-    type: str = "release"
-    owner: str | None = None
-    expires: date | None = None
-    service: str | None = None
-    kill_switch: bool = False
-    line: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Window:
-    starts: date
-    ends: date
-    producer_supports: tuple[str, ...] = ()
-    consumers_required_by_end: tuple[str, ...] = ()
-    contract: str | None = None  # the contract consumers must be verified against
-    version: str | None = None
-    cleanup_after: tuple[str, ...] = ()
-    line: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Blocker:
-    """A condition that must hold before a cleanup item may be done.
-
-    ``kind`` is one a machine can check — ``verified`` (consumer verified against a
-    contract version), ``usage-zero`` (metric zero for N days), ``flag-deleted``,
-    ``workflow-drained`` (no running instances of an old workflow version) — or ``manual``.
-    """
-
-    kind: str
-    text: str
-    consumer: str | None = None
-    contract: str | None = None
-    version: str | None = None
-    metric: str | None = None
-    days: int | None = None
-    flag: str | None = None
-    workflow: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class CleanupItem:
-    title: str
-    owner: str | None = None
-    due: date | None = None
-    issue: str | None = None
-    blockers: tuple[Blocker, ...] = ()
-    line: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Plan:
-    change: str
-    owner: str
-    goal: str
-    title: str
-    services: tuple[Service, ...]
-    contracts: tuple[ContractChange, ...]
-    migration_strategy: str | None = None
-    migration_notes: str = ""
-    flags: tuple[Flag, ...] = ()
-    window: Window | None = None
-    cleanup: tuple[CleanupItem, ...] = ()
-    observability: tuple[str, ...] = ()
-    rollback: str = ""
-    in_flight: str = ""
-    evidence: tuple[str, ...] = ()
-    environment: str = "production"  # where progress is read from
-    filename: str = "<input>"
-    source_lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
-
-    def service(self, name: str) -> Service | None:
-        return next((s for s in self.services if s.name == name), None)
-
-
-class _Reader:
-    """Validation with every error collected, each naming its line."""
-
-    def __init__(self, doc: LinedDocument) -> None:
-        self.doc = doc
-        self.errors: list[str] = []
-
-    def fail(self, pointer: str, message: str) -> None:
-        self.errors.append(f"{self.doc.where(pointer)}: {message}")
-
-    def line(self, pointer: str) -> int | None:
-        return self.doc.line(pointer)
-
-    def mapping(self, value: Any, pointer: str, allowed: set[str]) -> dict[str, Any]:
-        if not isinstance(value, dict):
-            self.fail(pointer, f"expected a mapping, got {_type(value)}")
-            return {}
-        for key in sorted(set(value) - allowed):
-            self.fail(
-                pointer_join(pointer, key),
-                f"unknown field {key!r}; allowed here: {', '.join(sorted(allowed))}",
-            )
-        return value
-
-    def text(self, m: dict[str, Any], key: str, pointer: str, *, required: bool = False) -> str:
-        value = m.get(key)
-        if value is None:
-            if required:
-                self.fail(pointer, f"missing required field {key!r}")
-            return ""
-        if isinstance(value, (dict, list)):
-            self.fail(pointer_join(pointer, key), f"expected text, got {_type(value)}")
-            return ""
-        return str(value).strip()
-
-    def texts(self, m: dict[str, Any], key: str, pointer: str) -> tuple[str, ...]:
-        value = m.get(key)
-        if value is None:
-            return ()
-        if isinstance(value, str):
-            return (value,)
-        if not isinstance(value, list) or any(isinstance(v, (dict, list)) for v in value):
-            self.fail(pointer_join(pointer, key), "expected a list of names")
-            return ()
-        return tuple(str(v) for v in value if v is not None)
-
-    def day(
-        self, m: dict[str, Any], key: str, pointer: str, *, required: bool = False
-    ) -> date | None:
-        value = m.get(key)
-        if value is None:
-            if required:
-                self.fail(pointer, f"missing required date {key!r} (YYYY-MM-DD)")
-            return None
-        try:
-            return date.fromisoformat(str(value).strip()[:10])
-        except ValueError:
-            self.fail(pointer_join(pointer, key), f"{value!r} is not a date; write YYYY-MM-DD")
-            return None
-
-
-def _type(value: Any) -> str:
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    if value is None:
-        return "nothing"
-    return f"{type(value).__name__} {value!r}"
-
-
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "contract"
 
@@ -258,7 +60,7 @@ def _slug(text: str) -> str:
 def parse(text: str, filename: str = "<input>") -> Plan:
     """Parse and validate a plan file; raises ``ParseError`` listing every problem."""
     doc = load(text, filename)
-    r = _Reader(doc)
+    r = Validator(doc)
     top = r.mapping(
         doc.value if doc.value is not None else {},
         "",
@@ -330,7 +132,7 @@ def parse(text: str, filename: str = "<input>") -> Plan:
     )
 
 
-def _services(r: _Reader, value: Any, pointer: str) -> tuple[Service, ...]:
+def _services(r: Validator, value: Any, pointer: str) -> tuple[Service, ...]:
     if value is None:
         r.fail("", "missing required field 'services' (a mapping of service name to role)")
         return ()
@@ -376,7 +178,7 @@ def _services(r: _Reader, value: Any, pointer: str) -> tuple[Service, ...]:
 PHASES = ("expand", "migrate", "contract", "deploy", "lockstep")
 
 
-def _versions(r: _Reader, s: dict[str, Any], p: str) -> tuple[tuple[str, str], ...]:
+def _versions(r: Validator, s: dict[str, Any], p: str) -> tuple[tuple[str, str], ...]:
     out: list[tuple[str, str]] = []
     if s.get("version") is not None:
         out.append(("*", r.text(s, "version", p)))
@@ -419,7 +221,7 @@ _CONTRACT_FIELDS = {
 
 
 def _contracts(
-    r: _Reader, value: Any, pointer: str, services: tuple[Service, ...], default_strategy: str
+    r: Validator, value: Any, pointer: str, services: tuple[Service, ...], default_strategy: str
 ) -> tuple[ContractChange, ...]:
     if value is None:
         return ()
@@ -433,7 +235,7 @@ def _contracts(
         gp = pointer_join(pointer, group_key)
         group = GROUPS[group_key]
         if not isinstance(items, list):
-            r.fail(gp, f"expected a list of {group_key} changes, got {_type(items)}")
+            r.fail(gp, f"expected a list of {group_key} changes, got {describe_type(items)}")
             continue
         for i, item in enumerate(items):
             p = pointer_join(gp, i)
@@ -464,7 +266,7 @@ def _contracts(
 
 
 def _contract(
-    r: _Reader,
+    r: Validator,
     c: dict[str, Any],
     p: str,
     group: str,
@@ -543,11 +345,11 @@ def _contract(
     )
 
 
-def _flags(r: _Reader, value: Any, pointer: str, names: set[str]) -> tuple[Flag, ...]:
+def _flags(r: Validator, value: Any, pointer: str, names: set[str]) -> tuple[Flag, ...]:
     if value is None:
         return ()
     if not isinstance(value, list):
-        r.fail(pointer, f"expected a list of flags, got {_type(value)}")
+        r.fail(pointer, f"expected a list of flags, got {describe_type(value)}")
         return ()
     out: list[Flag] = []
     for i, item in enumerate(value):
@@ -593,7 +395,7 @@ def _flags(r: _Reader, value: Any, pointer: str, names: set[str]) -> tuple[Flag,
     return tuple(out)
 
 
-def _window(r: _Reader, value: Any, pointer: str, names: set[str]) -> Window | None:
+def _window(r: Validator, value: Any, pointer: str, names: set[str]) -> Window | None:
     if value is None:
         return None
     w = r.mapping(
@@ -634,7 +436,7 @@ def _window(r: _Reader, value: Any, pointer: str, names: set[str]) -> Window | N
     )
 
 
-def _cleanup(r: _Reader, value: Any, pointer: str) -> tuple[CleanupItem, ...]:
+def _cleanup(r: Validator, value: Any, pointer: str) -> tuple[CleanupItem, ...]:
     if value is None:
         return ()
     items: list[tuple[str, Any]]
@@ -648,7 +450,7 @@ def _cleanup(r: _Reader, value: Any, pointer: str) -> tuple[CleanupItem, ...]:
     elif isinstance(value, list):
         items = [(pointer_join(pointer, i), v) for i, v in enumerate(value)]
     else:
-        r.fail(pointer, f"expected a cleanup item or a list of them, got {_type(value)}")
+        r.fail(pointer, f"expected a cleanup item or a list of them, got {describe_type(value)}")
         return ()
     out: list[CleanupItem] = []
     for p, item in items:
@@ -690,7 +492,7 @@ _DRAINED = re.compile(
 )
 
 
-def _blocker(r: _Reader, value: Any, p: str) -> Blocker:
+def _blocker(r: Validator, value: Any, p: str) -> Blocker:
     if isinstance(value, str):
         return blocker_from_text(value)
     b = r.mapping(value, p, {"verified", "usageZero", "flagDeleted", "workflowDrained", "text"})

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from unlockstep.core.plan_check import PlanReport
-from unlockstep.core.planner import Step
+from unlockstep.core.steps import Step
 from unlockstep.core.window import Evidence
 
 DONE, PENDING, UNKNOWN = "done", "pending", "unknown"

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from unlockstep.core.plan_file import Blocker, CleanupItem, Flag, Plan, Window
+from unlockstep.core.plan import Blocker, CleanupItem, Flag, Plan, Window
 
 MET, UNMET, UNKNOWN = "met", "unmet", "unknown"
 

@@ -2,12 +2,14 @@
 
 Validation errors can then say ``plan.yaml:14: /contracts/events/0/change: …`` instead of
 "somewhere in your file". Timestamps stay strings (callers parse dates themselves, so a
-date's error message can name its line); duplicate keys are an error.
+date's error message can name its line); duplicate keys are an error. ``Validator`` reads
+fields out of such a document and collects every problem with its line.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import yaml
@@ -113,3 +115,75 @@ def _scalar(node: yaml.Node) -> Any:
         except ValueError:
             return text
     return text
+
+
+class Validator:
+    """Reads fields out of a :class:`LinedDocument`, collecting every problem as
+    ``file:line: /pointer: what is wrong`` instead of stopping at the first."""
+
+    def __init__(self, doc: LinedDocument) -> None:
+        self.doc = doc
+        self.errors: list[str] = []
+
+    def fail(self, pointer: str, message: str) -> None:
+        self.errors.append(f"{self.doc.where(pointer)}: {message}")
+
+    def line(self, pointer: str) -> int | None:
+        return self.doc.line(pointer)
+
+    def mapping(self, value: Any, pointer: str, allowed: set[str]) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            self.fail(pointer, f"expected a mapping, got {describe_type(value)}")
+            return {}
+        for key in sorted(set(value) - allowed):
+            self.fail(
+                pointer_join(pointer, key),
+                f"unknown field {key!r}; allowed here: {', '.join(sorted(allowed))}",
+            )
+        return value
+
+    def text(self, m: dict[str, Any], key: str, pointer: str, *, required: bool = False) -> str:
+        value = m.get(key)
+        if value is None:
+            if required:
+                self.fail(pointer, f"missing required field {key!r}")
+            return ""
+        if isinstance(value, (dict, list)):
+            self.fail(pointer_join(pointer, key), f"expected text, got {describe_type(value)}")
+            return ""
+        return str(value).strip()
+
+    def texts(self, m: dict[str, Any], key: str, pointer: str) -> tuple[str, ...]:
+        value = m.get(key)
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            return (value,)
+        if not isinstance(value, list) or any(isinstance(v, (dict, list)) for v in value):
+            self.fail(pointer_join(pointer, key), "expected a list of names")
+            return ()
+        return tuple(str(v) for v in value if v is not None)
+
+    def day(
+        self, m: dict[str, Any], key: str, pointer: str, *, required: bool = False
+    ) -> date | None:
+        value = m.get(key)
+        if value is None:
+            if required:
+                self.fail(pointer, f"missing required date {key!r} (YYYY-MM-DD)")
+            return None
+        try:
+            return date.fromisoformat(str(value).strip()[:10])
+        except ValueError:
+            self.fail(pointer_join(pointer, key), f"{value!r} is not a date; write YYYY-MM-DD")
+            return None
+
+
+def describe_type(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing"
+    return f"{type(value).__name__} {value!r}"
