@@ -118,3 +118,14 @@ def test_every_kind_that_breaks_both_ways_names_a_compatibility_first_fix(kind: 
     row = ROW_BY_KIND[kind]
     assert row.fix
     assert row.safe_default
+
+
+def test_the_docs_show_the_current_matrix() -> None:
+    from pathlib import Path
+
+    from unlockstep.core.risk import matrix_markdown
+
+    page = (Path(__file__).resolve().parents[2] / "docs" / "plans.md").read_text()
+    embedded = page.split("-->\n", 1)[1].split("\n<!-- risk-matrix:end -->", 1)[0]
+    assert "risk-matrix:start" in page
+    assert embedded == matrix_markdown(), "regenerate the table in docs/plans.md"

@@ -364,3 +364,20 @@ def row_for_changes(group: str, changes: Iterable[Change]) -> RiskRow | None:
         if best is None or row.coordination > best.coordination:
             best = row
     return best
+
+
+def matrix_markdown() -> str:
+    """The kinds of change as a Markdown table (``docs/plans.md`` embeds it; a test keeps
+    the page current)."""
+    lines = [
+        "| kind (`change:`) | seed | coordination | safe default "
+        "| in place: breaks old / needs new | applies to |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in ROWS:
+        lines.append(
+            f"| `{r.kind}` | {r.source} | {r.coordination.label} | {r.safe_default} "
+            f"| {'yes' if r.breaks_old else 'no'} / {'yes' if r.needs_new else 'no'} "
+            f"| {', '.join(r.contracts)} |"
+        )
+    return "\n".join(lines)
