@@ -17,6 +17,7 @@ from unlockstep import __version__
 from unlockstep.cli import catalog, contract, flags, migrations, registry, serve
 from unlockstep.cli.diff import diff as diff_command
 from unlockstep.cli.output import fail_message
+from unlockstep.cli.plans import plan
 from unlockstep.errors import UnlockstepError
 
 
@@ -63,6 +64,7 @@ for command in (
 cli.add_command(migrations.migrations)
 
 cli.add_command(diff_command)
+cli.add_command(plan)
 
 
 def main() -> None:

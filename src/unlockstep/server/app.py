@@ -18,6 +18,7 @@ from unlockstep.server.routers import (
     flags,
     health,
     ofrep,
+    plans,
     services,
 )
 from unlockstep.settings import Settings
@@ -34,6 +35,7 @@ API_ROUTERS: list[APIRouter] = [
     catalog.router,
     contracts.router,
     flags.router,
+    plans.router,
 ]
 
 #: Routers mounted at the root (OFREP, Pact-compatible paths, dashboard pages).
