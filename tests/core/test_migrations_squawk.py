@@ -25,6 +25,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.core.migration_cases import CASES
 from unlockstep.core.migration_rules import RULES
@@ -118,3 +120,39 @@ def _beside(theirs: set[str]) -> set[str]:
     if "set-not-null" in theirs or "not-null-scans-table" in theirs:
         extra |= {"set-not-null", "not-null-scans-table"}
     return extra
+
+
+#: squawk's rules about statements that break running clients outright.
+CLIENT_BREAKING = {
+    "ban-drop-column",
+    "ban-drop-table",
+    "renaming-column",
+    "renaming-table",
+    "changing-column-type",
+    "adding-required-field",
+    "ban-drop-not-null",
+    "ban-drop-default",
+    "ban-alter-identity",
+    "ban-set-schema",
+}
+
+_BODIES = sorted(
+    {
+        CASES[n].sql.removeprefix("SET lock_timeout = '5s';\n")
+        for n in CASES
+        if "CREATE TABLE" not in CASES[n].sql and "BEGIN" not in CASES[n].sql
+    }
+)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(st.sampled_from(_BODIES), min_size=2, max_size=5))
+def test_on_mixed_files_the_client_breaking_rules_match_squawk_exactly(
+    squawk: str, tmp_path: Path, bodies: list[str]
+) -> None:
+    sql = "\n".join(bodies)
+    theirs = {SQUAWK_TO_OURS[r] for r in _squawk_rules(squawk, sql, tmp_path) & CLIENT_BREAKING}
+    ours = {c.rule for s in classify_sql(sql) for c in s.changes}
+    assert theirs == ours & {SQUAWK_TO_OURS[r] for r in CLIENT_BREAKING}
