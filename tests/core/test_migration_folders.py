@@ -154,3 +154,39 @@ def test_folder_state_lets_a_later_file_rely_on_an_earlier_validated_check() -> 
     report = check_files(given)
     last = report.files[1].steps[-1]
     assert last.phase is Phase.MIGRATE and not last.changes
+
+
+def test_alembic_merge_revisions_run_after_both_parents() -> None:
+    given = [
+        MigrationFile(
+            "m.py",
+            alembic("m", None, "    op.execute('SELECT 1')").replace(
+                "down_revision = None", "down_revision = ('b', 'c')"
+            ),
+        ),
+        MigrationFile("c.py", alembic("c", "a", "    op.execute('SELECT 1')")),
+        MigrationFile("b.py", alembic("b", "a", "    op.execute('SELECT 1')")),
+        MigrationFile("a.py", alembic("a", None, "    op.execute('SELECT 1')")),
+    ]
+    assert [f.version for f in check_files(given).files] == ["a", "b", "c", "m"]
+
+
+def test_alembic_text_sql_and_not_valid_constraints_are_read() -> None:
+    body = "\n".join(
+        [
+            "    op.execute(sa.text(\"SET lock_timeout = '5s'\"))",
+            "    op.create_check_constraint('ck', 'cases', 'level > 0', postgresql_not_valid=True)",
+            "    op.create_foreign_key('fk', 'cases', 'teams', ['team_id'], ['id'])",
+        ]
+    )
+    steps = check_files([MigrationFile("v.py", alembic("r", None, body))]).steps
+    assert [sorted(c.rule for c in s.changes) for s in steps] == [
+        [],
+        ["constraint-rejects-writes"],
+        ["constraint-rejects-writes", "constraint-validated-in-one-step"],
+    ]
+
+
+def test_flyway_versions_with_underscores_order_like_dots() -> None:
+    given = files("V1_10__c.sql", "V1_2__b.sql", "V1__a.sql")
+    assert [f.name for f in order(given, "flyway")] == ["V1__a.sql", "V1_2__b.sql", "V1_10__c.sql"]
