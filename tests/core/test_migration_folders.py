@@ -30,6 +30,7 @@ def files(*names: str) -> list[MigrationFile]:
         (("20240101_init.sql", "20240301-more.sql"), "numbered"),
         (("init.sql", "more.sql"), "files"),
         (("V1__init.sql", "notes.sql"), "files"),
+        (("V1__init.sql", "afterMigrate.sql", "beforeEachMigrate__log.sql"), "flyway"),
     ],
 )
 def test_layout_is_detected_from_file_names(names: tuple[str, ...], layout: str) -> None:
