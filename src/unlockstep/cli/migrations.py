@@ -168,9 +168,9 @@ def _markdown(reports: list[tuple[str, MigrationsReport]]) -> str:
             findings = "<br>".join(f"`{c.rule}` ({c.breaks.value})" for c in step.changes)
             waits = "<br>".join(_cell(e.describe()) for e in step.evidence)
             phase = f"**{step.phase.value}**" if step.breaks_running_clients else step.phase.value
+            file = _cell(_relative(step.file, path))
             out.append(
-                f"| {_cell(_relative(step.file, path))} | {step.line} | {phase} | `{_cell(step.text)}` "
-                f"| {findings} | {waits} |"
+                f"| {file} | {step.line} | {phase} | `{_cell(step.text)}` | {findings} | {waits} |"
             )
         out.append("")
     unsafe = any(r.breaks_running_clients for _, r in reports)
