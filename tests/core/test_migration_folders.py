@@ -82,7 +82,7 @@ def test_alembic_op_calls_are_classified_like_the_sql_they_run() -> None:
             "    op.create_index(op.f('ix_cases_basis'), 'cases', ['basis'])",
             "    op.rename_table('cases', 'tickets')",
             "    op.add_column('cases', sa.Column('n', sa.Integer(), nullable=False))",
-            "    op.batch_alter_table('cases')",
+            "    op.bulk_insert(cases_table, [])",
         ]
     )
     report = check_files([MigrationFile("versions/x.py", alembic("x1", None, body))])
@@ -191,3 +191,21 @@ def test_alembic_text_sql_and_not_valid_constraints_are_read() -> None:
 def test_flyway_versions_with_underscores_order_like_dots() -> None:
     given = files("V1_10__c.sql", "V1_2__b.sql", "V1__a.sql")
     assert [f.name for f in order(given, "flyway")] == ["V1__a.sql", "V1_2__b.sql", "V1_10__c.sql"]
+
+
+def test_batch_alter_table_calls_are_read_with_their_table() -> None:
+    body = "\n".join(
+        [
+            "    with op.batch_alter_table('cases', schema=None) as batch_op:",
+            "        batch_op.add_column(sa.Column('basis', sa.Text(), nullable=True))",
+            "        batch_op.drop_column('reason')",
+            "        batch_op.create_index('ix_basis', ['basis'], unique=False)",
+        ]
+    )
+    steps = check_files([MigrationFile("v.py", alembic("r", None, body))]).steps
+    assert [s.actions for s in steps] == [
+        ("add column cases.basis text",),
+        ("drop column cases.reason",),
+        ("create index ix_basis on cases",),
+    ]
+    assert steps[1].text == "batch_op.drop_column('reason')"

@@ -6,7 +6,9 @@ so the one SQL classifier judges it: ``op.execute("…")`` gives its text; ``add
 ``drop_column``, ``alter_column``, ``create_index``, ``drop_index``, ``create_table``,
 ``drop_table``, ``rename_table``, ``create_foreign_key``, ``create_check_constraint``,
 ``create_unique_constraint``, ``create_primary_key`` and ``drop_constraint`` are rebuilt.
-Anything else is kept with ``sql=None`` and reported as not classified.
+Calls on the alias of ``with op.batch_alter_table("t") as batch_op:`` are read the same way,
+with the table filled in. Anything else is kept with ``sql=None`` and reported as not
+classified.
 """
 
 from __future__ import annotations
@@ -95,24 +97,61 @@ def _literal(node: ast.expr | None) -> object:
         return None
 
 
-def _collect(body: list[ast.stmt], text: str, ops: list[Operation], autocommit: bool) -> None:
+def _collect(
+    body: list[ast.stmt],
+    text: str,
+    ops: list[Operation],
+    autocommit: bool,
+    batches: dict[str, ast.expr] | None = None,
+) -> None:
+    """Every ``op.*`` call (and ``batch_op.*`` inside ``op.batch_alter_table``) in order."""
+    batches = batches or {}
     for stmt in body:
         if isinstance(stmt, ast.With):
             inner = autocommit or any(
                 "autocommit_block" in (ast.get_source_segment(text, item.context_expr) or "")
                 for item in stmt.items
             )
-            _collect(stmt.body, text, ops, inner)
+            aliases = dict(batches)
+            for item in stmt.items:
+                expr, alias = item.context_expr, item.optional_vars
+                if isinstance(expr, ast.Call) and _op_name(expr) == "batch_alter_table":
+                    table = _arg(expr, 0, "table_name")
+                    if isinstance(alias, ast.Name) and table is not None:
+                        aliases[alias.id] = table
+            _collect(stmt.body, text, ops, inner, aliases)
             continue
         if isinstance(stmt, ast.If | ast.For | ast.Try):
-            _collect(stmt.body, text, ops, autocommit)
+            _collect(stmt.body, text, ops, autocommit, batches)
             continue
         for node in ast.walk(stmt):
-            if isinstance(node, ast.Call) and _op_name(node) not in _HELPERS:
+            if not isinstance(node, ast.Call):
+                continue
+            call = _unbatch(node, batches) if batches else node
+            if _op_name(call) not in _HELPERS:
                 source = ast.get_source_segment(text, node) or ""
                 ops.append(
-                    Operation(node.lineno, " ".join(source.split()), _to_sql(node), autocommit)
+                    Operation(node.lineno, " ".join(source.split()), _to_sql(call), autocommit)
                 )
+
+
+#: where the table goes when a ``batch_op.<name>(…)`` call is read as ``op.<name>(table, …)``
+_BATCH_TABLE_POSITION = {"add_column": 0, "drop_column": 0, "alter_column": 0}
+
+
+def _unbatch(call: ast.Call, batches: dict[str, ast.expr]) -> ast.Call:
+    func = call.func
+    if not (
+        isinstance(func, ast.Attribute)
+        and isinstance(func.value, ast.Name)
+        and func.value.id in batches
+    ):
+        return call
+    position = _BATCH_TABLE_POSITION.get(func.attr, 1)
+    args = list(call.args)
+    args.insert(min(position, len(args)), batches[func.value.id])
+    op_func = ast.Attribute(value=ast.Name(id="op", ctx=ast.Load()), attr=func.attr, ctx=ast.Load())
+    return ast.Call(func=op_func, args=args, keywords=call.keywords)
 
 
 #: ``op`` helpers that run nothing themselves.
