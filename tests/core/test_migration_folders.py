@@ -82,7 +82,7 @@ def test_alembic_op_calls_are_classified_like_the_sql_they_run() -> None:
             "    op.create_index(op.f('ix_cases_basis'), 'cases', ['basis'])",
             "    op.rename_table('cases', 'tickets')",
             "    op.add_column('cases', sa.Column('n', sa.Integer(), nullable=False))",
-            "    op.bulk_insert(cases_table, [])",
+            "    op.execute(build_sql())",
         ]
     )
     report = check_files([MigrationFile("versions/x.py", alembic("x1", None, body))])
@@ -209,3 +209,9 @@ def test_batch_alter_table_calls_are_read_with_their_table() -> None:
         ("create index ix_basis on cases",),
     ]
     assert steps[1].text == "batch_op.drop_column('reason')"
+
+
+def test_bulk_insert_is_a_backfill() -> None:
+    body = "    op.bulk_insert(sa.table('teams', sa.column('id')), [{'id': 1}])"
+    (step,) = check_files([MigrationFile("v.py", alembic("r", None, body))]).steps
+    assert step.phase is Phase.MIGRATE

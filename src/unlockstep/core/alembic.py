@@ -5,7 +5,8 @@ From a script we take ``revision`` and ``down_revision`` (to order a folder) and
 so the one SQL classifier judges it: ``op.execute("…")`` gives its text; ``add_column``,
 ``drop_column``, ``alter_column``, ``create_index``, ``drop_index``, ``create_table``,
 ``drop_table``, ``rename_table``, ``create_foreign_key``, ``create_check_constraint``,
-``create_unique_constraint``, ``create_primary_key`` and ``drop_constraint`` are rebuilt.
+``create_unique_constraint``, ``create_primary_key``, ``drop_constraint`` and ``bulk_insert``
+are rebuilt.
 Calls on the alias of ``with op.batch_alter_table("t") as batch_op:`` are read the same way,
 with the table filled in. Anything else is kept with ``sql=None`` and reported as not
 classified.
@@ -402,6 +403,13 @@ def _create_unique(kind: str) -> Callable[[ast.Call], str | None]:
     return build
 
 
+def _bulk_insert(call: ast.Call) -> str | None:
+    """``op.bulk_insert(sa.table("name", …), rows)``: a data load, i.e. a backfill."""
+    table = _arg(call, 0, "table")
+    name = _literal(table.args[0]) if isinstance(table, ast.Call) and table.args else None
+    return f"INSERT INTO {_q(name)} DEFAULT VALUES" if isinstance(name, str) else None
+
+
 def _drop_constraint(call: ast.Call) -> str | None:
     name, table = _str(call, 0, "constraint_name"), _table(call, 1)
     return f"ALTER TABLE {table} DROP CONSTRAINT {_q(name)}" if name and table else None
@@ -422,6 +430,7 @@ _BUILDERS: dict[str, Callable[[ast.Call], str | None]] = {
     "create_unique_constraint": _create_unique("UNIQUE"),
     "create_primary_key": _create_unique("PRIMARY KEY"),
     "drop_constraint": _drop_constraint,
+    "bulk_insert": _bulk_insert,
 }
 
 
