@@ -15,6 +15,7 @@ classified.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -130,10 +131,12 @@ def _collect(
                 continue
             call = _unbatch(node, batches) if batches else node
             if _op_name(call) not in _HELPERS:
-                source = ast.get_source_segment(text, node) or ""
-                ops.append(
-                    Operation(node.lineno, " ".join(source.split()), _to_sql(call), autocommit)
-                )
+                ops.append(Operation(node.lineno, _one_line(text, node), _to_sql(call), autocommit))
+
+
+def _one_line(text: str, node: ast.expr) -> str:
+    flat = " ".join((ast.get_source_segment(text, node) or "").split())
+    return re.sub(r"\s+([)\]])", r"\1", re.sub(r"([(\[])\s+", r"\1", flat))
 
 
 #: where the table goes when a ``batch_op.<name>(…)`` call is read as ``op.<name>(table, …)``
@@ -412,7 +415,8 @@ def _bulk_insert(call: ast.Call) -> str | None:
 
 def _drop_constraint(call: ast.Call) -> str | None:
     name, table = _str(call, 0, "constraint_name"), _table(call, 1)
-    return f"ALTER TABLE {table} DROP CONSTRAINT {_q(name)}" if name and table else None
+    # a constraint named at run time (or None, from a naming convention) is still dropped
+    return f"ALTER TABLE {table} DROP CONSTRAINT {_q(name or 'unnamed')}" if table else None
 
 
 _BUILDERS: dict[str, Callable[[ast.Call], str | None]] = {
