@@ -14,9 +14,10 @@ from typing import Any
 import click
 
 from unlockstep import __version__
-from unlockstep.cli import catalog, contract, expectations, registry, serve
+from unlockstep.cli import catalog, contract, expectations, flags, migrations, registry, serve
 from unlockstep.cli.diff import diff as diff_command
 from unlockstep.cli.output import fail_message
+from unlockstep.cli.plans import plan
 from unlockstep.errors import UnlockstepError
 
 
@@ -57,11 +58,14 @@ for command in (
     *registry.COMMANDS,
     *catalog.COMMANDS,
     *contract.COMMANDS,
+    *flags.COMMANDS,
     *expectations.COMMANDS,
 ):
     cli.add_command(command)
+cli.add_command(migrations.migrations)
 
 cli.add_command(diff_command)
+cli.add_command(plan)
 
 
 def main() -> None:

@@ -16,7 +16,10 @@ from unlockstep.server.routers import (
     contracts,
     deployments,
     expectations,
+    flags,
     health,
+    ofrep,
+    plans,
     services,
 )
 from unlockstep.settings import Settings
@@ -33,10 +36,12 @@ API_ROUTERS: list[APIRouter] = [
     catalog.router,
     expectations.router,
     contracts.router,
+    flags.router,
+    plans.router,
 ]
 
 #: Routers mounted at the root (OFREP, Pact-compatible paths, dashboard pages).
-ROOT_ROUTERS: list[APIRouter] = []
+ROOT_ROUTERS: list[APIRouter] = [ofrep.router]
 
 
 def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:

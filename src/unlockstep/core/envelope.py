@@ -1,0 +1,100 @@
+"""Event envelopes: a change of meaning is a new event type, never a compatible edit.
+
+A registered event can carry its type and version (``eventType``, ``eventVersion``). When the
+author of a publish declares a *semantic change* (the bytes may still parse, but a field now
+means something else), the publish must either name a new event type or link an ADR that
+records why the old type keeps its name. Otherwise :func:`semantic_change` returns one
+breaking :class:`~unlockstep.core.compat.Change` (rule ``semantic-change-requires-new-event-type``).
+Pure: the caller (``contract publish``) supplies the previous and proposed envelopes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from unlockstep.core.compat import Breaks, Change, Level, Location
+
+RULE = "semantic-change-requires-new-event-type"
+_ADR = re.compile(r"^(https?://\S+|[\w./-]+\.md(#\S*)?|ADR-\d+)$", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """What a registered event says about itself."""
+
+    event_type: str | None = None
+    event_version: str | None = None
+
+    @classmethod
+    def from_document(cls, document: Any) -> Envelope:
+        """Read ``eventType``/``eventVersion`` from a parsed schema's top level, or from its
+        ``x-event``/``metadata`` block (JSON Schema, AsyncAPI message, Avro record props)."""
+        if not isinstance(document, dict):
+            return cls()
+        for holder in (document, document.get("x-event"), document.get("metadata")):
+            if isinstance(holder, dict) and ("eventType" in holder or "eventVersion" in holder):
+                event_type, version = holder.get("eventType"), holder.get("eventVersion")
+                return cls(
+                    str(event_type) if event_type is not None else None,
+                    str(version) if version is not None else None,
+                )
+        return cls()
+
+
+def semantic_change(
+    previous: Envelope,
+    proposed: Envelope,
+    *,
+    declared: bool,
+    adr: str | None = None,
+    subject: str = "",
+) -> list[Change]:
+    """The rule for a publish that may change meaning; empty when it is satisfied.
+
+    ``declared`` is the author's "semantic change" flag. With it, the proposed event type
+    must differ from the previous one, or ``adr`` must link the decision record.
+    """
+    if not declared:
+        return []
+    if adr and _ADR.match(adr.strip()):
+        return [
+            Change(
+                rule=RULE,
+                level=Level.INFO,
+                breaks=Breaks.NONE,
+                location=Location(subject=subject or (proposed.event_type or "")),
+                message=f"semantic change accepted under the same event type, per {adr.strip()}",
+                details={"adr": adr.strip()},
+            )
+        ]
+    if proposed.event_type and proposed.event_type != previous.event_type:
+        return []
+    event_type = proposed.event_type or previous.event_type or "(no eventType)"
+    hint = "" if adr is None else f" ({adr!r} is not a link to a decision record)"
+    return [
+        Change(
+            rule=RULE,
+            level=Level.BREAKING,
+            breaks=Breaks.READERS,
+            location=Location(subject=subject or event_type),
+            message=(
+                f"this publish declares a semantic change but keeps event type {event_type!r}: "
+                "consumers would read the new meaning under the old name" + hint
+            ),
+            suggestion=(
+                "publish it as a new event type (e.g. "
+                f"{_next_type(event_type)!r}), let producers emit both until consumers move, "
+                "then deprecate the old one; or link the ADR that accepts the change (--adr)"
+            ),
+            details={"eventType": event_type, "eventVersion": proposed.event_version},
+        )
+    ]
+
+
+def _next_type(event_type: str) -> str:
+    m = re.search(r"(.*?)(?:\.?[vV](\d+))$", event_type)
+    if m:
+        return f"{m.group(1)}.v{int(m.group(2)) + 1}"
+    return f"{event_type}.v2"
