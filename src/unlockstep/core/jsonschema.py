@@ -142,7 +142,7 @@ class _Walk:
         if key in self.visited:
             return
         self.visited[key] = (ov, nv)
-        if ov == nv and not (_has_ref(o.doc) or _has_ref(n.doc)):
+        if ov == nv and _ref_free(ov, o.doc) and _ref_free(nv, n.doc):
             return
         if ov is False:
             if nv is not False:
@@ -365,11 +365,13 @@ class _Walk:
         self._length(n, ov, nv, "maxProperties", "max-properties")
         oprops, nprops = _dict(ov.get("properties")), _dict(nv.get("properties"))
         oreq, nreq = _names_list(ov.get("required")), _names_list(nv.get("required"))
-        for name in oprops:
-            if name in nprops:
-                self.compare(o.child("properties", name), n.child("properties", name))
-            else:
+        oref, nref = _names_with_refs(oprops, o.doc), _names_with_refs(nprops, n.doc)
+        for name, old_prop in oprops.items():
+            new_prop = nprops.get(name, _MISSING)
+            if new_prop is _MISSING:
                 self._property_removed(o, n, name, name in oreq)
+            elif old_prop != new_prop or name in oref or name in nref:
+                self.compare(o.child("properties", name), n.child("properties", name))
         for name in nprops:
             if name not in oprops:
                 self._property_added(o, n, name)
@@ -701,12 +703,57 @@ def _dependencies(node: Node) -> tuple[dict[str, set[str]], dict[str, Node]]:
     return required, schemas
 
 
-def _has_ref(doc: Document) -> bool:
-    flag = doc.__dict__.get("_unlockstep_has_ref")
-    if flag is None:
-        flag = "$ref" in doc.source.text
-        doc.__dict__["_unlockstep_has_ref"] = flag
-    return bool(flag)
+_MISSING = object()
+
+
+def _ref_free(value: Any, doc: Document) -> bool:
+    """Whether ``value`` contains no ``$ref`` (equal values are then equal schemas).
+    Memoised per document: the values live as long as the document does."""
+    if _doc_has_no_refs(doc):
+        return True
+    cache = doc.ref_free_cache
+    assert cache is not None
+    if isinstance(value, dict):
+        hit = cache.get(id(value))
+        if hit is not None:
+            return hit
+    return _ref_free_in(value, cache)
+
+
+_NO_REFS: dict[int, bool] = {}
+
+
+def _doc_has_no_refs(doc: Document) -> bool:
+    cache = doc.ref_free_cache
+    if cache is None:
+        cache = {} if "$ref" in doc.source.text else _NO_REFS
+        doc.ref_free_cache = cache
+    return cache is _NO_REFS
+_NO_NAMES: frozenset[str] = frozenset()
+
+
+def _names_with_refs(props: dict[str, Any], doc: Document) -> frozenset[str]:
+    """The names in a ``properties`` object whose schemas contain a ``$ref`` (memoised)."""
+    if not props or _doc_has_no_refs(doc):
+        return _NO_NAMES
+    cache = doc.__dict__.setdefault("_names_with_refs", {})
+    hit: tuple[Any, frozenset[str]] | None = cache.get(id(props))
+    if hit is None:
+        names = frozenset(k for k, v in props.items() if not _ref_free(v, doc))
+        hit = cache[id(props)] = (props, names)
+    return hit[1]
+
+
+def _ref_free_in(value: Any, cache: dict[int, bool]) -> bool:
+    if isinstance(value, dict):
+        hit = cache.get(id(value))
+        if hit is None:
+            hit = "$ref" not in value and all(_ref_free_in(v, cache) for v in value.values())
+            cache[id(value)] = hit
+        return hit
+    if isinstance(value, list):
+        return all(_ref_free_in(v, cache) for v in value)
+    return True
 
 
 # ---------------------------------------------------------------------- public API
@@ -733,6 +780,12 @@ def compare_schemas(
     when they live elsewhere. See the module docstring for ``breaks`` and levels."""
     old_node = _node(old, old_resolver, pointer if old_pointer is None else old_pointer)
     new_node = _node(new, new_resolver, pointer)
+    if (
+        old_node.value == new_node.value
+        and _ref_free(old_node.value, old_node.doc)
+        and _ref_free(new_node.value, new_node.doc)
+    ):
+        return []
     walk = _Walk(_Context(Views(old_resolver), Views(new_resolver), policy))
     try:
         walk.compare(old_node, new_node)
