@@ -12,15 +12,15 @@ it, so that both compatible and incompatible pairs are common.
 from __future__ import annotations
 
 import copy
-import os
 import json
+import os
 from typing import Any
 
 import jsonschema as oracle
 import pytest
 from hypothesis import HealthCheck, assume, given, reject, settings
-from hypothesis.errors import InvalidArgument
 from hypothesis import strategies as st
+from hypothesis.errors import InvalidArgument
 from hypothesis_jsonschema import from_schema
 
 from unlockstep.core.compat import Level, Policy, Source
