@@ -18,8 +18,9 @@ def test_docs_rules_md_is_current() -> None:
     )
 
 
-def test_every_rule_id_is_kebab_case_and_has_a_suggestion() -> None:
-    for rule in RULES.values():
+def test_every_json_schema_rule_id_is_kebab_case_and_has_a_suggestion() -> None:
+    # (The Protobuf engine keeps buf's own rule ids, so only ours are checked for style.)
+    for rule in (r for r in RULES.values() if r.kind == "jsonschema"):
         assert rule.id == rule.id.lower() and " " not in rule.id and "_" not in rule.id
         assert rule.summary
         if rule.breaks is not Breaks.NONE:
