@@ -11,6 +11,7 @@ from unlockstep.core.compat import Breaks, Change, Level, Location, Policy
 from unlockstep.core.deprecation import Deprecation, Removal, judge_removal
 from unlockstep.core.jsonschema import compare_schemas
 from unlockstep.core.openapi_document import OpenAPIDocument, Refs
+from unlockstep.core.unchanged import Unchanged
 
 REMOVE_FIRST = (
     "deprecate it first (`deprecated: true` and an `x-sunset` date), wait for the sunset and "
@@ -37,6 +38,10 @@ class Comparison:
     today: date
     strict_reader: bool
     changes: list[Change] = field(default_factory=list)
+    unchanged: Unchanged = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.unchanged = Unchanged(self.old.doc.root, self.new.doc.root)
 
     def add(
         self,
@@ -75,6 +80,8 @@ class Comparison:
         subject: str,
         pointer: str,
     ) -> None:
+        if self.unchanged.same(old, new):
+            return
         breaking_for = (
             frozenset({Breaks.WRITERS, Breaks.BOTH})
             if request
