@@ -325,3 +325,10 @@ def test_a_dangling_reference_is_reported_as_bad_input() -> None:
     old = api({"/a": {"get": op(responses={"200": {"$ref": "#/components/responses/Nope"}})}})
     with pytest.raises(ParseError, match="points at nothing"):
         diff(old, old)
+
+
+def test_every_rule_the_engine_reports_is_in_the_catalogue() -> None:
+    from unlockstep.core.rules import RULES
+
+    for name in CASES:
+        assert CASES[name][1][0] in RULES, name

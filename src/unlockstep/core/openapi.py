@@ -23,7 +23,7 @@ import re
 from datetime import date
 from typing import Any
 
-from unlockstep.core import openapi_security
+from unlockstep.core import openapi_rules, openapi_security
 from unlockstep.core.compat import Breaks, Change, Level, Policy, Source, register
 from unlockstep.core.openapi_comparison import (
     OPERATION_REMOVED,
@@ -155,3 +155,4 @@ def _compare_webhooks(cmp: Comparison) -> None:
 
 
 ENGINE = register(OpenAPIEngine())
+RULES = openapi_rules.RULES
