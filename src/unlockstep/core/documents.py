@@ -48,7 +48,9 @@ _SCAN = _DECODER.scan_once  # type: ignore[attr-defined]
 
 def escape(token: str) -> str:
     """One JSON pointer reference token (RFC 6901)."""
-    return token.replace("~", "~0").replace("/", "~1")
+    if "~" in token or "/" in token:
+        return token.replace("~", "~0").replace("/", "~1")
+    return token
 
 
 def unescape(token: str) -> str:
@@ -158,6 +160,8 @@ class Document:
     _json: _JsonLines | None = field(default=None, repr=False)
     _newlines: list[int] | None = field(default=None, repr=False)
     _lookups: int = field(default=0, repr=False)
+    #: engines' memo of which values hold no ``$ref`` (by identity; values live with the doc)
+    ref_free_cache: dict[int, bool] | None = field(default=None, repr=False)
 
     @property
     def filename(self) -> str:
