@@ -3,7 +3,7 @@ so far, with the helpers every OpenAPI rule module uses to record a change."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -88,7 +88,8 @@ class Comparison:
             else frozenset({Breaks.READERS, Breaks.BOTH})
         )
         self.changes.extend(
-            compare_schemas(
+            own_side_is_new(breaking_for, c)
+            for c in compare_schemas(
                 old,
                 new,
                 old_resolver=self.old.doc.resolver,
@@ -219,6 +220,17 @@ class Comparison:
                 "clients planned for the announced date; move a sunset only later",
                 details=details,
             )
+
+
+def own_side_is_new(protected: frozenset[Breaks], change: Change) -> Change:
+    """A schema change that only hurts the side this contract's owner is on itself (the
+    provider reading requests, writing responses) is information: that side is the new
+    version. Only the other side's old versions are at risk."""
+    if change.breaks in protected or change.breaks is Breaks.NONE:
+        return change
+    if change.level is Level.WARNING:
+        return replace(change, level=Level.INFO)
+    return change
 
 
 @dataclass(frozen=True)
