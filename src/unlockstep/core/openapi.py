@@ -79,7 +79,7 @@ class OpenAPIEngine:
         _compare_webhooks(cmp)
         openapi_security.compare_global(cmp)
         openapi_security.compare_schemes(cmp)
-        return cmp.changes
+        return cmp.result()
 
 
 def _operations(side: Side) -> dict[tuple[str, str], tuple[str, dict[str, Any], dict[str, Any]]]:

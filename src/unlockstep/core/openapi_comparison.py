@@ -39,6 +39,30 @@ class Comparison:
     strict_reader: bool
     changes: list[Change] = field(default_factory=list)
     unchanged: Unchanged = field(init=False)
+    #: changes found for a schema that is only a ``$ref`` (one component used by many
+    #: operations is compared once)
+    by_ref: dict[tuple[str, str, bool, str], list[Change]] = field(default_factory=dict)
+    also: dict[int, list[str]] = field(default_factory=dict)  # id(change) -> more subjects
+
+    def result(self) -> list[Change]:
+        """The changes, each distinct finding once: a change inside a component that several
+        operations use names them all in ``details["operations"]``."""
+        merged: dict[tuple[Any, ...], tuple[Change, list[str]]] = {}
+        for change in self.changes:
+            loc = change.location
+            key = (change.rule, change.level, change.breaks, loc.pointer, loc.file, change.message)
+            subjects = [loc.subject, *self.also.get(id(change), ())]
+            if key in merged:
+                merged[key][1].extend(subjects)
+            else:
+                merged[key] = (change, subjects)
+        out = []
+        for change, subjects in merged.values():
+            unique = list(dict.fromkeys(subjects))
+            if len(unique) > 1:
+                change = replace(change, details={**change.details, "operations": unique})
+            out.append(change)
+        return out
 
     def __post_init__(self) -> None:
         self.unchanged = Unchanged(self.old.doc.root, self.new.doc.root)
@@ -82,6 +106,12 @@ class Comparison:
     ) -> None:
         if self.unchanged.same(old, new):
             return
+        key = _ref_pair(old, new, request, rule_prefix)
+        if key is not None and key in self.by_ref:
+            for change in self.by_ref[key]:
+                self.also.setdefault(id(change), []).append(subject)
+            return
+        start = len(self.changes)
         breaking_for = (
             frozenset({Breaks.WRITERS, Breaks.BOTH})
             if request
@@ -102,6 +132,8 @@ class Comparison:
                 strict_reader=self.strict_reader,
             )
         )
+        if key is not None:
+            self.by_ref[key] = self.changes[start:]
 
     # -- removal of anything with a lifecycle -------------------------------------------
 
@@ -220,6 +252,14 @@ class Comparison:
                 "clients planned for the announced date; move a sunset only later",
                 details=details,
             )
+
+
+def _ref_pair(old: Any, new: Any, request: bool, prefix: str) -> tuple[str, str, bool, str] | None:
+    if isinstance(old, dict) and isinstance(new, dict) and len(old) == 1 and len(new) == 1:
+        old_ref, new_ref = old.get("$ref"), new.get("$ref")
+        if isinstance(old_ref, str) and isinstance(new_ref, str):
+            return (old_ref, new_ref, request, prefix)
+    return None
 
 
 def own_side_is_new(protected: frozenset[Breaks], change: Change) -> Change:
