@@ -167,3 +167,10 @@ def test_a_missing_relative_file_is_a_parse_error() -> None:
     r = Resolver(doc)
     with pytest.raises(ParseError, match=r"cannot read nope\.json"):
         r.deref(doc.data["x"], doc, "/x")
+
+
+def test_a_key_nested_in_an_earlier_sibling_is_not_taken_for_the_direct_member() -> None:
+    text = '{\n "a": {"get": {"x": "[not a bracket"}},\n "b": "]",\n "get": 2\n}'
+    doc = load_document(Source(text, "t.json"))
+    assert doc.line_of("/get") == 4
+    assert doc.line_of("/a/get/x") == 2
