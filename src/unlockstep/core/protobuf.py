@@ -305,15 +305,27 @@ class _Index:
                 self.enums[name] = (f, e)
             for key, x in f.extensions.items():
                 self.extensions[key] = (f, x)
-        self.field_file = {
-            id(fld): f
-            for f in module.files.values()
-            for fld in [
-                *(x for m in f.messages.values() for x in m.fields.values()),
-                *f.extensions.values(),
-            ]
-        }
         self.all_enums = {n: e for f in module.all_files() for n, e in f.enums.items()}
+        self.services = {n: (f, sv) for f in module.files.values() for n, sv in f.services.items()}
+        self.members: dict[str, dict[str, str]] = {}
+        for kind in ("message", "enum", "service", "extension"):
+            out: dict[str, str] = {}
+            for f in module.files.values():
+                names: set[str] = {
+                    "message": _real_messages(f),
+                    "enum": set(f.enums),
+                    "service": set(f.services),
+                    "extension": {f"{k[0]}:{k[1]}" for k in f.extensions},
+                }[kind]
+                out.update(dict.fromkeys(names, f.package))
+            self.members[kind] = out
+
+    @staticmethod
+    def of(module: ProtoModule) -> _Index:
+        """The index of ``module``, built once (parse once, compare many)."""
+        if not isinstance(module.index, _Index):
+            module.index = _Index(module)
+        return module.index
 
 
 def findings(old: ProtoModule, new: ProtoModule) -> list[Finding]:
@@ -323,7 +335,7 @@ def findings(old: ProtoModule, new: ProtoModule) -> list[Finding]:
 
 class _Compare:
     def __init__(self, old: ProtoModule, new: ProtoModule) -> None:
-        self.old, self.new = _Index(old), _Index(new)
+        self.old, self.new = _Index.of(old), _Index.of(new)
 
     def run(self) -> Iterator[Finding]:
         yield from self.files()
@@ -421,21 +433,9 @@ class _Compare:
             )
         kept = self.old.packages & self.new.packages
 
-        def members(index: _Index, kind: str) -> dict[str, str]:
-            out: dict[str, str] = {}
-            for f in index.files.values():
-                names: set[str] = {
-                    "message": _real_messages(f),
-                    "enum": set(f.enums),
-                    "service": set(f.services),
-                    "extension": {f"{k[0]}:{k[1]}" for k in f.extensions},
-                }[kind]
-                out.update(dict.fromkeys(names, f.package))
-            return out
-
         for kind in ("message", "enum", "service", "extension"):
             rule = f"PACKAGE_{kind.upper()}_NO_DELETE"
-            before, after = members(self.old, kind), members(self.new, kind)
+            before, after = self.old.members[kind], self.new.members[kind]
             for name, package in sorted(before.items()):
                 if package in kept and after.get(name) != package:
                     yield Finding(
@@ -451,9 +451,13 @@ class _Compare:
     def message(
         self, of: ProtoFile, om: ProtoMessage, nf: ProtoFile, nm: ProtoMessage
     ) -> Iterator[Finding]:
+        if om.fp == nm.fp:
+            return
         path, line, name = nf.path, nm.pos.line, nm.fullname
         for number, ofld in sorted(om.fields.items()):
             nfld = nm.fields.get(number)
+            if nfld is not None and nfld.fp == ofld.fp:
+                continue
             if nfld is not None:
                 yield from self.field(
                     ofld,
@@ -553,6 +557,8 @@ class _Compare:
     def field(
         self, o: ProtoField, n: ProtoField, nf: ProtoFile, what: str, map_entry: bool
     ) -> Iterator[Finding]:
+        if o.fp == n.fp:
+            return
         path, line, subject = nf.path, n.pos.line, what.split(" ")[1]
         if o.display_name != n.display_name:
             yield Finding(
@@ -622,7 +628,7 @@ class _Compare:
                 f"{_cpp_string_type(n)}",
             )
         if o.type == "string" and n.type == "string":
-            a, b = _java_utf8(o, self.old_file(o)), _java_utf8(n, nf)
+            a, b = o.java_utf8, n.java_utf8
             if a != b:
                 yield Finding(
                     "FIELD_SAME_JAVA_UTF8_VALIDATION",
@@ -641,9 +647,6 @@ class _Compare:
                     subject,
                     f"{what} changed utf8_validation from {a} to {b}",
                 )
-
-    def old_file(self, f: ProtoField) -> ProtoFile:
-        return self.old.field_file.get(id(f)) or next(iter(self.old.files.values()))
 
     def field_type(
         self, o: ProtoField, n: ProtoField, path: str, line: int, subject: str, what: str
@@ -677,6 +680,8 @@ class _Compare:
     # -- enums and services -----------------------------------------------------------------
 
     def enum(self, of: ProtoFile, oe: ProtoEnum, nf: ProtoFile, ne: ProtoEnum) -> Iterator[Finding]:
+        if oe.fp == ne.fp:
+            return
         path, line, name = nf.path, ne.pos.line, ne.fullname
         old_by_number = _by_number(oe)
         new_by_number = _by_number(ne)
@@ -726,7 +731,7 @@ class _Compare:
             )
 
     def services(self) -> Iterator[Finding]:
-        new_services = {n: (f, s) for f in self.new.files.values() for n, s in f.services.items()}
+        new_services = self.new.services
         for of in self.old.files.values():
             for name, os_ in of.services.items():
                 if name not in new_services:
@@ -843,15 +848,6 @@ def _can_default(f: ProtoField) -> bool:
     return f.presence not in ("repeated", "map") and f.kind not in ("message", "group")
 
 
-def _java_utf8(f: ProtoField, file: ProtoFile) -> str:
-    standard = f.features.get("utf8_validation") or (
-        "NONE" if file.syntax == "proto2" else "VERIFY"
-    )
-    if file.syntax != "editions" or "java_string_check_utf8" in file.options:
-        return "VERIFY" if file.options.get("java_string_check_utf8") == "true" else standard
-    return "VERIFY" if f.features.get("(pb.java).utf8_validation") == "VERIFY" else standard
-
-
 def _cpp_string_type(f: ProtoField) -> str:
     feature = f.features.get("(pb.cpp).string_type")
     if feature:
@@ -912,7 +908,7 @@ def diff(
     old: ProtoModule, new: ProtoModule, category: Category = Category.WIRE_JSON
 ) -> list[Change]:
     """Every difference from ``old`` to ``new``; breaking when its rule is in ``category``."""
-    if len(old.files) == 1 and len(new.files) == 1:
+    if len(old.files) == 1 and len(new.files) == 1 and old.files.keys() != new.files.keys():
         # Two single files compared (``unlockstep diff a.proto b.proto``): same file, whatever
         # the names on disk.
         (path,) = new.files

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from unlockstep.errors import ParseError
 
@@ -57,6 +58,8 @@ class ProtoField:
     features: dict[str, str] = field(default_factory=dict)
     syntax: str = ""
     scope: str = ""
+    java_utf8: str = ""
+    fp: tuple[Any, ...] = ()  # everything a comparison looks at: equal fp, no change
 
     @property
     def display_name(self) -> str:
@@ -88,6 +91,7 @@ class ProtoMessage:
     features: dict[str, str] = field(default_factory=dict)
     map_entry: bool = False
     parent: str | None = None
+    fp: tuple[Any, ...] = ()
 
 
 @dataclass(slots=True)
@@ -100,6 +104,7 @@ class ProtoEnum:
     reserved: Reserved = field(default_factory=Reserved)
     options: dict[str, str] = field(default_factory=dict)
     features: dict[str, str] = field(default_factory=dict)
+    fp: tuple[Any, ...] = ()
 
 
 @dataclass(slots=True)
@@ -142,6 +147,7 @@ class ProtoModule:
 
     files: dict[str, ProtoFile]
     imported: dict[str, ProtoFile] = field(default_factory=dict)
+    index: Any = None  # built by the comparison on first use, then reused
 
     def all_files(self) -> list[ProtoFile]:
         return [*self.files.values(), *self.imported.values()]
@@ -714,6 +720,26 @@ def _derive(f: ProtoFile) -> None:
             _derive_field(f, msg, fld)
     for fld in f.extensions.values():
         _derive_field(f, None, fld)
+    context = (f.syntax, f.features.get("json_format"), f.features.get("enum_type"))
+    for msg in f.messages.values():
+        msg.fp = (
+            context,
+            tuple(sorted((n, x.fp) for n, x in msg.fields.items())),
+            tuple(msg.oneofs),
+            tuple(sorted(msg.reserved.ranges)),
+            tuple(sorted(msg.reserved.names)),
+            tuple(sorted(msg.extension_ranges)),
+            tuple(sorted(msg.options.items())),
+            msg.map_entry,
+        )
+    for e in f.enums.values():
+        e.fp = (
+            context,
+            tuple(e.values.items()),
+            tuple(sorted(e.reserved.ranges)),
+            tuple(sorted(e.reserved.names)),
+            tuple(sorted(e.features.items())),
+        )
 
 
 def _derive_field(f: ProtoFile, msg: ProtoMessage | None, fld: ProtoField) -> None:
@@ -748,6 +774,24 @@ def _derive_field(f: ProtoFile, msg: ProtoMessage | None, fld: ProtoField) -> No
             fld.synthetic_oneof = True
     else:
         fld.presence = "implicit" if feats.get("field_presence") == "IMPLICIT" else "explicit"
+    standard = feats.get("utf8_validation") or ("NONE" if f.syntax == "proto2" else "VERIFY")
+    if f.syntax != "editions" or "java_string_check_utf8" in f.options:
+        fld.java_utf8 = "VERIFY" if f.options.get("java_string_check_utf8") == "true" else standard
+    else:
+        java = feats.get("(pb.java).utf8_validation")
+        fld.java_utf8 = "VERIFY" if java == "VERIFY" else standard
+    fld.fp = (
+        fld.display_name,
+        fld.json_name,
+        fld.kind,
+        fld.type,
+        fld.presence,
+        None if fld.synthetic_oneof else fld.oneof,
+        fld.syntax,
+        fld.java_utf8,
+        tuple(sorted(fld.options.items())),
+        tuple(sorted(feats.items())),
+    )
 
 
 def _json_name(name: str) -> str:
