@@ -15,8 +15,8 @@ name across the compared files, fields by number, enum values by number, RPCs by
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 from unlockstep.core.compat import Breaks, Change, Level, Location, Policy, Source, register
 from unlockstep.core.protobuf_schema import (
@@ -279,8 +279,9 @@ _CARD_TEXT = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(NamedTuple):
+    """One rule hit, before the category turns it into a ``Change``."""
+
     rule: str
     path: str | None
     line: int | None
@@ -385,7 +386,7 @@ class _Compare:
                     path,
                     f"file {path!r} changed syntax from {old_syntax} to {new_syntax}",
                 )
-            for option, (rule, default) in FILE_OPTIONS.items():
+            for option, (rule, default) in FILE_OPTIONS.items() if of.options != nf.options else ():
                 a, b = of.options.get(option, default), nf.options.get(option, default)
                 if a != b:
                     yield Finding(
@@ -395,11 +396,16 @@ class _Compare:
 
     def file_members(self, path: str, of: ProtoFile, nf: ProtoFile) -> Iterator[Finding]:
         for kind, rule, old_names, new_names in (
-            ("message", "MESSAGE_NO_DELETE", _real_messages(of), _real_messages(nf)),
-            ("enum", "ENUM_NO_DELETE", set(of.enums), set(nf.enums)),
-            ("service", "SERVICE_NO_DELETE", set(of.services), set(nf.services)),
+            ("message", "MESSAGE_NO_DELETE", of.messages, nf.messages),
+            ("enum", "ENUM_NO_DELETE", of.enums, nf.enums),
+            ("service", "SERVICE_NO_DELETE", of.services, nf.services),
         ):
-            for name in sorted(old_names - new_names):
+            if old_names.keys() <= new_names.keys():
+                continue
+            gone = old_names.keys() - new_names.keys()
+            if kind == "message":
+                gone = {n for n in gone if not of.messages[n].map_entry}
+            for name in sorted(gone):
                 yield Finding(
                     rule,
                     path,
@@ -506,8 +512,7 @@ class _Compare:
                     name,
                     f"previously present extension range {lo} to {hi} of {name} was deleted",
                 )
-        old_req = {n for n, f in om.fields.items() if f.presence == "required"}
-        new_req = {n for n, f in nm.fields.items() if f.presence == "required"}
+        old_req, new_req = om.required, nm.required
         for n in sorted(old_req - new_req):
             yield Finding(
                 "MESSAGE_SAME_REQUIRED_FIELDS",
@@ -914,9 +919,10 @@ def diff(
         (path,) = new.files
         old = ProtoModule(files={path: next(iter(old.files.values()))}, imported=old.imported)
     changes = []
+    name = category.value
     for f in findings(old, new):
         cats, breaks, suggestion = RULES[f.rule]
-        breaking = category.value in cats
+        breaking = name in cats
         changes.append(
             Change(
                 rule=f.rule,
@@ -925,7 +931,7 @@ def diff(
                 location=Location(subject=f.subject, file=f.path, line=f.line),
                 message=f.message,
                 suggestion=suggestion if breaking else "",
-                details={"category": category.value},
+                details={"category": name},
             )
         )
     return changes

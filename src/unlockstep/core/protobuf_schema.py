@@ -59,7 +59,7 @@ class ProtoField:
     syntax: str = ""
     scope: str = ""
     java_utf8: str = ""
-    fp: tuple[Any, ...] = ()  # everything a comparison looks at: equal fp, no change
+    fp: str = ""  # everything a comparison looks at, as text: equal fp, no change
 
     @property
     def display_name(self) -> str:
@@ -91,7 +91,8 @@ class ProtoMessage:
     features: dict[str, str] = field(default_factory=dict)
     map_entry: bool = False
     parent: str | None = None
-    fp: tuple[Any, ...] = ()
+    fp: str = ""
+    required: frozenset[int] = frozenset()
 
 
 @dataclass(slots=True)
@@ -104,7 +105,7 @@ class ProtoEnum:
     reserved: Reserved = field(default_factory=Reserved)
     options: dict[str, str] = field(default_factory=dict)
     features: dict[str, str] = field(default_factory=dict)
-    fp: tuple[Any, ...] = ()
+    fp: str = ""
 
 
 @dataclass(slots=True)
@@ -722,23 +723,28 @@ def _derive(f: ProtoFile) -> None:
         _derive_field(f, None, fld)
     context = (f.syntax, f.features.get("json_format"), f.features.get("enum_type"))
     for msg in f.messages.values():
-        msg.fp = (
-            context,
-            tuple(sorted((n, x.fp) for n, x in msg.fields.items())),
-            tuple(msg.oneofs),
-            tuple(sorted(msg.reserved.ranges)),
-            tuple(sorted(msg.reserved.names)),
-            tuple(sorted(msg.extension_ranges)),
-            tuple(sorted(msg.options.items())),
-            msg.map_entry,
+        msg.required = frozenset(n for n, x in msg.fields.items() if x.presence == "required")
+        msg.fp = repr(
+            (
+                context,
+                tuple(sorted((n, x.fp) for n, x in msg.fields.items())),
+                tuple(msg.oneofs),
+                tuple(sorted(msg.reserved.ranges)),
+                tuple(sorted(msg.reserved.names)),
+                tuple(sorted(msg.extension_ranges)),
+                tuple(sorted(msg.options.items())),
+                msg.map_entry,
+            )
         )
     for e in f.enums.values():
-        e.fp = (
-            context,
-            tuple(e.values.items()),
-            tuple(sorted(e.reserved.ranges)),
-            tuple(sorted(e.reserved.names)),
-            tuple(sorted(e.features.items())),
+        e.fp = repr(
+            (
+                context,
+                tuple(e.values.items()),
+                tuple(sorted(e.reserved.ranges)),
+                tuple(sorted(e.reserved.names)),
+                tuple(sorted(e.features.items())),
+            )
         )
 
 
@@ -780,17 +786,19 @@ def _derive_field(f: ProtoFile, msg: ProtoMessage | None, fld: ProtoField) -> No
     else:
         java = feats.get("(pb.java).utf8_validation")
         fld.java_utf8 = "VERIFY" if java == "VERIFY" else standard
-    fld.fp = (
-        fld.display_name,
-        fld.json_name,
-        fld.kind,
-        fld.type,
-        fld.presence,
-        None if fld.synthetic_oneof else fld.oneof,
-        fld.syntax,
-        fld.java_utf8,
-        tuple(sorted(fld.options.items())),
-        tuple(sorted(feats.items())),
+    fld.fp = repr(
+        (
+            fld.display_name,
+            fld.json_name,
+            fld.kind,
+            fld.type,
+            fld.presence,
+            None if fld.synthetic_oneof else fld.oneof,
+            fld.syntax,
+            fld.java_utf8,
+            tuple(sorted(fld.options.items())),
+            tuple(sorted(feats.items())),
+        )
     )
 
 
