@@ -504,7 +504,7 @@ class _Compare:
             "RESERVED_MESSAGE_NO_DELETE", om.reserved, nm.reserved, path, line, name
         )
         for lo, hi in om.extension_ranges:
-            if not any(a <= lo and hi <= b for a, b in nm.extension_ranges):
+            if not _covered(lo, hi, nm.extension_ranges):
                 yield Finding(
                     "EXTENSION_MESSAGE_NO_DELETE",
                     path,
@@ -550,7 +550,7 @@ class _Compare:
                 f"message {name} changed message_set_wire_format",
             )
         a, b = _json_format(of, om.features), _json_format(nf, nm.features)
-        if a != b and not nm.map_entry:
+        if a == "ALLOW" and b != "ALLOW" and not nm.map_entry:
             yield Finding(
                 "MESSAGE_SAME_JSON_FORMAT",
                 path,
@@ -605,8 +605,7 @@ class _Compare:
         if (
             _can_default(o)
             and _can_default(n)
-            and ("default" in o.options or "default" in n.options)
-            and _default(o, self.old) != _default(n, self.new)
+            and not _same_default(_default(o, self.old), _default(n, self.new))
         ):
             yield Finding(
                 "FIELD_SAME_DEFAULT",
@@ -726,7 +725,7 @@ class _Compare:
                 "ENUM_SAME_TYPE", path, line, name, f"enum {name} changed from {a} to {b}"
             )
         a, b = _json_format(of, oe.features), _json_format(nf, ne.features)
-        if a != b:
+        if a == "ALLOW" and b != "ALLOW":
             yield Finding(
                 "ENUM_SAME_JSON_FORMAT",
                 path,
@@ -795,7 +794,7 @@ def _reserved(
     rule: str, old: Reserved, new: Reserved, path: str, line: int, name: str
 ) -> Iterator[Finding]:
     for lo, hi in old.ranges:
-        if not any(a <= lo and hi <= b for a, b in new.ranges):
+        if not _covered(lo, hi, new.ranges):
             span = str(lo) if lo == hi else f"{lo} to {hi}"
             yield Finding(
                 rule,
@@ -808,6 +807,18 @@ def _reserved(
         yield Finding(
             rule, path, line, name, f"previously present reserved name {n!r} of {name} was deleted"
         )
+
+
+def _covered(lo: int, hi: int, ranges: list[tuple[int, int]]) -> bool:
+    """Whether ``lo..hi`` lies inside the union of ``ranges`` (adjacent pieces count)."""
+    need = lo
+    for a, b in sorted(ranges):
+        if a > need:
+            break
+        need = max(need, b + 1)
+        if need > hi:
+            return True
+    return need > hi
 
 
 def _by_number(e: ProtoEnum) -> dict[int, set[str]]:
@@ -829,24 +840,36 @@ def _oneof_text(name: str | None) -> str:
     return f"oneof {name!r}" if name else "outside any oneof"
 
 
-def _default(f: ProtoField, index: _Index) -> str:
+def _default(f: ProtoField, index: _Index) -> str | float:
+    """The field's default as buf compares it: text for string/bytes, a number otherwise
+    (bool as 0/1, an enum value as its number); the type's zero value when unset."""
     raw = f.options.get("default")
+    if f.kind == "scalar" and f.type in ("string", "bytes"):
+        return raw or ""
+    if f.kind == "enum":
+        e = index.all_enums.get(f.type)
+        if not e or not e.values:
+            return 0.0
+        return float(e.values.get(raw, 0) if raw else next(iter(e.values.values())))
     if raw is None:
-        if f.kind == "enum":
-            e = index.all_enums.get(f.type)
-            return next(iter(e.values)) if e and e.values else ""
-        return {"bool": "false", "string": "", "bytes": ""}.get(f.type, "0")
-    if f.type in ("float", "double"):
+        return 0.0
+    if f.type == "bool":
+        return 1.0 if raw == "true" else 0.0
+    try:
+        return float(int(raw, 0)) if f.type not in ("float", "double") else float(raw)
+    except ValueError:
         try:
-            return repr(float(raw))
+            return float(raw)
         except ValueError:
             return raw
-    if f.kind == "scalar" and f.type not in ("bool", "string", "bytes"):
-        try:
-            return str(int(raw, 0))
-        except ValueError:
-            return raw
-    return raw
+
+
+def _same_default(a: str | float, b: str | float) -> bool:
+    if not a and not b:
+        return True  # both the zero value: no default to compare
+    if isinstance(a, float) and isinstance(b, float) and a != a and b != b:
+        return True  # NaN
+    return a == b
 
 
 def _can_default(f: ProtoField) -> bool:
