@@ -710,14 +710,15 @@ class _Compare:
                         f"{what} without reserving its name",
                     )
             elif not names <= new_by_number[number]:
-                yield Finding(
-                    "ENUM_VALUE_SAME_NAME",
-                    path,
-                    line,
-                    name,
-                    f"enum value {number} of {name} changed name from "
-                    f"{sorted(names)} to {sorted(new_by_number[number])}",
-                )
+                for value in sorted(new_by_number[number]):
+                    yield Finding(
+                        "ENUM_VALUE_SAME_NAME",
+                        path,
+                        ne.value_pos[value].line if value in ne.value_pos else line,
+                        f"{name}.{value}",
+                        f"enum value {number} of {name} changed name from "
+                        f"{', '.join(sorted(names))} to {', '.join(sorted(new_by_number[number]))}",
+                    )
         yield from _reserved("RESERVED_ENUM_NO_DELETE", oe.reserved, ne.reserved, path, line, name)
         a, b = _enum_type(of, oe), _enum_type(nf, ne)
         if a != b:
