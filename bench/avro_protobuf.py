@@ -17,7 +17,7 @@ from typing import Any
 from unlockstep.core import avro, protobuf
 from unlockstep.core.avro_schema import parse_text as parse_avro
 from unlockstep.core.compat import Policy
-from unlockstep.core.protobuf_schema import parse_text as parse_proto
+from unlockstep.core.protobuf_parser import parse_text as parse_proto
 
 PAIRS = 200
 TARGET_SECONDS = 2.0

@@ -11,7 +11,8 @@ from typing import Any
 import yaml
 
 from unlockstep.core import protobuf
-from unlockstep.core.protobuf_schema import ProtoModule, parse_module
+from unlockstep.core.protobuf_parser import parse_module
+from unlockstep.core.protobuf_schema import ProtoModule
 
 UNSTABLE = re.compile(r"(^|\.)v\d+(alpha|beta|test)\w*($|\.)")
 

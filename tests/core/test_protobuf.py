@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from unlockstep.core import protobuf
 from unlockstep.core.compat import Level, Mode, Policy, Source, check
 from unlockstep.core.protobuf import Category
-from unlockstep.core.protobuf_schema import parse_text
+from unlockstep.core.protobuf_parser import parse_text
 from unlockstep.errors import ParseError
 
 CONFORMANCE = next(
