@@ -39,6 +39,7 @@ from unlockstep.core.protobuf_rules import (
     kind_of,
     oneof_text,
     real_messages,
+    same_cpp_string_type,
     same_default,
     type_text,
     utf8_validation,
@@ -408,9 +409,10 @@ class _Compare:
             if o.options.get(option, default) != n.options.get(option, default):
                 yield Finding(rule, path, line, subject, f"{what} changed option {option}")
         if (
-            o.type in ("string", "bytes")
+            not map_entry
+            and o.type in ("string", "bytes")
             and n.type in ("string", "bytes")
-            and cpp_string_type(o) != cpp_string_type(n)
+            and not same_cpp_string_type(cpp_string_type(o), cpp_string_type(n))
         ):
             yield Finding(
                 "FIELD_SAME_CPP_STRING_TYPE",

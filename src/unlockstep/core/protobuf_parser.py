@@ -370,7 +370,7 @@ class _FileParser:
         entry.fields[1] = ProtoField(
             name="key",
             number=1,
-            label="optional",
+            label="",
             type=key,
             kind="scalar",
             pos=pos,
@@ -379,7 +379,7 @@ class _FileParser:
         value = ProtoField(
             name="value",
             number=2,
-            label="optional",
+            label="",
             type=value_type,
             kind="scalar" if value_type in SCALARS else "message",
             pos=pos,

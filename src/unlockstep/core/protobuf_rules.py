@@ -335,10 +335,17 @@ def can_default(f: ProtoField) -> bool:
 
 
 def cpp_string_type(f: ProtoField) -> str:
-    feature = f.features.get("(pb.cpp).string_type")
-    if feature:
-        return feature
-    return {"CORD": "CORD", "STRING_PIECE": "VIEW"}.get(f.options.get("ctype", ""), "STRING")
+    """``STRING``, ``CORD``, ``VIEW`` or ``STRING_PIECE`` (the legacy ``ctype``, which C++
+    treats as ``STRING``): from ``ctype`` when set, else the ``(pb.cpp).string_type`` feature."""
+    ctype = f.options.get("ctype")
+    if ctype in ("CORD", "STRING_PIECE", "STRING") or f.syntax != "editions":
+        return ctype or "STRING"
+    return f.features.get("(pb.cpp).string_type") or "STRING"
+
+
+def same_cpp_string_type(old: str, new: str) -> bool:
+    """Moving from ``STRING_PIECE`` to ``STRING`` is allowed; any other change is not."""
+    return old == new or (old == "STRING_PIECE" and new == "STRING")
 
 
 def utf8_validation(f: ProtoField) -> str:
