@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import yaml
 
 from unlockstep.cli.client import Client
@@ -53,10 +54,27 @@ def _deployments(estate: Path, client: Client) -> str | None:
     return f"environments: {len(data.get('environments', []))}, live versions: {count}"
 
 
-STEPS: list[Step] = [_catalog, _deployments]
+def _flags(estate: Path, client: Client) -> str | None:
+    import json
+
+    files = sorted((estate / "flags").glob("*.flagd.json"))
+    environments = [e["name"] for e in client.get("/api/v1/environments")["items"]]
+    count = 0
+    for path in files:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        for env in environments:
+            client.put(
+                f"/api/v1/environments/{env}/flagset",
+                {"document": document, "reason": "demo estate"},
+            )
+        count += len(document.get("flags", {}))
+    return f"flags: {count} in {len(environments)} environments" if files else None
 
 
-def load_estate(estate: Path, url: str) -> str:
-    client = Client(url)
+STEPS: list[Step] = [_catalog, _deployments, _flags]
+
+
+def load_estate(estate: Path, url: str, *, http: httpx.Client | None = None) -> str:
+    client = Client(url, http=http)
     lines = [line for step in STEPS if (line := step(estate, client))]
     return "loaded " + "; ".join(lines)

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -38,7 +39,7 @@ class Settings(BaseSettings):
     port: int = 8080
     #: ``name:secret`` pairs separated by commas. Empty means auth is off and writes are
     #: recorded as ``anonymous``.
-    api_tokens: dict[str, SecretStr] = Field(default_factory=dict)
+    api_tokens: Annotated[dict[str, SecretStr], NoDecode] = Field(default_factory=dict)
     #: The token the CLI sends.
     token: SecretStr | None = None
     log_level: str = "INFO"

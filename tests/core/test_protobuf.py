@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from buf_corpus import cases, run_case
+from tests.core.buf_corpus import cases, run_case
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from unlockstep.cli.context import client
+from unlockstep.cli import context
 from unlockstep.cli.output import emit, format_option
 from unlockstep.core.catalog import parse_catalog
 from unlockstep.errors import InvalidInput, ParseError
@@ -50,7 +50,7 @@ def import_files(paths: list[Path], prune: bool = False) -> dict[str, Any]:
         entities.extend(found)
         skipped.extend(skip)
         warnings.extend(warn)
-    result: dict[str, Any] = client().post(
+    result: dict[str, Any] = context.client().post(
         "/api/v1/catalog/import", {"locations": locations, "entities": entities, "prune": prune}
     )
     result["skipped"] = skipped

@@ -22,17 +22,12 @@ _BY_STATUS: dict[int, type[errors.UnlockstepError]] = {
 
 class Client:
     def __init__(
-        self,
-        base_url: str,
-        token: str | None = None,
-        *,
-        transport: httpx.BaseTransport | None = None,
+        self, base_url: str, token: str | None = None, *, http: httpx.Client | None = None
     ) -> None:
+        """``http`` replaces the network client (tests pass FastAPI's in-process TestClient)."""
         self.base_url = base_url.rstrip("/")
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        self.http = httpx.Client(
-            base_url=self.base_url, headers=headers, timeout=30.0, transport=transport
-        )
+        self.http = http or httpx.Client(base_url=self.base_url, headers=headers, timeout=30.0)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Client:

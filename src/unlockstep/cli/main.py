@@ -14,9 +14,10 @@ from typing import Any
 import click
 
 from unlockstep import __version__
-from unlockstep.cli import catalog, registry, serve
+from unlockstep.cli import catalog, contract, flags, migrations, registry, serve
 from unlockstep.cli.diff import diff as diff_command
 from unlockstep.cli.output import fail_message
+from unlockstep.cli.plans import plan
 from unlockstep.errors import UnlockstepError
 
 
@@ -52,10 +53,18 @@ def cli(ctx: click.Context, url: str | None, token: str | None, verbose: bool) -
     ctx.meta["unlockstep.overrides"] = overrides
 
 
-for command in (*serve.COMMANDS, *registry.COMMANDS, *catalog.COMMANDS):
+for command in (
+    *serve.COMMANDS,
+    *registry.COMMANDS,
+    *catalog.COMMANDS,
+    *contract.COMMANDS,
+    *flags.COMMANDS,
+):
     cli.add_command(command)
+cli.add_command(migrations.migrations)
 
 cli.add_command(diff_command)
+cli.add_command(plan)
 
 
 def main() -> None:

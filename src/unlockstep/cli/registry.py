@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from unlockstep.cli.context import client
+from unlockstep.cli import context
 from unlockstep.cli.output import emit, format_option, table
 
 
@@ -32,7 +32,7 @@ def services() -> None:
 @format_option()
 def services_list(owner: str | None, limit: int, offset: int, fmt: str) -> None:
     """List services with their owners."""
-    data = client().get(
+    data = context.client().get(
         "/api/v1/services", params={"owner": owner, "limit": limit, "offset": offset}
     )
 
@@ -52,7 +52,7 @@ def services_list(owner: str | None, limit: int, offset: int, fmt: str) -> None:
 @format_option()
 def services_show(name: str, fmt: str) -> None:
     """One service: owner, tier, what is live where, recent versions."""
-    data = client().get(f"/api/v1/services/{name}")
+    data = context.client().get(f"/api/v1/services/{name}")
 
     def text(d: dict[str, Any]) -> str:
         lines = [
@@ -82,7 +82,7 @@ def environments() -> None:
 def environments_create(name: str, production: bool, description: str | None, fmt: str) -> None:
     """Create (or update) an environment."""
     body = {"production": production, "description": description}
-    data = client().put(f"/api/v1/environments/{name}", body)
+    data = context.client().put(f"/api/v1/environments/{name}", body)
     emit(fmt, data, lambda d: f"environment {name}: {d['outcome']}")
 
 
@@ -90,7 +90,7 @@ def environments_create(name: str, production: bool, description: str | None, fm
 @format_option()
 def environments_list(fmt: str) -> None:
     """List environments."""
-    data = client().get("/api/v1/environments")
+    data = context.client().get("/api/v1/environments")
     rows = [
         (e["name"], "yes" if e["production"] else "no", e["description"]) for e in data["items"]
     ]
@@ -113,7 +113,7 @@ def versions_create(
 ) -> None:
     """Register a version of a service."""
     body = {"branch": branch, "build_url": build_url}
-    data = client().put(f"/api/v1/services/{service}/versions/{number}", body)
+    data = context.client().put(f"/api/v1/services/{service}/versions/{number}", body)
     emit(fmt, data, lambda d: f"{service} {number}: {d['outcome']}")
 
 
@@ -133,7 +133,7 @@ def record_deployment(
         "environment": environment,
         "instance": instance,
     }
-    data = client().post("/api/v1/deployments", body)
+    data = context.client().post("/api/v1/deployments", body)
     where = environment + (f" (instance {instance})" if instance else "")
     emit(fmt, data, lambda d: f"{service} {version} is live in {where} ({d['outcome']})")
 
@@ -146,7 +146,7 @@ def record_deployment(
 def record_release(service: str, version: str, environment: str, fmt: str) -> None:
     """Record a released version (mobile/on-prem style: several supported at once)."""
     body = {"service": service, "version": version, "environment": environment}
-    data = client().post("/api/v1/releases", body)
+    data = context.client().post("/api/v1/releases", body)
     emit(fmt, data, lambda d: f"{service} {version} released in {environment} ({d['outcome']})")
 
 
@@ -158,7 +158,7 @@ def record_release(service: str, version: str, environment: str, fmt: str) -> No
 def record_undeployment(service: str, environment: str, instance: str | None, fmt: str) -> None:
     """Record that a service is no longer deployed in an environment."""
     body = {"service": service, "environment": environment, "instance": instance}
-    data = client().post("/api/v1/undeployments", body)
+    data = context.client().post("/api/v1/undeployments", body)
     emit(
         fmt,
         data,
@@ -176,7 +176,7 @@ def record_undeployment(service: str, environment: str, instance: str | None, fm
 def record_support_ended(service: str, version: str, environment: str, fmt: str) -> None:
     """Record that a released version is no longer supported in an environment."""
     body = {"service": service, "version": version, "environment": environment}
-    data = client().post("/api/v1/support-ended", body)
+    data = context.client().post("/api/v1/support-ended", body)
     emit(fmt, data, lambda _: f"support for {service} {version} in {environment} ended")
 
 
@@ -197,7 +197,9 @@ def audit(
 ) -> None:
     """The audit trail: who changed what, when, before and after (newest first)."""
     params = {"entity": entity, "entity_type": entity_type, "actor": actor}
-    data = client().get("/api/v1/audit", params={**params, "limit": limit, "offset": offset})
+    data = context.client().get(
+        "/api/v1/audit", params={**params, "limit": limit, "offset": offset}
+    )
     rows = [(e["at"][:19], e["actor"], e["action"], e["entity_key"]) for e in data["items"]]
     emit(fmt, data, lambda _: table(rows, ["at", "actor", "action", "entity"]))
 

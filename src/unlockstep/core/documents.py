@@ -7,9 +7,10 @@ bool, None) and keeps what is needed to say *where* something is:
   pointer that ends up in a report are scanned (so a 12 MB file costs nothing extra unless
   it is asked about); for YAML the composer's marks are kept while building the data;
 - hostile-input defences: a size cap, a nesting cap (a 10,000-deep document is a
-  ``ParseError``, never a ``RecursionError``), YAML alias expansion bounded (no "billion
-  laughs"), recursive aliases refused, duplicate keys refused with both lines named, and
-  ``decode`` names the byte offset of invalid UTF-8.
+  ``ParseError``, never a ``RecursionError``: YAML is capped at ``max_depth``, JSON at the
+  parser's own recursion limit of about a thousand levels), YAML alias expansion bounded
+  (no "billion laughs"), recursive aliases refused, duplicate keys refused (naming the
+  lines for YAML), and ``decode`` names the byte offset of invalid UTF-8.
 
 ``Resolver`` follows ``$ref``: local JSON pointers, ``$id``/``$anchor`` plain-name fragments,
 and files named relative to the root document (read through ``Source.read_relative`` so core
@@ -26,6 +27,7 @@ import posixpath
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import accumulate
 from typing import Any
 from urllib.parse import unquote
 
@@ -81,63 +83,68 @@ def decode(data: bytes, filename: str = "<input>", *, max_size: int = MAX_SIZE) 
 
 
 class _JsonLines:
-    """Pointer -> line for JSON text, scanning only the containers on the way to a pointer."""
+    """Pointer -> offset for JSON text. Only the containers on the way to a pointer are
+    scanned, each only as far as the member asked for, resuming where it stopped."""
 
     def __init__(self, text: str) -> None:
         self.text = text
         start = _WS.match(text, 0)
         self.value_at: dict[str, int] = {"": start.end() if start else 0}
         self.key_at: dict[str, int] = {}
-        self.indexed: set[str] = set()
+        self.resume: dict[str, tuple[int, int] | None] = {}  # container -> (offset, index)
 
     def offset(self, pointer: str) -> int | None:
         if pointer in self.key_at:
             return self.key_at[pointer]
         if pointer in self.value_at:
             return self.value_at[pointer]
-        parents = []
-        current = pointer
-        while current and current not in self.value_at:
-            current = current.rpartition("/")[0]
-            parents.append(current)
-        for parent in reversed(parents):
-            if parent in self.value_at:
-                self._index(parent)
-        self._index(pointer.rpartition("/")[0])
+        parent = pointer.rpartition("/")[0]
+        if self.offset(parent) is None or parent not in self.value_at:
+            return None
+        self._scan(parent, pointer)
         return self.key_at.get(pointer, self.value_at.get(pointer))
 
-    def _index(self, pointer: str) -> None:
-        if pointer in self.indexed or pointer not in self.value_at:
+    def _scan(self, pointer: str, wanted: str) -> None:
+        """Scan the container at ``pointer`` until its member ``wanted`` is recorded."""
+        text = self.text
+        if pointer not in self.resume:
+            i = self.value_at[pointer]
+            if i >= len(text) or text[i] not in "{[":
+                self.resume[pointer] = None
+                return
+            self.resume[pointer] = (_skip(text, i + 1), 0)
+        state = self.resume[pointer]
+        if state is None:
             return
-        self.indexed.add(pointer)
-        text, i = self.text, self.value_at[pointer]
+        i, n = state
+        is_object = text[self.value_at[pointer]] == "{"
         try:
-            if text[i] == "{":
-                i = _WS.match(text, i + 1).end()  # type: ignore[union-attr]
-                while text[i] == '"':
+            while text[i] not in "}]":
+                if is_object:
                     key_start = i
                     key, i = json.decoder.scanstring(text, i + 1)  # type: ignore[attr-defined]
-                    i = _WS.match(text, i).end() + 1  # type: ignore[union-attr]  # the ':'
-                    i = _WS.match(text, i).end()  # type: ignore[union-attr]
+                    i = _skip(text, _skip(text, i) + 1)  # past the ':'
                     child = join(pointer, key)
                     self.key_at[child] = key_start
-                    self.value_at[child] = i
-                    _, i = _SCAN(text, i)
-                    i = _WS.match(text, i).end()  # type: ignore[union-attr]
-                    if text[i] == ",":
-                        i = _WS.match(text, i + 1).end()  # type: ignore[union-attr]
-            elif text[i] == "[":
-                i = _WS.match(text, i + 1).end()  # type: ignore[union-attr]
-                n = 0
-                while text[i] != "]":
-                    self.value_at[join(pointer, n)] = i
-                    _, i = _SCAN(text, i)
-                    i = _WS.match(text, i).end()  # type: ignore[union-attr]
-                    if text[i] == ",":
-                        i = _WS.match(text, i + 1).end()  # type: ignore[union-attr]
-                    n += 1
+                else:
+                    child = join(pointer, n)
+                self.value_at[child] = i
+                _, i = _SCAN(text, i)
+                i = _skip(text, i)
+                if text[i] == ",":
+                    i = _skip(text, i + 1)
+                n += 1
+                if child == wanted:
+                    self.resume[pointer] = (i, n)
+                    return
         except (IndexError, StopIteration, ValueError, RecursionError):
-            return
+            pass
+        self.resume[pointer] = None
+
+
+def _skip(text: str, i: int) -> int:
+    match = _WS.match(text, i)
+    return match.end() if match else i
 
 
 @dataclass(eq=False)
@@ -150,6 +157,7 @@ class Document:
     _lines: dict[str, int] = field(default_factory=dict, repr=False)
     _json: _JsonLines | None = field(default=None, repr=False)
     _newlines: list[int] | None = field(default=None, repr=False)
+    _lookups: int = field(default=0, repr=False)
 
     @property
     def filename(self) -> str:
@@ -179,9 +187,13 @@ class Document:
             current = current.rpartition("/")[0]
 
     def _line_at(self, offset: int) -> int:
+        text = self.source.text
         if self._newlines is None:
-            self._newlines = [m.start() for m in re.finditer("\n", self.source.text)]
-        return bisect.bisect_left(self._newlines, offset) + 1
+            self._lookups += 1
+            if self._lookups <= 64:  # a few lookups: counting is cheaper than an index
+                return text.count("\n", 0, offset) + 1
+            self._newlines = list(accumulate(len(line) + 1 for line in text.split("\n")))
+        return bisect.bisect_right(self._newlines, offset) + 1
 
 
 def load_document(
@@ -201,7 +213,6 @@ def load_document(
     else:
         data, lines = _load_yaml(source, max_depth)
         doc = Document(data=data, source=source, syntax="yaml", _lines=lines)
-    _check_depth(doc, max_depth)
     return doc
 
 
@@ -242,19 +253,6 @@ def _too_deep(where: str, depth: int | None = None) -> ParseError:
     )
 
 
-def _check_depth(doc: Document, max_depth: int) -> None:
-    """Refuse documents nested deeper than ``max_depth`` (iteratively: no recursion)."""
-    stack: list[tuple[Any, int]] = [(doc.data, 0)]
-    while stack:
-        value, depth = stack.pop()
-        if depth > max_depth:
-            raise _too_deep(doc.filename, max_depth)
-        if isinstance(value, dict):
-            stack.extend((v, depth + 1) for v in value.values() if isinstance(v, dict | list))
-        elif isinstance(value, list):
-            stack.extend((v, depth + 1) for v in value if isinstance(v, dict | list))
-
-
 _SCALARS = yaml.constructor.SafeConstructor()
 _KEEP_AS_TEXT = {"tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:binary"}
 _LOADER: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -275,7 +273,7 @@ def _load_yaml(source: Source, max_depth: int) -> tuple[Any, dict[str, int]]:
         raise _too_deep(source.filename) from None
     if root is None:
         raise ParseError("document is empty", where=source.filename)
-    builder = _YamlBuilder(source.filename, budget=len(source.text) + 100_000, depth=max_depth)
+    builder = _YamlBuilder(source.filename, budget=2 * len(source.text) + 10_000, depth=max_depth)
     return builder.build(root, ""), builder.lines
 
 

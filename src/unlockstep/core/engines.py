@@ -7,11 +7,12 @@ plain JSON Schema last (almost any JSON object looks like one).
 
 from __future__ import annotations
 
-from unlockstep.core import avro, jsonschema, protobuf
+from unlockstep.core import asyncapi, avro, jsonschema, openapi, protobuf, table
 from unlockstep.core.compat import ENGINES, Engine, Source
 from unlockstep.errors import InvalidInput
 
-__all__ = ["avro", "detect", "engine", "jsonschema", "protobuf"]
+# Each format module registers itself in ENGINES on import.
+__all__ = ["asyncapi", "avro", "detect", "engine", "jsonschema", "openapi", "protobuf", "table"]
 
 #: Tried last when detecting a kind: its sniff is the loosest.
 FALLBACK = jsonschema.KIND

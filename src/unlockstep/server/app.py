@@ -10,7 +10,17 @@ from fastapi import APIRouter, FastAPI
 
 from unlockstep import __version__
 from unlockstep.server import errors
-from unlockstep.server.routers import audit, catalog, deployments, health, services
+from unlockstep.server.routers import (
+    audit,
+    catalog,
+    contracts,
+    deployments,
+    flags,
+    health,
+    ofrep,
+    plans,
+    services,
+)
 from unlockstep.settings import Settings
 from unlockstep.store import Store
 
@@ -23,10 +33,13 @@ API_ROUTERS: list[APIRouter] = [
     deployments.router,
     audit.router,
     catalog.router,
+    contracts.router,
+    flags.router,
+    plans.router,
 ]
 
 #: Routers mounted at the root (OFREP, Pact-compatible paths, dashboard pages).
-ROOT_ROUTERS: list[APIRouter] = []
+ROOT_ROUTERS: list[APIRouter] = [ofrep.router]
 
 
 def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:

@@ -343,6 +343,39 @@ def _end(dep: Deployment, reason: str, now: datetime) -> None:
     dep.ended_reason = reason
 
 
+def _ids(session: Session, service_name: str, env_name: str) -> tuple[int, int]:
+    """Service and environment ids in one query; the precise error when either is unknown."""
+    row = session.execute(
+        select(
+            select(Service.id).where(Service.name == service_name).scalar_subquery(),
+            select(Environment.id).where(Environment.name == env_name).scalar_subquery(),
+        )
+    ).one()
+    if row[0] is None:
+        get_service(session, service_name)
+    if row[1] is None:
+        get_environment(session, env_name)
+    return row[0], row[1]
+
+
+def _version_id(
+    session: Session, actor: str, service_id: int, service_name: str, number: str
+) -> int:
+    check_version(number)
+    found = session.scalar(
+        select(Version.id).where(Version.service_id == service_id, Version.number == number)
+    )
+    if found is not None:
+        return found
+    version = Version(service_id=service_id, number=number, created_at=utcnow())
+    session.add(version)
+    session.flush()
+    key = f"{service_name}/{number}"
+    after = version_dict(version, service_name)
+    audit.record(session, actor, "version.created", "version", key, None, after)
+    return version.id
+
+
 def record_deployment(
     session: Session,
     actor: str,
@@ -354,37 +387,43 @@ def record_deployment(
 ) -> tuple[dict[str, Any], str]:
     """Make ``number`` the live version of the service in the environment (per instance),
     replacing the one live there before. Recording the live version again changes nothing."""
-    service = get_service(session, service_name)
-    env = get_environment(session, env_name)
     if instance:
         check_name(instance, "application instance")
     instance_key = instance or ""
-    version, _ = upsert_version(session, actor, service, number)
-    current = _live(session, service, env, kind="deployment", instance=instance_key)
-    key = f"{service_name}/{env_name}" + (f"/{instance_key}" if instance_key else "")
-    if any(d.version_id == version.id for d in current):
-        dep = next(d for d in current if d.version_id == version.id)
-        return _deployment_dict(dep, service_name, number, env_name), "unchanged"
+    service_id, env_id = _ids(session, service_name, env_name)
+    version_id = _version_id(session, actor, service_id, service_name, number)
+    current = session.execute(
+        select(Deployment, Version.number)
+        .join(Version, Version.id == Deployment.version_id)
+        .where(
+            Deployment.service_id == service_id,
+            Deployment.environment_id == env_id,
+            Deployment.instance == instance_key,
+            Deployment.kind == "deployment",
+            Deployment.ended_at.is_(None),
+        )
+    ).all()
+    for dep, _ in current:
+        if dep.version_id == version_id:
+            return _deployment_dict(dep, service_name, number, env_name), "unchanged"
     now = utcnow()
     before = None
-    for dep in current:
-        old_number = (
-            session.scalar(select(Version.number).where(Version.id == dep.version_id)) or ""
-        )
+    for dep, old_number in current:
         before = _deployment_dict(dep, service_name, old_number, env_name)
         _end(dep, "replaced", now)
-    session.flush()
+    if current:
+        session.flush()  # end the old one before the unique live index sees the new one
     dep = Deployment(
-        service_id=service.id,
-        version_id=version.id,
-        environment_id=env.id,
+        service_id=service_id,
+        version_id=version_id,
+        environment_id=env_id,
         instance=instance_key,
         kind="deployment",
         started_at=now,
     )
     session.add(dep)
-    session.flush()
     after = _deployment_dict(dep, service_name, number, env_name)
+    key = f"{service_name}/{env_name}" + (f"/{instance_key}" if instance_key else "")
     audit.record(session, actor, "deployment.recorded", "deployment", key, before, after)
     return after, "created"
 

@@ -1,0 +1,337 @@
+"""``unlockstep flags …``: lint and eval work offline on files; the rest call the server.
+
+Exit codes: 0 ok; 1 lint found errors or an evaluation failed (error code set); 2 bad input;
+3 configuration or connection error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+import yaml
+
+from unlockstep.cli.context import client
+from unlockstep.cli.output import emit, format_option, table
+from unlockstep.core.flags import FlagEngine, parse_flag_set
+from unlockstep.core.flags.definition import FlagSet
+from unlockstep.core.flags.evaluator import KINDS
+from unlockstep.core.flags.lifecycle import debt_report
+from unlockstep.core.flags.lint import lint
+from unlockstep.errors import InvalidInput, ParseError
+
+
+def read_document(path: Path) -> dict[str, Any]:
+    """A flagd document from a JSON or YAML file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"cannot read: {exc}", where=str(path)) from None
+    try:
+        document = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    except json.JSONDecodeError as exc:
+        raise ParseError(
+            f"not valid JSON: {exc.msg}", where=f"{path}:{exc.lineno}:{exc.colno}"
+        ) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        raise ParseError(f"not valid YAML: {exc}", where=where) from None
+    if not isinstance(document, dict):
+        raise ParseError("a flag file must hold one flagd document (an object)", where=str(path))
+    return document
+
+
+def read_flag_set(path: Path, environment: str | None) -> FlagSet:
+    return parse_flag_set(read_document(path), source=str(path), environment=environment)
+
+
+def _json_argument(value: str | None, what: str) -> Any:
+    if value is None:
+        return None
+    text = Path(value[1:]).read_text(encoding="utf-8") if value.startswith("@") else value
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"{what} is not JSON: {exc.msg}", where=what) from None
+
+
+def _known_owners(catalog: Path | None, owners: tuple[str, ...]) -> set[str] | None:
+    if catalog is None and not owners:
+        return None
+    known = set(owners)
+    if catalog is not None:
+        from unlockstep.cli.catalog import read_descriptor
+
+        files = sorted(catalog.glob("*.yaml")) if catalog.is_dir() else [catalog]
+        for path in files:
+            _, entities, _, _ = read_descriptor(path)
+            known.update(e["name"] for e in entities if e.get("kind") == "team")
+    return known
+
+
+@click.group("flags")
+def flags() -> None:
+    """Feature flags: lint and evaluate files, manage them on the server."""
+
+
+@flags.command("lint")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--catalog", type=click.Path(exists=True, path_type=Path),
+              help="Backstage catalog file or folder: its teams are the known owners")  # fmt: skip
+@click.option("--owner", "owners", multiple=True, help="a known owning team (repeatable)")
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="judge expiry as of this date")
+@format_option()
+def lint_command(
+    files: tuple[Path, ...], catalog: Path | None, owners: tuple[str, ...],
+    today: dt.datetime | None, fmt: str,
+) -> None:  # fmt: skip
+    """Check every flag has owner, type and expiry (not past), known owners, existing and
+    acyclic prerequisites, kill switches on ops flags, targeting that compiles. Exit 1 on
+    any error."""
+    day = today.date() if today else dt.date.today()
+    known = _known_owners(catalog, owners)
+    report: list[dict[str, Any]] = []
+    for path in files:
+        findings = lint(read_flag_set(path, None), day, known)
+        report.append({"file": str(path), "findings": [f.to_dict() for f in findings]})
+    failed = any(has_errors_in(entry["findings"]) for entry in report)
+
+    def text(data: list[dict[str, Any]]) -> str:
+        lines = []
+        for entry in data:
+            by_flag: dict[str, list[dict[str, Any]]] = {}
+            for finding in entry["findings"]:
+                by_flag.setdefault(finding["flag"], []).append(finding)
+            status = "ok" if not entry["findings"] else f"{len(entry['findings'])} finding(s)"
+            lines.append(f"{entry['file']}: {status}")
+            for flag_key, found in by_flag.items():
+                lines.append(f"  {flag_key}")
+                lines.extend(f"    {f['level']}: {f['message']} [{f['rule']}]" for f in found)
+        return "\n".join(lines)
+
+    emit(fmt, {"ok": not failed, "files": report}, lambda d: text(d["files"]))
+    if failed:
+        raise click.exceptions.Exit(1)
+
+
+def has_errors_in(findings: list[dict[str, Any]]) -> bool:
+    return any(f["level"] == "error" for f in findings)
+
+
+@flags.command("eval")
+@click.argument("file", type=click.Path(exists=True, path_type=Path))
+@click.argument("key")
+@click.option("--environment", "-e", help="apply this environment's overrides")
+@click.option("--targeting-key", "-k", help="the context's targetingKey")
+@click.option("--context", "-c", "context_json", help="context attributes as JSON, or @file")
+@click.option("--type", "kind", type=click.Choice(KINDS), help="the type the caller asks for")
+@click.option("--default", "default_json", help="the caller's default, as JSON")
+@format_option()
+def eval_command(
+    file: Path, key: str, environment: str | None, targeting_key: str | None,
+    context_json: str | None, kind: str | None, default_json: str | None, fmt: str,
+) -> None:  # fmt: skip
+    """Evaluate one flag of a file for a context, offline. Exit 1 when the evaluation
+    ends in an error code."""
+    context = _json_argument(context_json, "--context") or {}
+    if not isinstance(context, dict):
+        raise InvalidInput("--context must be a JSON object", where="--context")
+    if targeting_key is not None:
+        context["targetingKey"] = targeting_key
+    default = _json_argument(default_json, "--default")
+    engine = FlagEngine(read_flag_set(file, environment))
+    result = engine.evaluate(key, default, context, kind)
+    data = {"key": key, **result.to_dict()}
+
+    def text(d: dict[str, Any]) -> str:
+        line = f"{key} = {json.dumps(d['value'])}  variant: {d['variant']}  reason: {d['reason']}"
+        if d.get("errorCode"):
+            line += f"\n  error: {d['errorCode']}: {d['errorMessage']}"
+        return line
+
+    emit(fmt, data, text)
+    if result.error_code is not None:
+        raise click.exceptions.Exit(1)
+
+
+@flags.command("debt")
+@click.argument("files", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--environment", "-e", default="production", show_default=True)
+@click.option("--quiet-days", default=14, show_default=True, type=click.IntRange(1, 365),
+              help="days of one variant at 100 % (or no evaluations) before cleanup")  # fmt: skip
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="as of this date (files only)")
+@format_option()
+def debt_command(
+    files: tuple[Path, ...], environment: str, quiet_days: int, today: dt.datetime | None,
+    fmt: str,
+) -> None:  # fmt: skip
+    """Stale and ready-for-cleanup flags per owner, with their cleanup issues. With FILES it
+    works offline (calendar rules only); without, it asks the server, which also knows the
+    evaluation counts."""
+    if files:
+        day = today.date() if today else dt.date.today()
+        owners: dict[str, list[dict[str, Any]]] = {}
+        for path in files:
+            report = debt_report(read_flag_set(path, environment), day, quiet_days=quiet_days)
+            for owner, debts in report.items():
+                owners.setdefault(owner, []).extend(d.to_dict() for d in debts)
+        data: dict[str, Any] = {"environment": environment, "owners": owners}
+    else:
+        data = client().get(
+            "/api/v1/flag-debt", params={"environment": environment, "quiet_days": quiet_days}
+        )
+
+    def text(d: dict[str, Any]) -> str:
+        if not d["owners"]:
+            return "no flag debt"
+        lines = []
+        for owner, debts in d["owners"].items():
+            lines.append(f"{owner}:")
+            rows = [
+                (x["flag"], x["type"] or "-", ",".join(x["kinds"]), x["cleanupIssue"] or "-",
+                 "; ".join(x["reasons"]))
+                for x in debts
+            ]  # fmt: skip
+            body = table(rows, ["flag", "type", "debt", "cleanup issue", "why"])
+            lines.extend("  " + line for line in body.splitlines())
+        return "\n".join(lines)
+
+    emit(fmt, data, text)
+
+
+@flags.command("import")
+@click.argument("file", type=click.Path(exists=True, path_type=Path))
+@click.option("--environment", "-e", "environments", multiple=True, required=True,
+              help="environment to load into (repeatable); its overrides are applied")  # fmt: skip
+@click.option("--reason", help="why, for the audit trail")
+@click.option("--prune", is_flag=True, help="delete flags the file does not name")
+@format_option()
+def import_command(
+    file: Path, environments: tuple[str, ...], reason: str | None, prune: bool, fmt: str
+) -> None:
+    """Load a flagd file into one or more environments."""
+    document = read_document(file)
+    for environment in environments:
+        read_flag_set(file, environment)  # fail fast, with file positions, before any write
+    api = client()
+    results = [
+        api.put(
+            f"/api/v1/environments/{env}/flagset",
+            {"document": document, "reason": reason, "prune": prune},
+        )
+        for env in environments
+    ]
+
+    def text(data: list[dict[str, Any]]) -> str:
+        return "\n".join(
+            f"{r['environment']}: {len(r['created'])} created, {len(r['updated'])} updated, "
+            f"{len(r['unchanged'])} unchanged, {len(r['deleted'])} deleted"
+            for r in data
+        )
+
+    emit(fmt, results, text)
+
+
+@flags.command("export")
+@click.option("--environment", "-e", required=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="write the flagd document here instead of stdout")  # fmt: skip
+@format_option("json")
+def export_command(environment: str, output: Path | None, fmt: str) -> None:
+    """One environment's flags as a plain flagd document (any flagd provider reads it)."""
+    document = client().get(f"/api/v1/environments/{environment}/flagset")
+    text = json.dumps(document, indent=2)
+    if output is not None:
+        output.write_text(text + "\n", encoding="utf-8")
+    else:
+        click.echo(text)
+
+
+@flags.command("list")
+@click.option("--environment", "-e", help="only this environment")
+@format_option()
+def list_command(environment: str | None, fmt: str) -> None:
+    """Flags with state, type, owner and expiry per environment."""
+    data = client().get("/api/v1/flags", params={"environment": environment})
+
+    def text(d: dict[str, Any]) -> str:
+        rows = [
+            (f["key"], f["environment"], f["state"], f["type"] or "-", f["owner"] or "-",
+             f["expires"] or "-", "yes" if f["killSwitch"] else "")
+            for f in d["items"]
+        ]  # fmt: skip
+        return table(rows, ["flag", "environment", "state", "type", "owner", "expires", "kill"])
+
+    emit(fmt, data, text)
+
+
+@flags.command("show")
+@click.argument("key")
+@click.option("--environment", "-e", required=True)
+@format_option()
+def show_command(key: str, environment: str, fmt: str) -> None:
+    """One flag's definition in one environment, with its revision."""
+    data = client().get(f"/api/v1/environments/{environment}/flags/{key}")
+    emit(fmt, data, lambda d: json.dumps(d["flag"], indent=2) + f"\nrevision {d['revision']}")
+
+
+@flags.command("set")
+@click.argument("key")
+@click.option("--environment", "-e", required=True)
+@click.option("--state", type=click.Choice(["ENABLED", "DISABLED"]))
+@click.option("--default-variant")
+@click.option("--targeting", help="JsonLogic targeting as JSON, or @file; 'null' removes it")
+@click.option("--file", "body_file", type=click.Path(exists=True, path_type=Path),
+              help="a whole flag body (JSON/YAML) to write")  # fmt: skip
+@click.option("--reason", required=True, help="why, for the audit trail")
+@format_option()
+def set_command(
+    key: str, environment: str, state: str | None, default_variant: str | None,
+    targeting: str | None, body_file: Path | None, reason: str, fmt: str,
+) -> None:  # fmt: skip
+    """Change one flag in one environment. Reads it first and writes with its ETag, so a
+    concurrent change makes this fail (exit 2) instead of being overwritten."""
+    api = client()
+    path = f"/api/v1/environments/{environment}/flags/{key}"
+    if body_file is not None:
+        body = read_document(body_file)
+        current = api.request("GET", path, ok=(404,))
+        headers = {"If-Match": current.headers["ETag"]} if current.status_code == 200 else {}
+    else:
+        current = api.request("GET", path)
+        body = dict(current.json()["flag"])
+        headers = {"If-Match": current.headers["ETag"]}
+    if state is not None:
+        body["state"] = state
+    if default_variant is not None:
+        body["defaultVariant"] = default_variant
+    if targeting is not None:
+        rule = _json_argument(targeting, "--targeting")
+        if rule is None:
+            body.pop("targeting", None)
+        else:
+            body["targeting"] = rule
+    data = api.put(path, {"flag": body, "reason": reason}, headers=headers)
+    emit(fmt, data, lambda d: f"{key} in {environment}: {d['outcome']} (revision {d['revision']})")
+
+
+@flags.command("kill")
+@click.argument("key")
+@click.option("--reason", required=True, help="why (required: kill switches are audited)")
+@format_option()
+def kill_command(key: str, reason: str, fmt: str) -> None:
+    """Turn a flag off in every environment at once; each change is audited."""
+    data = client().post(f"/api/v1/flags/{key}/kill", {"reason": reason})
+
+    def text(d: dict[str, Any]) -> str:
+        rows = [(e["environment"], e["outcome"]) for e in d["environments"]]
+        return f"{key} killed ({d['reason']})\n" + table(rows, ["environment", "outcome"])
+
+    emit(fmt, data, text)
+
+
+COMMANDS: tuple[click.Command, ...] = (flags,)

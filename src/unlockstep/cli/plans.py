@@ -1,0 +1,222 @@
+"""``unlockstep plan``: check and render release plans from a file (offline), and submit,
+list and show them on the server (progress derived from what the registry recorded).
+
+Exit codes: 0 the plan passes; 1 the check failed (a lockstep cycle, an overdue window or
+cleanup); 2 the file is bad (the message names the line); 3 configuration or connection.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from unlockstep.cli import context
+from unlockstep.cli.output import emit, format_option, table
+from unlockstep.core import coordination_doc, plan_check, plan_file
+from unlockstep.core.plan import Plan
+from unlockstep.errors import InvalidInput, ParseError
+
+
+def _reader(base: Path) -> plan_check.Reader:
+    """Read contract files (or migration folders, concatenated in name order) relative to
+    the plan file."""
+
+    def read(name: str) -> str:
+        path = base / name
+        try:
+            if path.is_dir():
+                files = sorted(p for p in path.iterdir() if p.is_file())
+                return "\n".join(p.read_text(encoding="utf-8") for p in files)
+            return path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise InvalidInput(
+                f"contract file {name!r} does not exist",
+                where=str(path),
+                hint="paths in a plan are relative to the plan file",
+            ) from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ParseError(f"cannot read contract file {name!r}: {exc}") from None
+
+    return read
+
+
+def _today(value: str | None) -> date:
+    if value is None:
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"--today {value!r} is not a date; write YYYY-MM-DD") from None
+
+
+def _read_plan(path: str) -> tuple[str, Plan]:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InvalidInput(f"plan file {path!r} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"cannot read plan file {path!r}: {exc}") from None
+    return text, plan_file.parse(text, filename=path)
+
+
+def analyse_file(path: str, today: str | None) -> plan_check.PlanReport:
+    _, plan = _read_plan(path)
+    plan_check.load_engines()
+    return plan_check.analyse(plan, today=_today(today), read=_reader(Path(path).parent))
+
+
+@click.group("plan")
+def plan() -> None:
+    """Release plans: risk, safe order, lockstep detection, coordination document."""
+
+
+_today_option = click.option(
+    "--today", metavar="YYYY-MM-DD", help="Judge windows and cleanup as of this date."
+)
+
+
+@plan.command("check")
+@click.argument("file", type=click.Path(dir_okay=False))
+@_today_option
+@format_option()
+def check_command(file: str, today: str | None, fmt: str) -> None:
+    """Check a release plan: exit 1 on a lockstep cycle or an overdue window/cleanup."""
+    report = analyse_file(file, today)
+    if fmt == "json":
+        click.echo(coordination_doc.render_json(report), nl=False)
+    else:
+        click.echo(summary(report))
+    sys.exit(0 if report.ok else 1)
+
+
+def summary(report: plan_check.PlanReport) -> str:
+    p = report.plan
+    lines = [f"plan {p.change}: {'ok' if report.ok else 'FAILED'} (risk {report.risk.level.label})"]
+    lines += [f"  risk: {why}" for why in report.risk.why]
+    by_id = {s.id: s for s in report.graph.steps}
+    if report.schedule.levels and not report.lockstep:
+        lines.append(
+            f"  order: {len(report.graph.steps)} steps in {len(report.schedule.levels)} stages"
+        )
+        for n, level in enumerate(report.schedule.levels, start=1):
+            lines.append(
+                f"    stage {n}: "
+                + "; ".join(f"{by_id[s].actor}: {by_id[s].action}" for s in level)
+            )
+    for group in report.lockstep:
+        lines.append(f"  {group.describe()}")
+        lines += [
+            f"    {by_id[e.before].actor} before {by_id[e.after].actor}: {e.reason}"
+            for e in group.edges
+        ]
+        lines.append("    fix: " + group.fixes[0])
+    lines += [f"  error: {e}" for e in report.errors if not e.startswith("lockstep")]
+    lines += [f"  warning: {w}" for w in report.warnings]
+    return "\n".join(lines)
+
+
+@plan.command("render")
+@click.argument("file", type=click.Path(dir_okay=False))
+@_today_option
+@format_option("markdown", "json")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write the document here instead of stdout.",
+)
+def render_command(file: str, today: str | None, fmt: str, output: str | None) -> None:
+    """Write the release coordination document (Markdown with a Mermaid diagram, or JSON)."""
+    report = analyse_file(file, today)
+    text = (
+        coordination_doc.render_json(report)
+        if fmt == "json"
+        else coordination_doc.render_markdown(report)
+    )
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+
+
+@plan.command("submit")
+@click.argument("file", type=click.Path(dir_okay=False))
+@format_option()
+def submit_command(file: str, fmt: str) -> None:
+    """Store a plan on the server (with the contract files it points at)."""
+    text, parsed = _read_plan(file)
+    read = _reader(Path(file).parent)
+    files = {
+        name: read(name) for c in parsed.contracts for name in (c.old, c.new) if name is not None
+    }
+    data = context.client().post(
+        "/api/v1/plans", {"source": text, "filename": Path(file).name, "files": files}
+    )
+
+    def text_of(d: dict[str, Any]) -> str:
+        p, check = d["plan"], d["check"]
+        verdict = "ok" if check["ok"] else "FAILED"
+        lines = [
+            f"plan {p['change']}: {d['outcome']} (revision {p['revision']}); check {verdict}, "
+            f"risk {check['risk']['level']}"
+        ]
+        lines += [f"  error: {e}" for e in check["errors"]]
+        return "\n".join(lines)
+
+    emit(fmt, data, text_of)
+
+
+@plan.command("list")
+@format_option()
+def list_command(fmt: str) -> None:
+    """Plans on the server, with their risk and whether they pass."""
+    data = context.client().get("/api/v1/plans")
+
+    def text_of(d: dict[str, Any]) -> str:
+        rows = [
+            (
+                p["change"],
+                p["owner"] or "",
+                p["risk"]["level"],
+                "ok" if p["ok"] else "FAILED",
+                p["revision"],
+                p["title"],
+            )
+            for p in d["items"]
+        ]
+        return table(rows, ["change", "owner", "risk", "check", "rev", "title"])
+
+    emit(fmt, data, text_of)
+
+
+@plan.command("show")
+@click.argument("change")
+@_today_option
+@format_option()
+def show_command(change: str, today: str | None, fmt: str) -> None:
+    """One plan: its check and its progress, derived from recorded deployments."""
+    params = {"today": _today(today).isoformat()} if today else None
+    data = context.client().get(f"/api/v1/plans/{change}", params=params)
+
+    def text_of(d: dict[str, Any]) -> str:
+        p, check, prog = d["plan"], d["check"], d["progress"]
+        counts = prog["counts"]
+        lines = [
+            f"plan {p['change']} (revision {p['revision']}): check "
+            f"{'ok' if check['ok'] else 'FAILED'}, risk {check['risk']['level']}",
+            f"progress in {prog['environment']}: {counts['done']} done, {counts['pending']} "
+            f"pending, {counts['unknown']} unknown; next: {', '.join(prog['next']) or '-'}",
+        ]
+        rows = [(s["step"], s["service"], s["status"], s["detail"]) for s in prog["steps"]]
+        lines.append(table(rows, ["step", "service", "status", "evidence"]))
+        lines += [
+            f"  {name}: {state}" for name, state in d["sources"].items() if state != "available"
+        ]
+        return "\n".join(lines)
+
+    emit(fmt, data, text_of)

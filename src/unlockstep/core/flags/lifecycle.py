@@ -1,0 +1,200 @@
+"""Flag lifecycle and debt: stale, ready for cleanup, completed but still evaluated.
+
+Pure functions over a flag set, today's date and evaluation counts (what the SDK reports).
+Expected lifetimes follow Unleash's defaults: release and experiment flags about 40 days,
+migration flags 30, ops and permission flags are long-lived (no lifetime).
+
+* **stale** — past its ``expires`` date, or older than its type's expected lifetime.
+* **ready for cleanup** — has served exactly one variant to 100 % of evaluations for the last
+  ``quiet_days`` days, or has not been evaluated for ``quiet_days`` days.
+* **completed but still evaluated** — its owner marked it ``completed`` and code still asks
+  for it after that date: the dead branch is still deployed (a warning).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from unlockstep.core.flags.definition import FlagDefinition, FlagSet
+
+EXPECTED_LIFETIME_DAYS: Mapping[str, int | None] = {
+    "release": 40,
+    "experiment": 40,
+    "migration": 30,
+    "ops": None,
+    "permission": None,
+}
+DEFAULT_QUIET_DAYS = 14
+
+
+class DebtKind(StrEnum):
+    STALE = "stale"
+    READY_FOR_CLEANUP = "ready-for-cleanup"
+    COMPLETED_BUT_EVALUATED = "completed-but-still-evaluated"
+
+
+@dataclass(frozen=True)
+class EvaluationCount:
+    """How often one flag served one variant on one day (any reason)."""
+
+    flag: str
+    day: dt.date
+    variant: str | None
+    count: int
+
+
+@dataclass(frozen=True)
+class Usage:
+    """What the counts say about one flag."""
+
+    last_evaluated: dt.date | None = None
+    single_variant_days: int = 0
+    single_variant: str | None = None
+    total: int = 0
+
+
+@dataclass(frozen=True)
+class Debt:
+    flag: str
+    owner: str | None
+    type: str | None
+    kinds: tuple[DebtKind, ...]
+    reasons: tuple[str, ...]
+    cleanup_issue: str | None
+    expires: dt.date | None
+    age_days: int | None
+    usage: Usage = field(default_factory=Usage)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "flag": self.flag,
+            "owner": self.owner,
+            "type": self.type,
+            "kinds": [str(kind) for kind in self.kinds],
+            "reasons": list(self.reasons),
+            "cleanupIssue": self.cleanup_issue,
+            "expires": self.expires.isoformat() if self.expires else None,
+            "ageDays": self.age_days,
+            "lastEvaluated": (
+                self.usage.last_evaluated.isoformat() if self.usage.last_evaluated else None
+            ),
+            "evaluations": self.usage.total,
+        }
+
+
+def summarize(counts: Iterable[EvaluationCount]) -> dict[str, Usage]:
+    """Per flag: last day evaluated, total, and how many of the latest days with traffic
+    served a single variant (the same one)."""
+    per_day: dict[str, dict[dt.date, dict[str | None, int]]] = defaultdict(
+        lambda: defaultdict(lambda: defaultdict(int))
+    )
+    for row in counts:
+        if row.count > 0:
+            per_day[row.flag][row.day][row.variant] += row.count
+    usage: dict[str, Usage] = {}
+    for flag, days in per_day.items():
+        ordered = sorted(days, reverse=True)
+        streak, only = 0, None
+        for day in ordered:
+            variants = days[day]
+            if len(variants) != 1:
+                break
+            (variant,) = variants
+            if only is None:
+                only = variant
+            elif variant != only:
+                break
+            streak += 1
+        span = (ordered[0] - ordered[streak - 1]).days + 1 if streak else 0
+        usage[flag] = Usage(
+            last_evaluated=ordered[0],
+            single_variant_days=span,
+            single_variant=only if streak else None,
+            total=sum(sum(v.values()) for v in days.values()),
+        )
+    return usage
+
+
+def assess(
+    flag: FlagDefinition,
+    today: dt.date,
+    usage: Usage | None = None,
+    *,
+    quiet_days: int = DEFAULT_QUIET_DAYS,
+) -> Debt:
+    """The debt one flag carries today; without ``usage`` (no counts known) only the
+    calendar rules apply."""
+    life = flag.lifecycle
+    known = usage is not None
+    usage = usage or Usage()
+    kinds: list[DebtKind] = []
+    reasons: list[str] = []
+    age = (today - life.created).days if life.created else None
+    lifetime = EXPECTED_LIFETIME_DAYS.get(life.type or "")
+    if life.expires is not None and today > life.expires:
+        kinds.append(DebtKind.STALE)
+        reasons.append(f"expired on {life.expires.isoformat()}")
+    elif lifetime is not None and age is not None and age > lifetime:
+        kinds.append(DebtKind.STALE)
+        reasons.append(f"{age} days old; {life.type} flags are expected to live {lifetime}")
+    if not known:
+        pass
+    elif usage.single_variant_days >= quiet_days and usage.last_evaluated is not None:
+        kinds.append(DebtKind.READY_FOR_CLEANUP)
+        reasons.append(
+            f"served only variant {usage.single_variant!r} for {usage.single_variant_days} days"
+        )
+    else:
+        since = usage.last_evaluated or life.created
+        if since is not None and (today - since).days >= quiet_days:
+            kinds.append(DebtKind.READY_FOR_CLEANUP)
+            reasons.append(
+                f"not evaluated since {usage.last_evaluated.isoformat()}"
+                if usage.last_evaluated
+                else f"never evaluated since it was created on {since.isoformat()}"
+            )
+    if (
+        life.completed is not None
+        and usage.last_evaluated is not None
+        and usage.last_evaluated > life.completed
+    ):
+        kinds.append(DebtKind.COMPLETED_BUT_EVALUATED)
+        reasons.append(
+            f"completed on {life.completed.isoformat()} but still evaluated "
+            f"on {usage.last_evaluated.isoformat()}: remove the code path"
+        )
+    return Debt(
+        flag=flag.key,
+        owner=life.owner,
+        type=life.type,
+        kinds=tuple(kinds),
+        reasons=tuple(reasons),
+        cleanup_issue=life.cleanup_issue,
+        expires=life.expires,
+        age_days=age,
+        usage=usage,
+    )
+
+
+def debt_report(
+    flag_set: FlagSet,
+    today: dt.date,
+    counts: Iterable[EvaluationCount] | None = None,
+    *,
+    quiet_days: int = DEFAULT_QUIET_DAYS,
+) -> dict[str, list[Debt]]:
+    """Flags that carry debt, grouped by owner (``"(no owner)"`` for orphans), sorted.
+    ``counts=None`` means usage is unknown; an empty list means nothing was evaluated."""
+    usage = summarize(counts or ())
+    by_owner: dict[str, list[Debt]] = defaultdict(list)
+    for key in sorted(flag_set.flags):
+        flag_usage = usage.get(key, Usage()) if counts is not None else None
+        debt = assess(flag_set.flags[key], today, flag_usage, quiet_days=quiet_days)
+        if debt.kinds:
+            by_owner[debt.owner or "(no owner)"].append(debt)
+    return dict(sorted(by_owner.items()))

@@ -1,0 +1,120 @@
+"""``flags lint``: the CI gate that keeps every flag a release control, not debt.
+
+Rules (error unless marked): ``owner`` present and, when a list is given, a known team;
+``type`` one of the five; ``expires`` present and not in the past; an expiry further out than
+the type's expected lifetime (warning); well-formed lifecycle fields; prerequisites that exist,
+form no cycle and are one level deep (warning); ops flags are kill switches; kill switches
+carry a telemetry metric (warning, seed §17: observable); targeting compiles and every
+``$ref`` resolves; ``defaultVariant`` names a variant.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from unlockstep.core.flags.definition import FLAG_TYPES, FlagSet
+from unlockstep.core.flags.jsonlogic import RuleError, compile_rule
+from unlockstep.core.flags.lifecycle import EXPECTED_LIFETIME_DAYS
+from unlockstep.core.flags.operators import flagd_operators
+
+
+@dataclass(frozen=True)
+class Finding:
+    flag: str
+    rule: str
+    message: str
+    level: str = "error"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"flag": self.flag, "rule": self.rule, "level": self.level, "message": self.message}
+
+
+def _cycles(graph: Mapping[str, tuple[str, ...]]) -> list[list[str]]:
+    found: list[list[str]] = []
+    state: dict[str, int] = {}
+
+    def visit(node: str, path: list[str]) -> None:
+        state[node] = 1
+        for parent in graph.get(node, ()):
+            if state.get(parent) == 1:
+                cycle = [*path[path.index(parent) :], parent]
+                found.append(cycle)
+            elif parent in graph and state.get(parent) is None:
+                visit(parent, [*path, parent])
+        state[node] = 2
+
+    for node in sorted(graph):
+        if node not in state:
+            visit(node, [node])
+    return found
+
+
+def lint(
+    flag_set: FlagSet, today: dt.date, known_owners: Iterable[str] | None = None
+) -> list[Finding]:
+    """Every finding for every flag, in flag order."""
+    owners = set(known_owners) if known_owners is not None else None
+    ops = flagd_operators(flag_set.bucketing)
+    findings: list[Finding] = []
+    graph = {key: flag.lifecycle.prerequisites for key, flag in flag_set.flags.items()}
+    for key in sorted(flag_set.flags):
+        flag = flag_set.flags[key]
+        life = flag.lifecycle
+
+        def add(rule: str, message: str, level: str = "error", key: str = key) -> None:
+            findings.append(Finding(key, rule, message, level))
+
+        for problem in life.problems:
+            add("lifecycle-field", problem)
+        if life.owner is None:
+            add("owner", "no owner: set metadata.owner to the team that answers for it")
+        elif owners is not None and life.owner not in owners:
+            add("known-owner", f"owner {life.owner!r} is not a known team")
+        if life.type is None:
+            add("type", f"no type: set metadata.type to one of {', '.join(FLAG_TYPES)}")
+        if life.expires is None:
+            add("expires", "no expiry: set metadata.expires (YYYY-MM-DD)")
+        elif life.expires < today:
+            add("expired", f"expired on {life.expires.isoformat()}: remove it or extend")
+        lifetime = EXPECTED_LIFETIME_DAYS.get(life.type or "")
+        if life.expires and life.created and lifetime is not None:
+            planned = (life.expires - life.created).days
+            if planned > lifetime:
+                add(
+                    "lifetime",
+                    f"planned for {planned} days; {life.type} flags should live {lifetime}",
+                    "warning",
+                )
+        if life.type == "ops" and not life.kill_switch:
+            add("kill-switch", "ops flags must be kill switches (metadata.killSwitch: true)")
+        if life.kill_switch and life.telemetry is None:
+            add("telemetry", "kill switch without a telemetry metric", "warning")
+        for parent in life.prerequisites:
+            if parent not in flag_set.flags:
+                add("prerequisite", f"prerequisite {parent!r} is not a flag in this set")
+            elif flag_set.flags[parent].lifecycle.prerequisites:
+                add(
+                    "prerequisite-depth",
+                    f"prerequisite {parent!r} has prerequisites of its own; only one level "
+                    "is evaluated",
+                    "warning",
+                )
+        if flag.default_variant is not None and flag.default_variant not in flag.variants:
+            add("default-variant", f"defaultVariant {flag.default_variant!r} is not a variant")
+        if flag.targeting:
+            try:
+                compile_rule(flag.targeting, key, ops)
+            except RuleError as error:
+                add("targeting", f"targeting{error.pointer}: {error}")
+    for cycle in _cycles(graph):
+        findings.append(
+            Finding(cycle[0], "prerequisite-cycle", "prerequisite cycle: " + " -> ".join(cycle))
+        )
+    return findings
+
+
+def has_errors(findings: Iterable[Finding]) -> bool:
+    return any(finding.level == "error" for finding in findings)

@@ -1,0 +1,262 @@
+"""The state of one OpenAPI comparison: both documents, the options, and the changes found
+so far, with the helpers every OpenAPI rule module uses to record a change."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from unlockstep.core.compat import Breaks, Change, Level, Location, Policy
+from unlockstep.core.deprecation import Deprecation, Removal, judge_removal
+from unlockstep.core.jsonschema import compare_schemas
+from unlockstep.core.openapi_document import OpenAPIDocument, Refs
+
+REMOVE_FIRST = (
+    "deprecate it first (`deprecated: true` and an `x-sunset` date), wait for the sunset and "
+    "for usage to reach zero, then remove it"
+)
+
+
+@dataclass
+class Side:
+    doc: OpenAPIDocument
+    refs: Refs
+
+    def at(self, pointer: str) -> Location:
+        return Location(pointer=pointer, file=self.doc.filename, line=self.doc.line(pointer))
+
+
+@dataclass
+class Comparison:
+    """One run of the OpenAPI rules over a pair of documents."""
+
+    old: Side
+    new: Side
+    policy: Policy
+    today: date
+    strict_reader: bool
+    changes: list[Change] = field(default_factory=list)
+
+    def add(
+        self,
+        rule: str,
+        level: Level,
+        breaks: Breaks,
+        subject: str,
+        pointer: str,
+        message: str,
+        suggestion: str = "",
+        *,
+        side: str = "new",
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        doc = self.new if side == "new" else self.old
+        loc = doc.at(pointer)
+        self.changes.append(
+            Change(
+                rule=rule,
+                level=level,
+                breaks=breaks,
+                location=Location(subject, loc.pointer, loc.file, loc.line),
+                message=message,
+                suggestion=suggestion,
+                details=details or {},
+            )
+        )
+
+    def schemas(
+        self,
+        old: Any,
+        new: Any,
+        *,
+        request: bool,
+        rule_prefix: str,
+        subject: str,
+        pointer: str,
+    ) -> None:
+        breaking_for = (
+            frozenset({Breaks.WRITERS, Breaks.BOTH})
+            if request
+            else frozenset({Breaks.READERS, Breaks.BOTH})
+        )
+        self.changes.extend(
+            compare_schemas(
+                old,
+                new,
+                old_resolver=self.old.doc.resolver,
+                new_resolver=self.new.doc.resolver,
+                policy=self.policy,
+                breaking_for=breaking_for,
+                rule_prefix=rule_prefix,
+                subject=subject,
+                pointer=pointer,
+                strict_reader=self.strict_reader,
+            )
+        )
+
+    # -- removal of anything with a lifecycle -------------------------------------------
+
+    def removed(
+        self,
+        what: str,
+        rules: RemovalRules,
+        record: Deprecation,
+        subject: str,
+        pointer: str,
+        breaks: Breaks,
+    ) -> None:
+        """Record the removal of ``what``, judged against its deprecation record."""
+        details = {"deprecation": record.to_dict(), "today": self.today.isoformat()}
+        if record.deprecated and record.sunset_text and record.sunset is None:
+            self.add(
+                rules.unreadable_sunset,
+                Level.BREAKING,
+                breaks,
+                subject,
+                pointer,
+                f"{what} was removed, but its sunset {record.sunset_text!r} is not a date",
+                "write the sunset as an ISO date (2026-08-05)",
+                side="old",
+                details=details,
+            )
+            return
+        verdict = judge_removal(record, self.today)
+        if verdict is Removal.WITHOUT_DEPRECATION:
+            self.add(
+                rules.without_deprecation,
+                Level.BREAKING,
+                breaks,
+                subject,
+                pointer,
+                f"{what} was removed without being deprecated first",
+                REMOVE_FIRST,
+                side="old",
+                details=details,
+            )
+        elif verdict is Removal.BEFORE_SUNSET:
+            self.add(
+                rules.before_sunset,
+                Level.BREAKING,
+                breaks,
+                subject,
+                pointer,
+                f"{what} was removed before its sunset date {record.sunset}",
+                f"keep it until {record.sunset} and until usage reaches zero",
+                side="old",
+                details=details,
+            )
+        else:
+            sunset = f" and sunset {record.sunset}" if record.sunset else ""
+            self.add(
+                rules.with_deprecation,
+                Level.INFO,
+                Breaks.NONE,
+                subject,
+                pointer,
+                f"{what} was removed after its deprecation{sunset}",
+                side="old",
+                details=details,
+            )
+
+    def sunset_moved(
+        self,
+        what: str,
+        rules: SunsetRules,
+        before: Deprecation,
+        after: Deprecation,
+        subject: str,
+        pointer: str,
+    ) -> None:
+        """A deprecated element's announced sunset was deleted or moved earlier."""
+        details = {"before": before.to_dict(), "after": after.to_dict()}
+        unreadable = next(
+            (r for r in (after, before) if r.deprecated and r.sunset_text and r.sunset is None),
+            None,
+        )
+        if unreadable is not None and (before.sunset_text or after.sunset_text):
+            if before.sunset_text != after.sunset_text or not before.deprecated:
+                rule = rules.unreadable if before.deprecated else rules.unreadable_new
+                self.add(
+                    rule,
+                    Level.BREAKING,
+                    Breaks.BOTH,
+                    subject,
+                    pointer,
+                    f"the sunset of {what} is not a date: {unreadable.sunset_text!r}",
+                    "write the sunset as an ISO date (2026-08-05)",
+                    details=details,
+                )
+            return
+        if not before.sunset or not after.deprecated:
+            return
+        if after.sunset_text is None:
+            self.add(
+                rules.deleted,
+                Level.BREAKING,
+                Breaks.BOTH,
+                subject,
+                pointer,
+                f"the sunset date {before.sunset} of {what} was deleted",
+                "keep the announced sunset date, or move it later",
+                details=details,
+            )
+        if after.sunset and after.sunset < before.sunset:
+            self.add(
+                rules.too_small,
+                Level.BREAKING,
+                Breaks.BOTH,
+                subject,
+                pointer,
+                f"the sunset of {what} moved earlier, from {before.sunset} to {after.sunset}",
+                "clients planned for the announced date; move a sunset only later",
+                details=details,
+            )
+
+
+@dataclass(frozen=True)
+class RemovalRules:
+    without_deprecation: str
+    before_sunset: str
+    with_deprecation: str
+    unreadable_sunset: str
+
+
+@dataclass(frozen=True)
+class SunsetRules:
+    deleted: str
+    too_small: str
+    unreadable: str
+    unreadable_new: str
+
+
+OPERATION_REMOVED = RemovalRules(
+    "api-removed-without-deprecation",
+    "api-removed-before-sunset",
+    "api-removed-with-deprecation",
+    "api-path-sunset-parse",
+)
+PATH_REMOVED = RemovalRules(
+    "api-path-removed-without-deprecation",
+    "api-path-removed-before-sunset",
+    "api-path-removed-with-deprecation",
+    "api-path-sunset-parse",
+)
+PARAMETER_REMOVED = RemovalRules(
+    "request-parameter-removed",
+    "request-parameter-removed-before-sunset",
+    "request-parameter-removed-with-deprecation",
+    "request-parameter-sunset-parse",
+)
+OPERATION_SUNSET = SunsetRules(
+    "sunset-deleted",
+    "api-sunset-date-changed-too-small",
+    "api-path-sunset-parse",
+    "api-deprecated-sunset-parse",
+)
+PARAMETER_SUNSET = SunsetRules(
+    "request-parameter-sunset-deleted",
+    "request-parameter-sunset-date-changed-too-small",
+    "request-parameter-sunset-parse",
+    "request-parameter-sunset-parse",
+)

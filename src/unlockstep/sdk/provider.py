@@ -1,0 +1,302 @@
+"""An OpenFeature provider that evaluates flags in-process from the server's configuration.
+
+::
+
+    from openfeature import api
+    from unlockstep.sdk import UnlockstepProvider
+
+    api.set_provider(UnlockstepProvider("http://unlockstep:8080", environment="production"))
+    client = api.get_client()
+    if client.get_boolean_value("decision.submit.v2", False, EvaluationContext("case-42",
+                                {"tenantId": "t-1"})):
+        ...
+
+It polls ``GET /api/v1/environments/{env}/flagset`` with ``If-None-Match`` in a background
+thread, compiles each new configuration once, and evaluates locally (no network on the
+evaluation path). When the server cannot be reached it keeps serving the last configuration
+it had, emits ``PROVIDER_STALE`` and reports reason ``STALE`` until a poll succeeds again
+(then ``PROVIDER_READY``). It never raises into the host: every failure is the caller's
+default with a reason and an error code. Evaluation counts per flag/variant/reason are kept
+in memory and posted to ``/api/v1/flag-evaluations`` in batches.
+
+It imports only the pure core, ``httpx`` and ``openfeature`` — never the server or store.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import httpx
+from openfeature.evaluation_context import EvaluationContext
+from openfeature.event import ProviderEventDetails
+from openfeature.exception import ErrorCode as OFErrorCode
+from openfeature.exception import ProviderNotReadyError
+from openfeature.flag_evaluation import FlagResolutionDetails, FlagValueType
+from openfeature.flag_evaluation import Reason as OFReason
+from openfeature.provider import AbstractProvider, Metadata
+
+from unlockstep.core.flags import FlagEngine, Reason, Resolution, parse_flag_set
+from unlockstep.sdk.counters import EvaluationCounter, Key
+
+log = logging.getLogger(__name__)
+
+_REASONS = {reason.value: OFReason(reason.value) for reason in Reason}
+_ERRORS = {code.value: OFErrorCode(code.value) for code in OFErrorCode}
+
+
+class UnlockstepProvider(AbstractProvider):
+    """Local evaluation, background sync, stale-but-serving, batched evaluation counts."""
+
+    def __init__(
+        self,
+        url: str | None,
+        environment: str = "production",
+        *,
+        token: str | None = None,
+        poll_interval: float = 10.0,
+        flush_interval: float = 30.0,
+        timeout: float = 2.0,
+        bootstrap: Mapping[str, Any] | None = None,
+        transport: httpx.BaseTransport | None = None,
+        strict_targeting_key: bool = False,
+        count_evaluations: bool = True,
+    ) -> None:
+        super().__init__()
+        self.environment = environment
+        self.poll_interval = poll_interval
+        self.flush_interval = flush_interval
+        self.counter = EvaluationCounter()
+        self.stale = False
+        self._errored = False
+        self._strict = strict_targeting_key
+        self._count = count_evaluations
+        self._engine: FlagEngine | None = None
+        self._answers: dict[int, tuple[Resolution, FlagResolutionDetails[Any], Key]] = {}
+        self._metadata = Metadata(name="unlockstep")
+        self._etag: str | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._http: httpx.Client | None = None
+        if url is not None:
+            headers = {"Authorization": f"Bearer {token}"} if token else {}
+            self._http = httpx.Client(
+                base_url=url.rstrip("/"), headers=headers, timeout=timeout, transport=transport
+            )
+        if bootstrap is not None:
+            self._engine = self._compile(bootstrap)
+
+    # --- lifecycle ------------------------------------------------------------------
+
+    def get_metadata(self) -> Metadata:
+        return self._metadata
+
+    def initialize(self, evaluation_context: EvaluationContext) -> None:
+        """First sync (bounded by the timeout), then the background thread.
+
+        Without any configuration (server unreachable, no bootstrap) it raises
+        ``ProviderNotReadyError`` *to the OpenFeature SDK*, which is that SDK's contract: the
+        provider goes to ERROR status and emits PROVIDER_ERROR; evaluations return the
+        caller's default with ``PROVIDER_NOT_READY``; the background thread keeps polling and
+        emits PROVIDER_READY once a configuration arrives. Only a host that chose
+        ``set_provider_and_wait`` sees the error.
+        """
+        if self._http is None:
+            return
+        self.sync()
+        self._thread = threading.Thread(target=self._run, name="unlockstep-flags-sync", daemon=True)
+        self._thread.start()
+        if self._engine is None:
+            self._errored = True
+            raise ProviderNotReadyError(
+                f"no flag configuration for {self.environment!r} yet: the unlockstep server "
+                "is unreachable; serving callers' defaults and retrying"
+            )
+
+    def shutdown(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self.flush()
+        if self._http is not None:
+            self._http.close()
+
+    def _run(self) -> None:
+        next_flush = time.monotonic() + self.flush_interval
+        while not self._stop.wait(self.poll_interval):
+            self.sync()
+            if time.monotonic() >= next_flush:
+                self.flush()
+                next_flush = time.monotonic() + self.flush_interval
+
+    # --- sync and flush -------------------------------------------------------------
+
+    def _compile(self, document: Mapping[str, Any]) -> FlagEngine:
+        flag_set = parse_flag_set(dict(document), source=f"environment {self.environment}")
+        return FlagEngine(flag_set, strict_targeting_key=self._strict)
+
+    def sync(self) -> bool:
+        """Poll once; True when the configuration is current. Never raises."""
+        if self._http is None:
+            return self._engine is not None
+        headers = {"If-None-Match": self._etag} if self._etag else {}
+        try:
+            response = self._http.get(
+                f"/api/v1/environments/{self.environment}/flagset", headers=headers
+            )
+            if response.status_code == 304:
+                self._fresh(None)
+                return True
+            response.raise_for_status()
+            old = self._engine
+            engine = self._compile(response.json())
+        except Exception as error:  # the host must never see this
+            self._went_stale(error)
+            return False
+        self._engine = engine
+        self._answers = {}
+        self._etag = response.headers.get("ETag")
+        changed = _changed_keys(old, engine)
+        self._fresh(changed if old is not None else None)
+        return True
+
+    def _fresh(self, changed: list[str] | None) -> None:
+        if self.stale or self._errored:
+            self.stale = self._errored = False
+            self.emit_provider_ready(ProviderEventDetails(message="flag configuration current"))
+        elif changed:
+            self.emit_provider_configuration_changed(ProviderEventDetails(flags_changed=changed))
+
+    def _went_stale(self, error: Exception) -> None:
+        log.warning("unlockstep flag sync failed: %s", error)
+        if self._engine is not None and not self.stale:
+            self.stale = True
+            self.emit_provider_stale(
+                ProviderEventDetails(message=f"serving the last known configuration: {error}")
+            )
+
+    def flush(self) -> int:
+        """Post the counted evaluations; on failure keep them for next time. Never raises."""
+        if self._http is None:
+            return 0
+        items = self.counter.drain()
+        if not items:
+            return 0
+        try:
+            response = self._http.post(
+                "/api/v1/flag-evaluations", json={"environment": self.environment, "counts": items}
+            )
+            response.raise_for_status()
+        except Exception as error:
+            log.info("could not flush flag evaluation counts: %s", error)
+            self.counter.give_back(items)
+            return 0
+        return sum(item["count"] for item in items)
+
+    # --- evaluation -----------------------------------------------------------------
+
+    def _resolve(
+        self, key: str, default: Any, context: EvaluationContext | None, kind: str
+    ) -> FlagResolutionDetails[Any]:
+        engine = self._engine
+        if engine is None:
+            return FlagResolutionDetails(
+                default,
+                error_code=OFErrorCode.PROVIDER_NOT_READY,
+                error_message="no flag configuration yet",
+                reason=OFReason.ERROR,
+            )
+        try:
+            if context is None:
+                data: Mapping[str, Any] = _EMPTY_METADATA
+            elif context.targeting_key is not None:
+                data = {**context.attributes, "targetingKey": context.targeting_key}
+            else:
+                data = context.attributes
+            resolution: Resolution = engine.evaluate(key, default, data, kind)
+        except Exception as error:  # defensive: the engine is not supposed to raise
+            return FlagResolutionDetails(
+                default, error_code=OFErrorCode.GENERAL, error_message=str(error),
+                reason=OFReason.ERROR,
+            )  # fmt: skip
+        # A served variant is a long-lived object the engine precomputed: so is its answer.
+        cached = self._answers.get(id(resolution))
+        if cached is not None and cached[0] is resolution and not self.stale:
+            if self._count:
+                self.counter.record_key(cached[2])
+            return cached[1]
+        reason = resolution.reason.value
+        count_key = (key, resolution.variant, reason)
+        if self._count:
+            self.counter.record_key(count_key)
+        code = resolution.error_code
+        if self.stale and code is None:
+            reason = "STALE"
+        details: FlagResolutionDetails[Any] = FlagResolutionDetails(
+            resolution.value,
+            error_code=_ERRORS[code.value] if code is not None else None,
+            error_message=resolution.error_message,
+            reason=_REASONS[reason],
+            variant=resolution.variant,
+            flag_metadata=_scalar_metadata(resolution.metadata),
+        )
+        if (
+            resolution.variant is not None
+            and not self.stale
+            and len(self._answers) < _ANSWER_CACHE_LIMIT
+        ):
+            self._answers[id(resolution)] = (resolution, details, count_key)
+        return details
+
+    def resolve_boolean_details(
+        self,
+        flag_key: str,
+        default_value: bool,
+        evaluation_context: EvaluationContext | None = None,
+    ) -> FlagResolutionDetails[bool]:
+        return self._resolve(flag_key, default_value, evaluation_context, "boolean")
+
+    def resolve_string_details(
+        self, flag_key: str, default_value: str, evaluation_context: EvaluationContext | None = None
+    ) -> FlagResolutionDetails[str]:
+        return self._resolve(flag_key, default_value, evaluation_context, "string")
+
+    def resolve_integer_details(
+        self, flag_key: str, default_value: int, evaluation_context: EvaluationContext | None = None
+    ) -> FlagResolutionDetails[int]:
+        return self._resolve(flag_key, default_value, evaluation_context, "integer")
+
+    def resolve_float_details(
+        self,
+        flag_key: str,
+        default_value: float,
+        evaluation_context: EvaluationContext | None = None,
+    ) -> FlagResolutionDetails[float]:
+        return self._resolve(flag_key, default_value, evaluation_context, "float")
+
+    def resolve_object_details(
+        self,
+        flag_key: str,
+        default_value: Sequence[FlagValueType] | Mapping[str, FlagValueType],
+        evaluation_context: EvaluationContext | None = None,
+    ) -> FlagResolutionDetails[Sequence[FlagValueType] | Mapping[str, FlagValueType]]:
+        return self._resolve(flag_key, default_value, evaluation_context, "object")
+
+
+_EMPTY_METADATA: dict[str, Any] = {}
+_ANSWER_CACHE_LIMIT = 10_000
+
+
+def _scalar_metadata(metadata: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    return metadata if metadata is not None else _EMPTY_METADATA
+
+
+def _changed_keys(old: FlagEngine | None, new: FlagEngine) -> list[str]:
+    if old is None:
+        return sorted(new.flag_set.flags)
+    before, after = old.flag_set.flags, new.flag_set.flags
+    keys = set(before) | set(after)
+    return sorted(k for k in keys if before.get(k) != after.get(k))

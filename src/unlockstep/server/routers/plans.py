@@ -1,0 +1,132 @@
+"""Release plans: submit a plan file, list plans, show one with its progress.
+
+Progress is derived from recorded deployments (and, once those areas exist, flag states,
+verifications and usage); parts that cannot be checked yet say so.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import PlainTextResponse
+from pydantic import BaseModel, Field
+
+from unlockstep.core import coordination_doc, plan_check, plan_file, progress
+from unlockstep.errors import InvalidInput
+from unlockstep.server.deps import ActorDep, StoreDep, with_etag
+from unlockstep.store import plans as store_plans
+from unlockstep.store.plans import ReleasePlan
+
+router = APIRouter(tags=["plans"])
+
+#: evidence sources progress can use, and whether this server has them yet
+SOURCES = {
+    "deployments": "available",
+    "flags": "not checkable yet: flag states are not recorded by this server",
+    "verifications": "not checkable yet: verifications are not recorded by this server",
+    "usage": "not checkable yet: usage counters are not recorded by this server",
+}
+
+
+class PlanIn(BaseModel):
+    source: str = Field(description="the plan file's YAML text")
+    filename: str = Field("plan.yaml", description="the plan file's name, for error messages")
+    files: dict[str, str] = Field(
+        default_factory=dict,
+        description="contract files the plan points at (old/new), by the path it uses",
+    )
+
+
+TodayQuery = Annotated[date | None, Query(description="judge windows as of this date")]
+
+
+def _reader(files: dict[str, Any]) -> plan_check.Reader:
+    def read(name: str) -> str:
+        if name not in files:
+            raise InvalidInput(
+                f"contract file {name!r} was not submitted with the plan",
+                hint="`unlockstep plan submit` sends the files a plan points at",
+            )
+        return str(files[name])
+
+    return read
+
+
+def analyse(
+    row_source: str, filename: str, files: dict[str, Any], today: date
+) -> plan_check.PlanReport:
+    plan = plan_file.parse(row_source, filename)
+    plan_check.load_engines()
+    return plan_check.analyse(plan, today=today, read=_reader(files))
+
+
+def _analyse_row(row: ReleasePlan, today: date | None) -> plan_check.PlanReport:
+    return analyse(row.source, row.filename, row.files, today or date.today())
+
+
+def _summary(report: plan_check.PlanReport) -> dict[str, Any]:
+    return {
+        "ok": report.ok,
+        "risk": report.risk.to_dict(),
+        "errors": list(report.errors),
+        "warnings": list(report.warnings),
+    }
+
+
+@router.post("/plans", status_code=201)
+def submit(
+    body: PlanIn, store: StoreDep, actor: ActorDep, today: TodayQuery = None
+) -> dict[str, Any]:
+    report = analyse(body.source, body.filename, body.files, today or date.today())
+    p = report.plan
+    with store.session() as session:
+        row, outcome = store_plans.submit_plan(
+            session,
+            actor,
+            change=p.change,
+            title=p.title,
+            owner=p.owner or None,
+            environment=p.environment,
+            filename=body.filename,
+            source=body.source,
+            files=body.files,
+        )
+        out = store_plans.plan_dict(row)
+    return {"plan": out, "outcome": outcome, "check": _summary(report)}
+
+
+@router.get("/plans")
+def list_plans(store: StoreDep, today: TodayQuery = None) -> dict[str, Any]:
+    with store.session() as session:
+        rows = store_plans.list_plans(session)
+        items = [{**store_plans.plan_dict(r), **_summary(_analyse_row(r, today))} for r in rows]
+    return {"items": items, "total": len(items)}
+
+
+@router.get("/plans/{change}")
+def show(change: str, request: Request, store: StoreDep, today: TodayQuery = None) -> Response:
+    with store.session() as session:
+        row = store_plans.get_plan(session, change)
+        report = _analyse_row(row, today)
+        deployed = store_plans.deployed_versions(session, report.plan.environment)
+        body = {
+            "plan": store_plans.plan_dict(row),
+            "check": _summary(report),
+            "progress": progress.derive(report, deployed=deployed).to_dict(),
+            "sources": SOURCES,
+            "report": report.to_dict(),
+        }
+    return with_etag(request, body)
+
+
+@router.get("/plans/{change}/document")
+def document(change: str, store: StoreDep, today: TodayQuery = None) -> PlainTextResponse:
+    """The release coordination document in Markdown."""
+    with store.session() as session:
+        row = store_plans.get_plan(session, change)
+        report = _analyse_row(row, today)
+    return PlainTextResponse(
+        coordination_doc.render_markdown(report), media_type="text/markdown; charset=utf-8"
+    )

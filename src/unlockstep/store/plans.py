@@ -1,0 +1,107 @@
+"""Submitted release plans: the plan file as written (plus the contract files it points at),
+who submitted it and when. Everything else — risk, order, progress — is computed on read."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, String, Text, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from unlockstep.errors import NotFound
+from unlockstep.store import audit
+from unlockstep.store.tables import Base, Deployment, Environment, Service, Version, utcnow
+
+
+class ReleasePlan(Base):
+    __tablename__ = "release_plans"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    change: Mapped[str] = mapped_column(String(200), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    owner: Mapped[str | None] = mapped_column(String(63))
+    environment: Mapped[str] = mapped_column(String(63))
+    filename: Mapped[str] = mapped_column(String(500))
+    source: Mapped[str] = mapped_column(Text)
+    files: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    revision: Mapped[int] = mapped_column(default=1)
+    submitted_by: Mapped[str] = mapped_column(String(100))
+    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+def plan_dict(row: ReleasePlan) -> dict[str, Any]:
+    return {
+        "change": row.change,
+        "title": row.title,
+        "owner": row.owner,
+        "environment": row.environment,
+        "filename": row.filename,
+        "revision": row.revision,
+        "submitted_by": row.submitted_by,
+        "submitted_at": row.submitted_at.isoformat(),
+        "updated_at": row.updated_at.isoformat(),
+    }
+
+
+def get_plan(session: Session, change: str) -> ReleasePlan:
+    row = session.scalar(select(ReleasePlan).where(ReleasePlan.change == change))
+    if row is None:
+        raise NotFound(
+            f"release plan {change!r} has not been submitted",
+            hint="submit it with `unlockstep plan submit FILE`",
+        )
+    return row
+
+
+def list_plans(session: Session) -> list[ReleasePlan]:
+    return list(session.scalars(select(ReleasePlan).order_by(ReleasePlan.change)))
+
+
+def submit_plan(
+    session: Session,
+    actor: str,
+    *,
+    change: str,
+    title: str,
+    owner: str | None,
+    environment: str,
+    filename: str,
+    source: str,
+    files: dict[str, str],
+) -> tuple[ReleasePlan, str]:
+    """Store a plan; a new text for the same change is a new revision. Returns the row and
+    what happened (created/updated/unchanged)."""
+    row = session.scalar(select(ReleasePlan).where(ReleasePlan.change == change))
+    if row is not None and row.source == source and row.files == files:
+        return row, "unchanged"
+    before = plan_dict(row) if row is not None else None
+    if row is None:
+        row = ReleasePlan(change=change, revision=1, submitted_by=actor)
+        session.add(row)
+        outcome = "created"
+    else:
+        row.revision += 1
+        outcome = "updated"
+    row.title, row.owner, row.environment = title, owner, environment
+    row.filename, row.source, row.files = filename, source, dict(files)
+    row.submitted_by = actor
+    row.submitted_at = utcnow()
+    session.flush()
+    audit.record(session, actor, f"plan.{outcome}", "release_plan", change, before, plan_dict(row))
+    return row, outcome
+
+
+def deployed_versions(session: Session, environment: str) -> dict[str, set[str]]:
+    """service -> every version ever deployed (or released) to ``environment``."""
+    rows = session.execute(
+        select(Service.name, Version.number)
+        .join(Deployment, Deployment.service_id == Service.id)
+        .join(Version, Version.id == Deployment.version_id)
+        .join(Environment, Environment.id == Deployment.environment_id)
+        .where(Environment.name == environment)
+    ).all()
+    out: dict[str, set[str]] = {}
+    for service, version in rows:
+        out.setdefault(service, set()).add(version)
+    return out

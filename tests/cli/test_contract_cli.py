@@ -1,0 +1,102 @@
+"""``unlockstep contract publish`` and ``unlockstep check`` against the app in-process."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from fastapi.testclient import TestClient
+
+from unlockstep.cli import context
+from unlockstep.cli.client import Client
+from unlockstep.cli.main import cli
+from unlockstep.server.app import create_app
+from unlockstep.settings import Settings
+from unlockstep.store import Store
+
+CONTRACTS = Path(__file__).resolve().parents[2] / "examples" / "estate" / "contracts"
+
+
+@pytest.fixture
+def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'test.db'}")
+    with TestClient(create_app(settings, Store(settings.database_url))) as api:
+        api.put("/api/v1/services/case-service", json={})
+
+        def in_process() -> Client:
+            client = Client("http://testserver")
+            client.http = api
+            return client
+
+        monkeypatch.setattr(context, "client", in_process)
+        monkeypatch.setattr("unlockstep.cli.contract.client", in_process)
+        yield api
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def publish(version: str, proposal: str, *extra: str) -> tuple[int, str, str]:
+    path = CONTRACTS / f"case-summary-api.{proposal}.yaml"
+    return run(
+        "contract", "publish", "-s", "case-service", "-n", "case-summary-api",
+        "-V", version, *extra, str(path),
+    )  # fmt: skip
+
+
+def test_publish_then_republish_is_idempotent(server: TestClient) -> None:
+    code, out, _ = publish("1.0.0", "v1")
+    assert code == 0 and out.startswith("created: case-service/case-summary-api 1.0.0")
+    code, out, _ = publish("1.0.0", "v1", "--format", "json")
+    assert code == 0 and json.loads(out)["outcome"] == "unchanged"
+
+
+def test_a_breaking_publish_is_refused_with_exit_1_and_the_report(server: TestClient) -> None:
+    publish("1.0.0", "v1")
+    code, out, err = publish("2.0.0", "v2-breaking")
+    assert code == 1
+    assert "request-required-property-added" in out
+    assert "refused" in err
+    code, out, _ = publish("2.0.0", "v2-breaking", "--format", "json")
+    assert code == 1 and json.loads(out)["error"]["code"] == "incompatible"
+
+
+def test_forcing_a_breaking_publish_succeeds(server: TestClient) -> None:
+    publish("1.0.0", "v1")
+    code, out, _ = publish("2.0.0", "v2-breaking", "--force")
+    assert code == 0, out
+
+
+def test_different_content_under_a_version_exits_2(server: TestClient) -> None:
+    publish("1.0.0", "v1")
+    code, _, err = publish("1.0.0", "v2-proposed")
+    assert code == 2 and "--force" in err
+
+
+@pytest.mark.parametrize(("proposal", "exit_code"), [("v2-proposed", 0), ("v2-breaking", 1)])
+def test_check_answers_what_a_change_would_do(
+    server: TestClient, proposal: str, exit_code: int
+) -> None:
+    publish("1.0.0", "v1")
+    path = CONTRACTS / f"case-summary-api.{proposal}.yaml"
+    for fmt in ("text", "json", "markdown", "sarif"):
+        code, out, _ = run(
+            "check", "-s", "case-service", "-n", "case-summary-api", "--format", fmt, str(path)
+        )
+        assert code == exit_code, (fmt, out)
+    assert [
+        v["version"]
+        for v in server.get("/api/v1/services/case-service/contracts/case-summary-api").json()[
+            "versions"
+        ]
+    ] == ["1.0.0"]
+
+
+def test_a_missing_file_is_bad_input(server: TestClient) -> None:
+    code, _, err = run("check", "-s", "case-service", "-n", "x", "nope.yaml")
+    assert code == 2 and "not found" in err

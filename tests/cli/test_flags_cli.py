@@ -1,0 +1,150 @@
+"""flags commands: offline ones on files, server ones against an in-process app."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from unlockstep.cli.main import cli
+
+from ..server.flag_app import FLAGS, seeded_client
+
+DEMO = Path(__file__).parents[2] / "examples" / "estate" / "flags" / "case-management.flagd.json"
+CATALOG = Path(__file__).parents[2] / "examples" / "estate" / "catalog"
+
+
+def run(*args: str) -> Any:
+    return CliRunner().invoke(cli, list(args))
+
+
+def test_the_demo_flags_pass_lint_against_the_demo_teams() -> None:
+    result = run(
+        "flags",
+        "lint",
+        str(DEMO),
+        "--catalog",
+        str(CATALOG),
+        "--today",
+        "2026-11-22",
+        "--format",
+        "json",
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["ok"] is True
+
+
+def test_lint_fails_with_exit_1_and_a_report_per_flag(tmp_path: Path) -> None:
+    path = tmp_path / "bad.flagd.json"
+    path.write_text(
+        json.dumps(
+            {"flags": {"x": {"state": "ENABLED", "variants": {"on": True}, "defaultVariant": "on"}}}
+        )
+    )
+    text = run("flags", "lint", str(path))
+    assert text.exit_code == 1
+    assert "no owner" in text.output and "  x" in text.output
+    as_json = run("flags", "lint", str(path), "--format", "json")
+    assert as_json.exit_code == 1
+    rules = {f["rule"] for f in json.loads(as_json.output)["files"][0]["findings"]}
+    assert rules == {"owner", "type", "expires"}
+
+
+def test_lint_rejects_unknown_owners(tmp_path: Path) -> None:
+    result = run("flags", "lint", str(DEMO), "--owner", "someone-else", "--today", "2026-11-22")
+    assert result.exit_code == 1 and "not a known team" in result.output
+
+
+def test_unreadable_files_are_exit_2_with_where(tmp_path: Path) -> None:
+    path = tmp_path / "broken.json"
+    path.write_text("{\n  nope")
+    result = run("flags", "lint", str(path))
+    assert result.exit_code == 2
+    assert f"{path}:2" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "value", "reason"),
+    [
+        (["-c", '{"tenantId": "t-sandbox-1"}'], True, "TARGETING_MATCH"),
+        (["-c", '{"tenantId": "t-other"}'], False, "DEFAULT"),
+        (["-e", "staging"], True, "DEFAULT"),
+    ],
+)
+def test_eval_works_offline(args: list[str], value: bool, reason: str) -> None:
+    result = run("flags", "eval", str(DEMO), "decision.submit.v2", *args, "--format", "json")
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.output)
+    assert (body["value"], body["reason"]) == (value, reason)
+
+
+def test_eval_of_an_unknown_flag_exits_1() -> None:
+    result = run("flags", "eval", str(DEMO), "nope", "--default", "false")
+    assert result.exit_code == 1 and "FLAG_NOT_FOUND" in result.output
+
+
+def test_debt_offline_lists_expired_flags_per_owner() -> None:
+    result = run("flags", "debt", str(DEMO), "--today", "2027-01-05", "--format", "json")
+    owners = json.loads(result.output)["owners"]
+    assert result.exit_code == 0
+    assert owners["decision-platform-team"][0]["cleanupIssue"] == "DEC-1842"
+
+
+@pytest.fixture
+def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Point the CLI's HTTP client at an in-process app."""
+    test_client = seeded_client(tmp_path)
+    import unlockstep.cli.client as client_module
+
+    original = client_module.Client.__init__
+
+    def init(self: Any, base_url: str, token: str | None = None, *, transport: Any = None) -> None:
+        original(self, base_url, token)
+        self.http = test_client
+
+    monkeypatch.setattr(client_module.Client, "__init__", init)
+    return test_client
+
+
+def test_set_reads_then_writes_with_the_etag(server: Any) -> None:
+    result = run(
+        "flags",
+        "set",
+        "color",
+        "-e",
+        "staging",
+        "--default-variant",
+        "blue",
+        "--reason",
+        "won",
+        "--format",
+        "json",
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["outcome"] == "updated"
+    shown = json.loads(run("flags", "show", "color", "-e", "staging", "--format", "json").output)
+    assert shown["flag"]["defaultVariant"] == "blue" and shown["revision"] == 2
+
+
+def test_kill_list_export_and_import(server: Any, tmp_path: Path) -> None:
+    killed = run("flags", "kill", "color", "--reason", "incident", "--format", "json")
+    assert killed.exit_code == 0, killed.output
+    assert {e["outcome"] for e in json.loads(killed.output)["environments"]} == {"killed"}
+    listed = json.loads(run("flags", "list", "-e", "production", "--format", "json").output)
+    assert {f["key"]: f["state"] for f in listed["items"]}["color"] == "DISABLED"
+    out = tmp_path / "export.json"
+    assert run("flags", "export", "-e", "production", "-o", str(out)).exit_code == 0
+    assert set(json.loads(out.read_text())["flags"]) == set(FLAGS["flags"])
+    again = run("flags", "import", str(out), "-e", "staging", "--format", "json")
+    assert again.exit_code == 0, again.output
+    assert (
+        json.loads(again.output)[0]["updated"] == ["color"]
+        or json.loads(again.output)[0]["unchanged"]
+    )
+
+
+def test_a_missing_flag_is_exit_2(server: Any) -> None:
+    assert run("flags", "show", "nope", "-e", "staging").exit_code == 2

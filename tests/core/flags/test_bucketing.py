@@ -1,0 +1,106 @@
+"""fractional puts each key where flagd does: testbed vectors for both algorithms."""
+
+from typing import Any
+
+import pytest
+
+from unlockstep.core.flags import FlagEngine, Reason, parse_flag_set
+
+from .fixtures import FRACTIONAL_FLAGS, document
+
+
+def engine(bucketing: str) -> FlagEngine:
+    return FlagEngine(parse_flag_set(document(FRACTIONAL_FLAGS, bucketing)))
+
+
+# flagd testbed targeting.feature: @fractional-v2 (flagd's string algorithm) and
+# @fractional-v3 (the CBOR-keyed algorithm of openfeature-flagd-core 2.x).
+NAME_ROWS = [
+    ("fractional-flag", "jack", "hearts", "diamonds"),
+    ("fractional-flag", "queen", "spades", "diamonds"),
+    ("fractional-flag", "ten", "clubs", "clubs"),
+    ("fractional-flag", "nine", "diamonds", "clubs"),
+    ("fractional-flag", "3", "clubs", "spades"),
+    ("fractional-flag-A-shared-seed", "seven", "hearts", "hearts"),
+    ("fractional-flag-A-shared-seed", "eight", "diamonds", "hearts"),
+    ("fractional-flag-A-shared-seed", "nine", "clubs", "diamonds"),
+    ("fractional-flag-A-shared-seed", "two", "spades", "diamonds"),
+]
+
+
+@pytest.mark.parametrize(("key", "name", "flagd", "cbor"), NAME_ROWS)
+def test_bucketing_by_an_expression_matches_the_flagd_testbed(
+    key: str, name: str, flagd: str, cbor: str
+) -> None:
+    context = {"user": {"name": name}}
+    assert engine("flagd").evaluate(key, "fallback", context).value == flagd
+    assert engine("cbor").evaluate(key, "fallback", context).value == cbor
+
+
+@pytest.mark.parametrize(
+    ("targeting_key", "flagd", "cbor"),
+    [("jon@company.com", "heads", "tails"), ("jane@company.com", "tails", "tails")],
+)
+def test_shorthand_buckets_by_flag_key_and_targeting_key(
+    targeting_key: str, flagd: str, cbor: str
+) -> None:
+    context = {"targetingKey": targeting_key}
+    shorthand = "fractional-flag-shorthand"
+    assert engine("flagd").evaluate(shorthand, "fallback", context).value == flagd
+    assert engine("cbor").evaluate(shorthand, "fallback", context).value == cbor
+
+
+@pytest.mark.parametrize(
+    ("key", "variant"),
+    [
+        ("ejOoVL", "lower"),
+        ("bY9fO-", "lower"),
+        ("SI7p-", "lower"),
+        ("6LvT0", "upper"),
+        ("ceQdGm", "upper"),
+    ],
+)
+def test_hash_edge_keys_land_on_the_right_side_of_a_50_50_split(key: str, variant: str) -> None:
+    result = engine("flagd").evaluate(
+        "fractional-hash-edge-flag", "fallback", {"targetingKey": key}
+    )
+    assert (result.value, result.reason) == (variant, Reason.SPLIT)
+
+
+@pytest.mark.parametrize(
+    ("targeting_key", "tier", "expected"),
+    [
+        ("jon@company.com", "premium", "premium"),
+        ("jon@company.com", "basic", "standard"),
+        ("user1", "premium", "standard"),
+        ("user1", "basic", "standard"),
+    ],
+)
+def test_a_bucket_variant_can_be_an_expression(
+    targeting_key: str, tier: str, expected: str
+) -> None:
+    context: dict[str, Any] = {"targetingKey": targeting_key, "tier": tier}
+    assert engine("flagd").evaluate("fractional-nested-if-flag", "x", context).value == expected
+
+
+@pytest.mark.parametrize(("tier", "expected"), [("premium", "red"), ("basic", "blue")])
+def test_a_bucket_weight_can_be_an_expression(tier: str, expected: str) -> None:
+    for targeting_key in ("jon@company.com", "user1"):
+        context = {"targetingKey": targeting_key, "tier": tier}
+        assert (
+            engine("flagd").evaluate("fractional-nested-weight-flag", "x", context).value
+            == expected
+        )
+
+
+def test_shorthand_without_a_targeting_key_serves_the_default_variant() -> None:
+    result = engine("flagd").evaluate("fractional-flag-shorthand", "fallback", {})
+    assert (result.value, result.variant, result.reason) == ("draw", "draw", Reason.DEFAULT)
+
+
+def test_the_same_user_gets_a_different_bucket_under_the_other_algorithm() -> None:
+    context = {"targetingKey": "jon@company.com"}
+    shorthand = "fractional-flag-shorthand"
+    assert engine("flagd").evaluate(shorthand, "", context).value != (
+        engine("cbor").evaluate(shorthand, "", context).value
+    )

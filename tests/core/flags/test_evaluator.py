@@ -1,0 +1,229 @@
+"""Every reason and error code, flagd's way."""
+
+from typing import Any
+
+import pytest
+
+from unlockstep.core.flags import ErrorCode, FlagEngine, Reason, parse_flag_set
+
+from .fixtures import BOOL, document, flag
+
+FLAGS: dict[str, Any] = {
+    "static-on": flag(BOOL, "on"),
+    "empty-targeting": flag(BOOL, "on", {}),
+    "no-default": flag(BOOL, None),
+    "no-default-targeted": flag(BOOL, None, {"if": [{"==": [{"var": "tenant"}, "a"]}, "on", None]}),
+    "disabled": {**flag(BOOL, "on"), "state": "DISABLED"},
+    "tenant-list": flag(BOOL, "off", {"if": [{"in": [{"var": "tenant"}, ["a", "b"]]}, "on", None]}),
+    "boolean-result": flag(BOOL, "off", {"==": [{"var": "tenant"}, "a"]}),
+    "unknown-variant": flag(BOOL, "off", {"if": [True, "maybe", None]}),
+    "bad-default": flag(BOOL, "maybe"),
+    "bad-operator": flag(BOOL, "off", {"nope": [1]}),
+    "raises": flag(BOOL, "off", {"substr": [{"var": "x"}, "not-a-number"]}),
+    "ints": flag({"one": 1, "two": 2}, "one"),
+    "floats": flag({"half": 0.5}, "half"),
+    "objects": flag({"cfg": {"a": 1}}, "cfg"),
+    "zero": flag({"zero": 0, "empty": "", "false": False}, "zero"),
+    "empty-string": flag({"empty": ""}, "empty"),
+    "false-value": flag({"false": False}, "false"),
+    "split": flag({"a": "a", "b": "b"}, "a", {"fractional": [["a", 50], ["b", 50]]}),
+    "flag-key": flag(
+        BOOL, "off", {"if": [{"==": [{"var": "$flagd.flagKey"}, "flag-key"]}, "on", "off"]}
+    ),
+    "timestamp": flag(
+        BOOL, "off", {"if": [{">": [{"var": "$flagd.timestamp"}, 1_700_000_000]}, "on", "off"]}
+    ),
+    "kill": flag(BOOL, "on", metadata={"type": "ops", "killSwitch": True}),
+    "child": flag(BOOL, "on", metadata={"prerequisites": "kill"}),
+    "orphan": flag(BOOL, "on", metadata={"prerequisites": "missing"}),
+    "ref": flag(BOOL, "off", {"if": [{"$ref": "tenant-a"}, "on", "off"]}),
+    "ref-missing": flag(BOOL, "off", {"if": [{"$ref": "nowhere"}, "on", "off"]}),
+}
+EVALUATORS = {"tenant-a": {"==": [{"var": "tenant"}, "a"]}}
+
+
+@pytest.fixture(scope="module")
+def engine() -> FlagEngine:
+    return FlagEngine(parse_flag_set(document(FLAGS, **{"$evaluators": EVALUATORS})))
+
+
+CASES = [
+    # name, key, default, context, value, variant, reason, error code
+    ("static flag", "static-on", False, {}, True, "on", Reason.STATIC, None),
+    ("empty targeting is static", "empty-targeting", False, {}, True, "on", Reason.STATIC, None),
+    ("no default variant", "no-default", False, {}, False, None, Reason.DEFAULT, None),
+    (
+        "no default, rule misses",
+        "no-default-targeted",
+        True,
+        {"tenant": "z"},
+        True,
+        None,
+        Reason.DEFAULT,
+        None,
+    ),
+    (
+        "no default, rule hits",
+        "no-default-targeted",
+        False,
+        {"tenant": "a"},
+        True,
+        "on",
+        Reason.TARGETING_MATCH,
+        None,
+    ),
+    ("disabled", "disabled", False, {}, False, None, Reason.DISABLED, None),
+    (
+        "tenant in list",
+        "tenant-list",
+        False,
+        {"tenant": "b"},
+        True,
+        "on",
+        Reason.TARGETING_MATCH,
+        None,
+    ),
+    (
+        "tenant not in list",
+        "tenant-list",
+        True,
+        {"tenant": "z"},
+        False,
+        "off",
+        Reason.DEFAULT,
+        None,
+    ),
+    ("missing attribute", "tenant-list", True, {}, False, "off", Reason.DEFAULT, None),
+    (
+        "boolean result names a variant",
+        "boolean-result",
+        True,
+        {"tenant": "z"},
+        True,
+        None,
+        Reason.ERROR,
+        ErrorCode.GENERAL,
+    ),
+    ("unknown variant", "unknown-variant", True, {}, True, None, Reason.ERROR, ErrorCode.GENERAL),
+    ("default not a variant", "bad-default", True, {}, True, None, Reason.ERROR, ErrorCode.GENERAL),
+    (
+        "rule does not compile",
+        "bad-operator",
+        True,
+        {},
+        True,
+        None,
+        Reason.ERROR,
+        ErrorCode.PARSE_ERROR,
+    ),
+    ("rule raises", "raises", True, {"x": "abc"}, True, None, Reason.ERROR, ErrorCode.GENERAL),
+    ("flag not found", "nope", "d", {}, "d", None, Reason.ERROR, ErrorCode.FLAG_NOT_FOUND),
+    (
+        "bool asked as string",
+        "static-on",
+        "d",
+        {},
+        "d",
+        None,
+        Reason.ERROR,
+        ErrorCode.TYPE_MISMATCH,
+    ),
+    ("int asked as bool", "ints", False, {}, False, None, Reason.ERROR, ErrorCode.TYPE_MISMATCH),
+    ("int served as float", "ints", 0.0, {}, 1.0, "one", Reason.STATIC, None),
+    ("float asked as int", "floats", 0, {}, 0, None, Reason.ERROR, ErrorCode.TYPE_MISMATCH),
+    ("object", "objects", {}, {}, {"a": 1}, "cfg", Reason.STATIC, None),
+    ("zero value int", "zero", 7, {}, 0, "zero", Reason.STATIC, None),
+    ("zero value string", "empty-string", "x", {}, "", "empty", Reason.STATIC, None),
+    ("zero value bool", "false-value", True, {}, False, "false", Reason.STATIC, None),
+    ("fractional is a split", "split", "", {"targetingKey": "u"}, "a", "a", Reason.SPLIT, None),
+    ("$flagd.flagKey", "flag-key", False, {}, True, "on", Reason.TARGETING_MATCH, None),
+    ("$flagd.timestamp", "timestamp", False, {}, True, "on", Reason.TARGETING_MATCH, None),
+    (
+        "$ref to an evaluator",
+        "ref",
+        False,
+        {"tenant": "a"},
+        True,
+        "on",
+        Reason.TARGETING_MATCH,
+        None,
+    ),
+    ("$ref to nothing", "ref-missing", True, {}, True, None, Reason.ERROR, ErrorCode.PARSE_ERROR),
+    ("prerequisite on", "child", False, {}, True, "on", Reason.STATIC, None),
+    ("prerequisite missing", "orphan", False, {}, False, None, Reason.DISABLED, None),
+    (
+        "targetingKey not a string",
+        "static-on",
+        False,
+        {"targetingKey": 5},
+        False,
+        None,
+        Reason.ERROR,
+        ErrorCode.INVALID_CONTEXT,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("key", "default", "context", "value", "variant", "reason", "code"),
+    [case[1:] for case in CASES],
+    ids=[case[0] for case in CASES],
+)
+def test_outcome(
+    engine: FlagEngine, key: str, default: Any, context: dict[str, Any], value: Any,
+    variant: str | None, reason: Reason, code: ErrorCode | None,
+) -> None:  # fmt: skip
+    result = engine.evaluate(key, default, context)
+    assert (result.value, result.variant, result.reason, result.error_code) == (
+        value, variant, reason, code,
+    )  # fmt: skip
+
+
+def test_a_context_that_is_not_an_object_is_invalid(engine: FlagEngine) -> None:
+    result = engine.evaluate("static-on", False, ["not", "a", "mapping"])  # type: ignore[arg-type]
+    assert result.error_code == ErrorCode.INVALID_CONTEXT
+
+
+def test_a_kill_switch_turned_off_disables_its_children() -> None:
+    flags = dict(FLAGS)
+    flags["kill"] = {**FLAGS["kill"], "state": "DISABLED"}
+    engine = FlagEngine(parse_flag_set(document(flags)))
+    assert engine.evaluate("child", False).reason == Reason.DISABLED
+
+
+def test_a_kill_switch_serving_false_disables_its_children() -> None:
+    flags = dict(FLAGS)
+    flags["kill"] = {**FLAGS["kill"], "defaultVariant": "off"}
+    engine = FlagEngine(parse_flag_set(document(flags)))
+    assert (engine.evaluate("child", False).value, engine.evaluate("child", False).reason) == (
+        False, Reason.DISABLED,
+    )  # fmt: skip
+
+
+def test_strict_engines_report_a_missing_targeting_key_for_fractional() -> None:
+    engine = FlagEngine(parse_flag_set(document(FLAGS)), strict_targeting_key=True)
+    result = engine.evaluate("split", "d", {})
+    assert (result.value, result.error_code) == ("d", ErrorCode.TARGETING_KEY_MISSING)
+
+
+def test_metadata_merges_flag_set_then_flag(engine: FlagEngine) -> None:
+    doc = document({"k": flag(BOOL, "on", metadata={"owner": "team-a"})})
+    doc["metadata"] = {"flagSetId": "s", "owner": "platform"}
+    result = FlagEngine(parse_flag_set(doc)).evaluate("k", False)
+    assert result.metadata == {"flagSetId": "s", "owner": "team-a"}
+
+
+def test_environment_overrides_replace_state_and_targeting() -> None:
+    doc = document({"k": flag(BOOL, "on")})
+    doc["environments"] = {"prod": {"flags": {"k": {"state": "DISABLED"}}}}
+    assert (
+        FlagEngine(parse_flag_set(doc, environment="prod")).evaluate("k", False).reason
+        == Reason.DISABLED
+    )
+    assert FlagEngine(parse_flag_set(doc, environment="dev")).evaluate("k", False).value is True
+
+
+def test_evaluate_all_resolves_every_flag_without_a_type(engine: FlagEngine) -> None:
+    results = engine.evaluate_all({"tenant": "a"})
+    assert set(results) == set(FLAGS)
+    assert results["ints"].value == 1

@@ -1,0 +1,2 @@
+OPENAPI_DIFF: dict[str, str] = {}
+OASDIFF: dict[str, str] = {}

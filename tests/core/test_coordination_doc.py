@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from unlockstep.core.coordination_doc import render_json, render_markdown
+from unlockstep.core.plan_check import analyse
+from unlockstep.core.plan_file import parse
+
+from .plan_fixtures import example
+
+TODAY = date(2026, 7, 20)
+EXAMPLES = ["risk-explanation", "escalation-basis", "escalation-basis-lockstep"]
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_the_same_plan_gives_the_same_document_byte_for_byte(name: str) -> None:
+    one = render_markdown(analyse(parse(*example(name)), today=TODAY))
+    two = render_markdown(analyse(parse(*example(name)), today=TODAY))
+    assert one.encode() == two.encode()
+    assert render_json(analyse(parse(*example(name)), today=TODAY)) == render_json(
+        analyse(parse(*example(name)), today=TODAY)
+    )
+
+
+def test_the_document_has_the_seeds_sections_in_order() -> None:
+    doc = render_markdown(analyse(parse(*example("risk-explanation")), today=TODAY))
+    headings = [line for line in doc.splitlines() if line.startswith("## ")]
+    assert headings == [
+        "## Goal",
+        "## Services Involved",
+        "## Contracts Changed",
+        "## Risk",
+        "## Rollout Strategy",
+        "## Compatibility Window",
+        "## Flags",
+        "## Observability",
+        "## Rollback / Roll-forward",
+        "## Cleanup",
+        "## Checklist",
+    ]
+    assert doc.startswith("# Release Coordination: Risk Explanation in Case Escalation\n")
+    assert "2026-07-05 to 2026-08-05 (open, 16 day(s) left)" in doc
+
+
+def test_the_document_draws_the_step_graph_in_mermaid_by_stage() -> None:
+    doc = render_markdown(analyse(parse(*example("risk-explanation")), today=TODAY))
+    block = doc.split("```mermaid\n", 1)[1].split("```", 1)[0].splitlines()
+    assert block[0] == "flowchart TD"
+    assert block[1] == '  subgraph L1["stage 1"]'
+    assert block[2] == (
+        '    s0["case-service: add optional riskExplanation to GET /cases/{id}/summary"]'
+    )
+    assert "  s0 --> s1" in block
+
+
+def test_a_lockstep_plan_documents_the_cycles_marked_in_the_diagram() -> None:
+    doc = render_markdown(analyse(parse(*example("escalation-basis-lockstep")), today=TODAY))
+    assert "## Lockstep" in doc
+    assert "### Lockstep 3: case-service → decision-service → case-service" in doc
+    assert "  s6 -.->|lockstep| s7" in doc
+    assert "### Cannot be ordered (lockstep)" in doc
+
+
+def test_the_json_twin_carries_steps_order_lockstep_and_checklist() -> None:
+    data = json.loads(
+        render_json(analyse(parse(*example("escalation-basis-lockstep")), today=TODAY))
+    )
+    assert data["ok"] is False
+    assert data["risk"]["level"] == "high"
+    assert len(data["lockstep"]) == 3
+    assert data["lockstep"][2]["cycle"] == [
+        "escalate-case.case-service",
+        "escalate-case.decision-service",
+    ]
+    assert len(data["checklist"]) == 16
+    assert data["order"]["levels"] == []

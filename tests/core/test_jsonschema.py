@@ -1,0 +1,460 @@
+"""The JSON Schema engine's rules, one named pair of schemas per rule (old -> new)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from unlockstep.core import jsonschema
+from unlockstep.core.compat import Breaks, Level, Mode, Policy, Source, check
+from unlockstep.core.documents import Resolver, load_document
+from unlockstep.core.jsonschema import compare_schemas
+from unlockstep.core.rules import RULES
+
+W, R, B = Breaks.WRITERS, Breaks.READERS, Breaks.BOTH
+BACKWARD = frozenset({W, B})
+
+
+def resolver(schema: Any, name: str = "schema.json") -> Resolver:
+    return Resolver(load_document(Source(json.dumps(schema, indent=1), name)))
+
+
+def diff(old: Any, new: Any, **kwargs: Any) -> dict[str, tuple[Level, Breaks]]:
+    changes = compare_schemas(
+        old, new, old_resolver=resolver(old), new_resolver=resolver(new), **kwargs
+    )
+    return {c.rule: (c.level, c.breaks) for c in changes}
+
+
+def obj(props: dict[str, Any], required: list[str] | None = None, **extra: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": "object", "properties": props, **extra}
+    if required:
+        out["required"] = required
+    return out
+
+
+S, I, NUM = {"type": "string"}, {"type": "integer"}, {"type": "number"}
+BRK, WARN, INFO = Level.BREAKING, Level.WARNING, Level.INFO
+
+# name: (old, new, rule, level, breaks) under the default LENIENT policy, BACKWARD side.
+CASES: dict[str, tuple[Any, Any, str, Level, Breaks]] = {
+    "removing_a_property_from_a_closed_model_rejects_old_data": (
+        obj({"a": S, "b": S}, additionalProperties=False),
+        obj({"a": S}, additionalProperties=False),
+        "property-removed",
+        BRK,
+        W,
+    ),
+    "removing_a_property_from_an_open_model_only_surprises_readers": (
+        obj({"a": S, "b": S}),
+        obj({"a": S}),
+        "property-removed",
+        WARN,
+        R,
+    ),
+    "adding_a_required_property_rejects_old_data": (
+        obj({"a": S}),
+        obj({"a": S, "b": S}, ["b"]),
+        "required-property-added",
+        BRK,
+        W,
+    ),
+    "making_an_optional_property_required_rejects_old_data": (
+        obj({"a": S}),
+        obj({"a": S}, ["a"]),
+        "property-became-required",
+        BRK,
+        W,
+    ),
+    "making_a_required_property_optional_warns_readers": (
+        obj({"a": S}, ["a"]),
+        obj({"a": S}),
+        "property-became-optional",
+        WARN,
+        R,
+    ),
+    "adding_a_property_to_a_closed_model_is_a_warning_for_tolerant_readers": (
+        obj({"a": S}, additionalProperties=False),
+        obj({"a": S, "b": S}, additionalProperties=False),
+        "property-added",
+        WARN,
+        R,
+    ),
+    "adding_a_property_to_an_open_model_is_unprovable_and_lenient_warns": (
+        obj({"a": S}),
+        obj({"a": S, "b": S}),
+        "property-added-to-open-model",
+        WARN,
+        W,
+    ),
+    "adding_a_property_that_narrows_a_partially_open_model_breaks": (
+        obj({"a": S}, additionalProperties=NUM),
+        obj({"a": S, "b": I}, additionalProperties=NUM),
+        "property-added",
+        BRK,
+        W,
+    ),
+    "closing_the_content_model_rejects_old_extra_properties": (
+        obj({"a": S}),
+        obj({"a": S}, additionalProperties=False),
+        "content-model-closed",
+        BRK,
+        W,
+    ),
+    "opening_the_content_model_warns_strict_readers": (
+        obj({"a": S}, additionalProperties=False),
+        obj({"a": S}),
+        "content-model-opened",
+        WARN,
+        R,
+    ),
+    "integer_to_number_widens": (I, NUM, "type-widened", WARN, R),
+    "number_to_integer_narrows": (NUM, I, "type-narrowed", BRK, W),
+    "string_to_number_changes_type": (S, NUM, "type-changed", BRK, B),
+    "a_type_list_gaining_a_type_widens": (S, {"type": ["string", "null"]}, "type-widened", WARN, R),
+    "nullable_true_widens_like_a_null_type": (
+        S,
+        {"type": "string", "nullable": True},
+        "type-widened",
+        WARN,
+        R,
+    ),
+    "removing_an_enum_value_rejects_old_data": (
+        {"enum": ["a", "b"]},
+        {"enum": ["a"]},
+        "enum-value-removed",
+        BRK,
+        W,
+    ),
+    "adding_an_enum_value_warns_readers": (
+        {"enum": ["a"]},
+        {"enum": ["a", "b"]},
+        "enum-value-added",
+        WARN,
+        R,
+    ),
+    "const_to_an_enum_of_two_adds_a_value": (
+        {"const": "a"},
+        {"enum": ["a", "b"]},
+        "enum-value-added",
+        WARN,
+        R,
+    ),
+    "adding_an_enum_constraint_narrows": (
+        S,
+        {"type": "string", "enum": ["a"]},
+        "enum-constraint-added",
+        BRK,
+        W,
+    ),
+    "decreasing_max_length_narrows": (
+        {"type": "string", "maxLength": 10},
+        {"type": "string", "maxLength": 5},
+        "max-length-decreased",
+        BRK,
+        W,
+    ),
+    "increasing_max_length_widens": (
+        {"type": "string", "maxLength": 5},
+        {"type": "string", "maxLength": 10},
+        "max-length-increased",
+        WARN,
+        R,
+    ),
+    "adding_min_length_narrows": (
+        S,
+        {"type": "string", "minLength": 1},
+        "min-length-added",
+        BRK,
+        W,
+    ),
+    "raising_minimum_narrows": (
+        {**NUM, "minimum": 1},
+        {**NUM, "minimum": 2},
+        "minimum-increased",
+        BRK,
+        W,
+    ),
+    "exclusive_minimum_at_the_same_value_narrows": (
+        {**NUM, "minimum": 1},
+        {**NUM, "exclusiveMinimum": 1},
+        "minimum-increased",
+        BRK,
+        W,
+    ),
+    "draft4_exclusive_maximum_relaxed_to_inclusive_widens": (
+        {**NUM, "maximum": 5, "exclusiveMaximum": True},
+        {**NUM, "maximum": 5},
+        "maximum-increased",
+        WARN,
+        R,
+    ),
+    "multiple_of_a_divisor_relaxes": (
+        {**NUM, "multipleOf": 10},
+        {**NUM, "multipleOf": 5},
+        "multiple-of-relaxed",
+        WARN,
+        R,
+    ),
+    "multiple_of_a_multiple_tightens": (
+        {**NUM, "multipleOf": 0.5},
+        {**NUM, "multipleOf": 1.5},
+        "multiple-of-tightened",
+        BRK,
+        W,
+    ),
+    "unrelated_multiple_of_breaks_both": (
+        {**NUM, "multipleOf": 7},
+        {**NUM, "multipleOf": 13},
+        "multiple-of-changed",
+        BRK,
+        B,
+    ),
+    "changing_a_pattern_breaks_both": (
+        {**S, "pattern": "^a"},
+        {**S, "pattern": "^b"},
+        "pattern-changed",
+        BRK,
+        B,
+    ),
+    "adding_a_format_narrows": (S, {**S, "format": "date"}, "format-added", BRK, W),
+    "lowering_max_items_narrows": (
+        {"type": "array", "maxItems": 5},
+        {"type": "array", "maxItems": 3},
+        "max-items-decreased",
+        BRK,
+        W,
+    ),
+    "requiring_unique_items_narrows": (
+        {"type": "array"},
+        {"type": "array", "uniqueItems": True},
+        "unique-items-added",
+        BRK,
+        W,
+    ),
+    "array_item_type_change_is_found_under_items": (
+        {"type": "array", "items": S},
+        {"type": "array", "items": NUM},
+        "type-changed",
+        BRK,
+        B,
+    ),
+    "2020_prefix_items_compare_by_position": (
+        {"type": "array", "prefixItems": [S, I]},
+        {"type": "array", "prefixItems": [S, NUM]},
+        "type-widened",
+        WARN,
+        R,
+    ),
+    "removing_an_any_of_branch_that_old_data_used_breaks": (
+        {"anyOf": [S, I]},
+        {"anyOf": [S]},
+        "any-of-branch-removed",
+        BRK,
+        W,
+    ),
+    "adding_an_any_of_branch_warns_readers": (
+        {"anyOf": [S]},
+        {"anyOf": [S, I]},
+        "any-of-branch-added",
+        WARN,
+        R,
+    ),
+    "adding_a_one_of_branch_is_unprovable_and_lenient_warns": (
+        {"oneOf": [S]},
+        {"oneOf": [S, I]},
+        "one-of-branch-added",
+        WARN,
+        B,
+    ),
+    "any_of_to_one_of_rejects_data_matching_two_branches": (
+        {"anyOf": [S, {"maxLength": 3}]},
+        {"oneOf": [S, {"maxLength": 3}]},
+        "any-of-became-one-of",
+        BRK,
+        W,
+    ),
+    "adding_an_all_of_branch_narrows": (
+        {"allOf": [{"anyOf": [S, I]}]},
+        {"allOf": [{"anyOf": [S, I]}, {"anyOf": [S, {"type": "boolean"}]}]},
+        "all-of-branch-added",
+        BRK,
+        W,
+    ),
+    "adding_not_narrows": (S, {**S, "not": {"const": "x"}}, "not-added", BRK, W),
+    "changing_an_if_breaks_both": (
+        {"if": {"required": ["a"]}, "then": S},
+        {"if": {"required": ["b"]}, "then": S},
+        "condition-changed",
+        BRK,
+        B,
+    ),
+    "a_changed_default_is_information": (
+        {**S, "default": "a"},
+        {**S, "default": "b"},
+        "default-changed",
+        INFO,
+        Breaks.NONE,
+    ),
+    "deprecating_is_information": (S, {**S, "deprecated": True}, "deprecated", INFO, Breaks.NONE),
+    "a_false_schema_accepts_nothing": (
+        obj({"a": S}),
+        obj({"a": False}),
+        "schema-disallowed",
+        BRK,
+        W,
+    ),
+    "adding_a_dependent_requirement_narrows": (
+        {"dependentRequired": {"a": ["b"]}},
+        {"dependentRequired": {"a": ["b", "c"]}},
+        "dependent-required-added",
+        BRK,
+        W,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_rule(name: str) -> None:
+    old, new, rule, level, breaks = CASES[name]
+    found = diff(old, new)
+    assert rule in found, f"{name}: expected {rule}, got {found}"
+    assert found[rule] == (level, breaks)
+    assert rule in RULES
+
+
+def test_every_case_names_a_declared_rule_and_most_rules_have_a_case() -> None:
+    covered = {case[2] for case in CASES.values()}
+    jsonschema_rules = {r.id for r in RULES.values() if r.kind == "jsonschema"}
+    assert covered <= jsonschema_rules
+    assert len(covered) >= 35
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "new"),
+    [
+        ("identical", obj({"a": S}, ["a"]), obj({"a": S}, ["a"])),
+        (
+            "reordered_required",
+            obj({"a": S, "b": S}, ["a", "b"]),
+            obj({"a": S, "b": S}, ["b", "a"]),
+        ),
+        ("reordered_enum", {"enum": [1, 2]}, {"enum": [2, 1]}),
+        ("int_and_float_enum", {"enum": [1]}, {"enum": [1.0]}),
+        ("title_and_description", {**S, "title": "x"}, {**S, "description": "y"}),
+        ("ref_inlined", {"$defs": {"A": S}, "$ref": "#/$defs/A"}, S),
+        ("all_of_reordered", {"allOf": [S, {"maxLength": 3}]}, {"allOf": [{"maxLength": 3}, S]}),
+        ("true_and_empty", True, {}),
+    ],
+)
+def test_equivalent_schemas_have_no_changes(name: str, old: Any, new: Any) -> None:
+    assert diff(old, new) == {}, name
+
+
+def test_strict_policy_makes_unprovable_changes_breaking() -> None:
+    found = diff(obj({"a": S}), obj({"a": S, "b": S}), policy=Policy.STRICT)
+    assert found["property-added-to-open-model"] == (BRK, W)
+
+
+def test_strict_reader_makes_a_new_enum_value_breaking_for_responses() -> None:
+    readers = frozenset({R, B})
+    tolerant = diff({"enum": ["a"]}, {"enum": ["a", "b"]}, breaking_for=readers)
+    strict = diff({"enum": ["a"]}, {"enum": ["a", "b"]}, breaking_for=readers, strict_reader=True)
+    assert tolerant["enum-value-added"][0] is WARN
+    assert strict["enum-value-added"][0] is BRK
+
+
+def test_rule_prefix_and_subject_are_applied() -> None:
+    old, new = obj({"a": S}, ["a"]), obj({})
+    changes = compare_schemas(
+        old,
+        new,
+        old_resolver=resolver(old),
+        new_resolver=resolver(new),
+        rule_prefix="request-",
+        subject="POST /cases",
+        pointer="",
+    )
+    assert {c.rule for c in changes} == {"request-property-removed"}
+    assert changes[0].location.subject == "POST /cases"
+
+
+def test_changes_carry_the_file_and_line_of_the_new_document() -> None:
+    old, new = obj({"a": S}), obj({"a": NUM})
+    changes = compare_schemas(
+        old, new, old_resolver=resolver(old), new_resolver=resolver(new, "new.json")
+    )
+    (change,) = changes
+    assert change.location.file == "new.json"
+    assert change.location.pointer == "/properties/a"
+    assert change.location.line is not None and change.location.line > 1
+
+
+RECURSIVE_OLD = {
+    "$defs": {
+        "Node": obj({"name": S, "children": {"type": "array", "items": {"$ref": "#/$defs/Node"}}})
+    },
+    "$ref": "#/$defs/Node",
+}
+RECURSIVE_NEW = {
+    "$defs": {
+        "Node": obj(
+            {
+                "name": {**S, "maxLength": 5},
+                "children": {"type": "array", "items": {"$ref": "#/$defs/Node"}},
+            }
+        )
+    },
+    "$ref": "#/$defs/Node",
+}
+
+
+def test_recursive_schemas_terminate_and_report_the_change_once() -> None:
+    found = compare_schemas(
+        RECURSIVE_OLD,
+        RECURSIVE_NEW,
+        old_resolver=resolver(RECURSIVE_OLD),
+        new_resolver=resolver(RECURSIVE_NEW),
+    )
+    assert [c.rule for c in found] == ["max-length-added"]
+    assert found[0].location.pointer == "/$defs/Node/properties/name/maxLength"
+
+
+def test_a_recursive_schema_is_compatible_with_itself() -> None:
+    assert diff(RECURSIVE_OLD, RECURSIVE_OLD) == {}
+
+
+def test_refs_to_relative_files_are_followed() -> None:
+    files = {"common.json": json.dumps({"Id": {"type": "string", "maxLength": 5}})}
+    old_doc = load_document(Source(json.dumps(obj({"id": S})), "old.json"))
+    new_source = Source(
+        json.dumps(obj({"id": {"$ref": "common.json#/Id"}})),
+        "dir/new.json",
+        read_relative=files.__getitem__,
+    )
+    new_doc = load_document(new_source)
+    changes = compare_schemas(
+        old_doc.data, new_doc.data, old_resolver=Resolver(old_doc), new_resolver=Resolver(new_doc)
+    )
+    assert [(c.rule, c.location.file) for c in changes] == [("max-length-added", "dir/common.json")]
+
+
+def test_engine_is_registered_and_diff_is_the_backward_view() -> None:
+    engine = jsonschema.ENGINE
+    old = engine.parse(Source(json.dumps(obj({"a": S})), "a.json"))
+    new = engine.parse(Source(json.dumps(obj({"a": S}, ["a"])), "b.json"))
+    assert not check(engine, new, [("1", old)], Mode.BACKWARD).compatible
+    assert check(engine, new, [("1", old)], Mode.FORWARD).compatible
+    assert not check(engine, new, [("1", old)], Mode.FULL).compatible
+    assert check(engine, new, [("1", old)], Mode.NONE).compatible
+
+
+def test_sniff_prefers_json_schema_documents_and_leaves_openapi_alone() -> None:
+    engine = jsonschema.ENGINE
+    assert engine.sniff(
+        Source('{"$schema": "https://json-schema.org/draft/2020-12/schema"}', "x.json")
+    )
+    assert not engine.sniff(Source('{"openapi": "3.1.0", "paths": {}}', "x.json"))
+    assert not engine.sniff(Source("asyncapi: 3.0.0\n", "x.yaml"))

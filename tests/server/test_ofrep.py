@@ -1,0 +1,93 @@
+"""OFREP endpoints, in-process; the real OFREP provider runs against them in
+tests/sdk/test_ofrep_provider.py."""
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from .flag_app import seeded_client
+
+EVAL = "/ofrep/v1/evaluate/flags"
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> TestClient:
+    return seeded_client(tmp_path)
+
+
+def test_single_evaluation_returns_value_variant_reason_and_metadata(client: TestClient) -> None:
+    response = client.post(f"{EVAL}/decision.submit.v2", json={"context": {"tenantId": "t-1"}})
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["key"], body["value"], body["variant"], body["reason"]) == (
+        "decision.submit.v2",
+        True,
+        "on",
+        "TARGETING_MATCH",
+    )
+    assert body["metadata"]["owner"] == "decision-platform-team"
+    assert body["metadata"]["flagSetId"] == "demo"
+
+
+def test_a_disabled_flag_has_no_value_so_the_caller_default_applies(client: TestClient) -> None:
+    body = client.post(f"{EVAL}/off-flag", json={}).json()
+    assert body["reason"] == "DISABLED" and "value" not in body and body["variant"] is None
+
+
+def test_unknown_flag_is_404_flag_not_found(client: TestClient) -> None:
+    response = client.post(f"{EVAL}/nope", json={"context": {}})
+    assert response.status_code == 404
+    assert response.json()["errorCode"] == "FLAG_NOT_FOUND" and response.json()["key"] == "nope"
+
+
+@pytest.mark.parametrize(
+    ("payload", "code"),
+    [
+        (b"[1]", "INVALID_CONTEXT"),
+        (b"{not json", "INVALID_CONTEXT"),
+        (b'{"context": {"targetingKey": 3}}', "INVALID_CONTEXT"),
+    ],
+)
+def test_bad_contexts_are_400_invalid_context(
+    client: TestClient, payload: bytes, code: str
+) -> None:
+    response = client.post(
+        f"{EVAL}/color", content=payload, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 400 and response.json()["errorCode"] == code
+
+
+def test_evaluation_errors_are_400_with_their_code(client: TestClient) -> None:
+    response = client.post(f"{EVAL}/broken", json={})
+    assert response.status_code == 400 and response.json()["errorCode"] == "GENERAL"
+
+
+def test_environment_is_chosen_by_header(client: TestClient) -> None:
+    client.post("/api/v1/flags/color/kill", json={"reason": "r"})
+    body = client.post(
+        f"{EVAL}/color", json={}, headers={"X-Unlockstep-Environment": "staging"}
+    ).json()
+    assert body["reason"] == "DISABLED"
+
+
+def test_bulk_evaluation_lists_every_flag_and_honours_if_none_match(client: TestClient) -> None:
+    response = client.post(EVAL, json={"context": {"tenantId": "t-2"}})
+    assert response.status_code == 200
+    flags = {f["key"]: f for f in response.json()["flags"]}
+    assert flags["decision.submit.v2"]["value"] is True
+    assert flags["broken"]["errorCode"] == "GENERAL"
+    etag = response.headers["ETag"]
+    again = client.post(
+        EVAL, json={"context": {"tenantId": "t-2"}}, headers={"If-None-Match": etag}
+    )
+    assert again.status_code == 304
+    other = client.post(
+        EVAL, json={"context": {"tenantId": "t-9"}}, headers={"If-None-Match": etag}
+    )
+    assert other.status_code == 200
+
+
+def test_bulk_with_a_bad_context_is_400(client: TestClient) -> None:
+    response = client.post(EVAL, json={"context": "nope"})
+    assert response.status_code == 400 and response.json()["errorCode"] == "INVALID_CONTEXT"

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+import unlockstep.store.models  # noqa: F401
+from unlockstep.store import Store
+from unlockstep.store.tables import Base
+
+
+def test_migrations_create_exactly_the_tables_the_code_declares(store: Store) -> None:
+    with store.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []
+
+
+def test_migrating_twice_is_harmless(store: Store) -> None:
+    store.migrate()
+    store.migrate()
+
+
+def test_several_processes_starting_together_migrate_once(store: Store) -> None:
+    """Server processes sharing one database may start at the same moment."""
+    import subprocess
+    import sys
+
+    if store.dialect != "postgresql":
+        return  # SQLite is single-host; the advisory lock is PostgreSQL's
+    url = store.engine.url.render_as_string(hide_password=False)
+    with store.engine.begin() as conn:
+        from sqlalchemy import text
+
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(text(f'DROP TABLE IF EXISTS "{table.name}" CASCADE'))
+    code = f"from unlockstep.store import Store; Store({url!r}).migrate()"
+    command = [sys.executable, "-c", code]
+    procs = [subprocess.Popen(command, stderr=subprocess.PIPE) for _ in range(4)]
+    results = [(p.wait(60), p.stderr.read().decode() if p.stderr else "") for p in procs]
+    assert all(rc == 0 for rc, _ in results), results
+    with store.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []

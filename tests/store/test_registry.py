@@ -1,0 +1,146 @@
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import func, select
+
+from unlockstep.errors import InvalidInput, NotFound
+from unlockstep.store import Store, registry
+from unlockstep.store.audit import list_events
+from unlockstep.store.tables import AuditEvent, Deployment
+
+
+@pytest.fixture
+def seeded(store: Store) -> Store:
+    with store.session() as s:
+        registry.upsert_team(s, "tester", "case-platform-team")
+        registry.upsert_service(s, "tester", "case-service", owner="case-platform-team", tier=1)
+        registry.upsert_environment(s, "tester", "production", production=True, description=None)
+        registry.upsert_environment(s, "tester", "mobile", production=True, description=None)
+    return store
+
+
+def live(store: Store, service: str = "case-service") -> list[tuple[str, str, str, str]]:
+    with store.session() as s:
+        sid = registry.get_service(s, service).id
+        return [
+            (d["environment"], d["version"], d["kind"], d["instance"] or "")
+            for d in registry.live_versions(s, service_id=sid)
+        ]
+
+
+def test_a_deployment_replaces_the_version_live_in_that_environment(seeded: Store) -> None:
+    with seeded.session() as s:
+        registry.record_deployment(s, "ci", "case-service", "1.0.0", "production")
+    with seeded.session() as s:
+        registry.record_deployment(s, "ci", "case-service", "1.1.0", "production")
+    assert live(seeded) == [("production", "1.1.0", "deployment", "")]
+
+
+def test_recording_the_live_version_again_changes_nothing(seeded: Store) -> None:
+    with seeded.session() as s:
+        registry.record_deployment(s, "ci", "case-service", "1.0.0", "production")
+    with seeded.session() as s:
+        _, outcome = registry.record_deployment(s, "ci", "case-service", "1.0.0", "production")
+    assert outcome == "unchanged"
+    assert live(seeded) == [("production", "1.0.0", "deployment", "")]
+
+
+def test_application_instances_are_replaced_independently(seeded: Store) -> None:
+    with seeded.session() as s:
+        registry.record_deployment(s, "ci", "case-service", "1.0.0", "production", instance="eu")
+        registry.record_deployment(s, "ci", "case-service", "1.0.0", "production", instance="us")
+    with seeded.session() as s:
+        registry.record_deployment(s, "ci", "case-service", "1.1.0", "production", instance="eu")
+    assert sorted(live(seeded)) == [
+        ("production", "1.0.0", "deployment", "us"),
+        ("production", "1.1.0", "deployment", "eu"),
+    ]
+
+
+def test_releases_keep_several_versions_supported_until_support_ends(seeded: Store) -> None:
+    with seeded.session() as s:
+        registry.record_release(s, "ci", "case-service", "7", "mobile")
+        registry.record_release(s, "ci", "case-service", "8", "mobile")
+    assert sorted(v for _, v, _, _ in live(seeded)) == ["7", "8"]
+    with seeded.session() as s:
+        registry.record_support_ended(s, "ci", "case-service", "7", "mobile")
+    assert [v for _, v, _, _ in live(seeded)] == ["8"]
+
+
+def test_undeployment_ends_what_is_live_and_is_audited(seeded: Store) -> None:
+    with seeded.session() as s:
+        registry.record_deployment(s, "ci", "case-service", "1.0.0", "production")
+    with seeded.session() as s:
+        ended = registry.record_undeployment(s, "ci", "case-service", "production")
+    assert ended[0]["ended_at"] is not None
+    assert live(seeded) == []
+    with seeded.session() as s:
+        events, _ = list_events(s, entity_type="deployment")
+    assert events[0]["action"] == "deployment.ended"
+    assert events[0]["before"]["ended_at"] is None
+    assert events[0]["after"]["ended_at"] is not None
+
+
+def test_undeploying_what_is_not_deployed_is_not_found(seeded: Store) -> None:
+    expected = "nothing of case-service is deployed in production"
+    with pytest.raises(NotFound, match=expected), seeded.session() as s:
+        registry.record_undeployment(s, "ci", "case-service", "production")
+
+
+def test_every_write_records_actor_and_before_after(seeded: Store) -> None:
+    with seeded.session() as s:
+        registry.upsert_service(s, "alice", "case-service", owner="case-platform-team", tier=2)
+        events, _ = list_events(s, entity_key="case-service", entity_type="service")
+    update = events[0]
+    assert update["actor"] == "alice"
+    assert update["action"] == "service.updated"
+    assert (update["before"]["tier"], update["after"]["tier"]) == (1, 2)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["", "Case Service", "case--service", "-case", "x" * 64, "case/service", "café"],
+)
+def test_invalid_service_names_are_refused_and_nothing_is_written(store: Store, name: str) -> None:
+    with store.session() as s:
+        before = s.scalar(select(func.count()).select_from(AuditEvent))
+    with pytest.raises(InvalidInput), store.session() as s:
+        registry.upsert_service(s, "tester", name)
+    with store.session() as s:
+        assert s.scalar(select(func.count()).select_from(AuditEvent)) == before
+
+
+def test_a_failed_deployment_leaves_no_version_behind(seeded: Store) -> None:
+    with pytest.raises(NotFound), seeded.session() as s:
+        registry.record_deployment(s, "ci", "case-service", "9.9.9", "nowhere")
+    with seeded.session() as s, pytest.raises(NotFound):
+        registry.get_version(s, registry.get_service(s, "case-service"), "9.9.9")
+
+
+def test_racing_deployments_leave_exactly_one_live_version(seeded: Store) -> None:
+    """Several processes may share one database: the unique live-deployment index keeps
+    concurrent writers from both winning."""
+    errors: list[BaseException] = []
+
+    def deploy(number: str) -> None:
+        for _ in range(5):
+            try:
+                with seeded.session() as s:
+                    registry.record_deployment(s, "ci", "case-service", number, "production")
+                return
+            except Exception as exc:  # a lost race: retry like a client would
+                errors.append(exc)
+        raise AssertionError("gave up")
+
+    threads = [threading.Thread(target=deploy, args=(f"2.0.{i}",)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with seeded.session() as s:
+        count = s.scalar(
+            select(func.count()).select_from(Deployment).where(Deployment.ended_at.is_(None))
+        )
+    assert count == 1
