@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.core.buf_corpus import cases, run_case
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.core.buf_corpus import cases, run_case
 from unlockstep.core import protobuf
 from unlockstep.core.compat import Level, Mode, Policy, Source, check
 from unlockstep.core.protobuf import Category
