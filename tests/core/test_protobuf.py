@@ -351,6 +351,8 @@ def test_sniff_recognises_proto_files() -> None:
     assert protobuf.ENGINE.sniff(Source("", "a.proto"))
     assert protobuf.ENGINE.sniff(Source(proto(ORDER), "schema.txt"))
     assert not protobuf.ENGINE.sniff(Source('{"type": "record"}', "a.avsc"))
+    yaml_with_words = "description: the message syntax is explained below\ntype: object\n"
+    assert not protobuf.ENGINE.sniff(Source(yaml_with_words, "schema.yaml"))
 
 
 # -- buf's own breaking-change corpus ---------------------------------------------------------

@@ -14,6 +14,7 @@ name across the compared files, fields by number, enum values by number, RPCs by
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import NamedTuple
 
@@ -597,6 +598,14 @@ def _reserved(
         )
 
 
+#: a ``syntax``/``edition`` statement, or a top-level message/enum/service block
+_PROTO_HEAD = re.compile(
+    r"^\s*(?:(?:syntax|edition)\s*=\s*[\"'][\w.]+[\"']\s*;"
+    r"|(?:message|enum|service)\s+[A-Za-z_]\w*\s*\{)",
+    re.MULTILINE,
+)
+
+
 class ProtobufEngine:
     kind = "protobuf"
 
@@ -606,8 +615,7 @@ class ProtobufEngine:
     def sniff(self, source: Source) -> bool:
         if source.filename.endswith(".proto"):
             return True
-        head = source.text[:2000]
-        return ("syntax" in head or "edition" in head) and "message " in source.text
+        return bool(_PROTO_HEAD.search(source.text[:4000]))
 
     def parse(self, source: Source) -> ProtoModule:
         return parse_text(source.text, source.filename.rsplit("/", 1)[-1], source.read_relative)
