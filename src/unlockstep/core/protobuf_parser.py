@@ -8,6 +8,7 @@ validates; it is written for files that already compile. Imports are read throug
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable
 
@@ -28,44 +29,52 @@ from unlockstep.core.protobuf_schema import (
 )
 from unlockstep.errors import ParseError
 
+#: whitespace and comments, then one token (or the end of the text)
 _TOKEN = re.compile(
-    r"""(?P<ws>[ \t\r\f\v]+)|(?P<nl>\n)|(?P<lc>//[^\n]*)|(?P<bc>/\*.*?\*/)
-    |(?P<str>"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
+    r"""(?:[ \t\r\n\f\v]+|//[^\n]*|/\*.*?\*/)*
+    (?:(?P<str>"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
     |(?P<num>[+-]?(?:0[xX][0-9a-fA-F]+|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?))
     |(?P<id>\.?[A-Za-z_][A-Za-z0-9_]*(?:\s*\.\s*[A-Za-z_][A-Za-z0-9_]*)*)
-    |(?P<sym>[{}\[\]()<>;,=:.\-+/])""",
+    |(?P<sym>[{}\[\]()<>;,=:.\-+/])
+    |(?P<end>\Z))""",
     re.VERBOSE | re.DOTALL,
 )
+_SPACE = re.compile(r"\s+")
+_NEWLINE = re.compile(r"\n")
 
 
 class _Tokens:
     def __init__(self, text: str, path: str) -> None:
         self.path = path
-        self.toks: list[tuple[str, str, int, int]] = []
-        line, line_start, pos = 1, 0, 0
+        self.newlines = [m.start() for m in _NEWLINE.finditer(text)]
+        self.toks: list[tuple[str, str, int]] = []  # kind, text, offset
+        pos = 0
         for m in _TOKEN.finditer(text):
             if m.start() != pos:
                 break
             pos = m.end()
             kind = m.lastgroup or ""
-            value = m.group()
-            if kind in ("nl", "bc", "ws", "lc"):
-                newlines = value.count("\n")
-                if newlines:
-                    line += newlines
-                    line_start = m.start() + value.rfind("\n") + 1
-                continue
-            if kind == "id":
-                value = re.sub(r"\s+", "", value)
-            self.toks.append((kind, value, line, m.start() - line_start + 1))
+            if kind == "end":
+                break
+            value = m.group(kind)
+            if kind == "id" and not value.replace(".", "").replace("_", "").isalnum():
+                value = _SPACE.sub("", value)
+            self.toks.append((kind, value, m.start(kind)))
         if pos != len(text):
-            col = pos - line_start + 1
+            while pos < len(text) and text[pos].isspace():
+                pos += 1
+            where = self.where(pos)
             raise ParseError(
                 f"unexpected character {text[pos]!r}",
-                where=f"{path}:{line}:{col}",
+                where=f"{path}:{where.line}:{where.column}",
                 hint="is this a .proto file?",
             )
         self.i = 0
+
+    def where(self, offset: int) -> Pos:
+        line = bisect.bisect_left(self.newlines, offset)
+        start = self.newlines[line - 1] + 1 if line else 0
+        return Pos(line + 1, offset - start + 1)
 
     def peek(self, ahead: int = 0) -> str:
         j = self.i + ahead
@@ -73,9 +82,8 @@ class _Tokens:
 
     def pos(self) -> Pos:
         if self.i < len(self.toks):
-            _, _, line, col = self.toks[self.i]
-            return Pos(line, col)
-        return Pos(self.toks[-1][2] if self.toks else 1, 1)
+            return self.where(self.toks[self.i][2])
+        return Pos(len(self.newlines) + 1, 1)
 
     def fail(self, message: str) -> ParseError:
         p = self.pos()
