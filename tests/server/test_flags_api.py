@@ -1,15 +1,14 @@
-from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from .flag_app import FLAGS, seeded_client
+from .flag_app import FLAGS, seed
 
 
 @pytest.fixture
-def client(tmp_path: Path) -> TestClient:
-    return seeded_client(tmp_path)
+def client(api: TestClient) -> TestClient:
+    return seed(api)
 
 
 def flag_url(env: str, key: str) -> str:
