@@ -142,3 +142,27 @@ def test_delete_needs_the_current_etag(client: TestClient) -> None:
         client.delete(flag_url("staging", "color"), headers={"If-Match": etag}).status_code == 204
     )
     assert client.get(flag_url("staging", "color")).status_code == 404
+
+
+def test_import_applies_each_environments_overrides(api: TestClient) -> None:
+    document = {
+        **FLAGS,
+        "environments": {"staging": {"flags": {"color": {"defaultVariant": "blue"}}}},
+    }
+    for env in ("staging", "production"):
+        api.put(f"/api/v1/environments/{env}", json={})
+        api.put(
+            f"/api/v1/environments/{env}/flagset", json={"document": document}
+        ).raise_for_status()
+    assert api.get(flag_url("staging", "color")).json()["flag"]["defaultVariant"] == "blue"
+    assert api.get(flag_url("production", "color")).json()["flag"]["defaultVariant"] == "red"
+    exported = api.get("/api/v1/environments/staging/flagset").json()
+    assert "environments" not in exported
+
+
+def test_the_demo_estate_loads_its_flags(estate: TestClient) -> None:
+    listed = estate.get("/api/v1/flags", params={"environment": "production"}).json()["items"]
+    owners = {item["owner"] for item in listed}
+    assert {"decision-platform-team", "messaging-team", "dashboard-team"} <= owners
+    kill = {item["key"]: item["killSwitch"] for item in listed}
+    assert kill["notification.delivery"] is True
