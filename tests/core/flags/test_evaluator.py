@@ -227,3 +227,8 @@ def test_evaluate_all_resolves_every_flag_without_a_type(engine: FlagEngine) -> 
     results = engine.evaluate_all({"tenant": "a"})
     assert set(results) == set(FLAGS)
     assert results["ints"].value == 1
+
+
+def test_a_null_targeting_key_is_no_targeting_key(engine: FlagEngine) -> None:
+    result = engine.evaluate("split", "d", {"targetingKey": None})
+    assert (result.value, result.reason) == ("a", Reason.DEFAULT)
