@@ -71,16 +71,41 @@ def test_kill_turns_a_flag_off_in_every_environment_and_records_it(client: TestC
     result = client.post(
         "/api/v1/flags/decision.submit.v2/kill", json={"reason": "incident 42"}
     ).json()
-    assert result["environments"] == [
-        {"environment": "production", "outcome": "killed"},
-        {"environment": "staging", "outcome": "killed"},
+    assert [(e["environment"], e["outcome"], e["serves"]) for e in result["environments"]] == [
+        ("production", "killed", "off"),
+        ("staging", "killed", "off"),
     ]
     for env in ("staging", "production"):
-        assert client.get(flag_url(env, "decision.submit.v2")).json()["flag"]["state"] == "DISABLED"
+        body = client.get(flag_url(env, "decision.submit.v2")).json()["flag"]
+        assert body["defaultVariant"] == "off" and "targeting" not in body
+        evaluated = client.post(
+            "/ofrep/v1/evaluate/flags/decision.submit.v2",
+            json={"context": {"tenantId": "t-1"}},
+            headers={"X-Unlockstep-Environment": env},
+        ).json()
+        assert (evaluated["value"], evaluated["reason"]) == (False, "STATIC")
     events = client.get("/api/v1/audit", params={"entity_type": "flag"}).json()["items"]
-    assert (
-        sum(1 for e in events if e["action"] == "flag.kill" and e["reason"] == "incident 42") == 2
-    )
+    kills = [e for e in events if e["action"] == "flag.kill" and e["reason"] == "incident 42"]
+    assert len(kills) == 2
+    assert kills[0]["before"]["targeting"] and "targeting" not in kills[0]["after"]
+
+
+def test_killing_again_changes_nothing_and_says_so(client: TestClient) -> None:
+    client.post("/api/v1/flags/color/kill", json={"reason": "r"})
+    again = client.post("/api/v1/flags/color/kill", json={"reason": "r"}).json()
+    assert {e["outcome"] for e in again["environments"]} == {"unchanged"}
+    assert {e["state"] for e in again["environments"]} == {"DISABLED"}
+
+
+def test_kill_names_the_flags_that_depend_on_it(api: TestClient) -> None:
+    child = {**FLAGS["flags"]["color"], "metadata": {"prerequisites": "decision.submit.v2"}}
+    document = {**FLAGS, "flags": {**FLAGS["flags"], "child": child}}
+    api.put("/api/v1/environments/production", json={})
+    api.put("/api/v1/environments/production/flagset", json={"document": document})
+    result = api.post("/api/v1/flags/decision.submit.v2/kill", json={"reason": "r"}).json()
+    assert result["environments"][0]["dependents"] == ["child"]
+    child_now = api.post("/ofrep/v1/evaluate/flags/child", json={}).json()
+    assert child_now["reason"] == "DISABLED"
 
 
 def test_bad_targeting_is_rejected_with_where_and_why(client: TestClient) -> None:
