@@ -32,3 +32,8 @@ def one_change(
 def example(name: str) -> tuple[str, str]:
     path = PLANS / f"{name}.yaml"
     return path.read_text(encoding="utf-8"), f"{name}.yaml"
+
+
+def read(path: str) -> str:
+    """Contract files named in the demo plans, relative to the plans folder."""
+    return (PLANS / path).read_text(encoding="utf-8")

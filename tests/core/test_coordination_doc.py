@@ -6,27 +6,28 @@ from datetime import date
 import pytest
 
 from unlockstep.core.coordination_doc import render_json, render_markdown
-from unlockstep.core.plan_check import analyse
+from unlockstep.core.plan_check import analyse, load_engines
 from unlockstep.core.plan_file import parse
 
-from .plan_fixtures import example
+from .plan_fixtures import example, read
 
 TODAY = date(2026, 7, 20)
+load_engines()
 EXAMPLES = ["risk-explanation", "escalation-basis", "escalation-basis-lockstep"]
 
 
 @pytest.mark.parametrize("name", EXAMPLES)
 def test_the_same_plan_gives_the_same_document_byte_for_byte(name: str) -> None:
-    one = render_markdown(analyse(parse(*example(name)), today=TODAY))
-    two = render_markdown(analyse(parse(*example(name)), today=TODAY))
+    one = render_markdown(analyse(parse(*example(name)), today=TODAY, read=read))
+    two = render_markdown(analyse(parse(*example(name)), today=TODAY, read=read))
     assert one.encode() == two.encode()
-    assert render_json(analyse(parse(*example(name)), today=TODAY)) == render_json(
-        analyse(parse(*example(name)), today=TODAY)
+    assert render_json(analyse(parse(*example(name)), today=TODAY, read=read)) == render_json(
+        analyse(parse(*example(name)), today=TODAY, read=read)
     )
 
 
 def test_the_document_has_the_seeds_sections_in_order() -> None:
-    doc = render_markdown(analyse(parse(*example("risk-explanation")), today=TODAY))
+    doc = render_markdown(analyse(parse(*example("risk-explanation")), today=TODAY, read=read))
     headings = [line for line in doc.splitlines() if line.startswith("## ")]
     assert headings == [
         "## Goal",
@@ -46,7 +47,7 @@ def test_the_document_has_the_seeds_sections_in_order() -> None:
 
 
 def test_the_document_draws_the_step_graph_in_mermaid_by_stage() -> None:
-    doc = render_markdown(analyse(parse(*example("risk-explanation")), today=TODAY))
+    doc = render_markdown(analyse(parse(*example("risk-explanation")), today=TODAY, read=read))
     block = doc.split("```mermaid\n", 1)[1].split("```", 1)[0].splitlines()
     assert block[0] == "flowchart TD"
     assert block[1] == '  subgraph L1["stage 1"]'

@@ -4,14 +4,23 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
+from unlockstep.core.plan_file import parse
+
 PLANS = Path(__file__).resolve().parents[2] / "examples" / "estate" / "plans"
 
 
 def submit(api: TestClient, name: str) -> dict:  # type: ignore[type-arg]
     text = (PLANS / f"{name}.yaml").read_text()
+    plan = parse(text)
+    files = {
+        path: (PLANS / path).read_text()
+        for c in plan.contracts
+        for path in (c.old, c.new)
+        if path is not None
+    }
     response = api.post(
         "/api/v1/plans",
-        json={"source": text, "filename": f"{name}.yaml"},
+        json={"source": text, "filename": f"{name}.yaml", "files": files},
         params={"today": "2026-07-20"},
     )
     assert response.status_code == 201, response.text

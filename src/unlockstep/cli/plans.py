@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from unlockstep.cli import context
+import unlockstep.cli.context as context
 from unlockstep.cli.output import emit, format_option, table
 from unlockstep.core import coordination_doc, plan_check, plan_file
 from unlockstep.core.plan import Plan

@@ -124,24 +124,20 @@ class PlanReport:
         }
 
 
-#: engine modules that register themselves in ``compat.ENGINES`` on import, when present
-ENGINE_MODULES = ("openapi", "asyncapi", "jsonschema", "avro", "protobuf", "sql")
-
-
 def load_engines() -> None:
-    """Import whichever compatibility engines are installed; a missing one is skipped and
-    the plan says what could not be checked."""
-    for module in ENGINE_MODULES:
-        try:
-            importlib.import_module(f"unlockstep.core.{module}")
-        except ImportError:
-            continue
+    """Import every installed compatibility engine (``core.engines`` registers them all);
+    without it the plan says what could not be checked instead of failing."""
+    try:
+        importlib.import_module("unlockstep.core.engines")
+    except ImportError:  # pragma: no cover - engines are part of the package today
+        return
 
 
 def _engine_for(c: ContractChange, new: Source, engines: Mapping[str, Engine]) -> Engine | None:
     if c.format:
         return engines.get(c.format)
-    for kind in sorted(engines):
+    # JSON Schema last: almost any JSON or YAML object looks like one
+    for kind in sorted(engines, key=lambda k: (k == "jsonschema", k)):
         if engines[kind].sniff(new):
             return engines[kind]
     return None
