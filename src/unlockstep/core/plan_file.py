@@ -167,7 +167,12 @@ def _services(r: Validator, value: Any, pointer: str) -> tuple[Service, ...]:
     names = {svc.name for svc in out}
     for svc in out:
         for need in svc.needs:
-            if need not in names:
+            if need == svc.name:
+                r.fail(
+                    pointer_join(pointer_join(pointer, svc.name), "needs"),
+                    f"{need!r} cannot need itself",
+                )
+            elif need not in names:
                 r.fail(
                     pointer_join(pointer_join(pointer, svc.name), "needs"),
                     f"unknown service {need!r}; list it under 'services' first",
@@ -257,7 +262,12 @@ def _contracts(
             out.append(out_c)
     for out_c in out:
         for dep in out_c.after:
-            if dep not in seen:
+            if dep == out_c.id:
+                r.fail(
+                    pointer_join(pointers[out_c.id], "after"),
+                    f"contract {dep!r} cannot come after itself",
+                )
+            elif dep not in seen:
                 r.fail(
                     pointer_join(pointers[out_c.id], "after"),
                     f"unknown contract {dep!r}; contract ids are: {', '.join(sorted(seen))}",
