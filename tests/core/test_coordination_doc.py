@@ -1,15 +1,19 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
 
 from unlockstep.core.coordination_doc import render_json, render_markdown
+from unlockstep.core.plan import Plan
 from unlockstep.core.plan_check import analyse, load_engines
 from unlockstep.core.plan_file import parse
 
 from .plan_fixtures import example, read
+from .test_planner import plans
 
 TODAY = date(2026, 7, 20)
 load_engines()
@@ -78,3 +82,16 @@ def test_the_json_twin_carries_steps_order_lockstep_and_checklist() -> None:
     ]
     assert len(data["checklist"]) == 16
     assert data["order"]["levels"] == []
+
+
+@settings(max_examples=40, deadline=None)
+@given(plans(allow_in_place=True))
+def test_any_plan_renders_the_same_bytes_twice_with_every_diagram_edge_declared(
+    plan: Plan,
+) -> None:
+    first = render_markdown(analyse(plan, today=TODAY))
+    assert first == render_markdown(analyse(plan, today=TODAY))
+    block = first.split("```mermaid\n", 1)[1].split("```", 1)[0]
+    declared = set(re.findall(r"^\s+(s\d+)\[", block, flags=re.M))
+    for before, after in re.findall(r"^\s+(s\d+) \S+ (s\d+)$", block, flags=re.M):
+        assert before in declared and after in declared
