@@ -82,16 +82,42 @@ def test_progress_is_derived_from_recorded_deployments_not_ticked_by_hand(
     assert status["escalate-case.1"] == "done"
     assert status["cases-table.2"] == "pending"  # migrate phase ships in 1.6.0
     assert status["case-escalated.2.audit-report-service"] == "pending"
-    assert status["case-escalated.3"] == "unknown"  # a flag flip: flag states not recorded
+    assert status["case-escalated.3"] == "pending"  # its flag does not exist yet
     assert "cases-table.2" in after["next"]
     assert "escalate-case.2.decision-service" in after["next"]
+
+
+def test_a_flag_step_is_done_when_the_flag_is_on_in_the_plans_environment(
+    estate: TestClient,
+) -> None:
+    submit(estate, "escalation-basis")
+    flag = {
+        "state": "ENABLED",
+        "variants": {"on": True, "off": False},
+        "defaultVariant": "off",
+        "targeting": {"if": [{"==": [{"var": "tenant"}, "internal"]}, "on", "off"]},
+        "metadata": {"owner": "case-platform-team", "expires": "2026-09-30", "type": "release"},
+    }
+    url = "/api/v1/environments/production/flags/escalation.basis.write"
+    response = estate.put(url, json={"flag": flag})
+    assert response.status_code in (200, 201), response.text
+    steps = estate.get("/api/v1/plans/regulatory-escalation-basis").json()["progress"]["steps"]
+    step = next(s for s in steps if s["step"] == "case-escalated.3")
+    assert (step["status"], step["detail"]) == ("done", "flag escalation.basis.write is targeted")
+    etag = estate.get(url).headers["etag"]
+    disabled = {**flag, "state": "DISABLED"}
+    assert estate.put(url, json={"flag": disabled}, headers={"If-Match": etag}).status_code == 200
+    steps = estate.get("/api/v1/plans/regulatory-escalation-basis").json()["progress"]["steps"]
+    step = next(s for s in steps if s["step"] == "case-escalated.3")
+    assert (step["status"], step["detail"]) == ("pending", "flag escalation.basis.write is off")
 
 
 def test_show_names_the_evidence_sources_that_cannot_be_checked_yet(estate: TestClient) -> None:
     submit(estate, "risk-explanation")
     body = estate.get("/api/v1/plans/risk-explanation-in-escalation-flow").json()
     assert body["sources"]["deployments"] == "available"
-    assert body["sources"]["flags"].startswith("not checkable yet")
+    assert body["sources"]["flags"] == "available"
+    assert body["sources"]["verifications"].startswith("not checkable yet")
     first = body["progress"]["steps"][0]
     assert first["status"] == "unknown"
     assert "names no version of case-service" in first["detail"]
