@@ -4,20 +4,17 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
+from unlockstep.cli.plans import file_reader
 from unlockstep.core.plan_file import parse
 
 PLANS = Path(__file__).resolve().parents[2] / "examples" / "estate" / "plans"
 
 
-def submit(api: TestClient, name: str) -> dict:  # type: ignore[type-arg]
-    text = (PLANS / f"{name}.yaml").read_text()
+def submit(api: TestClient, name: str, text: str | None = None) -> dict:  # type: ignore[type-arg]
+    text = text or (PLANS / f"{name}.yaml").read_text()
     plan = parse(text)
-    files = {
-        path: (PLANS / path).read_text()
-        for c in plan.contracts
-        for path in (c.old, c.new)
-        if path is not None
-    }
+    read = file_reader(PLANS)
+    files = {path: read(path) for c in plan.contracts for path in (*c.old, *c.new)}
     response = api.post(
         "/api/v1/plans",
         json={"source": text, "filename": f"{name}.yaml", "files": files},
@@ -47,7 +44,7 @@ def test_submitting_the_same_plan_again_changes_nothing_and_a_new_text_is_a_revi
     submit(estate, "escalation-basis")
     assert submit(estate, "escalation-basis")["outcome"] == "unchanged"
     text = (PLANS / "escalation-basis.yaml").read_text().replace("2026-09-15", "2026-09-20")
-    again = estate.post("/api/v1/plans", json={"source": text, "filename": "p.yaml"}).json()
+    again = submit(estate, "escalation-basis", text)
     assert (again["outcome"], again["plan"]["revision"]) == ("updated", 2)
     events = estate.get("/api/v1/audit", params={"entity_type": "release_plan"}).json()
     assert [e["action"] for e in events["items"]] == ["plan.updated", "plan.created"]
