@@ -35,5 +35,8 @@ def example(name: str) -> tuple[str, str]:
 
 
 def read(path: str) -> str:
-    """Contract files named in the demo plans, relative to the plans folder."""
-    return (PLANS / path).read_text(encoding="utf-8")
+    """Contract files (or migration folders) named in the demo plans, relative to the plans
+    folder, as the CLI reads them."""
+    from unlockstep.cli.plans import file_reader
+
+    return file_reader(PLANS)(path)
