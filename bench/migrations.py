@@ -61,7 +61,9 @@ def main() -> None:
             timings.append(time.perf_counter() - start)
     best = min(timings)
     print(f"migrations: {count} files, {statements} statements (flyway layout)")
-    print(f"classified in {best * 1000:.0f} ms (best of 5; median {sorted(timings)[2] * 1000:.0f} ms)")
+    print(
+        f"classified in {best * 1000:.0f} ms (best of 5; median {sorted(timings)[2] * 1000:.0f} ms)"
+    )
     print(f"{best / statements * 1e6:.0f} µs per statement; target < 1000 ms for 500 files")
 
 

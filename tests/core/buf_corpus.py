@@ -11,7 +11,8 @@ from typing import Any
 import yaml
 
 from unlockstep.core import protobuf
-from unlockstep.core.protobuf_schema import ProtoModule, parse_module
+from unlockstep.core.protobuf_parser import parse_module
+from unlockstep.core.protobuf_schema import ProtoModule
 
 UNSTABLE = re.compile(r"(^|\.)v\d+(alpha|beta|test)\w*($|\.)")
 
@@ -40,7 +41,8 @@ def run_case(corpus: Path, case: dict[str, Any]) -> Counter[str]:
     for f in protobuf.findings(old, new):
         if f.rule not in use:
             continue
-        if f.path and any(f.path == i or f.path.startswith(i.rstrip("/") + "/") for i in ignore):
+        where = f.path or (f.subject if f.rule == "FILE_NO_DELETE" else "")
+        if where and any(where == i or where.startswith(i.rstrip("/") + "/") for i in ignore):
             continue
         if config.get("ignore_unstable_packages") and _unstable(f, old, new):
             continue
@@ -60,14 +62,11 @@ def _root(case_dir: Path) -> Path:
 
 
 def _unstable(f: protobuf.Finding, old: ProtoModule, new: ProtoModule) -> bool:
-    packages = {
-        x.package
-        for x in [*old.files.values(), *new.files.values()]
-        if f.path in (None, x.path) or f.subject.startswith(x.package)
-    }
-    return any(UNSTABLE.search(p) for p in packages if p) and all(
-        UNSTABLE.search(p) for p in packages if p
-    )
+    """Whether the finding is about a package buf calls unstable (``v1alpha1``, ``v1beta2``…)."""
+    files = {**old.files, **new.files}
+    key = f.path if f.path in files else f.subject
+    package = files[key].package if key in files else f.subject
+    return bool(UNSTABLE.search(package))
 
 
 def cases(corpus: Path) -> list[dict[str, Any]]:

@@ -35,7 +35,7 @@ def obj(props: dict[str, Any], required: list[str] | None = None, **extra: Any) 
     return out
 
 
-S, I, NUM = {"type": "string"}, {"type": "integer"}, {"type": "number"}
+S, INT, NUM = {"type": "string"}, {"type": "integer"}, {"type": "number"}
 BRK, WARN, INFO = Level.BREAKING, Level.WARNING, Level.INFO
 
 # name: (old, new, rule, level, breaks) under the default LENIENT policy, BACKWARD side.
@@ -91,7 +91,7 @@ CASES: dict[str, tuple[Any, Any, str, Level, Breaks]] = {
     ),
     "adding_a_property_that_narrows_a_partially_open_model_breaks": (
         obj({"a": S}, additionalProperties=NUM),
-        obj({"a": S, "b": I}, additionalProperties=NUM),
+        obj({"a": S, "b": INT}, additionalProperties=NUM),
         "property-added",
         BRK,
         W,
@@ -110,8 +110,8 @@ CASES: dict[str, tuple[Any, Any, str, Level, Breaks]] = {
         WARN,
         R,
     ),
-    "integer_to_number_widens": (I, NUM, "type-widened", WARN, R),
-    "number_to_integer_narrows": (NUM, I, "type-narrowed", BRK, W),
+    "integer_to_number_widens": (INT, NUM, "type-widened", WARN, R),
+    "number_to_integer_narrows": (NUM, INT, "type-narrowed", BRK, W),
     "string_to_number_changes_type": (S, NUM, "type-changed", BRK, B),
     "a_type_list_gaining_a_type_widens": (S, {"type": ["string", "null"]}, "type-widened", WARN, R),
     "nullable_true_widens_like_a_null_type": (
@@ -242,14 +242,14 @@ CASES: dict[str, tuple[Any, Any, str, Level, Breaks]] = {
         B,
     ),
     "2020_prefix_items_compare_by_position": (
-        {"type": "array", "prefixItems": [S, I]},
+        {"type": "array", "prefixItems": [S, INT]},
         {"type": "array", "prefixItems": [S, NUM]},
         "type-widened",
         WARN,
         R,
     ),
     "removing_an_any_of_branch_that_old_data_used_breaks": (
-        {"anyOf": [S, I]},
+        {"anyOf": [S, INT]},
         {"anyOf": [S]},
         "any-of-branch-removed",
         BRK,
@@ -257,14 +257,14 @@ CASES: dict[str, tuple[Any, Any, str, Level, Breaks]] = {
     ),
     "adding_an_any_of_branch_warns_readers": (
         {"anyOf": [S]},
-        {"anyOf": [S, I]},
+        {"anyOf": [S, INT]},
         "any-of-branch-added",
         WARN,
         R,
     ),
     "adding_a_one_of_branch_is_unprovable_and_lenient_warns": (
         {"oneOf": [S]},
-        {"oneOf": [S, I]},
+        {"oneOf": [S, INT]},
         "one-of-branch-added",
         WARN,
         B,
@@ -277,8 +277,8 @@ CASES: dict[str, tuple[Any, Any, str, Level, Breaks]] = {
         W,
     ),
     "adding_an_all_of_branch_narrows": (
-        {"allOf": [{"anyOf": [S, I]}]},
-        {"allOf": [{"anyOf": [S, I]}, {"anyOf": [S, {"type": "boolean"}]}]},
+        {"allOf": [{"anyOf": [S, INT]}]},
+        {"allOf": [{"anyOf": [S, INT]}, {"anyOf": [S, {"type": "boolean"}]}]},
         "all-of-branch-added",
         BRK,
         W,

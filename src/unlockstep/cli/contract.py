@@ -83,6 +83,9 @@ def contract() -> None:
 @click.option("--version", "-V", "version", required=True, help="the provider version")
 @click.option("--force", is_flag=True, help="replace a version's document, or publish despite a "
               "violated mode (audited)")  # fmt: skip
+@click.option("--semantic-change", is_flag=True, help="the meaning of the event changes: "
+              "refused unless its eventType is new or --adr links the decision")  # fmt: skip
+@click.option("--adr", help="link to the decision record that accepts a semantic change")
 @click.argument("file", type=click.Path(path_type=Path))
 @format_option()
 def publish(
@@ -93,11 +96,18 @@ def publish(
     policy: str | None,
     version: str,
     force: bool,
+    semantic_change: bool,
+    adr: str | None,
     file: Path,
     fmt: str,
 ) -> None:
     """Store FILE as the contract NAME of SERVICE at VERSION, if it satisfies the mode."""
-    body = {**_body(file, kind, mode, policy), "force": force}
+    body = {
+        **_body(file, kind, mode, policy),
+        "force": force,
+        "semantic_change": semantic_change,
+        "adr": adr,
+    }
     path = f"/api/v1/services/{service}/contracts/{name}/versions/{version}"
     response = client().request("PUT", path, json=body, ok=(409,))
     data = response.json()

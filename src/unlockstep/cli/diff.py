@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from unlockstep import __version__
+from unlockstep.cli.output import format_option
 from unlockstep.core import engines
 from unlockstep.core.compat import Mode, Policy, Source, check
 from unlockstep.core.documents import MAX_SIZE, decode
@@ -79,14 +80,7 @@ def _relative_reader(base: Path, referrer: str, max_size: int) -> Callable[[str]
     show_default=True,
     help="strict: what is not provably safe breaks; lenient: what is safe in practice passes",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="text",
-    show_default=True,
-    help="output format",
-)
+@format_option(*FORMATS)
 @click.option("--kind", default=None, help="contract kind (detected from content if omitted)")
 @click.pass_context
 def diff(
@@ -95,7 +89,7 @@ def diff(
     """Compare OLD and NEW versions of a contract.
 
     Exit 0 when NEW is compatible with OLD under --mode, 1 when it is not, 2 for bad input
-    (errors go to stderr, as JSON under --format json or sarif).
+    (errors go to stderr, as a JSON error body under --format json).
     """
     try:
         parsed_mode = Mode.parse(mode)

@@ -136,9 +136,10 @@ class _Walk:
     warnings that hurt readers.
     """
 
-    def __init__(self, backward: bool, policy: Policy) -> None:
+    def __init__(self, backward: bool, policy: Policy, filename: str | None = None) -> None:
         self.backward = backward
         self.policy = policy
+        self.filename = filename
         self.out: list[Change] = []
         self.memo: dict[tuple[int, int], bool] = {}
         self.seen: set[tuple[int, int]] = set()
@@ -147,6 +148,8 @@ class _Walk:
     # -- verdict only (memoised; a pair being compared is assumed compatible) -------------
 
     def compatible(self, r: Schema, w: Schema) -> bool:
+        if r.fp is not None and r.fp == w.fp:
+            return True
         key = (id(r), id(w))
         known = self.memo.get(key)
         if known is not None:
@@ -195,7 +198,7 @@ class _Walk:
                 rule=rule,
                 level=level,
                 breaks=breaks,
-                location=Location(subject=subject, pointer=pointer),
+                location=Location(subject=subject, pointer=pointer, file=self.filename),
                 message=message,
                 suggestion=RULES[rule][1],
                 details=details,
@@ -209,13 +212,15 @@ class _Walk:
                     rule=rule,
                     level=Level.INFO,
                     breaks=Breaks.NONE,
-                    location=Location(subject=subject, pointer=pointer),
+                    location=Location(subject=subject, pointer=pointer, file=self.filename),
                     message=message,
                     details=details,
                 )
             )
 
     def walk(self, r: Schema, w: Schema, subject: str, pointer: str) -> None:
+        if r.fp is not None and r.fp == w.fp:
+            return
         if isinstance(w, Union):
             self.writer_union(r, w, subject, pointer)
         elif isinstance(r, Union):
@@ -251,7 +256,7 @@ class _Walk:
                         rule="logical-type-changed",
                         level=level,
                         breaks=Breaks.BOTH,
-                        location=Location(subject=subject, pointer=pointer),
+                        location=Location(subject=subject, pointer=pointer, file=self.filename),
                         message=f"{subject}: logical type changed from "
                         f"{_logical(w)} to {_logical(r)}; the value decodes but its meaning "
                         "changes",
@@ -409,8 +414,16 @@ class _Walk:
     def record(self, r: Named, w: Named, subject: str, pointer: str) -> None:
         matched: set[str] = set()
         for rf in r.fields:
-            where, at = f"{subject}.{rf.name}", f"{pointer}/fields/{rf.index}"
             wf = _writer_field(w, rf)
+            if (
+                wf is not None
+                and wf.name == rf.name
+                and rf.type.fp is not None
+                and (rf.type.fp == wf.type.fp)
+            ):
+                matched.add(wf.name)
+                continue
+            where, at = f"{subject}.{rf.name}", f"{pointer}/fields/{rf.index}"
             if wf is not None:
                 matched.add(wf.name)
                 if wf.name != rf.name:
@@ -522,16 +535,16 @@ class AvroEngine:
 def diff(old: AvroDocument, new: AvroDocument, policy: Policy = Policy.LENIENT) -> list[Change]:
     """Every difference from ``old`` to ``new`` (see the module docstring)."""
     subject = _root_subject(new.root)
-    back = _Walk(backward=True, policy=policy)
+    back = _Walk(backward=True, policy=policy, filename=new.filename)
     back.walk(new.root, old.root, subject, "")
-    fwd = _Walk(backward=False, policy=policy)
+    fwd = _Walk(backward=False, policy=policy, filename=old.filename)
     fwd.walk(old.root, new.root, subject, "")
-    changes = [replace(c, location=replace(c.location, file=new.filename)) for c in back.out]
+    changes = back.out
     index = {(c.rule, c.location.subject): i for i, c in enumerate(changes)}
     for c in fwd.out:
         i = index.get((c.rule, c.location.subject))
         if i is None:
-            changes.append(replace(c, location=replace(c.location, file=old.filename)))
+            changes.append(c)
         elif changes[i].level is Level.BREAKING:
             changes[i] = replace(changes[i], breaks=Breaks.BOTH)
         else:

@@ -23,6 +23,7 @@ class Primitive:
     type: str
     logical: str | None = None
     props: dict[str, Any] = field(default_factory=dict)  # logical-type parameters
+    fp: str | None = None  # canonical text; equal fp means nothing differs
 
     @property
     def label(self) -> str:
@@ -34,6 +35,7 @@ class Array:
     items: Schema
     type: str = "array"
     label: str = "array"
+    fp: str | None = None  # canonical text; equal fp means nothing differs
 
 
 @dataclass(eq=False, slots=True)
@@ -41,6 +43,7 @@ class Map:
     values: Schema
     type: str = "map"
     label: str = "map"
+    fp: str | None = None  # canonical text; equal fp means nothing differs
 
 
 @dataclass(eq=False, slots=True)
@@ -48,6 +51,7 @@ class Union:
     branches: list[Schema]
     type: str = "union"
     label: str = "union"
+    fp: str | None = None  # canonical text; equal fp means nothing differs
 
 
 @dataclass(eq=False, slots=True)
@@ -75,6 +79,7 @@ class Named:
     size: int = 0
     logical: str | None = None
     props: dict[str, Any] = field(default_factory=dict)
+    fp: str | None = None
 
     @property
     def label(self) -> str:
@@ -102,7 +107,58 @@ def parse_text(text: str, filename: str = "<input>") -> AvroDocument:
         ) from None
     parser = _Parser(filename)
     root = parser.schema(raw, "", "")
+    _fingerprint(root, set(), {})
     return AvroDocument(root=root, filename=filename, names=parser.names)
+
+
+def _fingerprint(node: Schema, stack: set[int], done: dict[int, str | None]) -> str | None:
+    """Canonical text of ``node`` with every named type expanded, or None when it is (or
+    contains) a recursive type: those are always walked."""
+    key = id(node)
+    if key in done:
+        return done[key]
+    if key in stack:
+        return None
+    stack.add(key)
+    fp: str | None
+    if isinstance(node, Primitive):
+        fp = node.type if not node.logical else repr((node.type, node.logical, node.props))
+    elif isinstance(node, Array):
+        inner = _fingerprint(node.items, stack, done)
+        fp = None if inner is None else f"[a {inner}]"
+    elif isinstance(node, Map):
+        inner = _fingerprint(node.values, stack, done)
+        fp = None if inner is None else f"[m {inner}]"
+    elif isinstance(node, Union):
+        branches = [_fingerprint(b, stack, done) for b in node.branches]
+        known = [b for b in branches if b is not None]
+        fp = "[u " + ",".join(known) + "]" if len(known) == len(branches) else None
+    else:
+        head = repr(
+            (
+                node.type,
+                node.fullname,
+                sorted(node.aliases),
+                node.symbols,
+                node.enum_default,
+                node.size,
+                node.logical,
+                sorted(node.props.items()),
+            )
+        )
+        parts: list[str] = []
+        for f in node.fields:
+            inner = _fingerprint(f.type, stack, done)
+            if inner is None:
+                break
+            default = json.dumps(f.default, sort_keys=True) if f.has_default else "-"
+            parts.append(f"{f.name}{f.aliases}{default}{inner}")
+        complete = len(parts) == len(node.fields)
+        fp = f"[n {head} {' '.join(parts)}]" if complete else None
+    stack.discard(key)
+    node.fp = fp
+    done[key] = fp
+    return fp
 
 
 _LOGICAL_PARAMS = ("precision", "scale")

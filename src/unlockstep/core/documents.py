@@ -48,7 +48,9 @@ _SCAN = _DECODER.scan_once  # type: ignore[attr-defined]
 
 def escape(token: str) -> str:
     """One JSON pointer reference token (RFC 6901)."""
-    return token.replace("~", "~0").replace("/", "~1")
+    if "~" in token or "/" in token:
+        return token.replace("~", "~0").replace("/", "~1")
+    return token
 
 
 def unescape(token: str) -> str:
@@ -98,11 +100,38 @@ class _JsonLines:
             return self.key_at[pointer]
         if pointer in self.value_at:
             return self.value_at[pointer]
-        parent = pointer.rpartition("/")[0]
+        parent, _, token = pointer.rpartition("/")
         if self.offset(parent) is None or parent not in self.value_at:
             return None
-        self._scan(parent, pointer)
+        if not self._find_key(parent, pointer, unescape(token)):
+            self._scan(parent, pointer)
         return self.key_at.get(pointer, self.value_at.get(pointer))
+
+    def _find_key(self, parent: str, pointer: str, key: str) -> bool:
+        """Find ``"key":`` directly inside the object at ``parent`` by searching the text
+        (fast on huge objects); a hit is accepted when the brackets between the object's
+        start and the hit balance, i.e. the hit is a direct member. Gives up after a few
+        nested hits, leaving it to the exact scan."""
+        text, start = self.text, self.value_at[parent]
+        if start >= len(text) or text[start] != "{":
+            return False
+        pattern = re.compile(re.escape(json.dumps(key, ensure_ascii=False)) + r"\s*:\s*")
+        position = start + 1
+        for _ in range(32):
+            match = pattern.search(text, position)
+            if match is None:
+                return False
+            at = match.start()
+            opened = text.count("{", start + 1, at) + text.count("[", start + 1, at)
+            closed = text.count("}", start + 1, at) + text.count("]", start + 1, at)
+            if opened == closed:
+                self.key_at[pointer] = at
+                self.value_at[pointer] = match.end()
+                return True
+            if closed > opened:  # past the end of the object
+                return False
+            position = match.end()
+        return False
 
     def _scan(self, pointer: str, wanted: str) -> None:
         """Scan the container at ``pointer`` until its member ``wanted`` is recorded."""
@@ -158,6 +187,8 @@ class Document:
     _json: _JsonLines | None = field(default=None, repr=False)
     _newlines: list[int] | None = field(default=None, repr=False)
     _lookups: int = field(default=0, repr=False)
+    #: engines' memo of which values hold no ``$ref`` (by identity; values live with the doc)
+    ref_free_cache: dict[int, bool] | None = field(default=None, repr=False)
 
     @property
     def filename(self) -> str:

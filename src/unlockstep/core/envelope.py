@@ -14,9 +14,24 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from unlockstep.core.compat import Breaks, Change, Level, Location
+from unlockstep.core.compat import Breaks, Change, Level, Location, Source
+from unlockstep.core.documents import load_document
+from unlockstep.core.rules import Rule, declare
+from unlockstep.errors import ParseError
 
 RULE = "semantic-change-requires-new-event-type"
+declare(
+    [
+        Rule(
+            RULE,
+            "envelope",
+            Breaks.READERS,
+            "a publish declares a change of meaning but keeps the event type",
+            "publish a new event type (emit both until consumers move, then deprecate the old "
+            "one), or link the ADR that accepts the change",
+        )
+    ]
+)
 _ADR = re.compile(r"^(https?://\S+|[\w./-]+\.md(#\S*)?|ADR-\d+)$", re.IGNORECASE)
 
 
@@ -98,3 +113,29 @@ def _next_type(event_type: str) -> str:
     if m:
         return f"{m.group(1)}.v{int(m.group(2)) + 1}"
     return f"{event_type}.v2"
+
+
+def envelope_of(source: Source | None) -> Envelope:
+    """The envelope a JSON or YAML contract declares; none for other formats (``.proto``)."""
+    if source is None:
+        return Envelope()
+    try:
+        return Envelope.from_document(load_document(source).data)
+    except ParseError:
+        return Envelope()
+
+
+def check_publish(
+    proposed: Source,
+    previous: Source | None,
+    *,
+    declared: bool,
+    adr: str | None = None,
+    subject: str = "",
+) -> list[Change]:
+    """:func:`semantic_change` for a publish: envelopes read from the two documents."""
+    if not declared:
+        return []
+    return semantic_change(
+        envelope_of(previous), envelope_of(proposed), declared=True, adr=adr, subject=subject
+    )

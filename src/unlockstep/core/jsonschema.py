@@ -21,6 +21,7 @@ safe; LENIENT accepts what is safe in practice (see ``unprovable`` rules).
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
@@ -142,7 +143,7 @@ class _Walk:
         if key in self.visited:
             return
         self.visited[key] = (ov, nv)
-        if ov == nv and not (_has_ref(o.doc) or _has_ref(n.doc)):
+        if ov == nv and _ref_free(ov, o.doc) and _ref_free(nv, n.doc):
             return
         if ov is False:
             if nv is not False:
@@ -157,22 +158,29 @@ class _Walk:
             if ov != nv:
                 self.emit("not-comparable", B, n, "this schema is not an object or a boolean")
             return
-        self._annotations(o, n)
+        keys = ov.keys() | nv.keys()
+        if keys & _ANNOTATION_KEYS:
+            self._annotations(o, n)
         ot, nt = types_of(ov), types_of(nv)
         self._types(n, ot, nt, ov, nv)
-        self._enum(o, n)
-        if may_be("number", ot) and may_be("number", nt):
+        if keys & _ENUM_KEYS:
+            self._enum(o, n)
+        if keys & _NUMBER_KEYS and may_be("number", ot) and may_be("number", nt):
             self._numbers(n, ov, nv)
-        if may_be("string", ot) and may_be("string", nt):
+        if keys & _STRING_KEYS and may_be("string", ot) and may_be("string", nt):
             self._strings(n, ov, nv)
-        if may_be("array", ot) and may_be("array", nt):
+        if keys & _ARRAY_KEYS and may_be("array", ot) and may_be("array", nt):
             self._arrays(o, n)
-        if may_be("object", ot) and may_be("object", nt):
-            self._objects(o, n)
-        self._choices(o, n)
-        self._all_of(o, n)
-        self._not(o, n)
-        self._conditional(o, n)
+        if keys & _OBJECT_KEYS and may_be("object", ot) and may_be("object", nt):
+            self._objects(o, n, keys)
+        if keys & _CHOICE_KEYS:
+            self._choices(o, n)
+        if "allOf" in keys:
+            self._all_of(o, n)
+        if "not" in keys:
+            self._not(o, n)
+        if "if" in keys:
+            self._conditional(o, n)
 
     def _annotations(self, o: Node, n: Node) -> None:
         ov, nv = o.value, n.value
@@ -359,22 +367,30 @@ class _Walk:
 
     # ------------------------------------------------------------------ objects
 
-    def _objects(self, o: Node, n: Node) -> None:
+    def _objects(self, o: Node, n: Node, keys: set[str]) -> None:
         ov, nv = o.value, n.value
-        self._length(n, ov, nv, "minProperties", "min-properties")
-        self._length(n, ov, nv, "maxProperties", "max-properties")
+        if "minProperties" in keys or "maxProperties" in keys:
+            self._length(n, ov, nv, "minProperties", "min-properties")
+            self._length(n, ov, nv, "maxProperties", "max-properties")
         oprops, nprops = _dict(ov.get("properties")), _dict(nv.get("properties"))
         oreq, nreq = _names_list(ov.get("required")), _names_list(nv.get("required"))
-        for name in oprops:
-            if name in nprops:
+        if oreq == nreq:
+            oreq_set = nreq_set = frozenset(oreq)
+        else:
+            oreq_set, nreq_set = frozenset(oreq), frozenset(nreq)
+        oref, nref = _names_with_refs(oprops, o.doc), _names_with_refs(nprops, n.doc)
+        for name, old_prop in oprops.items():
+            new_prop = nprops.get(name, _MISSING)
+            if new_prop is _MISSING:
+                self._property_removed(o, n, name, name in oreq_set)
+            elif old_prop != new_prop or name in oref or name in nref:
                 self.compare(o.child("properties", name), n.child("properties", name))
-            else:
-                self._property_removed(o, n, name, name in oreq)
-        for name in nprops:
-            if name not in oprops:
-                self._property_added(o, n, name)
-        for name in nreq:
-            if name not in oreq:
+        if nprops.keys() - oprops.keys():
+            for name in nprops:
+                if name not in oprops:
+                    self._property_added(o, n, name)
+        for name in nreq if nreq_set != oreq_set else ():
+            if name not in oreq_set:
                 if name in oprops:
                     self.emit(
                         "property-became-required",
@@ -389,19 +405,22 @@ class _Walk:
                         n.child("properties", name) if name in nprops else n,
                         f"new property {name!r} is required",
                     )
-        for name in oreq:
-            if name not in nreq and name in nprops:
+        for name in oreq if nreq_set != oreq_set else ():
+            if name not in nreq_set and name in nprops:
                 self.emit(
                     "property-became-optional",
                     R,
                     n.child("properties", name),
                     f"property {name!r} is no longer required",
                 )
-        self._additional(o, n)
-        self._patterns(o, n)
-        if "propertyNames" in ov or "propertyNames" in nv:
+        if "additionalProperties" in keys or "unevaluatedProperties" in keys:
+            self._additional(o, n)
+        if "patternProperties" in keys:
+            self._patterns(o, n)
+        if "propertyNames" in keys:
             self.compare(_or_true(o, "propertyNames"), _or_true(n, "propertyNames"))
-        self._dependencies(o, n)
+        if keys & _DEPENDENCY_KEYS:
+            self._dependencies(o, n)
 
     def _schema_for_name(self, node: Node, name: str) -> Node:
         """The schema an undeclared property ``name`` gets: a matching pattern or the rest."""
@@ -649,7 +668,9 @@ def _dict(value: Any) -> dict[str, Any]:
 
 
 def _names_list(value: Any) -> list[str]:
-    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+    if not isinstance(value, list):
+        return []
+    return value if all(type(v) is str for v in value) else [v for v in value if isinstance(v, str)]
 
 
 def _or_true(node: Node, key: str) -> Node:
@@ -701,12 +722,97 @@ def _dependencies(node: Node) -> tuple[dict[str, set[str]], dict[str, Node]]:
     return required, schemas
 
 
-def _has_ref(doc: Document) -> bool:
-    flag = doc.__dict__.get("_unlockstep_has_ref")
-    if flag is None:
-        flag = "$ref" in doc.source.text
-        doc.__dict__["_unlockstep_has_ref"] = flag
-    return bool(flag)
+_MISSING = object()
+_ANNOTATION_KEYS = frozenset({"default", "deprecated"})
+_ENUM_KEYS = frozenset({"enum", "const"})
+_NUMBER_KEYS = frozenset(
+    {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"}
+)
+_STRING_KEYS = frozenset(
+    {"minLength", "maxLength", "pattern", "format", "contentEncoding", "contentMediaType"}
+)
+_ARRAY_KEYS = frozenset(
+    {
+        "items",
+        "prefixItems",
+        "additionalItems",
+        "minItems",
+        "maxItems",
+        "uniqueItems",
+        "contains",
+        "minContains",
+        "maxContains",
+    }
+)
+_DEPENDENCY_KEYS = frozenset({"dependencies", "dependentRequired", "dependentSchemas"})
+_OBJECT_KEYS = (
+    frozenset(
+        {
+            "properties",
+            "required",
+            "additionalProperties",
+            "unevaluatedProperties",
+            "patternProperties",
+            "propertyNames",
+            "minProperties",
+            "maxProperties",
+        }
+    )
+    | _DEPENDENCY_KEYS
+)
+_CHOICE_KEYS = frozenset({"anyOf", "oneOf"})
+
+
+def _ref_free(value: Any, doc: Document) -> bool:
+    """Whether ``value`` contains no ``$ref`` (equal values are then equal schemas).
+    Memoised per document: the values live as long as the document does."""
+    if _doc_has_no_refs(doc):
+        return True
+    cache = doc.ref_free_cache
+    assert cache is not None
+    if isinstance(value, dict):
+        hit = cache.get(id(value))
+        if hit is not None:
+            return hit
+    return _ref_free_in(value, cache)
+
+
+_NO_REFS: dict[int, bool] = {}
+
+
+def _doc_has_no_refs(doc: Document) -> bool:
+    cache = doc.ref_free_cache
+    if cache is None:
+        cache = {} if "$ref" in doc.source.text else _NO_REFS
+        doc.ref_free_cache = cache
+    return cache is _NO_REFS
+
+
+_NO_NAMES: frozenset[str] = frozenset()
+
+
+def _names_with_refs(props: dict[str, Any], doc: Document) -> frozenset[str]:
+    """The names in a ``properties`` object whose schemas contain a ``$ref`` (memoised)."""
+    if not props or _doc_has_no_refs(doc):
+        return _NO_NAMES
+    cache = doc.__dict__.setdefault("_names_with_refs", {})
+    hit: tuple[Any, frozenset[str]] | None = cache.get(id(props))
+    if hit is None:
+        names = frozenset(k for k, v in props.items() if not _ref_free(v, doc))
+        hit = cache[id(props)] = (props, names)
+    return hit[1]
+
+
+def _ref_free_in(value: Any, cache: dict[int, bool]) -> bool:
+    if isinstance(value, dict):
+        hit = cache.get(id(value))
+        if hit is None:
+            hit = "$ref" not in value and all(_ref_free_in(v, cache) for v in value.values())
+            cache[id(value)] = hit
+        return hit
+    if isinstance(value, list):
+        return all(_ref_free_in(v, cache) for v in value)
+    return True
 
 
 # ---------------------------------------------------------------------- public API
@@ -733,7 +839,13 @@ def compare_schemas(
     when they live elsewhere. See the module docstring for ``breaks`` and levels."""
     old_node = _node(old, old_resolver, pointer if old_pointer is None else old_pointer)
     new_node = _node(new, new_resolver, pointer)
-    walk = _Walk(_Context(Views(old_resolver), Views(new_resolver), policy))
+    if (
+        old_node.value == new_node.value
+        and _ref_free(old_node.value, old_node.doc)
+        and _ref_free(new_node.value, new_node.doc)
+    ):
+        return []
+    walk = _Walk(_context(old_resolver, new_resolver, policy))
     try:
         walk.compare(old_node, new_node)
     except RecursionError:
@@ -766,6 +878,22 @@ def compare_schemas(
             )
         )
     return changes
+
+
+#: One context per pair of resolvers and policy, so the many schemas of one API description
+#: (every operation's bodies) share trial results and views instead of redoing them per call.
+_CONTEXTS: weakref.WeakKeyDictionary[
+    Resolver, weakref.WeakKeyDictionary[Resolver, dict[Policy, _Context]]
+] = weakref.WeakKeyDictionary()
+
+
+def _context(old: Resolver, new: Resolver, policy: Policy) -> _Context:
+    per_new = _CONTEXTS.setdefault(old, weakref.WeakKeyDictionary())
+    per_policy = per_new.setdefault(new, {})
+    ctx = per_policy.get(policy)
+    if ctx is None:
+        ctx = per_policy[policy] = _Context(Views(old), Views(new), policy)
+    return ctx
 
 
 def _node(value: Any, resolver: Resolver, pointer: str) -> Node:

@@ -14,11 +14,38 @@ name across the compared files, fields by number, enum values by number, RPCs by
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from enum import StrEnum
+from typing import NamedTuple
 
 from unlockstep.core.compat import Breaks, Change, Level, Location, Policy, Source, register
+from unlockstep.core.protobuf_parser import parse_text
+from unlockstep.core.protobuf_rules import (
+    ALIASES,
+    CARDINALITY_TEXT,
+    CARDINALITY_WIRE,
+    CARDINALITY_WIRE_JSON,
+    FILE_OPTIONS,
+    RULES,
+    WIRE_GROUP,
+    WIRE_JSON_GROUP,
+    Category,
+    can_default,
+    covered,
+    cpp_string_type,
+    default_value,
+    enum_type,
+    expand_rules,
+    json_format,
+    kind_of,
+    oneof_text,
+    real_messages,
+    same_cpp_string_type,
+    same_default,
+    type_text,
+    utf8_validation,
+    values_by_number,
+)
 from unlockstep.core.protobuf_schema import (
     ProtoEnum,
     ProtoField,
@@ -26,261 +53,24 @@ from unlockstep.core.protobuf_schema import (
     ProtoMessage,
     ProtoModule,
     Reserved,
-    parse_text,
-)
-from unlockstep.core.rules import Rule, declare
-
-
-class Category(StrEnum):
-    FILE = "FILE"
-    PACKAGE = "PACKAGE"
-    WIRE_JSON = "WIRE_JSON"
-    WIRE = "WIRE"
-
-
-_F, _P, _J, _W = "FILE", "PACKAGE", "WIRE_JSON", "WIRE"
-_ALL = (_F, _P, _J, _W)
-_SOURCE = (_F, _P)
-
-#: rule id -> (categories it belongs to, who it breaks, what to do instead)
-RULES: dict[str, tuple[tuple[str, ...], Breaks, str]] = {
-    "FILE_NO_DELETE": ((_F,), Breaks.READERS, "Keep the file; deprecate its contents first."),
-    "FILE_SAME_PACKAGE": (
-        _ALL,
-        Breaks.BOTH,
-        "Add the types to the new package instead of "
-        "moving them; full names are part of the wire contract (Any, gRPC).",
-    ),
-    "FILE_SAME_SYNTAX": (_SOURCE, Breaks.BOTH, "Keep the syntax/edition of existing files."),
-    "PACKAGE_NO_DELETE": ((_P,), Breaks.READERS, "Deprecate the package before deleting it."),
-    "PACKAGE_MESSAGE_NO_DELETE": ((_P,), Breaks.READERS, "Deprecate the message and keep it."),
-    "PACKAGE_ENUM_NO_DELETE": ((_P,), Breaks.READERS, "Deprecate the enum and keep it."),
-    "PACKAGE_SERVICE_NO_DELETE": ((_P,), Breaks.READERS, "Deprecate the service and keep it."),
-    "PACKAGE_EXTENSION_NO_DELETE": ((_P,), Breaks.READERS, "Keep the extension."),
-    "MESSAGE_NO_DELETE": ((_F,), Breaks.READERS, "Deprecate the message and keep it."),
-    "ENUM_NO_DELETE": ((_F,), Breaks.READERS, "Deprecate the enum and keep it."),
-    "SERVICE_NO_DELETE": ((_F,), Breaks.READERS, "Deprecate the service and keep it."),
-    "EXTENSION_NO_DELETE": ((_F,), Breaks.READERS, "Keep the extension."),
-    "RPC_NO_DELETE": (
-        _SOURCE,
-        Breaks.WRITERS,
-        "Deprecate the RPC, wait until no client calls it (usage at zero), then delete it.",
-    ),
-    "FIELD_NO_DELETE": (
-        _SOURCE,
-        Breaks.READERS,
-        "Deprecate the field; when you delete it, reserve its number and name.",
-    ),
-    "FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED": (
-        (_J, _W),
-        Breaks.BOTH,
-        "Reserve the deleted field's number so it is never reused with another meaning.",
-    ),
-    "FIELD_NO_DELETE_UNLESS_NAME_RESERVED": (
-        (_J,),
-        Breaks.BOTH,
-        "Reserve the deleted field's name so JSON payloads never reuse it.",
-    ),
-    "FIELD_SAME_NAME": (
-        (_F, _P, _J),
-        Breaks.BOTH,
-        "Keep the name (JSON and text formats use "
-        "it); add a new field and deprecate the old one instead.",
-    ),
-    "FIELD_SAME_JSON_NAME": ((_F, _P, _J), Breaks.BOTH, "Keep the JSON name."),
-    "FIELD_SAME_TYPE": (
-        _SOURCE,
-        Breaks.BOTH,
-        "Add a field with a new number and the new type; deprecate the old field.",
-    ),
-    "FIELD_WIRE_COMPATIBLE_TYPE": (
-        (_W,),
-        Breaks.BOTH,
-        "Add a field with a new number and the new type; deprecate the old field.",
-    ),
-    "FIELD_WIRE_JSON_COMPATIBLE_TYPE": (
-        (_J,),
-        Breaks.BOTH,
-        "Add a field with a new number and the new type; deprecate the old field.",
-    ),
-    "FIELD_SAME_CARDINALITY": (
-        _SOURCE,
-        Breaks.BOTH,
-        "Add a new field instead of changing the label of an existing one.",
-    ),
-    "FIELD_WIRE_COMPATIBLE_CARDINALITY": (
-        (_W,),
-        Breaks.BOTH,
-        "Add a new field instead of changing the label of an existing one.",
-    ),
-    "FIELD_WIRE_JSON_COMPATIBLE_CARDINALITY": (
-        (_J,),
-        Breaks.BOTH,
-        "Add a new field instead of changing the label of an existing one.",
-    ),
-    "FIELD_SAME_ONEOF": (
-        _ALL,
-        Breaks.BOTH,
-        "Add a new field inside (or outside) the oneof rather than moving an existing one.",
-    ),
-    "FIELD_SAME_DEFAULT": (
-        _ALL,
-        Breaks.BOTH,
-        "Keep the default; readers fill it in for absent fields, so changing it changes meaning.",
-    ),
-    "FIELD_SAME_JSTYPE": (_SOURCE, Breaks.READERS, "Keep the jstype option."),
-    "FIELD_SAME_CPP_STRING_TYPE": (_SOURCE, Breaks.READERS, "Keep the C++ string type."),
-    "FIELD_SAME_UTF8_VALIDATION": (_SOURCE, Breaks.BOTH, "Keep the utf8_validation feature."),
-    "FIELD_SAME_JAVA_UTF8_VALIDATION": (_SOURCE, Breaks.BOTH, "Keep Java UTF-8 validation."),
-    "ONEOF_NO_DELETE": (_SOURCE, Breaks.READERS, "Keep the oneof."),
-    "RESERVED_MESSAGE_NO_DELETE": (
-        _ALL,
-        Breaks.BOTH,
-        "Keep reserved numbers and names reserved forever.",
-    ),
-    "RESERVED_ENUM_NO_DELETE": (
-        _ALL,
-        Breaks.BOTH,
-        "Keep reserved numbers and names reserved forever.",
-    ),
-    "EXTENSION_MESSAGE_NO_DELETE": (_SOURCE, Breaks.BOTH, "Keep extension ranges."),
-    "MESSAGE_SAME_REQUIRED_FIELDS": (
-        _ALL,
-        Breaks.BOTH,
-        "Never add or remove required fields; add optional fields instead.",
-    ),
-    "MESSAGE_NO_REMOVE_STANDARD_DESCRIPTOR_ACCESSOR": (
-        _SOURCE,
-        Breaks.READERS,
-        "Keep the standard descriptor accessor.",
-    ),
-    "MESSAGE_SAME_MESSAGE_SET_WIRE_FORMAT": (
-        _ALL,
-        Breaks.BOTH,
-        "Keep message_set_wire_format as it is.",
-    ),
-    "MESSAGE_SAME_JSON_FORMAT": ((_F, _P, _J), Breaks.BOTH, "Keep the json_format feature."),
-    "ENUM_VALUE_NO_DELETE": (
-        _SOURCE,
-        Breaks.READERS,
-        "Deprecate the value; when you delete it reserve its number and name.",
-    ),
-    "ENUM_VALUE_NO_DELETE_UNLESS_NUMBER_RESERVED": (
-        (_J, _W),
-        Breaks.BOTH,
-        "Reserve the deleted value's number.",
-    ),
-    "ENUM_VALUE_NO_DELETE_UNLESS_NAME_RESERVED": (
-        (_J,),
-        Breaks.BOTH,
-        "Reserve the deleted value's name.",
-    ),
-    "ENUM_VALUE_SAME_NAME": (
-        (_F, _P, _J),
-        Breaks.BOTH,
-        "Keep the name (JSON uses it); add an alias (allow_alias) instead of renaming.",
-    ),
-    "ENUM_SAME_TYPE": (_SOURCE, Breaks.BOTH, "Keep the enum open or closed as it was."),
-    "ENUM_SAME_JSON_FORMAT": ((_F, _P, _J), Breaks.BOTH, "Keep the json_format feature."),
-    "RPC_SAME_REQUEST_TYPE": (_ALL, Breaks.WRITERS, "Add a new RPC with the new request type."),
-    "RPC_SAME_RESPONSE_TYPE": (_ALL, Breaks.READERS, "Add a new RPC with the new response type."),
-    "RPC_SAME_CLIENT_STREAMING": (_ALL, Breaks.BOTH, "Add a new RPC instead."),
-    "RPC_SAME_SERVER_STREAMING": (_ALL, Breaks.BOTH, "Add a new RPC instead."),
-    "RPC_SAME_IDEMPOTENCY_LEVEL": (_ALL, Breaks.BOTH, "Keep the idempotency level."),
-}
-
-#: file option -> (buf rule id, value when unset)
-FILE_OPTIONS: dict[str, tuple[str, str]] = {
-    "cc_enable_arenas": ("FILE_SAME_CC_ENABLE_ARENAS", "true"),
-    "cc_generic_services": ("FILE_SAME_CC_GENERIC_SERVICES", "false"),
-    "csharp_namespace": ("FILE_SAME_CSHARP_NAMESPACE", ""),
-    "go_package": ("FILE_SAME_GO_PACKAGE", ""),
-    "java_generic_services": ("FILE_SAME_JAVA_GENERIC_SERVICES", "false"),
-    "java_multiple_files": ("FILE_SAME_JAVA_MULTIPLE_FILES", "false"),
-    "java_outer_classname": ("FILE_SAME_JAVA_OUTER_CLASSNAME", ""),
-    "java_package": ("FILE_SAME_JAVA_PACKAGE", ""),
-    "objc_class_prefix": ("FILE_SAME_OBJC_CLASS_PREFIX", ""),
-    "optimize_for": ("FILE_SAME_OPTIMIZE_FOR", "SPEED"),
-    "php_class_prefix": ("FILE_SAME_PHP_CLASS_PREFIX", ""),
-    "php_metadata_namespace": ("FILE_SAME_PHP_METADATA_NAMESPACE", ""),
-    "php_namespace": ("FILE_SAME_PHP_NAMESPACE", ""),
-    "py_generic_services": ("FILE_SAME_PY_GENERIC_SERVICES", "false"),
-    "ruby_package": ("FILE_SAME_RUBY_PACKAGE", ""),
-    "swift_prefix": ("FILE_SAME_SWIFT_PREFIX", ""),
-}
-for _rule, _ in FILE_OPTIONS.values():
-    RULES[_rule] = (_SOURCE, Breaks.READERS, "Keep generated-code options stable.")
-
-declare(
-    Rule(
-        rule_id,
-        "protobuf",
-        breaks,
-        f"buf categories: {', '.join(cats)}",
-        suggestion,
-    )
-    for rule_id, (cats, breaks, suggestion) in RULES.items()
 )
 
-#: deprecated buf ids -> the ids they report under
-ALIASES: dict[str, tuple[str, ...]] = {
-    "FIELD_SAME_CTYPE": ("FIELD_SAME_CPP_STRING_TYPE",),
-    "FIELD_SAME_LABEL": (
-        "FIELD_SAME_CARDINALITY",
-        "FIELD_WIRE_COMPATIBLE_CARDINALITY",
-        "FIELD_WIRE_JSON_COMPATIBLE_CARDINALITY",
-    ),
-}
-
-_WIRE_GROUP = {
-    **dict.fromkeys(("int32", "int64", "uint32", "uint64", "bool"), 1),
-    "sint32": 2,
-    "sint64": 2,
-    "string": 3,
-    "bytes": 4,
-    "fixed32": 5,
-    "sfixed32": 5,
-    "fixed64": 6,
-    "sfixed64": 6,
-    "double": 7,
-    "float": 8,
-    "group": 9,
-    "message": 10,
-    "enum": 11,
-}
-_WIRE_JSON_GROUP = {
-    "int32": 1,
-    "uint32": 1,
-    "int64": 2,
-    "uint64": 2,
-    "fixed32": 3,
-    "sfixed32": 3,
-    "fixed64": 4,
-    "sfixed64": 4,
-    "bool": 5,
-    "sint32": 6,
-    "sint64": 7,
-    "string": 8,
-    "bytes": 9,
-    "double": 10,
-    "float": 11,
-    "group": 12,
-    "message": 13,
-    "enum": 14,
-}
-_CARD_WIRE = {"explicit": 1, "implicit": 1, "required": 2, "repeated": 3, "map": 3}
-_CARD_WIRE_JSON = {"explicit": 1, "implicit": 1, "required": 2, "repeated": 3, "map": 4}
-_CARD_TEXT = {
-    "explicit": "optional with explicit presence",
-    "implicit": "optional with implicit presence",
-    "required": "required",
-    "repeated": "repeated",
-    "map": "map",
-}
+__all__ = [
+    "ALIASES",
+    "ENGINE",
+    "RULES",
+    "Category",
+    "Finding",
+    "ProtobufEngine",
+    "diff",
+    "expand_rules",
+    "findings",
+]
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(NamedTuple):
+    """One rule hit, before the category turns it into a ``Change``."""
+
     rule: str
     path: str | None
     line: int | None
@@ -305,15 +95,27 @@ class _Index:
                 self.enums[name] = (f, e)
             for key, x in f.extensions.items():
                 self.extensions[key] = (f, x)
-        self.field_file = {
-            id(fld): f
-            for f in module.files.values()
-            for fld in [
-                *(x for m in f.messages.values() for x in m.fields.values()),
-                *f.extensions.values(),
-            ]
-        }
         self.all_enums = {n: e for f in module.all_files() for n, e in f.enums.items()}
+        self.services = {n: (f, sv) for f in module.files.values() for n, sv in f.services.items()}
+        self.members: dict[str, dict[str, str]] = {}
+        for kind in ("message", "enum", "service", "extension"):
+            out: dict[str, str] = {}
+            for f in module.files.values():
+                names: set[str] = {
+                    "message": real_messages(f),
+                    "enum": set(f.enums),
+                    "service": set(f.services),
+                    "extension": {f"{k[0]}:{k[1]}" for k in f.extensions},
+                }[kind]
+                out.update(dict.fromkeys(names, f.package))
+            self.members[kind] = out
+
+    @staticmethod
+    def of(module: ProtoModule) -> _Index:
+        """The index of ``module``, built once (parse once, compare many)."""
+        if not isinstance(module.index, _Index):
+            module.index = _Index(module)
+        return module.index
 
 
 def findings(old: ProtoModule, new: ProtoModule) -> list[Finding]:
@@ -323,7 +125,7 @@ def findings(old: ProtoModule, new: ProtoModule) -> list[Finding]:
 
 class _Compare:
     def __init__(self, old: ProtoModule, new: ProtoModule) -> None:
-        self.old, self.new = _Index(old), _Index(new)
+        self.old, self.new = _Index.of(old), _Index.of(new)
 
     def run(self) -> Iterator[Finding]:
         yield from self.files()
@@ -373,7 +175,7 @@ class _Compare:
                     path,
                     f"file {path!r} changed syntax from {old_syntax} to {new_syntax}",
                 )
-            for option, (rule, default) in FILE_OPTIONS.items():
+            for option, (rule, default) in FILE_OPTIONS.items() if of.options != nf.options else ():
                 a, b = of.options.get(option, default), nf.options.get(option, default)
                 if a != b:
                     yield Finding(
@@ -383,11 +185,16 @@ class _Compare:
 
     def file_members(self, path: str, of: ProtoFile, nf: ProtoFile) -> Iterator[Finding]:
         for kind, rule, old_names, new_names in (
-            ("message", "MESSAGE_NO_DELETE", _real_messages(of), _real_messages(nf)),
-            ("enum", "ENUM_NO_DELETE", set(of.enums), set(nf.enums)),
-            ("service", "SERVICE_NO_DELETE", set(of.services), set(nf.services)),
+            ("message", "MESSAGE_NO_DELETE", of.messages, nf.messages),
+            ("enum", "ENUM_NO_DELETE", of.enums, nf.enums),
+            ("service", "SERVICE_NO_DELETE", of.services, nf.services),
         ):
-            for name in sorted(old_names - new_names):
+            if old_names.keys() <= new_names.keys():
+                continue
+            gone = old_names.keys() - new_names.keys()
+            if kind == "message":
+                gone = {n for n in gone if not of.messages[n].map_entry}
+            for name in sorted(gone):
                 yield Finding(
                     rule,
                     path,
@@ -421,21 +228,9 @@ class _Compare:
             )
         kept = self.old.packages & self.new.packages
 
-        def members(index: _Index, kind: str) -> dict[str, str]:
-            out: dict[str, str] = {}
-            for f in index.files.values():
-                names: set[str] = {
-                    "message": _real_messages(f),
-                    "enum": set(f.enums),
-                    "service": set(f.services),
-                    "extension": {f"{k[0]}:{k[1]}" for k in f.extensions},
-                }[kind]
-                out.update(dict.fromkeys(names, f.package))
-            return out
-
         for kind in ("message", "enum", "service", "extension"):
             rule = f"PACKAGE_{kind.upper()}_NO_DELETE"
-            before, after = members(self.old, kind), members(self.new, kind)
+            before, after = self.old.members[kind], self.new.members[kind]
             for name, package in sorted(before.items()):
                 if package in kept and after.get(name) != package:
                     yield Finding(
@@ -451,9 +246,13 @@ class _Compare:
     def message(
         self, of: ProtoFile, om: ProtoMessage, nf: ProtoFile, nm: ProtoMessage
     ) -> Iterator[Finding]:
+        if om.fp == nm.fp:
+            return
         path, line, name = nf.path, nm.pos.line, nm.fullname
         for number, ofld in sorted(om.fields.items()):
             nfld = nm.fields.get(number)
+            if nfld is not None and nfld.fp == ofld.fp:
+                continue
             if nfld is not None:
                 yield from self.field(
                     ofld,
@@ -494,7 +293,7 @@ class _Compare:
             "RESERVED_MESSAGE_NO_DELETE", om.reserved, nm.reserved, path, line, name
         )
         for lo, hi in om.extension_ranges:
-            if not any(a <= lo and hi <= b for a, b in nm.extension_ranges):
+            if not covered(lo, hi, nm.extension_ranges):
                 yield Finding(
                     "EXTENSION_MESSAGE_NO_DELETE",
                     path,
@@ -502,8 +301,7 @@ class _Compare:
                     name,
                     f"previously present extension range {lo} to {hi} of {name} was deleted",
                 )
-        old_req = {n for n, f in om.fields.items() if f.presence == "required"}
-        new_req = {n for n, f in nm.fields.items() if f.presence == "required"}
+        old_req, new_req = om.required, nm.required
         for n in sorted(old_req - new_req):
             yield Finding(
                 "MESSAGE_SAME_REQUIRED_FIELDS",
@@ -540,8 +338,8 @@ class _Compare:
                 name,
                 f"message {name} changed message_set_wire_format",
             )
-        a, b = _json_format(of, om.features), _json_format(nf, nm.features)
-        if a != b and not nm.map_entry:
+        a, b = json_format(of, om.features), json_format(nf, nm.features)
+        if a == "ALLOW" and b != "ALLOW" and not nm.map_entry:
             yield Finding(
                 "MESSAGE_SAME_JSON_FORMAT",
                 path,
@@ -553,6 +351,8 @@ class _Compare:
     def field(
         self, o: ProtoField, n: ProtoField, nf: ProtoFile, what: str, map_entry: bool
     ) -> Iterator[Finding]:
+        if o.fp == n.fp:
+            return
         path, line, subject = nf.path, n.pos.line, what.split(" ")[1]
         if o.display_name != n.display_name:
             yield Finding(
@@ -573,13 +373,13 @@ class _Compare:
         yield from self.field_type(o, n, path, line, subject, what)
         if not map_entry and o.presence != n.presence:
             change = (
-                f"{what} changed cardinality from {_CARD_TEXT[o.presence]!r} to "
-                f"{_CARD_TEXT[n.presence]!r}"
+                f"{what} changed cardinality from {CARDINALITY_TEXT[o.presence]!r} to "
+                f"{CARDINALITY_TEXT[n.presence]!r}"
             )
             yield Finding("FIELD_SAME_CARDINALITY", path, line, subject, change)
-            if _CARD_WIRE[o.presence] != _CARD_WIRE[n.presence]:
+            if CARDINALITY_WIRE[o.presence] != CARDINALITY_WIRE[n.presence]:
                 yield Finding("FIELD_WIRE_COMPATIBLE_CARDINALITY", path, line, subject, change)
-            if _CARD_WIRE_JSON[o.presence] != _CARD_WIRE_JSON[n.presence]:
+            if CARDINALITY_WIRE_JSON[o.presence] != CARDINALITY_WIRE_JSON[n.presence]:
                 yield Finding("FIELD_WIRE_JSON_COMPATIBLE_CARDINALITY", path, line, subject, change)
         oo = None if o.synthetic_oneof else o.oneof
         no = None if n.synthetic_oneof else n.oneof
@@ -589,13 +389,14 @@ class _Compare:
                 path,
                 line,
                 subject,
-                f"{what} moved from {_oneof_text(oo)} to {_oneof_text(no)}",
+                f"{what} moved from {oneof_text(oo)} to {oneof_text(no)}",
             )
         if (
-            _can_default(o)
-            and _can_default(n)
-            and ("default" in o.options or "default" in n.options)
-            and _default(o, self.old) != _default(n, self.new)
+            can_default(o)
+            and can_default(n)
+            and not same_default(
+                default_value(o, self.old.all_enums), default_value(n, self.new.all_enums)
+            )
         ):
             yield Finding(
                 "FIELD_SAME_DEFAULT",
@@ -609,20 +410,20 @@ class _Compare:
             if o.options.get(option, default) != n.options.get(option, default):
                 yield Finding(rule, path, line, subject, f"{what} changed option {option}")
         if (
-            o.type in ("string", "bytes")
+            not map_entry
+            and o.type in ("string", "bytes")
             and n.type in ("string", "bytes")
-            and _cpp_string_type(o) != _cpp_string_type(n)
+            and not same_cpp_string_type(cpp_string_type(o), cpp_string_type(n))
         ):
             yield Finding(
                 "FIELD_SAME_CPP_STRING_TYPE",
                 path,
                 line,
                 subject,
-                f"{what} changed C++ string type from {_cpp_string_type(o)} to "
-                f"{_cpp_string_type(n)}",
+                f"{what} changed C++ string type from {cpp_string_type(o)} to {cpp_string_type(n)}",
             )
         if o.type == "string" and n.type == "string":
-            a, b = _java_utf8(o, self.old_file(o)), _java_utf8(n, nf)
+            a, b = o.java_utf8, n.java_utf8
             if a != b:
                 yield Finding(
                     "FIELD_SAME_JAVA_UTF8_VALIDATION",
@@ -632,7 +433,7 @@ class _Compare:
                     f"{what} changed Java string UTF-8 validation from {a} to {b}",
                 )
         if o.type == "string" and n.type == "string":
-            a, b = _utf8(o), _utf8(n)
+            a, b = utf8_validation(o), utf8_validation(n)
             if a != b:
                 yield Finding(
                     "FIELD_SAME_UTF8_VALIDATION",
@@ -642,21 +443,18 @@ class _Compare:
                     f"{what} changed utf8_validation from {a} to {b}",
                 )
 
-    def old_file(self, f: ProtoField) -> ProtoFile:
-        return self.old.field_file.get(id(f)) or next(iter(self.old.files.values()))
-
     def field_type(
         self, o: ProtoField, n: ProtoField, path: str, line: int, subject: str, what: str
     ) -> Iterator[Finding]:
-        ok, nk = _kind(o), _kind(n)
+        ok, nk = kind_of(o), kind_of(n)
         named = ok == nk and ok in ("message", "group", "enum")
         if ok == nk and (not named or o.type == n.type):
             return
-        change = f"{what} changed type from {_type_text(o)} to {_type_text(n)}"
+        change = f"{what} changed type from {type_text(o)} to {type_text(n)}"
         yield Finding("FIELD_SAME_TYPE", path, line, subject, change)
         for rule, groups in (
-            ("FIELD_WIRE_COMPATIBLE_TYPE", _WIRE_GROUP),
-            ("FIELD_WIRE_JSON_COMPATIBLE_TYPE", _WIRE_JSON_GROUP),
+            ("FIELD_WIRE_COMPATIBLE_TYPE", WIRE_GROUP),
+            ("FIELD_WIRE_JSON_COMPATIBLE_TYPE", WIRE_JSON_GROUP),
         ):
             if groups[ok] != groups[nk]:
                 if rule == "FIELD_WIRE_COMPATIBLE_TYPE" and (ok, nk) == ("string", "bytes"):
@@ -677,9 +475,11 @@ class _Compare:
     # -- enums and services -----------------------------------------------------------------
 
     def enum(self, of: ProtoFile, oe: ProtoEnum, nf: ProtoFile, ne: ProtoEnum) -> Iterator[Finding]:
+        if oe.fp == ne.fp:
+            return
         path, line, name = nf.path, ne.pos.line, ne.fullname
-        old_by_number = _by_number(oe)
-        new_by_number = _by_number(ne)
+        old_by_number = values_by_number(oe)
+        new_by_number = values_by_number(ne)
         for number, names in sorted(old_by_number.items()):
             if number not in new_by_number:
                 what = f"previously present enum value {number} of {name} was deleted"
@@ -701,22 +501,24 @@ class _Compare:
                         f"{what} without reserving its name",
                     )
             elif not names <= new_by_number[number]:
-                yield Finding(
-                    "ENUM_VALUE_SAME_NAME",
-                    path,
-                    line,
-                    name,
-                    f"enum value {number} of {name} changed name from "
-                    f"{sorted(names)} to {sorted(new_by_number[number])}",
-                )
+                for value in sorted(new_by_number[number]):
+                    yield Finding(
+                        "ENUM_VALUE_SAME_NAME",
+                        path,
+                        ne.value_pos[value].line if value in ne.value_pos else line,
+                        f"{name}.{value}",
+                        f"enum value {number} of {name} changed name from "
+                        f"{', '.join(sorted(names))} to "
+                        f"{', '.join(sorted(new_by_number[number]))}",
+                    )
         yield from _reserved("RESERVED_ENUM_NO_DELETE", oe.reserved, ne.reserved, path, line, name)
-        a, b = _enum_type(of, oe), _enum_type(nf, ne)
+        a, b = enum_type(of, oe), enum_type(nf, ne)
         if a != b:
             yield Finding(
                 "ENUM_SAME_TYPE", path, line, name, f"enum {name} changed from {a} to {b}"
             )
-        a, b = _json_format(of, oe.features), _json_format(nf, ne.features)
-        if a != b:
+        a, b = json_format(of, oe.features), json_format(nf, ne.features)
+        if a == "ALLOW" and b != "ALLOW":
             yield Finding(
                 "ENUM_SAME_JSON_FORMAT",
                 path,
@@ -726,7 +528,7 @@ class _Compare:
             )
 
     def services(self) -> Iterator[Finding]:
-        new_services = {n: (f, s) for f in self.new.files.values() for n, s in f.services.items()}
+        new_services = self.new.services
         for of in self.old.files.values():
             for name, os_ in of.services.items():
                 if name not in new_services:
@@ -777,15 +579,11 @@ class _Compare:
                             )
 
 
-def _real_messages(f: ProtoFile) -> set[str]:
-    return {n for n, m in f.messages.items() if not m.map_entry}
-
-
 def _reserved(
     rule: str, old: Reserved, new: Reserved, path: str, line: int, name: str
 ) -> Iterator[Finding]:
     for lo, hi in old.ranges:
-        if not any(a <= lo and hi <= b for a, b in new.ranges):
+        if not covered(lo, hi, new.ranges):
             span = str(lo) if lo == hi else f"{lo} to {hi}"
             yield Finding(
                 rule,
@@ -800,92 +598,12 @@ def _reserved(
         )
 
 
-def _by_number(e: ProtoEnum) -> dict[int, set[str]]:
-    out: dict[int, set[str]] = {}
-    for name, number in e.values.items():
-        out.setdefault(number, set()).add(name)
-    return out
-
-
-def _kind(f: ProtoField) -> str:
-    return f.type if f.kind == "scalar" else f.kind
-
-
-def _type_text(f: ProtoField) -> str:
-    return f.type if f.kind == "scalar" else f"{f.kind} {f.type}"
-
-
-def _oneof_text(name: str | None) -> str:
-    return f"oneof {name!r}" if name else "outside any oneof"
-
-
-def _default(f: ProtoField, index: _Index) -> str:
-    raw = f.options.get("default")
-    if raw is None:
-        if f.kind == "enum":
-            e = index.all_enums.get(f.type)
-            return next(iter(e.values)) if e and e.values else ""
-        return {"bool": "false", "string": "", "bytes": ""}.get(f.type, "0")
-    if f.type in ("float", "double"):
-        try:
-            return repr(float(raw))
-        except ValueError:
-            return raw
-    if f.kind == "scalar" and f.type not in ("bool", "string", "bytes"):
-        try:
-            return str(int(raw, 0))
-        except ValueError:
-            return raw
-    return raw
-
-
-def _can_default(f: ProtoField) -> bool:
-    return f.presence not in ("repeated", "map") and f.kind not in ("message", "group")
-
-
-def _java_utf8(f: ProtoField, file: ProtoFile) -> str:
-    standard = f.features.get("utf8_validation") or (
-        "NONE" if file.syntax == "proto2" else "VERIFY"
-    )
-    if file.syntax != "editions" or "java_string_check_utf8" in file.options:
-        return "VERIFY" if file.options.get("java_string_check_utf8") == "true" else standard
-    return "VERIFY" if f.features.get("(pb.java).utf8_validation") == "VERIFY" else standard
-
-
-def _cpp_string_type(f: ProtoField) -> str:
-    feature = f.features.get("(pb.cpp).string_type")
-    if feature:
-        return feature
-    return {"CORD": "CORD", "STRING_PIECE": "VIEW"}.get(f.options.get("ctype", ""), "STRING")
-
-
-def _utf8(f: ProtoField) -> str:
-    return f.features.get("utf8_validation") or ("NONE" if f.syntax == "proto2" else "VERIFY")
-
-
-def _json_format(f: ProtoFile, features: dict[str, str]) -> str:
-    value = features.get("json_format") or f.features.get("json_format")
-    if value:
-        return value
-    return "LEGACY_BEST_EFFORT" if f.syntax == "proto2" else "ALLOW"
-
-
-def _enum_type(f: ProtoFile, e: ProtoEnum) -> str:
-    value = e.features.get("enum_type") or f.features.get("enum_type")
-    if value:
-        return value
-    return "CLOSED" if f.syntax == "proto2" else "OPEN"
-
-
-def expand_rules(ids: list[str]) -> set[str]:
-    """buf's ``use``/``except`` ids (categories, rules, deprecated rules) as concrete rule ids."""
-    out: set[str] = set()
-    for rule_id in ids:
-        if rule_id in Category.__members__:
-            out |= {r for r, (cats, _, _) in RULES.items() if rule_id in cats}
-        else:
-            out |= set(ALIASES.get(rule_id, (rule_id,)))
-    return out
+#: a ``syntax``/``edition`` statement, or a top-level message/enum/service block
+_PROTO_HEAD = re.compile(
+    r"^\s*(?:(?:syntax|edition)\s*=\s*[\"'][\w.]+[\"']\s*;"
+    r"|(?:message|enum|service)\s+[A-Za-z_]\w*\s*\{)",
+    re.MULTILINE,
+)
 
 
 class ProtobufEngine:
@@ -897,8 +615,7 @@ class ProtobufEngine:
     def sniff(self, source: Source) -> bool:
         if source.filename.endswith(".proto"):
             return True
-        head = source.text[:2000]
-        return ("syntax" in head or "edition" in head) and "message " in source.text
+        return bool(_PROTO_HEAD.search(source.text[:4000]))
 
     def parse(self, source: Source) -> ProtoModule:
         return parse_text(source.text, source.filename.rsplit("/", 1)[-1], source.read_relative)
@@ -912,15 +629,16 @@ def diff(
     old: ProtoModule, new: ProtoModule, category: Category = Category.WIRE_JSON
 ) -> list[Change]:
     """Every difference from ``old`` to ``new``; breaking when its rule is in ``category``."""
-    if len(old.files) == 1 and len(new.files) == 1:
+    if len(old.files) == 1 and len(new.files) == 1 and old.files.keys() != new.files.keys():
         # Two single files compared (``unlockstep diff a.proto b.proto``): same file, whatever
         # the names on disk.
         (path,) = new.files
         old = ProtoModule(files={path: next(iter(old.files.values()))}, imported=old.imported)
     changes = []
+    name = category.value
     for f in findings(old, new):
         cats, breaks, suggestion = RULES[f.rule]
-        breaking = category.value in cats
+        breaking = name in cats
         changes.append(
             Change(
                 rule=f.rule,
@@ -929,7 +647,7 @@ def diff(
                 location=Location(subject=f.subject, file=f.path, line=f.line),
                 message=f.message,
                 suggestion=suggestion if breaking else "",
-                details={"category": category.value},
+                details={"category": name},
             )
         )
     return changes

@@ -116,6 +116,8 @@ def markdown_table(kinds: Iterable[str] | None = None) -> str:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    import unlockstep.core.engines  # noqa: F401  (fills RULES)
+    # Run as a script this module is ``__main__``; the engines fill the imported copy.
+    import unlockstep.core.engines  # noqa: F401
+    from unlockstep.core import rules
 
-    print(markdown_table(), end="")
+    print(rules.markdown_table(), end="")

@@ -9,8 +9,9 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from unlockstep.core.compat import Source
+from unlockstep.core.compat import CompatibilityReport, Source
 from unlockstep.core.contracts import canonical_hash, engine_for, judge, parse_mode, parse_policy
+from unlockstep.core.envelope import check_publish
 from unlockstep.server.deps import ActorDep, StoreDep, with_etag
 from unlockstep.server.errors import error_body
 from unlockstep.store import contracts
@@ -31,6 +32,9 @@ class DocumentIn(BaseModel):
 class PublishIn(DocumentIn):
     force: bool = Field(False, description="replace a version's document / publish despite a "
                         "violated mode; audited")  # fmt: skip
+    semantic_change: bool = Field(False, description="the meaning changes: needs a new "
+                                  "eventType or an ADR link")  # fmt: skip
+    adr: str | None = Field(None, max_length=500, description="link to the decision record")
 
 
 def _base(service: str, name: str) -> str:
@@ -92,11 +96,24 @@ def publish_contract(
         if existing is None or existing.blob_sha256 != sha256:
             history = contracts.history(session, contract, excluding=version)
             report = judge(engine, source, history, mode, parse_policy(body.policy))
+            if body.semantic_change:
+                last = Source(history[-1].content, history[-1].filename) if history else None
+                found = check_publish(
+                    source, last, declared=True, adr=body.adr, subject=f"{service}/{name}"
+                )
+                report = CompatibilityReport(report.mode, report.kind, (*report.changes, *found))
             if not report.compatible and not body.force:
                 message = (
                     f"{service}/{name} {version} violates the contract's {mode.value} mode: "
                     f"{len(report.breaking)} breaking change(s)"
                 )
+                if any(
+                    c.rule == "semantic-change-requires-new-event-type" for c in report.breaking
+                ):
+                    message = (
+                        f"{service}/{name} {version} declares a semantic change under the same "
+                        "event type"
+                    )
                 error = error_body(
                     "incompatible",
                     message,

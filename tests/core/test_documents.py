@@ -1,0 +1,176 @@
+"""Loading documents safely, finding lines, and following ``$ref``."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from unlockstep.core.compat import Source
+from unlockstep.core.documents import Resolver, decode, join, load_document
+from unlockstep.errors import ParseError
+
+JSON_TEXT = '{\n  "a": 1,\n  "b/c": {\n    "x": [1,\n      2, {"y": 3}]\n  },\n  "d": "}"\n}\n'
+YAML_TEXT = "a: 1\nb/c:\n  x:\n    - 1\n    - 2\n    - y: 3\nd: '}'\n"
+
+
+@pytest.mark.parametrize(
+    ("pointer", "json_line", "yaml_line"),
+    [
+        ("", 1, 1),
+        ("/a", 2, 1),
+        ("/b~1c", 3, 2),
+        ("/b~1c/x", 4, 3),
+        ("/b~1c/x/1", 5, 5),
+        ("/b~1c/x/2/y", 5, 6),
+        ("/d", 7, 7),
+        ("/missing", 1, 1),  # unknown pointers fall back to the nearest ancestor
+        ("/b~1c/x/9", 4, 3),
+    ],
+)
+def test_a_pointer_maps_to_its_line_in_json_and_yaml(
+    pointer: str, json_line: int, yaml_line: int
+) -> None:
+    assert load_document(Source(JSON_TEXT, "d.json")).line_of(pointer) == json_line
+    assert load_document(Source(YAML_TEXT, "d.yaml")).line_of(pointer) == yaml_line
+
+
+def test_json_and_yaml_give_the_same_data() -> None:
+    assert load_document(Source(JSON_TEXT)).data == load_document(Source(YAML_TEXT)).data
+
+
+def test_yaml_keeps_json_types_and_leaves_dates_as_text() -> None:
+    doc = load_document(Source("200: {sunset: 2025-01-01, n: 1.5, ok: true, none: null}\n"))
+    assert doc.data == {"200": {"sunset": "2025-01-01", "n": 1.5, "ok": True, "none": None}}
+
+
+def test_yaml_merge_keys_are_applied() -> None:
+    doc = load_document(Source("base: &b {x: 1, y: 2}\nthing:\n  <<: *b\n  y: 3\n"))
+    assert doc.data["thing"] == {"x": 1, "y": 3}
+
+
+def test_join_escapes_tokens() -> None:
+    assert join("/paths", "/cases/{id}", 0) == "/paths/~1cases~1{id}/0"
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        ("deep.json", "[" * 10_000 + "]" * 10_000, "nested too deeply"),
+        ("deep-object.json", '{"a":' * 10_000 + "1" + "}" * 10_000, "nested too deeply"),
+        ("deep.yaml", "a: " + "[" * 10_000 + "]" * 10_000, "nested too deeply"),
+        ("recursive.yaml", "a: &a [*a]\n", "recursive alias"),
+        ("dup.json", '{"a": 1, "a": 2}', "duplicate key 'a'"),
+        ("dup.yaml", "a: 1\nb: 2\na: 3\n", "duplicate key 'a' (first on line 1)"),
+        ("broken.json", '{"a": }', "invalid JSON"),
+        ("broken.yaml", "a: [1, 2\n", "invalid YAML"),
+        ("empty.yaml", "", "empty"),
+    ],
+)
+def test_hostile_or_broken_input_is_a_parse_error_naming_the_file(
+    name: str, text: str, message: str
+) -> None:
+    with pytest.raises(ParseError) as info:
+        load_document(Source(text, name))
+    assert message in str(info.value)
+    assert name in str(info.value)
+
+
+def test_a_yaml_alias_bomb_is_refused() -> None:
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for i in range(8):
+        prev, cur = chr(97 + i), chr(98 + i)
+        lines.append(f"{cur}: &{cur} [" + ",".join([f"*{prev}"] * 9) + "]")
+    with pytest.raises(ParseError, match="alias bomb"):
+        load_document(Source("\n".join(lines) + "\n", "bomb.yaml"))
+
+
+def test_modest_alias_use_is_fine() -> None:
+    doc = load_document(Source("a: &a {x: 1}\nb: *a\nc: *a\n"))
+    assert doc.data["c"] == {"x": 1}
+
+
+def test_invalid_utf8_names_the_byte_offset() -> None:
+    with pytest.raises(ParseError, match="byte offset 7"):
+        decode(b'{"a": "\xff"}', "bad.json")
+
+
+def test_decode_drops_a_bom() -> None:
+    assert decode(b'\xef\xbb\xbf{"a": 1}') == '{"a": 1}'
+
+
+def test_documents_over_the_size_cap_are_refused_before_parsing() -> None:
+    with pytest.raises(ParseError, match="more than the limit"):
+        load_document(Source("[" + "1," * 1000 + "1]", "big.json"), max_size=1000)
+    with pytest.raises(ParseError, match="more than the limit"):
+        decode(b"x" * 2000, "big.json", max_size=1000)
+
+
+def test_a_big_json_document_loads_and_finds_a_late_line() -> None:
+    paths = {f"/p{i}": {"get": {"description": "x" * 100}} for i in range(20_000)}
+    text = json.dumps({"openapi": "3.1.0", "paths": paths}, indent=2)
+    doc = load_document(Source(text, "big.json"))
+    assert doc.line_of("/paths/~1p19999/get/description") == text.count("\n") - 3
+
+
+# ----------------------------------------------------------------------------- $ref
+
+
+def resolver_for(data: object, files: dict[str, str] | None = None) -> Resolver:
+    read = (files or {}).__getitem__
+    return Resolver(load_document(Source(json.dumps(data), "root/main.json", read_relative=read)))
+
+
+def test_local_and_anchor_refs_resolve() -> None:
+    r = resolver_for({"$defs": {"A": {"$anchor": "anchored", "type": "string"}}})
+    assert r.resolve("#/$defs/A", r.root).value["type"] == "string"
+    assert r.resolve("#anchored", r.root).pointer == "/$defs/A"
+
+
+def test_relative_files_resolve_relative_to_the_referring_file() -> None:
+    files = {
+        "sub/a.json": json.dumps({"A": {"$ref": "b.json#/B"}}),
+        "sub/b.json": json.dumps({"B": {"type": "integer"}}),
+    }
+    r = resolver_for({"x": {"$ref": "sub/a.json#/A"}}, files)
+    target = r.deref(r.root.data["x"], r.root, "/x")
+    assert target.value == {"type": "integer"}
+    assert target.document.filename == "root/sub/b.json"
+    assert target.pointer == "/B"
+
+
+def test_an_unresolvable_ref_names_the_file_and_pointer() -> None:
+    r = resolver_for({"x": {"$ref": "#/$defs/Missing"}})
+    with pytest.raises(ParseError) as info:
+        r.deref(r.root.data["x"], r.root, "/x")
+    assert "does not resolve" in str(info.value)
+    assert "root/main.json#/x/$ref" in str(info.value)
+
+
+def test_a_ref_chain_that_loops_is_refused_not_followed_forever() -> None:
+    r = resolver_for({"$defs": {"A": {"$ref": "#/$defs/B"}, "B": {"$ref": "#/$defs/A"}}})
+    with pytest.raises(ParseError, match="loops back"):
+        r.deref(r.root.data["$defs"]["A"], r.root, "/$defs/A")
+
+
+def test_remote_refs_are_refused_with_a_hint() -> None:
+    r = resolver_for({"x": {"$ref": "https://example.com/s.json"}})
+    with pytest.raises(ParseError, match="remote"):
+        r.deref(r.root.data["x"], r.root, "/x")
+
+
+def test_a_missing_relative_file_is_a_parse_error() -> None:
+    def read(name: str) -> str:
+        raise ParseError(f"cannot read {name}", where="root/main.json")
+
+    doc = load_document(Source('{"x": {"$ref": "nope.json"}}', "root/main.json", read))
+    r = Resolver(doc)
+    with pytest.raises(ParseError, match=r"cannot read nope\.json"):
+        r.deref(doc.data["x"], doc, "/x")
+
+
+def test_a_key_nested_in_an_earlier_sibling_is_not_taken_for_the_direct_member() -> None:
+    text = '{\n "a": {"get": {"x": "[not a bracket"}},\n "b": "]",\n "get": 2\n}'
+    doc = load_document(Source(text, "t.json"))
+    assert doc.line_of("/get") == 4
+    assert doc.line_of("/a/get/x") == 2

@@ -1,0 +1,53 @@
+"""The rule catalogue and the generated docs/rules.md."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from unlockstep.core import engines  # noqa: F401  (every engine declares its rules)
+from unlockstep.core.compat import Breaks, Level, Policy
+from unlockstep.core.rules import RULES, Rule, level_for, markdown_table
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "rules.md"
+WRITERS = frozenset({Breaks.WRITERS, Breaks.BOTH})
+
+
+def test_docs_rules_md_is_current() -> None:
+    assert DOC.read_text() == markdown_table(), (
+        "docs/rules.md is stale: run `python -m unlockstep.core.rules > docs/rules.md`"
+    )
+
+
+def test_every_json_schema_rule_id_is_kebab_case_and_has_a_suggestion() -> None:
+    # (The Protobuf engine keeps buf's own rule ids, so only ours are checked for style.)
+    for rule in (r for r in RULES.values() if r.kind == "jsonschema"):
+        assert rule.id == rule.id.lower() and " " not in rule.id and "_" not in rule.id
+        assert rule.summary
+        if rule.breaks is not Breaks.NONE:
+            assert rule.suggestion, rule.id
+
+
+def test_levels_follow_the_protected_side_and_the_rule_flags() -> None:
+    plain = Rule("x", "t", Breaks.WRITERS, "s")
+    tolerable = Rule("y", "t", Breaks.READERS, "s", tolerable=True)
+    unprovable = Rule("z", "t", Breaks.WRITERS, "s", unprovable=True)
+    lenient, strict = Policy.LENIENT, Policy.STRICT
+    assert level_for(plain, Breaks.WRITERS, breaking_for=WRITERS, policy=lenient) is Level.BREAKING
+    assert level_for(plain, Breaks.READERS, breaking_for=WRITERS, policy=lenient) is Level.WARNING
+    assert level_for(plain, Breaks.NONE, breaking_for=WRITERS, policy=lenient) is Level.INFO
+    readers = frozenset({Breaks.READERS, Breaks.BOTH})
+    assert (
+        level_for(tolerable, Breaks.READERS, breaking_for=readers, policy=strict) is Level.WARNING
+    )
+    assert (
+        level_for(
+            tolerable, Breaks.READERS, breaking_for=readers, policy=strict, strict_reader=True
+        )
+        is Level.BREAKING
+    )
+    assert (
+        level_for(unprovable, Breaks.WRITERS, breaking_for=WRITERS, policy=lenient) is Level.WARNING
+    )
+    assert (
+        level_for(unprovable, Breaks.WRITERS, breaking_for=WRITERS, policy=strict) is Level.BREAKING
+    )
