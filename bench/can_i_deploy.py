@@ -20,6 +20,7 @@ import argparse
 import os
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -31,9 +32,10 @@ import httpx
 from sqlalchemy import insert
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from deployments import start_server
+from deployments import free_port
 
 from unlockstep.store import Store
+from unlockstep.store.can_i_deploy import can_i_deploy
 from unlockstep.store.contract_tables import Contract, ContractBlob, ContractVersion
 from unlockstep.store.expectation_tables import ExpectationRow, VerificationRow
 from unlockstep.store.tables import Deployment, Environment, Service, Team, Version
@@ -69,6 +71,26 @@ EXPECTATION: dict[str, Any] = {
     ],
     "source": "yaml",
 }
+
+
+def start_server(database_url: str) -> tuple[subprocess.Popen[bytes], str]:
+    """A real `unlockstep serve`; its log goes to a file printed if it does not come up."""
+    port = free_port()
+    log = Path(tempfile.mkstemp(prefix="bench-serve-", suffix=".log")[1])
+    env = {**os.environ, "UNLOCKSTEP_DATABASE_URL": database_url}
+    command = [sys.executable, "-m", "unlockstep", "serve", "--port", str(port)]
+    with log.open("wb") as out:  # the server keeps its own handle
+        proc = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            if httpx.get(f"{url}/api/v1/health", timeout=5).status_code == 200:
+                return proc, url
+        except httpx.HTTPError:
+            time.sleep(0.5)
+    proc.kill()
+    raise SystemExit(f"server did not start; its log: {log.read_text()[-2000:]}")
 
 
 def chunks(rows: list[dict[str, Any]], size: int = 5_000) -> list[list[dict[str, Any]]]:
@@ -211,6 +233,21 @@ def measure(url: str, services: int, requests: int) -> tuple[float, float, dict[
     )
 
 
+def measure_store(store: Store, services: int, requests: int) -> tuple[float, float]:
+    """The same questions answered in-process (no HTTP): the store and decision cost alone."""
+    rng = random.Random(11)
+    latencies: list[float] = []
+    for i in range(requests + 20):
+        wanted = [(f"svc-{rng.randrange(services):04d}", f"1.0.{VERSIONS}")]
+        start = time.perf_counter()
+        with store.session() as session:
+            can_i_deploy(session, wanted, "production")
+        if i >= 20:
+            latencies.append(time.perf_counter() - start)
+    latencies.sort()
+    return statistics.median(latencies) * 1000, latencies[int(len(latencies) * 0.95)] * 1000
+
+
 def run(label: str, database_url: str, services: int, requests: int) -> float:
     store = Store(database_url)
     store.migrate()
@@ -218,8 +255,9 @@ def run(label: str, database_url: str, services: int, requests: int) -> float:
     with store.engine.connect() as conn:  # fresh statistics, as autovacuum would gather
         conn.exec_driver_sql("ANALYZE")
         conn.commit()
+    in_p50, in_p95 = measure_store(store, services, requests)
     store.dispose()
-    proc, url = start_server(database_url, 1)
+    proc, url = start_server(database_url)
     try:
         p50, p95, answers = measure(url, services, requests)
     finally:
@@ -228,7 +266,8 @@ def run(label: str, database_url: str, services: int, requests: int) -> float:
     print(
         f"{label:<11} {services:>5} services ({FAN_OUT * services:>5} integrations, "
         f"{services * VERSIONS:>6} versions; loaded in {seconds:5.1f} s): "
-        f"p50 {p50:5.1f} ms   p95 {p95:5.1f} ms   answers {answers}"
+        f"HTTP p50 {p50:5.1f} ms p95 {p95:5.1f} ms; in-process p50 {in_p50:4.1f} ms "
+        f"p95 {in_p95:4.1f} ms; answers {answers}"
     )
     return p95
 
