@@ -299,3 +299,30 @@ def test_an_imported_pact_verifies_against_the_provider_contract() -> None:
 def test_a_file_that_is_not_a_pact_is_refused() -> None:
     with pytest.raises(InvalidInput):
         pact.parse_pact({"consumer": {"name": "a"}}, "x.json")
+
+
+@pytest.mark.parametrize(
+    ("kind", "document"),
+    [
+        ("http", {"type": "record", "name": "CaseEscalated", "fields": []}),
+        ("http", {"asyncapi": "3.0.0"}),
+        ("event", {"openapi": "3.1.0", "paths": {}}),
+    ],
+    ids=["avro document", "http expectation on an event document", "event on an OpenAPI one"],
+)
+def test_documents_of_another_kind_are_not_verified_statically(
+    kind: str, document: dict[str, Any]
+) -> None:
+    name = (
+        "dashboard-service.case-summary.yaml"
+        if kind == "http"
+        else ("notification-service.case-events.yaml")
+    )
+    assert verification.unverifiable(expectation(name), document)
+    assert (
+        verification.unverifiable(
+            expectation(name),
+            contract("case-summary-api.1.4.0.yaml" if kind == "http" else "case-events.1.4.0.yaml"),
+        )
+        is None
+    )

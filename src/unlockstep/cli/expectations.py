@@ -106,7 +106,11 @@ def expectation_verify(file: Path, contract_file: Path, fmt: str) -> None:
     """Offline: verify the expectation in FILE against the provider document CONTRACT_FILE
     (OpenAPI, AsyncAPI or a payload JSON Schema). Exit 1 when it fails."""
     parsed, _ = read_any(read_document(file), str(file))
-    result = verification.verify(parsed, read_document(contract_file))
+    document = read_document(contract_file)
+    reason = verification.unverifiable(parsed, document)
+    if reason:
+        raise InvalidInput(f"cannot verify statically: {reason}", where=str(contract_file))
+    result = verification.verify(parsed, document)
 
     def text(d: dict[str, Any]) -> str:
         lines = [f"{file} against {contract_file}: {d['status']} ({d['checked']} elements)"]

@@ -74,6 +74,22 @@ class Verification:
         }
 
 
+def unverifiable(expectation: Expectation, document: Any) -> str | None:
+    """Why this document cannot be checked statically for this expectation, if it cannot
+    (an Avro, Protobuf or table contract; an http expectation against an event document):
+    such pairs need a result reported by the provider's own tests."""
+    if not isinstance(document, Mapping):
+        return "the contract document is not an object"
+    if expectation.kind == "http" and not ("openapi" in document or "swagger" in document):
+        return "http expectations are verified against OpenAPI or Swagger documents"
+    if expectation.kind == "event" and not (
+        "asyncapi" in document
+        or any(key in document for key in ("properties", "$schema", "allOf", "oneOf", "$ref"))
+    ):
+        return "event expectations are verified against AsyncAPI or JSON Schema documents"
+    return None
+
+
 def verify(expectation: Expectation, document: Any) -> Verification:
     resolver = Resolver(document)
     problems: list[Problem] = []

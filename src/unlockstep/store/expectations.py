@@ -33,8 +33,13 @@ def content_hash(value: Any) -> str:
 
 def _store_static(
     session: Session, expectation: ExpectationRow, provider_version_id: int, document: Any
-) -> dict[str, Any]:
-    result = core_verification.verify(core_expectations.parse(expectation.body), document)
+) -> dict[str, Any] | None:
+    """Verify and store; None when the pair cannot be checked statically (then a result
+    reported by the provider's tests is the only evidence)."""
+    parsed = core_expectations.parse(expectation.body)
+    if core_verification.unverifiable(parsed, document):
+        return None
+    result = core_verification.verify(parsed, document)
     session.execute(
         delete(VerificationRow).where(
             VerificationRow.expectation_id == expectation.id,
@@ -127,7 +132,8 @@ def publish_expectation(
         session, provider_service.id, contract
     ):
         result = _store_static(session, row, provider_version_id, document)
-        results.append({"provider_version": number, **result})
+        if result is not None:
+            results.append({"provider_version": number, **result})
     return {
         "consumer": consumer,
         "version": version,
@@ -158,8 +164,9 @@ def verify_published(
     results = []
     for expectation in rows:
         result = _store_static(session, expectation, provider_version_id, document)
-        consumer, number = numbers[expectation.consumer_version_id]
-        results.append({"consumer": consumer, "consumer_version": number, **result})
+        if result is not None:
+            consumer, number = numbers[expectation.consumer_version_id]
+            results.append({"consumer": consumer, "consumer_version": number, **result})
     return results
 
 

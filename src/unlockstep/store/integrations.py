@@ -220,6 +220,8 @@ def impact(
     readers: dict[core_impact.Element, list[str]] = defaultdict(list)
     for e, consumer, number, owner in considered:
         parsed = core_expectations.parse(e.body)
+        if core_verification.unverifiable(parsed, document):
+            continue  # another kind of document: only reported results can speak for it
         result = core_verification.verify(parsed, document)
         entry: dict[str, Any] = {
             "consumer": consumer,
