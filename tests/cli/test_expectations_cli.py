@@ -167,3 +167,34 @@ def test_a_broken_file_is_reported_with_its_line(tmp_path: Path) -> None:
     code, _, err = run("expectation", "verify", bad, CONTRACTS / "case-summary-api.1.5.0.yaml")
     assert code == 2
     assert f"{bad}:3" in err or f"{bad}:2" in err
+
+
+def test_a_reported_provider_test_result_turns_unknown_into_yes(estate: TestClient) -> None:
+    estate.put("/api/v1/services/case-service/versions/2.0.0", json={})
+    code, _, _ = run("can-i-deploy", "--service", "case-service", "--version", "2.0.0",
+                     "--to", "production")  # fmt: skip
+    assert code == 1
+    for consumer, version in (("dashboard-service", "5.7.0"), ("audit-report-service", "1.9.0")):
+        code, out, err = run(
+            "verification", "record", "--consumer", consumer, "--consumer-version", version,
+            "--provider", "case-service", "--provider-version", "2.0.0",
+            "--contract", "case-summary-api", "--success", "--build-url", "https://ci/7",
+        )  # fmt: skip
+        assert code == 0, err
+        assert "verified by provider-test" in out
+    code, out, _ = run("can-i-deploy", "--service", "case-service", "--version", "2.0.0",
+                       "--to", "production", "--format", "json")  # fmt: skip
+    assert code == 0
+    evidence = json.loads(out)["integrations"][0]["versions"][0]["evidence"][0]
+    assert (evidence["source"], evidence["build_url"]) == ("provider-test", "https://ci/7")
+
+
+def test_a_pact_file_is_published_like_the_yaml_format(estate: TestClient) -> None:
+    pact = ROOT / "tests" / "fixtures" / "pact" / "v2-http.json"
+    code, out, err = run(
+        "expectation", "publish", "--consumer", "dashboard-service", "--version", "5.9.0",
+        "--provider", "case-service", "--contract", "case-summary-api", pact,
+    )  # fmt: skip
+    assert code == 0, err
+    assert "pact-v2, tolerant reader" in out
+    assert "against case-service 1.4.0" in out
