@@ -12,9 +12,7 @@ import click
 from unlockstep.cli.main import cli
 
 
-def _walk(
-    command: click.Command, name: str, parent: click.Context | None
-) -> list[tuple[str, str]]:
+def _walk(command: click.Command, name: str, parent: click.Context | None) -> list[tuple[str, str]]:
     """Each command's full name and help, with contexts chained as a real invocation would
     (so inherited settings such as ``-h`` show the same everywhere)."""
     settings = command.context_settings if parent is None else {}
