@@ -98,7 +98,21 @@ def _expectations(estate: Path, client: Client) -> str | None:
     return f"expectations: {count} published ({failed} failing verification)"
 
 
-STEPS: list[Step] = [_catalog, _deployments, _flags, _expectations]
+def _plans(estate: Path, client: Client) -> str | None:
+    """The seed's release plans, submitted as a team's CI would (the lockstepped one too)."""
+    from unlockstep.cli.plans import submission
+
+    files = sorted((estate / "plans").glob("*.yaml"))
+    failing = []
+    for path in files:
+        result = client.post("/api/v1/plans", submission(str(path)))
+        if not result["check"]["ok"]:
+            failing.append(result["plan"]["change"])
+    rejected = f" ({', '.join(failing)} rejected by the check)" if failing else ""
+    return f"release plans: {len(files)} submitted{rejected}"
+
+
+STEPS: list[Step] = [_catalog, _deployments, _flags, _expectations, _plans]
 
 
 def load_estate(estate: Path, url: str, *, http: httpx.Client | None = None) -> str:

@@ -82,3 +82,8 @@ def test_audit_is_readable_per_entity_and_globally(estate: TestClient) -> None:
     assert 0 < one["total"] < everything["total"]
     assert all(e["entity_key"].startswith("case-service") for e in one["items"])
     assert all(e["actor"] == "anonymous" for e in one["items"])
+
+
+def test_the_demo_estate_carries_its_release_plans(estate: TestClient) -> None:
+    plans = estate.get("/api/v1/plans").json()["items"]
+    assert len(plans) == 3
