@@ -27,6 +27,7 @@ from unlockstep.core.expectations import (
     Parameter,
     to_pointer,
 )
+from unlockstep.core.schema_walk import json_type
 from unlockstep.errors import InvalidInput
 
 #: Headers every HTTP client sends; they say nothing about the provider's contract.
@@ -53,22 +54,6 @@ def spec_version(data: Mapping[str, Any]) -> str:
     return "2"
 
 
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
-
-
 def leaf_fields(body: Any, prefix: str = "") -> list[FieldUse]:
     """The leaves of an example body as fields with their JSON type."""
     if isinstance(body, Mapping):
@@ -87,7 +72,7 @@ def leaf_fields(body: Any, prefix: str = "") -> list[FieldUse]:
             for f in leaf_fields(item, f"{prefix}/*"):
                 merged.setdefault(f.pointer, f)
         return list(merged.values())
-    return [FieldUse(prefix, _json_type(body))] if prefix else []
+    return [FieldUse(prefix, json_type(body))] if prefix else []
 
 
 def _body(part: Mapping[str, Any]) -> Any:

@@ -129,7 +129,7 @@ def _types(schema: Mapping[str, Any]) -> set[str]:
     if schema.get("nullable") is True:
         out.add("null")
     if "const" in schema and not out:
-        out.add(_json_type(schema["const"]))
+        out.add(json_type(schema["const"]))
     return out
 
 
@@ -137,7 +137,8 @@ def types_of(schema: Mapping[str, Any]) -> set[str]:
     return _types(schema)
 
 
-def _json_type(value: Any) -> str:
+def json_type(value: Any) -> str:
+    """The JSON Schema type name of a decoded JSON value."""
     if value is None:
         return "null"
     if isinstance(value, bool):
