@@ -26,7 +26,7 @@ from typing import Any
 from unlockstep.core import jsonschema
 from unlockstep.core.compat import Mode, Policy, Source, check
 from unlockstep.core.documents import Resolver, load_document
-from unlockstep.core.jsonschema import compare_schemas
+from unlockstep.core.jsonschema import SchemaDocument, compare_schemas
 
 
 def _now() -> tuple[float, float]:
@@ -137,7 +137,14 @@ def main() -> None:
     breaking = 0
     for _ in range(rounds):
         for old, new in parsed:
-            report = check(engine, new, [("1", old)], Mode.BACKWARD, Policy.LENIENT)
+            # fresh resolvers: no comparison context cached from an earlier round
+            report = check(
+                engine,
+                SchemaDocument(new.document, Resolver(new.document)),
+                [("1", SchemaDocument(old.document, Resolver(old.document)))],
+                Mode.BACKWARD,
+                Policy.LENIENT,
+            )
             breaking += not report.compatible
     _rate("check (BACKWARD):", rounds * pairs, start, f"  ({breaking // rounds}/{pairs} breaking)")
 

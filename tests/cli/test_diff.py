@@ -128,3 +128,16 @@ def test_help_documents_exit_codes() -> None:
     result = CliRunner().invoke(cli, ["diff", "--help"])
     assert result.exit_code == 0
     assert "Exit 0" in result.output
+
+
+def test_openapi_is_detected_when_its_marker_is_far_down_a_sorted_json_file(
+    tmp_path: Path,
+) -> None:
+    from unlockstep.core import engines
+    from unlockstep.core.compat import Source
+
+    body = {"components": {"schemas": {f"S{i}": {"type": "string"} for i in range(400)}}}
+    text = json.dumps(
+        {**body, "info": {"title": "x", "version": "1"}, "openapi": "3.0.0", "paths": {}}, indent=2
+    )
+    assert engines.detect(Source(text, "spec.json")).kind == "openapi"

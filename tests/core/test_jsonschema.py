@@ -458,3 +458,36 @@ def test_sniff_prefers_json_schema_documents_and_leaves_openapi_alone() -> None:
     )
     assert not engine.sniff(Source('{"openapi": "3.1.0", "paths": {}}', "x.json"))
     assert not engine.sniff(Source("asyncapi: 3.0.0\n", "x.yaml"))
+
+
+def expandable(name: str) -> dict[str, Any]:
+    """Stripe's shape: a field is an id string or the expanded object, which links back."""
+    return {"anyOf": [{"type": "string", "maxLength": 5000}, {"$ref": f"#/$defs/{name}"}]}
+
+
+def test_mutually_recursive_any_of_expansions_terminate_with_the_change_reported() -> None:
+    def doc(max_len: int) -> dict[str, Any]:
+        defs = {
+            name: obj(
+                {
+                    "id": {"type": "string", "maxLength": max_len},
+                    **{other: expandable(other) for other in ("A", "B", "C") if other != name},
+                }
+            )
+            for name in ("A", "B", "C")
+        }
+        return {"$defs": defs, "$ref": "#/$defs/A"}
+
+    old, new = doc(10), doc(5)
+    found = compare_schemas(old, new, old_resolver=resolver(old), new_resolver=resolver(new))
+    assert {c.rule for c in found} == {"max-length-decreased"}
+    assert diff(old, old) == {}
+
+
+def test_a_very_deep_schema_stops_with_information_instead_of_overflowing() -> None:
+    deep: dict[str, Any] = {"type": "string"}
+    for _ in range(200):
+        deep = obj({"x": deep})
+    changed = json.loads(json.dumps(deep).replace('"string"', '"integer"'))
+    found = diff(deep, changed)
+    assert found["comparison-depth-reached"] == (INFO, Breaks.NONE)
