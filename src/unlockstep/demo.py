@@ -71,7 +71,34 @@ def _flags(estate: Path, client: Client) -> str | None:
     return f"flags: {count} in {len(environments)} environments" if files else None
 
 
-STEPS: list[Step] = [_catalog, _deployments, _flags]
+def _expectations(estate: Path, client: Client) -> str | None:
+    """case-service's contracts as 1.4.0 serves them (unless already published), then what
+    each live consumer version uses of them."""
+    folder = estate / "expectations"
+    index = folder / "index.yaml"
+    if not index.exists():
+        return None
+    data = yaml.safe_load(index.read_text(encoding="utf-8")) or {}
+    for item in data.get("contracts", []):
+        path = (folder / item["file"]).resolve()
+        client.request(
+            "PUT",
+            f"/api/v1/services/{item['service']}/contracts/{item['name']}/versions/"
+            f"{item['version']}",
+            json={"content": path.read_text(encoding="utf-8"), "filename": path.name},
+            ok=(409,),  # already published by the contracts step with its own content
+        )
+    failed = 0
+    for item in data.get("expectations", []):
+        document = yaml.safe_load((folder / item["file"]).read_text(encoding="utf-8"))
+        body = {k: item[k] for k in ("consumer", "version", "provider", "contract")}
+        result = client.post("/api/v1/expectations", {**body, "document": document})
+        failed += sum(1 for v in result["verifications"] if v["status"] != "verified")
+    count = len(data.get("expectations", []))
+    return f"expectations: {count} published ({failed} failing verification)"
+
+
+STEPS: list[Step] = [_catalog, _deployments, _flags, _expectations]
 
 
 def load_estate(estate: Path, url: str, *, http: httpx.Client | None = None) -> str:

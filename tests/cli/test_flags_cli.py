@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from unlockstep.cli.main import cli
 
-from ..server.flag_app import FLAGS, seeded_client
+from ..server.flag_app import FLAGS, seed
 
 DEMO = Path(__file__).parents[2] / "examples" / "estate" / "flags" / "case-management.flagd.json"
 CATALOG = Path(__file__).parents[2] / "examples" / "estate" / "catalog"
@@ -94,19 +94,9 @@ def test_debt_offline_lists_expired_flags_per_owner() -> None:
 
 
 @pytest.fixture
-def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """Point the CLI's HTTP client at an in-process app."""
-    test_client = seeded_client(tmp_path)
-    import unlockstep.cli.client as client_module
-
-    original = client_module.Client.__init__
-
-    def init(self: Any, base_url: str, token: str | None = None, *, transport: Any = None) -> None:
-        original(self, base_url, token)
-        self.http = test_client
-
-    monkeypatch.setattr(client_module.Client, "__init__", init)
-    return test_client
+def server(cli_server: Any) -> Any:
+    """The CLI talks to the in-process app, which has the test flags loaded."""
+    return seed(cli_server)
 
 
 def test_set_reads_then_writes_with_the_etag(server: Any) -> None:

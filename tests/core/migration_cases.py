@@ -234,6 +234,16 @@ CASES: dict[str, Case] = {
         "ALTER TABLE drafts DROP COLUMN note;\nALTER TABLE drafts RENAME COLUMN body TO text;",
         "expand",
     ),
+    "move_table_to_another_schema": case(
+        LT + "ALTER TABLE cases SET SCHEMA archive;", "contract", "rename-table"
+    ),
+    "vacuum_full_rewrites": case(LT + "VACUUM FULL cases;", "neutral", "rewrites-table"),
+    "reindex_blocks_writes": case(LT + "REINDEX TABLE cases;", "neutral", "index-not-concurrent"),
+    "reindex_concurrently": case("REINDEX TABLE CONCURRENTLY cases;", "neutral"),
+    "copy_in_is_a_backfill": case("COPY cases (id, basis) FROM STDIN;", "migrate"),
+    "drop_identity": case(
+        LT + "ALTER TABLE cases ALTER COLUMN id DROP IDENTITY;", "contract", "drop-default"
+    ),
     "neutral_statements": case(
         "COMMENT ON TABLE cases IS 'cases';\nGRANT SELECT ON cases TO reporting;", "neutral"
     ),

@@ -32,3 +32,11 @@ def one_change(
 def example(name: str) -> tuple[str, str]:
     path = PLANS / f"{name}.yaml"
     return path.read_text(encoding="utf-8"), f"{name}.yaml"
+
+
+def read(path: str) -> str:
+    """Contract files (or migration folders) named in the demo plans, relative to the plans
+    folder, as the CLI reads them."""
+    from unlockstep.cli.plans import file_reader
+
+    return file_reader(PLANS)(path)

@@ -1,32 +1,37 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
 
 from unlockstep.core.coordination_doc import render_json, render_markdown
-from unlockstep.core.plan_check import analyse
+from unlockstep.core.plan import Plan
+from unlockstep.core.plan_check import analyse, load_engines
 from unlockstep.core.plan_file import parse
 
-from .plan_fixtures import example
+from .plan_fixtures import example, read
+from .test_planner import plans
 
 TODAY = date(2026, 7, 20)
+load_engines()
 EXAMPLES = ["risk-explanation", "escalation-basis", "escalation-basis-lockstep"]
 
 
 @pytest.mark.parametrize("name", EXAMPLES)
 def test_the_same_plan_gives_the_same_document_byte_for_byte(name: str) -> None:
-    one = render_markdown(analyse(parse(*example(name)), today=TODAY))
-    two = render_markdown(analyse(parse(*example(name)), today=TODAY))
+    one = render_markdown(analyse(parse(*example(name)), today=TODAY, read=read))
+    two = render_markdown(analyse(parse(*example(name)), today=TODAY, read=read))
     assert one.encode() == two.encode()
-    assert render_json(analyse(parse(*example(name)), today=TODAY)) == render_json(
-        analyse(parse(*example(name)), today=TODAY)
+    assert render_json(analyse(parse(*example(name)), today=TODAY, read=read)) == render_json(
+        analyse(parse(*example(name)), today=TODAY, read=read)
     )
 
 
 def test_the_document_has_the_seeds_sections_in_order() -> None:
-    doc = render_markdown(analyse(parse(*example("risk-explanation")), today=TODAY))
+    doc = render_markdown(analyse(parse(*example("risk-explanation")), today=TODAY, read=read))
     headings = [line for line in doc.splitlines() if line.startswith("## ")]
     assert headings == [
         "## Goal",
@@ -46,7 +51,7 @@ def test_the_document_has_the_seeds_sections_in_order() -> None:
 
 
 def test_the_document_draws_the_step_graph_in_mermaid_by_stage() -> None:
-    doc = render_markdown(analyse(parse(*example("risk-explanation")), today=TODAY))
+    doc = render_markdown(analyse(parse(*example("risk-explanation")), today=TODAY, read=read))
     block = doc.split("```mermaid\n", 1)[1].split("```", 1)[0].splitlines()
     assert block[0] == "flowchart TD"
     assert block[1] == '  subgraph L1["stage 1"]'
@@ -77,3 +82,16 @@ def test_the_json_twin_carries_steps_order_lockstep_and_checklist() -> None:
     ]
     assert len(data["checklist"]) == 16
     assert data["order"]["levels"] == []
+
+
+@settings(max_examples=40, deadline=None)
+@given(plans(allow_in_place=True))
+def test_any_plan_renders_the_same_bytes_twice_with_every_diagram_edge_declared(
+    plan: Plan,
+) -> None:
+    first = render_markdown(analyse(plan, today=TODAY))
+    assert first == render_markdown(analyse(plan, today=TODAY))
+    block = first.split("```mermaid\n", 1)[1].split("```", 1)[0]
+    declared = set(re.findall(r"^\s+(s\d+)\[", block, flags=re.M))
+    for before, after in re.findall(r"^\s+(s\d+) \S+ (s\d+)$", block, flags=re.M):
+        assert before in declared and after in declared

@@ -30,6 +30,7 @@ def files(*names: str) -> list[MigrationFile]:
         (("20240101_init.sql", "20240301-more.sql"), "numbered"),
         (("init.sql", "more.sql"), "files"),
         (("V1__init.sql", "notes.sql"), "files"),
+        (("V1__init.sql", "afterMigrate.sql", "beforeEachMigrate__log.sql"), "flyway"),
     ],
 )
 def test_layout_is_detected_from_file_names(names: tuple[str, ...], layout: str) -> None:
@@ -81,7 +82,7 @@ def test_alembic_op_calls_are_classified_like_the_sql_they_run() -> None:
             "    op.create_index(op.f('ix_cases_basis'), 'cases', ['basis'])",
             "    op.rename_table('cases', 'tickets')",
             "    op.add_column('cases', sa.Column('n', sa.Integer(), nullable=False))",
-            "    op.batch_alter_table('cases')",
+            "    op.execute(build_sql())",
         ]
     )
     report = check_files([MigrationFile("versions/x.py", alembic("x1", None, body))])
@@ -154,3 +155,63 @@ def test_folder_state_lets_a_later_file_rely_on_an_earlier_validated_check() -> 
     report = check_files(given)
     last = report.files[1].steps[-1]
     assert last.phase is Phase.MIGRATE and not last.changes
+
+
+def test_alembic_merge_revisions_run_after_both_parents() -> None:
+    given = [
+        MigrationFile(
+            "m.py",
+            alembic("m", None, "    op.execute('SELECT 1')").replace(
+                "down_revision = None", "down_revision = ('b', 'c')"
+            ),
+        ),
+        MigrationFile("c.py", alembic("c", "a", "    op.execute('SELECT 1')")),
+        MigrationFile("b.py", alembic("b", "a", "    op.execute('SELECT 1')")),
+        MigrationFile("a.py", alembic("a", None, "    op.execute('SELECT 1')")),
+    ]
+    assert [f.version for f in check_files(given).files] == ["a", "b", "c", "m"]
+
+
+def test_alembic_text_sql_and_not_valid_constraints_are_read() -> None:
+    body = "\n".join(
+        [
+            "    op.execute(sa.text(\"SET lock_timeout = '5s'\"))",
+            "    op.create_check_constraint('ck', 'cases', 'level > 0', postgresql_not_valid=True)",
+            "    op.create_foreign_key('fk', 'cases', 'teams', ['team_id'], ['id'])",
+        ]
+    )
+    steps = check_files([MigrationFile("v.py", alembic("r", None, body))]).steps
+    assert [sorted(c.rule for c in s.changes) for s in steps] == [
+        [],
+        ["constraint-rejects-writes"],
+        ["constraint-rejects-writes", "constraint-validated-in-one-step"],
+    ]
+
+
+def test_flyway_versions_with_underscores_order_like_dots() -> None:
+    given = files("V1_10__c.sql", "V1_2__b.sql", "V1__a.sql")
+    assert [f.name for f in order(given, "flyway")] == ["V1__a.sql", "V1_2__b.sql", "V1_10__c.sql"]
+
+
+def test_batch_alter_table_calls_are_read_with_their_table() -> None:
+    body = "\n".join(
+        [
+            "    with op.batch_alter_table('cases', schema=None) as batch_op:",
+            "        batch_op.add_column(sa.Column('basis', sa.Text(), nullable=True))",
+            "        batch_op.drop_column('reason')",
+            "        batch_op.create_index('ix_basis', ['basis'], unique=False)",
+        ]
+    )
+    steps = check_files([MigrationFile("v.py", alembic("r", None, body))]).steps
+    assert [s.actions for s in steps] == [
+        ("add column cases.basis text",),
+        ("drop column cases.reason",),
+        ("create index ix_basis on cases",),
+    ]
+    assert steps[1].text == "batch_op.drop_column('reason')"
+
+
+def test_bulk_insert_is_a_backfill() -> None:
+    body = "    op.bulk_insert(sa.table('teams', sa.column('id')), [{'id': 1}])"
+    (step,) = check_files([MigrationFile("v.py", alembic("r", None, body))]).steps
+    assert step.phase is Phase.MIGRATE

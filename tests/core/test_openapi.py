@@ -325,3 +325,33 @@ def test_a_dangling_reference_is_reported_as_bad_input() -> None:
     old = api({"/a": {"get": op(responses={"200": {"$ref": "#/components/responses/Nope"}})}})
     with pytest.raises(ParseError, match="points at nothing"):
         diff(old, old)
+
+
+def test_every_rule_the_engine_reports_is_in_the_catalogue() -> None:
+    from unlockstep.core.rules import RULES
+
+    for name in CASES:
+        assert CASES[name][1][0] in RULES, name
+
+
+def test_a_reference_cycle_between_path_items_is_bad_input() -> None:
+    looped = api(
+        {"/a": {"$ref": "#/paths/~1b"}, "/b": {"$ref": "#/paths/~1a"}},
+    )
+    with pytest.raises(ParseError, match="refers to itself"):
+        diff(looped, looped)
+
+
+def test_a_recursive_schema_compares_without_end() -> None:
+    node = {
+        "type": "object",
+        "properties": {"children": {"type": "array", "items": {"$ref": "#/components/schemas/N"}}},
+    }
+    old = api(
+        {"/n": {"get": op(responses={"200": json_response({"$ref": "#/components/schemas/N"})})}},
+        components={"schemas": {"N": node}},
+    )
+    new = copy.deepcopy(old)
+    new["components"]["schemas"]["N"]["properties"]["name"] = {"type": "string"}
+    assert all(level is not Level.BREAKING for _, level, _ in diff(old, new))
+    assert diff(old, copy.deepcopy(old)) == []

@@ -7,9 +7,11 @@ from typing import Any
 import pytest
 
 from unlockstep.core.compat import Breaks, Change, Level, Location, Policy, Source
-from unlockstep.core.plan_check import analyse
+from unlockstep.core.plan_check import analyse, load_engines
 from unlockstep.core.plan_file import parse
 from unlockstep.errors import InvalidInput
+
+from .plan_fixtures import example, read
 
 TODAY = date(2026, 7, 20)
 
@@ -120,3 +122,41 @@ def test_a_missing_contract_file_is_bad_input() -> None:
 
     with pytest.raises(InvalidInput):
         analyse(parse(COMPUTED), today=TODAY, read=read, engines={"fake": FakeEngine()})
+
+
+def test_the_seed_plan_is_computed_by_the_real_engines_from_the_demo_contracts() -> None:
+    load_engines()
+    report = analyse(parse(*example("risk-explanation")), today=TODAY, read=read)
+    assert [(r.contract.id, r.row.kind if r.row else None, r.reason) for r in report.contracts] == [
+        (
+            "case-summary",
+            "add-optional-response-field",
+            "computed by openapi: request-property-added-to-open-model, "
+            "response-property-added-to-open-model",
+        ),
+        (
+            "case-escalated",
+            "add-optional-event-field",
+            "computed by asyncapi: message-payload-property-added-to-open-model",
+        ),
+    ]
+    assert report.warnings == ()
+
+
+def test_a_breaking_proposal_is_computed_as_the_riskier_kind() -> None:
+    load_engines()
+    text = example("risk-explanation")[0].replace("v2-proposed", "v2-breaking")
+    report = analyse(parse(text, "risk-explanation.yaml"), today=TODAY, read=read)
+    assert [r.row.kind if r.row else None for r in report.contracts] == [
+        "add-required-request-field",
+        "change-event-meaning",
+    ]
+    assert report.risk.level.label == "high"
+
+
+def test_a_table_change_is_computed_from_the_migrations_before_and_after() -> None:
+    load_engines()
+    report = analyse(parse(*example("escalation-basis")), today=TODAY, read=read)
+    table = report.contracts[0]
+    assert table.row is not None and table.row.kind == "add-required-column"
+    assert table.reason == "computed by table: check-added, required-column-added"

@@ -128,6 +128,19 @@ BAD_PLANS = {
         "unknown service 'b'",
     ),
     "missing services": ("change: c\n", 1, "/", "missing required field 'services'"),
+    "a service that needs itself": (
+        "change: c\nservices:\n  a: {role: provider, needs: [a]}\n",
+        3,
+        "/services/a/needs",
+        "'a' cannot need itself",
+    ),
+    "a contract after itself": (
+        "change: c\nservices:\n  a: {role: provider}\ncontracts:\n  api:\n"
+        "    - {id: x, name: X, provider: a, change: add-endpoint, after: [x]}\n",
+        6,
+        "/contracts/api/0/after",
+        "cannot come after itself",
+    ),
 }
 
 

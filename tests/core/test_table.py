@@ -170,3 +170,44 @@ def test_removing_a_column_is_always_breaking(
     changes = ENGINE.diff(parse_tables(_ddl(old)), parse_tables(_ddl(new)), Policy.LENIENT)
     removed = {c.location.pointer.rsplit("/", 1)[-1] for c in changes if c.rule == "column-removed"}
     assert removed == set(old) - set(new)
+
+
+PG_DUMP = """
+SET statement_timeout = 0;
+SELECT pg_catalog.set_config('search_path', '', false);
+CREATE TABLE public.cases (
+    id bigint NOT NULL,
+    tenant_id text NOT NULL,
+    status character varying(20),
+    reason text
+);
+ALTER TABLE public.cases OWNER TO app;
+CREATE SEQUENCE public.cases_id_seq START WITH 1 INCREMENT BY 1 NO MINVALUE NO MAXVALUE CACHE 1;
+ALTER TABLE ONLY public.cases ALTER COLUMN id SET DEFAULT nextval('public.cases_id_seq'::regclass);
+ALTER TABLE ONLY public.cases ALTER COLUMN status SET DEFAULT 'open'::character varying;
+ALTER TABLE ONLY public.cases ADD CONSTRAINT cases_pkey PRIMARY KEY (id);
+ALTER TABLE ONLY public.cases ADD CONSTRAINT cases_tenant_key UNIQUE (tenant_id, reason);
+CREATE INDEX cases_status_idx ON public.cases USING btree (status);
+"""
+
+
+def test_pg_dump_schema_output_is_a_table_contract_with_its_alter_statements_applied() -> None:
+    (table,) = parse_tables(PG_DUMP, "dump.sql").tables.values()
+    assert table.name == "cases"
+    assert table.primary_key == ("id",)
+    assert table.columns["id"].default is not None
+    assert table.columns["status"].default is not None
+    assert table.columns["status"].type == "varchar(20)"
+    assert ("tenant_id", "reason") in table.unique
+
+
+def test_a_dumped_schema_is_compatible_with_its_own_create_table_form() -> None:
+    create = """CREATE TABLE cases (
+        id bigint PRIMARY KEY DEFAULT nextval('public.cases_id_seq'::regclass),
+        tenant_id text NOT NULL,
+        status varchar(20) DEFAULT 'open'::character varying,
+        reason text,
+        UNIQUE (tenant_id, reason)
+    );"""
+    changes = ENGINE.diff(parse_tables(PG_DUMP), parse_tables(create), Policy.STRICT)
+    assert changes == []

@@ -46,3 +46,26 @@ def test_replacing_reason_with_a_new_event_version_breaks_consumers() -> None:
     compatible, rules = report("asyncapi", "case-events", "v2-breaking")
     assert not compatible
     assert rules == {"message-event-version-changed", "message-payload-property-removed"}
+
+
+@pytest.mark.parametrize(
+    ("name", "proposal", "exit_code"),
+    [
+        ("case-summary-api", "v2-proposed", 0),
+        ("case-summary-api", "v2-breaking", 1),
+        ("case-events", "v2-proposed", 0),
+        ("case-events", "v2-breaking", 1),
+    ],
+)
+def test_unlockstep_diff_tells_the_story(name: str, proposal: str, exit_code: int) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from unlockstep.cli.main import cli
+
+    old = str(CONTRACTS / f"{name}.v1.yaml")
+    new = str(CONTRACTS / f"{name}.{proposal}.yaml")
+    result = CliRunner().invoke(cli, ["diff", old, new, "--format", "json"])
+    assert result.exit_code == exit_code, result.output
+    assert json.loads(result.stdout)["compatible"] is (exit_code == 0)

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
-
-from unlockstep.server.app import create_app
-from unlockstep.settings import Settings
-from unlockstep.store import Store
 
 FLAGS: dict[str, Any] = {
     "metadata": {"flagSetId": "demo"},
@@ -36,22 +31,11 @@ FLAGS: dict[str, Any] = {
 }  # fmt: skip
 
 
-def make_app(tmp_path: Path, environments: tuple[str, ...] = ("staging", "production")) -> Any:
-    url = f"sqlite:///{tmp_path / 'flags.db'}"
-    settings = Settings(database_url=url)
-    app = create_app(settings, Store(url))
-    return app
-
-
-def seeded_client(tmp_path: Path) -> TestClient:
-    client = TestClient(make_app(tmp_path))
+def seed(client: TestClient) -> TestClient:
+    """Both demo environments with ``FLAGS`` loaded, through the API."""
     for env in ("staging", "production"):
-        assert (
-            client.put(
-                f"/api/v1/environments/{env}", json={"production": env == "production"}
-            ).status_code
-            < 300
-        )
+        put = client.put(f"/api/v1/environments/{env}", json={"production": env == "production"})
+        assert put.status_code < 300, put.text
         response = client.put(
             f"/api/v1/environments/{env}/flagset", json={"document": FLAGS, "reason": "seed"}
         )

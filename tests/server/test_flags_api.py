@@ -1,15 +1,14 @@
-from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from .flag_app import FLAGS, seeded_client
+from .flag_app import FLAGS, seed
 
 
 @pytest.fixture
-def client(tmp_path: Path) -> TestClient:
-    return seeded_client(tmp_path)
+def client(api: TestClient) -> TestClient:
+    return seed(api)
 
 
 def flag_url(env: str, key: str) -> str:
@@ -72,16 +71,41 @@ def test_kill_turns_a_flag_off_in_every_environment_and_records_it(client: TestC
     result = client.post(
         "/api/v1/flags/decision.submit.v2/kill", json={"reason": "incident 42"}
     ).json()
-    assert result["environments"] == [
-        {"environment": "production", "outcome": "killed"},
-        {"environment": "staging", "outcome": "killed"},
+    assert [(e["environment"], e["outcome"], e["serves"]) for e in result["environments"]] == [
+        ("production", "killed", "off"),
+        ("staging", "killed", "off"),
     ]
     for env in ("staging", "production"):
-        assert client.get(flag_url(env, "decision.submit.v2")).json()["flag"]["state"] == "DISABLED"
+        body = client.get(flag_url(env, "decision.submit.v2")).json()["flag"]
+        assert body["defaultVariant"] == "off" and "targeting" not in body
+        evaluated = client.post(
+            "/ofrep/v1/evaluate/flags/decision.submit.v2",
+            json={"context": {"tenantId": "t-1"}},
+            headers={"X-Unlockstep-Environment": env},
+        ).json()
+        assert (evaluated["value"], evaluated["reason"]) == (False, "STATIC")
     events = client.get("/api/v1/audit", params={"entity_type": "flag"}).json()["items"]
-    assert (
-        sum(1 for e in events if e["action"] == "flag.kill" and e["reason"] == "incident 42") == 2
-    )
+    kills = [e for e in events if e["action"] == "flag.kill" and e["reason"] == "incident 42"]
+    assert len(kills) == 2
+    assert kills[0]["before"]["targeting"] and "targeting" not in kills[0]["after"]
+
+
+def test_killing_again_changes_nothing_and_says_so(client: TestClient) -> None:
+    client.post("/api/v1/flags/color/kill", json={"reason": "r"})
+    again = client.post("/api/v1/flags/color/kill", json={"reason": "r"}).json()
+    assert {e["outcome"] for e in again["environments"]} == {"unchanged"}
+    assert {e["state"] for e in again["environments"]} == {"DISABLED"}
+
+
+def test_kill_names_the_flags_that_depend_on_it(api: TestClient) -> None:
+    child = {**FLAGS["flags"]["color"], "metadata": {"prerequisites": "decision.submit.v2"}}
+    document = {**FLAGS, "flags": {**FLAGS["flags"], "child": child}}
+    api.put("/api/v1/environments/production", json={})
+    api.put("/api/v1/environments/production/flagset", json={"document": document})
+    result = api.post("/api/v1/flags/decision.submit.v2/kill", json={"reason": "r"}).json()
+    assert result["environments"][0]["dependents"] == ["child"]
+    child_now = api.post("/ofrep/v1/evaluate/flags/child", json={}).json()
+    assert child_now["reason"] == "DISABLED"
 
 
 def test_bad_targeting_is_rejected_with_where_and_why(client: TestClient) -> None:
@@ -143,3 +167,27 @@ def test_delete_needs_the_current_etag(client: TestClient) -> None:
         client.delete(flag_url("staging", "color"), headers={"If-Match": etag}).status_code == 204
     )
     assert client.get(flag_url("staging", "color")).status_code == 404
+
+
+def test_import_applies_each_environments_overrides(api: TestClient) -> None:
+    document = {
+        **FLAGS,
+        "environments": {"staging": {"flags": {"color": {"defaultVariant": "blue"}}}},
+    }
+    for env in ("staging", "production"):
+        api.put(f"/api/v1/environments/{env}", json={})
+        api.put(
+            f"/api/v1/environments/{env}/flagset", json={"document": document}
+        ).raise_for_status()
+    assert api.get(flag_url("staging", "color")).json()["flag"]["defaultVariant"] == "blue"
+    assert api.get(flag_url("production", "color")).json()["flag"]["defaultVariant"] == "red"
+    exported = api.get("/api/v1/environments/staging/flagset").json()
+    assert "environments" not in exported
+
+
+def test_the_demo_estate_loads_its_flags(estate: TestClient) -> None:
+    listed = estate.get("/api/v1/flags", params={"environment": "production"}).json()["items"]
+    owners = {item["owner"] for item in listed}
+    assert {"decision-platform-team", "messaging-team", "dashboard-team"} <= owners
+    kill = {item["key"]: item["killSwitch"] for item in listed}
+    assert kill["notification.delivery"] is True

@@ -1,19 +1,17 @@
 """OFREP endpoints, in-process; the real OFREP provider runs against them in
 tests/sdk/test_ofrep_provider.py."""
 
-from pathlib import Path
-
 import pytest
 from fastapi.testclient import TestClient
 
-from .flag_app import seeded_client
+from .flag_app import seed
 
 EVAL = "/ofrep/v1/evaluate/flags"
 
 
 @pytest.fixture
-def client(tmp_path: Path) -> TestClient:
-    return seeded_client(tmp_path)
+def client(api: TestClient) -> TestClient:
+    return seed(api)
 
 
 def test_single_evaluation_returns_value_variant_reason_and_metadata(client: TestClient) -> None:

@@ -4,14 +4,20 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
+from unlockstep.cli.plans import file_reader
+from unlockstep.core.plan_file import parse
+
 PLANS = Path(__file__).resolve().parents[2] / "examples" / "estate" / "plans"
 
 
-def submit(api: TestClient, name: str) -> dict:  # type: ignore[type-arg]
-    text = (PLANS / f"{name}.yaml").read_text()
+def submit(api: TestClient, name: str, text: str | None = None) -> dict:  # type: ignore[type-arg]
+    text = text or (PLANS / f"{name}.yaml").read_text()
+    plan = parse(text)
+    read = file_reader(PLANS)
+    files = {path: read(path) for c in plan.contracts for path in (*c.old, *c.new)}
     response = api.post(
         "/api/v1/plans",
-        json={"source": text, "filename": f"{name}.yaml"},
+        json={"source": text, "filename": f"{name}.yaml", "files": files},
         params={"today": "2026-07-20"},
     )
     assert response.status_code == 201, response.text
@@ -38,7 +44,7 @@ def test_submitting_the_same_plan_again_changes_nothing_and_a_new_text_is_a_revi
     submit(estate, "escalation-basis")
     assert submit(estate, "escalation-basis")["outcome"] == "unchanged"
     text = (PLANS / "escalation-basis.yaml").read_text().replace("2026-09-15", "2026-09-20")
-    again = estate.post("/api/v1/plans", json={"source": text, "filename": "p.yaml"}).json()
+    again = submit(estate, "escalation-basis", text)
     assert (again["outcome"], again["plan"]["revision"]) == ("updated", 2)
     events = estate.get("/api/v1/audit", params={"entity_type": "release_plan"}).json()
     assert [e["action"] for e in events["items"]] == ["plan.updated", "plan.created"]
@@ -73,16 +79,42 @@ def test_progress_is_derived_from_recorded_deployments_not_ticked_by_hand(
     assert status["escalate-case.1"] == "done"
     assert status["cases-table.2"] == "pending"  # migrate phase ships in 1.6.0
     assert status["case-escalated.2.audit-report-service"] == "pending"
-    assert status["case-escalated.3"] == "unknown"  # a flag flip: flag states not recorded
+    assert status["case-escalated.3"] == "pending"  # its flag does not exist yet
     assert "cases-table.2" in after["next"]
     assert "escalate-case.2.decision-service" in after["next"]
+
+
+def test_a_flag_step_is_done_when_the_flag_is_on_in_the_plans_environment(
+    estate: TestClient,
+) -> None:
+    submit(estate, "escalation-basis")
+    flag = {
+        "state": "ENABLED",
+        "variants": {"on": True, "off": False},
+        "defaultVariant": "off",
+        "targeting": {"if": [{"==": [{"var": "tenant"}, "internal"]}, "on", "off"]},
+        "metadata": {"owner": "case-platform-team", "expires": "2026-09-30", "type": "release"},
+    }
+    url = "/api/v1/environments/production/flags/escalation.basis.write"
+    response = estate.put(url, json={"flag": flag})
+    assert response.status_code in (200, 201), response.text
+    steps = estate.get("/api/v1/plans/regulatory-escalation-basis").json()["progress"]["steps"]
+    step = next(s for s in steps if s["step"] == "case-escalated.3")
+    assert (step["status"], step["detail"]) == ("done", "flag escalation.basis.write is targeted")
+    etag = estate.get(url).headers["etag"]
+    disabled = {**flag, "state": "DISABLED"}
+    assert estate.put(url, json={"flag": disabled}, headers={"If-Match": etag}).status_code == 200
+    steps = estate.get("/api/v1/plans/regulatory-escalation-basis").json()["progress"]["steps"]
+    step = next(s for s in steps if s["step"] == "case-escalated.3")
+    assert (step["status"], step["detail"]) == ("pending", "flag escalation.basis.write is off")
 
 
 def test_show_names_the_evidence_sources_that_cannot_be_checked_yet(estate: TestClient) -> None:
     submit(estate, "risk-explanation")
     body = estate.get("/api/v1/plans/risk-explanation-in-escalation-flow").json()
     assert body["sources"]["deployments"] == "available"
-    assert body["sources"]["flags"].startswith("not checkable yet")
+    assert body["sources"]["flags"] == "available"
+    assert body["sources"]["verifications"].startswith("not checkable yet")
     first = body["progress"]["steps"][0]
     assert first["status"] == "unknown"
     assert "names no version of case-service" in first["detail"]

@@ -14,7 +14,7 @@ from typing import Any
 import click
 import yaml
 
-from unlockstep.cli.context import client
+from unlockstep.cli import context
 from unlockstep.cli.output import emit, format_option, table
 from unlockstep.core.flags import FlagEngine, parse_flag_set
 from unlockstep.core.flags.definition import FlagSet
@@ -137,14 +137,14 @@ def eval_command(
 ) -> None:  # fmt: skip
     """Evaluate one flag of a file for a context, offline. Exit 1 when the evaluation
     ends in an error code."""
-    context = _json_argument(context_json, "--context") or {}
-    if not isinstance(context, dict):
+    attributes = _json_argument(context_json, "--context") or {}
+    if not isinstance(attributes, dict):
         raise InvalidInput("--context must be a JSON object", where="--context")
     if targeting_key is not None:
-        context["targetingKey"] = targeting_key
+        attributes["targetingKey"] = targeting_key
     default = _json_argument(default_json, "--default")
     engine = FlagEngine(read_flag_set(file, environment))
-    result = engine.evaluate(key, default, context, kind)
+    result = engine.evaluate(key, default, attributes, kind)
     data = {"key": key, **result.to_dict()}
 
     def text(d: dict[str, Any]) -> str:
@@ -181,7 +181,7 @@ def debt_command(
                 owners.setdefault(owner, []).extend(d.to_dict() for d in debts)
         data: dict[str, Any] = {"environment": environment, "owners": owners}
     else:
-        data = client().get(
+        data = context.client().get(
             "/api/v1/flag-debt", params={"environment": environment, "quiet_days": quiet_days}
         )
 
@@ -217,7 +217,7 @@ def import_command(
     document = read_document(file)
     for environment in environments:
         read_flag_set(file, environment)  # fail fast, with file positions, before any write
-    api = client()
+    api = context.client()
     results = [
         api.put(
             f"/api/v1/environments/{env}/flagset",
@@ -243,7 +243,7 @@ def import_command(
 @format_option("json")
 def export_command(environment: str, output: Path | None, fmt: str) -> None:
     """One environment's flags as a plain flagd document (any flagd provider reads it)."""
-    document = client().get(f"/api/v1/environments/{environment}/flagset")
+    document = context.client().get(f"/api/v1/environments/{environment}/flagset")
     text = json.dumps(document, indent=2)
     if output is not None:
         output.write_text(text + "\n", encoding="utf-8")
@@ -256,7 +256,7 @@ def export_command(environment: str, output: Path | None, fmt: str) -> None:
 @format_option()
 def list_command(environment: str | None, fmt: str) -> None:
     """Flags with state, type, owner and expiry per environment."""
-    data = client().get("/api/v1/flags", params={"environment": environment})
+    data = context.client().get("/api/v1/flags", params={"environment": environment})
 
     def text(d: dict[str, Any]) -> str:
         rows = [
@@ -275,7 +275,7 @@ def list_command(environment: str | None, fmt: str) -> None:
 @format_option()
 def show_command(key: str, environment: str, fmt: str) -> None:
     """One flag's definition in one environment, with its revision."""
-    data = client().get(f"/api/v1/environments/{environment}/flags/{key}")
+    data = context.client().get(f"/api/v1/environments/{environment}/flags/{key}")
     emit(fmt, data, lambda d: json.dumps(d["flag"], indent=2) + f"\nrevision {d['revision']}")
 
 
@@ -295,7 +295,7 @@ def set_command(
 ) -> None:  # fmt: skip
     """Change one flag in one environment. Reads it first and writes with its ETag, so a
     concurrent change makes this fail (exit 2) instead of being overwritten."""
-    api = client()
+    api = context.client()
     path = f"/api/v1/environments/{environment}/flags/{key}"
     if body_file is not None:
         body = read_document(body_file)
@@ -325,7 +325,7 @@ def set_command(
 @format_option()
 def kill_command(key: str, reason: str, fmt: str) -> None:
     """Turn a flag off in every environment at once; each change is audited."""
-    data = client().post(f"/api/v1/flags/{key}/kill", {"reason": reason})
+    data = context.client().post(f"/api/v1/flags/{key}/kill", {"reason": reason})
 
     def text(d: dict[str, Any]) -> str:
         rows = [(e["environment"], e["outcome"]) for e in d["environments"]]

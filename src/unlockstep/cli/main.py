@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from unlockstep import __version__
-from unlockstep.cli import catalog, contract, flags, migrations, registry, serve
+from unlockstep.cli import catalog, contract, expectations, flags, migrations, registry, serve
 from unlockstep.cli.diff import diff as diff_command
 from unlockstep.cli.output import fail_message
 from unlockstep.cli.plans import plan
@@ -59,6 +59,7 @@ for command in (
     *catalog.COMMANDS,
     *contract.COMMANDS,
     *flags.COMMANDS,
+    *expectations.COMMANDS,
 ):
     cli.add_command(command)
 cli.add_command(migrations.migrations)

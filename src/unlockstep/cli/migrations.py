@@ -148,6 +148,12 @@ def _json(reports: list[tuple[str, MigrationsReport]]) -> str:
     return json.dumps(body, indent=2, ensure_ascii=False)
 
 
+def _relative(file: str, root: str) -> str:
+    """A file shown relative to the folder it was found in."""
+    prefix = root.rstrip("/\\") + "/"
+    return file[len(prefix) :] if file.startswith(prefix) else file
+
+
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
@@ -162,9 +168,9 @@ def _markdown(reports: list[tuple[str, MigrationsReport]]) -> str:
             findings = "<br>".join(f"`{c.rule}` ({c.breaks.value})" for c in step.changes)
             waits = "<br>".join(_cell(e.describe()) for e in step.evidence)
             phase = f"**{step.phase.value}**" if step.breaks_running_clients else step.phase.value
+            file = _cell(_relative(step.file, path))
             out.append(
-                f"| {_cell(step.file)} | {step.line} | {phase} | `{_cell(step.text)}` "
-                f"| {findings} | {waits} |"
+                f"| {file} | {step.line} | {phase} | `{_cell(step.text)}` | {findings} | {waits} |"
             )
         out.append("")
     unsafe = any(r.breaks_running_clients for _, r in reports)

@@ -7,6 +7,7 @@ cleanup); 2 the file is bad (the message names the line); 3 configuration or con
 
 from __future__ import annotations
 
+import re
 import sys
 from datetime import date
 from pathlib import Path
@@ -14,14 +15,14 @@ from typing import Any
 
 import click
 
-from unlockstep.cli import context
+import unlockstep.cli.context as context
 from unlockstep.cli.output import emit, format_option, table
 from unlockstep.core import coordination_doc, plan_check, plan_file
 from unlockstep.core.plan import Plan
 from unlockstep.errors import InvalidInput, ParseError
 
 
-def _reader(base: Path) -> plan_check.Reader:
+def file_reader(base: Path) -> plan_check.Reader:
     """Read contract files (or migration folders, concatenated in name order) relative to
     the plan file."""
 
@@ -29,7 +30,7 @@ def _reader(base: Path) -> plan_check.Reader:
         path = base / name
         try:
             if path.is_dir():
-                files = sorted(p for p in path.iterdir() if p.is_file())
+                files = sorted((p for p in path.iterdir() if p.is_file()), key=_natural)
                 return "\n".join(p.read_text(encoding="utf-8") for p in files)
             return path.read_text(encoding="utf-8")
         except FileNotFoundError:
@@ -42,6 +43,11 @@ def _reader(base: Path) -> plan_check.Reader:
             raise ParseError(f"cannot read contract file {name!r}: {exc}") from None
 
     return read
+
+
+def _natural(path: Path) -> list[Any]:
+    """V2 before V10: digits compare as numbers."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", path.name)]
 
 
 def _today(value: str | None) -> date:
@@ -66,7 +72,7 @@ def _read_plan(path: str) -> tuple[str, Plan]:
 def analyse_file(path: str, today: str | None) -> plan_check.PlanReport:
     _, plan = _read_plan(path)
     plan_check.load_engines()
-    return plan_check.analyse(plan, today=_today(today), read=_reader(Path(path).parent))
+    return plan_check.analyse(plan, today=_today(today), read=file_reader(Path(path).parent))
 
 
 @click.group("plan")
@@ -150,10 +156,8 @@ def render_command(file: str, today: str | None, fmt: str, output: str | None) -
 def submit_command(file: str, fmt: str) -> None:
     """Store a plan on the server (with the contract files it points at)."""
     text, parsed = _read_plan(file)
-    read = _reader(Path(file).parent)
-    files = {
-        name: read(name) for c in parsed.contracts for name in (c.old, c.new) if name is not None
-    }
+    read = file_reader(Path(file).parent)
+    files = {name: read(name) for c in parsed.contracts for name in (*c.old, *c.new)}
     data = context.client().post(
         "/api/v1/plans", {"source": text, "filename": Path(file).name, "files": files}
     )

@@ -93,7 +93,7 @@ def serve(host: str | None, port: int | None, database_url: str | None, workers:
     "--estate",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     default=ESTATE,
-    show_default=True,
+    show_default="examples/estate in the source tree",
     help="the demo estate to load",
 )
 def demo(directory: Path | None, port: int, host: str, estate: Path) -> None:

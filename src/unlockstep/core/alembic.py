@@ -5,13 +5,17 @@ From a script we take ``revision`` and ``down_revision`` (to order a folder) and
 so the one SQL classifier judges it: ``op.execute("…")`` gives its text; ``add_column``,
 ``drop_column``, ``alter_column``, ``create_index``, ``drop_index``, ``create_table``,
 ``drop_table``, ``rename_table``, ``create_foreign_key``, ``create_check_constraint``,
-``create_unique_constraint``, ``create_primary_key`` and ``drop_constraint`` are rebuilt.
-Anything else is kept with ``sql=None`` and reported as not classified.
+``create_unique_constraint``, ``create_primary_key``, ``drop_constraint`` and ``bulk_insert``
+are rebuilt.
+Calls on the alias of ``with op.batch_alter_table("t") as batch_op:`` are read the same way,
+with the table filled in. Anything else is kept with ``sql=None`` and reported as not
+classified.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -95,24 +99,63 @@ def _literal(node: ast.expr | None) -> object:
         return None
 
 
-def _collect(body: list[ast.stmt], text: str, ops: list[Operation], autocommit: bool) -> None:
+def _collect(
+    body: list[ast.stmt],
+    text: str,
+    ops: list[Operation],
+    autocommit: bool,
+    batches: dict[str, ast.expr] | None = None,
+) -> None:
+    """Every ``op.*`` call (and ``batch_op.*`` inside ``op.batch_alter_table``) in order."""
+    batches = batches or {}
     for stmt in body:
         if isinstance(stmt, ast.With):
             inner = autocommit or any(
                 "autocommit_block" in (ast.get_source_segment(text, item.context_expr) or "")
                 for item in stmt.items
             )
-            _collect(stmt.body, text, ops, inner)
+            aliases = dict(batches)
+            for item in stmt.items:
+                expr, alias = item.context_expr, item.optional_vars
+                if isinstance(expr, ast.Call) and _op_name(expr) == "batch_alter_table":
+                    table = _arg(expr, 0, "table_name")
+                    if isinstance(alias, ast.Name) and table is not None:
+                        aliases[alias.id] = table
+            _collect(stmt.body, text, ops, inner, aliases)
             continue
         if isinstance(stmt, ast.If | ast.For | ast.Try):
-            _collect(stmt.body, text, ops, autocommit)
+            _collect(stmt.body, text, ops, autocommit, batches)
             continue
         for node in ast.walk(stmt):
-            if isinstance(node, ast.Call) and _op_name(node) not in _HELPERS:
-                source = ast.get_source_segment(text, node) or ""
-                ops.append(
-                    Operation(node.lineno, " ".join(source.split()), _to_sql(node), autocommit)
-                )
+            if not isinstance(node, ast.Call):
+                continue
+            call = _unbatch(node, batches) if batches else node
+            if _op_name(call) not in _HELPERS:
+                ops.append(Operation(node.lineno, _one_line(text, node), _to_sql(call), autocommit))
+
+
+def _one_line(text: str, node: ast.expr) -> str:
+    flat = " ".join((ast.get_source_segment(text, node) or "").split())
+    return re.sub(r"\s+([)\]])", r"\1", re.sub(r"([(\[])\s+", r"\1", flat))
+
+
+#: where the table goes when a ``batch_op.<name>(…)`` call is read as ``op.<name>(table, …)``
+_BATCH_TABLE_POSITION = {"add_column": 0, "drop_column": 0, "alter_column": 0}
+
+
+def _unbatch(call: ast.Call, batches: dict[str, ast.expr]) -> ast.Call:
+    func = call.func
+    if not (
+        isinstance(func, ast.Attribute)
+        and isinstance(func.value, ast.Name)
+        and func.value.id in batches
+    ):
+        return call
+    position = _BATCH_TABLE_POSITION.get(func.attr, 1)
+    args = list(call.args)
+    args.insert(min(position, len(args)), batches[func.value.id])
+    op_func = ast.Attribute(value=ast.Name(id="op", ctx=ast.Load()), attr=func.attr, ctx=ast.Load())
+    return ast.Call(func=op_func, args=args, keywords=call.keywords)
 
 
 #: ``op`` helpers that run nothing themselves.
@@ -363,9 +406,17 @@ def _create_unique(kind: str) -> Callable[[ast.Call], str | None]:
     return build
 
 
+def _bulk_insert(call: ast.Call) -> str | None:
+    """``op.bulk_insert(sa.table("name", …), rows)``: a data load, i.e. a backfill."""
+    table = _arg(call, 0, "table")
+    name = _literal(table.args[0]) if isinstance(table, ast.Call) and table.args else None
+    return f"INSERT INTO {_q(name)} DEFAULT VALUES" if isinstance(name, str) else None
+
+
 def _drop_constraint(call: ast.Call) -> str | None:
     name, table = _str(call, 0, "constraint_name"), _table(call, 1)
-    return f"ALTER TABLE {table} DROP CONSTRAINT {_q(name)}" if name and table else None
+    # a constraint named at run time (or None, from a naming convention) is still dropped
+    return f"ALTER TABLE {table} DROP CONSTRAINT {_q(name or 'unnamed')}" if table else None
 
 
 _BUILDERS: dict[str, Callable[[ast.Call], str | None]] = {
@@ -383,6 +434,7 @@ _BUILDERS: dict[str, Callable[[ast.Call], str | None]] = {
     "create_unique_constraint": _create_unique("UNIQUE"),
     "create_primary_key": _create_unique("PRIMARY KEY"),
     "drop_constraint": _drop_constraint,
+    "bulk_insert": _bulk_insert,
 }
 
 

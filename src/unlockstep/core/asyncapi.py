@@ -28,6 +28,7 @@ from unlockstep.core.compat import Breaks, Change, Level, Location, Policy, Sour
 from unlockstep.core.deprecation import Removal, deprecation_of, judge_removal
 from unlockstep.core.documents import Resolver
 from unlockstep.core.jsonschema import compare_schemas
+from unlockstep.core.openapi_comparison import own_side_is_new
 from unlockstep.core.openapi_document import Refs, escape, load
 from unlockstep.errors import ParseError
 
@@ -313,7 +314,8 @@ class _Comparison:
         )
         for part in ("payload", "headers"):
             self.changes.extend(
-                compare_schemas(
+                own_side_is_new(breaking_for, c)
+                for c in compare_schemas(
                     old.message.get(part, {}),
                     new.message.get(part, {}),
                     old_resolver=self.old.resolver,

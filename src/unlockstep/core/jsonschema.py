@@ -21,6 +21,7 @@ safe; LENIENT accepts what is safe in practice (see ``unprovable`` rules).
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
@@ -844,7 +845,7 @@ def compare_schemas(
         and _ref_free(new_node.value, new_node.doc)
     ):
         return []
-    walk = _Walk(_Context(Views(old_resolver), Views(new_resolver), policy))
+    walk = _Walk(_context(old_resolver, new_resolver, policy))
     try:
         walk.compare(old_node, new_node)
     except RecursionError:
@@ -877,6 +878,22 @@ def compare_schemas(
             )
         )
     return changes
+
+
+#: One context per pair of resolvers and policy, so the many schemas of one API description
+#: (every operation's bodies) share trial results and views instead of redoing them per call.
+_CONTEXTS: weakref.WeakKeyDictionary[
+    Resolver, weakref.WeakKeyDictionary[Resolver, dict[Policy, _Context]]
+] = weakref.WeakKeyDictionary()
+
+
+def _context(old: Resolver, new: Resolver, policy: Policy) -> _Context:
+    per_new = _CONTEXTS.setdefault(old, weakref.WeakKeyDictionary())
+    per_policy = per_new.setdefault(new, {})
+    ctx = per_policy.get(policy)
+    if ctx is None:
+        ctx = per_policy[policy] = _Context(Views(old), Views(new), policy)
+    return ctx
 
 
 def _node(value: Any, resolver: Resolver, pointer: str) -> Node:

@@ -33,6 +33,7 @@ from unlockstep.core.sql import parse_statements
 from unlockstep.errors import InvalidInput
 
 _FLYWAY = re.compile(r"^(?P<prefix>[VUR])(?P<version>[0-9][0-9._]*)?__(?P<desc>.+)\.sql$", re.I)
+_CALLBACK = re.compile(r"^(before|after)[A-Za-z]*(__.*)?\.sql$")
 _NUMBERED = re.compile(r"^(?P<number>\d+)[_\-.]")
 _DIGITS = re.compile(r"(\d+)")
 
@@ -57,7 +58,8 @@ def detect_layout(files: Sequence[MigrationFile]) -> str:
     if python:
         return "alembic"
     sql = [f for f in files if f.name.lower().endswith(".sql")]
-    if sql and all(_FLYWAY.match(f.name) for f in sql):
+    versioned = [f for f in sql if _FLYWAY.match(f.name)]
+    if versioned and all(_FLYWAY.match(f.name) or _CALLBACK.match(f.name) for f in sql):
         return "flyway"
     if sql and all(_NUMBERED.match(f.name) for f in sql):
         return "numbered"
@@ -105,8 +107,8 @@ def _alembic_order(
 def order(files: Sequence[MigrationFile], layout: str) -> list[MigrationFile]:
     sql = [f for f in files if f.name.lower().endswith(".sql")]
     if layout == "flyway":
-        versioned = [f for f in sql if not f.name.upper().startswith("U")]
-        return sorted(versioned, key=_flyway_key)
+        runs = [f for f in sql if _FLYWAY.match(f.name) and not f.name.upper().startswith("U")]
+        return sorted(runs, key=_flyway_key)
     if layout == "numbered":
         return sorted(sql, key=lambda f: natural_key(f.name))
     return sorted(sql, key=lambda f: f.path)

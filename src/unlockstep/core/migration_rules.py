@@ -156,7 +156,7 @@ _RULES = (
         "contract",
         Level.BREAKING,
         Breaks.BOTH,
-        "dropping a view, type, function, trigger or sequence breaks running code that uses it",
+        "dropping a view, type, function, trigger, schema or sequence breaks running code using it",
         "move every user off it first; drop it once unused for the window",
     ),
     Rule(

@@ -109,6 +109,18 @@ def _alter_cmd(
         else:
             v.actions.append(f"set default of {table}.{col}")
             v.raise_to(Phase.EXPAND)
+    elif kind == At.AT_DropIdentity:
+        v.actions.append(f"drop identity of {table}.{col}")
+        c.contract(
+            v,
+            "drop-default",
+            s,
+            table,
+            col,
+            "writers omitting it",
+            "every writer sets it explicitly",
+            "dropping the identity leaves writers that omit the column without a value",
+        )
     elif kind == At.AT_AddConstraint:
         _add_constraint(c, s, v, table, cast(ast.Constraint, cmd.def_))
     elif kind == At.AT_ValidateConstraint:
@@ -298,15 +310,27 @@ _DROP_RULES = {
 }
 
 
+def _object_name(obj: object) -> str:
+    """The dotted name of a dropped or renamed object, however pglast nests it."""
+    if isinstance(obj, tuple | list):
+        name = dotted(obj)
+    elif isinstance(obj, ast.ObjectWithArgs):
+        name = dotted(obj.objname)
+    elif isinstance(obj, ast.String):
+        name = str(obj.sval)
+    elif isinstance(obj, ast.TypeName):
+        name = dotted(obj.names)
+    else:
+        name = dotted(getattr(obj, "names", ()) or ())
+    return name.removeprefix("public.")
+
+
 def _drop(c: Classifier, s: Statement, v: _Verdict, tx: bool) -> None:
     node: ast.DropStmt = s.node
     kind = node.removeType
     label = _label(kind, 7).replace("_", " ")
     for obj in node.objects or ():
-        name = dotted(obj) if isinstance(obj, tuple | list) else dotted(getattr(obj, "names", ()))
-        if not name and isinstance(obj, ast.ObjectWithArgs):
-            name = dotted(obj.objname)
-        name = name.removeprefix("public.")
+        name = _object_name(obj)
         v.actions.append(f"drop {label} {name}")
         if kind == Ob.OBJECT_TABLE:
             c.contract(v, "drop-table", s, name)
@@ -326,17 +350,20 @@ def _drop(c: Classifier, s: Statement, v: _Verdict, tx: bool) -> None:
             elif not node.concurrent:
                 c.finding(v, "drop-index-not-concurrent", s, name)
                 c.lock(v, s, name)
-        elif kind in (Ob.OBJECT_TRIGGER, Ob.OBJECT_RULE, Ob.OBJECT_POLICY):
+        elif kind == Ob.OBJECT_TRIGGER:
             table = ".".join(name.split(".")[:-1]) or name
             c.contract(
                 v,
                 "drop-object",
                 s,
-                f"{label} {name.split('.')[-1]} on {table}",
+                f"trigger {name.split('.')[-1]} on {table}",
                 None,
                 "writers relying on it",
                 "dual writing through it is no longer needed",
             )
+        elif kind in (Ob.OBJECT_RULE, Ob.OBJECT_POLICY):
+            table = ".".join(name.split(".")[:-1]) or name
+            c.contract(v, "drop-object", s, f"{label} {name.split('.')[-1]} on {table}")
         else:
             c.contract(v, "drop-object", s, f"{label} {name}")
 
@@ -357,7 +384,7 @@ def _rename(c: Classifier, s: Statement, v: _Verdict, tx: bool) -> None:
         # invisible to client code
         v.actions.append(f"rename {_label(kind, 7)} {node.subname or table} to {node.newname}")
     else:
-        old = node.subname or table or dotted(getattr(node.object, "names", ()) or ())
+        old = node.subname or table or _object_name(node.object)
         v.actions.append(f"rename {_label(kind, 7)} {old} to {node.newname}")
         c.contract(v, "rename-object", s, f"{_label(kind, 7)} {old}")
 
@@ -427,6 +454,56 @@ def _transaction(c: Classifier, s: Statement, v: _Verdict, tx: bool) -> None:
     v.actions.append(_label(kind, 11))
 
 
+def _set_schema(c: Classifier, s: Statement, v: _Verdict, tx: bool) -> None:
+    node: ast.AlterObjectSchemaStmt = s.node
+    if node.objectType in (Ob.OBJECT_TABLE, Ob.OBJECT_VIEW, Ob.OBJECT_MATVIEW):
+        table = qualified_name(node.relation)
+        v.actions.append(f"move {table} to schema {node.newschema}")
+        c.contract(v, "rename-table", s, table)
+        c.lock(v, s, table)
+    else:
+        name = _object_name(node.object)
+        v.actions.append(f"move {_label(node.objectType, 7)} {name} to schema {node.newschema}")
+        c.contract(v, "rename-object", s, f"{_label(node.objectType, 7)} {name}")
+
+
+def _maintenance(c: Classifier, s: Statement, v: _Verdict, tx: bool) -> None:
+    """VACUUM FULL and CLUSTER rewrite the table; REINDEX without CONCURRENTLY blocks writes."""
+    node = s.node
+    relations: list[str] = []
+    if isinstance(node, ast.VacuumStmt):
+        full = any(getattr(o, "defname", "") == "full" for o in node.options or ())
+        relations = [qualified_name(r.relation) for r in node.rels or ()] if full else []
+        rule, verb = "rewrites-table", "vacuum full"
+    elif isinstance(node, ast.ClusterStmt):
+        relations = [qualified_name(node.relation)] if node.relation is not None else []
+        rule, verb = "rewrites-table", "cluster"
+    else:
+        concurrent = any(getattr(o, "defname", "") == "concurrently" for o in node.params or ())
+        relations = [] if concurrent else [qualified_name(node.relation) or str(node.name)]
+        rule, verb = "index-not-concurrent", "reindex"
+    v.actions.append(verb)
+    for table in relations:
+        if c.existing(table):
+            c.finding(v, rule, s, table, f"{verb.upper()} locks {table} while it runs")
+            c.lock(v, s, table)
+
+
+def _lock_table(c: Classifier, s: Statement, v: _Verdict, tx: bool) -> None:
+    for rel in s.node.relations or ():
+        table = qualified_name(rel)
+        v.actions.append(f"lock {table}")
+        c.lock(v, s, table)
+
+
+def _copy(c: Classifier, s: Statement, v: _Verdict, tx: bool) -> None:
+    node: ast.CopyStmt = s.node
+    table = qualified_name(node.relation) if node.relation is not None else "(query)"
+    v.actions.append(f"copy {'into' if node.is_from else 'from'} {table}")
+    if node.is_from:
+        v.raise_to(Phase.MIGRATE)
+
+
 def _create(label: str) -> Handler:
     def handle(c: Classifier, s: Statement, v: _Verdict, tx: bool) -> None:
         v.actions.append(f"create {label}")
@@ -459,4 +536,10 @@ HANDLERS: dict[str, Handler] = {
     "CreateDomainStmt": _create("domain"),
     "CreateSchemaStmt": _create("schema"),
     "CreateExtensionStmt": _create("extension"),
+    "AlterObjectSchemaStmt": _set_schema,
+    "VacuumStmt": _maintenance,
+    "ClusterStmt": _maintenance,
+    "ReindexStmt": _maintenance,
+    "LockStmt": _lock_table,
+    "CopyStmt": _copy,
 }

@@ -23,7 +23,7 @@ import re
 from datetime import date
 from typing import Any
 
-from unlockstep.core import openapi_security
+from unlockstep.core import openapi_rules, openapi_security
 from unlockstep.core.compat import Breaks, Change, Level, Policy, Source, register
 from unlockstep.core.openapi_comparison import (
     OPERATION_REMOVED,
@@ -79,7 +79,7 @@ class OpenAPIEngine:
         _compare_webhooks(cmp)
         openapi_security.compare_global(cmp)
         openapi_security.compare_schemes(cmp)
-        return cmp.changes
+        return cmp.result()
 
 
 def _operations(side: Side) -> dict[tuple[str, str], tuple[str, dict[str, Any], dict[str, Any]]]:
@@ -155,3 +155,4 @@ def _compare_webhooks(cmp: Comparison) -> None:
 
 
 ENGINE = register(OpenAPIEngine())
+RULES = openapi_rules.RULES

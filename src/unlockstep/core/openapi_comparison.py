@@ -3,7 +3,7 @@ so far, with the helpers every OpenAPI rule module uses to record a change."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -11,6 +11,7 @@ from unlockstep.core.compat import Breaks, Change, Level, Location, Policy
 from unlockstep.core.deprecation import Deprecation, Removal, judge_removal
 from unlockstep.core.jsonschema import compare_schemas
 from unlockstep.core.openapi_document import OpenAPIDocument, Refs
+from unlockstep.core.unchanged import Unchanged
 
 REMOVE_FIRST = (
     "deprecate it first (`deprecated: true` and an `x-sunset` date), wait for the sunset and "
@@ -37,6 +38,34 @@ class Comparison:
     today: date
     strict_reader: bool
     changes: list[Change] = field(default_factory=list)
+    unchanged: Unchanged = field(init=False)
+    #: changes found for a schema that is only a ``$ref`` (one component used by many
+    #: operations is compared once)
+    by_ref: dict[tuple[str, str, bool, str], list[Change]] = field(default_factory=dict)
+    also: dict[int, list[str]] = field(default_factory=dict)  # id(change) -> more subjects
+
+    def result(self) -> list[Change]:
+        """The changes, each distinct finding once: a change inside a component that several
+        operations use names them all in ``details["operations"]``."""
+        merged: dict[tuple[Any, ...], tuple[Change, list[str]]] = {}
+        for change in self.changes:
+            loc = change.location
+            key = (change.rule, change.level, change.breaks, loc.pointer, loc.file, change.message)
+            subjects = [loc.subject, *self.also.get(id(change), ())]
+            if key in merged:
+                merged[key][1].extend(subjects)
+            else:
+                merged[key] = (change, subjects)
+        out = []
+        for change, subjects in merged.values():
+            unique = list(dict.fromkeys(subjects))
+            if len(unique) > 1:
+                change = replace(change, details={**change.details, "operations": unique})
+            out.append(change)
+        return out
+
+    def __post_init__(self) -> None:
+        self.unchanged = Unchanged(self.old.doc.root, self.new.doc.root)
 
     def add(
         self,
@@ -75,13 +104,22 @@ class Comparison:
         subject: str,
         pointer: str,
     ) -> None:
+        if self.unchanged.same(old, new):
+            return
+        key = _ref_pair(old, new, request, rule_prefix)
+        if key is not None and key in self.by_ref:
+            for change in self.by_ref[key]:
+                self.also.setdefault(id(change), []).append(subject)
+            return
+        start = len(self.changes)
         breaking_for = (
             frozenset({Breaks.WRITERS, Breaks.BOTH})
             if request
             else frozenset({Breaks.READERS, Breaks.BOTH})
         )
         self.changes.extend(
-            compare_schemas(
+            own_side_is_new(breaking_for, c)
+            for c in compare_schemas(
                 old,
                 new,
                 old_resolver=self.old.doc.resolver,
@@ -94,6 +132,8 @@ class Comparison:
                 strict_reader=self.strict_reader,
             )
         )
+        if key is not None:
+            self.by_ref[key] = self.changes[start:]
 
     # -- removal of anything with a lifecycle -------------------------------------------
 
@@ -212,6 +252,25 @@ class Comparison:
                 "clients planned for the announced date; move a sunset only later",
                 details=details,
             )
+
+
+def _ref_pair(old: Any, new: Any, request: bool, prefix: str) -> tuple[str, str, bool, str] | None:
+    if isinstance(old, dict) and isinstance(new, dict) and len(old) == 1 and len(new) == 1:
+        old_ref, new_ref = old.get("$ref"), new.get("$ref")
+        if isinstance(old_ref, str) and isinstance(new_ref, str):
+            return (old_ref, new_ref, request, prefix)
+    return None
+
+
+def own_side_is_new(protected: frozenset[Breaks], change: Change) -> Change:
+    """A schema change that only hurts the side this contract's owner is on itself (the
+    provider reading requests, writing responses) is information: that side is the new
+    version. Only the other side's old versions are at risk."""
+    if change.breaks in protected or change.breaks is Breaks.NONE:
+        return change
+    if change.level is Level.WARNING:
+        return replace(change, level=Level.INFO)
+    return change
 
 
 @dataclass(frozen=True)

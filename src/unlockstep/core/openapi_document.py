@@ -4,6 +4,7 @@ resolution and the source line of each JSON pointer where the loader knows it.""
 from __future__ import annotations
 
 import posixpath
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -111,6 +112,8 @@ def load(source: Source) -> Document:
 
 
 EXTERNAL = "x-unlockstep-external"
+#: A ``$ref`` whose value does not start with ``#`` (a quick look at the text first).
+_MAYBE_EXTERNAL = re.compile(r"""\$ref["']?\s*:\s*["']?(?!#)""")
 _MAX_FILES = 200
 
 
@@ -152,7 +155,7 @@ def bundle(tree: Any, source: Source) -> Any:
             )
         return read_tree(Source(source.read_relative(name), name))
 
-    if not _has_external_ref(tree):
+    if not _MAYBE_EXTERNAL.search(source.text) or not _has_external_ref(tree):
         return tree
     bundled = rewrite(tree, "")
     if isinstance(bundled, dict):

@@ -53,8 +53,10 @@ class ContractChange:
     provider: str
     consumers: tuple[str, ...]
     change: str | None = None  # a risk-matrix kind, when described
-    old: str | None = None  # contract files (or migration folders) to compute the change
-    new: str | None = None
+    #: contract files or migration folders to compute the change from; several are read
+    #: one after another (a table contract: the migrations up to a version)
+    old: tuple[str, ...] = ()
+    new: tuple[str, ...] = ()
     format: str | None = None  # engine kind; sniffed when absent
     strategy: Strategy = Strategy.SAFE
     field: str = ""

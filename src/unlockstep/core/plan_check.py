@@ -124,24 +124,20 @@ class PlanReport:
         }
 
 
-#: engine modules that register themselves in ``compat.ENGINES`` on import, when present
-ENGINE_MODULES = ("openapi", "asyncapi", "jsonschema", "avro", "protobuf", "sql")
-
-
 def load_engines() -> None:
-    """Import whichever compatibility engines are installed; a missing one is skipped and
-    the plan says what could not be checked."""
-    for module in ENGINE_MODULES:
-        try:
-            importlib.import_module(f"unlockstep.core.{module}")
-        except ImportError:
-            continue
+    """Import every installed compatibility engine (``core.engines`` registers them all);
+    without it the plan says what could not be checked instead of failing."""
+    try:
+        importlib.import_module("unlockstep.core.engines")
+    except ImportError:  # pragma: no cover - engines are part of the package today
+        return
 
 
 def _engine_for(c: ContractChange, new: Source, engines: Mapping[str, Engine]) -> Engine | None:
     if c.format:
         return engines.get(c.format)
-    for kind in sorted(engines):
+    # JSON Schema last: almost any JSON or YAML object looks like one
+    for kind in sorted(engines, key=lambda k: (k == "jsonschema", k)):
         if engines[kind].sniff(new):
             return engines[kind]
     return None
@@ -151,16 +147,16 @@ def classify(
     c: ContractChange, read: Reader | None, engines: Mapping[str, Engine]
 ) -> ContractResult:
     described = ROW_BY_KIND[c.change] if c.change else None
-    if c.old is None or c.new is None:
+    if not c.old or not c.new:
         return ContractResult(c, described, f"described as {c.change}", None, None)
     if read is None:
         note = f"{c.id}: contract files were not read; could not be checked"
         return ContractResult(c, described, _fallback(described), None, note)
-    old = Source(read(c.old), c.old, read_relative=_relative(read, c.old))
-    new = Source(read(c.new), c.new, read_relative=_relative(read, c.new))
+    old = _source(read, c.old)
+    new = _source(read, c.new)
     engine = _engine_for(c, new, engines)
     if engine is None:
-        what = f"'{c.format}'" if c.format else f"{c.new}"
+        what = f"'{c.format}'" if c.format else new.filename
         note = (
             f"{c.id}: no compatibility engine for {what} is installed "
             f"(have: {', '.join(sorted(engines)) or 'none'}); could not be checked"
@@ -177,6 +173,12 @@ def classify(
     if described is not None and described.kind != row.kind:
         reason += f" (described as {described.kind}; the computed kind is used)"
     return ContractResult(c, row, reason, changes, None)
+
+
+def _source(read: Reader, paths: tuple[str, ...]) -> Source:
+    """One document from one or more files read in order (migrations up to a version)."""
+    text = "\n".join(read(path) for path in paths)
+    return Source(text, paths[-1], read_relative=_relative(read, paths[0]))
 
 
 def _relative(read: Reader, path: str) -> Reader:

@@ -167,7 +167,12 @@ def _services(r: Validator, value: Any, pointer: str) -> tuple[Service, ...]:
     names = {svc.name for svc in out}
     for svc in out:
         for need in svc.needs:
-            if need not in names:
+            if need == svc.name:
+                r.fail(
+                    pointer_join(pointer_join(pointer, svc.name), "needs"),
+                    f"{need!r} cannot need itself",
+                )
+            elif need not in names:
                 r.fail(
                     pointer_join(pointer_join(pointer, svc.name), "needs"),
                     f"unknown service {need!r}; list it under 'services' first",
@@ -257,7 +262,12 @@ def _contracts(
             out.append(out_c)
     for out_c in out:
         for dep in out_c.after:
-            if dep not in seen:
+            if dep == out_c.id:
+                r.fail(
+                    pointer_join(pointers[out_c.id], "after"),
+                    f"contract {dep!r} cannot come after itself",
+                )
+            elif dep not in seen:
                 r.fail(
                     pointer_join(pointers[out_c.id], "after"),
                     f"unknown contract {dep!r}; contract ids are: {', '.join(sorted(seen))}",
@@ -294,7 +304,7 @@ def _contract(
                 f"unknown service {consumer!r}; list it under 'services' first",
             )
     kind = r.text(c, "change", p) or None
-    old, new = r.text(c, "old", p) or None, r.text(c, "new", p) or None
+    old, new = _paths(r, c, "old", p), _paths(r, c, "new", p)
     if kind is not None and kind not in ROW_BY_KIND:
         r.fail(
             pointer_join(p, "change"),
@@ -307,9 +317,9 @@ def _contract(
             f"{kind!r} does not apply to {group} contracts; it applies to "
             f"{', '.join(ROW_BY_KIND[kind].contracts)}",
         )
-    if (old is None) != (new is None):
+    if bool(old) != bool(new):
         r.fail(p, "give both 'old' and 'new' contract files, or neither")
-    if kind is None and old is None and "change" not in c:
+    if kind is None and not old and "change" not in c:
         r.fail(p, "say what changes: 'change' (a risk-matrix kind) or 'old' and 'new' files")
     strategy_text = r.text(c, "strategy", p) or default_strategy
     strategy = _STRATEGY_ALIASES.get(strategy_text)
@@ -343,6 +353,18 @@ def _contract(
         description=r.text(c, "description", p),
         line=r.line(p),
     )
+
+
+def _paths(r: Validator, c: dict[str, Any], key: str, p: str) -> tuple[str, ...]:
+    value = c.get(key)
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    r.fail(pointer_join(p, key), "expected a path or a list of paths (files or folders)")
+    return ()
 
 
 def _flags(r: Validator, value: Any, pointer: str, names: set[str]) -> tuple[Flag, ...]:

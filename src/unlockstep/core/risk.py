@@ -194,6 +194,17 @@ ROWS: tuple[RiskRow, ...] = (
         "canary the new policy while watching the dependency",
     ),
     RiskRow(
+        "add-optional-request-field",
+        "Add optional request field",
+        Coordination.LOW_MEDIUM,
+        "provider first",
+        "§11",
+        ("api",),
+        False,
+        True,
+        "ship the provider first, accepting the field; consumers send it later",
+    ),
+    RiskRow(
         "add-required-request-field",
         "Add required request field",
         Coordination.MEDIUM_HIGH,
@@ -316,48 +327,53 @@ def _has(text: str, *words: str) -> bool:
 
 
 def row_for_change(group: str, change: Change) -> RiskRow:
-    """Map one computed engine change onto a matrix row, by its rule id and message."""
-    text = f"{change.rule} {change.message}".lower().replace("_", "-")
+    """Map one computed engine change onto a matrix row, by its rule id (the message only
+    for a column's NOT NULL), its level and who it breaks."""
+    rule = change.rule.lower().replace("_", "-")
     breaking = change.level is Level.BREAKING
-    removed = _has(text, "remov", "delet", "drop")
-    added = _has(text, "add", "new")
+    removed = _has(rule, "remov", "delet", "drop")
+    added = _has(rule, "add", "new")
+    required = _has(rule, "required", "not-null", "notnull")
+    row = ROW_BY_KIND
     if group == "table":
-        if _has(text, "rename"):
-            return ROW_BY_KIND["rename-column"]
+        if "rename" in rule:
+            return row["rename-column"]
         if removed:
-            return ROW_BY_KIND["drop-column"]
-        if added and _has(text, "not null", "not-null", "required", "notnull"):
-            return ROW_BY_KIND["add-required-column"]
-        return ROW_BY_KIND["drop-column" if breaking else "add-nullable-column"]
+            return row["drop-column"]
+        if required or (added and "not null" in change.message.lower()):
+            return row["add-required-column"]
+        return row["drop-column" if breaking else "add-nullable-column"]
     if group == "workflow":
-        return ROW_BY_KIND["change-workflow-rule"]
-    if _has(text, "security", "auth", "scope"):
-        return ROW_BY_KIND["change-auth-policy"]
+        return row["change-workflow-rule"]
+    if _has(rule, "security", "auth", "scope"):
+        return row["change-auth-policy"]
     if group == "api":
-        endpointish = _has(text, "path", "endpoint", "operation")
-        if endpointish and removed:
-            return ROW_BY_KIND["remove-endpoint"]
-        if endpointish and added and not breaking:
-            return ROW_BY_KIND["add-endpoint"]
-        if _has(text, "request") and (_has(text, "required") or change.breaks is Breaks.WRITERS):
-            return ROW_BY_KIND["add-required-request-field"]
+        if _has(rule, "path", "endpoint", "operation"):
+            if removed:
+                return row["remove-endpoint"]
+            if added:
+                return row["add-endpoint"]
+        if "request" in rule:
+            if required or breaking:
+                return row["add-required-request-field"]
+            return row["add-optional-request-field"]
         if breaking:
             if change.breaks is Breaks.WRITERS:
-                return ROW_BY_KIND["add-required-request-field"]
-            return ROW_BY_KIND["remove-response-field"]
-        return ROW_BY_KIND["add-optional-response-field"]
-    # events (JSON Schema, Avro, Protobuf, AsyncAPI)
+                return row["add-required-request-field"]
+            return row["remove-response-field"]
+        return row["add-optional-response-field"]
+    # events (AsyncAPI, JSON Schema, Avro, Protobuf)
     if removed and breaking:
-        return ROW_BY_KIND["remove-event-field"]
-    if added and _has(text, "required") and breaking:
-        return ROW_BY_KIND["add-required-event-field"]
+        return row["remove-event-field"]
+    if added and required:
+        return row["add-required-event-field"]
     if breaking:
-        return ROW_BY_KIND["change-event-meaning"]
-    return ROW_BY_KIND["add-optional-event-field"]
+        return row["change-event-meaning"]
+    return row["add-optional-event-field"]
 
 
 def row_for_changes(group: str, changes: Iterable[Change]) -> RiskRow | None:
-    """The riskiest row among computed changes (earliest matrix row on ties)."""
+    """The riskiest row among computed changes (the first change's row on ties)."""
     best: RiskRow | None = None
     for change in changes:
         row = row_for_change(group, change)

@@ -128,8 +128,11 @@ def safe_steps(b: Builder, c: ContractChange, row: RiskRow) -> None:
             [CAN_I_DEPLOY],
             rollback="redeploy the previous version",
         )
-    elif kind in ("add-optional-response-field", "add-endpoint"):
-        what = "add endpoint {name}" if kind == "add-endpoint" else "add optional {field} to {name}"
+    elif kind in ("add-optional-response-field", "add-endpoint", "add-optional-request-field"):
+        what = {
+            "add-endpoint": "add endpoint {name}",
+            "add-optional-request-field": "accept optional {field} in {name}",
+        }.get(kind, "add optional {field} to {name}")
         t.provider(what, "expand", [CAN_I_DEPLOY], rollback=redeploy)
         t.consumers(
             "starts using the new {name} (tolerant: works without it)",

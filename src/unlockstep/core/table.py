@@ -4,17 +4,19 @@ PostgreSQL ``CREATE TABLE`` DDL, compared table by table and column by column.
 From the BACKWARD point of view (see :mod:`unlockstep.core.compat`): a change breaks
 **readers** when a service still SELECTing the old shape fails or misreads data, and
 **writers** when a service still INSERTing/UPDATEing the old shape gets its writes
-rejected. Only ``CREATE TABLE`` statements define the contract; other statements in the
-file (comments, indexes, grants) are ignored.
+rejected. ``CREATE TABLE`` statements define the contract, with any ``ALTER TABLE`` on those
+tables applied after them (``pg_dump --schema-only`` adds keys and defaults that way); other
+statements (comments, indexes, grants, sequences) are ignored.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Any, cast
 
 from pglast import ast
+from pglast.enums import AlterTableType as At
 from pglast.enums import ConstrType as Ct
 from pglast.stream import RawStream
 
@@ -66,55 +68,86 @@ def _keys(con: ast.Constraint) -> tuple[str, ...]:
     return tuple(str(getattr(k, "sval", k)) for k in con.keys or ())
 
 
-def _table(node: ast.CreateStmt, text: str, line: int) -> Table:
-    columns: dict[str, Column] = {}
-    primary: tuple[str, ...] = ()
-    unique: set[tuple[str, ...]] = set()
-    checks: set[str] = set()
-    for element in node.tableElts or ():
-        if isinstance(element, ast.ColumnDef):
-            cons = {c.contype: c for c in element.constraints or ()}
-            ctype = type_name(element.typeName)
-            serial = ctype.lower() in _SERIAL
-            default = cons.get(Ct.CONSTR_DEFAULT)
-            name = str(element.colname)
-            if Ct.CONSTR_PRIMARY in cons:
-                primary = (name,)
-            if Ct.CONSTR_UNIQUE in cons:
-                unique.add((name,))
-            if Ct.CONSTR_CHECK in cons:
-                checks.add(_expr(cons[Ct.CONSTR_CHECK].raw_expr))
-            columns[name] = Column(
-                name=name,
-                type=_SERIAL.get(ctype.lower(), ctype),
-                not_null=bool(
-                    element.is_not_null or Ct.CONSTR_NOTNULL in cons or Ct.CONSTR_PRIMARY in cons
-                ),
-                default=_expr(default.raw_expr) if default is not None else None,
-                generated=serial or Ct.CONSTR_GENERATED in cons or Ct.CONSTR_IDENTITY in cons,
-                line=_line(text, element.location),
-            )
-        elif isinstance(element, ast.Constraint):
-            if element.contype == Ct.CONSTR_PRIMARY:
-                primary = _keys(element)
-            elif element.contype == Ct.CONSTR_UNIQUE:
-                unique.add(_keys(element))
-            elif element.contype == Ct.CONSTR_CHECK:
-                checks.add(_expr(element.raw_expr))
-    for name in primary:
-        if name in columns:
-            columns[name] = Column(**{**_fields(columns[name]), "not_null": True})
-    return Table(
-        qualified_name(node.relation), columns, primary, frozenset(unique), frozenset(checks), line
+def _column(element: ast.ColumnDef, text: str) -> Column:
+    cons = {c.contype: c for c in element.constraints or ()}
+    ctype = type_name(element.typeName)
+    default = cons.get(Ct.CONSTR_DEFAULT)
+    return Column(
+        name=str(element.colname),
+        type=_SERIAL.get(ctype.lower(), ctype),
+        not_null=bool(
+            element.is_not_null or Ct.CONSTR_NOTNULL in cons or Ct.CONSTR_PRIMARY in cons
+        ),
+        default=_expr(default.raw_expr) if default is not None else None,
+        generated=ctype.lower() in _SERIAL
+        or Ct.CONSTR_GENERATED in cons
+        or Ct.CONSTR_IDENTITY in cons,
+        line=_line(text, element.location),
     )
 
 
-def _fields(column: Column) -> dict[str, Any]:
-    return {name: getattr(column, name) for name in Column.__slots__}
+def _constrain(table: Table, con: ast.Constraint, column: str | None = None) -> Table:
+    """``table`` with one more PRIMARY KEY, UNIQUE or CHECK constraint."""
+    keys = _keys(con) or ((column,) if column else ())
+    if con.contype == Ct.CONSTR_PRIMARY:
+        columns = {
+            n: replace(c, not_null=True) if n in keys else c for n, c in table.columns.items()
+        }
+        return replace(table, primary_key=keys, columns=columns)
+    if con.contype == Ct.CONSTR_UNIQUE:
+        return replace(table, unique=table.unique | {keys})
+    if con.contype == Ct.CONSTR_CHECK:
+        return replace(table, checks=table.checks | {_expr(con.raw_expr)})
+    return table
+
+
+def _table(node: ast.CreateStmt, text: str, line: int) -> Table:
+    table = Table(qualified_name(node.relation), {}, line=line)
+    for element in node.tableElts or ():
+        if isinstance(element, ast.ColumnDef):
+            column = _column(element, text)
+            table = replace(table, columns={**table.columns, column.name: column})
+            for con in element.constraints or ():
+                table = _constrain(table, con, column.name)
+        elif isinstance(element, ast.Constraint):
+            table = _constrain(table, element)
+    return table
+
+
+def _alter(table: Table, cmd: ast.AlterTableCmd, text: str) -> Table:
+    """``table`` after one ALTER TABLE action, as ``pg_dump --schema-only`` writes them
+    (constraints, defaults and NOT NULL often come after the CREATE TABLE)."""
+    kind, name = cmd.subtype, cmd.name
+    columns = dict(table.columns)
+    if kind == At.AT_AddColumn:
+        column = _column(cast(ast.ColumnDef, cmd.def_), text)
+        columns[column.name] = column
+        table = replace(table, columns=columns)
+        for con in getattr(cmd.def_, "constraints", None) or ():
+            table = _constrain(table, con, column.name)
+        return table
+    if kind == At.AT_AddConstraint:
+        return _constrain(table, cast(ast.Constraint, cmd.def_))
+    if name not in columns:
+        return table
+    if kind == At.AT_DropColumn:
+        del columns[name]
+    elif kind == At.AT_ColumnDefault:
+        default = _expr(cmd.def_) if cmd.def_ is not None else None
+        columns[name] = replace(columns[name], default=default)
+    elif kind in (At.AT_SetNotNull, At.AT_DropNotNull):
+        columns[name] = replace(columns[name], not_null=kind == At.AT_SetNotNull)
+    elif kind == At.AT_AddIdentity:
+        columns[name] = replace(columns[name], generated=True)
+    elif kind == At.AT_AlterColumnType:
+        columns[name] = replace(columns[name], type=type_name(getattr(cmd.def_, "typeName", None)))
+    return replace(table, columns=columns)
 
 
 def parse_tables(text: str, filename: str = "<input>") -> TableSchema:
-    """Every ``CREATE TABLE`` of a DDL file; raises :class:`ParseError` saying where."""
+    """Every ``CREATE TABLE`` of a DDL file, with the ``ALTER TABLE`` statements that follow
+    applied (so ``pg_dump --schema-only`` output works); raises :class:`ParseError` saying
+    where."""
     tables: dict[str, Table] = {}
     for stmt in parse_statements(text, filename):
         if isinstance(stmt.node, ast.CreateStmt):
@@ -126,6 +159,11 @@ def parse_tables(text: str, filename: str = "<input>") -> TableSchema:
                     hint="a table contract holds one CREATE TABLE per table",
                 )
             tables[table.name] = table
+        elif isinstance(stmt.node, ast.AlterTableStmt):
+            name = qualified_name(stmt.node.relation)
+            for cmd in stmt.node.cmds or ():
+                if name in tables and isinstance(cmd, ast.AlterTableCmd):
+                    tables[name] = _alter(tables[name], cmd, text)
     if not tables:
         raise ParseError(
             "no CREATE TABLE statement found",

@@ -22,7 +22,9 @@ from sqlalchemy.orm import Session
 
 from unlockstep.core.flags.definition import (
     FlagSet,
+    dependents,
     for_environment,
+    killed,
     parse_flag,
     parse_flag_set,
 )
@@ -218,8 +220,9 @@ def delete_flag(
 
 
 def kill_flag(session: Session, actor: str, key: str, reason: str | None) -> list[dict[str, Any]]:
-    """Turn ``key`` off (state DISABLED) in every environment at once; one audit entry per
-    environment. Environments where it already was off are listed as ``unchanged``."""
+    """Pull the kill switch of ``key`` in every environment at once, in one transaction (all
+    or none); one audit entry per environment. Says per environment whether it was
+    ``killed`` or already ``unchanged``, what it now serves, and which flags depend on it."""
     rows = list(
         session.scalars(select(FlagRow).where(FlagRow.key == key).order_by(FlagRow.environment))
     )
@@ -227,12 +230,25 @@ def kill_flag(session: Session, actor: str, key: str, reason: str | None) -> lis
         raise NotFound(f"flag {key!r} exists in no environment", where=f"flags/{key}")
     outcome: list[dict[str, Any]] = []
     for row in rows:
-        if row.body.get("state") == "DISABLED":
-            outcome.append({"environment": row.environment, "outcome": "unchanged"})
-            continue
-        body = {**row.body, "state": "DISABLED"}
-        _write(session, actor, row, body, "flag.kill", reason or "kill switch")
-        outcome.append({"environment": row.environment, "outcome": "killed"})
+        body = killed(row.body)
+        changed = body != row.body
+        if changed:
+            _write(session, actor, row, body, "flag.kill", reason or "kill switch")
+        siblings = {
+            other.key: other.body
+            for other in session.scalars(
+                select(FlagRow).where(FlagRow.environment == row.environment)
+            )
+        }
+        outcome.append(
+            {
+                "environment": row.environment,
+                "outcome": "killed" if changed else "unchanged",
+                "state": body["state"],
+                "serves": body.get("defaultVariant") if body["state"] == "ENABLED" else None,
+                "dependents": dependents(siblings, key),
+            }
+        )
     return outcome
 
 

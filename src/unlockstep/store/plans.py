@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from unlockstep.errors import NotFound
 from unlockstep.store import audit
+from unlockstep.store.flag_tables import FlagRow
 from unlockstep.store.tables import Base, Deployment, Environment, Service, Version, utcnow
 
 
@@ -104,4 +105,21 @@ def deployed_versions(session: Session, environment: str) -> dict[str, set[str]]
     out: dict[str, set[str]] = {}
     for service, version in rows:
         out.setdefault(service, set()).add(version)
+    return out
+
+
+def flag_states(session: Session, environment: str) -> dict[str, str]:
+    """flag key -> ``on``, ``off`` or ``targeted`` in ``environment`` (a flag that is not
+    there is deleted). A disabled flag, or one whose default variant is ``false`` with no
+    targeting, is off; targeting rules mean it is on for some (a tenant, a percentage)."""
+    out: dict[str, str] = {}
+    for row in session.scalars(select(FlagRow).where(FlagRow.environment == environment)):
+        body = row.body
+        if body.get("state") == "DISABLED":
+            out[row.key] = "off"
+        elif body.get("targeting"):
+            out[row.key] = "targeted"
+        else:
+            value = (body.get("variants") or {}).get(body.get("defaultVariant"))
+            out[row.key] = "off" if value is False else "on"
     return out

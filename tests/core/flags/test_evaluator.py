@@ -227,3 +227,31 @@ def test_evaluate_all_resolves_every_flag_without_a_type(engine: FlagEngine) -> 
     results = engine.evaluate_all({"tenant": "a"})
     assert set(results) == set(FLAGS)
     assert results["ints"].value == 1
+
+
+def test_a_null_targeting_key_is_no_targeting_key(engine: FlagEngine) -> None:
+    result = engine.evaluate("split", "d", {"targetingKey": None})
+    assert (result.value, result.reason) == ("a", Reason.DEFAULT)
+
+
+def test_a_killed_flag_serves_its_false_variant_whatever_the_callers_default() -> None:
+    from unlockstep.core.flags.definition import killed
+
+    body = flag(BOOL, "off", {"if": [True, "on", None]})
+    after = killed(body)
+    engine = FlagEngine(parse_flag_set(document({"k": after})))
+    result = engine.evaluate("k", True, {"targetingKey": "u"})
+    assert (result.value, result.variant, result.reason) == (False, "off", Reason.STATIC)
+    assert killed(after) == after
+
+
+def test_a_killed_flag_without_a_false_variant_is_disabled() -> None:
+    from unlockstep.core.flags.definition import killed
+
+    assert killed(flag({"a": "a"}, "a"))["state"] == "DISABLED"
+
+
+def test_dependents_are_the_flags_naming_it_as_prerequisite() -> None:
+    from unlockstep.core.flags.definition import dependents
+
+    assert dependents(FLAGS, "kill") == ["child"]

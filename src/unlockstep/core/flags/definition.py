@@ -275,3 +275,29 @@ def to_document(flag_set: FlagSet) -> dict[str, Any]:
         document["metadata"] = dict(flag_set.metadata)
     document["flags"] = {key: flag.to_flagd() for key, flag in flag_set.flags.items()}
     return document
+
+
+def killed(body: Mapping[str, Any]) -> dict[str, Any]:
+    """A flag body after its kill switch is pulled.
+
+    When the flag has a ``false`` variant, every evaluation serves it (targeting removed,
+    reason STATIC) whatever default the calling code passes — "off" must not depend on each
+    call site choosing a safe default. A flag without a ``false`` variant is DISABLED (the
+    callers' defaults apply). Flags that name it as a prerequisite turn off with it.
+    """
+    variants = body.get("variants") or {}
+    off = next((name for name, value in variants.items() if value is False), None)
+    if off is None:
+        return {**body, "state": "DISABLED"}
+    result = {key: value for key, value in body.items() if key != "targeting"}
+    result.update(state="ENABLED", defaultVariant=off)
+    return result
+
+
+def dependents(flags: Mapping[str, Mapping[str, Any]], key: str) -> list[str]:
+    """Flags (given as flagd bodies) that name ``key`` as a prerequisite."""
+    return sorted(
+        name
+        for name, body in flags.items()
+        if key in parse_lifecycle(body.get("metadata") or {}).prerequisites
+    )

@@ -230,9 +230,9 @@ class FlagEngine:
             )  # fmt: skip
         if context is None:
             context = _EMPTY
-        elif not isinstance(context, Mapping) or not isinstance(
-            context.get("targetingKey", ""), str
-        ):
+        elif (type(context) is not dict and not isinstance(context, Mapping)) or type(
+            context.get("targetingKey") or ""
+        ) is not str:
             return Resolution(
                 default, None, Reason.ERROR, ErrorCode.INVALID_CONTEXT,
                 "the context must be an object whose targetingKey is a string",

@@ -15,6 +15,7 @@ from unlockstep.core.envelope import check_publish
 from unlockstep.server.deps import ActorDep, StoreDep, with_etag
 from unlockstep.server.errors import error_body
 from unlockstep.store import contracts
+from unlockstep.store.expectations import verify_published
 from unlockstep.store.registry import get_service
 
 router = APIRouter(tags=["contracts"])
@@ -137,9 +138,13 @@ def publish_contract(
             force=body.force,
             forced_report=forced,
         )
+        verified = (
+            [] if outcome == "unchanged" else verify_published(session, service, version, name)
+        )
     return {
         "contract": {"service": service, "name": name, "kind": engine.kind, "mode": mode.value},
         "version": stored,
         "outcome": outcome,
         "report": report.to_dict() if report is not None else None,
+        "verifications": verified,
     }

@@ -58,7 +58,7 @@ async def _context(request: Request) -> dict[str, Any] | str:
     context = body.get("context") or {}
     if not isinstance(context, dict):
         return "'context' must be an object"
-    if "targetingKey" in context and not isinstance(context["targetingKey"], str):
+    if context.get("targetingKey") is not None and not isinstance(context["targetingKey"], str):
         return "'context.targetingKey' must be a string"
     return context
 

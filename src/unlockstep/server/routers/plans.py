@@ -1,7 +1,7 @@
 """Release plans: submit a plan file, list plans, show one with its progress.
 
-Progress is derived from recorded deployments (and, once those areas exist, flag states,
-verifications and usage); parts that cannot be checked yet say so.
+Progress is derived from recorded deployments and flag states (verifications and usage once
+those are recorded); parts that cannot be checked yet say so.
 """
 
 from __future__ import annotations
@@ -12,8 +12,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
 from unlockstep.core import coordination_doc, plan_check, plan_file, progress
+from unlockstep.core.window import Evidence
 from unlockstep.errors import InvalidInput
 from unlockstep.server.deps import ActorDep, StoreDep, with_etag
 from unlockstep.store import plans as store_plans
@@ -24,7 +26,7 @@ router = APIRouter(tags=["plans"])
 #: evidence sources progress can use, and whether this server has them yet
 SOURCES = {
     "deployments": "available",
-    "flags": "not checkable yet: flag states are not recorded by this server",
+    "flags": "available",
     "verifications": "not checkable yet: verifications are not recorded by this server",
     "usage": "not checkable yet: usage counters are not recorded by this server",
 }
@@ -55,15 +57,25 @@ def _reader(files: dict[str, Any]) -> plan_check.Reader:
 
 
 def analyse(
-    row_source: str, filename: str, files: dict[str, Any], today: date
+    row_source: str,
+    filename: str,
+    files: dict[str, Any],
+    today: date,
+    evidence: Evidence | None = None,
 ) -> plan_check.PlanReport:
     plan = plan_file.parse(row_source, filename)
     plan_check.load_engines()
-    return plan_check.analyse(plan, today=today, read=_reader(files))
+    return plan_check.analyse(plan, today=today, read=_reader(files), evidence=evidence)
 
 
-def _analyse_row(row: ReleasePlan, today: date | None) -> plan_check.PlanReport:
-    return analyse(row.source, row.filename, row.files, today or date.today())
+def _evidence(session: Session, environment: str) -> Evidence:
+    """What this server records: flag states (verifications and usage are not recorded)."""
+    return Evidence(flags=store_plans.flag_states(session, environment))
+
+
+def _analyse_row(session: Session, row: ReleasePlan, today: date | None) -> plan_check.PlanReport:
+    evidence = _evidence(session, row.environment)
+    return analyse(row.source, row.filename, row.files, today or date.today(), evidence)
 
 
 def _summary(report: plan_check.PlanReport) -> dict[str, Any]:
@@ -101,7 +113,9 @@ def submit(
 def list_plans(store: StoreDep, today: TodayQuery = None) -> dict[str, Any]:
     with store.session() as session:
         rows = store_plans.list_plans(session)
-        items = [{**store_plans.plan_dict(r), **_summary(_analyse_row(r, today))} for r in rows]
+        items = [
+            {**store_plans.plan_dict(r), **_summary(_analyse_row(session, r, today))} for r in rows
+        ]
     return {"items": items, "total": len(items)}
 
 
@@ -109,12 +123,13 @@ def list_plans(store: StoreDep, today: TodayQuery = None) -> dict[str, Any]:
 def show(change: str, request: Request, store: StoreDep, today: TodayQuery = None) -> Response:
     with store.session() as session:
         row = store_plans.get_plan(session, change)
-        report = _analyse_row(row, today)
+        report = _analyse_row(session, row, today)
         deployed = store_plans.deployed_versions(session, report.plan.environment)
+        evidence = _evidence(session, report.plan.environment)
         body = {
             "plan": store_plans.plan_dict(row),
             "check": _summary(report),
-            "progress": progress.derive(report, deployed=deployed).to_dict(),
+            "progress": progress.derive(report, deployed=deployed, evidence=evidence).to_dict(),
             "sources": SOURCES,
             "report": report.to_dict(),
         }
@@ -126,7 +141,7 @@ def document(change: str, store: StoreDep, today: TodayQuery = None) -> PlainTex
     """The release coordination document in Markdown."""
     with store.session() as session:
         row = store_plans.get_plan(session, change)
-        report = _analyse_row(row, today)
+        report = _analyse_row(session, row, today)
     return PlainTextResponse(
         coordination_doc.render_markdown(report), media_type="text/markdown; charset=utf-8"
     )
