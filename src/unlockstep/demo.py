@@ -3,7 +3,7 @@ the same path a user's CI takes. Each area adds a step to ``STEPS``."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -98,10 +98,30 @@ def _expectations(estate: Path, client: Client) -> str | None:
     return f"expectations: {count} published ({failed} failing verification)"
 
 
-STEPS: list[Step] = [_catalog, _deployments, _flags, _expectations]
+def _plans(estate: Path, client: Client) -> str | None:
+    """The seed's release plans, submitted as a team's CI would (the lockstepped one too)."""
+    from unlockstep.cli.plans import submission
+
+    files = sorted((estate / "plans").glob("*.yaml"))
+    failing = []
+    for path in files:
+        result = client.post("/api/v1/plans", submission(str(path)))
+        if not result["check"]["ok"]:
+            failing.append(result["plan"]["change"])
+    rejected = f" ({', '.join(failing)} rejected by the check)" if failing else ""
+    return f"release plans: {len(files)} submitted{rejected}"
 
 
-def load_estate(estate: Path, url: str, *, http: httpx.Client | None = None) -> str:
+STEPS: list[Step] = [_catalog, _deployments, _flags, _expectations, _plans]
+
+
+def load_estate(
+    estate: Path,
+    url: str,
+    *,
+    http: httpx.Client | None = None,
+    steps: Sequence[Step] = STEPS,
+) -> str:
     client = Client(url, http=http)
-    lines = [line for step in STEPS if (line := step(estate, client))]
+    lines = [line for step in steps if (line := step(estate, client))]
     return "loaded " + "; ".join(lines)

@@ -3,37 +3,22 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
-from unlockstep.cli import context
-from unlockstep.cli.client import Client
 from unlockstep.cli.main import cli
-from unlockstep.server.app import create_app
-from unlockstep.settings import Settings
-from unlockstep.store import Store
 
 CONTRACTS = Path(__file__).resolve().parents[2] / "examples" / "estate" / "contracts"
 
 
 @pytest.fixture
-def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'test.db'}")
-    with TestClient(create_app(settings, Store(settings.database_url))) as api:
-        api.put("/api/v1/services/case-service", json={})
-
-        def in_process() -> Client:
-            client = Client("http://testserver")
-            client.http = api
-            return client
-
-        monkeypatch.setattr(context, "client", in_process)
-        monkeypatch.setattr("unlockstep.cli.contract.client", in_process)
-        yield api
+def server(cli_server: TestClient) -> TestClient:
+    """The app in-process (the shared ``cli_server`` fixture) with case-service registered."""
+    assert cli_server.put("/api/v1/services/case-service", json={}).status_code == 200
+    return cli_server
 
 
 def run(*args: str) -> tuple[int, str, str]:

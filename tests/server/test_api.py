@@ -82,3 +82,13 @@ def test_audit_is_readable_per_entity_and_globally(estate: TestClient) -> None:
     assert 0 < one["total"] < everything["total"]
     assert all(e["entity_key"].startswith("case-service") for e in one["items"])
     assert all(e["actor"] == "anonymous" for e in one["items"])
+
+
+def test_the_demo_loads_every_part_of_the_estate(api: TestClient) -> None:
+    from tests.conftest import REPO
+    from unlockstep.demo import load_estate
+
+    summary = load_estate(REPO / "examples" / "estate", "http://testserver", http=api)
+    assert "5 services" in summary
+    assert len(api.get("/api/v1/plans").json()["items"]) == 3
+    assert api.get("/api/v1/flags", params={"environment": "production"}).status_code == 200

@@ -3,16 +3,11 @@ idempotent, refused on conflict or when the mode is violated), check without wri
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-
-from unlockstep.server.app import create_app
-from unlockstep.settings import Settings
-from unlockstep.store import Store
 
 CONTRACTS = Path(__file__).resolve().parents[2] / "examples" / "estate" / "contracts"
 BASE = "/api/v1/services/case-service/contracts/case-summary-api"
@@ -23,12 +18,10 @@ def doc(name: str) -> str:
 
 
 @pytest.fixture
-def api(tmp_path: Path) -> Iterator[TestClient]:
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'test.db'}")
-    store = Store(settings.database_url)
-    with TestClient(create_app(settings, store), raise_server_exceptions=False) as client:
-        assert client.put("/api/v1/services/case-service", json={}).status_code == 200
-        yield client
+def api(api: TestClient) -> TestClient:
+    """The shared in-process app (SQLite, and PostgreSQL when configured) with case-service."""
+    assert api.put("/api/v1/services/case-service", json={}).status_code == 200
+    return api
 
 
 def publish(api: TestClient, version: str, content: str, **extra: Any) -> Any:

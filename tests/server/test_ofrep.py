@@ -89,3 +89,65 @@ def test_bulk_evaluation_lists_every_flag_and_honours_if_none_match(client: Test
 def test_bulk_with_a_bad_context_is_400(client: TestClient) -> None:
     response = client.post(EVAL, json={"context": "nope"})
     assert response.status_code == 400 and response.json()["errorCode"] == "INVALID_CONTEXT"
+
+
+# The response shapes of the OFREP OpenAPI document (open-feature/protocol service/openapi.yaml).
+KEY = {"type": "string"}
+SUCCESS = {
+    "type": "object",
+    "required": ["key", "reason"],
+    "properties": {
+        "key": KEY,
+        "reason": {"type": "string"},
+        "variant": {"type": ["string", "null"]},
+        "metadata": {
+            "type": "object",
+            "additionalProperties": {"type": ["boolean", "string", "number"]},
+        },
+        "value": {},
+    },
+}
+FAILURE = {
+    "type": "object",
+    "required": ["key", "errorCode"],
+    "properties": {
+        "key": KEY,
+        "errorCode": {
+            "enum": ["PARSE_ERROR", "TARGETING_KEY_MISSING", "INVALID_CONTEXT", "GENERAL"]
+        },
+        "errorDetails": {"type": "string"},
+    },
+}
+NOT_FOUND = {
+    **FAILURE,
+    "properties": {**FAILURE["properties"], "errorCode": {"enum": ["FLAG_NOT_FOUND"]}},
+}
+BULK = {
+    "type": "object",
+    "required": ["flags"],
+    "properties": {"flags": {"type": "array", "items": {"oneOf": [
+        {**SUCCESS, "required": ["key", "reason", "value"]},
+        {**SUCCESS, "properties": {**SUCCESS["properties"], "reason": {"const": "DISABLED"}},
+         "not": {"required": ["value"]}},
+        FAILURE,
+    ]}}},
+}  # fmt: skip
+
+
+def test_responses_have_the_shapes_of_the_ofrep_openapi_document(client: TestClient) -> None:
+    import jsonschema
+
+    jsonschema.validate(client.post(f"{EVAL}/color", json={}).json(), SUCCESS)
+    jsonschema.validate(client.post(f"{EVAL}/off-flag", json={}).json(), SUCCESS)
+    jsonschema.validate(client.post(f"{EVAL}/broken", json={}).json(), FAILURE)
+    jsonschema.validate(client.post(f"{EVAL}/nope", json={}).json(), NOT_FOUND)
+    jsonschema.validate(client.post(EVAL, json={"context": {"tenantId": "t-1"}}).json(), BULK)
+
+
+def test_configuration_extension_with_etag(client: TestClient) -> None:
+    response = client.get("/ofrep/v1/configuration")
+    assert response.json()["capabilities"]["cacheInvalidation"]["polling"]["enabled"] is True
+    again = client.get(
+        "/ofrep/v1/configuration", headers={"If-None-Match": response.headers["ETag"]}
+    )
+    assert again.status_code == 304

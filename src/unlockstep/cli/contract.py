@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from unlockstep.cli.context import client
+from unlockstep.cli import context
 from unlockstep.cli.diff import read_source
 from unlockstep.cli.output import emit, emit_json, format_option
 from unlockstep.core.compat import (
@@ -109,7 +109,7 @@ def publish(
         "adr": adr,
     }
     path = f"/api/v1/services/{service}/contracts/{name}/versions/{version}"
-    response = client().request("PUT", path, json=body, ok=(409,))
+    response = context.client().request("PUT", path, json=body, ok=(409,))
     data = response.json()
     if response.status_code == 409:
         error = data.get("error", {})
@@ -151,7 +151,7 @@ def check(
     fmt: str,
 ) -> None:
     """What publishing FILE as the next version of SERVICE's NAME would do (writes nothing)."""
-    data = client().post(
+    data = context.client().post(
         f"/api/v1/services/{service}/contracts/{name}/check", _body(file, kind, mode, policy)
     )
     report = _report(data["report"])

@@ -150,17 +150,20 @@ def render_command(file: str, today: str | None, fmt: str, output: str | None) -
         click.echo(text, nl=False)
 
 
+def submission(file: str) -> dict[str, Any]:
+    """The body of ``POST /api/v1/plans``: the plan and every contract file it points at."""
+    text, parsed = _read_plan(file)
+    read = file_reader(Path(file).parent)
+    files = {name: read(name) for c in parsed.contracts for name in (*c.old, *c.new)}
+    return {"source": text, "filename": Path(file).name, "files": files}
+
+
 @plan.command("submit")
 @click.argument("file", type=click.Path(dir_okay=False))
 @format_option()
 def submit_command(file: str, fmt: str) -> None:
     """Store a plan on the server (with the contract files it points at)."""
-    text, parsed = _read_plan(file)
-    read = file_reader(Path(file).parent)
-    files = {name: read(name) for c in parsed.contracts for name in (*c.old, *c.new)}
-    data = context.client().post(
-        "/api/v1/plans", {"source": text, "filename": Path(file).name, "files": files}
-    )
+    data = context.client().post("/api/v1/plans", submission(file))
 
     def text_of(d: dict[str, Any]) -> str:
         p, check = d["plan"], d["check"]

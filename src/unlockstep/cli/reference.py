@@ -12,11 +12,15 @@ import click
 from unlockstep.cli.main import cli
 
 
-def _walk(command: click.Command, path: list[str]) -> list[tuple[list[str], click.Command]]:
-    found = [(path, command)]
+def _walk(command: click.Command, name: str, parent: click.Context | None) -> list[tuple[str, str]]:
+    """Each command's full name and help, with contexts chained as a real invocation would
+    (so inherited settings such as ``-h`` show the same everywhere)."""
+    settings = command.context_settings if parent is None else {}
+    ctx = click.Context(command, info_name=name, parent=parent, terminal_width=100, **settings)
+    found = [(ctx.command_path, command.get_help(ctx))]
     if isinstance(command, click.Group):
-        for name in sorted(command.commands):
-            found += _walk(command.commands[name], [*path, name])
+        for child in sorted(command.commands):
+            found += _walk(command.commands[child], child, ctx)
     return found
 
 
@@ -29,11 +33,8 @@ def render() -> str:
         "usage, 3 configuration or connection error.",
         "",
     ]
-    for path, command in _walk(cli, ["unlockstep"]):
-        info_name = " ".join(path)
-        with click.Context(command, info_name=info_name, terminal_width=100) as ctx:
-            text = command.get_help(ctx)
-        lines += [f"## `{info_name}`", "", "```", text.rstrip(), "```", ""]
+    for path, text in _walk(cli, "unlockstep", None):
+        lines += [f"## `{path}`", "", "```", text.rstrip(), "```", ""]
     return "\n".join(lines)
 
 

@@ -7,6 +7,8 @@ plain JSON Schema last (almost any JSON object looks like one).
 
 from __future__ import annotations
 
+import re
+
 from unlockstep.core import asyncapi, avro, envelope, jsonschema, openapi, protobuf, table
 from unlockstep.core.compat import ENGINES, Engine, Source
 from unlockstep.errors import InvalidInput
@@ -29,11 +31,23 @@ __all__ = [
 FALLBACK = jsonschema.KIND
 
 
+#: ``"openapi": "3.1.0"`` / ``swagger: '2.0'`` / ``asyncapi: 3.0.0`` anywhere in the text: JSON
+#: with sorted keys puts the marker far below the first 4 KB the sniffers read.
+_MARKER = re.compile(r"""["']?(openapi|swagger|asyncapi)["']?\s*:\s*["']?\d""")
+_MARKED = {"openapi": "openapi", "swagger": "openapi", "asyncapi": "asyncapi"}
+
+
 def detect(source: Source) -> Engine:
-    """The engine whose ``sniff`` accepts ``source`` (JSON Schema last)."""
-    for kind in sorted(ENGINES, key=lambda k: (k == FALLBACK, k)):
+    """The engine whose ``sniff`` accepts ``source``; then a version marker anywhere in the
+    text (``openapi: 3…``, ``asyncapi: 3…``); JSON Schema last."""
+    for kind in sorted(k for k in ENGINES if k != FALLBACK):
         if ENGINES[kind].sniff(source):
             return ENGINES[kind]
+    marker = _MARKER.search(source.text)
+    if marker is not None and _MARKED[marker.group(1)] in ENGINES:
+        return ENGINES[_MARKED[marker.group(1)]]
+    if FALLBACK in ENGINES and ENGINES[FALLBACK].sniff(source):
+        return ENGINES[FALLBACK]
     raise InvalidInput(
         "cannot tell what kind of contract this is",
         where=source.filename,

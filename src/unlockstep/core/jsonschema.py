@@ -21,7 +21,6 @@ safe; LENIENT accepts what is safe in practice (see ``unprovable`` rules).
 from __future__ import annotations
 
 import re
-import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
@@ -84,7 +83,10 @@ class _Context:
         self.old_views = old_views
         self.new_views = new_views
         self.policy = policy
-        self.trials: dict[tuple[int, int], tuple[Any, Any, frozenset[Breaks]]] = {}
+        #: (old, new) pair -> whom the differences below it hurt, once a walk has finished it
+        self.summary: dict[tuple[int, int], tuple[Any, Any, frozenset[Breaks]]] = {}
+        #: pairs whose trial walk is running (a recursive schema asks about them again)
+        self.pending: dict[tuple[int, int], tuple[Any, Any]] = {}
         self.derived: dict[tuple[int, str], tuple[Any, Any]] = {}
 
     def derive(self, value: dict[str, Any], tag: str, make: Any) -> Any:
@@ -98,15 +100,22 @@ class _Context:
 
 
 class _Walk:
-    """One comparison. Trial walks (``trial``) only collect whom changes hurt, for decisions."""
+    """One comparison. Trial walks (``trial``) only collect whom changes hurt, for decisions.
 
-    def __init__(self, ctx: _Context) -> None:
+    Every finished pair's summary (whom its differences hurt) goes to the shared context, so
+    a pair is walked once per comparison however many decisions ask about it; a pair met again
+    in the same walk contributes its summary without reporting twice. Pairs still in progress
+    (recursive schemas) are assumed equal: the cycle's changes are reported where first met."""
+
+    def __init__(self, ctx: _Context, *, trial: bool = False) -> None:
         self.ctx = ctx
         self.old_views = ctx.old_views
         self.new_views = ctx.new_views
+        self.is_trial = trial
         self.found: list[_Raw] = []
+        self.inherited: list[frozenset[Breaks]] = []
         self.visited: dict[tuple[int, int], tuple[Any, Any]] = {}
-        self.trials = ctx.trials
+        self.depth = 0
 
     # ------------------------------------------------------------------ helpers
 
@@ -122,27 +131,53 @@ class _Walk:
 
     def trial(self, old: Node, new: Node) -> frozenset[Breaks]:
         """Whom the differences between ``old`` and ``new`` would hurt, without reporting."""
-        key = (id(old.value), id(new.value))
-        hit = self.trials.get(key)
+        o, n = self.old_views.effective(old), self.new_views.effective(new)
+        key = (id(o.value), id(n.value))
+        hit = self.ctx.summary.get(key)
         if hit is not None:
             return hit[2]
-        self.trials[key] = (old.value, new.value, frozenset())  # assume fine while in progress
-        walk = _Walk(self.ctx)
-        walk.compare(old, new)
-        result = frozenset(r.breaks for r in walk.found)
-        self.trials[key] = (old.value, new.value, result)
-        return result
+        if key in self.ctx.pending or len(self.ctx.pending) >= _TRIAL_NESTING:
+            return frozenset()  # in progress (recursive) or too deep: assume equal
+        self.ctx.pending[key] = (o.value, n.value)
+        try:
+            walk = _Walk(self.ctx, trial=True)
+            walk.compare(o, n)
+        finally:
+            del self.ctx.pending[key]
+        found = frozenset(r.breaks for r in walk.found)
+        return found.union(*walk.inherited)
 
     # ------------------------------------------------------------------ the walk
 
     def compare(self, old: Node, new: Node) -> None:
         o = self.old_views.effective(old)
         n = self.new_views.effective(new)
-        ov, nv = o.value, n.value
-        key = (id(ov), id(nv))
+        key = (id(o.value), id(n.value))
+        hit = self.ctx.summary.get(key)
+        if hit is not None and (self.is_trial or key in self.visited or not hit[2]):
+            if hit[2]:
+                self.inherited.append(hit[2])
+            return
         if key in self.visited:
             return
-        self.visited[key] = (ov, nv)
+        if self.depth >= (_TRIAL_DEPTH if self.is_trial else _MAIN_DEPTH):
+            if not self.is_trial:
+                self.emit(
+                    "comparison-depth-reached", N, n, "comparison stopped here: nested too deep"
+                )
+            return
+        self.visited[key] = (o.value, n.value)
+        found, inherited = len(self.found), len(self.inherited)
+        self.depth += 1
+        try:
+            self._compare(o, n)
+        finally:
+            self.depth -= 1
+        breaks = frozenset(r.breaks for r in self.found[found:]).union(*self.inherited[inherited:])
+        self.ctx.summary[key] = (o.value, n.value, breaks)
+
+    def _compare(self, o: Node, n: Node) -> None:
+        ov, nv = o.value, n.value
         if ov == nv and _ref_free(ov, o.doc) and _ref_free(nv, n.doc):
             return
         if ov is False:
@@ -723,6 +758,11 @@ def _dependencies(node: Node) -> tuple[dict[str, set[str]], dict[str, Node]]:
 
 
 _MISSING = object()
+#: Limits that keep the walk inside Python's stack: trials nested in trials, schema levels in
+#: a trial walk and in the reporting walk. Past them pairs are assumed equal (see docs).
+_TRIAL_NESTING = 6
+_TRIAL_DEPTH = 40
+_MAIN_DEPTH = 120
 _ANNOTATION_KEYS = frozenset({"default", "deprecated"})
 _ENUM_KEYS = frozenset({"enum", "const"})
 _NUMBER_KEYS = frozenset(
@@ -880,20 +920,18 @@ def compare_schemas(
     return changes
 
 
-#: One context per pair of resolvers and policy, so the many schemas of one API description
-#: (every operation's bodies) share trial results and views instead of redoing them per call.
-_CONTEXTS: weakref.WeakKeyDictionary[
-    Resolver, weakref.WeakKeyDictionary[Resolver, dict[Policy, _Context]]
-] = weakref.WeakKeyDictionary()
-
-
 def _context(old: Resolver, new: Resolver, policy: Policy) -> _Context:
-    per_new = _CONTEXTS.setdefault(old, weakref.WeakKeyDictionary())
-    per_policy = per_new.setdefault(new, {})
-    ctx = per_policy.get(policy)
-    if ctx is None:
-        ctx = per_policy[policy] = _Context(Views(old), Views(new), policy)
-    return ctx
+    """The comparison context for this pair of resolvers, kept on the old resolver so that an
+    engine comparing many schemas of the same two documents (every operation of an OpenAPI
+    description) walks shared components once."""
+    contexts: dict[int, tuple[Resolver, _Context]] = old.__dict__.setdefault(
+        "_jsonschema_contexts", {}
+    )
+    hit = contexts.get(id(new))
+    if hit is None or hit[0] is not new:
+        hit = (new, _Context(Views(old), Views(new), policy))
+        contexts[id(new)] = hit
+    return hit[1]
 
 
 def _node(value: Any, resolver: Resolver, pointer: str) -> Node:

@@ -405,5 +405,13 @@ RULES = declare(
             "part of the schema could not be compared (unsupported or unresolvable combination)",
             "split the change into smaller steps that can be checked",
         ),
+        Rule(
+            "comparison-depth-reached",
+            KIND,
+            N,
+            "the schemas nest deeper than the comparison follows; below this point they were"
+            " not compared",
+            "compare the nested schema on its own, or flatten it with $ref",
+        ),
     ]
 )

@@ -353,40 +353,45 @@ def list_flags(session: Session, environment: str | None = None) -> list[dict[st
 def record_counts(
     session: Session, environment: str, counts: Iterable[Mapping[str, Any]], today: dt.date
 ) -> int:
-    """Add a batch of ``{flag, variant, reason, count[, day]}`` to the daily totals."""
+    """Add a batch of ``{flag, variant, reason, count[, day]}`` to the daily totals.
+
+    Many SDK instances flush at once: the increment is one UPDATE of the existing row; only
+    the first count of a day inserts, inside a savepoint, and an insert that loses the race to
+    another process falls back to the UPDATE instead of failing the batch."""
     added = 0
     for item in counts:
         day = dt.date.fromisoformat(item["day"]) if item.get("day") else today
         variant = item.get("variant") or ""
-        key = (environment, item["flag"], day, variant, item["reason"])
-        row = session.scalar(
-            select(FlagEvaluationCountRow).where(
-                FlagEvaluationCountRow.environment == key[0],
-                FlagEvaluationCountRow.flag == key[1],
-                FlagEvaluationCountRow.day == key[2],
-                FlagEvaluationCountRow.variant == key[3],
-                FlagEvaluationCountRow.reason == key[4],
-            )
+        amount = int(item["count"])
+        match = (
+            FlagEvaluationCountRow.environment == environment,
+            FlagEvaluationCountRow.flag == item["flag"],
+            FlagEvaluationCountRow.day == day,
+            FlagEvaluationCountRow.variant == variant,
+            FlagEvaluationCountRow.reason == item["reason"],
         )
-        if row is None:
-            session.add(
-                FlagEvaluationCountRow(
-                    environment=environment,
-                    flag=item["flag"],
-                    day=day,
-                    variant=variant,
-                    reason=item["reason"],
-                    count=int(item["count"]),
-                )
-            )
-            session.flush()
-        else:
-            session.execute(
-                update(FlagEvaluationCountRow)
-                .where(FlagEvaluationCountRow.id == row.id)
-                .values(count=FlagEvaluationCountRow.count + int(item["count"]))
-            )
-        added += int(item["count"])
+        increment = (
+            update(FlagEvaluationCountRow)
+            .where(*match)
+            .values(count=FlagEvaluationCountRow.count + amount)
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(session.execute(increment), "rowcount", 0) == 0:
+            try:
+                with session.begin_nested():
+                    session.add(
+                        FlagEvaluationCountRow(
+                            environment=environment,
+                            flag=item["flag"],
+                            day=day,
+                            variant=variant,
+                            reason=item["reason"],
+                            count=amount,
+                        )
+                    )
+            except IntegrityError:
+                session.execute(increment)
+        added += amount
     return added
 
 

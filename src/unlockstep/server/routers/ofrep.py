@@ -8,6 +8,9 @@ PARSE_ERROR, TARGETING_KEY_MISSING, INVALID_CONTEXT and GENERAL.
 ``POST /ofrep/v1/evaluate/flags`` → 200 ``{flags: [...], metadata}`` with an ``ETag``; a
 matching ``If-None-Match`` gets 304; 400 ``{errorCode, errorDetails}`` for an invalid context.
 
+``GET /ofrep/v1/configuration`` (OFREP's optional extension) names the system and says bulk
+results may be polled (with ``If-None-Match``) no more often than once a second.
+
 The environment comes from the ``X-Unlockstep-Environment`` header or the ``environment``
 query parameter (default ``production``).
 """
@@ -112,3 +115,20 @@ async def evaluate_flags(request: Request, store: StoreDep) -> Response:
     if match and tag in {m.strip() for m in match.split(",")}:
         return Response(status_code=304, headers={"ETag": tag})
     return JSONResponse(body, headers={"ETag": tag})
+
+
+CONFIGURATION: dict[str, Any] = {
+    "name": "unlockstep",
+    "capabilities": {
+        "cacheInvalidation": {"polling": {"enabled": True, "minPollingIntervalMs": 1000}},
+        "flagEvaluation": {"supportedTypes": ["int", "float", "string", "boolean", "object"]},
+    },
+}
+
+
+@router.get("/ofrep/v1/configuration")
+def configuration(request: Request) -> Response:
+    tag = etag_of(CONFIGURATION)
+    if request.headers.get("if-none-match") == tag:
+        return Response(status_code=304, headers={"ETag": tag})
+    return JSONResponse(CONFIGURATION, headers={"ETag": tag})
