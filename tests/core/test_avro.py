@@ -414,3 +414,15 @@ def test_agrees_with_the_apache_avro_checker_on_generated_pairs(
     )
     changes = avro.diff(doc(writer), doc(reader))
     assert (not any(c.level is Level.BREAKING for c in changes)) == expected
+
+
+def test_changes_carry_the_line_of_the_field_in_the_reader_schema() -> None:
+    old = record({"name": "id", "type": "int"})
+    new = record({"name": "id", "type": "int"}, {"name": "note", "type": "string"})
+    old_doc = parse_text(json.dumps(old, indent=2), "v1.avsc")
+    new_doc = parse_text(json.dumps(new, indent=2), "v2.avsc")
+    (change,) = [c for c in avro.diff(old_doc, new_doc) if c.level is Level.BREAKING]
+    text = json.dumps(new, indent=2).splitlines()
+    assert change.location.line is not None
+    assert text[change.location.line - 1].strip() == "{"  # the field object ...
+    assert '"name": "note"' in text[change.location.line]  # ... whose first member names it

@@ -136,14 +136,19 @@ class _Walk:
     warnings that hurt readers.
     """
 
-    def __init__(self, backward: bool, policy: Policy, filename: str | None = None) -> None:
+    def __init__(self, backward: bool, policy: Policy, doc: AvroDocument | None = None) -> None:
         self.backward = backward
         self.policy = policy
-        self.filename = filename
+        self.doc = doc  # the reader's document: pointers and lines refer to it
+        self.filename = doc.filename if doc else None
         self.out: list[Change] = []
         self.memo: dict[tuple[int, int], bool] = {}
         self.seen: set[tuple[int, int]] = set()
         self.reader_name, self.writer_name = ("new", "old") if backward else ("old", "new")
+
+    def where(self, subject: str, pointer: str) -> Location:
+        line = self.doc.line_of(pointer) if self.doc else None
+        return Location(subject=subject, pointer=pointer, file=self.filename, line=line)
 
     # -- verdict only (memoised; a pair being compared is assumed compatible) -------------
 
@@ -198,7 +203,7 @@ class _Walk:
                 rule=rule,
                 level=level,
                 breaks=breaks,
-                location=Location(subject=subject, pointer=pointer, file=self.filename),
+                location=self.where(subject, pointer),
                 message=message,
                 suggestion=RULES[rule][1],
                 details=details,
@@ -212,7 +217,7 @@ class _Walk:
                     rule=rule,
                     level=Level.INFO,
                     breaks=Breaks.NONE,
-                    location=Location(subject=subject, pointer=pointer, file=self.filename),
+                    location=self.where(subject, pointer),
                     message=message,
                     details=details,
                 )
@@ -256,7 +261,7 @@ class _Walk:
                         rule="logical-type-changed",
                         level=level,
                         breaks=Breaks.BOTH,
-                        location=Location(subject=subject, pointer=pointer, file=self.filename),
+                        location=self.where(subject, pointer),
                         message=f"{subject}: logical type changed from "
                         f"{_logical(w)} to {_logical(r)}; the value decodes but its meaning "
                         "changes",
@@ -535,9 +540,9 @@ class AvroEngine:
 def diff(old: AvroDocument, new: AvroDocument, policy: Policy = Policy.LENIENT) -> list[Change]:
     """Every difference from ``old`` to ``new`` (see the module docstring)."""
     subject = _root_subject(new.root)
-    back = _Walk(backward=True, policy=policy, filename=new.filename)
+    back = _Walk(backward=True, policy=policy, doc=new)
     back.walk(new.root, old.root, subject, "")
-    fwd = _Walk(backward=False, policy=policy, filename=old.filename)
+    fwd = _Walk(backward=False, policy=policy, doc=old)
     fwd.walk(old.root, new.root, subject, "")
     changes = back.out
     index = {(c.rule, c.location.subject): i for i, c in enumerate(changes)}

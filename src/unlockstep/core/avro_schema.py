@@ -12,6 +12,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from unlockstep.core.compat import Source
+from unlockstep.core.documents import Document
 from unlockstep.errors import ParseError
 
 PRIMITIVES = frozenset({"null", "boolean", "int", "long", "float", "double", "bytes", "string"})
@@ -94,6 +96,19 @@ class AvroDocument:
     root: Schema
     filename: str
     names: dict[str, Named]
+    text: str = ""
+    _lines: dict[str, int | None] = field(default_factory=dict, repr=False)
+    _index: list[Document] = field(default_factory=list, repr=False)
+
+    def line_of(self, pointer: str) -> int | None:
+        """The line of ``pointer`` in the source text, looked up on first use and kept."""
+        if pointer in self._lines:
+            return self._lines[pointer]
+        if not self._index:
+            self._index.append(Document(None, Source(self.text, self.filename), "json"))
+        line = self._index[0].line_of(pointer) if self.text else None
+        self._lines[pointer] = line
+        return line
 
 
 def parse_text(text: str, filename: str = "<input>") -> AvroDocument:
@@ -108,7 +123,7 @@ def parse_text(text: str, filename: str = "<input>") -> AvroDocument:
     parser = _Parser(filename)
     root = parser.schema(raw, "", "")
     _fingerprint(root, set(), {})
-    return AvroDocument(root=root, filename=filename, names=parser.names)
+    return AvroDocument(root=root, filename=filename, names=parser.names, text=text)
 
 
 def _fingerprint(node: Schema, stack: set[int], done: dict[int, str | None]) -> str | None:
