@@ -108,7 +108,7 @@ def _plans(estate: Path, client: Client) -> str | None:
         result = client.post("/api/v1/plans", submission(str(path)))
         if not result["check"]["ok"]:
             failing.append(result["plan"]["change"])
-    rejected = f" ({', '.join(failing)} rejected by the check)" if failing else ""
+    rejected = f" ({len(failing)} fail their check today: {', '.join(failing)})" if failing else ""
     return f"release plans: {len(files)} submitted{rejected}"
 
 

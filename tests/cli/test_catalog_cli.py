@@ -99,3 +99,20 @@ def test_the_demo_estate_catalog_imports(cli_server: TestClient) -> None:
         "decision-service",
         "notification-service",
     }
+
+
+def test_systems_and_apis_are_kept_as_declared(cli_server: TestClient) -> None:
+    from tests.conftest import REPO
+
+    files = sorted(str(p) for p in (REPO / "examples/estate/catalog").glob("*.yaml"))
+    invoke("catalog", "import", *files)
+    systems = cli_server.get("/api/v1/systems").json()["items"]
+    assert [(s["name"], s["owner"], len(s["services"])) for s in systems] == [
+        ("case-management", "case-platform-team", 5)
+    ]
+    apis = {a["name"]: a["type"] for a in cli_server.get("/api/v1/apis").json()["items"]}
+    assert apis == {
+        "case-events": "asyncapi",
+        "case-summary-api": "openapi",
+        "decision-api": "openapi",
+    }

@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from unlockstep.cli.context import settings as load_settings
+from unlockstep.cli.output import emit_json, format_option
 from unlockstep.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -96,7 +97,8 @@ def serve(host: str | None, port: int | None, database_url: str | None, workers:
     show_default="examples/estate in the source tree",
     help="the demo estate to load",
 )
-def demo(directory: Path | None, port: int, host: str, estate: Path) -> None:
+@format_option()
+def demo(directory: Path | None, port: int, host: str, estate: Path, fmt: str) -> None:
     """Start a server on a fresh SQLite file with the seed's estate loaded."""
     import uvicorn
 
@@ -129,18 +131,23 @@ def demo(directory: Path | None, port: int, host: str, estate: Path) -> None:
             raise ConfigError(f"the demo server did not start on {url}")
         time.sleep(0.05)
     summary = load_estate(estate, url)
-    click.echo(f"unlockstep demo is running at {url}  (database: {db})")
-    click.echo(summary)
-    click.echo(
-        "\nTry, in another terminal:\n"
-        f"  export UNLOCKSTEP_URL={url}\n"
-        "  unlockstep services list\n"
-        "  unlockstep services show case-service\n"
-        "  unlockstep record-deployment --service case-service --version 1.5.0 --to production\n"
-        "  unlockstep audit --entity case-service\n"
-        f"  curl {url}/api/v1/health    (API docs: {url}/docs)\n"
-        "Press Ctrl+C to stop."
-    )
+    if fmt == "json":
+        emit_json({"url": url, "database": str(db), "loaded": summary})
+    else:
+        click.echo(f"unlockstep demo is running at {url}  (database: {db})")
+        click.echo(summary)
+        click.echo(
+            "\nTry, in another terminal (README.md has the whole tour):\n"
+            f"  export UNLOCKSTEP_URL={url}\n"
+            "  unlockstep services list\n"
+            "  unlockstep services show case-service\n"
+            "  unlockstep can-i-deploy --service case-service --version 1.4.0 --to production\n"
+            "  unlockstep flags list --environment production\n"
+            "  unlockstep plan list\n"
+            "  unlockstep audit --entity case-service\n"
+            f"  curl {url}/api/v1/health    (API docs: {url}/docs)\n"
+            "Press Ctrl+C to stop."
+        )
     sys.stdout.flush()
     try:
         while thread.is_alive():

@@ -170,3 +170,21 @@ def dependents(session: Session, kind: str, name: str) -> list[dict[str, str]]:
         .order_by(Service.name)
     ).all()
     return [{"relation": relation, "service": service} for relation, service in rows]
+
+
+def list_entities(session: Session, kind: str) -> list[dict[str, Any]]:
+    """Systems or APIs as imported (APIs without their definition text)."""
+    model = _MODELS[kind]
+    rows = session.scalars(select(model).order_by(model.name))
+    items = []
+    for row in rows:
+        data = _plain(row, kind)
+        data.pop("definition", None)
+        if kind == "system":
+            data["services"] = list(
+                session.scalars(
+                    select(Service.name).where(Service.system == row.name).order_by(Service.name)
+                )
+            )
+        items.append(data)
+    return items

@@ -57,3 +57,19 @@ def service_dependencies(name: str, store: StoreDep) -> dict[str, Any]:
 def api_consumers(name: str, store: StoreDep) -> dict[str, Any]:
     with store.session() as session:
         return {"api": name, "declared": catalog.dependents(session, "api", name)}
+
+
+@router.get("/systems")
+def list_systems(store: StoreDep) -> dict[str, Any]:
+    """Systems (groupings of services) from the catalog, with their services."""
+    with store.session() as session:
+        items = catalog.list_entities(session, "system")
+    return {"items": items, "total": len(items)}
+
+
+@router.get("/apis")
+def list_apis(store: StoreDep) -> dict[str, Any]:
+    """API entities from the catalog (their documents come in as contracts)."""
+    with store.session() as session:
+        items = catalog.list_entities(session, "api")
+    return {"items": items, "total": len(items)}
