@@ -109,12 +109,13 @@ def test_a_flag_step_is_done_when_the_flag_is_on_in_the_plans_environment(
     assert (step["status"], step["detail"]) == ("pending", "flag escalation.basis.write is off")
 
 
-def test_show_names_the_evidence_sources_that_cannot_be_checked_yet(estate: TestClient) -> None:
+def test_show_names_the_evidence_sources_and_what_usage_can_be_read(estate: TestClient) -> None:
     submit(estate, "risk-explanation")
     body = estate.get("/api/v1/plans/risk-explanation-in-escalation-flow").json()
     assert body["sources"]["deployments"] == "available"
     assert body["sources"]["flags"] == "available"
-    assert body["sources"]["verifications"].startswith("not checkable yet")
+    assert body["sources"]["verifications"] == "available"
+    assert body["sources"]["usage"].startswith("flag evaluation counts only")
     first = body["progress"]["steps"][0]
     assert first["status"] == "unknown"
     assert "names no version of case-service" in first["detail"]

@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from unlockstep.core.plan_check import PlanReport
+from unlockstep.core.plan_evidence import NEW, gate_consumers
+from unlockstep.core.plan_file import blocker_from_text
 from unlockstep.core.steps import Step
-from unlockstep.core.window import Evidence
+from unlockstep.core.window import MET, UNMET, Evidence, Status, moved, usage
 
 DONE, PENDING, UNKNOWN = "done", "pending", "unknown"
 
@@ -26,7 +28,9 @@ class StepProgress:
     service: str
     status: str  # done | pending | unknown
     detail: str
-    ready: bool  # every step it depends on is done
+    ready: bool  # every step it depends on is done and no checked gate is unmet
+    #: its machine-checked gates (verifications, usage) as read from the registry
+    gates: tuple[Status, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -35,6 +39,7 @@ class StepProgress:
             "status": self.status,
             "detail": self.detail,
             "ready": self.ready,
+            "gates": [g.to_dict() for g in self.gates],
         }
 
 
@@ -120,6 +125,31 @@ def _step_status(
     return status, detail
 
 
+def _gates(report: PlanReport, step: Step, evidence: Evidence) -> tuple[Status, ...]:
+    """The step's ``verified`` gates (one status per consumer, all must be met) and its
+    ``usage-zero`` gates; other gates (can-i-deploy, observe) are for people to read."""
+    plan = report.plan
+    out: list[Status] = []
+    contract = next((c for c in plan.contracts if c.id == step.contract), None)
+    for gate in step.gates:
+        if gate.kind == "verified" and contract is not None:
+            consumers = gate_consumers(step, gate, plan)
+            statuses = [moved(c, contract.name, NEW, evidence) for c in consumers]
+            if not statuses:
+                continue
+            worst = next(
+                (s for s in statuses if s[0] == UNMET),
+                next((s for s in statuses if s[0] != MET), statuses[0]),
+            )
+            detail = "; ".join(d for _, d in statuses) if len(statuses) > 1 else worst[1]
+            out.append(Status(gate.text, worst[0], detail))
+        elif gate.kind == "usage-zero":
+            blocker = blocker_from_text(gate.text)
+            if blocker.kind == "usage-zero" and blocker.metric:
+                out.append(Status(gate.text, *usage(blocker.metric, blocker.days or 0, evidence)))
+    return tuple(out)
+
+
 def derive(
     report: PlanReport,
     *,
@@ -137,9 +167,12 @@ def derive(
     for sid in order:
         step = by_id[sid]
         state, detail = _step_status(report, step, deployed, evidence)
+        gates = _gates(report, step, evidence)
         status[sid] = state
-        ready = sid not in report.schedule.blocked and all(
-            status.get(dep) == DONE for dep in step.after
+        ready = (
+            sid not in report.schedule.blocked
+            and all(status.get(dep) == DONE for dep in step.after)
+            and all(g.status != UNMET for g in gates)
         )
-        out.append(StepProgress(sid, step.service, state, detail, ready))
+        out.append(StepProgress(sid, step.service, state, detail, ready, gates))
     return Progress(environment=report.plan.environment, steps=tuple(out))

@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from unlockstep.core.plan import Blocker, CleanupItem, Flag, Plan, Window
+from unlockstep.core.plan_evidence import NEW, Verification, judge
 
 MET, UNMET, UNKNOWN = "met", "unmet", "unknown"
 
@@ -22,7 +23,11 @@ class Evidence:
     """What is known about the estate. ``None`` means "this source is not available"."""
 
     verified: frozenset[tuple[str, str, str]] | None = None  # (consumer, contract, version)
+    #: (consumer, contract, version or "") -> what the registry's verifications say
+    verifications: Mapping[tuple[str, str, str], Verification] | None = None
     usage_zero_days: Mapping[str, int] | None = None  # metric -> days it has been zero
+    #: why a metric missing from ``usage_zero_days`` could not be checked
+    usage_note: str = ""
     flags: Mapping[str, str] | None = None  # flag key -> state; a missing key is deleted
     running_instances: Mapping[tuple[str, str], int] | None = None  # (workflow, version)
     sources: tuple[str, ...] = field(default=())
@@ -42,28 +47,42 @@ class Status:
         return {"what": self.what, "status": self.status, "detail": self.detail}
 
 
+def moved(consumer: str, contract: str, version: str, evidence: Evidence) -> tuple[str, str]:
+    """Whether ``consumer`` is verified against ``contract`` ``version`` (``""``: the new
+    one), as ``(status, detail)``: the registry's verifications when the server gave them,
+    else a plain set of verified triples, else unknown."""
+    key = (consumer, contract, version)
+    if evidence.verifications is not None:
+        found = evidence.verifications.get(key) or evidence.verifications.get(
+            (consumer, contract, NEW)
+        )
+        if found is None:
+            return UNKNOWN, "the registry could not answer this; could not be checked"
+        return judge(consumer, found)
+    if evidence.verified is None:
+        return UNKNOWN, "no verifications available; could not be checked"
+    if key in evidence.verified:
+        return MET, "verification recorded"
+    return UNMET, "no verification recorded yet"
+
+
+def usage(metric: str, days: int, evidence: Evidence) -> tuple[str, str]:
+    """Whether ``metric`` has been zero for ``days`` days, as ``(status, detail)``."""
+    if evidence.usage_zero_days is None or metric not in evidence.usage_zero_days:
+        note = evidence.usage_note or f"no usage data for {metric}"
+        return UNKNOWN, f"{note}; could not be checked"
+    zero = evidence.usage_zero_days[metric]
+    return (MET if zero >= days else UNMET), f"zero for {zero} of {days} days"
+
+
 def check_blocker(blocker: Blocker, evidence: Evidence) -> Status:
     if blocker.kind == "verified":
-        if evidence.verified is None:
-            return Status(blocker.text, UNKNOWN, "no verifications available; could not be checked")
-        key = (blocker.consumer or "", blocker.contract or "", blocker.version or "")
-        ok = key in evidence.verified
-        return Status(
-            blocker.text,
-            MET if ok else UNMET,
-            "verification recorded" if ok else "no verification recorded yet",
+        status, detail = moved(
+            blocker.consumer or "", blocker.contract or "", blocker.version or NEW, evidence
         )
+        return Status(blocker.text, status, detail)
     if blocker.kind == "usage-zero":
-        metric = blocker.metric or ""
-        if evidence.usage_zero_days is None or metric not in evidence.usage_zero_days:
-            return Status(
-                blocker.text, UNKNOWN, f"no usage data for {blocker.metric}; could not be checked"
-            )
-        days = evidence.usage_zero_days[metric]
-        need = blocker.days or 0
-        return Status(
-            blocker.text, MET if days >= need else UNMET, f"zero for {days} of {need} days"
-        )
+        return Status(blocker.text, *usage(blocker.metric or "", blocker.days or 0, evidence))
     if blocker.kind == "flag-deleted":
         if evidence.flags is None:
             return Status(blocker.text, UNKNOWN, "no flag states available; could not be checked")
@@ -109,23 +128,24 @@ def check_window(window: Window, evidence: Evidence, today: date) -> WindowRepor
     consumers: list[Status] = []
     for consumer in window.consumers_required_by_end:
         what = f"{consumer} verified against the new contract"
-        if window.contract is None or window.version is None:
+        if window.contract is None:
             consumers.append(
-                Status(
-                    what, UNKNOWN, "the window names no 'contract' and 'version' to verify against"
-                )
+                Status(what, UNKNOWN, "the window names no 'contract' to verify against")
             )
-        elif evidence.verified is None:
+        elif evidence.verifications is None and evidence.verified is None:
             consumers.append(
                 Status(what, UNKNOWN, "no verifications available; could not be checked")
             )
         else:
-            ok = (consumer, window.contract, window.version) in evidence.verified
+            version = window.version or NEW
+            status, detail = moved(consumer, window.contract, version, evidence)
+            if evidence.verifications is None:
+                detail = "moved" if status == MET else "still on the old contract"
             consumers.append(
                 Status(
-                    f"{consumer} verified against {window.contract} {window.version}",
-                    MET if ok else UNMET,
-                    "moved" if ok else "still on the old contract",
+                    f"{consumer} verified against {window.contract} {version or 'new'}".strip(),
+                    status,
+                    detail,
                 )
             )
     must_move = tuple(

@@ -1,7 +1,8 @@
 """Release plans: submit a plan file, list plans, show one with its progress.
 
-Progress is derived from recorded deployments and flag states (verifications and usage once
-those are recorded); parts that cannot be checked yet say so.
+Progress is derived from recorded deployments, flag states, verifications (window consumers,
+cleanup blockers and step gates "verified against the new contract") and usage where the
+metric is a flag's evaluation count; parts that cannot be checked say so.
 """
 
 from __future__ import annotations
@@ -15,9 +16,14 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from unlockstep.core import coordination_doc, plan_check, plan_file, progress
+from unlockstep.core.plan import Plan
+from unlockstep.core.plan_evidence import questions
+from unlockstep.core.plan_file import blocker_from_text
+from unlockstep.core.steps import Step
 from unlockstep.core.window import Evidence
 from unlockstep.errors import InvalidInput
 from unlockstep.server.deps import ActorDep, StoreDep, with_etag
+from unlockstep.store import plan_evidence
 from unlockstep.store import plans as store_plans
 from unlockstep.store.plans import ReleasePlan
 
@@ -27,9 +33,10 @@ router = APIRouter(tags=["plans"])
 SOURCES = {
     "deployments": "available",
     "flags": "available",
-    "verifications": "not checkable yet: verifications are not recorded by this server",
-    "usage": "not checkable yet: usage counters are not recorded by this server",
+    "verifications": "available",
+    "usage": "flag evaluation counts only; other metrics have no usage source",
 }
+NO_USAGE_SOURCE = "no usage source for this metric (only flag evaluation counts are recorded)"
 
 
 class PlanIn(BaseModel):
@@ -62,20 +69,43 @@ def analyse(
     files: dict[str, Any],
     today: date,
     evidence: Evidence | None = None,
+    plan: Plan | None = None,
 ) -> plan_check.PlanReport:
-    plan = plan_file.parse(row_source, filename)
+    plan = plan or plan_file.parse(row_source, filename)
     plan_check.load_engines()
     return plan_check.analyse(plan, today=today, read=_reader(files), evidence=evidence)
 
 
-def _evidence(session: Session, environment: str) -> Evidence:
-    """What this server records: flag states (verifications and usage are not recorded)."""
-    return Evidence(flags=store_plans.flag_states(session, environment))
+def _metrics(plan: Plan, steps: tuple[Step, ...]) -> set[str]:
+    """The usage metrics the plan's blockers and gates wait on."""
+    blockers = [b for item in plan.cleanup for b in item.blockers]
+    blockers += [
+        blocker_from_text(g.text) for s in steps for g in s.gates if g.kind == "usage-zero"
+    ]
+    return {b.metric for b in blockers if b.kind == "usage-zero" and b.metric}
+
+
+def _evidence(
+    session: Session, plan: Plan, files: dict[str, Any], today: date, steps: tuple[Step, ...] = ()
+) -> Evidence:
+    """What the registry records about the plan: flag states, verifications of its consumers
+    against the new contracts, and usage where the metric is a flag's evaluation count."""
+    asked = questions(plan, steps)
+    return Evidence(
+        flags=store_plans.flag_states(session, plan.environment),
+        verifications=plan_evidence.verifications(session, plan, files, asked),
+        usage_zero_days=plan_evidence.flag_usage(
+            session, plan.environment, sorted(_metrics(plan, steps)), today
+        ),
+        usage_note=NO_USAGE_SOURCE,
+    )
 
 
 def _analyse_row(session: Session, row: ReleasePlan, today: date | None) -> plan_check.PlanReport:
-    evidence = _evidence(session, row.environment)
-    return analyse(row.source, row.filename, row.files, today or date.today(), evidence)
+    plan = plan_file.parse(row.source, row.filename)
+    day = today or date.today()
+    evidence = _evidence(session, plan, row.files, day)
+    return analyse(row.source, row.filename, row.files, day, evidence, plan)
 
 
 def _summary(report: plan_check.PlanReport) -> dict[str, Any]:
@@ -125,7 +155,8 @@ def show(change: str, request: Request, store: StoreDep, today: TodayQuery = Non
         row = store_plans.get_plan(session, change)
         report = _analyse_row(session, row, today)
         deployed = store_plans.deployed_versions(session, report.plan.environment)
-        evidence = _evidence(session, report.plan.environment)
+        steps = report.graph.steps
+        evidence = _evidence(session, report.plan, row.files, report.today, steps)
         body = {
             "plan": store_plans.plan_dict(row),
             "check": _summary(report),
