@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from fastapi.testclient import TestClient
 
 from unlockstep.cli.main import cli
 
@@ -163,3 +164,18 @@ def test_plan_show_of_an_unknown_plan_exits_2(estate: object, cli_server: object
     code, _, err = run("plan", "show", "nope")
     assert code == 2
     assert "release plan 'nope' has not been submitted" in err
+
+
+def test_plan_show_lists_who_moved_and_the_blockers_read_from_the_registry(
+    estate: TestClient, cli_server: object
+) -> None:
+    from tests.server.test_plan_evidence import publish_1_5_0
+
+    publish_1_5_0(estate)
+    assert run("plan", "submit", str(PLANS / "risk-explanation.yaml"))[0] == 0
+    code, out, _ = run("plan", "show", "risk-explanation-in-escalation-flow", *TODAY)
+    assert code == 0
+    assert "window open until 2026-08-05: 2 of 3 consumers moved" in out
+    assert "moved: notification-service 3.0.2 verified against case-service 1.5.0" in out
+    assert "cleanup 'remove fallback parser and risk.explanation flags': not done" in out
+    assert "gates not met yet:" in out

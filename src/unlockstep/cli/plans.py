@@ -201,6 +201,27 @@ def list_command(fmt: str) -> None:
     emit(fmt, data, text_of)
 
 
+def _evidence_lines(report: dict[str, Any]) -> list[str]:
+    """The window's consumers and the cleanup blockers, as read from the registry."""
+    lines: list[str] = []
+    window = report.get("window")
+    if window:
+        moved = sum(c["status"] == "met" for c in window["consumers"])
+        lines.append(
+            f"window {window['state']} until {window['ends']}: {moved} of "
+            f"{len(window['consumers'])} consumers moved"
+        )
+        rows = [(c["what"], c["status"], c["detail"]) for c in window["consumers"]]
+        if rows:
+            lines.append(table(rows, ["consumer", "status", "evidence"]))
+    for item in report.get("cleanup", []):
+        lines.append(f"cleanup '{item['title']}': {'done' if item['done'] else 'not done'}")
+        rows = [(b["what"], b["status"], b["detail"]) for b in item["blockers"]]
+        if rows:
+            lines.append(table(rows, ["blocker", "status", "evidence"]))
+    return lines
+
+
 @plan.command("show")
 @click.argument("change")
 @_today_option
@@ -221,6 +242,16 @@ def show_command(change: str, today: str | None, fmt: str) -> None:
         ]
         rows = [(s["step"], s["service"], s["status"], s["detail"]) for s in prog["steps"]]
         lines.append(table(rows, ["step", "service", "status", "evidence"]))
+        gates = [
+            (s["step"], g["status"], g["what"], g["detail"])
+            for s in prog["steps"]
+            for g in s.get("gates", [])
+            if g["status"] != "met"
+        ]
+        if gates:
+            lines.append("gates not met yet:")
+            lines.append(table(gates, ["step", "status", "gate", "evidence"]))
+        lines += _evidence_lines(d["report"])
         lines += [
             f"  {name}: {state}" for name, state in d["sources"].items() if state != "available"
         ]
