@@ -119,7 +119,8 @@ def test_a_blocker_may_name_the_provider_version_that_ships_the_contract(
         .replace(
             "    - audit-report-service verified against CaseEscalated v2\n",
             "    - audit-report-service verified against case-summary 1.5.0\n"
-            "    - notification-service verified against CaseEscalated 1.4.0\n",
+            "    - notification-service verified against CaseEscalated 1.4.0\n"
+            "    - dashboard-service verified against case-summary-api v2\n",
         )
     )
     submit(published, "risk-explanation", text)
@@ -129,6 +130,8 @@ def test_a_blocker_may_name_the_provider_version_that_ships_the_contract(
         "met",
         "moved: notification-service 3.0.2 verified against case-service 1.4.0",
     )
+    # the registry's name for the contract the plan's new file was published under
+    assert found["dashboard-service verified against case-summary-api v2"][0] == "met"
 
 
 def test_step_gates_read_the_verifications_and_an_unmet_gate_holds_the_step(

@@ -116,13 +116,25 @@ def _carried(
     )
 
 
+def _contract(
+    plan: Plan, name: str, published: Mapping[str, tuple[str, list[str]]]
+) -> ContractChange | None:
+    """The plan's contract by id or name, or by the registry name its new file was
+    published under (``case-summary-api``)."""
+    found = find_contract(plan, name)
+    if found is None:
+        ids = [cid for cid, (registry_name, _) in published.items() if registry_name == name]
+        found = next((c for c in plan.contracts if c.id in ids), None)
+    return found
+
+
 def verifications(
     session: Session, plan: Plan, files: Mapping[str, Any], asked: Iterable[Question]
 ) -> dict[Question, Verification]:
     """Answer every question from the registry (see the module's docstring)."""
     asked = list(asked)
     published = _published(session, plan, files)
-    contracts = {q: find_contract(plan, q[1]) for q in asked}
+    contracts = {q: _contract(plan, q[1], published) for q in asked}
     registered = _versions_of(
         session, ((c.provider, q[2]) for q, c in contracts.items() if c is not None and q[2])
     )
