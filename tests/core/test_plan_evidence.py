@@ -6,6 +6,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from unlockstep.core.plan_evidence import (
     FAILED,
@@ -123,3 +125,23 @@ def test_a_usage_blocker_without_a_source_says_so() -> None:
     assert (status.status, status.detail) == (UNKNOWN, "no usage source; could not be checked")
     met = check_blocker(blocker, Evidence(usage_zero_days={"api_requests_total": 14}))
     assert (met.status, met.detail) == (MET, "zero for 14 of 14 days")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    live=st.dictionaries(
+        st.sampled_from(["1", "2", "3"]), st.sampled_from([VERIFIED, FAILED, NONE])
+    ),
+    versions=st.lists(st.sampled_from(["1.5.0", "1.6.0"]), max_size=2, unique=True),
+)
+def test_judge_moved_iff_every_live_version_verified_and_not_moved_iff_one_failed(
+    live: dict[str, str], versions: list[str]
+) -> None:
+    status, _ = judge("n", Verification("p", tuple(versions), live))
+    if not versions or not live:
+        assert status == UNKNOWN
+    elif FAILED in live.values():
+        assert status == UNMET
+    else:
+        assert (status == MET) == all(s == VERIFIED for s in live.values())
+        assert status in (MET, UNKNOWN)
