@@ -143,7 +143,9 @@ def check_window(window: Window, evidence: Evidence, today: date) -> WindowRepor
                 detail = "moved" if status == MET else "still on the old contract"
             consumers.append(
                 Status(
-                    f"{consumer} verified against {window.contract} {version or 'new'}".strip(),
+                    f"{consumer} verified against {window.contract} {version}"
+                    if version
+                    else f"{consumer} verified against the new {window.contract}",
                     status,
                     detail,
                 )
