@@ -94,6 +94,7 @@ class _JsonLines:
         self.value_at: dict[str, int] = {"": start.end() if start else 0}
         self.key_at: dict[str, int] = {}
         self.resume: dict[str, tuple[int, int] | None] = {}  # container -> (offset, index)
+        self._totals: list[int] | None = None  # bracket balance before each chunk
 
     def offset(self, pointer: str) -> int | None:
         if pointer in self.key_at:
@@ -115,23 +116,38 @@ class _JsonLines:
         text, start = self.text, self.value_at[parent]
         if start >= len(text) or text[start] != "{":
             return False
-        pattern = re.compile(re.escape(json.dumps(key, ensure_ascii=False)) + r"\s*:\s*")
+        literal = json.dumps(key, ensure_ascii=False)
+        base = self._balance(start + 1)
         position = start + 1
         for _ in range(32):
-            match = pattern.search(text, position)
-            if match is None:
+            at = text.find(literal, position)
+            while at >= 0:
+                colon = _COLON.match(text, at + len(literal))
+                if colon is not None:
+                    break
+                at = text.find(literal, at + 1)
+            else:
                 return False
-            at = match.start()
-            opened = text.count("{", start + 1, at) + text.count("[", start + 1, at)
-            closed = text.count("}", start + 1, at) + text.count("]", start + 1, at)
-            if opened == closed:
+            balance = self._balance(at)
+            if balance == base:
                 self.key_at[pointer] = at
-                self.value_at[pointer] = match.end()
+                self.value_at[pointer] = colon.end()
                 return True
-            if closed > opened:  # past the end of the object
+            if balance < base:  # past the end of the object
                 return False
-            position = match.end()
+            position = colon.end()
         return False
+
+    def _balance(self, offset: int) -> int:
+        """Opening minus closing brackets in ``text[:offset]`` (strings included, as in the
+        search above), from a per-chunk running total built on first use."""
+        text = self.text
+        if self._totals is None:
+            self._totals = [0]
+            for i in range(0, len(text), _CHUNK):
+                self._totals.append(self._totals[-1] + _bracket_balance(text, i, i + _CHUNK))
+        chunk = offset // _CHUNK
+        return self._totals[chunk] + _bracket_balance(text, chunk * _CHUNK, offset)
 
     def _scan(self, pointer: str, wanted: str) -> None:
         """Scan the container at ``pointer`` until its member ``wanted`` is recorded."""
@@ -169,6 +185,15 @@ class _JsonLines:
         except (IndexError, StopIteration, ValueError, RecursionError):
             pass
         self.resume[pointer] = None
+
+
+_CHUNK = 4096
+_COLON = re.compile(r"\s*:\s*")
+
+
+def _bracket_balance(text: str, start: int, end: int) -> int:
+    opened = text.count("{", start, end) + text.count("[", start, end)
+    return opened - text.count("}", start, end) - text.count("]", start, end)
 
 
 def _skip(text: str, i: int) -> int:
