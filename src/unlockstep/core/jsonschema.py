@@ -75,19 +75,27 @@ class _Raw:
     details: dict[str, Any] | None
 
 
-class _Context:
-    """What every walk of one comparison shares: the views, the policy, and caches keyed by
-    object identity (the cached objects are kept alive, so identities stay unique)."""
+_Key = tuple[int, int]
+_Summary = tuple[Any, Any, frozenset[Breaks]]
 
-    def __init__(self, old_views: Views, new_views: Views, policy: Policy) -> None:
+
+class _Context:
+    """What every walk of one comparison shares: the views and caches keyed by object
+    identity (the cached objects are kept alive, so identities stay unique). Nothing here
+    depends on the policy or on the side the caller protects: those only grade findings."""
+
+    def __init__(self, old_views: Views, new_views: Views) -> None:
         self.old_views = old_views
         self.new_views = new_views
-        self.policy = policy
         #: (old, new) pair -> whom the differences below it hurt, once a walk has finished it
-        self.summary: dict[tuple[int, int], tuple[Any, Any, frozenset[Breaks]]] = {}
+        self.summary: dict[_Key, _Summary] = {}
+        #: every write to ``summary``, in order (a replay repeats a recorded stretch of it)
+        self.log: list[tuple[_Key, _Summary]] = []
         #: pairs whose trial walk is running (a recursive schema asks about them again)
-        self.pending: dict[tuple[int, int], tuple[Any, Any]] = {}
+        self.pending: dict[_Key, tuple[Any, Any]] = {}
         self.derived: dict[tuple[int, str], tuple[Any, Any]] = {}
+        #: reported pairs whose walk depended on nothing outside it (see ``_Replay``)
+        self.replays: dict[tuple[int, int, str, str], _Replay] = {}
 
     def derive(self, value: dict[str, Any], tag: str, make: Any) -> Any:
         """``make(value)``, computed once per (value, tag) so derived schemas keep one identity."""
@@ -98,6 +106,32 @@ class _Context:
             self.derived[key] = hit
         return hit[1]
 
+    def write(self, key: _Key, summary: _Summary) -> None:
+        self.summary[key] = summary
+        self.log.append((key, summary))
+
+
+@dataclass(frozen=True, slots=True)
+class _Replay:
+    """What reporting one pair did in an earlier reporting walk of the same two documents
+    (another operation reaching the same component): stretches of that walk's lists and of
+    the context's summary log. It is recorded only when the pair's walk skipped no pair
+    visited before it and stopped at no depth limit, so another walk that has visited none of
+    the same pairs would do exactly the same; replaying it is copying those stretches."""
+
+    walk: _Walk
+    found: tuple[int, int]
+    inherited: tuple[int, int]
+    order: tuple[int, int]
+    log: tuple[int, int]
+    height: int  # how much deeper than the pair itself the walk went
+
+    def fits(self, walk: _Walk) -> bool:
+        if walk.depth + self.height >= _MAIN_DEPTH:
+            return False
+        visited = walk.visited
+        return not any(k in visited for k, _, _ in self.walk.order[slice(*self.order)])
+
 
 class _Walk:
     """One comparison. Trial walks (``trial``) only collect whom changes hurt, for decisions.
@@ -105,7 +139,8 @@ class _Walk:
     Every finished pair's summary (whom its differences hurt) goes to the shared context, so
     a pair is walked once per comparison however many decisions ask about it; a pair met again
     in the same walk contributes its summary without reporting twice. Pairs still in progress
-    (recursive schemas) are assumed equal: the cycle's changes are reported where first met."""
+    (recursive schemas) are assumed equal: the cycle's changes are reported where first met.
+    A reporting walk replays what an earlier one recorded for a pair when it can (``_Replay``)."""
 
     def __init__(self, ctx: _Context, *, trial: bool = False) -> None:
         self.ctx = ctx
@@ -114,8 +149,13 @@ class _Walk:
         self.is_trial = trial
         self.found: list[_Raw] = []
         self.inherited: list[frozenset[Breaks]] = []
-        self.visited: dict[tuple[int, int], tuple[Any, Any]] = {}
+        #: pair -> its position in ``order``, the pairs in the order this walk entered them
+        self.visited: dict[_Key, int] = {}
+        self.order: list[tuple[_Key, Any, Any]] = []
         self.depth = 0
+        #: for the pair being walked: the earliest visited pair it skipped, the deepest level
+        self.earliest = _NOTHING_SKIPPED
+        self.deepest = 0
 
     # ------------------------------------------------------------------ helpers
 
@@ -154,27 +194,64 @@ class _Walk:
         n = self.new_views.effective(new)
         key = (id(o.value), id(n.value))
         hit = self.ctx.summary.get(key)
-        if hit is not None and (self.is_trial or key in self.visited or not hit[2]):
+        seen = self.visited.get(key)
+        if seen is not None:
+            self.earliest = min(self.earliest, seen)
+            if hit is not None and hit[2]:
+                self.inherited.append(hit[2])
+            return
+        if hit is not None and (self.is_trial or not hit[2]):
             if hit[2]:
                 self.inherited.append(hit[2])
             return
-        if key in self.visited:
-            return
-        if self.depth >= (_TRIAL_DEPTH if self.is_trial else _MAIN_DEPTH):
+        depth = self.depth
+        if depth >= (_TRIAL_DEPTH if self.is_trial else _MAIN_DEPTH):
             if not self.is_trial:
                 self.emit(
                     "comparison-depth-reached", N, n, "comparison stopped here: nested too deep"
                 )
+                self.earliest = -1  # what is below depends on where the pair was met
             return
-        self.visited[key] = (o.value, n.value)
-        found, inherited = len(self.found), len(self.inherited)
+        replay_key = (key[0], key[1], o.ptr, n.ptr)
+        if not self.is_trial:
+            replay = self.ctx.replays.get(replay_key)
+            if replay is not None and replay.fits(self):
+                self._replay(replay)
+                return
+        position = len(self.order)
+        self.visited[key] = position
+        self.order.append((key, o.value, n.value))
+        found, inherited, log = len(self.found), len(self.inherited), len(self.ctx.log)
+        outer = self.earliest, self.deepest
+        self.earliest, self.deepest = _NOTHING_SKIPPED, depth
         self.depth += 1
         try:
             self._compare(o, n)
         finally:
             self.depth -= 1
         breaks = frozenset(r.breaks for r in self.found[found:]).union(*self.inherited[inherited:])
-        self.ctx.summary[key] = (o.value, n.value, breaks)
+        self.ctx.write(key, (o.value, n.value, breaks))
+        if not self.is_trial and breaks and self.earliest >= position:
+            self.ctx.replays[replay_key] = _Replay(
+                self,
+                (found, len(self.found)),
+                (inherited, len(self.inherited)),
+                (position, len(self.order)),
+                (log, len(self.ctx.log)),
+                self.deepest - depth,
+            )
+        self.earliest, self.deepest = min(outer[0], self.earliest), max(outer[1], self.deepest)
+
+    def _replay(self, replay: _Replay) -> None:
+        source = replay.walk
+        for entry in source.order[slice(*replay.order)]:
+            self.visited[entry[0]] = len(self.order)
+            self.order.append(entry)
+        self.found.extend(source.found[slice(*replay.found)])
+        self.inherited.extend(source.inherited[slice(*replay.inherited)])
+        for key, summary in self.ctx.log[slice(*replay.log)]:
+            self.ctx.write(key, summary)
+        self.deepest = max(self.deepest, self.depth + replay.height)
 
     def _compare(self, o: Node, n: Node) -> None:
         ov, nv = o.value, n.value
@@ -758,6 +835,7 @@ def _dependencies(node: Node) -> tuple[dict[str, set[str]], dict[str, Node]]:
 
 
 _MISSING = object()
+_NOTHING_SKIPPED = 1 << 62
 #: Limits that keep the walk inside Python's stack: trials nested in trials, schema levels in
 #: a trial walk and in the reporting walk. Past them pairs are assumed equal (see docs).
 _TRIAL_NESTING = 6
@@ -885,7 +963,7 @@ def compare_schemas(
         and _ref_free(new_node.value, new_node.doc)
     ):
         return []
-    walk = _Walk(_context(old_resolver, new_resolver, policy))
+    walk = _Walk(_context(old_resolver, new_resolver))
     try:
         walk.compare(old_node, new_node)
     except RecursionError:
@@ -920,7 +998,7 @@ def compare_schemas(
     return changes
 
 
-def _context(old: Resolver, new: Resolver, policy: Policy) -> _Context:
+def _context(old: Resolver, new: Resolver) -> _Context:
     """The comparison context for this pair of resolvers, kept on the old resolver so that an
     engine comparing many schemas of the same two documents (every operation of an OpenAPI
     description) walks shared components once."""
@@ -929,7 +1007,7 @@ def _context(old: Resolver, new: Resolver, policy: Policy) -> _Context:
     )
     hit = contexts.get(id(new))
     if hit is None or hit[0] is not new:
-        hit = (new, _Context(Views(old), Views(new), policy))
+        hit = (new, _Context(Views(old), Views(new)))
         contexts[id(new)] = hit
     return hit[1]
 
