@@ -211,7 +211,8 @@ class Document:
     _lines: dict[str, int] = field(default_factory=dict, repr=False)
     _json: _JsonLines | None = field(default=None, repr=False)
     _newlines: list[int] | None = field(default=None, repr=False)
-    _lookups: int = field(default=0, repr=False)
+    _counted: int = field(default=0, repr=False)
+    _answers: dict[str, int | None] = field(default_factory=dict, repr=False)  # JSON lines so far
     #: engines' memo of which values hold no ``$ref`` (by identity; values live with the doc)
     ref_free_cache: dict[int, bool] | None = field(default=None, repr=False)
 
@@ -231,22 +232,30 @@ class Document:
                 if not current:
                     return None
                 current = current.rpartition("/")[0]
+        if pointer in self._answers:
+            return self._answers[pointer]
         if self._json is None:
             self._json = _JsonLines(self.source.text)
         current = pointer
+        line = None
         while True:
             offset = self._json.offset(current)
             if offset is not None:
-                return self._line_at(offset)
+                line = self._line_at(offset)
+                break
             if not current:
-                return None
+                break
             current = current.rpartition("/")[0]
+        self._answers[pointer] = line
+        return line
 
     def _line_at(self, offset: int) -> int:
         text = self.source.text
         if self._newlines is None:
-            self._lookups += 1
-            if self._lookups <= 64:  # a few lookups: counting is cheaper than an index
+            # a few lookups near the start: counting is cheaper than an index; once the
+            # counting has read as much as the text's length, build the index
+            self._counted += offset
+            if self._counted <= len(text):
                 return text.count("\n", 0, offset) + 1
             self._newlines = list(accumulate(len(line) + 1 for line in text.split("\n")))
         return bisect.bisect_right(self._newlines, offset) + 1
