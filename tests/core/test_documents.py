@@ -174,3 +174,19 @@ def test_a_key_nested_in_an_earlier_sibling_is_not_taken_for_the_direct_member()
     doc = load_document(Source(text, "t.json"))
     assert doc.line_of("/get") == 4
     assert doc.line_of("/a/get/x") == 2
+
+
+def test_every_member_of_a_huge_object_finds_its_own_line_not_a_nested_namesake() -> None:
+    # members whose names recur nested in earlier members, across many 4 KB chunks
+    schemas = {
+        f"s{i}": {"properties": {f"s{i + 1}": {"type": "string"}, "id": {"enum": ["[x]"]}}}
+        for i in range(3_000)
+    }
+    text = json.dumps({"components": {"schemas": schemas}}, indent=1)
+    doc = load_document(Source(text, "big.json"))
+    lines = text.split("\n")
+    for i in range(0, 3_000, 7):
+        line = doc.line_of(f"/components/schemas/s{i}")
+        assert line is not None and lines[line - 1] == f'   "s{i}": {{', i
+        assert doc.line_of(f"/components/schemas/s{i}") == line  # asked again: same answer
+    assert doc.line_of("/components/schemas/s5/properties/id/enum/0") == 4 + 12 * 5 + 7

@@ -491,3 +491,57 @@ def test_a_very_deep_schema_stops_with_information_instead_of_overflowing() -> N
     changed = json.loads(json.dumps(deep).replace('"string"', '"integer"'))
     found = diff(deep, changed)
     assert found["comparison-depth-reached"] == (INFO, Breaks.NONE)
+
+
+# Two "operations" reaching one changed, recursive component: what a caller comparing many
+# schemas of the same two documents (an OpenAPI description) sees with shared resolvers.
+SHARED_OLD = {
+    "properties": {
+        "a": {"$ref": "#/$defs/Item"},
+        "b": {"type": "array", "items": {"$ref": "#/$defs/Item"}},
+        "c": {"anyOf": [{"$ref": "#/$defs/Item"}, {"type": "string"}]},
+    },
+    "$defs": {
+        "Item": {
+            "type": "object",
+            "properties": {
+                "id": {"type": "string"},
+                "note": {"type": "string"},
+                "children": {"type": "array", "items": {"$ref": "#/$defs/Item"}},
+            },
+            "additionalProperties": False,
+        }
+    },
+}
+SHARED_NEW = json.loads(json.dumps(SHARED_OLD))
+del SHARED_NEW["$defs"]["Item"]["properties"]["note"]
+SHARED_NEW["$defs"]["Item"]["properties"]["id"]["maxLength"] = 36
+SHARED_NEW["properties"]["c"]["anyOf"].append({"type": "integer"})
+
+
+def _shared_diff(
+    old_resolver: Resolver, new_resolver: Resolver, name: str, policy: Policy
+) -> list[tuple[str, str, str, int | None]]:
+    changes = compare_schemas(
+        SHARED_OLD["properties"][name],
+        SHARED_NEW["properties"][name],
+        old_resolver=old_resolver,
+        new_resolver=new_resolver,
+        policy=policy,
+        pointer=f"/properties/{name}",
+    )
+    return [(c.rule, c.level.value, c.location.pointer, c.location.line) for c in changes]
+
+
+def test_comparisons_sharing_resolvers_report_what_fresh_resolvers_report() -> None:
+    old, new = resolver(SHARED_OLD), resolver(SHARED_NEW)
+    for policy in (Policy.LENIENT, Policy.STRICT, Policy.LENIENT):
+        for name in ("a", "b", "c", "a"):
+            fresh = _shared_diff(resolver(SHARED_OLD), resolver(SHARED_NEW), name, policy)
+            assert _shared_diff(old, new, name, policy) == fresh, (policy, name)
+
+
+def test_a_shared_component_is_reported_for_every_schema_that_reaches_it() -> None:
+    old, new = resolver(SHARED_OLD), resolver(SHARED_NEW)
+    rules = [{rule for rule, *_ in _shared_diff(old, new, n, Policy.LENIENT)} for n in "abc"]
+    assert all({"property-removed", "max-length-added"} <= found for found in rules)

@@ -215,6 +215,10 @@ class Document:
     _answers: dict[str, int | None] = field(default_factory=dict, repr=False)  # JSON lines so far
     #: engines' memo of which values hold no ``$ref`` (by identity; values live with the doc)
     ref_free_cache: dict[int, bool] | None = field(default=None, repr=False)
+    #: ``Resolver.resolve``'s memo of references to a JSON pointer in this document
+    local_targets: dict[str, Target] = field(default_factory=dict, repr=False)
+    #: ``Resolver.deref``'s memo of reference chains that stay in this document
+    local_derefs: dict[int, tuple[Any, Target]] = field(default_factory=dict, repr=False)
 
     @property
     def filename(self) -> str:
@@ -470,8 +474,12 @@ class Resolver:
 
     def resolve(self, ref: str, document: Document, at: str = "") -> Target:
         """The target of ``ref`` written in ``document`` at pointer ``at``."""
+        local = document.local_targets.get(ref)
+        if local is not None:
+            return local
         where = f"{document.filename}#{at}" if at else document.filename
         address, _, fragment = ref.partition("#")
+        pointer_only = not address and (not fragment or fragment.startswith("/"))
         doc = document
         if address:
             if "://" in address or address.startswith("urn:"):
@@ -497,12 +505,19 @@ class Resolver:
                     where=where,
                 )
             fragment = pointer
-        return Target(_walk(doc, fragment, ref, where), doc, fragment)
+        target = Target(_walk(doc, fragment, ref, where), doc, fragment)
+        if pointer_only:
+            document.local_targets[ref] = target  # depends on nothing but the document
+        return target
 
     def deref(self, value: Any, document: Document, pointer: str) -> Target:
         """Follow ``$ref`` while ``value`` is only a reference (siblings are the caller's)."""
+        hit = document.local_derefs.get(id(value))
+        if hit is not None:
+            return hit[1]
         seen: set[tuple[int, str]] = set()
         target = Target(value, document, pointer)
+        local = True
         while isinstance(target.value, dict) and isinstance(target.value.get("$ref"), str):
             key = (id(target.document), target.pointer)
             if key in seen:
@@ -515,6 +530,9 @@ class Resolver:
             target = self.resolve(
                 target.value["$ref"], target.document, join(target.pointer, "$ref")
             )
+            local = local and target.document is document
+        if local and target.value is not value:  # a chain inside the document: keep it
+            document.local_derefs[id(value)] = (value, target)
         return target
 
     def _anchor_index(self, doc: Document) -> dict[str, str]:

@@ -490,13 +490,19 @@ class _Walk:
             oreq_set = nreq_set = frozenset(oreq)
         else:
             oreq_set, nreq_set = frozenset(oreq), frozenset(nreq)
-        oref, nref = _names_with_refs(oprops, o.doc), _names_with_refs(nprops, n.doc)
+        with_refs: frozenset[str] | None = None  # names whose schemas hold a $ref
         for name, old_prop in oprops.items():
             new_prop = nprops.get(name, _MISSING)
             if new_prop is _MISSING:
                 self._property_removed(o, n, name, name in oreq_set)
-            elif old_prop != new_prop or name in oref or name in nref:
-                self.compare(o.child("properties", name), n.child("properties", name))
+                continue
+            if old_prop == new_prop:
+                # equal values are equal schemas unless a $ref in them points elsewhere
+                if with_refs is None:
+                    with_refs = _names_with_refs(oprops, o.doc)
+                if name not in with_refs:
+                    continue
+            self.compare(o.child("properties", name), n.child("properties", name))
         if nprops.keys() - oprops.keys():
             for name in nprops:
                 if name not in oprops:
@@ -911,7 +917,7 @@ _NO_NAMES: frozenset[str] = frozenset()
 
 def _names_with_refs(props: dict[str, Any], doc: Document) -> frozenset[str]:
     """The names in a ``properties`` object whose schemas contain a ``$ref`` (memoised)."""
-    if not props or _doc_has_no_refs(doc):
+    if _doc_has_no_refs(doc):
         return _NO_NAMES
     cache = doc.__dict__.setdefault("_names_with_refs", {})
     hit: tuple[Any, frozenset[str]] | None = cache.get(id(props))
@@ -925,11 +931,13 @@ def _ref_free_in(value: Any, cache: dict[int, bool]) -> bool:
     if isinstance(value, dict):
         hit = cache.get(id(value))
         if hit is None:
-            hit = "$ref" not in value and all(_ref_free_in(v, cache) for v in value.values())
+            hit = "$ref" not in value and all(
+                _ref_free_in(v, cache) for v in value.values() if isinstance(v, dict | list)
+            )
             cache[id(value)] = hit
         return hit
     if isinstance(value, list):
-        return all(_ref_free_in(v, cache) for v in value)
+        return all(_ref_free_in(v, cache) for v in value if isinstance(v, dict | list))
     return True
 
 
