@@ -142,6 +142,20 @@ class _Walk:
     (recursive schemas) are assumed equal: the cycle's changes are reported where first met.
     A reporting walk replays what an earlier one recorded for a pair when it can (``_Replay``)."""
 
+    __slots__ = (
+        "ctx",
+        "deepest",
+        "depth",
+        "earliest",
+        "found",
+        "inherited",
+        "is_trial",
+        "new_views",
+        "old_views",
+        "order",
+        "visited",
+    )
+
     def __init__(self, ctx: _Context, *, trial: bool = False) -> None:
         self.ctx = ctx
         self.old_views = ctx.old_views
@@ -212,6 +226,9 @@ class _Walk:
                 )
                 self.earliest = -1  # what is below depends on where the pair was met
             return
+        ov, nv = o.value, n.value
+        if ov == nv and _ref_free(ov, o.doc) and _ref_free(nv, n.doc):
+            return  # the same schema: nothing to report, nothing worth remembering
         replay_key = (key[0], key[1], o.ptr, n.ptr)
         if not self.is_trial:
             replay = self.ctx.replays.get(replay_key)
@@ -788,7 +805,10 @@ def _dict(value: Any) -> dict[str, Any]:
 def _names_list(value: Any) -> list[str]:
     if not isinstance(value, list):
         return []
-    return value if all(type(v) is str for v in value) else [v for v in value if isinstance(v, str)]
+    return value if set(map(type, value)) <= _STR else [v for v in value if isinstance(v, str)]
+
+
+_STR = frozenset({str})
 
 
 def _or_true(node: Node, key: str) -> Node:

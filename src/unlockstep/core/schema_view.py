@@ -14,10 +14,9 @@ The helpers below read one aspect each: JSON types, enum values, bounds, array i
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from typing import Any, TypeGuard
+from typing import Any, NamedTuple, TypeGuard
 
-from unlockstep.core.documents import Document, Resolver, join
+from unlockstep.core.documents import Document, Resolver, escape, join
 
 #: Keywords that never change which instances are valid.
 ANNOTATIONS = frozenset(
@@ -47,17 +46,20 @@ ANNOTATIONS = frozenset(
 TRUE: dict[str, Any] = {}
 
 
-@dataclass(frozen=True, slots=True)
-class Node:
+class Node(NamedTuple):
+    """A schema value, the document it lives in and its JSON pointer there (a named tuple:
+    the walk makes many of these, and a tuple is the cheapest immutable record to build)."""
+
     value: Any
     doc: Document
     ptr: str
 
     def child(self, *tokens: str | int) -> Node:
-        value = self.value
+        value, ptr = self.value, self.ptr
         for t in tokens:
             value = value[t]
-        return Node(value, self.doc, join(self.ptr, *tokens))
+            ptr = f"{ptr}/{escape(t) if type(t) is str else t}"
+        return Node(value, self.doc, ptr)
 
     def sub(self, value: Any, *tokens: str | int) -> Node:
         """A node for ``value`` (possibly a default) at ``tokens`` below this one."""
