@@ -9,7 +9,7 @@ import pytest
 
 from unlockstep.core import jsonschema
 from unlockstep.core.compat import Breaks, Level, Mode, Policy, Source, check
-from unlockstep.core.documents import Resolver, load_document
+from unlockstep.core.documents import Document, Resolver, load_document
 from unlockstep.core.jsonschema import compare_schemas
 from unlockstep.core.rules import RULES
 
@@ -545,3 +545,43 @@ def test_a_shared_component_is_reported_for_every_schema_that_reaches_it() -> No
     old, new = resolver(SHARED_OLD), resolver(SHARED_NEW)
     rules = [{rule for rule, *_ in _shared_diff(old, new, n, Policy.LENIENT)} for n in "abc"]
     assert all({"property-removed", "max-length-added"} <= found for found in rules)
+
+
+def _escaped_ref_pair() -> tuple[str, str]:
+    def text(max_length: int) -> str:
+        return json.dumps(
+            {
+                "properties": {
+                    "a": {"$ref": "#/$defs/Id"},
+                    "b": {"type": "string"},
+                },
+                "$defs": {"Id": {"type": "string", "maxLength": max_length}},
+            }
+        ).replace('"$ref"', '"\\u0024ref"')  # the only $ref is spelt with an escape
+
+    return text(10), text(5)
+
+
+def test_a_ref_spelt_with_escapes_is_still_followed() -> None:
+    old_text, new_text = _escaped_ref_pair()
+    old, new = load_document(Source(old_text, "o.json")), load_document(Source(new_text, "n.json"))
+    found = compare_schemas(
+        old.data, new.data, old_resolver=Resolver(old), new_resolver=Resolver(new)
+    )
+    assert [c.rule for c in found] == ["max-length-decreased"]
+    assert found[0].location.pointer == "/$defs/Id/maxLength"
+
+
+def test_schemas_without_source_text_still_follow_their_refs() -> None:
+    old = {"properties": {"a": {"$ref": "#/$defs/Id"}}, "$defs": {"Id": {"maxLength": 10}}}
+    new = {"properties": {"a": {"$ref": "#/$defs/Id"}}, "$defs": {"Id": {"maxLength": 5}}}
+    old_doc = Document(data=old, source=Source("", "old"), syntax="yaml")
+    new_doc = Document(data=new, source=Source("", "new"), syntax="yaml")
+    found = compare_schemas(
+        old["properties"]["a"],
+        new["properties"]["a"],
+        old_resolver=Resolver(old_doc),
+        new_resolver=Resolver(new_doc),
+        pointer="/properties/a",
+    )
+    assert [c.rule for c in found] == ["max-length-decreased"]

@@ -271,9 +271,8 @@ class _Walk:
         self.deepest = max(self.deepest, self.depth + replay.height)
 
     def _compare(self, o: Node, n: Node) -> None:
+        """``o`` and ``n`` differ, or hold a ``$ref`` (``compare`` returned for the same schema)."""
         ov, nv = o.value, n.value
-        if ov == nv and _ref_free(ov, o.doc) and _ref_free(nv, n.doc):
-            return
         if ov is False:
             if nv is not False:
                 self.emit(
@@ -927,7 +926,7 @@ _NO_REFS: dict[int, bool] = {}
 def _doc_has_no_refs(doc: Document) -> bool:
     cache = doc.ref_free_cache
     if cache is None:
-        cache = {} if "$ref" in doc.source.text else _NO_REFS
+        cache = {} if _may_hold_refs(doc.source.text) else _NO_REFS
         doc.ref_free_cache = cache
     return cache is _NO_REFS
 
@@ -942,9 +941,39 @@ def _names_with_refs(props: dict[str, Any], doc: Document) -> frozenset[str]:
     cache = doc.__dict__.setdefault("_names_with_refs", {})
     hit: tuple[Any, frozenset[str]] | None = cache.get(id(props))
     if hit is None:
-        names = frozenset(k for k, v in props.items() if not _ref_free(v, doc))
-        hit = cache[id(props)] = (props, names)
+        left = _refs_in_text(doc)
+        names = []
+        for k, v in props.items():
+            if left == 0:
+                break  # every "$ref" the text has is in a property already found
+            if not _ref_free(v, doc):
+                names.append(k)
+                left = None if left is None else left - 1
+        hit = cache[id(props)] = (props, frozenset(names))
     return hit[1]
+
+
+_ESCAPES = ("\\u0024", "\\u0072", "\\u0065", "\\u0066")  # $ r e f written as \uXXXX
+
+
+def _may_hold_refs(text: str) -> bool:
+    """Whether data parsed from ``text`` may have a ``$ref`` key: it says so, or escapes could
+    spell one, or there is no text (the data came from elsewhere)."""
+    return not text or "$ref" in text or any(e in text for e in ("\\u00", "\\x", "\\U000"))
+
+
+def _refs_in_text(doc: Document) -> int | None:
+    """How many ``"$ref"`` a JSON document's text has (at least as many as the objects with a
+    ``$ref`` key, as each is written there), or ``None`` when the text may not say: YAML, data
+    not parsed from this text, or a ``$ref`` key spelt with escapes."""
+    if doc.syntax != "json":
+        return None
+    count: int | None = doc.__dict__.get("_refs_in_text", -1)
+    if count == -1:
+        text = doc.source.text
+        count = None if any(e in text for e in _ESCAPES) else text.count('"$ref"')
+        doc.__dict__["_refs_in_text"] = count
+    return count
 
 
 def _ref_free_in(value: Any, cache: dict[int, bool]) -> bool:
