@@ -127,7 +127,7 @@ class _Replay:
     height: int  # how much deeper than the pair itself the walk went
 
     def fits(self, walk: _Walk) -> bool:
-        if walk.depth + self.height >= _MAIN_DEPTH:
+        if walk.depth + self.height + 1 >= _MAIN_DEPTH:  # its children sat one level deeper
             return False
         visited = walk.visited
         return not any(k in visited for k, _, _ in self.walk.order[slice(*self.order)])
