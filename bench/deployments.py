@@ -9,13 +9,13 @@ UNLOCKSTEP_BENCH_DATABASE_URL (or UNLOCKSTEP_TEST_DATABASE_URL) is set, with con
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -59,6 +59,24 @@ def start_server(database_url: str, workers: int) -> tuple[subprocess.Popen[byte
     raise SystemExit(f"server did not start for {database_url}")
 
 
+def _client(job: tuple[str, int, int, int, list[str], list[str]]) -> tuple[list[float], int]:
+    url, offset, count, clients, services, envs = job
+    times: list[float] = []
+    failed = 0
+    with httpx.Client(base_url=url, timeout=30) as http:
+        for i in range(offset, count, clients):
+            body = {
+                "service": services[i % len(services)],
+                "version": f"1.{i // 300}.{i % 3}",
+                "environment": envs[i % len(envs)],
+            }
+            start = time.perf_counter()
+            response = http.post("/api/v1/deployments", json=body)
+            times.append(time.perf_counter() - start)
+            failed += response.status_code >= 400
+    return times, failed
+
+
 def run(label: str, database_url: str, count: int, clients: int, workers: int) -> None:
     proc, url = start_server(database_url, workers)
     try:
@@ -70,35 +88,14 @@ def run(label: str, database_url: str, count: int, clients: int, workers: int) -
             envs = ["dev", "staging", "production"]
             for env in envs:
                 http.put(f"/api/v1/environments/{env}", json={"production": env == "production"})
-        latencies: list[float] = []
-        lock = threading.Lock()
-        failures = [0]
-
-        def worker(offset: int) -> None:
-            mine: list[float] = []
-            with httpx.Client(base_url=url, timeout=30) as http:
-                for i in range(offset, count, clients):
-                    body = {
-                        "service": services[i % len(services)],
-                        "version": f"1.{i // 300}.{i % 3}",
-                        "environment": envs[i % len(envs)],
-                    }
-                    start = time.perf_counter()
-                    response = http.post("/api/v1/deployments", json=body)
-                    mine.append(time.perf_counter() - start)
-                    if response.status_code >= 400:
-                        failures[0] += 1
-            with lock:
-                latencies.extend(mine)
-
-        threads = [threading.Thread(target=worker, args=(n,)) for n in range(clients)]
+        jobs = [(url, offset, count, clients, services, envs) for offset in range(clients)]
         start = time.perf_counter()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        # Clients run in their own processes so the load generator's GIL is not the limit.
+        with multiprocessing.Pool(clients) as pool:
+            results = pool.map(_client, jobs)
         elapsed = time.perf_counter() - start
-        latencies.sort()
+        latencies = sorted(t for times, _ in results for t in times)
+        failures = [sum(f for _, f in results)]
         p50 = statistics.median(latencies) * 1000
         p95 = latencies[int(len(latencies) * 0.95)] * 1000
         print(

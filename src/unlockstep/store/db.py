@@ -8,21 +8,24 @@ two processes racing on the same row get a conflict, never a duplicate.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+import random
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from unlockstep.errors import ConfigError
+from unlockstep.errors import ConfigError, Conflict
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 _MIGRATION_LOCK = 7_356_120_431  # arbitrary, constant: "unlockstep migrations"
@@ -77,6 +80,22 @@ class Store:
         """A unit of work: committed when the block ends, rolled back on any error."""
         with self.sessions() as session, session.begin():
             yield session
+
+    def retrying(self, work: Callable[[Session], T], attempts: int = 10) -> T:
+        """Run ``work`` in a transaction; when another process won a race on a unique key
+        (two deployments recorded at the same moment, a version created twice), roll back and
+        run it again so it sees the winner's row. Gives up with ``Conflict`` after ``attempts``."""
+        for attempt in range(attempts):
+            try:
+                with self.session() as session:
+                    return work(session)
+            except IntegrityError as exc:
+                log.info("write lost a race (attempt %d): %s", attempt + 1, exc.orig)
+                time.sleep(random.uniform(0, 0.005 * (attempt + 1)))  # let the winner finish
+        raise Conflict(
+            "the write kept colliding with concurrent writes to the same rows",
+            hint="retry the request",
+        )
 
     def migrate(self) -> None:
         """Bring the schema to the newest revision (every branch head)."""

@@ -66,19 +66,21 @@ def show_environment(name: str, request: Request, store: StoreDep) -> Response:
 
 @router.post("/deployments", status_code=201)
 def record_deployment(body: DeploymentIn, store: StoreDep, actor: ActorDep) -> dict[str, Any]:
-    with store.session() as session:
-        deployment, outcome = registry.record_deployment(
+    deployment, outcome = store.retrying(
+        lambda session: registry.record_deployment(
             session, actor, body.service, body.version, body.environment, instance=body.instance
         )
+    )
     return {"deployment": deployment, "outcome": outcome}
 
 
 @router.post("/releases", status_code=201)
 def record_release(body: ReleaseIn, store: StoreDep, actor: ActorDep) -> dict[str, Any]:
-    with store.session() as session:
-        release, outcome = registry.record_release(
+    release, outcome = store.retrying(
+        lambda session: registry.record_release(
             session, actor, body.service, body.version, body.environment
         )
+    )
     return {"release": release, "outcome": outcome}
 
 

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
 from unlockstep.server.deps import ActorDep, PageDep, StoreDep, with_etag
 from unlockstep.store import registry
@@ -81,12 +82,14 @@ def put_service(name: str, body: ServiceIn, store: StoreDep, actor: ActorDep) ->
 def put_version(
     name: str, number: str, body: VersionIn, store: StoreDep, actor: ActorDep
 ) -> dict[str, Any]:
-    with store.session() as session:
+    def work(session: Session) -> dict[str, Any]:
         service = registry.get_service(session, name)
         version, outcome = registry.upsert_version(
             session, actor, service, number, branch=body.branch, build_url=body.build_url
         )
         return {"version": registry.version_dict(version, name), "outcome": outcome}
+
+    return store.retrying(work)
 
 
 @router.get("/services/{name}/versions/{number}")
