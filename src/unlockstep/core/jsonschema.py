@@ -603,6 +603,10 @@ class _Walk:
         keys = ("additionalProperties", "unevaluatedProperties")
         if not any(k in ov or k in nv for k in keys):
             return
+        if (self.is_trial or self.depth < _MAIN_DEPTH) and all(
+            _same_plain(ov.get(k, _MISSING), nv.get(k, _MISSING)) for k in keys
+        ):
+            return  # both closed (or both open) alike: comparing would find nothing
         oa, na = _additional_node(o), _additional_node(n)
         oe, ne = self.old_views.effective(oa).value, self.new_views.effective(na).value
         if oe is not False and ne is False:
@@ -815,6 +819,11 @@ _STR = frozenset({str})
 
 def _or_true(node: Node, key: str) -> Node:
     return node.child(key) if key in node.value else node.sub(TRUE, key)
+
+
+def _same_plain(old: Any, new: Any) -> bool:
+    """Whether two keyword values are both absent, or the same boolean schema."""
+    return old is new and (old is _MISSING or type(old) is bool)
 
 
 def _additional_node(node: Node) -> Node:
