@@ -29,7 +29,8 @@ from unlockstep.core.openapi import OpenAPIEngine
 HERE = Path(__file__).resolve().parent
 CACHE = HERE / ".cache"
 PACKAGE = "@octokit/openapi"
-DEFAULT_PAIR = ("23.0.1", "23.0.2")
+# 23.0.1 -> 23.0.2 differ only in info.version; 22.0.0 -> 23.0.0 carry real changes.
+DEFAULT_PAIR = ("22.0.0", "23.0.0")
 MEMBER = "package/generated/api.github.com.json"
 ENGINE = OpenAPIEngine()
 
