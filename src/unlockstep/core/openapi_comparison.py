@@ -10,7 +10,8 @@ from typing import Any
 from unlockstep.core.compat import Breaks, Change, Level, Location, Policy
 from unlockstep.core.deprecation import Deprecation, Removal, judge_removal
 from unlockstep.core.jsonschema import compare_schemas
-from unlockstep.core.openapi_document import OpenAPIDocument, Refs
+from unlockstep.core.openapi_document import OpenAPIDocument, Refs, unescape
+from unlockstep.core.openapi_schema_rules import AT_LEAST, is_keyword, lookup_pointer, openapi_id
 from unlockstep.core.unchanged import Unchanged
 
 REMOVE_FIRST = (
@@ -117,23 +118,54 @@ class Comparison:
             if request
             else frozenset({Breaks.READERS, Breaks.BOTH})
         )
-        self.changes.extend(
-            own_side_is_new(breaking_for, c)
-            for c in compare_schemas(
-                old,
-                new,
-                old_resolver=self.old.doc.resolver,
-                new_resolver=self.new.doc.resolver,
-                policy=self.policy,
-                breaking_for=breaking_for,
-                rule_prefix=rule_prefix,
-                subject=subject,
-                pointer=pointer,
-                strict_reader=self.strict_reader,
-            )
+        roots = {pointer, *_ref_targets(old, self.old.doc.root)}
+        roots.update(_ref_targets(new, self.new.doc.root))
+        found = compare_schemas(
+            old,
+            new,
+            old_resolver=self.old.doc.resolver,
+            new_resolver=self.new.doc.resolver,
+            policy=self.policy,
+            breaking_for=breaking_for,
+            rule_prefix=rule_prefix,
+            subject=subject,
+            pointer=pointer,
+            strict_reader=self.strict_reader,
         )
+        named = [self._named(rule_prefix, roots, own_side_is_new(breaking_for, c)) for c in found]
+        self.changes.extend(_worst_per_finding(named))
         if key is not None:
             self.by_ref[key] = self.changes[start:]
+
+    def _named(self, prefix: str, roots: set[str], change: Change) -> Change:
+        """``change`` under its OpenAPI id (see ``openapi_schema_rules``)."""
+        engine_rule = change.rule.removeprefix(prefix)
+        pointer = change.location.pointer
+        tokens = pointer.split("/")
+        if len(tokens) > 2 and is_keyword(tokens[-1]) and tokens[-2] not in _CONTAINERS:
+            pointer = "/".join(tokens[:-1])
+        elif engine_rule.startswith("pattern-property-") and tokens[-2:-1] == ["patternProperties"]:
+            pointer = "/".join(tokens[:-2])  # about the schema that holds the pattern
+        schema = lookup_pointer(self.new.doc.root, pointer)
+        if schema is None:
+            schema = lookup_pointer(self.old.doc.root, pointer)
+        required = False
+        tokens = pointer.split("/")
+        if engine_rule in _PROPERTY_CHANGES and len(tokens) > 2 and tokens[-2] == "properties":
+            doc = self.old if engine_rule == "property-removed" else self.new
+            parent = lookup_pointer(doc.doc.root, "/".join(tokens[:-2]))
+            names = parent.get("required") if isinstance(parent, dict) else None
+            required = isinstance(names, list) and unescape(tokens[-1]) in names
+        rule = openapi_id(
+            prefix, engine_rule, at_root=pointer in roots, schema=schema, required=required
+        )
+        level = change.level
+        floor = AT_LEAST.get(rule)
+        if floor is not None and _SEVERITY[floor] > _SEVERITY[level]:
+            level = floor
+        if rule == change.rule and level is change.level:
+            return change
+        return replace(change, rule=rule, level=level)
 
     # -- removal of anything with a lifecycle -------------------------------------------
 
@@ -260,6 +292,39 @@ def _ref_pair(old: Any, new: Any, request: bool, prefix: str) -> tuple[str, str,
         if isinstance(old_ref, str) and isinstance(new_ref, str):
             return (old_ref, new_ref, request, prefix)
     return None
+
+
+_CONTAINERS = {"properties", "patternProperties", "$defs", "definitions", "dependentRequired"}
+_PROPERTY_CHANGES = {"property-added", "property-added-to-open-model", "property-removed"}
+
+
+_SEVERITY = {Level.INFO: 0, Level.WARNING: 1, Level.BREAKING: 2}
+
+
+def _worst_per_finding(changes: list[Change]) -> list[Change]:
+    """One change per (id, pointer): two engine findings that get the same OpenAPI name (a
+    new required property is also a property declared in an open model) are one finding,
+    at the worse level."""
+    worst: dict[tuple[str, str], Change] = {}
+    for change in changes:
+        key = (change.rule, change.location.pointer)
+        kept = worst.get(key)
+        if kept is None or _SEVERITY[change.level] > _SEVERITY[kept.level]:
+            worst[key] = change
+    kept_ids = {id(c) for c in worst.values()}
+    return [c for c in changes if id(c) in kept_ids]
+
+
+def _ref_targets(schema: Any, root: Any) -> list[str]:
+    """The pointers a schema that is only a local ``$ref`` (chain) stands for."""
+    out: list[str] = []
+    while isinstance(schema, dict) and isinstance(schema.get("$ref"), str) and len(out) < 32:
+        ref = schema["$ref"]
+        if not ref.startswith("#/") or ref[1:] in out:
+            break
+        out.append(ref[1:])
+        schema = lookup_pointer(root, ref[1:])
+    return out
 
 
 def own_side_is_new(protected: frozenset[Breaks], change: Change) -> Change:
