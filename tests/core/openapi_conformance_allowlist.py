@@ -151,12 +151,6 @@ OASDIFF: dict[str, str] = {
     (
         "checker/check_breaking_property_test.go#TestBreaking_ReqParameterHeaderPropertyBecameEnum"
     ): SCHEMA_1,
-    "checker/check_breaking_property_test.go#TestBreaking_RespBodyNullable": SCHEMA_1,
-    "checker/check_breaking_property_test.go#TestBreaking_ReqBodyPropertyNotNullable": SCHEMA_1,
-    "checker/check_breaking_property_test.go#TestBreaking_RespBodyPropertyNullable": SCHEMA_1,
-    (
-        "checker/check_breaking_property_test.go#TestBreaking_RespBodyEmbeddedPropertyNullable"
-    ): SCHEMA_1,
     "checker/check_breaking_property_test.go#TestBreaking_ReqBodyNewRequiredPropertyNew": SCHEMA_1,
     (
         "checker/check_breaking_property_test.go#TestBreaking_RespBodyDeleteAllOfRequiredProperty"
@@ -293,43 +287,6 @@ OASDIFF: dict[str, str] = {
         "checker/check_request_property_any_of_updated_test.go#TestRequestPropertyAnyOfRemoved"
     ): SCHEMA_1,
     (
-        "checker/check_request_property_became_not_nuallable_test.go#TestRequestPropertyB"
-        "ecameNotNullable"
-    ): SCHEMA_1,
-    (
-        "checker/check_request_property_became_not_nuallable_test.go#TestRequestPropertyB"
-        "ecameNullable"
-    ): SCHEMA_1,
-    (
-        "checker/check_request_property_became_not_nuallable_test.go#TestRequestPropertyB"
-        "ecameNullable31"
-    ): SCHEMA_1,
-    (
-        "checker/check_request_property_became_not_nuallable_test.go#TestRequestPropertyB"
-        "ecameNotNullable31"
-    ): SCHEMA_1,
-    (
-        "checker/check_request_property_became_not_nuallable_test.go#TestResponseProperty"
-        "BecameNullable31"
-    ): SCHEMA_1,
-    (
-        "checker/check_request_property_became_not_nuallable_test.go#TestRequestBodyBecam"
-        "eNullable31"
-    ): SCHEMA_1,
-    (
-        "checker/check_request_property_became_not_nuallable_test.go#TestRequestBodyBecam"
-        "eNotNullable31"
-    ): SCHEMA_1,
-    (
-        "checker/check_request_property_became_not_nuallable_test.go#TestResponseBodyBeca"
-        "meNullable31"
-    ): SCHEMA_1,
-    (
-        "checker/check_request_property_became_not_nuallable_test.go#TestResponseProperty"
-        "BecameNullable31Property"
-    ): SCHEMA_1,
-    "checker/check_request_property_const_changed_test.go#TestRequestBodyConstChanged": SCHEMA_1,
-    (
         "checker/check_request_property_content_updated_test.go#TestRequestPropertyContentUpdated"
     ): SCHEMA_2,
     (
@@ -342,37 +299,6 @@ OASDIFF: dict[str, str] = {
         "checker/check_request_property_content_updated_test.go#TestRequestPropertyConten"
         "tUpdatedProp"
     ): SCHEMA_2,
-    (
-        "checker/check_request_property_default_value_changed_test.go#TestRequestBodyDefa"
-        "ultValueChanged"
-    ): SCHEMA_1,
-    (
-        "checker/check_request_property_dependent_required_changed_test.go#TestRequestBod"
-        "yDependentRequiredChanged"
-    ): SCHEMA_1,
-    (
-        "checker/check_request_property_dependent_required_changed_test.go#TestRequestPro"
-        "pertyDependentRequiredChanged"
-    ): SCHEMA_1,
-    (
-        "checker/check_request_property_dependent_schemas_updated_test.go#TestRequestBody"
-        "DependentSchemaAdded"
-    ): SCHEMA_1,
-    (
-        "checker/check_request_property_dependent_schemas_updated_test.go#TestRequestBody"
-        "DependentSchemaRemoved"
-    ): SCHEMA_1,
-    (
-        "checker/check_request_property_dependent_schemas_updated_test.go#TestRequestProp"
-        "ertyDependentSchemaAdded"
-    ): SCHEMA_1,
-    (
-        "checker/check_request_property_dependent_schemas_updated_test.go#TestRequestProp"
-        "ertyDependentSchemaRemoved"
-    ): SCHEMA_1,
-    (
-        "checker/check_request_property_deprecation_test.go#TestRequestPropertyDeprecationCheck"
-    ): SCHEMA_1,
     (
         "checker/check_request_property_deprecation_test.go#TestRequestPropertyDeprecatio"
         "nCheck_AllOf"
@@ -417,10 +343,6 @@ OASDIFF: dict[str, str] = {
         "checker/check_request_property_exclusive_min_max_test.go#TestRequestPropertyExcl"
         "usiveMaxSet"
     ): SCHEMA_1,
-    "checker/check_request_property_if_updated_test.go#TestRequestBodyIfAdded": SCHEMA_1,
-    "checker/check_request_property_if_updated_test.go#TestRequestBodyIfRemoved": SCHEMA_1,
-    "checker/check_request_property_if_updated_test.go#TestRequestPropertyIfAdded": SCHEMA_1,
-    "checker/check_request_property_if_updated_test.go#TestRequestPropertyIfRemoved": SCHEMA_1,
     "checker/check_request_property_one_of_updated_test.go#TestRequestPropertyOneOfAdded": SCHEMA_1,
     (
         "checker/check_request_property_one_of_updated_test.go#TestRequestPropertyOneOfAd"
@@ -439,15 +361,7 @@ OASDIFF: dict[str, str] = {
     ): SCHEMA_1,
     (
         "checker/check_request_property_prefix_items_updated_test.go#TestRequestBodyPrefi"
-        "xItemsAdded"
-    ): SCHEMA_1,
-    (
-        "checker/check_request_property_prefix_items_updated_test.go#TestRequestBodyPrefi"
         "xItemsRemoved"
-    ): SCHEMA_1,
-    (
-        "checker/check_request_property_prefix_items_updated_test.go#TestRequestPropertyP"
-        "refixItemsAdded"
     ): SCHEMA_1,
     (
         "checker/check_request_property_prefix_items_updated_test.go#TestRequestPropertyP"
@@ -455,15 +369,7 @@ OASDIFF: dict[str, str] = {
     ): SCHEMA_1,
     (
         "checker/check_request_property_property_names_updated_test.go#TestRequestBodyPro"
-        "pertyNamesAdded"
-    ): SCHEMA_1,
-    (
-        "checker/check_request_property_property_names_updated_test.go#TestRequestBodyPro"
         "pertyNamesRemoved"
-    ): SCHEMA_1,
-    (
-        "checker/check_request_property_property_names_updated_test.go#TestRequestPropert"
-        "yPropertyNamesAdded"
     ): SCHEMA_1,
     (
         "checker/check_request_property_property_names_updated_test.go#TestRequestPropert"
@@ -472,21 +378,6 @@ OASDIFF: dict[str, str] = {
     (
         "checker/check_request_property_type_changed_test.go#TestRequestBodyTypeLooselyTy"
         "pedCompatible"
-    ): SCHEMA_1,
-    (
-        "checker/check_request_property_unevaluated_updated_test.go#TestRequestBodyUnevaluatedAdded"
-    ): SCHEMA_1,
-    (
-        "checker/check_request_property_unevaluated_updated_test.go#TestRequestPropertyUn"
-        "evaluatedAdded"
-    ): SCHEMA_1,
-    (
-        "checker/check_request_property_unevaluated_updated_test.go#TestRequestPropertyUn"
-        "evaluatedRemoved"
-    ): SCHEMA_1,
-    (
-        "checker/check_request_property_unevaluated_updated_test.go#TestRequestBodyUneval"
-        "uatedRemoved"
     ): SCHEMA_1,
     (
         "checker/check_request_property_updated_test.go#TestRequiredRequestPropertyAddedWithDefault"
@@ -556,9 +447,6 @@ OASDIFF: dict[str, str] = {
         "checker/check_response_property_any_of_updated_test.go#TestResponsePropertyAnyOfRemoved"
     ): SCHEMA_1,
     (
-        "checker/check_response_property_const_changed_test.go#TestResponsePropertyConstChanged"
-    ): SCHEMA_1,
-    (
         "checker/check_response_property_content_updated_test.go#TestResponsePropertyContentUpdated"
     ): SCHEMA_2,
     (
@@ -572,37 +460,6 @@ OASDIFF: dict[str, str] = {
         "checker/check_response_property_content_updated_test.go#TestResponsePropertyCont"
         "entUpdatedProp"
     ): SCHEMA_2,
-    (
-        "checker/check_response_property_default_value_changed_test.go#TestResponseProper"
-        "tyDefaultValueUpdatedCheck"
-    ): SCHEMA_1,
-    (
-        "checker/check_response_property_dependent_required_changed_test.go#TestResponseB"
-        "odyDependentRequiredChanged"
-    ): SCHEMA_1,
-    (
-        "checker/check_response_property_dependent_required_changed_test.go#TestResponseP"
-        "ropertyDependentRequiredChanged"
-    ): SCHEMA_1,
-    (
-        "checker/check_response_property_dependent_schemas_updated_test.go#TestResponseBo"
-        "dyDependentSchemaAdded"
-    ): SCHEMA_1,
-    (
-        "checker/check_response_property_dependent_schemas_updated_test.go#TestResponseBo"
-        "dyDependentSchemaRemoved"
-    ): SCHEMA_1,
-    (
-        "checker/check_response_property_dependent_schemas_updated_test.go#TestResponsePr"
-        "opertyDependentSchemaAdded"
-    ): SCHEMA_1,
-    (
-        "checker/check_response_property_dependent_schemas_updated_test.go#TestResponsePr"
-        "opertyDependentSchemaRemoved"
-    ): SCHEMA_1,
-    (
-        "checker/check_response_property_deprecation_test.go#TestResponsePropertyDeprecationCheck"
-    ): SCHEMA_1,
     (
         "checker/check_response_property_deprecation_test.go#TestResponsePropertyDeprecat"
         "ionCheck_AllOf"
@@ -627,10 +484,6 @@ OASDIFF: dict[str, str] = {
         "checker/check_response_property_exclusive_min_max_test.go#TestResponsePropertyEx"
         "clusiveMaxIncreased"
     ): SCHEMA_1,
-    "checker/check_response_property_if_updated_test.go#TestResponseBodyIfAdded": SCHEMA_1,
-    "checker/check_response_property_if_updated_test.go#TestResponseBodyIfRemoved": SCHEMA_1,
-    "checker/check_response_property_if_updated_test.go#TestResponsePropertyIfAdded": SCHEMA_1,
-    "checker/check_response_property_if_updated_test.go#TestResponsePropertyIfRemoved": SCHEMA_1,
     (
         "checker/check_response_property_min_decreased_test.go#TestResponseBodyMinDecreased"
     ): DELIBERATE_11,
@@ -654,15 +507,7 @@ OASDIFF: dict[str, str] = {
     ): SCHEMA_1,
     (
         "checker/check_response_property_prefix_items_updated_test.go#TestResponseBodyPre"
-        "fixItemsAdded"
-    ): SCHEMA_1,
-    (
-        "checker/check_response_property_prefix_items_updated_test.go#TestResponseBodyPre"
         "fixItemsRemoved"
-    ): SCHEMA_1,
-    (
-        "checker/check_response_property_prefix_items_updated_test.go#TestResponsePropert"
-        "yPrefixItemsAdded"
     ): SCHEMA_1,
     (
         "checker/check_response_property_prefix_items_updated_test.go#TestResponsePropert"
@@ -670,15 +515,7 @@ OASDIFF: dict[str, str] = {
     ): SCHEMA_1,
     (
         "checker/check_response_property_property_names_updated_test.go#TestResponseBodyP"
-        "ropertyNamesAdded"
-    ): SCHEMA_1,
-    (
-        "checker/check_response_property_property_names_updated_test.go#TestResponseBodyP"
         "ropertyNamesRemoved"
-    ): SCHEMA_1,
-    (
-        "checker/check_response_property_property_names_updated_test.go#TestResponsePrope"
-        "rtyPropertyNamesAdded"
     ): SCHEMA_1,
     (
         "checker/check_response_property_property_names_updated_test.go#TestResponsePrope"
@@ -692,22 +529,6 @@ OASDIFF: dict[str, str] = {
         "TypedCompatible"
     ): SCHEMA_1,
     (
-        "checker/check_response_property_unevaluated_updated_test.go#TestResponseBodyUnev"
-        "aluatedRemoved"
-    ): SCHEMA_1,
-    (
-        "checker/check_response_property_unevaluated_updated_test.go#TestResponseProperty"
-        "UnevaluatedAdded"
-    ): SCHEMA_1,
-    (
-        "checker/check_response_property_unevaluated_updated_test.go#TestResponseProperty"
-        "UnevaluatedRemoved"
-    ): SCHEMA_1,
-    (
-        "checker/check_response_property_unevaluated_updated_test.go#TestResponseBodyUnev"
-        "aluatedAdded"
-    ): SCHEMA_1,
-    (
         "checker/check_response_required_property_updated_test.go#TestResponsePropertyOne"
         "OfWrappingIsBreaking"
     ): SCHEMA_1,
@@ -716,8 +537,6 @@ OASDIFF: dict[str, str] = {
         "checker/check_sub_schema_traversal_test.go#TestNotSubSchemaTraversalModifiedProperty"
     ): SCHEMA_1,
     "checker/check_webhook_operation_test.go#TestWebhookOperationChangesDetected": SCHEMA_1,
-    "checker/nullable_type_utils_test.go#TestResponseTypeArrayBecameNotNullable": SCHEMA_1,
-    "checker/nullable_type_utils_test.go#TestResponseTypeArrayBecameNullable": SCHEMA_1,
     "checker/nullable_wrapping_test.go#TestNullableWrapping_RequestProperties": SCHEMA_1,
     "checker/nullable_wrapping_test.go#TestNullableWrapping_NarrowedEnumStillReported": SCHEMA_1,
     "checker/nullable_wrapping_test.go#TestNullableWrapping_ResponseProperty": SCHEMA_1,

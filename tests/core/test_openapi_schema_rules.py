@@ -11,7 +11,7 @@ import pytest
 from unlockstep.core import engines  # noqa: F401  (every engine declares its rules)
 from unlockstep.core.compat import Level, Policy, Source
 from unlockstep.core.openapi import OpenAPIEngine
-from unlockstep.core.openapi_schema_rules import openapi_id
+from unlockstep.core.openapi_schema_rules import openapi_id, refine
 from unlockstep.core.render import lookup
 from unlockstep.core.rules import RULES
 
@@ -159,3 +159,86 @@ def test_a_bound_on_a_body_reached_by_ref_is_a_body_finding() -> None:
     new = _api({"$ref": "#/components/schemas/N"}, {"type": "object"})
     new["components"] = {"schemas": {"N": {"type": "integer", "minimum": 5}}}
     assert _diff(old, new) == {"request-body-min-increased": Level.BREAKING}
+
+
+REFINED = {
+    "null added to the types": (
+        ("type-widened", "/s", {"type": "string"}, {"type": ["string", "null"]}),
+        {"old": ["string"], "new": ["null", "string"]},
+        ("became-nullable",),
+    ),
+    "null removed from the types": (
+        ("type-narrowed", "/s", {"type": ["string", "null"]}, {"type": "string"}),
+        {"old": ["null", "string"], "new": ["string"]},
+        ("became-not-nullable",),
+    ),
+    "another type added": (
+        ("type-widened", "/s", {"type": "string"}, {"type": ["string", "integer"]}),
+        {"old": ["string"], "new": ["integer", "string"]},
+        ("list-of-types-widened",),
+    ),
+    "const replaced": (
+        ("enum-value-removed", "/s", {"const": "a"}, {"const": "b"}),
+        {},
+        ("const-changed",),
+    ),
+    "default added": (
+        ("default-changed", "/s/default", {}, {"default": 1}),
+        {},
+        ("default-value-added",),
+    ),
+    "if, then and else added": (
+        ("condition-changed", "/s/if", {}, {"if": {}, "then": {}, "else": {}}),
+        {},
+        ("if-added", "then-added", "else-added"),
+    ),
+    "unevaluatedProperties removed": (
+        (
+            "type-widened",
+            "/s/additionalProperties",
+            {"unevaluatedProperties": False},
+            {},
+        ),
+        {},
+        ("unevaluated-properties-removed",),
+    ),
+    "a dependentRequired entry changed": (
+        (
+            "dependent-required-added",
+            "/s",
+            {"dependentRequired": {"a": ["b"]}},
+            {"dependentRequired": {"a": ["b", "c"]}},
+        ),
+        {},
+        ("dependent-required-changed",),
+    ),
+    "deprecated with a sunset": (
+        ("deprecated", "/s", {}, {"deprecated": True, "x-sunset": "2099-01-01"}),
+        {},
+        ("deprecated-with-sunset",),
+    ),
+    "anything else keeps its name": (
+        ("max-length-decreased", "/s/maxLength", {"maxLength": 3}, {"maxLength": 2}),
+        {},
+        ("max-length-decreased",),
+    ),
+}
+
+
+@pytest.mark.parametrize(("given", "details", "expected"), REFINED.values(), ids=REFINED.keys())
+def test_a_finding_is_named_after_what_changed_in_the_schema_around_it(
+    given: tuple[str, str, dict[str, Any], dict[str, Any]],
+    details: dict[str, Any],
+    expected: tuple[str, ...],
+) -> None:
+    rule, pointer, old, new = given
+    found = refine(rule, pointer, {"s": old}, {"s": new}, details)
+    assert found.names == expected
+    assert found.pointer == "/s"
+
+
+def test_a_change_inside_a_new_keyword_is_the_keyword_added() -> None:
+    old: dict[str, Any] = {"s": {"type": "object"}}
+    new = {"s": {"type": "object", "propertyNames": {"pattern": "^x"}}}
+    found = refine("pattern-added", "/s/propertyNames/pattern", old, new, {})
+    assert (found.names, found.pointer) == (("property-names-added",), "/s")

@@ -10,8 +10,8 @@ from typing import Any
 from unlockstep.core.compat import Breaks, Change, Level, Location, Policy
 from unlockstep.core.deprecation import Deprecation, Removal, judge_removal
 from unlockstep.core.jsonschema import compare_schemas
-from unlockstep.core.openapi_document import OpenAPIDocument, Refs, unescape
-from unlockstep.core.openapi_schema_rules import AT_LEAST, is_keyword, lookup_pointer, openapi_id
+from unlockstep.core.openapi_document import OpenAPIDocument, Refs
+from unlockstep.core.openapi_schema_rules import AT_LEAST, lookup_pointer, openapi_id, refine
 from unlockstep.core.unchanged import Unchanged
 
 REMOVE_FIRST = (
@@ -132,40 +132,44 @@ class Comparison:
             pointer=pointer,
             strict_reader=self.strict_reader,
         )
-        named = [self._named(rule_prefix, roots, own_side_is_new(breaking_for, c)) for c in found]
+        named = [
+            named
+            for c in found
+            for named in self._named(rule_prefix, roots, own_side_is_new(breaking_for, c))
+        ]
         self.changes.extend(_worst_per_finding(named))
         if key is not None:
             self.by_ref[key] = self.changes[start:]
 
-    def _named(self, prefix: str, roots: set[str], change: Change) -> Change:
-        """``change`` under its OpenAPI id (see ``openapi_schema_rules``)."""
-        engine_rule = change.rule.removeprefix(prefix)
-        pointer = change.location.pointer
-        tokens = pointer.split("/")
-        if len(tokens) > 2 and is_keyword(tokens[-1]) and tokens[-2] not in _CONTAINERS:
-            pointer = "/".join(tokens[:-1])
-        elif engine_rule.startswith("pattern-property-") and tokens[-2:-1] == ["patternProperties"]:
-            pointer = "/".join(tokens[:-2])  # about the schema that holds the pattern
-        schema = lookup_pointer(self.new.doc.root, pointer)
-        if schema is None:
-            schema = lookup_pointer(self.old.doc.root, pointer)
-        required = False
-        tokens = pointer.split("/")
-        if engine_rule in _PROPERTY_CHANGES and len(tokens) > 2 and tokens[-2] == "properties":
-            doc = self.old if engine_rule == "property-removed" else self.new
-            parent = lookup_pointer(doc.doc.root, "/".join(tokens[:-2]))
-            names = parent.get("required") if isinstance(parent, dict) else None
-            required = isinstance(names, list) and unescape(tokens[-1]) in names
-        rule = openapi_id(
-            prefix, engine_rule, at_root=pointer in roots, schema=schema, required=required
+    def _named(self, prefix: str, roots: set[str], change: Change) -> list[Change]:
+        """``change`` under its OpenAPI id(s) (see ``openapi_schema_rules``): one finding
+        may be several in oasdiff's terms (an ``if`` and a ``then`` added)."""
+        found = refine(
+            change.rule.removeprefix(prefix),
+            change.location.pointer,
+            self.old.doc.root,
+            self.new.doc.root,
+            change.details,
         )
-        level = change.level
-        floor = AT_LEAST.get(rule)
-        if floor is not None and _SEVERITY[floor] > _SEVERITY[level]:
-            level = floor
-        if rule == change.rule and level is change.level:
-            return change
-        return replace(change, rule=rule, level=level)
+        schema = lookup_pointer(self.new.doc.root, found.pointer)
+        if schema is None:
+            schema = lookup_pointer(self.old.doc.root, found.pointer)
+        out = []
+        for name in found.names:
+            rule = openapi_id(
+                prefix,
+                name,
+                at_root=found.pointer in roots,
+                schema=schema,
+                required=found.required,
+            )
+            level = change.level
+            floor = AT_LEAST.get(rule)
+            if floor is not None and _SEVERITY[floor] > _SEVERITY[level]:
+                level = floor
+            same = rule == change.rule and level is change.level
+            out.append(change if same else replace(change, rule=rule, level=level))
+        return out
 
     # -- removal of anything with a lifecycle -------------------------------------------
 
@@ -292,10 +296,6 @@ def _ref_pair(old: Any, new: Any, request: bool, prefix: str) -> tuple[str, str,
         if isinstance(old_ref, str) and isinstance(new_ref, str):
             return (old_ref, new_ref, request, prefix)
     return None
-
-
-_CONTAINERS = {"properties", "patternProperties", "$defs", "definitions", "dependentRequired"}
-_PROPERTY_CHANGES = {"property-added", "property-added-to-open-model", "property-removed"}
 
 
 _SEVERITY = {Level.INFO: 0, Level.WARNING: 1, Level.BREAKING: 2}

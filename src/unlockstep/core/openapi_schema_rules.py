@@ -14,6 +14,7 @@ SARIF output describe it (whom it hurts and the safer way come from the JSON Sch
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any, TypeGuard
 
 from unlockstep.core import jsonschema_rules
@@ -51,8 +52,41 @@ _EXCLUSIVE = {
     "max-increased": "exclusive-max-increased",
     "max-decreased": "exclusive-max-decreased",
 }
+#: names a finding gets from what changed in the schema around it (``refine``): name -> the
+#: JSON Schema rule it refines (whom it hurts, the safer way) and what it means
+_REFINED = {
+    "became-nullable": ("type-widened", "null is now allowed"),
+    "became-not-nullable": ("type-narrowed", "null is no longer allowed"),
+    "list-of-types-widened": ("type-widened", "the list of types gained a type"),
+    "list-of-types-narrowed": ("type-narrowed", "the list of types lost a type"),
+    "const-added": ("enum-constraint-added", "a const was added"),
+    "const-removed": ("enum-constraint-removed", "the const was removed"),
+    "const-changed": ("enum-value-removed", "the const changed"),
+    "default-value-added": ("default-changed", "a default was added"),
+    "default-value-removed": ("default-changed", "the default was removed"),
+    "default-value-changed": ("default-changed", "the default changed"),
+    "property-names-added": ("pattern-added", "propertyNames was added"),
+    "property-names-removed": ("pattern-removed", "propertyNames was removed"),
+    "prefix-items-added": ("type-changed", "prefixItems was added"),
+    "prefix-items-removed": ("type-changed", "prefixItems was removed"),
+    "dependent-schema-added": ("property-added", "a dependentSchemas entry was added"),
+    "dependent-schema-removed": ("property-removed", "a dependentSchemas entry was removed"),
+    "dependent-required-changed": ("dependent-required-added", "a dependentRequired entry changed"),
+    "unevaluated-properties-added": ("type-narrowed", "unevaluatedProperties was added"),
+    "unevaluated-properties-removed": ("type-widened", "unevaluatedProperties was removed"),
+    "unevaluated-items-added": ("type-narrowed", "unevaluatedItems was added"),
+    "unevaluated-items-removed": ("type-widened", "unevaluatedItems was removed"),
+    "deprecated-with-sunset": ("deprecated", "a property was deprecated with a sunset date"),
+    "if-added": ("condition-changed", "an if/then/else condition was added"),
+    "if-removed": ("condition-changed", "an if/then/else condition was removed"),
+    "then-added": ("condition-changed", "a then branch was added"),
+    "then-removed": ("condition-changed", "a then branch was removed"),
+    "else-added": ("condition-changed", "an else branch was added"),
+    "else-removed": ("condition-changed", "an else branch was removed"),
+}
 #: suffixes oasdiff names per body / property; every other suffix is named per property only
 _BODY_OR_PROPERTY = {
+    *(name for name in _REFINED if name != "deprecated-with-sunset"),
     "min-set",
     "min-increased",
     "min-decreased",
@@ -93,6 +127,7 @@ _BODY_OR_PROPERTY = {
 }
 #: suffixes named per property (never ``-body-``)
 _PROPERTY_ONLY = {
+    "deprecated-with-sunset",
     "enum-value-added",
     "enum-value-removed",
     "pattern-added",
@@ -104,7 +139,15 @@ _PROPERTY_ONLY = {
 }
 #: parameters: oasdiff says ``request-parameter-property-…`` inside an object parameter for
 #: these, and ``request-parameter-…`` for the rest wherever they are
-_PARAMETER_PROPERTY = {"type-changed", "enum-value-added", "enum-value-removed"}
+_PARAMETER_PROPERTY = {
+    "type-changed",
+    "enum-value-added",
+    "enum-value-removed",
+    "became-nullable",
+    "became-not-nullable",
+    "list-of-types-widened",
+    "list-of-types-narrowed",
+}
 _PARAMETER = {
     "min-set",
     "min-increased",
@@ -129,10 +172,12 @@ _PARAMETER = {
     "pattern-removed",
     *_PARAMETER_PROPERTY,
 }
-_HEADER = {"type-changed"}
+_HEADER = {"type-changed", "became-nullable", "became-not-nullable"}
 #: keywords a finding's pointer may end with while it is about the schema that holds them
 _KEYWORDS = {
     "type",
+    "unevaluatedProperties",
+    "unevaluatedItems",
     "enum",
     "const",
     "format",
@@ -262,9 +307,112 @@ def lookup_pointer(root: Any, pointer: str) -> Any:
     return node
 
 
-def is_keyword(token: str) -> bool:
-    """Whether the last token of a finding's pointer is a keyword of the schema it is about."""
-    return token in _KEYWORDS
+@dataclass(frozen=True)
+class Finding:
+    """What a JSON Schema finding is about, in OpenAPI terms (see ``refine``)."""
+
+    names: tuple[str, ...]  # engine rule ids or refined names (``_REFINED``)
+    pointer: str  # the schema it is about
+    required: bool = False  # an added or removed property is required
+
+
+_CONTAINERS = {"properties", "patternProperties", "$defs", "definitions", "dependentRequired"}
+#: keywords whose sub-schemas oasdiff reports as the keyword added or removed
+_HOLDERS = {
+    "propertyNames": "property-names",
+    "prefixItems": "prefix-items",
+    "dependentSchemas": "dependent-schema",
+}
+
+
+def refine(rule: str, pointer: str, old_root: Any, new_root: Any, details: Any) -> Finding:
+    """The names oasdiff gives the finding ``rule`` (a JSON Schema engine id without its
+    context prefix) at ``pointer``, looking at the schema there in both documents."""
+    tokens = pointer.split("/")
+    if len(tokens) > 2 and tokens[-1] in _KEYWORDS and tokens[-2] not in _CONTAINERS:
+        tokens = tokens[:-1]  # about the schema that holds the keyword
+    elif rule.startswith("pattern-property-") and tokens[-2:-1] == ["patternProperties"]:
+        tokens = tokens[:-2]
+    for keyword, name in _HOLDERS.items():
+        if keyword in tokens[-4:]:
+            index = len(tokens) - 1 - tokens[::-1].index(keyword)
+            holder = "/".join(tokens[:index])
+            key = tokens[index + 1 : index + 2] if keyword == "dependentSchemas" else []
+            before = lookup_pointer(old_root, "/".join([holder, keyword, *key]))
+            after = lookup_pointer(new_root, "/".join([holder, keyword, *key]))
+            if before is None and after is not None:
+                return Finding((f"{name}-added",), holder)
+            if after is None and before is not None:
+                return Finding((f"{name}-removed",), holder)
+    at = "/".join(tokens)
+    old, new = lookup_pointer(old_root, at), lookup_pointer(new_root, at)
+    names = _refined_names(rule, _dict(old), _dict(new), _dict(details))
+    required = False
+    if rule in _PROPERTY_CHANGES and len(tokens) > 2 and tokens[-2] == "properties":
+        root = old_root if rule == "property-removed" else new_root
+        parent = lookup_pointer(root, "/".join(tokens[:-2]))
+        listed = parent.get("required") if isinstance(parent, dict) else None
+        name = tokens[-1].replace("~1", "/").replace("~0", "~")
+        required = isinstance(listed, list) and name in listed
+    return Finding(names, at, required)
+
+
+_PROPERTY_CHANGES = {"property-added", "property-added-to-open-model", "property-removed"}
+
+
+def _refined_names(
+    rule: str, old: dict[str, Any], new: dict[str, Any], details: dict[str, Any]
+) -> tuple[str, ...]:
+    if rule in ("type-widened", "type-narrowed"):
+        before, after = details.get("old"), details.get("new")
+        if isinstance(before, list) and isinstance(after, list):
+            if set(before) ^ set(after) == {"null"}:
+                return ("became-nullable" if "null" in after else "became-not-nullable",)
+            return (f"list-of-types-{rule.removeprefix('type-')}",)
+        changed = _added_or_removed(old, new, ("unevaluatedProperties", "unevaluatedItems"))
+        if changed:
+            return changed
+    if rule.startswith(("enum-value-", "enum-constraint-")) and ("const" in old or "const" in new):
+        if "const" in old and "const" in new:
+            return ("const-changed",)
+        return ("const-added" if "const" in new else "const-removed",)
+    if rule == "default-changed":
+        if "default" in old and "default" in new:
+            return ("default-value-changed",)
+        return ("default-value-added" if "default" in new else "default-value-removed",)
+    if rule == "condition-changed":
+        return _added_or_removed(old, new, ("if", "then", "else")) or (rule,)
+    if rule.startswith("dependent-required-"):
+        before = _dict(old.get("dependentRequired"))
+        after = _dict(new.get("dependentRequired"))
+        if any(k in after and after[k] != v for k, v in before.items()):
+            return ("dependent-required-changed",)
+    if rule == "deprecated" and new.get("deprecated") is True and "x-sunset" in new:
+        return ("deprecated-with-sunset",)
+    return (rule,)
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _added_or_removed(
+    old: dict[str, Any], new: dict[str, Any], keywords: tuple[str, ...]
+) -> tuple[str, ...]:
+    out = []
+    for keyword in keywords:
+        name = _KEBAB.get(keyword, keyword)
+        if keyword in new and keyword not in old:
+            out.append(f"{name}-added")
+        elif keyword in old and keyword not in new:
+            out.append(f"{name}-removed")
+    return tuple(out)
+
+
+_KEBAB = {
+    "unevaluatedProperties": "unevaluated-properties",
+    "unevaluatedItems": "unevaluated-items",
+}
 
 
 _CONTEXTS = {
@@ -276,27 +424,26 @@ _CONTEXTS = {
 
 
 def _declared() -> Iterator[Rule]:
+    sources = jsonschema_rules.RULES
+    named = [(s.id, s, s.summary) for s in sources.values()]
+    named += [(name, sources[src], summary) for name, (src, summary) in _REFINED.items()]
     seen: set[str] = set()
     for prefix, where in _CONTEXTS.items():
-        for source in jsonschema_rules.RULES.values():
+        for name, source, summary in named:
             for at_root in (True, False):
                 for required in (True, False):
                     for exclusive in ({}, {"exclusiveMinimum": 1, "exclusiveMaximum": 1}):
                         rule_id = openapi_id(
-                            prefix,
-                            source.id,
-                            at_root=at_root,
-                            schema=exclusive,
-                            required=required,
+                            prefix, name, at_root=at_root, schema=exclusive, required=required
                         )
-                        if rule_id in seen or rule_id == prefix + source.id:
+                        if rule_id in seen or rule_id == prefix + name:
                             continue
                         seen.add(rule_id)
                         yield Rule(
                             rule_id,
                             "openapi-schema",
                             source.breaks,
-                            f"{where}: {source.summary}",
+                            f"{where}: {summary}",
                             source.suggestion,
                             source.tolerable,
                             source.unprovable,
