@@ -71,6 +71,11 @@ NOT_MODELLED_5 = (
     "NOT MODELLED: a scalar query parameter becoming a form-exploded array is reported as "
     "type-changed, not type-generalized"
 )
+DELIBERATE_12 = (
+    "DELIBERATE: the fixture changes minimum and exclusiveMinimum together; one finding is "
+    "made for the bound that counts (the tighter one, here minimum), where oasdiff reports "
+    "each keyword"
+)
 SCHEMA_2 = (
     "SCHEMA: contentSchema is not compared by the JSON Schema engine (core/jsonschema.py); "
     "the contentMediaType and contentEncoding changes are reported under oasdiff's ids"
@@ -316,33 +321,29 @@ OASDIFF: dict[str, str] = {
         "n_DetectsReactivated"
     ): SCHEMA_1,
     (
-        "checker/check_request_property_deprecation_test.go#TestRequestPropertyDeprecatio"
-        "n_WithInvalidSunset"
-    ): SCHEMA_1,
-    (
         "checker/check_request_property_exclusive_min_max_test.go#TestRequestPropertyExcl"
         "usiveMinIncreased"
-    ): SCHEMA_1,
+    ): DELIBERATE_11,
     (
         "checker/check_request_property_exclusive_min_max_test.go#TestRequestPropertyExcl"
         "usiveMaxDecreased"
-    ): SCHEMA_1,
+    ): DELIBERATE_11,
     (
         "checker/check_request_property_exclusive_min_max_test.go#TestRequestPropertyExcl"
         "usiveMinDecreased"
-    ): SCHEMA_1,
+    ): DELIBERATE_11,
     (
         "checker/check_request_property_exclusive_min_max_test.go#TestRequestPropertyExcl"
         "usiveMaxIncreased"
-    ): SCHEMA_1,
+    ): DELIBERATE_11,
     (
         "checker/check_request_property_exclusive_min_max_test.go#TestRequestPropertyExcl"
         "usiveMinSet"
-    ): SCHEMA_1,
+    ): DELIBERATE_11,
     (
         "checker/check_request_property_exclusive_min_max_test.go#TestRequestPropertyExcl"
         "usiveMaxSet"
-    ): SCHEMA_1,
+    ): DELIBERATE_11,
     "checker/check_request_property_one_of_updated_test.go#TestRequestPropertyOneOfAdded": SCHEMA_1,
     (
         "checker/check_request_property_one_of_updated_test.go#TestRequestPropertyOneOfAd"
@@ -352,35 +353,8 @@ OASDIFF: dict[str, str] = {
         "checker/check_request_property_one_of_updated_test.go#TestRequestPropertyOneOfRemoved"
     ): SCHEMA_1,
     (
-        "checker/check_request_property_pattern_added_or_changed_test.go#TestRequestPrope"
-        "rtyPatternAdded"
-    ): SCHEMA_1,
-    (
-        "checker/check_request_property_pattern_added_or_changed_test.go#TestRequestPrope"
-        "rtyPatternRemoved"
-    ): SCHEMA_1,
-    (
-        "checker/check_request_property_prefix_items_updated_test.go#TestRequestBodyPrefi"
-        "xItemsRemoved"
-    ): SCHEMA_1,
-    (
-        "checker/check_request_property_prefix_items_updated_test.go#TestRequestPropertyP"
-        "refixItemsRemoved"
-    ): SCHEMA_1,
-    (
-        "checker/check_request_property_property_names_updated_test.go#TestRequestBodyPro"
-        "pertyNamesRemoved"
-    ): SCHEMA_1,
-    (
-        "checker/check_request_property_property_names_updated_test.go#TestRequestPropert"
-        "yPropertyNamesRemoved"
-    ): SCHEMA_1,
-    (
         "checker/check_request_property_type_changed_test.go#TestRequestBodyTypeLooselyTy"
         "pedCompatible"
-    ): SCHEMA_1,
-    (
-        "checker/check_request_property_updated_test.go#TestRequiredRequestPropertyAddedWithDefault"
     ): SCHEMA_1,
     (
         "checker/check_request_property_updated_test.go#TestRequestPropertyOneOfWrappingIsBreaking"
@@ -477,24 +451,20 @@ OASDIFF: dict[str, str] = {
         "ion_DetectsReactivated"
     ): SCHEMA_1,
     (
-        "checker/check_response_property_deprecation_test.go#TestResponsePropertyDeprecat"
-        "ion_WithInvalidSunset"
-    ): SCHEMA_1,
-    (
         "checker/check_response_property_exclusive_min_max_test.go#TestResponsePropertyEx"
         "clusiveMaxIncreased"
-    ): SCHEMA_1,
+    ): DELIBERATE_11,
     (
         "checker/check_response_property_min_decreased_test.go#TestResponseBodyMinDecreased"
     ): DELIBERATE_11,
     (
         "checker/check_response_property_min_decreased_test.go#TestResponseBodyExclusiveM"
         "inDecreased"
-    ): SCHEMA_1,
+    ): DELIBERATE_11,
     (
         "checker/check_response_property_min_decreased_test.go#TestResponsePropertyExclus"
         "iveMinDecreased"
-    ): SCHEMA_1,
+    ): DELIBERATE_12,
     (
         "checker/check_response_property_one_of_updated_test.go#TestResponsePropertyOneOfAdded"
     ): SCHEMA_1,
@@ -504,22 +474,6 @@ OASDIFF: dict[str, str] = {
     ): SCHEMA_1,
     (
         "checker/check_response_property_one_of_updated_test.go#TestResponsePropertyOneOfRemoved"
-    ): SCHEMA_1,
-    (
-        "checker/check_response_property_prefix_items_updated_test.go#TestResponseBodyPre"
-        "fixItemsRemoved"
-    ): SCHEMA_1,
-    (
-        "checker/check_response_property_prefix_items_updated_test.go#TestResponsePropert"
-        "yPrefixItemsRemoved"
-    ): SCHEMA_1,
-    (
-        "checker/check_response_property_property_names_updated_test.go#TestResponseBodyP"
-        "ropertyNamesRemoved"
-    ): SCHEMA_1,
-    (
-        "checker/check_response_property_property_names_updated_test.go#TestResponsePrope"
-        "rtyPropertyNamesRemoved"
     ): SCHEMA_1,
     (
         "checker/check_response_property_type_changed_test.go#TestResponsePropertyAnyOfModified"
@@ -539,7 +493,6 @@ OASDIFF: dict[str, str] = {
     "checker/check_webhook_operation_test.go#TestWebhookOperationChangesDetected": SCHEMA_1,
     "checker/nullable_wrapping_test.go#TestNullableWrapping_RequestProperties": SCHEMA_1,
     "checker/nullable_wrapping_test.go#TestNullableWrapping_NarrowedEnumStillReported": SCHEMA_1,
-    "checker/nullable_wrapping_test.go#TestNullableWrapping_ResponseProperty": SCHEMA_1,
     (
         "checker/transition_claims_test.go#TestTransitionClaims_RealChangeAlongsideTransi"
         "tionStillReported"
@@ -552,12 +505,4 @@ OASDIFF: dict[str, str] = {
         "checker/check_request_parameters_type_changed_test.go#TestRequestQueryParamScala"
         "rToFormExplodeArray_31Nullable/nullable scalar to nullable array"
     ): NOT_MODELLED_5,
-    (
-        "checker/list_of_types_core_test.go#TestListOfTypes_SuppressionWhenRunWithTypeAnd"
-        "OneOfChecks/single-to-list reports only response-property-list-of-types-widened"
-    ): SCHEMA_1,
-    (
-        "checker/list_of_types_core_test.go#TestListOfTypes_SuppressionWhenRunWithTypeAnd"
-        "OneOfChecks/list-to-single reports only request-property-list-of-types-narrowed"
-    ): SCHEMA_1,
 }

@@ -217,6 +217,31 @@ REFINED = {
         {},
         ("deprecated-with-sunset",),
     ),
+    "nullable: true added (no type lists in the finding)": (
+        ("type-widened", "/s", {"type": "string"}, {"type": "string", "nullable": True}),
+        {},
+        ("became-nullable",),
+    ),
+    "an anyOf null branch wrapped around a type": (
+        (
+            "type-widened",
+            "/s",
+            {"type": "string"},
+            {"anyOf": [{"type": "string"}, {"type": "null"}]},
+        ),
+        {},
+        ("became-nullable",),
+    ),
+    "deprecated with a sunset that is not a date": (
+        ("deprecated", "/s", {}, {"deprecated": True, "x-sunset": "soon"}),
+        {},
+        ("deprecated-sunset-invalid",),
+    ),
+    "an empty pattern is no pattern": (
+        ("pattern-changed", "/s/pattern", {"pattern": ""}, {"pattern": "^a"}),
+        {},
+        ("pattern-added",),
+    ),
     "anything else keeps its name": (
         ("max-length-decreased", "/s/maxLength", {"maxLength": 3}, {"maxLength": 2}),
         {},
@@ -242,3 +267,16 @@ def test_a_change_inside_a_new_keyword_is_the_keyword_added() -> None:
     new = {"s": {"type": "object", "propertyNames": {"pattern": "^x"}}}
     found = refine("pattern-added", "/s/propertyNames/pattern", old, new, {})
     assert (found.names, found.pointer) == (("property-names-added",), "/s")
+
+
+def test_a_required_request_property_with_a_default_is_named_so() -> None:
+    old: dict[str, Any] = {"s": {"type": "object", "properties": {}}}
+    new = {"s": {"type": "object", "required": ["a"], "properties": {"a": {"default": 1}}}}
+    found = refine("property-added", "/s/properties/a", old, new, {})
+    assert found.names == ("required-property-added-with-default",)
+    assert openapi_id("request-", found.names[0], at_root=False, required=found.required) == (
+        "new-required-request-property-with-default"
+    )
+    assert openapi_id("response-", found.names[0], at_root=False, required=found.required) == (
+        "response-required-property-added"
+    )

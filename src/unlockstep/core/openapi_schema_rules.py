@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, TypeGuard
 
 from unlockstep.core import jsonschema_rules
@@ -77,6 +78,11 @@ _REFINED = {
     "unevaluated-items-added": ("type-narrowed", "unevaluatedItems was added"),
     "unevaluated-items-removed": ("type-widened", "unevaluatedItems was removed"),
     "deprecated-with-sunset": ("deprecated", "a property was deprecated with a sunset date"),
+    "deprecated-sunset-invalid": ("deprecated", "a deprecated property's sunset is not a date"),
+    "required-property-added-with-default": (
+        "required-property-added",
+        "a required property with a default was added; old clients do not send it",
+    ),
     "if-added": ("condition-changed", "an if/then/else condition was added"),
     "if-removed": ("condition-changed", "an if/then/else condition was removed"),
     "then-added": ("condition-changed", "a then branch was added"),
@@ -86,7 +92,7 @@ _REFINED = {
 }
 #: suffixes oasdiff names per body / property; every other suffix is named per property only
 _BODY_OR_PROPERTY = {
-    *(name for name in _REFINED if name != "deprecated-with-sunset"),
+    *(name for name in _REFINED if not name.startswith("deprecated-")),
     "min-set",
     "min-increased",
     "min-decreased",
@@ -128,6 +134,7 @@ _BODY_OR_PROPERTY = {
 #: suffixes named per property (never ``-body-``)
 _PROPERTY_ONLY = {
     "deprecated-with-sunset",
+    "deprecated-sunset-invalid",
     "enum-value-added",
     "enum-value-removed",
     "pattern-added",
@@ -238,7 +245,12 @@ def _number(value: Any) -> TypeGuard[float]:
 #: the least level a finding has in its OpenAPI context: a property removed from a request
 #: is silently ignored by the new provider, but old clients still send it and mean it (as
 #: for a removed parameter), so it is worth a warning rather than information
-AT_LEAST = {"request-property-removed": Level.WARNING}
+AT_LEAST = {
+    "request-property-removed": Level.WARNING,
+    # a sunset that is not a date cannot be planned for (as for operations and parameters)
+    "request-property-deprecated-sunset-invalid": Level.BREAKING,
+    "response-property-deprecated-sunset-invalid": Level.BREAKING,
+}
 
 
 def openapi_id(
@@ -271,6 +283,10 @@ def openapi_id(
 
 def _body_id(prefix: str, engine_rule: str, at_root: bool, schema: Any, required: bool) -> str:
     side = prefix.rstrip("-")
+    if engine_rule == "required-property-added-with-default":
+        if side == "request":
+            return "new-required-request-property-with-default"
+        engine_rule, required = "property-added", True
     if engine_rule in ("property-added", "property-added-to-open-model", "required-property-added"):
         required = required or engine_rule == "required-property-added"
         kind = "required" if required else "optional"
@@ -329,10 +345,8 @@ def refine(rule: str, pointer: str, old_root: Any, new_root: Any, details: Any) 
     """The names oasdiff gives the finding ``rule`` (a JSON Schema engine id without its
     context prefix) at ``pointer``, looking at the schema there in both documents."""
     tokens = pointer.split("/")
-    if len(tokens) > 2 and tokens[-1] in _KEYWORDS and tokens[-2] not in _CONTAINERS:
-        tokens = tokens[:-1]  # about the schema that holds the keyword
-    elif rule.startswith("pattern-property-") and tokens[-2:-1] == ["patternProperties"]:
-        tokens = tokens[:-2]
+    if tokens[-1] == "items" and "prefixItems" not in tokens:
+        tokens = [*tokens[:-1], "prefixItems"]  # items judged against a removed prefixItems
     for keyword, name in _HOLDERS.items():
         if keyword in tokens[-4:]:
             index = len(tokens) - 1 - tokens[::-1].index(keyword)
@@ -344,6 +358,12 @@ def refine(rule: str, pointer: str, old_root: Any, new_root: Any, details: Any) 
                 return Finding((f"{name}-added",), holder)
             if after is None and before is not None:
                 return Finding((f"{name}-removed",), holder)
+    if tokens[-1] == "prefixItems":
+        tokens[-1] = "items"
+    if len(tokens) > 2 and tokens[-1] in _KEYWORDS and tokens[-2] not in _CONTAINERS:
+        tokens = tokens[:-1]  # about the schema that holds the keyword
+    elif rule.startswith("pattern-property-") and tokens[-2:-1] == ["patternProperties"]:
+        tokens = tokens[:-2]
     at = "/".join(tokens)
     old, new = lookup_pointer(old_root, at), lookup_pointer(new_root, at)
     names = _refined_names(rule, _dict(old), _dict(new), _dict(details))
@@ -354,6 +374,8 @@ def refine(rule: str, pointer: str, old_root: Any, new_root: Any, details: Any) 
         listed = parent.get("required") if isinstance(parent, dict) else None
         name = tokens[-1].replace("~1", "/").replace("~0", "~")
         required = isinstance(listed, list) and name in listed
+        if required and rule != "property-removed" and "default" in _dict(new):
+            names = ("required-property-added-with-default",)
     return Finding(names, at, required)
 
 
@@ -365,7 +387,9 @@ def _refined_names(
 ) -> tuple[str, ...]:
     if rule in ("type-widened", "type-narrowed"):
         before, after = details.get("old"), details.get("new")
-        if isinstance(before, list) and isinstance(after, list):
+        if not isinstance(before, list) or not isinstance(after, list):
+            before, after = _types(old), _types(new)
+        if before and after and set(before) != set(after):
             if set(before) ^ set(after) == {"null"}:
                 return ("became-nullable" if "null" in after else "became-not-nullable",)
             return (f"list-of-types-{rule.removeprefix('type-')}",)
@@ -388,8 +412,41 @@ def _refined_names(
         if any(k in after and after[k] != v for k, v in before.items()):
             return ("dependent-required-changed",)
     if rule == "deprecated" and new.get("deprecated") is True and "x-sunset" in new:
+        if not _is_date(new["x-sunset"]):
+            return ("deprecated-sunset-invalid",)
         return ("deprecated-with-sunset",)
+    if rule == "pattern-changed" and "" in (old.get("pattern"), new.get("pattern")):
+        return ("pattern-added" if old.get("pattern") == "" else "pattern-removed",)
+    if rule == "required-property-added" and "default" in new:
+        return ("required-property-added-with-default",)
     return (rule,)
+
+
+def _types(schema: dict[str, Any]) -> list[str]:
+    """The types a schema names, with null for ``nullable: true`` or an ``anyOf``/``oneOf``
+    branch that is only ``type: null``."""
+    declared = schema.get("type")
+    types = [declared] if isinstance(declared, str) else list(_list(declared))
+    branches = [*_list(schema.get("anyOf")), *_list(schema.get("oneOf"))]
+    if schema.get("nullable") is True or {"type": "null"} in branches:
+        types.append("null")
+    for branch in branches:
+        kind = branch.get("type") if isinstance(branch, dict) else None
+        if isinstance(kind, str) and branch != {"type": "null"}:
+            types.append(kind)
+    return sorted(set(types))
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _is_date(value: Any) -> bool:
+    try:
+        date.fromisoformat(str(value))
+    except ValueError:
+        return False
+    return True
 
 
 def _dict(value: Any) -> dict[str, Any]:
