@@ -160,16 +160,6 @@ OASDIFF: dict[str, str] = {
     (
         "checker/check_breaking_property_test.go#TestBreaking_RespBodyDeleteAllOfRequiredProperty"
     ): SCHEMA_1,
-    "checker/check_breaking_property_test.go#TestBreaking_ReadOnlyNewRequiredProperty": SCHEMA_1,
-    (
-        "checker/check_breaking_property_test.go#TestBreaking_ReadOnlyPropertyRequiredEnabled"
-    ): SCHEMA_1,
-    (
-        "checker/check_breaking_property_test.go#TestBreaking_WriteOnlyDeleteRequiredProperty"
-    ): SCHEMA_1,
-    (
-        "checker/check_breaking_property_test.go#TestBreaking_WriteOnlyPropertyRequiredDisabled"
-    ): SCHEMA_1,
     (
         "checker/check_breaking_property_test.go#TestBreaking_RequiredPropertyWriteOnlyDisabled"
     ): SCHEMA_1,

@@ -280,3 +280,19 @@ def test_a_required_request_property_with_a_default_is_named_so() -> None:
     assert openapi_id("response-", found.names[0], at_root=False, required=found.required) == (
         "response-required-property-added"
     )
+
+
+def test_a_read_only_property_required_in_a_request_is_information() -> None:
+    body = {"type": "object", "properties": {"id": {"type": "string", "readOnly": True}}}
+    required = {**body, "required": ["id"]}
+    assert _diff(_api(body, body), _api(required, required)) == {
+        "request-property-became-required": Level.INFO,
+        "response-property-became-required": Level.INFO,
+    }
+
+
+def test_a_write_only_property_removed_from_a_response_is_information() -> None:
+    body = {"type": "object", "properties": {"pin": {"type": "string", "writeOnly": True}}}
+    empty: dict[str, Any] = {"type": "object", "properties": {}}
+    changes = _diff(_api({"type": "object"}, body), _api({"type": "object"}, empty))
+    assert changes == {"response-optional-property-removed": Level.INFO}

@@ -163,12 +163,14 @@ class Comparison:
                 schema=schema,
                 required=found.required,
             )
-            level = change.level
+            level, breaks = change.level, change.breaks
+            if found.exempt(prefix):
+                level, breaks = Level.INFO, Breaks.NONE
             floor = AT_LEAST.get(rule)
             if floor is not None and _SEVERITY[floor] > _SEVERITY[level]:
                 level = floor
-            same = rule == change.rule and level is change.level
-            out.append(change if same else replace(change, rule=rule, level=level))
+            same = rule == change.rule and level is change.level and breaks is change.breaks
+            out.append(change if same else replace(change, rule=rule, level=level, breaks=breaks))
         return out
 
     # -- removal of anything with a lifecycle -------------------------------------------

@@ -330,6 +330,14 @@ class Finding:
     names: tuple[str, ...]  # engine rule ids or refined names (``_REFINED``)
     pointer: str  # the schema it is about
     required: bool = False  # an added or removed property is required
+    access: frozenset[str] = frozenset()  # readOnly / writeOnly, for a property's presence
+
+    def exempt(self, prefix: str) -> bool:
+        """A finding about whether a property is sent, where it is never sent: a readOnly
+        property in a request, a writeOnly one in a response (OpenAPI: ``required`` then
+        applies to the other direction only)."""
+        hidden = {REQUEST: "readOnly", RESPONSE: "writeOnly"}.get(prefix)
+        return hidden in self.access
 
 
 _CONTAINERS = {"properties", "patternProperties", "$defs", "definitions", "dependentRequired"}
@@ -376,7 +384,30 @@ def refine(rule: str, pointer: str, old_root: Any, new_root: Any, details: Any) 
         required = isinstance(listed, list) and name in listed
         if required and rule != "property-removed" and "default" in _dict(new):
             names = ("required-property-added-with-default",)
-    return Finding(names, at, required)
+    access: frozenset[str] = frozenset()
+    if rule in _PRESENCE and len(tokens) > 2 and tokens[-2] == "properties":
+        schemas = [_deref(old_root, old), _deref(new_root, new)]
+        access = frozenset(k for k in ("readOnly", "writeOnly") for x in schemas if x.get(k))
+    return Finding(names, at, required, access)
+
+
+#: findings about whether a property is present
+_PRESENCE = {
+    "property-added",
+    "property-added-to-open-model",
+    "required-property-added",
+    "property-removed",
+    "property-became-required",
+    "property-became-optional",
+}
+
+
+def _deref(root: Any, node: Any) -> dict[str, Any]:
+    schema = _dict(node)
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/"):
+        return {**_dict(lookup_pointer(root, ref[1:])), **schema}
+    return schema
 
 
 _PROPERTY_CHANGES = {"property-added", "property-added-to-open-model", "property-removed"}
@@ -450,7 +481,7 @@ def _is_date(value: Any) -> bool:
 
 
 def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
+    return dict(value) if isinstance(value, dict) else {}
 
 
 def _added_or_removed(
