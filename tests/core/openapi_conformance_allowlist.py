@@ -201,22 +201,6 @@ OASDIFF: dict[str, str] = {
         "bleToDraft_Decreased"
     ): NOT_MODELLED_1,
     (
-        "checker/check_request_discriminator_updated_test.go#TestRequestDiscriminatorUpda"
-        "tedCheckAdded"
-    ): SCHEMA_1,
-    (
-        "checker/check_request_discriminator_updated_test.go#TestRequestDiscriminatorUpda"
-        "tedCheckRemoved"
-    ): SCHEMA_1,
-    (
-        "checker/check_request_discriminator_updated_test.go#TestRequestDiscriminatorUpda"
-        "tedCheckPropertyNameChanging"
-    ): SCHEMA_1,
-    (
-        "checker/check_request_discriminator_updated_test.go#TestRequestDiscriminatorUpda"
-        "tedCheckMappingChanging"
-    ): SCHEMA_1,
-    (
         "checker/check_request_parameter_deprecation_test.go#TestBreaking_ParameterDeprec"
         "ationWithoutSunsetWithPolicy"
     ): NOT_MODELLED_2,
@@ -357,22 +341,6 @@ OASDIFF: dict[str, str] = {
         "checker/check_request_property_x_extensible_enum_value_removed_test.go#TestReque"
         "stPropertyXExtensibleEnumValueRemoved_WithSources"
     ): NOT_MODELLED_4,
-    (
-        "checker/check_response_discriminator_updated_test.go#TestResponseDiscriminatorUp"
-        "datedCheckAdded"
-    ): SCHEMA_1,
-    (
-        "checker/check_response_discriminator_updated_test.go#TestResponseDiscriminatorUp"
-        "datedCheckRemoved"
-    ): SCHEMA_1,
-    (
-        "checker/check_response_discriminator_updated_test.go#TestResponseDiscriminatorUp"
-        "datedCheckPropertyNameChanging"
-    ): SCHEMA_1,
-    (
-        "checker/check_response_discriminator_updated_test.go#TestResponseDiscriminatorUp"
-        "datedCheckMappingChanging"
-    ): SCHEMA_1,
     (
         "checker/check_response_mediatype_name_updated_test.go#TestChangeMediaTypeParameters"
     ): NOT_MODELLED_6,

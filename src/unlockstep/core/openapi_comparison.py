@@ -10,8 +10,16 @@ from typing import Any
 from unlockstep.core.compat import Breaks, Change, Level, Location, Policy
 from unlockstep.core.deprecation import Deprecation, Removal, judge_removal
 from unlockstep.core.jsonschema import compare_schemas
+from unlockstep.core.openapi_discriminator import discriminator_changes
 from unlockstep.core.openapi_document import OpenAPIDocument, Refs
-from unlockstep.core.openapi_schema_rules import AT_LEAST, lookup_pointer, openapi_id, refine
+from unlockstep.core.openapi_schema_rules import (
+    AT_LEAST,
+    REQUEST,
+    RESPONSE,
+    lookup_pointer,
+    openapi_id,
+    refine,
+)
 from unlockstep.core.unchanged import Unchanged
 
 REMOVE_FIRST = (
@@ -138,8 +146,23 @@ class Comparison:
             for named in self._named(rule_prefix, roots, own_side_is_new(breaking_for, c))
         ]
         self.changes.extend(_worst_per_finding(named))
+        if rule_prefix in (REQUEST, RESPONSE):
+            self._discriminators(old, new, rule_prefix, roots, subject, pointer)
         if key is not None:
             self.by_ref[key] = self.changes[start:]
+
+    def _discriminators(
+        self, old: Any, new: Any, prefix: str, roots: set[str], subject: str, pointer: str
+    ) -> None:
+        for found in discriminator_changes(
+            old, new, old_root=self.old.doc.root, new_root=self.new.doc.root, pointer=pointer
+        ):
+            at_root = found.at_root or found.pointer in roots
+            side = "old" if found.name == "discriminator-removed" else "new"
+            rule = openapi_id(prefix, found.name, at_root=at_root)
+            self.add(
+                rule, Level.INFO, Breaks.NONE, subject, found.pointer, found.message, side=side
+            )
 
     def _named(self, prefix: str, roots: set[str], change: Change) -> list[Change]:
         """``change`` under its OpenAPI id(s) (see ``openapi_schema_rules``): one finding
