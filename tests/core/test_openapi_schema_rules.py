@@ -80,6 +80,18 @@ NAMES = {
         ("response-header-", "type-changed", True, None, False),
         "response-header-type-changed",
     ),
+    "property of a header parameter became an enum": (
+        ("request-parameter-", "enum-constraint-added", False, None, False),
+        "request-header-property-became-enum",
+    ),
+    "request property with a default became required": (
+        ("request-", "property-became-required-with-default", False, None, False),
+        "request-property-became-required-with-default",
+    ),
+    "response property with a default became required": (
+        ("response-", "property-became-required-with-default", False, None, False),
+        "response-property-became-required",
+    ),
     "no OpenAPI name keeps the engine id": (
         ("response-", "not-added", False, None, False),
         "response-not-added",
@@ -92,7 +104,11 @@ def test_a_schema_finding_gets_the_openapi_id_of_where_it_sits(
     given: tuple[str, str, bool, Any, bool], expected: str
 ) -> None:
     prefix, rule, at_root, schema, required = given
-    assert openapi_id(prefix, rule, at_root=at_root, schema=schema, required=required) == expected
+    header = "header" in expected
+    found = openapi_id(
+        prefix, rule, at_root=at_root, schema=schema, required=required, header=header
+    )
+    assert found == expected
 
 
 def test_every_openapi_schema_id_is_in_the_catalogue_with_a_suggestion_when_it_hurts() -> None:

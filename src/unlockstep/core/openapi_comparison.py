@@ -126,6 +126,8 @@ class Comparison:
             if request
             else frozenset({Breaks.READERS, Breaks.BOTH})
         )
+        parameter = self.new.refs.deref(lookup_pointer(self.new.doc.root, pointer[:-7]))
+        header = pointer.endswith("/schema") and _dict_get(parameter, "in") == "header"
         roots = {pointer, *_ref_targets(old, self.old.doc.root)}
         roots.update(_ref_targets(new, self.new.doc.root))
         found = compare_schemas(
@@ -143,7 +145,7 @@ class Comparison:
         named = [
             named
             for c in found
-            for named in self._named(rule_prefix, roots, own_side_is_new(breaking_for, c))
+            for named in self._named(rule_prefix, roots, own_side_is_new(breaking_for, c), header)
         ]
         self.changes.extend(_worst_per_finding(named))
         if rule_prefix in (REQUEST, RESPONSE):
@@ -164,7 +166,9 @@ class Comparison:
                 rule, Level.INFO, Breaks.NONE, subject, found.pointer, found.message, side=side
             )
 
-    def _named(self, prefix: str, roots: set[str], change: Change) -> list[Change]:
+    def _named(
+        self, prefix: str, roots: set[str], change: Change, header: bool = False
+    ) -> list[Change]:
         """``change`` under its OpenAPI id(s) (see ``openapi_schema_rules``): one finding
         may be several in oasdiff's terms (an ``if`` and a ``then`` added)."""
         found = refine(
@@ -185,6 +189,7 @@ class Comparison:
                 at_root=found.pointer in roots,
                 schema=schema,
                 required=found.required,
+                header=header,
             )
             level, breaks = change.level, change.breaks
             if found.exempt(prefix):
@@ -338,6 +343,10 @@ def _worst_per_finding(changes: list[Change]) -> list[Change]:
             worst[key] = change
     kept_ids = {id(c) for c in worst.values()}
     return [c for c in changes if id(c) in kept_ids]
+
+
+def _dict_get(node: Any, key: str) -> Any:
+    return node.get(key) if isinstance(node, dict) else None
 
 
 def _ref_targets(schema: Any, root: Any) -> list[str]:

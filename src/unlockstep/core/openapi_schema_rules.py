@@ -79,6 +79,10 @@ _REFINED = {
     "unevaluated-items-removed": ("type-widened", "unevaluatedItems was removed"),
     "deprecated-with-sunset": ("deprecated", "a property was deprecated with a sunset date"),
     "deprecated-sunset-invalid": ("deprecated", "a deprecated property's sunset is not a date"),
+    "property-became-required-with-default": (
+        "property-became-required",
+        "a property with a default became required; old clients that omit it are rejected",
+    ),
     "required-property-added-with-default": (
         "required-property-added",
         "a required property with a default was added; old clients do not send it",
@@ -269,6 +273,7 @@ def openapi_id(
     at_root: bool,
     schema: Any = None,
     required: bool = False,
+    header: bool = False,
 ) -> str:
     """The OpenAPI id of the JSON Schema finding ``engine_rule`` made under ``prefix``
     (``request-``, ``response-``, ``request-parameter-``, ``response-header-``).
@@ -276,11 +281,14 @@ def openapi_id(
     ``at_root``: the finding is about the body's, parameter's or header's own schema, not a
     property inside it. ``schema``: the schema the finding is about (tells an exclusive bound
     apart). ``required``: for an added or removed property, whether it is required.
+    ``header``: the parameter is a header (its properties have ids of their own).
     """
     if prefix in (REQUEST, RESPONSE):
         return _body_id(prefix, engine_rule, at_root, schema, required)
     suffix = _suffix(engine_rule, schema)
     if prefix == PARAMETER:
+        if header and not at_root and suffix in ("became-enum", "property-became-required"):
+            return f"request-header-property-{suffix.removeprefix('property-')}"
         if suffix in _PARAMETER_PROPERTY and not at_root:
             return f"request-parameter-property-{suffix}"
         if suffix in _PARAMETER:
@@ -304,6 +312,8 @@ def _body_id(prefix: str, engine_rule: str, at_root: bool, schema: Any, required
             if side == "request"
             else f"response-{kind}-property-added"
         )
+    if engine_rule == _WITH_DEFAULT:  # oasdiff tells the default apart in requests only
+        return f"{side}-property-became-required" + ("-with-default" if side == "request" else "")
     if engine_rule == "property-removed":
         if side == "request":
             return "request-property-removed"
@@ -457,6 +467,8 @@ def _refined_names(
         return ("deprecated-with-sunset",)
     if rule == "pattern-changed" and "" in (old.get("pattern"), new.get("pattern")):
         return ("pattern-added" if old.get("pattern") == "" else "pattern-removed",)
+    if rule == "property-became-required" and "default" in new:
+        return ("property-became-required-with-default",)
     if rule == "required-property-added" and "default" in new:
         return ("required-property-added-with-default",)
     return (rule,)
@@ -520,6 +532,10 @@ _CONTEXTS = {
 }
 
 
+#: the one refined name that keeps the plain context prefix (``request-property-…``)
+_WITH_DEFAULT = "property-became-required-with-default"
+
+
 def _declared() -> Iterator[Rule]:
     sources = jsonschema_rules.RULES
     named = [(s.id, s, s.summary) for s in sources.values()]
@@ -531,9 +547,15 @@ def _declared() -> Iterator[Rule]:
                 for required in (True, False):
                     for exclusive in ({}, {"exclusiveMinimum": 1, "exclusiveMaximum": 1}):
                         rule_id = openapi_id(
-                            prefix, name, at_root=at_root, schema=exclusive, required=required
+                            prefix,
+                            name,
+                            at_root=at_root,
+                            schema=exclusive,
+                            required=required,
+                            header=True,
                         )
-                        if rule_id in seen or rule_id == prefix + name:
+                        plain = rule_id == prefix + name and name != _WITH_DEFAULT
+                        if rule_id in seen or plain:
                             continue
                         seen.add(rule_id)
                         yield Rule(
