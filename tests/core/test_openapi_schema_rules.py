@@ -312,3 +312,19 @@ def test_a_write_only_property_removed_from_a_response_is_information() -> None:
     empty: dict[str, Any] = {"type": "object", "properties": {}}
     changes = _diff(_api({"type": "object"}, body), _api({"type": "object"}, empty))
     assert changes == {"response-optional-property-removed": Level.INFO}
+
+
+def test_a_property_declared_in_an_all_of_branch_is_found_for_its_sunset() -> None:
+    root = {
+        "c": {
+            "Base": {"type": "object", "properties": {"id": {}}},
+            "R": {
+                "allOf": [
+                    {"$ref": "#/c/Base"},
+                    {"properties": {"old": {"deprecated": True, "x-sunset": "2099-12-31"}}},
+                ]
+            },
+        }
+    }
+    found = refine("deprecated", "/c/R/properties/old", {}, root, {})
+    assert found.names == ("deprecated-with-sunset",)

@@ -392,12 +392,12 @@ def refine(rule: str, pointer: str, old_root: Any, new_root: Any, details: Any) 
     elif rule.startswith("pattern-property-") and tokens[-2:-1] == ["patternProperties"]:
         tokens = tokens[:-2]
     at = "/".join(tokens)
-    old, new = lookup_pointer(old_root, at), lookup_pointer(new_root, at)
+    old, new = _in_view(old_root, at), _in_view(new_root, at)
     names = _refined_names(rule, _dict(old), _dict(new), _dict(details))
     required = False
     if rule in _PROPERTY_CHANGES and len(tokens) > 2 and tokens[-2] == "properties":
         root = old_root if rule == "property-removed" else new_root
-        parent = lookup_pointer(root, "/".join(tokens[:-2]))
+        parent = _in_view(root, "/".join(tokens[:-2]))
         listed = parent.get("required") if isinstance(parent, dict) else None
         name = tokens[-1].replace("~1", "/").replace("~0", "~")
         required = isinstance(listed, list) and name in listed
@@ -419,6 +419,35 @@ _PRESENCE = {
     "property-became-required",
     "property-became-optional",
 }
+
+
+def _in_view(root: Any, pointer: str) -> Any:
+    """The node at ``pointer``, where the JSON Schema engine's pointer may name a property of
+    an ``allOf`` as if the holder declared it (it compares the merged view): a token missing
+    from a schema is looked for in its ``allOf`` branches (local references followed)."""
+    tokens = [raw.replace("~1", "/").replace("~0", "~") for raw in pointer.split("/")[1:]]
+    return _find(root, root, tokens, 0)
+
+
+def _find(root: Any, node: Any, tokens: list[str], depth: int) -> Any:
+    if not tokens:
+        return node
+    token, rest = tokens[0], tokens[1:]
+    if isinstance(node, list):
+        if token.isdigit() and int(token) < len(node):
+            return _find(root, node[int(token)], rest, depth)
+        return None
+    if not isinstance(node, dict) or depth > 8:
+        return None
+    if token in node:
+        found = _find(root, node[token], rest, depth)
+        if found is not None:
+            return found
+    for branch in _list(node.get("allOf")):
+        found = _find(root, _deref(root, branch), tokens, depth + 1)
+        if found is not None:
+            return found
+    return None
 
 
 def _deref(root: Any, node: Any) -> dict[str, Any]:
