@@ -11,7 +11,8 @@ import pytest
 from unlockstep.core import engines  # noqa: F401  (every engine declares its rules)
 from unlockstep.core.compat import Level, Policy, Source
 from unlockstep.core.openapi import OpenAPIEngine
-from unlockstep.core.openapi_schema_rules import openapi_id, refine
+from unlockstep.core.openapi_schema_finding import refine
+from unlockstep.core.openapi_schema_rules import openapi_id
 from unlockstep.core.render import lookup
 from unlockstep.core.rules import RULES
 

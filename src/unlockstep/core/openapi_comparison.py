@@ -12,14 +12,8 @@ from unlockstep.core.deprecation import Deprecation, Removal, judge_removal
 from unlockstep.core.jsonschema import compare_schemas
 from unlockstep.core.openapi_discriminator import discriminator_changes
 from unlockstep.core.openapi_document import OpenAPIDocument, Refs
-from unlockstep.core.openapi_schema_rules import (
-    AT_LEAST,
-    REQUEST,
-    RESPONSE,
-    lookup_pointer,
-    openapi_id,
-    refine,
-)
+from unlockstep.core.openapi_schema_finding import REQUEST, RESPONSE, lookup_pointer, refine
+from unlockstep.core.openapi_schema_rules import AT_LEAST, openapi_id
 from unlockstep.core.unchanged import Unchanged
 
 REMOVE_FIRST = (

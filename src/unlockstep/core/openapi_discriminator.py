@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from unlockstep.core.openapi_schema_rules import lookup_pointer
+from unlockstep.core.openapi_schema_finding import lookup_pointer
 
 _MAX_DEPTH = 32
 _BRANCHES = ("oneOf", "anyOf", "allOf")
