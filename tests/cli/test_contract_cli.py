@@ -45,7 +45,7 @@ def test_a_breaking_publish_is_refused_with_exit_1_and_the_report(server: TestCl
     publish("1.0.0", "v1")
     code, out, err = publish("2.0.0", "v2-breaking")
     assert code == 1
-    assert "request-required-property-added" in out
+    assert "new-required-request-property" in out
     assert "refused" in err
     code, out, _ = publish("2.0.0", "v2-breaking", "--format", "json")
     assert code == 1 and json.loads(out)["error"]["code"] == "incompatible"

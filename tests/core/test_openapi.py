@@ -302,7 +302,7 @@ def test_a_swagger_2_and_an_openapi_3_description_of_the_same_api_compare_equal(
     old = engine.parse(Source(SWAGGER, "swagger.yaml"))
     new = engine.parse(Source(SWAGGER.replace("maximum: 100", "maximum: 50"), "swagger.yaml"))
     rules = [c.rule for c in engine.diff(old, new, Policy.LENIENT)]
-    assert rules == ["request-parameter-maximum-decreased"]
+    assert rules == ["request-parameter-max-decreased"]
 
 
 @pytest.mark.parametrize(

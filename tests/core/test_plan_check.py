@@ -131,8 +131,7 @@ def test_the_seed_plan_is_computed_by_the_real_engines_from_the_demo_contracts()
         (
             "case-summary",
             "add-optional-response-field",
-            "computed by openapi: request-property-added-to-open-model, "
-            "response-property-added-to-open-model",
+            "computed by openapi: new-optional-request-property, response-optional-property-added",
         ),
         (
             "case-escalated",

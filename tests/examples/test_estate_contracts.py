@@ -39,7 +39,7 @@ def test_adding_optional_risk_explanation_and_escalation_basis_is_compatible(
 def test_requiring_escalation_basis_at_once_breaks_old_clients() -> None:
     compatible, rules = report("openapi", "case-summary-api", "v2-breaking")
     assert not compatible
-    assert rules == {"request-required-property-added"}
+    assert rules == {"new-required-request-property"}
 
 
 def test_replacing_reason_with_a_new_event_version_breaks_consumers() -> None:

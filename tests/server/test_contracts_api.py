@@ -79,7 +79,7 @@ def test_a_version_that_violates_the_mode_is_refused_with_the_report(api: TestCl
     error = response.json()["error"]
     assert error["code"] == "incompatible"
     rules = {c["rule"] for c in error["details"]["changes"] if c["level"] == "breaking"}
-    assert rules == {"request-required-property-added"}
+    assert rules == {"new-required-request-property"}
     versions = api.get(BASE).json()["versions"]
     assert [v["version"] for v in versions] == ["1.0.0"]
 

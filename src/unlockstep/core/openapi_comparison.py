@@ -10,7 +10,10 @@ from typing import Any
 from unlockstep.core.compat import Breaks, Change, Level, Location, Policy
 from unlockstep.core.deprecation import Deprecation, Removal, judge_removal
 from unlockstep.core.jsonschema import compare_schemas
+from unlockstep.core.openapi_discriminator import discriminator_changes
 from unlockstep.core.openapi_document import OpenAPIDocument, Refs
+from unlockstep.core.openapi_schema_finding import REQUEST, RESPONSE, lookup_pointer, refine
+from unlockstep.core.openapi_schema_rules import AT_LEAST, openapi_id
 from unlockstep.core.unchanged import Unchanged
 
 REMOVE_FIRST = (
@@ -117,23 +120,80 @@ class Comparison:
             if request
             else frozenset({Breaks.READERS, Breaks.BOTH})
         )
-        self.changes.extend(
-            own_side_is_new(breaking_for, c)
-            for c in compare_schemas(
-                old,
-                new,
-                old_resolver=self.old.doc.resolver,
-                new_resolver=self.new.doc.resolver,
-                policy=self.policy,
-                breaking_for=breaking_for,
-                rule_prefix=rule_prefix,
-                subject=subject,
-                pointer=pointer,
-                strict_reader=self.strict_reader,
-            )
+        parameter = self.new.refs.deref(lookup_pointer(self.new.doc.root, pointer[:-7]))
+        header = pointer.endswith("/schema") and _dict_get(parameter, "in") == "header"
+        roots = {pointer, *_ref_targets(old, self.old.doc.root)}
+        roots.update(_ref_targets(new, self.new.doc.root))
+        found = compare_schemas(
+            old,
+            new,
+            old_resolver=self.old.doc.resolver,
+            new_resolver=self.new.doc.resolver,
+            policy=self.policy,
+            breaking_for=breaking_for,
+            rule_prefix=rule_prefix,
+            subject=subject,
+            pointer=pointer,
+            strict_reader=self.strict_reader,
         )
+        named = [
+            named
+            for c in found
+            for named in self._named(rule_prefix, roots, own_side_is_new(breaking_for, c), header)
+        ]
+        self.changes.extend(_worst_per_finding(named))
+        if rule_prefix in (REQUEST, RESPONSE):
+            self._discriminators(old, new, rule_prefix, roots, subject, pointer)
         if key is not None:
             self.by_ref[key] = self.changes[start:]
+
+    def _discriminators(
+        self, old: Any, new: Any, prefix: str, roots: set[str], subject: str, pointer: str
+    ) -> None:
+        for found in discriminator_changes(
+            old, new, old_root=self.old.doc.root, new_root=self.new.doc.root, pointer=pointer
+        ):
+            at_root = found.at_root or found.pointer in roots
+            side = "old" if found.name == "discriminator-removed" else "new"
+            rule = openapi_id(prefix, found.name, at_root=at_root)
+            self.add(
+                rule, Level.INFO, Breaks.NONE, subject, found.pointer, found.message, side=side
+            )
+
+    def _named(
+        self, prefix: str, roots: set[str], change: Change, header: bool = False
+    ) -> list[Change]:
+        """``change`` under its OpenAPI id(s) (see ``openapi_schema_rules``): one finding
+        may be several in oasdiff's terms (an ``if`` and a ``then`` added)."""
+        found = refine(
+            change.rule.removeprefix(prefix),
+            change.location.pointer,
+            self.old.doc.root,
+            self.new.doc.root,
+            change.details,
+        )
+        schema = lookup_pointer(self.new.doc.root, found.pointer)
+        if schema is None:
+            schema = lookup_pointer(self.old.doc.root, found.pointer)
+        out = []
+        for name in found.names:
+            rule = openapi_id(
+                prefix,
+                name,
+                at_root=found.pointer in roots,
+                schema=schema,
+                required=found.required,
+                header=header,
+            )
+            level, breaks = change.level, change.breaks
+            if found.exempt(prefix):
+                level, breaks = Level.INFO, Breaks.NONE
+            floor = AT_LEAST.get(rule)
+            if floor is not None and _SEVERITY[floor] > _SEVERITY[level]:
+                level = floor
+            same = rule == change.rule and level is change.level and breaks is change.breaks
+            out.append(change if same else replace(change, rule=rule, level=level, breaks=breaks))
+        return out
 
     # -- removal of anything with a lifecycle -------------------------------------------
 
@@ -260,6 +320,39 @@ def _ref_pair(old: Any, new: Any, request: bool, prefix: str) -> tuple[str, str,
         if isinstance(old_ref, str) and isinstance(new_ref, str):
             return (old_ref, new_ref, request, prefix)
     return None
+
+
+_SEVERITY = {Level.INFO: 0, Level.WARNING: 1, Level.BREAKING: 2}
+
+
+def _worst_per_finding(changes: list[Change]) -> list[Change]:
+    """One change per (id, pointer): two engine findings that get the same OpenAPI name (a
+    new required property is also a property declared in an open model) are one finding,
+    at the worse level."""
+    worst: dict[tuple[str, str], Change] = {}
+    for change in changes:
+        key = (change.rule, change.location.pointer)
+        kept = worst.get(key)
+        if kept is None or _SEVERITY[change.level] > _SEVERITY[kept.level]:
+            worst[key] = change
+    kept_ids = {id(c) for c in worst.values()}
+    return [c for c in changes if id(c) in kept_ids]
+
+
+def _dict_get(node: Any, key: str) -> Any:
+    return node.get(key) if isinstance(node, dict) else None
+
+
+def _ref_targets(schema: Any, root: Any) -> list[str]:
+    """The pointers a schema that is only a local ``$ref`` (chain) stands for."""
+    out: list[str] = []
+    while isinstance(schema, dict) and isinstance(schema.get("$ref"), str) and len(out) < 32:
+        ref = schema["$ref"]
+        if not ref.startswith("#/") or ref[1:] in out:
+            break
+        out.append(ref[1:])
+        schema = lookup_pointer(root, ref[1:])
+    return out
 
 
 def own_side_is_new(protected: frozenset[Breaks], change: Change) -> Change:

@@ -91,8 +91,10 @@ def markdown_table(kinds: Iterable[str] | None = None) -> str:
         " declared strict), and *unprovable* rules are a `warning` under the LENIENT policy and"
         " `breaking` under STRICT. Changes that hurt nobody are `info`; the rest `warning`.",
         "",
-        "Engines that compare embedded schemas prefix the ids (e.g. `request-property-removed`,"
-        " `response-enum-value-added`).",
+        "Engines that compare embedded schemas prefix the ids (e.g."
+        " `message-payload-property-removed`); inside OpenAPI documents they carry oasdiff's"
+        " ids for where they sit (`openapi-schema`, e.g. `request-body-min-increased`,"
+        " `response-optional-property-removed`).",
     ]
     for kind in sorted(wanted):
         out += [
