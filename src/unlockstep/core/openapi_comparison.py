@@ -10,7 +10,7 @@ from typing import Any
 from unlockstep.core.compat import Breaks, Change, Level, Location, Policy
 from unlockstep.core.deprecation import Deprecation, Removal, judge_removal
 from unlockstep.core.jsonschema import compare_schemas
-from unlockstep.core.openapi_discriminator import discriminator_changes
+from unlockstep.core.openapi_discriminator import discriminator_changes, uses_discriminators
 from unlockstep.core.openapi_document import OpenAPIDocument, Refs
 from unlockstep.core.openapi_schema_finding import REQUEST, RESPONSE, lookup_pointer, refine
 from unlockstep.core.openapi_schema_rules import AT_LEAST, openapi_id
@@ -42,6 +42,7 @@ class Comparison:
     strict_reader: bool
     changes: list[Change] = field(default_factory=list)
     unchanged: Unchanged = field(init=False)
+    discriminators: bool = field(init=False)  # either document has one
     #: changes found for a schema that is only a ``$ref`` (one component used by many
     #: operations is compared once)
     by_ref: dict[tuple[str, str, bool, str], list[Change]] = field(default_factory=dict)
@@ -69,6 +70,9 @@ class Comparison:
 
     def __post_init__(self) -> None:
         self.unchanged = Unchanged(self.old.doc.root, self.new.doc.root)
+        self.discriminators = uses_discriminators(self.old.doc.root) or uses_discriminators(
+            self.new.doc.root
+        )
 
     def add(
         self,
@@ -137,12 +141,12 @@ class Comparison:
             strict_reader=self.strict_reader,
         )
         named = [
-            named
+            (c.rule, named)
             for c in found
             for named in self._named(rule_prefix, roots, own_side_is_new(breaking_for, c), header)
         ]
         self.changes.extend(_worst_per_finding(named))
-        if rule_prefix in (REQUEST, RESPONSE):
+        if rule_prefix in (REQUEST, RESPONSE) and self.discriminators:
             self._discriminators(old, new, rule_prefix, roots, subject, pointer)
         if key is not None:
             self.by_ref[key] = self.changes[start:]
@@ -325,18 +329,22 @@ def _ref_pair(old: Any, new: Any, request: bool, prefix: str) -> tuple[str, str,
 _SEVERITY = {Level.INFO: 0, Level.WARNING: 1, Level.BREAKING: 2}
 
 
-def _worst_per_finding(changes: list[Change]) -> list[Change]:
-    """One change per (id, pointer): two engine findings that get the same OpenAPI name (a
-    new required property is also a property declared in an open model) are one finding,
-    at the worse level."""
-    worst: dict[tuple[str, str], Change] = {}
-    for change in changes:
+def _worst_per_finding(named: list[tuple[str, Change]]) -> list[Change]:
+    """Two engine findings that get the same OpenAPI name at the same place (a new required
+    property is also a property declared in an open model; a replaced ``const`` is a value
+    removed and one added) are one finding: only the engine rule with the worse level is
+    kept there. Several findings of one engine rule (two enum values added) all stay."""
+    best: dict[tuple[str, str], tuple[str, Level]] = {}
+    for engine_rule, change in named:
         key = (change.rule, change.location.pointer)
-        kept = worst.get(key)
-        if kept is None or _SEVERITY[change.level] > _SEVERITY[kept.level]:
-            worst[key] = change
-    kept_ids = {id(c) for c in worst.values()}
-    return [c for c in changes if id(c) in kept_ids]
+        kept = best.get(key)
+        if kept is None or _SEVERITY[change.level] > _SEVERITY[kept[1]]:
+            best[key] = (engine_rule, change.level)
+    return [
+        change
+        for engine_rule, change in named
+        if best[(change.rule, change.location.pointer)][0] == engine_rule
+    ]
 
 
 def _dict_get(node: Any, key: str) -> Any:

@@ -89,6 +89,21 @@ def discriminator_changes(
     return out
 
 
+def uses_discriminators(root: Any) -> bool:
+    """Whether a document has any ``discriminator`` at all (so a comparison can skip the
+    walk for the many documents without one)."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if isinstance(node.get("discriminator"), dict):
+                return True
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return False
+
+
 def _mapping(discriminator: dict[str, Any]) -> dict[str, Any]:
     mapping = discriminator.get("mapping")
     return mapping if isinstance(mapping, dict) else {}
@@ -100,45 +115,31 @@ def _collect(
     key: str,
     pointer: str,
     out: dict[str, tuple[str, dict[str, Any]]],
-    following: set[str],
+    walked: set[str],
     depth: int,
 ) -> None:
+    """Discriminators under ``node`` by their place in the schema; each referenced
+    component is walked once (shared and recursive schemas stay linear)."""
     if depth > _MAX_DEPTH or not isinstance(node, dict):
         return
     ref = node.get("$ref")
     if isinstance(ref, str) and ref.startswith("#/"):
-        if ref in following:
-            return  # a recursive schema: its discriminators are already collected
-        _collect(
-            lookup_pointer(root, ref[1:]), root, key, ref[1:], out, {*following, ref}, depth + 1
-        )
+        if ref not in walked:
+            walked.add(ref)
+            _collect(lookup_pointer(root, ref[1:]), root, key, ref[1:], out, walked, depth + 1)
         return
     discriminator = node.get("discriminator")
     if isinstance(discriminator, dict) and key not in out:
         out[key] = (pointer, discriminator)
+    children: list[tuple[str, Any]] = []
     for keyword in _BRANCHES:
         branches = node.get(keyword)
         for i, branch in enumerate(branches if isinstance(branches, list) else []):
-            _collect(
-                branch,
-                root,
-                f"{key}/{keyword}/{i}",
-                f"{pointer}/{keyword}/{i}",
-                out,
-                following,
-                depth + 1,
-            )
+            children.append((f"{keyword}/{i}", branch))
     properties = node.get("properties")
     for name, schema in (properties if isinstance(properties, dict) else {}).items():
-        token = str(name).replace("~", "~0").replace("/", "~1")
-        _collect(
-            schema,
-            root,
-            f"{key}/properties/{token}",
-            f"{pointer}/properties/{token}",
-            out,
-            following,
-            depth + 1,
-        )
+        children.append(("properties/" + str(name).replace("~", "~0").replace("/", "~1"), schema))
     if isinstance(node.get("items"), dict):
-        _collect(node["items"], root, f"{key}/items", f"{pointer}/items", out, following, depth + 1)
+        children.append(("items", node["items"]))
+    for step, child in children:
+        _collect(child, root, f"{key}/{step}", f"{pointer}/{step}", out, walked, depth + 1)
