@@ -4,6 +4,7 @@ responses and their headers, lifecycle (deprecation, sunset, operationId), secur
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from unlockstep.core import openapi_security
@@ -347,17 +348,47 @@ def _request_body(cmp: Comparison, subject: str, base: str, old_raw: Any, new_ra
             pointer,
             f"the request body of {subject} became optional",
         )
-    old_content, new_content = old.get("content") or {}, new.get("content") or {}
+    _content(
+        cmp,
+        subject,
+        pointer,
+        old.get("content") or {},
+        new.get("content") or {},
+        request=True,
+        removed=(
+            "request-body-media-type-removed",
+            lambda media: f"{subject} no longer accepts {media} request bodies",
+        ),
+        added=(
+            "request-body-media-type-added",
+            lambda media: f"{subject} now also accepts {media} request bodies",
+        ),
+    )
+
+
+def _content(
+    cmp: Comparison,
+    subject: str,
+    pointer: str,
+    old_content: dict[str, Any],
+    new_content: dict[str, Any],
+    *,
+    request: bool,
+    removed: tuple[str, Callable[[str], str]],
+    added: tuple[str, Callable[[str], str]],
+) -> None:
+    """Media types of a request body or a response: removed, added, and each kept one's
+    schema compared (``removed``/``added`` are a rule id and the message for a media type)."""
     for media, old_media in old_content.items():
         media_ptr = f"{pointer}/content/{escape(media)}"
         if media not in new_content:
             cmp.add(
-                "request-body-media-type-removed",
+                removed[0],
                 Level.BREAKING,
-                Breaks.WRITERS,
+                Breaks.WRITERS if request else Breaks.READERS,
                 subject,
                 media_ptr,
-                f"{subject} no longer accepts {media} request bodies",
+                removed[1](media),
                 REMOVE_FIRST,
                 side="old",
             )
@@ -365,20 +396,20 @@ def _request_body(cmp: Comparison, subject: str, base: str, old_raw: Any, new_ra
         cmp.schemas(
             (old_media or {}).get("schema", {}),
             (new_content[media] or {}).get("schema", {}),
-            request=True,
-            rule_prefix="request-",
+            request=request,
+            rule_prefix="request-" if request else "response-",
             subject=subject,
             pointer=f"{media_ptr}/schema",
         )
     for media in new_content:
         if media not in old_content:
             cmp.add(
-                "request-body-media-type-added",
+                added[0],
                 Level.INFO,
                 Breaks.NONE,
                 subject,
                 f"{pointer}/content/{escape(media)}",
-                f"{subject} now also accepts {media} request bodies",
+                added[1](media),
             )
 
 
@@ -438,39 +469,22 @@ def _response(
     cmp: Comparison, subject: str, pointer: str, status: str, old_raw: Any, new_raw: Any
 ) -> None:
     old, new = cmp.old.refs.deref(old_raw) or {}, cmp.new.refs.deref(new_raw) or {}
-    old_content, new_content = old.get("content") or {}, new.get("content") or {}
-    for media, old_media in old_content.items():
-        media_ptr = f"{pointer}/content/{escape(media)}"
-        if media not in new_content:
-            cmp.add(
-                "response-media-type-removed",
-                Level.BREAKING,
-                Breaks.READERS,
-                subject,
-                media_ptr,
-                f"the {status} response of {subject} is no longer sent as {media}",
-                REMOVE_FIRST,
-                side="old",
-            )
-            continue
-        cmp.schemas(
-            (old_media or {}).get("schema", {}),
-            (new_content[media] or {}).get("schema", {}),
-            request=False,
-            rule_prefix="response-",
-            subject=subject,
-            pointer=f"{media_ptr}/schema",
-        )
-    for media in new_content:
-        if media not in old_content:
-            cmp.add(
-                "response-media-type-added",
-                Level.INFO,
-                Breaks.NONE,
-                subject,
-                f"{pointer}/content/{escape(media)}",
-                f"the {status} response of {subject} can now also be {media}",
-            )
+    _content(
+        cmp,
+        subject,
+        pointer,
+        old.get("content") or {},
+        new.get("content") or {},
+        request=False,
+        removed=(
+            "response-media-type-removed",
+            lambda media: f"the {status} response of {subject} is no longer sent as {media}",
+        ),
+        added=(
+            "response-media-type-added",
+            lambda media: f"the {status} response of {subject} can now also be {media}",
+        ),
+    )
     _headers(cmp, subject, pointer, status, old.get("headers") or {}, new.get("headers") or {})
 
 
