@@ -190,3 +190,12 @@ def test_every_member_of_a_huge_object_finds_its_own_line_not_a_nested_namesake(
         assert line is not None and lines[line - 1] == f'   "s{i}": {{', i
         assert doc.line_of(f"/components/schemas/s{i}") == line  # asked again: same answer
     assert doc.line_of("/components/schemas/s5/properties/id/enum/0") == 4 + 12 * 5 + 7
+
+
+def test_the_json_loader_records_every_string_ref_however_it_is_spelt() -> None:
+    text = json.dumps(
+        {"a": {"$ref": "#/$defs/A"}, "b": [{"$ref": "other.json#/B"}], "c": {"$ref": 3}}
+    ).replace('"$ref": "other', '"\\u0024ref": "other')
+    doc = load_document(Source(text, "s.json"))
+    assert sorted(doc.refs or ()) == ["#/$defs/A", "other.json#/B"]
+    assert load_document(Source("a: {$ref: '#/x'}", "s.yaml")).refs is None  # not recorded

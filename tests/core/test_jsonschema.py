@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from unlockstep.core import jsonschema
-from unlockstep.core.compat import Breaks, Level, Mode, Policy, Source, check
+from unlockstep.core.compat import Breaks, Level, Location, Mode, Policy, Source, check
 from unlockstep.core.documents import Document, Resolver, load_document
 from unlockstep.core.jsonschema import compare_schemas
 from unlockstep.core.rules import RULES
@@ -585,3 +585,37 @@ def test_schemas_without_source_text_still_follow_their_refs() -> None:
         pointer="/properties/a",
     )
     assert [c.rule for c in found] == ["max-length-decreased"]
+
+
+def test_a_changed_definition_is_found_through_properties_that_did_not_change() -> None:
+    def schema(max_length: int) -> dict[str, Any]:
+        return obj(
+            {"id": {"$ref": "#/$defs/Id"}, "name": S, "tags": {"items": {"$ref": "#/$defs/Id"}}},
+            **{"$defs": {"Id": {"type": "string", "maxLength": max_length}}},
+        )
+
+    found = compare_schemas(
+        schema(10), schema(5), old_resolver=resolver(schema(10)), new_resolver=resolver(schema(5))
+    )
+    assert [(c.rule, c.location.pointer) for c in found] == [
+        ("max-length-decreased", "/$defs/Id/maxLength")
+    ]
+    same = compare_schemas(
+        schema(10), schema(10), old_resolver=resolver(schema(10)), new_resolver=resolver(schema(10))
+    )
+    assert same == []
+
+
+def test_a_changes_line_is_found_only_when_it_is_read() -> None:
+    asked: list[str] = []
+
+    def find_line(pointer: str) -> int:
+        asked.append(pointer)
+        return 7
+
+    location = Location(pointer="/properties/a", file="s.json", find_line=find_line)
+    assert asked == []
+    assert location.line == 7 and location.line == 7
+    assert asked == ["/properties/a"]  # once, then kept
+    assert location == Location(pointer="/properties/a", file="s.json", line=7)
+    assert str(location) == "s.json:7: /properties/a"

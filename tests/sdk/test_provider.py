@@ -80,7 +80,8 @@ def test_local_evaluation_follows_changes_survives_a_restart_and_flushes_counts(
         server.start()
         assert wait_for(lambda: not provider.stale)
         assert client.get_string_details("color", "x").reason == Reason.STATIC
-        assert events[-1] == ProviderEvent.PROVIDER_READY
+        # the provider clears ``stale`` and then emits READY: wait for the event, not the flag
+        assert wait_for(lambda: events[-1] == ProviderEvent.PROVIDER_READY)
 
         assert provider.flush() > 0
         debt = httpx.get(

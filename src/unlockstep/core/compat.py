@@ -88,15 +88,51 @@ MODE_DIRECTIONS: dict[Mode, tuple[Direction, ...]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
 class Location:
     """Where a change is: the operation/channel/message/table it belongs to, a JSON pointer
-    into the document, and the source file and line when they are known."""
+    into the document, and the source file and line when they are known.
 
-    subject: str = ""
-    pointer: str = ""
-    file: str | None = None
-    line: int | None = None
+    ``find_line`` (``pointer -> line``) defers finding the line until someone reads it: a
+    registry check that only needs the verdict never scans the source text for lines."""
+
+    __slots__ = ("_find_line", "_line", "file", "pointer", "subject")
+
+    def __init__(
+        self,
+        subject: str = "",
+        pointer: str = "",
+        file: str | None = None,
+        line: int | None = None,
+        *,
+        find_line: Callable[[str], int | None] | None = None,
+    ) -> None:
+        self.subject = subject
+        self.pointer = pointer
+        self.file = file
+        self._line = line
+        self._find_line = find_line if line is None else None
+
+    @property
+    def line(self) -> int | None:
+        if self._find_line is not None:
+            self._line = self._find_line(self.pointer)
+            self._find_line = None
+        return self._line
+
+    def _key(self) -> tuple[str, str, str | None, int | None]:
+        return (self.subject, self.pointer, self.file, self.line)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Location):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        subject, pointer, file, line = self._key()
+        return f"Location({subject=!r}, {pointer=!r}, {file=!r}, {line=!r})"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -115,9 +151,12 @@ class Location:
         return where
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Change:
-    """One classified difference between two contract versions."""
+    """One classified difference between two contract versions.
+
+    Treat it as immutable (``dataclasses.replace`` makes a changed copy); it is not frozen
+    because a frozen dataclass costs three times as much to build, and engines build many."""
 
     rule: str
     level: Level
@@ -222,11 +261,11 @@ def check(
     for label, previous in targets:
         for direction in MODE_DIRECTIONS[mode]:
             pair = (previous, proposed) if direction is Direction.BACKWARD else (proposed, previous)
-            found = engine.diff(pair[0], pair[1], policy)
-            changes.extend(
-                replace(c, direction=direction, against=label if mode.transitive else c.against)
-                for c in found
-            )
+            for c in engine.diff(pair[0], pair[1], policy):
+                against = label if mode.transitive else c.against
+                if c.direction is not direction or c.against != against:
+                    c = replace(c, direction=direction, against=against)
+                changes.append(c)
     if mode is Mode.NONE and history:
         # NONE checks nothing, but the differences are still worth showing as information.
         changes = [

@@ -213,6 +213,9 @@ class Document:
     _newlines: list[int] | None = field(default=None, repr=False)
     _counted: int = field(default=0, repr=False)
     _answers: dict[str, int | None] = field(default_factory=dict, repr=False)  # JSON lines so far
+    #: every string ``$ref`` member in the data, when the loader knows them (JSON); ``None``
+    #: when it does not (YAML, data built elsewhere)
+    refs: tuple[str, ...] | None = field(default=None, repr=False)
     #: engines' memo of which values hold no ``$ref`` (by identity; values live with the doc)
     ref_free_cache: dict[int, bool] | None = field(default=None, repr=False)
     #: ``Resolver.resolve``'s memo of references to a JSON pointer in this document
@@ -278,14 +281,17 @@ def load_document(
         )
     head = text.lstrip(" \t\r\n\ufeff")[:1]
     if head in ("{", "["):
-        doc = Document(data=_load_json(source), source=source, syntax="json")
+        refs: list[str] = []
+        data = _load_json(source, refs)
+        doc = Document(data=data, source=source, syntax="json", refs=tuple(refs))
     else:
         data, lines = _load_yaml(source, max_depth)
         doc = Document(data=data, source=source, syntax="yaml", _lines=lines)
     return doc
 
 
-def _load_json(source: Source) -> Any:
+def _load_json(source: Source, refs: list[str]) -> Any:
+    """The data of a JSON text; every string ``$ref`` member met is appended to ``refs``."""
     duplicates: list[str] = []
 
     def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -293,6 +299,9 @@ def _load_json(source: Source) -> Any:
         if len(obj) != len(items):
             seen: set[str] = set()
             duplicates.extend(k for k, _ in items if k in seen or seen.add(k))  # type: ignore[func-returns-value]
+        ref = obj.get("$ref")
+        if ref.__class__ is str:
+            refs.append(ref)
         return obj
 
     try:

@@ -53,6 +53,9 @@ from unlockstep.errors import ParseError
 KIND = "jsonschema"
 W, R, B, N = Breaks.WRITERS, Breaks.READERS, Breaks.BOTH, Breaks.NONE
 _NARROWING = frozenset({W, B})
+_NOBODY: frozenset[Breaks] = frozenset()
+_ONLY_WRITERS = frozenset({W})
+_ONLY_READERS = frozenset({R})
 _WIDENING = frozenset({R, B})
 
 
@@ -98,6 +101,20 @@ class _Context:
         self.derived: dict[tuple[int, str], tuple[Any, Any]] = {}
         #: reported pairs whose walk depended on nothing outside it (see ``_Replay``)
         self.replays: dict[tuple[int, int, str, str], _Replay] = {}
+        self.old_root = old_views.resolver.root
+        self.new_root = new_views.resolver.root
+        self._refs_agree: bool | None = None
+
+    def same_schema(self, old: Node, new: Node) -> bool:
+        """Whether ``old`` and ``new`` (equal values) are the same schema: no ``$ref`` in them
+        could point at something that differs between the two documents."""
+        if old.doc is self.old_root and new.doc is self.new_root:
+            agree = self._refs_agree
+            if agree is None:
+                agree = self._refs_agree = _refs_agree(self.old_views, self.new_views)
+            if agree:
+                return True
+        return _ref_free(old.value, old.doc) and _ref_free(new.value, new.doc)
 
     def derive(self, value: dict[str, Any], tag: str, make: Any) -> Any:
         """``make(value)``, computed once per (value, tag) so derived schemas keep one identity."""
@@ -188,6 +205,10 @@ class _Walk:
     def trial(self, old: Node, new: Node) -> frozenset[Breaks]:
         """Whom the differences between ``old`` and ``new`` would hurt, without reporting."""
         o, n = self.old_views.effective(old), self.new_views.effective(new)
+        if o.value is False or n.value is False:  # what ``_compare`` says of a `false` side
+            if o.value is n.value:
+                return _NOBODY
+            return _ONLY_WRITERS if n.value is False else _ONLY_READERS
         key = (id(o.value), id(n.value))
         hit = self.ctx.summary.get(key)
         if hit is not None:
@@ -229,7 +250,7 @@ class _Walk:
                 self.earliest = -1  # what is below depends on where the pair was met
             return
         ov, nv = o.value, n.value
-        if ov == nv and _ref_free(ov, o.doc) and _ref_free(nv, n.doc):
+        if ov == nv and self.ctx.same_schema(o, n):
             return  # the same schema: nothing to report, nothing worth remembering
         replay_key = (key[0], key[1], o.ptr, n.ptr)
         if not self.is_trial:
@@ -512,7 +533,7 @@ class _Walk:
         # unchanged, and equal values are equal schemas unless a $ref in them points elsewhere
         differs = list(map(ne, oprops.values(), map(nprops.get, oprops, repeat(_MISSING))))
         visit: Iterable[str] = compress(oprops, differs)
-        if not all(differs):
+        if not all(differs) and not self.ctx.same_schema(o, n):
             with_refs = _names_with_refs(oprops, o.doc)
             if with_refs:
                 chosen = with_refs.union(visit)
@@ -938,7 +959,8 @@ _NO_REFS: dict[int, bool] = {}
 def _doc_has_no_refs(doc: Document) -> bool:
     cache = doc.ref_free_cache
     if cache is None:
-        cache = {} if _may_hold_refs(doc.source.text) else _NO_REFS
+        holds = _may_hold_refs(doc.source.text) if doc.refs is None else bool(doc.refs)
+        cache = {} if holds else _NO_REFS
         doc.ref_free_cache = cache
     return cache is _NO_REFS
 
@@ -978,14 +1000,67 @@ def _refs_in_text(doc: Document) -> int | None:
     """How many ``"$ref"`` a JSON document's text has (at least as many as the objects with a
     ``$ref`` key, as each is written there), or ``None`` when the text may not say: YAML, data
     not parsed from this text, or a ``$ref`` key spelt with escapes."""
+    if doc.refs is not None:
+        return len(doc.refs)
     if doc.syntax != "json":
         return None
     count: int | None = doc.__dict__.get("_refs_in_text", -1)
     if count == -1:
         text = doc.source.text
-        count = None if any(e in text for e in _ESCAPES) else text.count('"$ref"')
+        escaped = "\\u00" in text and any(e in text for e in _ESCAPES)
+        count = None if escaped else text.count('"$ref"')
         doc.__dict__["_refs_in_text"] = count
     return count
+
+
+#: More distinct references than this and ``_refs_agree`` is not worth asking (an API
+#: description's components): the walk checks the values it meets instead.
+_MAX_AGREEING_REFS = 64
+
+
+def _refs_agree(old: Views, new: Views) -> bool:
+    """Whether every ``$ref`` in either root document points at equal values in both, so that
+    equal values are equal schemas whatever references they hold (checked once per pair of
+    documents: cheaper than finding which values hold a reference, for event schemas)."""
+    refs = _local_refs(old.resolver.root)
+    other = _local_refs(new.resolver.root)
+    if refs is None or other is None:
+        return False
+    refs = refs | other
+    if len(refs) > _MAX_AGREEING_REFS:
+        return False
+    old_data, new_data = old.resolver.root.data, new.resolver.root.data
+    for ref in refs:
+        a, b = _pointed(old_data, ref), _pointed(new_data, ref)
+        if a is _MISSING or b is _MISSING or a != b:
+            return False
+    return True
+
+
+def _pointed(data: Any, ref: str) -> Any:
+    """The value a plain ``#/a/b`` reference points at (as ``Resolver.resolve`` finds it), or
+    ``_MISSING`` when there is none or the reference needs more than that (``~``, ``%``)."""
+    if "~" in ref or "%" in ref:
+        return _MISSING
+    for token in ref[2:].split("/") if len(ref) > 1 else ():
+        if isinstance(data, dict):
+            data = data.get(token, _MISSING)
+        elif isinstance(data, list) and token.isdigit() and int(token) < len(data):
+            data = data[int(token)]
+        else:
+            return _MISSING
+        if data is _MISSING:
+            return _MISSING
+    return data
+
+
+def _local_refs(doc: Document) -> frozenset[str] | None:
+    """The ``$ref`` values in a document when the loader recorded them all and they are all
+    JSON pointers into the document itself; ``None`` otherwise."""
+    refs = doc.refs
+    if refs is None or not all(r == "#" or r.startswith("#/") for r in refs):
+        return None
+    return frozenset(refs)
 
 
 def _ref_free_in(value: Any, cache: dict[int, bool]) -> bool:
@@ -1026,13 +1101,7 @@ def compare_schemas(
     when they live elsewhere. See the module docstring for ``breaks`` and levels."""
     old_node = _node(old, old_resolver, pointer if old_pointer is None else old_pointer)
     new_node = _node(new, new_resolver, pointer)
-    if (
-        old_node.value == new_node.value
-        and _ref_free(old_node.value, old_node.doc)
-        and _ref_free(new_node.value, new_node.doc)
-    ):
-        return []
-    walk = _Walk(_context(old_resolver, new_resolver))
+    walk = _Walk(_context(old_resolver, new_resolver))  # equal schemas return at once
     try:
         walk.compare(old_node, new_node)
     except RecursionError:
@@ -1051,7 +1120,7 @@ def compare_schemas(
             subject=subject,
             pointer=raw.node.ptr,
             file=raw.node.doc.filename,
-            line=raw.node.doc.line_of(raw.node.ptr),
+            find_line=raw.node.doc.line_of,
         )
         changes.append(
             Change(

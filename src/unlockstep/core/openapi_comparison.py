@@ -28,7 +28,7 @@ class Side:
     refs: Refs
 
     def at(self, pointer: str) -> Location:
-        return Location(pointer=pointer, file=self.doc.filename, line=self.doc.line(pointer))
+        return Location(pointer=pointer, file=self.doc.filename, find_line=self.doc.line)
 
 
 @dataclass
