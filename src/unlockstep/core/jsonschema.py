@@ -89,6 +89,19 @@ class _Context:
     identity (the cached objects are kept alive, so identities stay unique). Nothing here
     depends on the policy or on the side the caller protects: those only grade findings."""
 
+    __slots__ = (
+        "_refs_agree",
+        "derived",
+        "log",
+        "new_root",
+        "new_views",
+        "old_root",
+        "old_views",
+        "pending",
+        "replays",
+        "summary",
+    )
+
     def __init__(self, old_views: Views, new_views: Views) -> None:
         self.old_views = old_views
         self.new_views = new_views
