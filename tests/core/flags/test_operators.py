@@ -117,6 +117,15 @@ def test_prerelease_identifiers_compare_numerically_then_lexically() -> None:
         ({"some": [[1, 2], {">": [{"var": ""}, 1]}]}, {}, True),
         ({"merge": [[1], 2]}, {}, [1, 2]),
         ({"if": [False, "a", False, "b", "c"]}, {}, "c"),
+        ({"if": [{"var": "x"}, "a", "b"]}, {"x": 0}, "b"),
+        ({"if": [{"var": "x"}, "a", "b"]}, {"x": []}, "b"),
+        ({"if": [{"var": "x"}, "a", "b"]}, {"x": ""}, "b"),
+        ({"if": [{"var": "x"}, "a", "b"]}, {"x": float("nan")}, "b"),
+        ({"if": [{"var": "x"}, "a", "b"]}, {"x": "0"}, "a"),
+        ({"if": [{"var": "x"}, "a", "b"]}, {"x": {}}, "a"),
+        ({"if": [{"var": "x"}, "a"]}, {}, None),
+        ({"if": [{"var": "x"}, ["l"], 2]}, {"x": True}, ["l"]),
+        ({"if": [{"var": "x"}, "a", {"var": "y"}]}, {"y": "from-y"}, "from-y"),
     ],
 )
 def test_json_logic_semantics(rule: Any, context: dict[str, Any], expected: Any) -> None:

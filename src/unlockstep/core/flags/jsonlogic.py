@@ -256,13 +256,27 @@ def _arg(args: list[Compiled], index: int) -> Compiled:
     return args[index] if index < len(args) else (lambda _c: None)
 
 
-def _op_if(args: list[Compiled], _raw: list[Any], _k: Compiler) -> Compiled:
+def _op_if(args: list[Compiled], raw: list[Any], _k: Compiler) -> Compiled:
     if not args:
         return lambda _c: None
     pairs = [(args[i], args[i + 1]) for i in range(0, len(args) - 1, 2)]
     otherwise = args[-1] if len(args) % 2 else (lambda _c: None)
     if len(pairs) == 1:
         test, then = pairs[0]
+        if len(raw) <= 3 and all(_is_literal(arg) for arg in raw[1:]):
+            # The usual targeting shape, ``if <test> <variant> <variant or nothing>``: both
+            # outcomes are constants, and a boolean test needs no truthiness call.
+            yes, no = then({}), otherwise({})
+
+            def choose(c: Context) -> Any:
+                value = test(c)
+                if value is True:
+                    return yes
+                if value is False or value is None:
+                    return no
+                return yes if truthy(value) else no
+
+            return choose
         return lambda c: then(c) if truthy(test(c)) else otherwise(c)
 
     def chain(c: Context) -> Any:
