@@ -3,14 +3,16 @@ services use today, bare and through the OpenFeature client; then OFREP bulk eva
 requests per second against a real uvicorn server.
 
     pip install -e '.[bench]'        # the peers: flagd's core, flagd's provider, UnleashClient
-    python bench/flags.py            # full run (about a minute)
+    python bench/flags.py            # full run (about 20 s)
     python bench/flags.py --quick    # fewer repeats, no OFREP load
 
 Cases: a static flag, a tenant in a list of 10, a 3-way fractional split. Every case of every
-engine is timed in one process, interleaved: each repeat times every (engine, case) once, in
-turn, and each figure is the minimum over the repeats, in µs of this thread's CPU time per
-call — so a burst of load from other jobs on a shared machine hits all engines alike and the
-best repeat is the one it missed. Peers that are not installed are reported as such.
+engine is timed in one process, interleaved: each repeat times every (engine, case) once, in a
+fresh random order, and each figure is the minimum over the repeats, in µs of this thread's
+CPU time per call — so a burst of load from other jobs on a shared machine hits all engines
+alike and the best repeat is the one it missed. The provider's share is ours through the
+OpenFeature client minus the client alone (no-op provider). Bytecode counts per evaluation
+follow: exact, whatever the load. Peers that are not installed are reported as such.
 """
 
 from __future__ import annotations
