@@ -126,6 +126,22 @@ def test_prerelease_identifiers_compare_numerically_then_lexically() -> None:
         ({"if": [{"var": "x"}, "a"]}, {}, None),
         ({"if": [{"var": "x"}, ["l"], 2]}, {"x": True}, ["l"]),
         ({"if": [{"var": "x"}, "a", {"var": "y"}]}, {"y": "from-y"}, "from-y"),
+        ({"in": [{"var": "x"}, ["a", 1]]}, {"x": "a"}, True),
+        ({"in": [{"var": ["x"]}, ["a", 1]]}, {"x": 1}, True),
+        ({"in": [{"var": "x"}, ["a", 1]]}, {"x": ["a"]}, False),
+        ({"in": [{"var": "x"}, ["a", None]]}, {}, True),
+        ({"in": [{"var": "x.y"}, ["a"]]}, {"x": {"y": "a"}}, True),
+        ({"in": [{"var": ["x", "a"]}, ["a"]]}, {}, True),
+        (
+            {"some": [{"var": "items"}, {"in": [{"var": "t"}, ["a"]]}]},
+            {"items": [{"t": "a"}], "t": "z"},
+            True,
+        ),
+        (
+            {"some": [{"var": "items"}, {"in": [{"var": "t"}, ["a"]]}]},
+            {"items": [{"t": "z"}], "t": "a"},
+            False,
+        ),
     ],
 )
 def test_json_logic_semantics(rule: Any, context: dict[str, Any], expected: Any) -> None:

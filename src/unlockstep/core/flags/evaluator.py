@@ -137,7 +137,9 @@ class _Compiled:
     false for a flag whose answer cannot depend on the context (static, disabled, broken).
     """
 
-    __slots__ = ("answer", "definition", "metadata", "prerequisites", "reads_context", "served")
+    __slots__ = (
+        "answer", "constant", "definition", "metadata", "prerequisites", "reads_context", "served"
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -151,6 +153,8 @@ class _Compiled:
         self.served: list[Resolution] = []
         self.reads_context = False
         self.answer: Callable[[Mapping[str, Any]], _Answer] = self._build(ops)
+        # An answer that cannot depend on the context, taken once (None: call ``answer``).
+        self.constant: _Answer | None = None if self.reads_context else self.answer(_EMPTY)
         self.reads_context = self.reads_context or bool(self.prerequisites)
 
     def _served(self, variant: str, reason: Reason) -> _Served:
@@ -279,7 +283,9 @@ class FlagEngine:
             context = {**context, "targetingKey": targeting_key}
         if flag.prerequisites and not self._prerequisites_on(flag, context):
             return Resolution(default, None, Reason.DISABLED, None, None, flag.metadata)
-        hit = flag.answer(context)
+        hit = flag.constant
+        if hit is None:
+            hit = flag.answer(context)
         if isinstance(hit, tuple):
             reason, error_code, message = hit
             return Resolution(default, None, reason, error_code, message, flag.metadata)

@@ -336,13 +336,36 @@ def _comparison(fn: Callable[[Any, Any], bool]) -> OpFactory:
     return factory
 
 
-def _op_in(args: list[Compiled], raw: list[Any], _k: Compiler) -> Compiled:
+def _plain_var(node: Any, compiler: Compiler) -> str | None:
+    """The context key a plain ``{"var": "name"}`` reads (top level, no dots, no default, not
+    ``$flagd``), so an operator can read it inline; None for any other node."""
+    if compiler.scoped or not isinstance(node, dict) or len(node) != 1 or "var" not in node:
+        return None
+    path = node["var"]
+    if isinstance(path, list):
+        path = path[0] if len(path) == 1 else None
+    if not isinstance(path, str) or not path or "." in path or path.startswith("$flagd"):
+        return None
+    return path
+
+
+def _op_in(args: list[Compiled], raw: list[Any], compiler: Compiler) -> Compiled:
     needle = _arg(args, 0)
     haystack_raw = raw[1] if len(raw) > 1 else None
     if isinstance(haystack_raw, list) and all(
         isinstance(item, str | int | float | bool) or item is None for item in haystack_raw
     ):
         members = frozenset(haystack_raw)
+        name = _plain_var(raw[0], compiler)
+        if name is not None:  # the usual "tenant in a list": one frame
+
+            def var_in_set(c: Context) -> bool:
+                try:
+                    return c.get(name) in members
+                except TypeError:
+                    return False
+
+            return var_in_set
 
         def in_set(c: Context) -> bool:
             value = needle(c)
