@@ -125,3 +125,89 @@ def test_events_reach_handlers(server: LiveServer) -> None:
         assert seen  # READY already happened: handlers added later run at once
     finally:
         provider.shutdown()
+
+
+def test_a_served_answer_is_built_once_per_configuration_and_counted_per_call() -> None:
+    provider = UnlockstepProvider(None, bootstrap=FLAGS)
+    first = provider.resolve_boolean_details("decision.submit.v2", False, TENANT)
+    again = provider.resolve_boolean_details("decision.submit.v2", False, TENANT)
+    assert first is again
+    assert (first.value, first.variant, first.reason) == (True, "on", Reason.TARGETING_MATCH)
+    assert first.flag_metadata["owner"] == "decision-platform-team"
+    other = provider.resolve_boolean_details("decision.submit.v2", False, EvaluationContext("c"))
+    assert (other.value, other.variant, other.reason) == (False, "off", Reason.DEFAULT)
+    counted = {(c["flag"], c["variant"], c["reason"]): c["count"] for c in provider.counter.drain()}
+    assert counted == {
+        ("decision.submit.v2", "on", "TARGETING_MATCH"): 2,
+        ("decision.submit.v2", "off", "DEFAULT"): 1,
+    }
+
+
+def test_the_targeting_key_of_the_context_is_the_one_rules_see() -> None:
+    doc = {
+        "flags": {
+            "by-key": {
+                "state": "ENABLED",
+                "variants": {"on": True, "off": False},
+                "defaultVariant": "off",
+                "targeting": {"if": [{"==": [{"var": "targetingKey"}, "case-1"]}, "on", None]},
+            }
+        }
+    }
+    provider = UnlockstepProvider(None, bootstrap=doc)
+    assert provider.resolve_boolean_details("by-key", False, TENANT).value is True
+    clash = EvaluationContext("case-1", {"targetingKey": "someone-else"})
+    assert provider.resolve_boolean_details("by-key", False, clash).value is True
+    assert provider.resolve_boolean_details("by-key", False, EvaluationContext()).value is False
+
+
+def test_a_stale_provider_says_stale_on_every_answer_and_fresh_again_after() -> None:
+    provider = UnlockstepProvider(None, bootstrap=FLAGS)
+    provider.stale = True
+    during = provider.resolve_string_details("color", "x")
+    assert (during.value, during.variant, during.reason) == ("red", "red", Reason.STALE)
+    as_int = provider.resolve_integer_details("color", 3)
+    assert (as_int.value, as_int.error_code, as_int.reason) == (3, ErrorCode.TYPE_MISMATCH, "ERROR")
+    provider.stale = False
+    assert provider.resolve_string_details("color", "x").reason == Reason.STATIC
+
+
+def test_an_integer_variant_resolved_as_a_float_is_a_float_through_the_client() -> None:
+    doc = {"flags": {"n": {"state": "ENABLED", "variants": {"one": 1}, "defaultVariant": "one"}}}
+    client, _ = attach(UnlockstepProvider(None, bootstrap=doc), "sdk-float")
+    details = client.get_float_details("n", 0.5)
+    assert (details.value, type(details.value), details.error_code) == (1.0, float, None)
+    assert client.get_integer_value("n", 0) == 1
+
+
+def test_without_counting_nothing_is_counted() -> None:
+    provider = UnlockstepProvider(None, bootstrap=FLAGS, count_evaluations=False)
+    provider.resolve_string_details("color", "x")
+    provider.resolve_boolean_details("nope", False)
+    assert provider.counter.drain() == []
+
+
+def test_provider_hooks_are_empty_and_shared() -> None:
+    provider = UnlockstepProvider(None, bootstrap=FLAGS)
+    assert provider.get_provider_hooks() == [] and provider.get_provider_hooks() is (
+        provider.get_provider_hooks()
+    )
+
+
+def test_counts_survive_a_configuration_change_between_flushes() -> None:
+    documents = [FLAGS]
+
+    def serve(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=documents[-1])
+
+    provider = UnlockstepProvider("http://registry", transport=httpx.MockTransport(serve))
+    assert provider.sync()
+    provider.resolve_string_details("color", "x")
+    provider.resolve_string_details("color", "x")
+    blue = {**FLAGS, "flags": {**FLAGS["flags"], "color": {**FLAGS["flags"]["color"]}}}
+    blue["flags"]["color"]["defaultVariant"] = "blue"
+    documents.append(blue)
+    assert provider.sync()
+    assert provider.resolve_string_details("color", "x").value == "blue"
+    counted = {(c["flag"], c["variant"]): c["count"] for c in provider.counter.drain()}
+    assert counted == {("color", "red"): 2, ("color", "blue"): 1}

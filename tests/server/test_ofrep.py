@@ -4,6 +4,10 @@ tests/sdk/test_ofrep_provider.py."""
 import pytest
 from fastapi.testclient import TestClient
 
+from unlockstep.server.app import create_app
+from unlockstep.settings import Settings
+from unlockstep.store import Store
+
 from .flag_app import seed
 
 EVAL = "/ofrep/v1/evaluate/flags"
@@ -151,3 +155,22 @@ def test_configuration_extension_with_etag(client: TestClient) -> None:
         "/ofrep/v1/configuration", headers={"If-None-Match": response.headers["ETag"]}
     )
     assert again.status_code == 304
+
+
+def test_a_write_through_one_server_process_is_served_by_another_at_once(
+    client: TestClient, store: Store, settings: Settings
+) -> None:
+    # Two apps on one database stand for two server processes: each caches compiled engines
+    # per flag-set revision and reads the revision on every request.
+    with TestClient(create_app(settings, store)) as other:
+        assert other.post(f"{EVAL}/color", json={}).json()["value"] == "red"
+        flag = client.get("/api/v1/environments/production/flags/color")
+        body = {**flag.json()["flag"], "defaultVariant": "blue"}
+        changed = client.put(
+            "/api/v1/environments/production/flags/color",
+            json={"flag": body},
+            headers={"If-Match": flag.headers["ETag"]},
+        )
+        assert changed.status_code == 200, changed.text
+        assert other.post(f"{EVAL}/color", json={}).json()["value"] == "blue"
+        assert client.post(f"{EVAL}/color", json={}).json()["value"] == "blue"

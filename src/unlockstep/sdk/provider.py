@@ -27,7 +27,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import httpx
@@ -37,6 +37,7 @@ from openfeature.exception import ErrorCode as OFErrorCode
 from openfeature.exception import ProviderNotReadyError
 from openfeature.flag_evaluation import FlagResolutionDetails, FlagValueType
 from openfeature.flag_evaluation import Reason as OFReason
+from openfeature.hook import Hook
 from openfeature.provider import AbstractProvider, Metadata
 
 from unlockstep.core.flags import FlagEngine, Reason, Resolution, parse_flag_set
@@ -70,12 +71,14 @@ class UnlockstepProvider(AbstractProvider):
         self.poll_interval = poll_interval
         self.flush_interval = flush_interval
         self.counter = EvaluationCounter()
-        self.stale = False
+        self._stale = False
         self._errored = False
         self._strict = strict_targeting_key
         self._count = count_evaluations
         self._engine: FlagEngine | None = None
-        self._answers: dict[int, tuple[Resolution, FlagResolutionDetails[Any], Key]] = {}
+        # The engine and its answers, published as one tuple (see ``_install``).
+        self._state: _State | None = None
+        self._tables: tuple[dict[int, _Served], dict[int, _Served]] = ({}, {})
         self._metadata = Metadata(name="unlockstep")
         self._etag: str | None = None
         self._stop = threading.Event()
@@ -87,12 +90,16 @@ class UnlockstepProvider(AbstractProvider):
                 base_url=url.rstrip("/"), headers=headers, timeout=timeout, transport=transport
             )
         if bootstrap is not None:
-            self._engine = self._compile(bootstrap)
+            self._install(self._compile(bootstrap))
 
     # --- lifecycle ------------------------------------------------------------------
 
     def get_metadata(self) -> Metadata:
         return self._metadata
+
+    def get_provider_hooks(self) -> list[Hook]:
+        # The SDK only iterates this list: one shared empty list rather than a new one per call.
+        return _NO_HOOKS
 
     def initialize(self, evaluation_context: EvaluationContext) -> None:
         """First sync (bounded by the timeout), then the background thread.
@@ -138,6 +145,39 @@ class UnlockstepProvider(AbstractProvider):
         flag_set = parse_flag_set(dict(document), source=f"environment {self.environment}")
         return FlagEngine(flag_set, strict_targeting_key=self._strict)
 
+    def _install(self, engine: FlagEngine) -> None:
+        """Build the OpenFeature answer of every answer the engine precomputed, once per
+        configuration (fresh and stale), and publish the engine with them in one assignment,
+        so an evaluation racing a sync sees either the old pair or the new one."""
+        fresh: dict[int, _Served] = {}
+        stale: dict[int, _Served] = {}
+        keys: list[Key] = []
+        for key, resolution in engine.served():
+            count_key = (key, resolution.variant, resolution.reason.value)
+            keys.append(count_key)
+            tally = self.counter.tally(count_key) if self._count else None
+            fresh[id(resolution)] = (_details(resolution, stale=False), tally)
+            stale[id(resolution)] = (_details(resolution, stale=True), tally)
+        self.counter.retain(keys)
+        self._tables = (fresh, stale)
+        self._engine = engine
+        self._publish()
+
+    def _publish(self) -> None:
+        fresh, stale = self._tables
+        if self._engine is not None:
+            self._state = (self._engine, stale if self._stale else fresh, self._stale)
+
+    @property
+    def stale(self) -> bool:
+        """True while serving the last known configuration because syncs fail."""
+        return self._stale
+
+    @stale.setter
+    def stale(self, value: bool) -> None:
+        self._stale = value
+        self._publish()
+
     def sync(self) -> bool:
         """Poll once; True when the configuration is current. Never raises."""
         if self._http is None:
@@ -156,8 +196,7 @@ class UnlockstepProvider(AbstractProvider):
         except Exception as error:  # the host must never see this
             self._went_stale(error)
             return False
-        self._engine = engine
-        self._answers = {}
+        self._install(engine)
         self._etag = response.headers.get("ETag")
         changed = _changed_keys(old, engine)
         self._fresh(changed if old is not None else None)
@@ -165,7 +204,8 @@ class UnlockstepProvider(AbstractProvider):
 
     def _fresh(self, changed: list[str] | None) -> None:
         if self.stale or self._errored:
-            self.stale = self._errored = False
+            self.stale = False
+            self._errored = False
             self.emit_provider_ready(ProviderEventDetails(message="flag configuration current"))
         elif changed:
             self.emit_provider_configuration_changed(ProviderEventDetails(flags_changed=changed))
@@ -201,55 +241,38 @@ class UnlockstepProvider(AbstractProvider):
     def _resolve(
         self, key: str, default: Any, context: EvaluationContext | None, kind: str
     ) -> FlagResolutionDetails[Any]:
-        engine = self._engine
-        if engine is None:
+        state = self._state
+        if state is None:
             return FlagResolutionDetails(
                 default,
                 error_code=OFErrorCode.PROVIDER_NOT_READY,
                 error_message="no flag configuration yet",
                 reason=OFReason.ERROR,
             )
+        engine, answers, stale = state
         try:
             if context is None:
-                data: Mapping[str, Any] = _EMPTY_METADATA
-            elif context.targeting_key is not None:
-                data = {**context.attributes, "targetingKey": context.targeting_key}
+                resolution = engine.evaluate(key, default, None, kind)
             else:
-                data = context.attributes
-            resolution: Resolution = engine.evaluate(key, default, data, kind)
+                resolution = engine.evaluate(
+                    key, default, context.attributes, kind, context.targeting_key
+                )
         except Exception as error:  # defensive: the engine is not supposed to raise
             return FlagResolutionDetails(
                 default, error_code=OFErrorCode.GENERAL, error_message=str(error),
                 reason=OFReason.ERROR,
             )  # fmt: skip
         # A served variant is a long-lived object the engine precomputed: so is its answer.
-        cached = self._answers.get(id(resolution))
-        if cached is not None and cached[0] is resolution and not self.stale:
-            if self._count:
-                self.counter.record_key(cached[2])
-            return cached[1]
-        reason = resolution.reason.value
-        count_key = (key, resolution.variant, reason)
+        served = answers.get(id(resolution))
+        if served is not None:
+            details, tally = served
+            if tally is not None:
+                tally()
+            return details
+        # Built per call: a miss, served as the caller's default with a reason.
         if self._count:
-            self.counter.record_key(count_key)
-        code = resolution.error_code
-        if self.stale and code is None:
-            reason = "STALE"
-        details: FlagResolutionDetails[Any] = FlagResolutionDetails(
-            resolution.value,
-            error_code=_ERRORS[code.value] if code is not None else None,
-            error_message=resolution.error_message,
-            reason=_REASONS[reason],
-            variant=resolution.variant,
-            flag_metadata=_scalar_metadata(resolution.metadata),
-        )
-        if (
-            resolution.variant is not None
-            and not self.stale
-            and len(self._answers) < _ANSWER_CACHE_LIMIT
-        ):
-            self._answers[id(resolution)] = (resolution, details, count_key)
-        return details
+            self.counter.record_key((key, resolution.variant, resolution.reason.value))
+        return _details(resolution, stale=stale)
 
     def resolve_boolean_details(
         self,
@@ -287,11 +310,26 @@ class UnlockstepProvider(AbstractProvider):
 
 
 _EMPTY_METADATA: dict[str, Any] = {}
-_ANSWER_CACHE_LIMIT = 10_000
+_NO_HOOKS: list[Hook] = []
+# One served answer: what the OpenFeature client gets, and its evaluation tally (or None
+# when counting is off); the state is the engine, its answers and whether they are stale.
+_Served = tuple[FlagResolutionDetails[Any], Callable[[], int] | None]
+_State = tuple[FlagEngine, dict[int, _Served], bool]
 
 
-def _scalar_metadata(metadata: Mapping[str, Any] | None) -> Mapping[str, Any]:
-    return metadata if metadata is not None else _EMPTY_METADATA
+def _details(resolution: Resolution, *, stale: bool) -> FlagResolutionDetails[Any]:
+    """The OpenFeature form of an engine answer; a successful answer served from a stale
+    configuration says so in its reason."""
+    code = resolution.error_code
+    reason = "STALE" if stale and code is None else resolution.reason.value
+    return FlagResolutionDetails(
+        resolution.value,
+        error_code=_ERRORS[code.value] if code is not None else None,
+        error_message=resolution.error_message,
+        reason=_REASONS[reason],
+        variant=resolution.variant,
+        flag_metadata=resolution.metadata if resolution.metadata is not None else _EMPTY_METADATA,
+    )
 
 
 def _changed_keys(old: FlagEngine | None, new: FlagEngine) -> list[str]:

@@ -15,7 +15,9 @@ from unlockstep.settings import Settings
 from unlockstep.store import Store
 
 
-def get_store(request: Request) -> Store:
+async def get_store(request: Request) -> Store:
+    # ``async`` only so FastAPI calls it inline: a plain ``def`` dependency is run in the
+    # thread pool, a thread hand-off per request for one attribute read.
     store: Store = request.app.state.store
     return store
 

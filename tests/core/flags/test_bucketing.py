@@ -2,11 +2,21 @@
 
 from typing import Any
 
+import cbor2
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from unlockstep.core.flags import FlagEngine, Reason, parse_flag_set
+from unlockstep.core.flags.jsonlogic import compile_rule
+from unlockstep.core.flags.murmur3 import murmur3_32
+from unlockstep.core.flags.operators import flagd_operators
 
 from .fixtures import FRACTIONAL_FLAGS, document
+
+
+class Key(str):
+    """A str subclass, as some hosts pass for identifiers."""
 
 
 def engine(bucketing: str) -> FlagEngine:
@@ -104,3 +114,66 @@ def test_the_same_user_gets_a_different_bucket_under_the_other_algorithm() -> No
     assert engine("flagd").evaluate(shorthand, "", context).value != (
         engine("cbor").evaluate(shorthand, "", context).value
     )
+
+
+def reference_bucket(data: bytes, names: list[str], ws: list[int]) -> str:
+    """flagd's bucketing written out independently: hash, scale, walk the weights."""
+    point = (murmur3_32(data) * sum(ws)) >> 32
+    end = 0
+    for name, weight in zip(names, ws, strict=True):
+        end += weight
+        if point < end:
+            return name
+    raise AssertionError("the point is always below the total")
+
+
+def split_engine(flag_key: str, ws: list[int], bucketing: str) -> tuple[FlagEngine, list[str]]:
+    names = [f"v{i}" for i in range(len(ws))]
+    doc = {
+        "metadata": {"bucketing": bucketing},
+        "flags": {
+            flag_key: {
+                "state": "ENABLED",
+                "variants": {name: name for name in names},
+                "defaultVariant": names[0],
+                "targeting": {"fractional": [[n, w] for n, w in zip(names, ws, strict=True)]},
+            }
+        },
+    }
+    return FlagEngine(parse_flag_set(doc)), names
+
+
+weights = st.lists(st.integers(min_value=0, max_value=1000), min_size=1, max_size=5).filter(
+    lambda ws: sum(ws) > 0
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(flag_key=st.text(min_size=1, max_size=12), targeting_key=st.text(max_size=24), ws=weights)
+def test_shorthand_buckets_are_flagds_formula_zero_weights_included(
+    flag_key: str, targeting_key: str, ws: list[int]
+) -> None:
+    context = {"targetingKey": targeting_key}
+    ours, names = split_engine(flag_key, ws, "flagd")
+    expected = reference_bucket((flag_key + targeting_key).encode(), names, ws)
+    assert ours.evaluate(flag_key, "x", context).variant == expected
+    ours, names = split_engine(flag_key, ws, "cbor")
+    got = ours.evaluate(flag_key, "x", context)
+    if targeting_key:
+        expected = reference_bucket(cbor2.dumps([flag_key, targeting_key]), names, ws)
+        assert got.variant == expected
+    else:  # the CBOR algorithm has no bucketing value without a key
+        assert got.reason == Reason.DEFAULT
+
+
+@pytest.mark.parametrize("bucketing", ["flagd", "cbor"])
+@pytest.mark.parametrize("targeting_key", [7, ["a"], None, Key("user-1")])
+def test_fractional_buckets_only_a_plain_string_targeting_key(
+    bucketing: str, targeting_key: Any
+) -> None:
+    rule = compile_rule({"fractional": [["a", 1], ["b", 1]]}, "f", flagd_operators(bucketing))
+    got = rule({"targetingKey": targeting_key})
+    if isinstance(targeting_key, str):  # a str subclass takes the general path, same answer
+        assert got == rule({"targetingKey": str(targeting_key)}) and got in ("a", "b")
+    else:
+        assert got is None

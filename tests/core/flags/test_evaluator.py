@@ -255,3 +255,55 @@ def test_dependents_are_the_flags_naming_it_as_prerequisite() -> None:
     from unlockstep.core.flags.definition import dependents
 
     assert dependents(FLAGS, "kill") == ["child"]
+
+
+def test_a_separate_targeting_key_stands_for_the_one_in_the_context(engine: FlagEngine) -> None:
+    for key in ("split", "tenant-list", "static-on", "child"):
+        merged = engine.evaluate(key, "d", {"tenant": "a", "targetingKey": "user-1"})
+        apart = engine.evaluate(key, "d", {"tenant": "a"}, targeting_key="user-1")
+        assert apart == merged
+
+
+def test_a_separate_targeting_key_wins_over_one_in_the_attributes(engine: FlagEngine) -> None:
+    apart = engine.evaluate("split", "d", {"targetingKey": 5}, targeting_key="user-1")
+    assert apart == engine.evaluate("split", "d", {"targetingKey": "user-1"})
+
+
+def test_a_separate_targeting_key_that_is_not_a_string_is_invalid(engine: FlagEngine) -> None:
+    for key in ("split", "static-on"):
+        result = engine.evaluate(key, "d", {}, targeting_key=5)  # type: ignore[arg-type]
+        assert (result.value, result.error_code) == ("d", ErrorCode.INVALID_CONTEXT)
+
+
+def test_an_integer_variant_asked_for_as_a_float_is_a_float(engine: FlagEngine) -> None:
+    result = engine.evaluate("ints", 0.0)
+    assert (result.value, type(result.value), result.variant) == (1.0, float, "one")
+    assert engine.evaluate("ints", 0).value == 1 and type(engine.evaluate("ints", 0).value) is int
+
+
+@pytest.mark.parametrize(
+    ("key", "default", "context"),
+    [
+        ("static-on", False, {}),
+        ("tenant-list", False, {"tenant": "a"}),
+        ("tenant-list", False, {"tenant": "z"}),
+        ("split", "x", {"targetingKey": "user-1"}),
+        ("ints", 0, {}),
+        ("ints", 0.0, {}),
+        ("ints", None, {}),
+        ("objects", {}, {}),
+    ],
+)
+def test_a_served_variant_is_one_precomputed_answer_listed_by_served(
+    engine: FlagEngine, key: str, default: Any, context: dict[str, Any]
+) -> None:
+    # Adapters (the SDK provider) key their own per-answer objects on these.
+    first, again = engine.evaluate(key, default, context), engine.evaluate(key, default, context)
+    assert first is again
+    assert any(r is first and k == key for k, r in engine.served())
+
+
+def test_a_miss_is_not_a_precomputed_answer(engine: FlagEngine) -> None:
+    served = {id(r) for _, r in engine.served()}
+    for key, default in (("nope", False), ("disabled", False), ("ints", "s"), ("raises", False)):
+        assert id(engine.evaluate(key, default, {"x": "a"})) not in served

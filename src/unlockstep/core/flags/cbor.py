@@ -33,10 +33,14 @@ def _head(major: int, length: int) -> bytes:
     raise ValueError(f"integer {length} does not fit CBOR's 64-bit head")
 
 
+_TEXT_HEADS = [bytes((3 << 5 | length,)) for length in range(24)]
+
+
 def text(value: str) -> bytes:
     """The CBOR encoding of one text string."""
     raw = value.encode("utf-8")
-    return _head(3, len(raw)) + raw
+    length = len(raw)
+    return (_TEXT_HEADS[length] if length < 24 else _head(3, length)) + raw
 
 
 def _float(value: float) -> bytes:

@@ -97,8 +97,16 @@ def kinds_of(value: Any) -> frozenset[str]:
     return frozenset()
 
 
+_KIND_OF_TYPE: dict[type, str] = {
+    bool: "boolean", int: "integer", float: "float", str: "string", dict: "object", list: "object"
+}  # fmt: skip
+
+
 def kind_of_default(default: Any) -> str | None:
     """The type a caller asks for, read from its default value."""
+    kind = _KIND_OF_TYPE.get(type(default))
+    if kind is not None:
+        return kind
     if isinstance(default, bool):
         return "boolean"
     if isinstance(default, int):
@@ -113,14 +121,25 @@ def kind_of_default(default: Any) -> str | None:
 
 
 _EMPTY: Mapping[str, Any] = {}
-# What a compiled flag returns: a served answer and the kinds it satisfies, or a marker.
-_Answer = tuple[Resolution | None, frozenset[str], Reason | None, ErrorCode | None, str | None]
+# What a compiled flag returns: a served variant as its answer per requested kind (``None``:
+# no expectation; an integer variant asked for as a float has its own float answer), or the
+# reason, error code and message of a miss (the caller's default is served).
+_Served = dict[str | None, Resolution]
+_Miss = tuple[Reason, ErrorCode | None, str | None]
+_Answer = _Served | _Miss
 
 
 class _Compiled:
-    """One flag, ready to answer: its rule as a closure and one answer per variant."""
+    """One flag, ready to answer: its rule as a closure and one answer per variant.
 
-    __slots__ = ("answer", "definition", "metadata", "prerequisites")
+    ``served`` lists every answer built here once and returned as the same object on every
+    evaluation (adapters may key their own per-answer objects on it); ``reads_context`` is
+    false for a flag whose answer cannot depend on the context (static, disabled, broken).
+    """
+
+    __slots__ = (
+        "answer", "constant", "definition", "metadata", "prerequisites", "reads_context", "served"
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -131,67 +150,78 @@ class _Compiled:
         self.definition = definition
         self.metadata = metadata
         self.prerequisites = definition.lifecycle.prerequisites
+        self.served: list[Resolution] = []
+        self.reads_context = False
         self.answer: Callable[[Mapping[str, Any]], _Answer] = self._build(ops)
+        # An answer that cannot depend on the context, taken once (None: call ``answer``).
+        self.constant: _Answer | None = None if self.reads_context else self.answer(_EMPTY)
+        self.reads_context = self.reads_context or bool(self.prerequisites)
 
-    def _served(self, variant: str, reason: Reason) -> tuple[Resolution, frozenset[str]]:
+    def _served(self, variant: str, reason: Reason) -> _Served:
         value = self.definition.variants[variant]
-        return Resolution(value, variant, reason, None, None, self.metadata), kinds_of(value)
+        resolution = Resolution(value, variant, reason, None, None, self.metadata)
+        self.served.append(resolution)
+        by_kind: _Served = {None: resolution}
+        for kind in kinds_of(value):
+            if kind == "float" and type(value) is int:
+                as_float = Resolution(float(value), variant, reason, None, None, self.metadata)
+                self.served.append(as_float)
+                by_kind[kind] = as_float
+            else:
+                by_kind[kind] = resolution
+        return by_kind
 
     def _build(self, ops: Mapping[str, Any]) -> Callable[[Mapping[str, Any]], _Answer]:
         flag = self.definition
         if flag.state == "DISABLED":
-            disabled: _Answer = (None, frozenset(), Reason.DISABLED, None, None)
+            disabled: _Miss = (Reason.DISABLED, None, None)
             return lambda _c: disabled
         default = flag.default_variant
         if default is not None and default not in flag.variants:
-            broken: _Answer = (
-                None, frozenset(), Reason.ERROR, ErrorCode.GENERAL,
+            broken: _Miss = (
+                Reason.ERROR, ErrorCode.GENERAL,
                 f"defaultVariant {default!r} is not one of the variants",
             )  # fmt: skip
             return lambda _c: broken
-        if default is None:
-            fallback: _Answer = (None, frozenset(), Reason.DEFAULT, None, None)
-        else:
-            fallback = (*self._served(default, Reason.DEFAULT), None, None, None)
+        fallback: _Answer = (
+            (Reason.DEFAULT, None, None) if default is None
+            else self._served(default, Reason.DEFAULT)
+        )  # fmt: skip
         if not flag.targeting:
-            static: _Answer = (
-                fallback if default is None
-                else (*self._served(default, Reason.STATIC), None, None, None)
-            )  # fmt: skip
+            static = fallback if default is None else self._served(default, Reason.STATIC)
             return lambda _c: static
         try:
             rule: Compiled = compile_rule(flag.targeting, flag.key, ops)
         except RuleError as error:
-            parse: _Answer = (
-                None, frozenset(), Reason.ERROR, ErrorCode.PARSE_ERROR,
-                f"targeting{error.pointer}: {error}",
+            parse: _Miss = (
+                Reason.ERROR, ErrorCode.PARSE_ERROR, f"targeting{error.pointer}: {error}"
             )  # fmt: skip
             return lambda _c: parse
+        self.reads_context = True
         match_reason = Reason.SPLIT if "fractional" in flag.targeting else Reason.TARGETING_MATCH
-        served = {
-            name: (*self._served(name, match_reason), None, None, None) for name in flag.variants
-        }
+        served = {name: self._served(name, match_reason) for name in flag.variants}
 
         def answer(context: Mapping[str, Any]) -> _Answer:
             try:
                 result = rule(context)
             except TargetingKeyMissing:
                 return (
-                    None, frozenset(), Reason.ERROR, ErrorCode.TARGETING_KEY_MISSING,
+                    Reason.ERROR, ErrorCode.TARGETING_KEY_MISSING,
                     "this flag buckets by targetingKey; the context has none",
                 )  # fmt: skip
             except Exception as error:  # a rule must never take the host down
-                return None, frozenset(), Reason.ERROR, ErrorCode.GENERAL, f"targeting: {error!r}"
-            if result is None:
-                return fallback
-            if result is True or result is False:
-                result = "true" if result else "false"
-            elif not isinstance(result, str):
-                result = str(result)
+                return Reason.ERROR, ErrorCode.GENERAL, f"targeting: {error!r}"
+            if type(result) is not str:
+                if result is None:
+                    return fallback
+                if result is True or result is False:
+                    result = "true" if result else "false"
+                elif not isinstance(result, str):
+                    result = str(result)
             hit = served.get(result)
             if hit is None:
                 return (
-                    None, frozenset(), Reason.ERROR, ErrorCode.GENERAL,
+                    Reason.ERROR, ErrorCode.GENERAL,
                     f"targeting returned {result!r}, which is not a variant",
                 )  # fmt: skip
             return hit
@@ -214,14 +244,26 @@ class FlagEngine:
     def keys(self) -> list[str]:
         return list(self._flags)
 
+    def served(self) -> list[tuple[str, Resolution]]:
+        """``(flag key, answer)`` for every answer ``evaluate`` returns as a shared,
+        precomputed object (each variant with each reason it can be served with); any
+        other result is built per call."""
+        return [(key, answer) for key, flag in self._flags.items() for answer in flag.served]
+
     def evaluate(
         self,
         key: str,
         default: Any,
         context: Mapping[str, Any] | None = None,
         kind: str | None = None,
+        targeting_key: str | None = None,
     ) -> Resolution:
-        """Resolve ``key`` for ``context``; ``kind`` defaults to the type of ``default``."""
+        """Resolve ``key`` for ``context``; ``kind`` defaults to the type of ``default``.
+
+        ``targeting_key`` is OpenFeature's shape, the key beside the attributes: when given
+        it stands for ``context["targetingKey"]``, and the merged mapping is only built for a
+        flag whose answer reads the context.
+        """
         flag = self._flags.get(key)
         if flag is None:
             return Resolution(
@@ -230,34 +272,32 @@ class FlagEngine:
             )  # fmt: skip
         if context is None:
             context = _EMPTY
-        elif (type(context) is not dict and not isinstance(context, Mapping)) or type(
-            context.get("targetingKey") or ""
-        ) is not str:
-            return Resolution(
-                default, None, Reason.ERROR, ErrorCode.INVALID_CONTEXT,
-                "the context must be an object whose targetingKey is a string",
-                flag.metadata,
-            )  # fmt: skip
+        elif type(context) is not dict and not isinstance(context, Mapping):
+            return _invalid_context(default, flag)
+        if targeting_key is None:
+            if type(context.get("targetingKey") or "") is not str:
+                return _invalid_context(default, flag)
+        elif type(targeting_key) is not str:
+            return _invalid_context(default, flag)
+        elif flag.reads_context:
+            context = {**context, "targetingKey": targeting_key}
         if flag.prerequisites and not self._prerequisites_on(flag, context):
             return Resolution(default, None, Reason.DISABLED, None, None, flag.metadata)
-        resolution, kinds, reason, error_code, message = flag.answer(context)
-        if resolution is None:
-            return Resolution(
-                default, None, reason or Reason.ERROR, error_code, message, flag.metadata
-            )
+        hit = flag.constant
+        if hit is None:
+            hit = flag.answer(context)
+        if isinstance(hit, tuple):
+            reason, error_code, message = hit
+            return Resolution(default, None, reason, error_code, message, flag.metadata)
         if kind is None:
             kind = kind_of_default(default)
-        if kind is not None and kind not in kinds:
+        resolution = hit.get(kind)
+        if resolution is None:
+            natural = hit[None]
             return Resolution(
                 default, None, Reason.ERROR, ErrorCode.TYPE_MISMATCH,
-                f"variant {resolution.variant!r} is {type(resolution.value).__name__}, "
-                f"not {kind}",
+                f"variant {natural.variant!r} is {type(natural.value).__name__}, not {kind}",
                 flag.metadata,
-            )  # fmt: skip
-        if kind == "float" and type(resolution.value) is int:
-            return Resolution(
-                float(resolution.value), resolution.variant, resolution.reason,
-                None, None, resolution.metadata,
             )  # fmt: skip
         return resolution
 
@@ -266,11 +306,19 @@ class FlagEngine:
             parent = self._flags.get(parent_key)
             if parent is None:
                 return False
-            resolution = parent.answer(context)[0]
-            if resolution is None or not truthy(resolution.value):
+            hit = parent.answer(context)
+            if isinstance(hit, tuple) or not truthy(hit[None].value):
                 return False
         return True
 
     def evaluate_all(self, context: Mapping[str, Any] | None = None) -> dict[str, Resolution]:
         """Every flag with no type expectation (what OFREP's bulk evaluation returns)."""
         return {key: self.evaluate(key, None, context) for key in self._flags}
+
+
+def _invalid_context(default: Any, flag: _Compiled) -> Resolution:
+    return Resolution(
+        default, None, Reason.ERROR, ErrorCode.INVALID_CONTEXT,
+        "the context must be an object whose targetingKey is a string",
+        flag.metadata,
+    )  # fmt: skip

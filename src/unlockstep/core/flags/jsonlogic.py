@@ -256,13 +256,27 @@ def _arg(args: list[Compiled], index: int) -> Compiled:
     return args[index] if index < len(args) else (lambda _c: None)
 
 
-def _op_if(args: list[Compiled], _raw: list[Any], _k: Compiler) -> Compiled:
+def _op_if(args: list[Compiled], raw: list[Any], _k: Compiler) -> Compiled:
     if not args:
         return lambda _c: None
     pairs = [(args[i], args[i + 1]) for i in range(0, len(args) - 1, 2)]
     otherwise = args[-1] if len(args) % 2 else (lambda _c: None)
     if len(pairs) == 1:
         test, then = pairs[0]
+        if len(raw) <= 3 and all(_is_literal(arg) for arg in raw[1:]):
+            # The usual targeting shape, ``if <test> <variant> <variant or nothing>``: both
+            # outcomes are constants, and a boolean test needs no truthiness call.
+            yes, no = then({}), otherwise({})
+
+            def choose(c: Context) -> Any:
+                value = test(c)
+                if value is True:
+                    return yes
+                if value is False or value is None:
+                    return no
+                return yes if truthy(value) else no
+
+            return choose
         return lambda c: then(c) if truthy(test(c)) else otherwise(c)
 
     def chain(c: Context) -> Any:
@@ -322,13 +336,36 @@ def _comparison(fn: Callable[[Any, Any], bool]) -> OpFactory:
     return factory
 
 
-def _op_in(args: list[Compiled], raw: list[Any], _k: Compiler) -> Compiled:
+def _plain_var(node: Any, compiler: Compiler) -> str | None:
+    """The context key a plain ``{"var": "name"}`` reads (top level, no dots, no default, not
+    ``$flagd``), so an operator can read it inline; None for any other node."""
+    if compiler.scoped or not isinstance(node, dict) or len(node) != 1 or "var" not in node:
+        return None
+    path = node["var"]
+    if isinstance(path, list):
+        path = path[0] if len(path) == 1 else None
+    if not isinstance(path, str) or not path or "." in path or path.startswith("$flagd"):
+        return None
+    return path
+
+
+def _op_in(args: list[Compiled], raw: list[Any], compiler: Compiler) -> Compiled:
     needle = _arg(args, 0)
     haystack_raw = raw[1] if len(raw) > 1 else None
     if isinstance(haystack_raw, list) and all(
         isinstance(item, str | int | float | bool) or item is None for item in haystack_raw
     ):
         members = frozenset(haystack_raw)
+        name = _plain_var(raw[0], compiler)
+        if name is not None:  # the usual "tenant in a list": one frame
+
+            def var_in_set(c: Context) -> bool:
+                try:
+                    return c.get(name) in members
+                except TypeError:
+                    return False
+
+            return var_in_set
 
         def in_set(c: Context) -> bool:
             value = needle(c)

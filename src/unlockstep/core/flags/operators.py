@@ -18,6 +18,7 @@ algorithm; that is why the flag set, not the evaluator, names it.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from itertools import accumulate
 from typing import Any
@@ -70,11 +71,9 @@ def _parse_fractions(
 
 
 def _pick(hash_value: int, variants: list[Any], ends: list[int]) -> Any:
-    point = (hash_value * ends[-1]) >> 32
-    for variant, end in zip(variants, ends, strict=True):
-        if point < end:
-            return variant
-    return None
+    # The first bucket whose cumulative end lies above the point; the point is always below
+    # the total, so there is one. ``bisect_right`` skips zero-weight buckets (equal ends).
+    return variants[bisect_right(ends, (hash_value * ends[-1]) >> 32)]
 
 
 def fractional_factory(algorithm: str, *, strict_targeting_key: bool = False) -> OpFactory:
@@ -134,6 +133,7 @@ def fractional_factory(algorithm: str, *, strict_targeting_key: bool = False) ->
 
         if constant is not None:
             variants, ends = constant
+            total = ends[-1]
 
             def fixed(c: Context) -> Any:
                 data = hash_input(c)
@@ -143,7 +143,31 @@ def fractional_factory(algorithm: str, *, strict_targeting_key: bool = False) ->
                     return evaluated(c, data.first)
                 return _pick(hash32(data), variants, ends)
 
-            return fixed
+            if bucket_of is not None:
+                return fixed
+            # The common shape, ``fractional`` over constant buckets keyed by the targeting
+            # key, in one frame; anything unusual (no key, a str subclass) takes ``fixed``.
+            if use_cbor:
+
+                def by_key_cbor(c: Context) -> Any:
+                    key = c.get("targetingKey")
+                    if type(key) is not str or not key:
+                        return fixed(c)
+                    return variants[
+                        bisect_right(ends, (hash32(prefix + cbor.text(key)) * total) >> 32)
+                    ]
+
+                return by_key_cbor
+
+            def by_key(c: Context) -> Any:
+                key = c.get("targetingKey")
+                if type(key) is not str:
+                    return fixed(c)
+                return variants[
+                    bisect_right(ends, (hash32((flag_key + key).encode()) * total) >> 32)
+                ]
+
+            return by_key
 
         def dynamic(c: Context) -> Any:
             data = hash_input(c)

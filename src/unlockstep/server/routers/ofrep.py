@@ -86,8 +86,7 @@ async def evaluate_flag(key: str, request: Request, store: StoreDep) -> Response
     context = await _context(request)
     if isinstance(context, str):
         return JSONResponse(_failure(key, ErrorCode.INVALID_CONTEXT, context), status_code=400)
-    with store.session() as session:
-        _, engine = _engines(request).engine(session, _environment(request))
+    _, engine = _engines(request).engine(store, _environment(request))
     resolution = engine.evaluate(key, None, context)
     code = resolution.error_code
     if code is None:
@@ -101,8 +100,7 @@ async def evaluate_flags(request: Request, store: StoreDep) -> Response:
     context = await _context(request)
     if isinstance(context, str):
         return JSONResponse(_failure(None, ErrorCode.INVALID_CONTEXT, context), status_code=400)
-    with store.session() as session:
-        _, engine = _engines(request).engine(session, _environment(request))
+    _, engine = _engines(request).engine(store, _environment(request))
     flags = []
     for key, resolution in engine.evaluate_all(context).items():
         if resolution.error_code is None:
