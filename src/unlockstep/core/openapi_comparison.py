@@ -43,7 +43,10 @@ class Roles:
 
     def protects(self, request: bool) -> frozenset[Breaks]:
         """``breaking_for`` of the JSON Schema engine for a schema inside that message."""
-        return frozenset({self.other_side(request), Breaks.BOTH})
+        return _PROTECTS[self.other_side(request)]
+
+
+_PROTECTS = {side: frozenset({side, Breaks.BOTH}) for side in (Breaks.WRITERS, Breaks.READERS)}
 
 
 OPERATION = Roles("clients", other_writes_request=True)
