@@ -6,6 +6,7 @@ returned value, never one of these. These are for input or state we cannot work 
     UnlockstepError                 exit 3, HTTP 500
     ├── InvalidInput                exit 2, HTTP 422  bad file, bad name, wrong type
     │   └── ParseError              exit 2, HTTP 422  a document we cannot read (where + why)
+    │       └── DocumentTooLarge    exit 2, HTTP 413  past the size limit, refused unread
     ├── NotFound                    exit 2, HTTP 404  unknown service, version, environment…
     ├── Conflict                    exit 2, HTTP 409  exists with other content
     ├── PreconditionFailed          exit 2, HTTP 412  stale If-Match
@@ -73,6 +74,11 @@ class InvalidInput(UnlockstepError):
 
 class ParseError(InvalidInput):
     code = "parse_error"
+
+
+class DocumentTooLarge(ParseError):
+    code = "document_too_large"
+    http_status = 413
 
 
 class NotFound(UnlockstepError):

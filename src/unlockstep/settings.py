@@ -19,6 +19,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from unlockstep.core.documents import MAX_DOCUMENT_MB
+
 DEFAULT_URL = "http://127.0.0.1:8080"
 
 
@@ -44,6 +46,14 @@ class Settings(BaseSettings):
     token: SecretStr | None = None
     log_level: str = "INFO"
     page_size_max: int = 500
+    #: The largest contract document accepted, in MiB (``diff``/``check``/``publish`` files,
+    #: the server's upload routes, files reached by relative ``$ref``); larger ones are
+    #: refused before they are read or parsed.
+    max_document_mb: int = Field(default=MAX_DOCUMENT_MB, gt=0, le=4096)
+
+    @property
+    def max_document_bytes(self) -> int:
+        return self.max_document_mb * 1024 * 1024
 
     @field_validator("api_tokens", mode="before")
     @classmethod

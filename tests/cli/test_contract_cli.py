@@ -85,3 +85,28 @@ def test_check_answers_what_a_change_would_do(
 def test_a_missing_file_is_bad_input(server: TestClient) -> None:
     code, _, err = run("check", "-s", "case-service", "-n", "x", "nope.yaml")
     assert code == 2 and "not found" in err
+
+
+@pytest.mark.parametrize("command", [["contract", "publish", "-V", "1.0.0"], ["check"]])
+def test_a_file_past_max_document_mb_is_refused_before_it_is_sent(
+    server: TestClient, tmp_path: Path, command: list[str]
+) -> None:
+    big = tmp_path / "big.yaml"
+    big.write_text("openapi: 3.1.0\ninfo: {title: x, version: '1'}\npaths: {}\n" + "#" * 2_000_000)
+    args = [*command, "-s", "case-service", "-n", "big", "--max-document-mb", "1", str(big)]
+    code, _, err = run(*args)
+    assert code == 2
+    assert "big.yaml: document is" in err and "more than the limit of 1,048,576 bytes" in err
+    assert server.get("/api/v1/services/case-service/contracts/big").status_code == 404
+
+
+def test_the_servers_413_becomes_exit_2_with_its_message(
+    server: TestClient, tmp_path: Path
+) -> None:
+    server.app.state.settings.max_document_mb = 1  # type: ignore[attr-defined]
+    big = tmp_path / "big.yaml"
+    big.write_text("openapi: 3.1.0\ninfo: {title: x, version: '1'}\npaths: {}\n" + "#" * 1_200_000)
+    code, _, err = run("check", "-s", "case-service", "-n", "big", str(big))
+    assert code == 2
+    assert "more than the limit of 1,048,576 bytes" in err
+    assert "UNLOCKSTEP_MAX_DOCUMENT_MB (now 1)" in err

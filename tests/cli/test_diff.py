@@ -141,3 +141,105 @@ def test_openapi_is_detected_when_its_marker_is_far_down_a_sorted_json_file(
         {**body, "info": {"title": "x", "version": "1"}, "openapi": "3.0.0", "paths": {}}, indent=2
     )
     assert engines.detect(Source(text, "spec.json")).kind == "openapi"
+
+
+# -- hostile input: exit 2, one line naming the file, no traceback -----------------------
+
+SCHEMA = "https://json-schema.org/draft/2020-12/schema"
+
+
+def assert_one_error(err: str) -> None:
+    """One ``error:`` line saying where and what, and at most a ``hint:`` line after it."""
+    lines = err.strip().splitlines()
+    assert lines[0].startswith("error: ")
+    assert len(lines) <= 2 and all(line.startswith("  hint: ") for line in lines[1:]), err
+
+
+def _hostile(tmp: Path, name: str) -> Path:
+    """Write the hostile document ``name`` (and any file it references) into ``tmp``."""
+    head = f'{{"$schema": "{SCHEMA}", "type": "object", '
+    texts: dict[str, str | bytes] = {
+        "cycle.json": head + '"$defs": {"a": {"$ref": "#/$defs/b"}, "b": {"$ref": "#/$defs/a"}},'
+        ' "properties": {"x": {"$ref": "#/$defs/a"}}}',
+        "file-cycle.json": head + '"properties": {"x": {"$ref": "a.json"}}}',
+        "deep.json": head + '"properties": ' + '{"a": ' * 10_000 + "{}" + "}" * 10_000 + "}",
+        "deep-flow.yaml": f"$schema: {SCHEMA}\nproperties: "
+        + "{a: " * 10_000
+        + "{}"
+        + "}" * 10_000,
+        "deep-block.yaml": f"$schema: {SCHEMA}\ntype: array\nenum:\n" + "- " * 100_000 + "x\n",
+        "bomb.yaml": f"$schema: {SCHEMA}\ntype: object\nx0: &x0 [lol, lol, lol, lol, lol]\n"
+        + "".join(f"x{i}: &x{i} [{', '.join([f'*x{i - 1}'] * 9)}]\n" for i in range(1, 10)),
+        "latin1.json": b'{\n  "type": "object",\n  "title": "Caf\xe9"\n}\n',
+    }
+    (tmp / "a.json").write_text('{"$ref": "b.json"}')
+    (tmp / "b.json").write_text('{"$ref": "a.json"}')
+    content = texts[name]
+    path = tmp / name
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    return path
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("cycle.json", "$ref chain loops back on itself"),
+        ("file-cycle.json", "a.json#: $ref chain loops back on itself"),
+        ("deep.json", "nested too deeply"),
+        ("deep-flow.yaml", "nested too deeply (limit 400)"),
+        ("deep-block.yaml", "nested too deeply (limit 400)"),
+        ("bomb.yaml", "alias bomb"),
+        ("latin1.json", "invalid UTF-8 at byte offset 37 (line 3)"),
+    ],
+)
+def test_hostile_input_exits_2_with_one_line_and_no_traceback(
+    tmp_path: Path, name: str, message: str
+) -> None:
+    plain = tmp_path / "plain.json"
+    plain.write_text(json.dumps({"$schema": SCHEMA, "type": "object"}))
+    code, out, err = run(plain, _hostile(tmp_path, name))
+    assert code == 2
+    assert message in err
+    assert name in err or "a.json" in err
+    assert_one_error(err)
+    assert "Traceback" not in err + out
+
+
+def _big(path: Path, megabytes: float) -> Path:
+    prop = json.dumps({"type": "string", "description": "x" * 1000})
+    count = int(megabytes * 1024 * 1024) // (len(prop) + 12)
+    props = ", ".join(f'"p{i}": {prop}' for i in range(count))
+    path.write_text(f'{{"$schema": "{SCHEMA}", "type": "object", "properties": {{{props}}}}}')
+    return path
+
+
+def test_a_file_past_max_document_mb_is_refused_with_its_size_the_limit_and_what_to_do(
+    tmp_path: Path,
+) -> None:
+    big = _big(tmp_path / "big.json", 1.5)
+    code, _, err = run(big, big, "--max-document-mb", "1")
+    assert code == 2
+    assert f"{big}: document is {big.stat().st_size:,} bytes" in err
+    assert "more than the limit of 1,048,576 bytes (1 MiB)" in err
+    assert "split the document" in err and "--max-document-mb" in err
+    assert_one_error(err)
+
+
+def test_a_file_reached_by_relative_ref_is_held_to_the_same_limit(tmp_path: Path) -> None:
+    _big(tmp_path / "defs.json", 1.5)
+    root = tmp_path / "root.json"
+    root.write_text(json.dumps({"type": "object", "properties": {"a": {"$ref": "defs.json"}}}))
+    code, _, err = run(root, root, "--max-document-mb", "1")
+    assert code == 2
+    assert "defs.json: document is" in err and "more than the limit" in err
+
+
+def test_the_limit_comes_from_the_setting_and_the_flag_beats_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    big = _big(tmp_path / "big.json", 1.5)
+    monkeypatch.setenv("UNLOCKSTEP_MAX_DOCUMENT_MB", "1")
+    assert run(big, big)[0] == 2
+    assert run(big, big, "--max-document-mb", "2")[0] == 0
+    monkeypatch.setenv("UNLOCKSTEP_MAX_DOCUMENT_MB", "2")
+    assert run(big, big)[0] == 0

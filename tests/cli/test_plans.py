@@ -119,6 +119,22 @@ def test_a_missing_contract_file_exits_2(tmp_path: Path) -> None:
     assert "contract file 'v1.yaml' does not exist" in err
 
 
+def test_a_contract_file_past_the_document_limit_exits_2_unread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "v1.yaml").write_text("openapi: 3.1.0\n" + "#" * 1_100_000 + "\n")
+    (tmp_path / "v2.yaml").write_text("openapi: 3.1.0\n")
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(
+        "change: c\nservices:\n  p: {role: provider}\n"
+        "contracts:\n  api:\n    - {id: x, name: X, provider: p, old: v1.yaml, new: v2.yaml}\n"
+    )
+    monkeypatch.setenv("UNLOCKSTEP_MAX_DOCUMENT_MB", "1")
+    code, _, err = run("plan", "check", str(plan))
+    assert code == 2
+    assert "v1.yaml: document is" in err and "more than the limit of 1,048,576 bytes" in err
+
+
 def test_plan_commands_have_help() -> None:
     for args in (["plan", "--help"], ["plan", "check", "--help"], ["plan", "render", "--help"]):
         assert run(*args)[0] == 0

@@ -313,6 +313,11 @@ def test_sniff_recognises_avsc_by_extension_and_content() -> None:
     assert not avro.ENGINE.sniff(Source('{"type": "object", "properties": {}}', "a.json"))
 
 
+def test_sniffing_a_deeply_nested_json_document_says_no_instead_of_crashing() -> None:
+    deep = '{"type": "record", "name": "R", "fields": ' + "[" * 10_000 + "]" * 10_000 + "}"
+    assert not avro.ENGINE.sniff(Source(deep, "deep.json"))
+
+
 # -- Apache Avro's own pairs (re-derived data: reader, writer, verdict of avro.compatibility) ---
 
 ORACLE_PAIRS = json.loads((FIXTURES / "avro_oracle_pairs.json").read_text())["pairs"]

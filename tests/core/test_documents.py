@@ -7,8 +7,15 @@ import json
 import pytest
 
 from unlockstep.core.compat import Source
-from unlockstep.core.documents import Resolver, decode, join, load_document
-from unlockstep.errors import ParseError
+from unlockstep.core.documents import (
+    MAX_SIZE,
+    Resolver,
+    decode,
+    join,
+    load_document,
+    too_large,
+)
+from unlockstep.errors import DocumentTooLarge, ParseError
 
 JSON_TEXT = '{\n  "a": 1,\n  "b/c": {\n    "x": [1,\n      2, {"y": 3}]\n  },\n  "d": "}"\n}\n'
 YAML_TEXT = "a: 1\nb/c:\n  x:\n    - 1\n    - 2\n    - y: 3\nd: '}'\n"
@@ -59,6 +66,10 @@ def test_join_escapes_tokens() -> None:
         ("deep.json", "[" * 10_000 + "]" * 10_000, "nested too deeply"),
         ("deep-object.json", '{"a":' * 10_000 + "1" + "}" * 10_000, "nested too deeply"),
         ("deep.yaml", "a: " + "[" * 10_000 + "]" * 10_000, "nested too deeply"),
+        ("deep-flow.yaml", "a: " + "{a: " * 10_000 + "1" + "}" * 10_000, "nested too deeply"),
+        # block sequences nested on one line: libyaml's composer would overflow the C stack
+        ("deep-compact.yaml", "a:\n" + "- " * 100_000 + "x\n", "nested too deeply"),
+        ("deep-indent.yaml", "".join(" " * i + "a:\n" for i in range(600)), "nested too deeply"),
         ("recursive.yaml", "a: &a [*a]\n", "recursive alias"),
         ("dup.json", '{"a": 1, "a": 2}', "duplicate key 'a'"),
         ("dup.yaml", "a: 1\nb: 2\na: 3\n", "duplicate key 'a' (first on line 1)"),
@@ -100,10 +111,43 @@ def test_decode_drops_a_bom() -> None:
 
 
 def test_documents_over_the_size_cap_are_refused_before_parsing() -> None:
-    with pytest.raises(ParseError, match="more than the limit"):
+    with pytest.raises(DocumentTooLarge, match="more than the limit"):
         load_document(Source("[" + "1," * 1000 + "1]", "big.json"), max_size=1000)
-    with pytest.raises(ParseError, match="more than the limit"):
+    with pytest.raises(DocumentTooLarge, match="more than the limit"):
         decode(b"x" * 2000, "big.json", max_size=1000)
+
+
+def test_a_refused_document_says_its_size_the_limit_where_and_what_to_do() -> None:
+    error = too_large(50 * 1024 * 1024, MAX_SIZE, "api.json")
+    assert error.message == (
+        "document is 52,428,800 bytes (50 MiB), more than the limit of 33,554,432 bytes (32 MiB)"
+    )
+    assert error.where == "api.json"
+    assert error.hint is not None and "split the document" in error.hint
+    assert "--max-document-mb" in error.hint and "UNLOCKSTEP_MAX_DOCUMENT_MB" in error.hint
+    assert (error.http_status, error.exit_code) == (413, 2)
+
+
+def test_the_default_cap_is_32_mib_which_a_github_sized_description_fits() -> None:
+    assert MAX_SIZE == 32 * 1024 * 1024
+
+
+def test_the_size_cap_is_the_adapters_so_a_raised_limit_is_not_undone_by_the_engines() -> None:
+    text = "a: " + "x" * 2000 + "\n"
+    assert load_document(Source(text, "ok.yaml")).data == {"a": "x" * 2000}
+    assert decode(text.encode(), "ok.yaml", max_size=None) == text
+
+
+def test_yaml_with_many_flow_brackets_but_shallow_nesting_loads() -> None:
+    text = "".join(f"k{i}: [{{a: [1]}}, [2], 'see [docs'] # ]]\n" for i in range(1_000))
+    assert load_document(Source(text, "wide.yaml")).data["k999"] == [{"a": [1]}, [2], "see [docs"]
+
+
+def test_a_deep_yaml_document_is_refused_naming_the_line_where_the_cap_is_passed() -> None:
+    text = "x: 1\ny:\n" + "- " * 1_000 + "z\n"
+    with pytest.raises(ParseError, match="nested too deeply") as info:
+        load_document(Source(text, "deep.yaml"))
+    assert info.value.where == "deep.yaml:3"
 
 
 def test_a_big_json_document_loads_and_finds_a_late_line() -> None:

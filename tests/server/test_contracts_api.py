@@ -3,6 +3,9 @@ idempotent, refused on conflict or when the mode is violated), check without wri
 
 from __future__ import annotations
 
+import asyncio
+import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -116,3 +119,138 @@ def test_an_unreadable_document_is_bad_input_saying_where(api: TestClient) -> No
     response = publish(api, "1.0.0", "openapi: [unclosed\n", filename="api.yaml")
     assert response.status_code == 422
     assert "api.yaml" in response.json()["error"]["where"]
+
+
+# -- hostile input: a 4xx with the one JSON error body, and the server keeps going -------
+
+SCHEMA = "https://json-schema.org/draft/2020-12/schema"
+_HEAD = f'{{"$schema": "{SCHEMA}", '
+HOSTILE = {
+    "ref-cycle": _HEAD + '"$defs": {"a": {"$ref": "#/$defs/b"}, "b": {"$ref": "#/$defs/a"}},'
+    ' "properties": {"x": {"$ref": "#/$defs/a"}}}',
+    "relative-ref": _HEAD + '"properties": {"x": {"$ref": "a.json"}}}',
+    "deep-json": _HEAD + '"properties": ' + '{"a": ' * 10_000 + "{}" + "}" * 10_000 + "}",
+    "deep-yaml": f"$schema: {SCHEMA}\nproperties: " + "{a: " * 10_000 + "{}" + "}" * 10_000,
+    "deep-block-yaml": f"$schema: {SCHEMA}\nenum:\n" + "- " * 100_000 + "x\n",
+    "yaml-bomb": f"$schema: {SCHEMA}\nx0: &x0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+    + "".join(f"x{i}: &x{i} [{', '.join([f'*x{i - 1}'] * 9)}]\n" for i in range(1, 10)),
+}
+
+
+_HOSTILE_BASE = "/api/v1/services/case-service/contracts/h"
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+@pytest.mark.parametrize("route", ["publish", "check"])
+def test_hostile_documents_get_a_4xx_error_body_and_the_server_keeps_going(
+    api: TestClient, name: str, route: str
+) -> None:
+    first = {"content": _HEAD + '"type": "object"}', "kind": "jsonschema"}
+    assert api.put(f"{_HOSTILE_BASE}/versions/0", json=first).status_code == 200
+    body = {"content": HOSTILE[name], "filename": f"{name}.doc", "kind": "jsonschema"}
+    if route == "publish":
+        response = api.put(f"{_HOSTILE_BASE}/versions/1", json=body)
+    else:
+        response = api.post(f"{_HOSTILE_BASE}/check", json=body)
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["code"] == "parse_error"
+    assert f"{name}.doc" in error["where"]
+    assert api.get("/api/v1/health").status_code == 200
+
+
+@pytest.fixture
+def small_api(store: Any, tmp_path: Path) -> Iterator[TestClient]:
+    """The app with a 1 MiB document limit."""
+    from unlockstep.server.app import create_app
+    from unlockstep.settings import Settings
+
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'small.db'}", max_document_mb=1)
+    with TestClient(create_app(settings, store), raise_server_exceptions=False) as client:
+        assert client.put("/api/v1/services/case-service", json={}).status_code == 200
+        yield client
+
+
+def test_a_document_past_max_document_mb_is_413_saying_size_limit_where_and_what_to_do(
+    small_api: TestClient,
+) -> None:
+    content = doc("v1") + "#" * 1_100_000
+    response = publish(small_api, "1.0.0", content, filename="api.yaml")
+    assert response.status_code == 413
+    error = response.json()["error"]
+    assert error["code"] == "document_too_large"
+    assert error["where"] == "api.yaml"
+    assert error["message"].startswith(f"document is {len(content.encode()):,} bytes")
+    assert "more than the limit of 1,048,576 bytes (1 MiB)" in error["message"]
+    assert "UNLOCKSTEP_MAX_DOCUMENT_MB (now 1)" in error["hint"]
+    assert small_api.get(f"{BASE}/versions/1.0.0").status_code == 404
+
+
+def test_a_limit_in_multibyte_characters_counts_utf8_bytes(small_api: TestClient) -> None:
+    content = doc("v1") + "# " + "é" * 600_000  # 0.6 M characters, 1.2 MB
+    response = publish(small_api, "1.0.0", content, filename="api.yaml")
+    assert response.status_code == 413
+
+
+def _asgi(app: Any, headers: list[tuple[bytes, bytes]], chunks: list[bytes]) -> tuple[int, Any]:
+    """Send one PUT straight to the ASGI app; returns the status, the JSON body, and how
+    many body chunks the app asked for."""
+    sent: list[dict[str, Any]] = []
+    pending = list(chunks)
+
+    async def receive() -> dict[str, Any]:
+        if not pending:
+            return {"type": "http.disconnect"}
+        chunk = pending.pop(0)
+        return {"type": "http.request", "body": chunk, "more_body": bool(pending)}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "PUT",
+        "scheme": "http",
+        "path": f"{BASE}/versions/1.0.0",
+        "raw_path": f"{BASE}/versions/1.0.0".encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"content-type", b"application/json"), *headers],
+        "server": ("testserver", 80),
+        "client": ("127.0.0.1", 1234),
+    }
+    asyncio.run(app(scope, receive, send))
+    status = next(m["status"] for m in sent if m["type"] == "http.response.start")
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    return status, (json.loads(body), len(chunks) - len(pending))
+
+
+def test_a_body_whose_content_length_is_past_the_limit_is_refused_unread(
+    small_api: TestClient,
+) -> None:
+    limit = 2 * 1024 * 1024 + 1024 * 1024
+    status, (body, read) = _asgi(
+        small_api.app, [(b"content-length", str(50 * 1024 * 1024).encode())], [b"{"] * 3
+    )
+    assert status == 413
+    assert read == 0
+    assert body["error"]["code"] == "document_too_large"
+    assert f"more than this server reads ({limit:,} bytes" in body["error"]["message"]
+    assert body["error"]["where"] == f"PUT {BASE}/versions/1.0.0"
+
+
+def test_a_chunked_body_is_read_only_up_to_the_limit(small_api: TestClient) -> None:
+    chunks = [b"x" * (1024 * 1024)] * 10  # 10 MiB, no Content-Length
+    status, (body, read) = _asgi(small_api.app, [], chunks)
+    assert status == 413
+    assert read == 4  # 3 MiB is the limit: the fourth chunk passes it
+    assert body["error"]["code"] == "document_too_large"
+
+
+def test_a_chunked_body_under_the_limit_reaches_the_route(small_api: TestClient) -> None:
+    payload = json.dumps({"content": doc("v1"), "filename": "api.yaml"}).encode()
+    status, (body, _) = _asgi(small_api.app, [], [payload[:100], payload[100:]])
+    assert status == 200, body
+    assert body["outcome"] == "created"

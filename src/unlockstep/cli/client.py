@@ -15,6 +15,7 @@ _BY_STATUS: dict[int, type[errors.UnlockstepError]] = {
     404: errors.NotFound,
     409: errors.Conflict,
     412: errors.PreconditionFailed,
+    413: errors.DocumentTooLarge,
     400: errors.InvalidInput,
     422: errors.InvalidInput,
 }

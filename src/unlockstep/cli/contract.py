@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from unlockstep.cli import context
-from unlockstep.cli.diff import read_source
+from unlockstep.cli.diff import document_limit, max_document_option, read_source
 from unlockstep.cli.output import emit, emit_json, format_option
 from unlockstep.core.compat import (
     Breaks,
@@ -47,8 +47,10 @@ def _report(data: dict[str, Any]) -> CompatibilityReport:
     return CompatibilityReport(mode=Mode(data["mode"]), kind=data["kind"], changes=changes)
 
 
-def _body(path: Path, kind: str | None, mode: str | None, policy: str | None) -> dict[str, Any]:
-    source = read_source(path)
+def _body(
+    path: Path, kind: str | None, mode: str | None, policy: str | None, max_document_mb: int | None
+) -> dict[str, Any]:
+    source = read_source(path, max_size=document_limit(max_document_mb))
     return {
         "content": source.text,
         "filename": path.name,
@@ -64,6 +66,7 @@ _SHARED = [
     click.option("--kind", help="openapi, asyncapi, jsonschema…; detected from content if absent"),
     click.option("--mode", help="BACKWARD (default for a new contract), FORWARD, FULL, …, NONE"),
     click.option("--policy", type=click.Choice(["lenient", "strict"]), help="default lenient"),
+    max_document_option,
 ]
 
 
@@ -100,10 +103,11 @@ def publish(
     adr: str | None,
     file: Path,
     fmt: str,
+    max_document_mb: int | None,
 ) -> None:
     """Store FILE as the contract NAME of SERVICE at VERSION, if it satisfies the mode."""
     body = {
-        **_body(file, kind, mode, policy),
+        **_body(file, kind, mode, policy, max_document_mb),
         "force": force,
         "semantic_change": semantic_change,
         "adr": adr,
@@ -149,10 +153,12 @@ def check(
     policy: str | None,
     file: Path,
     fmt: str,
+    max_document_mb: int | None,
 ) -> None:
     """What publishing FILE as the next version of SERVICE's NAME would do (writes nothing)."""
     data = context.client().post(
-        f"/api/v1/services/{service}/contracts/{name}/check", _body(file, kind, mode, policy)
+        f"/api/v1/services/{service}/contracts/{name}/check",
+        _body(file, kind, mode, policy, max_document_mb),
     )
     report = _report(data["report"])
     if fmt == "json":

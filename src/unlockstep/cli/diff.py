@@ -13,16 +13,31 @@ from pathlib import Path
 import click
 
 from unlockstep import __version__
+from unlockstep.cli import context
 from unlockstep.cli.output import format_option
 from unlockstep.core import engines
 from unlockstep.core.compat import Mode, Policy, Source, check
-from unlockstep.core.documents import MAX_SIZE, decode
+from unlockstep.core.documents import MAX_DOCUMENT_MB, MAX_SIZE, decode, too_large
 from unlockstep.core.render import FORMATS, render
 from unlockstep.errors import InvalidInput, ParseError
 
+max_document_option = click.option(
+    "--max-document-mb",
+    type=click.IntRange(1, 4096),
+    default=None,
+    help="refuse a contract file (or one it references) larger than this many MiB, before "
+    f"reading it [default: the max_document_mb setting, {MAX_DOCUMENT_MB}]",
+)
+
+
+def document_limit(max_document_mb: int | None) -> int:
+    """The size cap in bytes: the flag, else the ``max_document_mb`` setting (env, file)."""
+    return context.settings(max_document_mb=max_document_mb).max_document_bytes
+
 
 def read_source(path: Path, *, max_size: int = MAX_SIZE) -> Source:
-    """A file as a ``Source`` whose relative references are read next to it."""
+    """A file as a ``Source`` whose relative references are read next to it. A file past
+    ``max_size`` bytes is refused before it is read."""
     return Source(
         text=decode(_read_bytes(path, str(path), max_size), str(path), max_size=max_size),
         filename=str(path),
@@ -34,18 +49,18 @@ def _read_bytes(path: Path, shown: str, max_size: int) -> bytes:
     try:
         size = path.stat().st_size
         if size > max_size:
-            raise ParseError(
-                f"document is {size:,} bytes, more than the limit of {max_size:,}",
-                where=shown,
-                hint="split the document, or raise the size limit",
-            )
-        return path.read_bytes()
+            raise too_large(size, max_size, shown)
+        with path.open("rb") as file:
+            data = file.read(max_size + 1)  # a file that grew since stat stays bounded
     except FileNotFoundError:
         raise InvalidInput("file not found", where=shown, hint="check the path") from None
     except IsADirectoryError:
         raise InvalidInput("is a directory, not a file", where=shown) from None
     except OSError as exc:
         raise InvalidInput(f"cannot read: {exc.strerror}", where=shown) from None
+    if len(data) > max_size:
+        raise too_large(len(data), max_size, shown)
+    return data
 
 
 def _relative_reader(base: Path, referrer: str, max_size: int) -> Callable[[str], str]:
@@ -53,6 +68,8 @@ def _relative_reader(base: Path, referrer: str, max_size: int) -> Callable[[str]
         path = base / name
         try:
             data = _read_bytes(path, str(path), max_size)
+        except ParseError:
+            raise  # too large: already says which file and what to do
         except InvalidInput as exc:
             raise ParseError(
                 f"$ref to {name!r} cannot be read: {exc.message}",
@@ -82,9 +99,17 @@ def _relative_reader(base: Path, referrer: str, max_size: int) -> Callable[[str]
 )
 @format_option(*FORMATS)
 @click.option("--kind", default=None, help="contract kind (detected from content if omitted)")
+@max_document_option
 @click.pass_context
 def diff(
-    ctx: click.Context, old: Path, new: Path, mode: str, policy: str, fmt: str, kind: str | None
+    ctx: click.Context,
+    old: Path,
+    new: Path,
+    mode: str,
+    policy: str,
+    fmt: str,
+    kind: str | None,
+    max_document_mb: int | None,
 ) -> None:
     """Compare OLD and NEW versions of a contract.
 
@@ -95,7 +120,8 @@ def diff(
         parsed_mode = Mode.parse(mode)
     except ValueError as exc:
         raise InvalidInput(str(exc), where="--mode") from None
-    old_source, new_source = read_source(old), read_source(new)
+    limit = document_limit(max_document_mb)
+    old_source, new_source = read_source(old, max_size=limit), read_source(new, max_size=limit)
     engine = engines.engine(kind) if kind else engines.detect(new_source)
     report = check(
         engine,

@@ -16,23 +16,32 @@ from typing import Any
 import click
 
 import unlockstep.cli.context as context
+from unlockstep.cli.diff import document_limit
 from unlockstep.cli.output import emit, format_option, table
 from unlockstep.core import coordination_doc, plan_check, plan_file
+from unlockstep.core.documents import too_large
 from unlockstep.core.plan import Plan
 from unlockstep.errors import InvalidInput, ParseError
 
 
 def file_reader(base: Path) -> plan_check.Reader:
     """Read contract files (or migration folders, concatenated in name order) relative to
-    the plan file."""
+    the plan file; a file past the ``max_document_mb`` setting is refused unread."""
+    limit = document_limit(None)
+
+    def read_file(path: Path) -> str:
+        size = path.stat().st_size
+        if size > limit:
+            raise too_large(size, limit, str(path))
+        return path.read_text(encoding="utf-8")
 
     def read(name: str) -> str:
         path = base / name
         try:
             if path.is_dir():
                 files = sorted((p for p in path.iterdir() if p.is_file()), key=_natural)
-                return "\n".join(p.read_text(encoding="utf-8") for p in files)
-            return path.read_text(encoding="utf-8")
+                return "\n".join(read_file(p) for p in files)
+            return read_file(path)
         except FileNotFoundError:
             raise InvalidInput(
                 f"contract file {name!r} does not exist",

@@ -15,6 +15,7 @@ memoised by identity, so recursive records terminate.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from typing import Any
 
@@ -510,6 +511,10 @@ def _root_subject(s: Schema) -> str:
     return s.fullname if isinstance(s, Named) else s.type
 
 
+#: what every Avro document sniffed from its content has somewhere: a named type
+_NAMED_TYPE = re.compile(r'"type"\s*:\s*"(?:record|enum|fixed|error)"')
+
+
 class AvroEngine:
     kind = "avro"
 
@@ -517,11 +522,11 @@ class AvroEngine:
         if source.filename.endswith(".avsc"):
             return True
         text = source.text.lstrip()
-        if not text.startswith("{") or '"type"' not in text:
-            return False
+        if not text.startswith("{") or not _NAMED_TYPE.search(text):
+            return False  # not parsed: a big JSON Schema would be parsed twice
         try:
             raw = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deeply
             return False
         return (
             isinstance(raw, dict)

@@ -6,11 +6,15 @@ bool, None) and keeps what is needed to say *where* something is:
 - a JSON pointer -> line map, computed lazily: for JSON only the containers on the way to a
   pointer that ends up in a report are scanned (so a 12 MB file costs nothing extra unless
   it is asked about); for YAML the composer's marks are kept while building the data;
-- hostile-input defences: a size cap, a nesting cap (a 10,000-deep document is a
-  ``ParseError``, never a ``RecursionError``: YAML is capped at ``max_depth``, JSON at the
-  parser's own recursion limit of about a thousand levels), YAML alias expansion bounded
-  (no "billion laughs"), recursive aliases refused, duplicate keys refused (naming the
-  lines for YAML), and ``decode`` names the byte offset of invalid UTF-8.
+- hostile-input defences: a size cap (``decode`` checks the bytes before decoding; the
+  adapters check a file's size or a request's length before reading it, so ``load_document``
+  itself only checks when given ``max_size``), a nesting cap (a 10,000-deep document is a
+  ``ParseError``, never a ``RecursionError``, in well under a second: YAML is capped at
+  ``max_depth``, checked on the parser's events before libyaml composes a deep flow
+  collection, which costs it time quadratic in the depth; JSON at the parser's own
+  recursion limit of about a thousand levels), YAML alias expansion bounded (no "billion
+  laughs"), recursive aliases refused, duplicate keys refused (naming the lines for YAML),
+  and ``decode`` names the byte offset and line of invalid UTF-8.
 
 ``Resolver`` follows ``$ref``: local JSON pointers, ``$id``/``$anchor`` plain-name fragments,
 and files named relative to the root document (read through ``Source.read_relative`` so core
@@ -34,10 +38,19 @@ from urllib.parse import unquote
 import yaml
 
 from unlockstep.core.compat import Source
-from unlockstep.errors import ParseError
+from unlockstep.errors import DocumentTooLarge, ParseError
 
-#: Default cap on a document's size in characters (a 50 MB description still loads).
-MAX_SIZE = 64 * 1024 * 1024
+#: Default cap on a document's size in bytes, the ``max_document_mb`` setting's default.
+#: GitHub's full REST API description, the largest real one we know, is about 12 MB; a
+#: 32 MiB cap leaves room for that to more than double while a 50 MB document is refused
+#: unread instead of parsed for seconds.
+MAX_DOCUMENT_MB = 32
+MAX_SIZE = MAX_DOCUMENT_MB * 1024 * 1024
+#: What to do about a refused document, when the adapter has nothing more specific to say.
+SIZE_HINT = (
+    "split the document (move schemas into files referenced with $ref), or raise the limit"
+    " with --max-document-mb or the UNLOCKSTEP_MAX_DOCUMENT_MB setting"
+)
 #: Default cap on nesting (objects in arrays in objects...).
 MAX_DEPTH = 400
 
@@ -64,14 +77,26 @@ def join(pointer: str, *tokens: str | int) -> str:
     return pointer
 
 
-def decode(data: bytes, filename: str = "<input>", *, max_size: int = MAX_SIZE) -> str:
+def _mib(size: int) -> str:
+    mib = size / (1024 * 1024)
+    return f"{mib:.0f} MiB" if mib == int(mib) else f"{mib:.1f} MiB"
+
+
+def too_large(size: int, limit: int, where: str, hint: str = SIZE_HINT) -> DocumentTooLarge:
+    """The error for a document of ``size`` bytes past ``limit``: what, where, what to do."""
+    return DocumentTooLarge(
+        f"document is {size:,} bytes ({_mib(size)}), more than the limit of {limit:,} bytes"
+        f" ({_mib(limit)})",
+        where=where,
+        hint=hint,
+        details={"size": size, "limit": limit},
+    )
+
+
+def decode(data: bytes, filename: str = "<input>", *, max_size: int | None = MAX_SIZE) -> str:
     """Bytes from a file as text: UTF-8 (a BOM is dropped), refused past ``max_size``."""
-    if len(data) > max_size:
-        raise ParseError(
-            f"document is {len(data):,} bytes, more than the limit of {max_size:,}",
-            where=filename,
-            hint="split the document, or raise the size limit",
-        )
+    if max_size is not None and len(data) > max_size:
+        raise too_large(len(data), max_size, filename)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -95,6 +120,7 @@ class _JsonLines:
         self.key_at: dict[str, int] = {}
         self.resume: dict[str, tuple[int, int] | None] = {}  # container -> (offset, index)
         self._totals: list[int] | None = None  # bracket balance before each chunk
+        self._searches: dict[str, int] = {}  # container -> text searches for its members
 
     def offset(self, pointer: str) -> int | None:
         if pointer in self.key_at:
@@ -104,15 +130,19 @@ class _JsonLines:
         parent, _, token = pointer.rpartition("/")
         if self.offset(parent) is None or parent not in self.value_at:
             return None
-        if not self._find_key(parent, pointer, unescape(token)):
+        searched = self._searches.get(parent, 0)
+        if searched >= _SEARCHES or not self._find_key(parent, pointer, unescape(token)):
             self._scan(parent, pointer)
+        self._searches[parent] = searched + 1
         return self.key_at.get(pointer, self.value_at.get(pointer))
 
     def _find_key(self, parent: str, pointer: str, key: str) -> bool:
         """Find ``"key":`` directly inside the object at ``parent`` by searching the text
         (fast on huge objects); a hit is accepted when the brackets between the object's
         start and the hit balance, i.e. the hit is a direct member. Gives up after a few
-        nested hits, leaving it to the exact scan."""
+        nested hits, leaving it to the exact scan. Each search starts at the object's start,
+        so after ``_SEARCHES`` of them in one object the scan (which resumes where it
+        stopped) takes over: thousands of findings in one object stay linear."""
         text, start = self.text, self.value_at[parent]
         if start >= len(text) or text[start] != "{":
             return False
@@ -188,6 +218,7 @@ class _JsonLines:
 
 
 _CHUNK = 4096
+_SEARCHES = 16
 _COLON = re.compile(r"\s*:\s*")
 
 
@@ -269,16 +300,15 @@ class Document:
 
 
 def load_document(
-    source: Source, *, max_size: int = MAX_SIZE, max_depth: int = MAX_DEPTH
+    source: Source, *, max_size: int | None = None, max_depth: int = MAX_DEPTH
 ) -> Document:
-    """Parse ``source`` as JSON (when it starts with ``{`` or ``[``) or YAML."""
+    """Parse ``source`` as JSON (when it starts with ``{`` or ``[``) or YAML.
+
+    The size cap is the adapter's (it checks bytes before decoding them, with the limit the
+    user configured); ``max_size`` checks the text's length here as well."""
     text = source.text
-    if len(text) > max_size:
-        raise ParseError(
-            f"document is {len(text):,} characters, more than the limit of {max_size:,}",
-            where=source.filename,
-            hint="split the document, or raise the size limit",
-        )
+    if max_size is not None and len(text) > max_size:
+        raise too_large(len(text), max_size, source.filename)
     head = text.lstrip(" \t\r\n\ufeff")[:1]
     if head in ("{", "["):
         refs: list[str] = []
@@ -337,6 +367,8 @@ _LOADER: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _load_yaml(source: Source, max_depth: int) -> tuple[Any, dict[str, int]]:
+    if _may_nest_deeper_than(source.text, _COMPOSE_SAFE_DEPTH):
+        _check_depth(source, max_depth)
     try:
         root = yaml.compose(source.text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
@@ -353,6 +385,44 @@ def _load_yaml(source: Source, max_depth: int) -> tuple[Any, dict[str, int]]:
         raise ParseError("document is empty", where=source.filename)
     builder = _YamlBuilder(source.filename, budget=2 * len(source.text) + 10_000, depth=max_depth)
     return builder.build(root, ""), builder.lines
+
+
+#: How deep libyaml composes quickly and safely: 2,000 levels of flow collections take it
+#: 0.1 s (the time grows with the square of the depth: 10,000 take seconds), and its
+#: composer recurses in C: 100,000 levels of ``- - - …`` (200 KB) overflow the stack.
+_COMPOSE_SAFE_DEPTH = 2000
+
+
+def _may_nest_deeper_than(text: str, depth: int) -> bool:
+    """Whether YAML ``text`` could nest deeper than ``depth``, from a bound found at C speed:
+    flow collections nest at most once per ``[``/``{`` that is not empty (``[]``, ``{}``),
+    and a block collection starts further right than its parent (or, for a sequence under
+    a mapping key, at the same column), so block nesting is at most twice the longest run
+    of indentation and ``- ``/``? ``/``: `` indicators that starts a line."""
+    flow = text.count("[") - text.count("[]") + text.count("{") - text.count("{}")
+    prefix = (depth - flow) // 2 - 1
+    return prefix <= 0 or re.search(f"^[ ?:-]{{{prefix},}}", text, re.MULTILINE) is not None
+
+
+def _check_depth(source: Source, max_depth: int) -> None:
+    """Refuse YAML nested deeper than ``max_depth`` before libyaml composes it (see
+    ``_COMPOSE_SAFE_DEPTH``). The parser's events come lazily and its stack is its own, so
+    this stops as soon as the cap is passed, at any depth. It runs only for text that could
+    nest past the safe depth; there, for a big document, it costs about a fifth of
+    composing."""
+    depth = 0
+    try:
+        for event in yaml.parse(source.text, Loader=_LOADER):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > max_depth:
+                    mark = event.start_mark
+                    line = f":{mark.line + 1}" if mark is not None else ""
+                    raise _too_deep(f"{source.filename}{line}", max_depth)
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return  # composing reports it, with its line
 
 
 class _YamlBuilder:
@@ -453,7 +523,7 @@ class Resolver:
     follows a chain of ``$ref`` objects until it reaches something else. Files are loaded
     once (through the root's ``Source.read_relative``) and kept."""
 
-    def __init__(self, root: Document, *, max_size: int = MAX_SIZE) -> None:
+    def __init__(self, root: Document, *, max_size: int | None = None) -> None:
         self.root = root
         self.max_size = max_size
         self._files: dict[str, Document] = {root.filename: root}

@@ -7,6 +7,8 @@ responses (old clients keep *reading* the old shape), so request-side findings b
 Schema engine; this module owns the API structure around them:
 
     paths / operations     added, removed (judged against deprecation and sunset)
+    webhooks               added, removed; their operations compared by the same rules with
+                           the roles reversed (the provider sends, subscribers read)
     parameters             added required, removed, became required, style, schema
     request bodies         added, removed, became required, media types, schema
     responses              status codes, media types, headers, schema
@@ -82,17 +84,22 @@ class OpenAPIEngine:
         return cmp.result()
 
 
-def _operations(side: Side) -> dict[tuple[str, str], tuple[str, dict[str, Any], dict[str, Any]]]:
-    """(path shape, method) -> (path as written, path item, operation)."""
+def _operations(
+    side: Side, container: str = "paths"
+) -> dict[tuple[str, str], tuple[str, dict[str, Any], dict[str, Any]]]:
+    """(path shape, method) -> (path as written, path item, operation); for
+    ``container="webhooks"``, (webhook name, method) -> (name, path item, operation)."""
     out: dict[tuple[str, str], tuple[str, dict[str, Any], dict[str, Any]]] = {}
-    for path, raw_item in (side.doc.root.get("paths") or {}).items():
+    items = side.doc.root.get(container)
+    for path, raw_item in (items if isinstance(items, dict) else {}).items():
         item = side.refs.deref(raw_item)
         if not isinstance(item, dict):
             continue
+        key = path_shape(path) if container == "paths" else path
         for method in METHODS:
             op = item.get(method)
             if isinstance(op, dict):
-                out[(path_shape(path), method)] = (path, item, op)
+                out[(key, method)] = (path, item, op)
     return out
 
 
@@ -152,6 +159,33 @@ def _compare_webhooks(cmp: Comparison) -> None:
                 f"/webhooks/{escape(name)}",
                 f"the webhook {name!r} was added",
             )
+    _compare_webhook_operations(cmp, set(old_hooks) & set(new_hooks))
+
+
+def _compare_webhook_operations(cmp: Comparison, kept: set[str]) -> None:
+    """The operations of webhooks on both sides: removed (subscribers stop receiving it),
+    added, or compared by the operation rules with the roles reversed."""
+    old_ops, new_ops = _operations(cmp.old, "webhooks"), _operations(cmp.new, "webhooks")
+    for key, (name, _item, op) in old_ops.items():
+        if key[0] in kept and key not in new_ops:
+            subject = f"webhook {name} {key[1].upper()}"
+            what = f"the {key[1].upper()} operation of the webhook {name!r}"
+            record = operation_record(op, cmp.old.refs)
+            pointer = f"/webhooks/{escape(name)}/{key[1]}"
+            cmp.removed(what, OPERATION_REMOVED, record, subject, pointer, Breaks.READERS)
+    for key, (name, _item, _op) in new_ops.items():
+        if key[0] in kept and key not in old_ops:
+            cmp.add(
+                "endpoint-added",
+                Level.INFO,
+                Breaks.NONE,
+                f"webhook {name} {key[1].upper()}",
+                f"/webhooks/{escape(name)}/{key[1]}",
+                f"the {key[1].upper()} operation of the webhook {name!r} was added",
+            )
+    for key, old_triple in old_ops.items():
+        if key in new_ops:
+            compare_operation(cmp, key[1], old_triple, new_ops[key], webhook=True)
 
 
 ENGINE = register(OpenAPIEngine())

@@ -22,6 +22,41 @@ REMOVE_FIRST = (
 )
 
 
+@dataclass(frozen=True)
+class Roles:
+    """Who writes and who reads each message of an operation.
+
+    One side is the provider, whose new version this is: a change that only hurts the
+    provider is information. The other party keeps running old versions, so a change
+    that hurts it is a finding. For an operation under ``paths`` the other party (clients)
+    writes the request and reads the response; for a webhook the provider sends the
+    request and the other party (subscribers) reads it and writes the response. The rules
+    say whom a change hurts in terms of a message's writers and readers; ``Roles`` turns
+    that into who is hurt here."""
+
+    other: str  # what the other party is called in messages
+    other_writes_request: bool
+
+    def other_side(self, request: bool) -> Breaks:
+        """The other party's role in the request (``request``) or response message."""
+        return Breaks.WRITERS if self.other_writes_request == request else Breaks.READERS
+
+    def protects(self, request: bool) -> frozenset[Breaks]:
+        """``breaking_for`` of the JSON Schema engine for a schema inside that message."""
+        return _PROTECTS[self.other_side(request)]
+
+
+_PROTECTS = {side: frozenset({side, Breaks.BOTH}) for side in (Breaks.WRITERS, Breaks.READERS)}
+
+
+OPERATION = Roles("clients", other_writes_request=True)
+WEBHOOK = Roles("subscribers", other_writes_request=False)
+
+#: why and the safer way, for a change that hurts a message's old writers or readers:
+#: ``{party}`` in the why becomes the other party's name
+Hurt = tuple[str, str]
+
+
 @dataclass
 class Side:
     doc: OpenAPIDocument
@@ -40,12 +75,16 @@ class Comparison:
     policy: Policy
     today: date
     strict_reader: bool
+    #: whose side each message is on (``WEBHOOK`` while a webhook's operations are compared)
+    roles: Roles = OPERATION
     changes: list[Change] = field(default_factory=list)
     unchanged: Unchanged = field(init=False)
     discriminators: bool = field(init=False)  # either document has one
     #: changes found for a schema that is only a ``$ref`` (one component used by many
     #: operations is compared once)
-    by_ref: dict[tuple[str, str, bool, str], list[Change]] = field(default_factory=dict)
+    by_ref: dict[tuple[str, str, frozenset[Breaks], str], list[Change]] = field(
+        default_factory=dict
+    )
     also: dict[int, list[str]] = field(default_factory=dict)  # id(change) -> more subjects
 
     def result(self) -> list[Change]:
@@ -101,6 +140,33 @@ class Comparison:
             )
         )
 
+    def effect(
+        self,
+        rule: str,
+        request: bool,
+        subject: str,
+        pointer: str,
+        what: str,
+        *,
+        writers: Hurt | None = None,
+        readers: Hurt | None = None,
+        level: Level = Level.BREAKING,
+        own: Level = Level.INFO,
+        side: str = "new",
+    ) -> None:
+        """Record ``what`` happened to the request (``request``) or response message.
+        ``writers``/``readers`` say why and what to do instead when the change hurts that
+        message's old writers/readers; when that is the other party (``roles``) it is a
+        finding at ``level``, otherwise it only concerns the provider: ``own`` level."""
+        other = self.roles.other_side(request)
+        hurt = writers if other is Breaks.WRITERS else readers
+        if hurt is None:
+            self.add(rule, own, Breaks.NONE, subject, pointer, what, side=side)
+            return
+        why, suggestion = hurt
+        message = f"{what}; {why.format(party=self.roles.other)}" if why else what
+        self.add(rule, level, other, subject, pointer, message, suggestion, side=side)
+
     def schemas(
         self,
         old: Any,
@@ -113,17 +179,13 @@ class Comparison:
     ) -> None:
         if self.unchanged.same(old, new):
             return
-        key = _ref_pair(old, new, request, rule_prefix)
+        breaking_for = self.roles.protects(request)
+        key = _ref_pair(old, new, breaking_for, rule_prefix)
         if key is not None and key in self.by_ref:
             for change in self.by_ref[key]:
                 self.also.setdefault(id(change), []).append(subject)
             return
         start = len(self.changes)
-        breaking_for = (
-            frozenset({Breaks.WRITERS, Breaks.BOTH})
-            if request
-            else frozenset({Breaks.READERS, Breaks.BOTH})
-        )
         parameter = self.new.refs.deref(lookup_pointer(self.new.doc.root, pointer[:-7]))
         header = pointer.endswith("/schema") and _dict_get(parameter, "in") == "header"
         roots = {pointer, *_ref_targets(old, self.old.doc.root)}
@@ -318,11 +380,13 @@ class Comparison:
             )
 
 
-def _ref_pair(old: Any, new: Any, request: bool, prefix: str) -> tuple[str, str, bool, str] | None:
+def _ref_pair(
+    old: Any, new: Any, protects: frozenset[Breaks], prefix: str
+) -> tuple[str, str, frozenset[Breaks], str] | None:
     if isinstance(old, dict) and isinstance(new, dict) and len(old) == 1 and len(new) == 1:
         old_ref, new_ref = old.get("$ref"), new.get("$ref")
         if isinstance(old_ref, str) and isinstance(new_ref, str):
-            return (old_ref, new_ref, request, prefix)
+            return (old_ref, new_ref, protects, prefix)
     return None
 
 

@@ -1,5 +1,11 @@
 """The rules inside one operation that exists on both sides: parameters, request body,
-responses and their headers, lifecycle (deprecation, sunset, operationId), security."""
+responses and their headers, lifecycle (deprecation, sunset, operationId), security.
+
+The same rules compare the operations of a webhook, with the roles reversed (see
+``openapi_comparison.Roles``): the provider sends the webhook's request and subscribers
+read it and write the response. So each rule says whom a change hurts in terms of the
+message (its old writers, its old readers), and the comparison's roles decide whether that
+is the other party (a finding) or the provider itself (information)."""
 
 from __future__ import annotations
 
@@ -11,16 +17,19 @@ from unlockstep.core import openapi_security
 from unlockstep.core.compat import Breaks, Level, Policy
 from unlockstep.core.deprecation import Deprecation, deprecation_of
 from unlockstep.core.openapi_comparison import (
+    OPERATION,
     OPERATION_SUNSET,
     PARAMETER_REMOVED,
     PARAMETER_SUNSET,
     REMOVE_FIRST,
+    WEBHOOK,
     Comparison,
 )
 from unlockstep.core.openapi_document import Refs, escape
 
 _TEMPLATE_VAR = re.compile(r"\{([^}/]*)\}")
-Triple = tuple[str, dict[str, Any], dict[str, Any]]  # (path as written, path item, operation)
+#: (path as written, or a webhook's name; path item; operation)
+Triple = tuple[str, dict[str, Any], dict[str, Any]]
 
 ADD_OPTIONAL_FIRST = (
     "add it as optional first, and make it required only once every client sends it"
@@ -49,15 +58,26 @@ def operation_record(op: dict[str, Any], refs: Refs) -> Deprecation:
     return deprecation_of(op, _sunset_hints(op, refs))
 
 
-def compare_operation(cmp: Comparison, method: str, old: Triple, new: Triple) -> None:
-    subject = f"{method.upper()} {new[0]}"
-    base = f"/paths/{escape(new[0])}/{method}"
-    old_base = f"/paths/{escape(old[0])}/{method}"
-    _lifecycle(cmp, subject, base, old[2], new[2])
-    _parameters(cmp, subject, base, old_base, old, new)
-    _request_body(cmp, subject, base, old[2].get("requestBody"), new[2].get("requestBody"))
-    _responses(cmp, subject, base, old[2].get("responses") or {}, new[2].get("responses") or {})
-    openapi_security.compare_requirements(cmp, subject, base, old[2], new[2])
+def compare_operation(
+    cmp: Comparison, method: str, old: Triple, new: Triple, *, webhook: bool = False
+) -> None:
+    """Compare one operation: under ``paths``, or in a webhook (``webhook``: roles reversed,
+    located as ``webhook <name> <METHOD>``; who authenticates to whom is not compared)."""
+    container = "webhooks" if webhook else "paths"
+    subject = f"webhook {new[0]} {method.upper()}" if webhook else f"{method.upper()} {new[0]}"
+    base = f"/{container}/{escape(new[0])}/{method}"
+    old_base = f"/{container}/{escape(old[0])}/{method}"
+    previous, cmp.roles = cmp.roles, WEBHOOK if webhook else OPERATION
+    try:
+        _lifecycle(cmp, subject, base, old[2], new[2])
+        _parameters(cmp, subject, base, old_base, old, new)
+        _request_body(cmp, subject, base, old[2].get("requestBody"), new[2].get("requestBody"))
+        old_responses, new_responses = old[2].get("responses"), new[2].get("responses")
+        _responses(cmp, subject, base, old_responses or {}, new_responses or {})
+        if not webhook:
+            openapi_security.compare_requirements(cmp, subject, base, old[2], new[2])
+    finally:
+        cmp.roles = previous
 
 
 def _lifecycle(
@@ -143,33 +163,30 @@ def _parameters(
     for key, (param, pointer) in before.items():
         if key not in after:
             label = f"the {key[0]} parameter {param.get('name')!r} of {subject}"
-            cmp.removed(
-                label, PARAMETER_REMOVED, deprecation_of(param), subject, pointer, Breaks.WRITERS
-            )
+            record, hurt = deprecation_of(param), cmp.roles.other_side(request=True)
+            cmp.removed(label, PARAMETER_REMOVED, record, subject, pointer, hurt)
     for key, (param, pointer) in after.items():
         if key in before:
             _parameter(cmp, subject, before[key], (param, pointer))
             continue
         name = param.get("name")
         if key[0] == "path":
-            cmp.add(
+            cmp.effect(
                 "new-request-path-parameter",
-                Level.BREAKING,
-                Breaks.WRITERS,
+                True,
                 subject,
                 pointer,
                 f"a new path parameter {name!r} was added to {subject}",
-                "add a new path instead and keep the old one",
+                writers=("", "add a new path instead and keep the old one"),
             )
         elif param.get("required") is True:
-            cmp.add(
+            cmp.effect(
                 "new-required-request-parameter",
-                Level.BREAKING,
-                Breaks.WRITERS,
+                True,
                 subject,
                 pointer,
                 f"a new required {key[0]} parameter {name!r} was added to {subject}",
-                ADD_OPTIONAL_FIRST,
+                writers=("", ADD_OPTIONAL_FIRST),
             )
         else:
             cmp.add(
@@ -193,48 +210,48 @@ def _parameter(
     label = f"the {after.get('in')} parameter {name!r}"
     was, now = before.get("required") is True, after.get("required") is True
     if now and not was:
-        cmp.add(
+        cmp.effect(
             "request-parameter-became-required",
-            Level.BREAKING,
-            Breaks.WRITERS,
+            True,
             subject,
             pointer,
-            f"{label} became required; old clients do not send it",
-            ADD_OPTIONAL_FIRST,
+            f"{label} became required",
+            writers=("old {party} do not send it", ADD_OPTIONAL_FIRST),
         )
     elif was and not now:
-        cmp.add(
+        cmp.effect(
             "request-parameter-became-optional",
-            Level.INFO,
-            Breaks.NONE,
+            True,
             subject,
             pointer,
             f"{label} became optional",
+            readers=("old {party} expect it every time", "keep sending it"),
         )
     for attr, rule in (
         ("style", "request-parameter-style-changed"),
         ("explode", "request-parameter-explode-changed"),
     ):
         if before.get(attr) != after.get(attr):
-            cmp.add(
+            cmp.effect(
                 rule,
-                Level.BREAKING,
-                Breaks.WRITERS,
+                True,
                 subject,
                 pointer,
-                f"{label} changed its {attr} from {before.get(attr)!r} to {after.get(attr)!r};"
-                " old clients serialise it the old way",
-                "accept both serialisations, or add a new parameter",
+                f"{label} changed its {attr} from {before.get(attr)!r} to {after.get(attr)!r}",
+                writers=(
+                    "old {party} serialise it the old way",
+                    "accept both serialisations, or add a new parameter",
+                ),
+                readers=("old {party} parse it the old way", "add a new parameter instead"),
             )
     if before.get("allowEmptyValue") is True and after.get("allowEmptyValue") is not True:
-        cmp.add(
+        cmp.effect(
             "request-parameter-allow-empty-value-removed",
-            Level.BREAKING,
-            Breaks.WRITERS,
+            True,
             subject,
             pointer,
             f"{label} no longer allows an empty value",
-            "keep accepting empty values",
+            writers=("", "keep accepting empty values"),
         )
     old_record, new_record = deprecation_of(before), deprecation_of(after)
     if new_record.deprecated and not old_record.deprecated:
@@ -276,15 +293,15 @@ def _default(cmp: Comparison, subject: str, pointer: str, label: str, old: Any, 
     if before == after:
         return
     what = "added" if before is None else "removed" if after is None else "changed"
-    cmp.add(
+    instead = "keep the default; add a new parameter"
+    cmp.effect(
         f"request-parameter-default-value-{what}",
-        Level.BREAKING,
-        Breaks.WRITERS,
+        True,
         subject,
         pointer,
-        f"the default of {label} {what} ({before!r} -> {after!r}); old clients that"
-        " omit it now ask for something else",
-        "keep the default; add a new parameter",
+        f"the default of {label} {what} ({before!r} -> {after!r})",
+        writers=("old {party} that omit it now ask for something else", instead),
+        readers=("old {party} take the old default when it is omitted", instead),
     )
 
 
@@ -298,14 +315,13 @@ def _request_body(cmp: Comparison, subject: str, base: str, old_raw: Any, new_ra
         return
     if not old:
         if new.get("required") is True:
-            cmp.add(
+            cmp.effect(
                 "request-body-added-required",
-                Level.BREAKING,
-                Breaks.WRITERS,
+                True,
                 subject,
                 pointer,
-                f"{subject} now requires a request body; old clients send none",
-                "add the body as optional first",
+                f"{subject} now requires a request body",
+                writers=("old {party} send none", "add the body as optional first"),
             )
         else:
             cmp.add(
@@ -318,36 +334,36 @@ def _request_body(cmp: Comparison, subject: str, base: str, old_raw: Any, new_ra
             )
         return
     if not new:
-        cmp.add(
+        cmp.effect(
             "request-body-removed",
-            Level.BREAKING,
-            Breaks.WRITERS,
+            True,
             subject,
             pointer,
-            f"{subject} no longer takes a request body; old clients still send one",
-            REMOVE_FIRST,
+            f"{subject} no longer takes a request body",
+            writers=("old {party} still send one", REMOVE_FIRST),
+            readers=("old {party} still expect one", REMOVE_FIRST),
             side="old",
         )
         return
     if new.get("required") is True and old.get("required") is not True:
-        cmp.add(
+        cmp.effect(
             "request-body-became-required",
-            Level.BREAKING,
-            Breaks.WRITERS,
+            True,
             subject,
             pointer,
             f"the request body of {subject} became required",
-            ADD_OPTIONAL_FIRST,
+            writers=("", ADD_OPTIONAL_FIRST),
         )
     elif old.get("required") is True and new.get("required") is not True:
-        cmp.add(
+        cmp.effect(
             "request-body-became-optional",
-            Level.INFO,
-            Breaks.NONE,
+            True,
             subject,
             pointer,
             f"the request body of {subject} became optional",
+            readers=("old {party} expect one every time", "keep sending it"),
         )
+    sent = cmp.roles is WEBHOOK  # the provider sends the webhook's requests
     _content(
         cmp,
         subject,
@@ -357,11 +373,16 @@ def _request_body(cmp: Comparison, subject: str, base: str, old_raw: Any, new_ra
         request=True,
         removed=(
             "request-body-media-type-removed",
-            lambda media: f"{subject} no longer accepts {media} request bodies",
+            lambda media: (
+                f"{subject} no longer {'sends' if sent else 'accepts'} {media} request bodies"
+            ),
         ),
         added=(
             "request-body-media-type-added",
-            lambda media: f"{subject} now also accepts {media} request bodies",
+            lambda media: (
+                f"{subject} {'may now also send' if sent else 'now also accepts'}"
+                f" {media} request bodies"
+            ),
         ),
     )
 
@@ -382,14 +403,15 @@ def _content(
     for media, old_media in old_content.items():
         media_ptr = f"{pointer}/content/{escape(media)}"
         if media not in new_content:
-            cmp.add(
+            # whoever relied on it: writers still send it, readers chose it
+            cmp.effect(
                 removed[0],
-                Level.BREAKING,
-                Breaks.WRITERS if request else Breaks.READERS,
+                request,
                 subject,
                 media_ptr,
                 removed[1](media),
-                REMOVE_FIRST,
+                writers=("", REMOVE_FIRST),
+                readers=("", REMOVE_FIRST),
                 side="old",
             )
             continue
@@ -403,13 +425,15 @@ def _content(
         )
     for media in new_content:
         if media not in old_content:
-            cmp.add(
+            # a request's reader may now get it; a response's reader asks for what it reads
+            unknown = ("old {party} may not understand it", "send it only to those who ask")
+            cmp.effect(
                 added[0],
-                Level.INFO,
-                Breaks.NONE,
+                request,
                 subject,
                 f"{pointer}/content/{escape(media)}",
                 added[1](media),
+                readers=unknown if request else None,
             )
 
 
@@ -425,22 +449,32 @@ def _responses(
         pointer = f"{base}/responses/{escape(status)}"
         if status not in new_by_status:
             if is_success(status):
-                cmp.add(
+                cmp.effect(
                     "response-success-status-removed",
-                    Level.BREAKING,
-                    Breaks.READERS,
+                    False,
                     subject,
                     pointer,
-                    f"{subject} no longer documents the {status} response old clients expect",
-                    REMOVE_FIRST,
+                    f"{subject} no longer documents the {status} response",
+                    writers=("old {party} still answer with it", REMOVE_FIRST),
+                    readers=("old {party} expect it", REMOVE_FIRST),
+                    side="old",
+                )
+            elif cmp.policy is Policy.STRICT:
+                cmp.effect(
+                    "response-non-success-status-removed",
+                    False,
+                    subject,
+                    pointer,
+                    f"{subject} no longer documents the {status} response",
+                    writers=("", ""),
+                    readers=("", ""),
                     side="old",
                 )
             else:
-                level = Level.BREAKING if cmp.policy is Policy.STRICT else Level.INFO
                 cmp.add(
                     "response-non-success-status-removed",
-                    level,
-                    Breaks.READERS if level is Level.BREAKING else Breaks.NONE,
+                    Level.INFO,
+                    Breaks.NONE,
                     subject,
                     pointer,
                     f"{subject} no longer documents the {status} response",
@@ -504,25 +538,24 @@ def _headers(
         label = f"the {name} header of the {status} response"
         if name.lower() not in new_by_name:
             if header.get("required") is True:
-                cmp.add(
+                cmp.effect(
                     "required-response-header-removed",
-                    Level.BREAKING,
-                    Breaks.READERS,
+                    False,
                     subject,
                     ptr,
-                    f"{label} was removed; old clients rely on it",
-                    REMOVE_FIRST,
+                    f"{label} was removed",
+                    readers=("old {party} rely on it", REMOVE_FIRST),
                     side="old",
                 )
             else:
-                cmp.add(
+                cmp.effect(
                     "optional-response-header-removed",
-                    Level.WARNING,
-                    Breaks.READERS,
+                    False,
                     subject,
                     ptr,
                     f"{label} (optional) was removed",
-                    REMOVE_FIRST,
+                    readers=("", REMOVE_FIRST),
+                    level=Level.WARNING,
                     side="old",
                 )
             continue
@@ -530,24 +563,23 @@ def _headers(
         after = cmp.new.refs.deref(new_raw) or {}
         ptr = f"{pointer}/headers/{escape(new_name)}"
         if header.get("required") is True and after.get("required") is not True:
-            cmp.add(
+            cmp.effect(
                 "response-header-became-optional",
-                Level.BREAKING,
-                Breaks.READERS,
+                False,
                 subject,
                 ptr,
-                f"{label} became optional; old clients expect it every time",
-                "keep sending it",
+                f"{label} became optional",
+                readers=("old {party} expect it every time", "keep sending it"),
             )
         elif after.get("required") is True and header.get("required") is not True:
-            level = Level.WARNING if cmp.policy is Policy.STRICT else Level.INFO
-            cmp.add(
+            cmp.effect(
                 "response-header-became-required",
-                level,
-                Breaks.NONE,
+                False,
                 subject,
                 ptr,
                 f"{label} is now always sent",
+                writers=("old {party} do not send it", ADD_OPTIONAL_FIRST),
+                own=Level.WARNING if cmp.policy is Policy.STRICT else Level.INFO,
             )
         if (header.get("deprecated") is True) != (after.get("deprecated") is True):
             now = "deprecated" if after.get("deprecated") is True else "no longer deprecated"
@@ -562,14 +594,14 @@ def _headers(
         if header.get("explode") != after.get("explode") or header.get("style") != after.get(
             "style"
         ):
-            cmp.add(
+            cmp.effect(
                 "response-header-serialisation-changed",
-                Level.BREAKING,
-                Breaks.READERS,
+                False,
                 subject,
                 ptr,
-                f"{label} changed its style/explode; old clients parse it the old way",
-                "send a new header instead",
+                f"{label} changed its style/explode",
+                writers=("old {party} send it the old way", "accept both serialisations"),
+                readers=("old {party} parse it the old way", "send a new header instead"),
             )
         cmp.schemas(
             header.get("schema", {}),
@@ -579,13 +611,14 @@ def _headers(
             subject=subject,
             pointer=f"{ptr}/schema",
         )
-    for name in new:
+    for name, raw in new.items():
         if name.lower() not in old_names:
-            cmp.add(
+            required = (cmp.new.refs.deref(raw) or {}).get("required") is True
+            cmp.effect(
                 "response-header-added",
-                Level.INFO,
-                Breaks.NONE,
+                False,
                 subject,
                 f"{pointer}/headers/{escape(name)}",
                 f"the {status} response of {subject} gained the {name} header",
+                writers=("old {party} do not send it", ADD_OPTIONAL_FIRST) if required else None,
             )

@@ -46,8 +46,9 @@ def _sorted(report: CompatibilityReport) -> list[Change]:
 def to_text(report: CompatibilityReport, *, old: str = "", new: str = "") -> str:
     head = f"{old} -> {new}: " if old or new else ""
     lines = [f"{head}{report.kind} {verdict(report)}"]
+    both = len(_directions(report)) > 1
     for change in _sorted(report):
-        direction = f" [{change.direction.value}]" if len(_directions(report)) > 1 else ""
+        direction = f" [{change.direction.value}]" if both else ""
         lines.append(f"  {change.level.value:<8}  {change.rule}{direction}  ({change.location})")
         lines.append(f"            {change.message} (breaks {change.breaks.value})")
         if change.suggestion and change.level is not Level.INFO:

@@ -10,6 +10,7 @@ from fastapi import APIRouter, FastAPI
 
 from unlockstep import __version__
 from unlockstep.server import errors
+from unlockstep.server.limits import BodyLimit
 from unlockstep.server.routers import (
     audit,
     catalog,
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.state.settings = settings
     app.state.store = store
     errors.install(app)
+    app.add_middleware(BodyLimit, settings=settings)
     for router in API_ROUTERS:
         app.include_router(router, prefix="/api/v1")
     for router in ROOT_ROUTERS:

@@ -45,6 +45,7 @@ def get_actor(request: Request) -> str:
 
 
 StoreDep = Annotated[Store, Depends(get_store)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
 ActorDep = Annotated[str, Depends(get_actor)]
 
 

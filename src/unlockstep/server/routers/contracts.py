@@ -12,8 +12,9 @@ from pydantic import BaseModel, Field
 from unlockstep.core.compat import CompatibilityReport, Source
 from unlockstep.core.contracts import canonical_hash, engine_for, judge, parse_mode, parse_policy
 from unlockstep.core.envelope import check_publish
-from unlockstep.server.deps import ActorDep, StoreDep, with_etag
+from unlockstep.server.deps import ActorDep, SettingsDep, StoreDep, with_etag
 from unlockstep.server.errors import error_body
+from unlockstep.server.limits import document_source
 from unlockstep.store import contracts
 from unlockstep.store.expectations import verify_published
 from unlockstep.store.registry import get_service
@@ -65,9 +66,11 @@ def get_document(
 
 
 @router.post("/services/{service}/contracts/{name}/check")
-def check_contract(service: str, name: str, body: DocumentIn, store: StoreDep) -> dict[str, Any]:
+def check_contract(
+    service: str, name: str, body: DocumentIn, store: StoreDep, settings: SettingsDep
+) -> dict[str, Any]:
     """What this document would do if published next: the report, nothing written."""
-    source = Source(body.content, body.filename or f"{name}.candidate")
+    source = document_source(body.content, body.filename or f"{name}.candidate", settings)
     with store.session() as session:
         svc = get_service(session, service)
         contract = contracts.find_contract(session, svc, name)
@@ -82,9 +85,15 @@ def check_contract(service: str, name: str, body: DocumentIn, store: StoreDep) -
 
 @router.put("/services/{service}/contracts/{name}/versions/{version}", response_model=None)
 def publish_contract(
-    service: str, name: str, version: str, body: PublishIn, store: StoreDep, actor: ActorDep
+    service: str,
+    name: str,
+    version: str,
+    body: PublishIn,
+    store: StoreDep,
+    actor: ActorDep,
+    settings: SettingsDep,
 ) -> dict[str, Any] | JSONResponse:
-    source = Source(body.content, body.filename or f"{name}@{version}")
+    source = document_source(body.content, body.filename or f"{name}@{version}", settings)
     sha256 = canonical_hash(source)
     with store.session() as session:
         svc = get_service(session, service)
