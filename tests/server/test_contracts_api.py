@@ -254,3 +254,28 @@ def test_a_chunked_body_under_the_limit_reaches_the_route(small_api: TestClient)
     status, (body, _) = _asgi(small_api.app, [], [payload[:100], payload[100:]])
     assert status == 200, body
     assert body["outcome"] == "created"
+
+
+@pytest.mark.parametrize(
+    ("schema", "message"),
+    [
+        ({"properties": {"a": {"$ref": "#/$defs/Missing"}}}, "does not resolve"),
+        ({"$defs": {"A": {"$ref": "#/$defs/B"}, "B": {"$ref": "#/$defs/A"}}}, "loops back"),
+        ({"properties": {"a": {"$ref": "other.json#/A"}}}, "cannot be followed here"),
+    ],
+)
+def test_a_first_publish_with_a_broken_ref_is_refused_saying_where(
+    api: TestClient, schema: dict[str, Any], message: str
+) -> None:
+    body = {"content": json.dumps(schema), "filename": "s.json", "kind": "jsonschema"}
+    response = api.put(f"{_HOSTILE_BASE}/versions/1", json=body)
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert message in error["message"] and error["where"].startswith("s.json")
+    assert api.get(f"{_HOSTILE_BASE}/versions/1").status_code == 404  # nothing written
+
+
+def test_a_ref_key_inside_example_data_is_not_taken_for_a_reference(api: TestClient) -> None:
+    schema = {"properties": {"a": {"type": "object", "examples": [{"$ref": "not a pointer"}]}}}
+    body = {"content": json.dumps(schema), "filename": "s.json", "kind": "jsonschema"}
+    assert api.put(f"{_HOSTILE_BASE}/versions/1", json=body).status_code == 200

@@ -16,7 +16,7 @@ from typing import Any
 
 from unlockstep.core import engines
 from unlockstep.core.compat import CompatibilityReport, Engine, Mode, Policy, Source, check
-from unlockstep.core.documents import load_document
+from unlockstep.core.documents import Resolver, check_references, load_document
 from unlockstep.errors import InvalidInput
 
 
@@ -74,8 +74,12 @@ def judge(
     mode: Mode,
     policy: Policy = Policy.LENIENT,
 ) -> CompatibilityReport:
-    """``proposed`` against ``history`` (oldest first). With no history, trivially fine."""
+    """``proposed`` against ``history`` (oldest first). With no history, trivially fine;
+    a ``$ref`` in ``proposed`` that does not resolve is refused either way (``ParseError``)."""
     new = engine.parse(proposed)
+    resolver = getattr(new, "resolver", None)  # the formats that have ``$ref``
+    if isinstance(resolver, Resolver):
+        check_references(resolver)
     earlier: list[tuple[str | None, Any]] = [
         (item.version, engine.parse(Source(item.content, item.filename))) for item in history
     ]

@@ -29,7 +29,7 @@ import bisect
 import json
 import posixpath
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import accumulate
 from typing import Any
@@ -633,6 +633,49 @@ class Resolver:
                     stack.extend((v, join(pointer, i)) for i, v in enumerate(value))
             self._anchors[id(doc)] = index
         return index
+
+
+def check_references(resolver: Resolver) -> None:
+    """Raise ``ParseError`` for the first ``$ref`` in the resolver's root document that does
+    not resolve, or that loops through references alone, saying where it is. A registry runs
+    this on every published document: the comparison only follows the references a change
+    leads it to, so without it a broken one would surface at some later publish."""
+    root = resolver.root
+    if root.refs is not None:
+        try:
+            for ref in dict.fromkeys(root.refs):  # the loader's list: no walk needed
+                target = resolver.resolve(ref, root)
+                resolver.deref(target.value, target.document, target.pointer)
+            return
+        except ParseError:
+            pass  # find where, and whether it is a reference at all, below
+    for value, pointer in _reference_objects(root.data):
+        resolver.deref(value, root, pointer)
+
+
+#: Members whose values are instance data, not schemas: a ``$ref`` key in them is data.
+_DATA_MEMBERS = frozenset({"example", "examples", "default", "enum", "const"})
+
+
+def _reference_objects(data: Any) -> Iterator[tuple[dict[str, Any], str]]:
+    """Every object holding a string ``$ref``, with its pointer, outside instance data."""
+    stack: list[tuple[Any, str]] = [(data, "")]
+    while stack:
+        value, pointer = stack.pop()
+        if isinstance(value, dict):
+            if isinstance(value.get("$ref"), str):
+                yield value, pointer
+            members = [
+                (v, join(pointer, k))
+                for k, v in value.items()
+                if isinstance(v, dict | list) and k not in _DATA_MEMBERS
+            ]
+            stack.extend(reversed(members))  # popped in document order
+        elif isinstance(value, list):
+            items = [
+                (v, join(pointer, i)) for i, v in enumerate(value) if isinstance(v, dict | list)
+            ]
+            stack.extend(reversed(items))
 
 
 def _root_id(data: Any) -> str | None:
