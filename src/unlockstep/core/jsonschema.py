@@ -65,17 +65,21 @@ def compare_schemas(
     pointer: str = "",
     strict_reader: bool = False,
     old_pointer: str | None = None,
+    whole_documents: bool = False,
 ) -> list[Change]:
     """Every difference from ``old`` to ``new`` as a ``Change``.
 
     ``old``/``new`` are schema values found at ``pointer`` (``old_pointer`` if it differs) in
     the resolvers' root documents, or ``documents.Target`` values (from ``Resolver.deref``)
-    when they live elsewhere. See the module docstring for ``breaks`` and levels."""
+    when they live elsewhere. See the module docstring for ``breaks`` and levels.
+
+    ``whole_documents``: ``old`` and ``new`` are two versions' root schemas, which seldom
+    are equal; the walk then starts without testing that (it finds nothing if they are)."""
     old_node = _node(old, old_resolver, pointer if old_pointer is None else old_pointer)
     new_node = _node(new, new_resolver, pointer)
     walk = Walk(_context(old_resolver, new_resolver))  # equal schemas return at once
     try:
-        walk.compare(old_node, new_node)
+        walk.compare(old_node, new_node, maybe_equal=not whole_documents)
     except RecursionError:
         raise ParseError(
             "schema is nested too deeply to compare",
@@ -140,6 +144,9 @@ _SCHEMA_HINTS = ("json-schema.org", '"properties"', "properties:", '"$defs"', '"
 _OTHER_KINDS = ("openapi", "swagger", "asyncapi")
 
 
+_PROTECT_WRITERS = frozenset({W, B})
+
+
 class JsonSchemaEngine:
     kind = KIND
 
@@ -169,7 +176,8 @@ class JsonSchemaEngine:
             old_resolver=old.resolver,
             new_resolver=new.resolver,
             policy=policy,
-            breaking_for=frozenset({W, B}),
+            breaking_for=_PROTECT_WRITERS,
+            whole_documents=True,
         )
 
 

@@ -40,11 +40,8 @@ def objects(walk: Walk, o: Node, n: Node, keys: set[str]) -> None:
         walk.length(n, ov, nv, "minProperties", "min-properties")
         walk.length(n, ov, nv, "maxProperties", "max-properties")
     oprops, nprops = _dict(ov.get("properties")), _dict(nv.get("properties"))
-    oreq, nreq = _names_list(ov.get("required")), _names_list(nv.get("required"))
-    if oreq == nreq:
-        oreq_set = nreq_set = frozenset(oreq)
-    else:
-        oreq_set, nreq_set = frozenset(oreq), frozenset(nreq)
+    oreq_value, nreq_value = ov.get("required"), nv.get("required")
+    oreq_set: frozenset[str] | None = None  # read only when needed: it rarely is
     # which old properties differ, found at C speed: most of an event's properties are
     # unchanged, and equal values are equal schemas unless a $ref in them points elsewhere
     differs = list(map(ne, oprops.values(), map(nprops.get, oprops, repeat(_MISSING))))
@@ -54,15 +51,40 @@ def objects(walk: Walk, o: Node, n: Node, keys: set[str]) -> None:
         if with_refs:
             chosen = with_refs.union(visit)
             visit = filter(chosen.__contains__, oprops)  # in the old schema's order
+    removed = 0
     for name in visit:
         if name not in nprops:
+            if oreq_set is None:
+                oreq_set = frozenset(_names_list(oreq_value))
             _property_removed(walk, o, n, name, name in oreq_set)
+            removed += 1
         else:
-            walk.compare(o.child("properties", name), n.child("properties", name))
-    if nprops.keys() - oprops.keys():
-        for name in nprops:
-            if name not in oprops:
-                _property_added(walk, o, n, name)
+            walk.compare(o.member("properties", name), n.member("properties", name))
+    if len(nprops) > len(oprops) - removed:  # more names than the ones both have
+        for name in [k for k in nprops if k not in oprops]:  # in the new schema's order
+            _property_added(walk, o, n, name)
+    if oreq_value != nreq_value:
+        _required(walk, n, oprops, nprops, oreq_value, nreq_value)
+    if "additionalProperties" in keys or "unevaluatedProperties" in keys:
+        _additional(walk, o, n)
+    if "patternProperties" in keys:
+        _patterns(walk, o, n)
+    if "propertyNames" in keys:
+        walk.compare(_or_true(o, "propertyNames"), _or_true(n, "propertyNames"))
+    if keys & DEPENDENCY_KEYS:
+        _dependencies(walk, o, n)
+
+
+def _required(
+    walk: Walk,
+    n: Node,
+    oprops: dict[str, Any],
+    nprops: dict[str, Any],
+    oreq_value: Any,
+    nreq_value: Any,
+) -> None:
+    oreq, nreq = _names_list(oreq_value), _names_list(nreq_value)
+    oreq_set, nreq_set = frozenset(oreq), frozenset(nreq)
     for name in nreq if nreq_set != oreq_set else ():
         if name not in oreq_set:
             if name in oprops:
@@ -87,14 +109,6 @@ def objects(walk: Walk, o: Node, n: Node, keys: set[str]) -> None:
                 n.child("properties", name),
                 f"property {name!r} is no longer required",
             )
-    if "additionalProperties" in keys or "unevaluatedProperties" in keys:
-        _additional(walk, o, n)
-    if "patternProperties" in keys:
-        _patterns(walk, o, n)
-    if "propertyNames" in keys:
-        walk.compare(_or_true(o, "propertyNames"), _or_true(n, "propertyNames"))
-    if keys & DEPENDENCY_KEYS:
-        _dependencies(walk, o, n)
 
 
 def _schema_for_name(node: Node, name: str) -> Node:
@@ -141,12 +155,11 @@ def _property_added(walk: Walk, o: Node, n: Node, name: str) -> None:
 
 def _additional(walk: Walk, o: Node, n: Node) -> None:
     ov, nv = o.value, n.value
-    keys = ("additionalProperties", "unevaluatedProperties")
-    if not any(k in ov or k in nv for k in keys):
+    oa, na = ov.get("additionalProperties", _MISSING), nv.get("additionalProperties", _MISSING)
+    ou, nu = ov.get("unevaluatedProperties", _MISSING), nv.get("unevaluatedProperties", _MISSING)
+    if oa is na is ou is nu is _MISSING:
         return
-    if (walk.is_trial or walk.depth < MAIN_DEPTH) and all(
-        _same_plain(ov.get(k, _MISSING), nv.get(k, _MISSING)) for k in keys
-    ):
+    if (walk.is_trial or walk.depth < MAIN_DEPTH) and _same_plain(oa, na) and _same_plain(ou, nu):
         return  # both closed (or both open) alike: comparing would find nothing
     oa, na = _additional_node(o), _additional_node(n)
     oe, ne = walk.old_views.effective(oa).value, walk.new_views.effective(na).value

@@ -106,7 +106,8 @@ def refs_agree(old: Views, new: Views) -> bool:
     other = _local_refs(new.resolver.root)
     if refs is None or other is None:
         return False
-    refs = refs | other
+    if refs != other:
+        refs = refs | other
     if len(refs) > _MAX_AGREEING_REFS:
         return False
     old_data, new_data = old.resolver.root.data, new.resolver.root.data
@@ -137,10 +138,13 @@ def _pointed(data: Any, ref: str) -> Any:
 def _local_refs(doc: Document) -> frozenset[str] | None:
     """The ``$ref`` values in a document when the loader recorded them all and they are all
     JSON pointers into the document itself; ``None`` otherwise."""
-    refs = doc.refs
-    if refs is None or not all(r == "#" or r.startswith("#/") for r in refs):
+    if doc.refs is None:
         return None
-    return frozenset(refs)
+    refs = frozenset(doc.refs)
+    for ref in refs:
+        if ref[:2] != "#/" and ref != "#":
+            return None
+    return refs
 
 
 def _ref_free_in(value: Any, cache: dict[int, bool]) -> bool:

@@ -12,9 +12,8 @@ each difference with whom it hurts (``core/jsonschema.py``'s ``compare_schemas``
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple
 
 from unlockstep.core.compat import Breaks
 from unlockstep.core.jsonschema_breaks import (
@@ -52,8 +51,7 @@ from unlockstep.core.schema_view import (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class _Raw:
+class _Raw(NamedTuple):  # a tuple: the cheapest immutable record to build
     rule: str
     breaks: Breaks
     node: Node
@@ -79,8 +77,10 @@ class Context:
         "old_root",
         "old_views",
         "pending",
+        "recording",
         "replays",
         "summary",
+        "walks",
     )
 
     def __init__(self, old_views: Views, new_views: Views) -> None:
@@ -95,6 +95,10 @@ class Context:
         self.derived: dict[tuple[int, str], tuple[Any, Any]] = {}
         #: reported pairs whose walk depended on nothing outside it (see ``_Replay``)
         self.replays: dict[tuple[int, int, str, str], _Replay] = {}
+        #: reporting walks so far; from the second on, the context is shared by many schemas
+        #: of the same two documents (an API's operations), and replays are worth recording
+        self.walks = 0
+        self.recording = False
         self.old_root = old_views.resolver.root
         self.new_root = new_views.resolver.root
         self._refs_agree: bool | None = None
@@ -121,11 +125,11 @@ class Context:
 
     def write(self, key: _Key, summary: _Summary) -> None:
         self.summary[key] = summary
-        self.log.append((key, summary))
+        if self.recording:
+            self.log.append((key, summary))
 
 
-@dataclass(frozen=True, slots=True)
-class _Replay:
+class _Replay(NamedTuple):
     """What reporting one pair did in an earlier reporting walk of the same two documents
     (another operation reaching the same component): stretches of that walk's lists and of
     the context's summary log. It is recorded only when the pair's walk skipped no pair
@@ -174,6 +178,9 @@ class Walk:
         self.old_views = ctx.old_views
         self.new_views = ctx.new_views
         self.is_trial = trial
+        if not trial:
+            ctx.walks += 1
+            ctx.recording = ctx.walks > 1
         self.found: list[_Raw] = []
         self.inherited: list[frozenset[Breaks]] = []
         #: pair -> its position in ``order``, the pairs in the order this walk entered them
@@ -220,7 +227,9 @@ class Walk:
 
     # ------------------------------------------------------------------ the walk
 
-    def compare(self, old: Node, new: Node) -> None:
+    def compare(self, old: Node, new: Node, *, maybe_equal: bool = True) -> None:
+        """Walk the pair, reporting; ``maybe_equal=False`` skips the test for equal schemas
+        (a caller that knows they differ: the test would compare them in vain)."""
         o = self.old_views.effective(old)
         n = self.new_views.effective(new)
         key = (id(o.value), id(n.value))
@@ -244,10 +253,10 @@ class Walk:
                 self.earliest = -1  # what is below depends on where the pair was met
             return
         ov, nv = o.value, n.value
-        if ov == nv and self.ctx.same_schema(o, n):
+        if maybe_equal and ov == nv and self.ctx.same_schema(o, n):
             return  # the same schema: nothing to report, nothing worth remembering
         replay_key = (key[0], key[1], o.ptr, n.ptr)
-        if not self.is_trial:
+        if not self.is_trial and self.ctx.replays:
             replay = self.ctx.replays.get(replay_key)
             if replay is not None and replay.fits(self):
                 self._replay(replay)
@@ -265,7 +274,7 @@ class Walk:
             self.depth -= 1
         breaks = frozenset(r.breaks for r in self.found[found:]).union(*self.inherited[inherited:])
         self.ctx.write(key, (o.value, n.value, breaks))
-        if not self.is_trial and breaks and self.earliest >= position:
+        if not self.is_trial and breaks and self.earliest >= position and self.ctx.recording:
             self.ctx.replays[replay_key] = _Replay(
                 self,
                 (found, len(self.found)),

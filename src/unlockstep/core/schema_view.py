@@ -61,6 +61,10 @@ class Node(NamedTuple):
             ptr = f"{ptr}/{escape(t) if type(t) is str else t}"
         return Node(value, self.doc, ptr)
 
+    def member(self, keyword: str, name: str) -> Node:
+        """``child(keyword, name)`` for a keyword that needs no escaping (the hot path)."""
+        return Node(self.value[keyword][name], self.doc, f"{self.ptr}/{keyword}/{escape(name)}")
+
     def sub(self, value: Any, *tokens: str | int) -> Node:
         """A node for ``value`` (possibly a default) at ``tokens`` below this one."""
         return Node(value, self.doc, join(self.ptr, *tokens))
