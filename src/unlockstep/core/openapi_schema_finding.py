@@ -43,6 +43,7 @@ _KEYWORDS = {
     "propertyNames",
     "contentMediaType",
     "contentEncoding",
+    "contentSchema",
     "multipleOf",
     "default",
     "deprecated",
