@@ -32,6 +32,15 @@ def test_branches_are_matched_by_reference_not_by_position() -> None:
     assert _changes({"allOf": [DOG, CAT]}, {"allOf": [CAT, DOG]}) == []
 
 
+def test_an_inline_branch_edited_in_place_is_left_to_the_engine() -> None:
+    old = {"anyOf": [DOG, {"type": "string", "maxLength": 5}]}
+    new = {"anyOf": [DOG, {"type": "string", "maxLength": 9}]}
+    assert _changes(old, new) == []
+    assert _changes({"anyOf": [DOG]}, {"anyOf": [DOG, {"type": "null"}]}) == [
+        ("any-of-added", "/s", "new")
+    ]
+
+
 def test_an_all_of_branch_with_annotations_only_is_named_apart() -> None:
     note = {"title": "a note", "description": "no validation effect"}
     assert _changes({"allOf": [DOG]}, {"allOf": [DOG, note]}) == [

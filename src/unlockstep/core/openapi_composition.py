@@ -10,9 +10,10 @@ walk finds those list changes; the OpenAPI comparison reports each as informatio
 engine's judgement has not already reported the same id for the schema (it then carries
 whom it hurts).
 
-Branches are matched by their ``$ref`` (or, inline, by value); matched branches and the
-properties and items both sides declare are walked on, each pair of referenced components
-once per comparison and direction.
+Branches are matched by their ``$ref`` or, inline, by value (as many inline branches gone
+as new ones are taken for branches edited in place, which the engine judges). Matched
+branches and the properties and items both sides declare are walked on, each pair of
+referenced components once per comparison and direction.
 """
 
 from __future__ import annotations
@@ -145,6 +146,11 @@ def _lists(
     after = {_identity(b): b for b in nlist}
     added = [k for k in after if k not in before]
     removed = [k for k in before if k not in after]
+    inline_added = [k for k in added if not k.startswith("#")]
+    inline_removed = [k for k in removed if not k.startswith("#")]
+    if len(inline_added) == len(inline_removed):  # inline branches edited in place
+        added = [k for k in added if k not in inline_added]
+        removed = [k for k in removed if k not in inline_removed]
     for keys, verb, side, ptr, values in (
         (added, "added", "new", ptrs[1], after),
         (removed, "removed", "old", ptrs[0], before),

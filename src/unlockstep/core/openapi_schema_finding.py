@@ -118,6 +118,8 @@ def refine(rule: str, pointer: str, old_root: Any, new_root: Any, details: Any) 
                 return Finding((f"{name}-removed",), holder)
     if tokens[-1] == "prefixItems":
         tokens[-1] = "items"
+    if rule in _BRANCH_RULES and tokens[-2:-1] in (["oneOf"], ["anyOf"], ["allOf"]):
+        tokens = tokens[:-2]  # a branch added or removed: about the schema that lists it
     if len(tokens) > 2 and tokens[-1] in _KEYWORDS and tokens[-2] not in _CONTAINERS:
         tokens = tokens[:-1]  # about the schema that holds the keyword
     elif rule.startswith("pattern-property-") and tokens[-2:-1] == ["patternProperties"]:
@@ -141,6 +143,14 @@ def refine(rule: str, pointer: str, old_root: Any, new_root: Any, details: Any) 
     return Finding(names, at, required, access)
 
 
+#: findings about a composition branch, made at the branch (``…/oneOf/2``)
+_BRANCH_RULES = {
+    "one-of-branch-added",
+    "any-of-branch-added",
+    "any-of-branch-removed",
+    "all-of-branch-added",
+    "all-of-branch-removed",
+}
 #: findings about whether a property is present
 _PRESENCE = {
     "property-added",
