@@ -41,10 +41,11 @@ DELIBERATE_15 = (
     "the list change itself ERR or WARN, above this case's level threshold"
 )
 SCHEMA_3 = (
-    "SCHEMA: judged differently by the JSON Schema engine (core/jsonschema.py): format "
-    "changes (a warning), exclusive bounds set as OpenAPI 3.0 booleans, readOnly/writeOnly "
-    "flags changed, a discriminator change (info), a new oneOf branch in a response (a "
-    "warning under LENIENT), or a schema change upstream calls compatible"
+    "SCHEMA: judged differently by the JSON Schema engine (core/jsonschema_walk.py): format "
+    "changes (a warning), exclusive bounds set as OpenAPI 3.0 booleans, a property that "
+    "became readOnly in a request or writeOnly in a response (info for us), a discriminator "
+    "change (info), a new oneOf branch in a response (a warning under LENIENT), or a schema "
+    "change upstream calls compatible"
 )
 DELIBERATE_7 = (
     "DELIBERATE: a widened response range lets the provider send numbers old readers were "
@@ -125,7 +126,6 @@ OPENAPI_DIFF: dict[str, str] = {
     "NumericRangeBCTest#responseMinDecreased": DELIBERATE_7,
     "NumericRangeBCTest#responseMinDeleted": DELIBERATE_7,
     "OneOfBCTest#responseIncreased": SCHEMA_3,
-    "ReadOnlyBCTest#changedButCompatible": SCHEMA_3,
     "ReadOnlyBCTest#requestReadOnlyIncreased": SCHEMA_3,
     "ReadOnlyBCTest#requestReadOnlyRequiredDecreased": SCHEMA_3,
     "SchemaBCTest#changedButCompatible": SCHEMA_3,
@@ -135,7 +135,6 @@ OPENAPI_DIFF: dict[str, str] = {
     "SchemaBCTest#responseFormatDecreased": SCHEMA_3,
     "SchemaBCTest#responseFormatIncreased": SCHEMA_3,
     "SecuritySchemeBCTest#bearerFormatChanged": DELIBERATE_8,
-    "WriteOnlyBCTest#changedButCompatible": SCHEMA_3,
     "WriteOnlyBCTest#responseWriteOnlyIncreased": SCHEMA_3,
     "WriteOnlyBCTest#responseWriteOnlyRequiredDecreased": SCHEMA_3,
 }

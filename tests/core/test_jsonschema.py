@@ -320,6 +320,20 @@ CASES: dict[str, tuple[Any, Any, str, Level, Breaks]] = {
         INFO,
         Breaks.NONE,
     ),
+    "marking_read_only_is_information": (
+        S,
+        {**S, "readOnly": True},
+        "read-only-added",
+        INFO,
+        Breaks.NONE,
+    ),
+    "unmarking_write_only_is_information": (
+        {**S, "writeOnly": True},
+        S,
+        "write-only-removed",
+        INFO,
+        Breaks.NONE,
+    ),
     "adding_a_content_schema_rejects_old_content": (
         {**S, "contentMediaType": "application/json"},
         {**S, "contentMediaType": "application/json", "contentSchema": INT},

@@ -412,6 +412,19 @@ RULES = declare(
             "the schema was marked deprecated",
             "announce a sunset date and a replacement; remove after usage reaches zero",
         ),
+        *(
+            Rule(
+                f"{name}-{verb}",
+                KIND,
+                N,
+                f"the schema {'is now' if verb == 'added' else 'is no longer'} marked {kw}",
+                f"tell consumers: a {kw} value is sent only "
+                + ("by the provider" if kw == "readOnly" else "by clients")
+                + " (OpenAPI), so code generated from the schema changes",
+            )
+            for kw, name in (("readOnly", "read-only"), ("writeOnly", "write-only"))
+            for verb in ("added", "removed")
+        ),
         Rule(
             "deprecation-removed",
             KIND,

@@ -343,6 +343,11 @@ class Walk:
                 self.emit("deprecated", N, n, "marked deprecated")
         elif ov.get("deprecated") is True:
             self.emit("deprecation-removed", N, n, "no longer marked deprecated")
+        for kw, name in _ACCESS:
+            was, now = ov.get(kw) is True, nv.get(kw) is True
+            if was is not now:
+                verb = "added" if now else "removed"
+                self.emit(f"{name}-{verb}", N, n, f"{kw} was {'set' if now else 'unset'}")
 
     def _types(
         self,
@@ -542,7 +547,8 @@ def _factor(value: Any) -> Fraction | None:
 
 
 _NOTHING_SKIPPED = 1 << 62
-_ANNOTATION_KEYS = frozenset({"default", "deprecated"})
+_ANNOTATION_KEYS = frozenset({"default", "deprecated", "readOnly", "writeOnly"})
+_ACCESS = (("readOnly", "read-only"), ("writeOnly", "write-only"))
 _ENUM_KEYS = frozenset({"enum", "const"})
 _NUMBER_KEYS = frozenset(
     {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"}

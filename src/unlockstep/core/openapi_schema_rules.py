@@ -289,6 +289,8 @@ def _body_id(prefix: str, engine_rule: str, at_root: bool, schema: Any, required
             if side == "request"
             else f"response-{kind}-property-added"
         )
+    if engine_rule in _ACCESS:  # oasdiff names these per property, required or optional
+        return f"{side}-{'required' if required else 'optional'}-property-{_ACCESS[engine_rule]}"
     if engine_rule == _WITH_DEFAULT:  # oasdiff tells the default apart in requests only
         return f"{side}-property-became-required" + ("-with-default" if side == "request" else "")
     if engine_rule == "property-removed":
@@ -313,6 +315,13 @@ _CONTEXTS = {
 }
 
 
+#: readOnly / writeOnly set or unset -> oasdiff's suffix
+_ACCESS = {
+    "read-only-added": "became-read-only",
+    "read-only-removed": "became-not-read-only",
+    "write-only-added": "became-write-only",
+    "write-only-removed": "became-not-write-only",
+}
 #: the one refined name that keeps the plain context prefix (``request-property-…``)
 _WITH_DEFAULT = "property-became-required-with-default"
 
