@@ -29,17 +29,23 @@ DELIBERATE_6 = (
     "were promised never to see (oasdiff: ERR)"
 )
 SCHEMA_1 = (
-    "SCHEMA: a schema finding the JSON Schema engine (core/jsonschema.py) makes differently "
-    "or not at all for this pair: allOf/oneOf/anyOf added or removed as such (the engine "
-    "judges what the composition accepts), a nullable oneOf wrapping, loosely typed or "
-    "specialised types, readOnly/writeOnly flags changed, bounds inside if/then/not "
-    "sub-schemas, or a property no longer deprecated"
+    "SCHEMA: a schema finding the JSON Schema engine (core/jsonschema_walk.py, "
+    "core/jsonschema_objects.py) makes differently or not at all for this pair: a nullable "
+    "oneOf wrapping, loosely typed or specialised types, readOnly/writeOnly flags changed, "
+    "bounds inside if/then/not sub-schemas, a required property declared in an allOf branch, "
+    "or a property that became required inside an anyOf branch"
+)
+DELIBERATE_15 = (
+    "DELIBERATE: an allOf/anyOf/oneOf branch added or removed without changing what the "
+    "composition accepts (the engine's judgement) is reported as information; oasdiff grades "
+    "the list change itself ERR or WARN, above this case's level threshold"
 )
 SCHEMA_3 = (
-    "SCHEMA: judged differently by the JSON Schema engine (core/jsonschema.py): format "
-    "changes (a warning), exclusive bounds set as OpenAPI 3.0 booleans, readOnly/writeOnly "
-    "flags changed, a discriminator change (info), a new oneOf branch in a response (a "
-    "warning under LENIENT), or a schema change upstream calls compatible"
+    "SCHEMA: judged differently by the JSON Schema engine (core/jsonschema_walk.py): format "
+    "changes (a warning), exclusive bounds set as OpenAPI 3.0 booleans, a property that "
+    "became readOnly in a request or writeOnly in a response (info for us), a discriminator "
+    "change (info), a new oneOf branch in a response (a warning under LENIENT), or a schema "
+    "change upstream calls compatible"
 )
 DELIBERATE_7 = (
     "DELIBERATE: a widened response range lets the provider send numbers old readers were "
@@ -93,10 +99,6 @@ DELIBERATE_12 = (
     "made for the bound that counts (the tighter one, here minimum), where oasdiff reports "
     "each keyword"
 )
-SCHEMA_2 = (
-    "SCHEMA: contentSchema is not compared by the JSON Schema engine (core/jsonschema.py); "
-    "the contentMediaType and contentEncoding changes are reported under oasdiff's ids"
-)
 NOT_MODELLED_6 = (
     "NOT MODELLED: media type names are matched exactly; oasdiff's generalised/specialised "
     "media-type-name rules are not implemented"
@@ -120,7 +122,6 @@ OPENAPI_DIFF: dict[str, str] = {
     "NumericRangeBCTest#responseMinDecreased": DELIBERATE_7,
     "NumericRangeBCTest#responseMinDeleted": DELIBERATE_7,
     "OneOfBCTest#responseIncreased": SCHEMA_3,
-    "ReadOnlyBCTest#changedButCompatible": SCHEMA_3,
     "ReadOnlyBCTest#requestReadOnlyIncreased": SCHEMA_3,
     "ReadOnlyBCTest#requestReadOnlyRequiredDecreased": SCHEMA_3,
     "SchemaBCTest#changedButCompatible": SCHEMA_3,
@@ -130,7 +131,6 @@ OPENAPI_DIFF: dict[str, str] = {
     "SchemaBCTest#responseFormatDecreased": SCHEMA_3,
     "SchemaBCTest#responseFormatIncreased": SCHEMA_3,
     "SecuritySchemeBCTest#bearerFormatChanged": DELIBERATE_8,
-    "WriteOnlyBCTest#changedButCompatible": SCHEMA_3,
     "WriteOnlyBCTest#responseWriteOnlyIncreased": SCHEMA_3,
     "WriteOnlyBCTest#responseWriteOnlyRequiredDecreased": SCHEMA_3,
 }
@@ -184,10 +184,10 @@ OASDIFF: dict[str, str] = {
     "checker/check_breaking_test.go#TestBreaking_ModifyPattern": DELIBERATE_9,
     "checker/check_breaking_test.go#TestBreaking_GeneralizedPattern": DELIBERATE_9,
     "checker/check_breaking_test.go#TestBreaking_ModifyPatternToAnyString": DELIBERATE_9,
-    "checker/check_breaking_test.go#TestBreaking_RequestPropertyAnyOfRemoved": SCHEMA_1,
-    "checker/check_breaking_test.go#TestBreaking_RequestPropertyOneOfRemoved": SCHEMA_1,
-    "checker/check_breaking_test.go#TestBreaking_RequestPropertyAllOfAdded": SCHEMA_1,
-    "checker/check_breaking_test.go#TestBreaking_RequestPropertyAllOfRemoved": SCHEMA_1,
+    "checker/check_breaking_test.go#TestBreaking_RequestPropertyAnyOfRemoved": DELIBERATE_15,
+    "checker/check_breaking_test.go#TestBreaking_RequestPropertyOneOfRemoved": DELIBERATE_15,
+    "checker/check_breaking_test.go#TestBreaking_RequestPropertyAllOfAdded": DELIBERATE_15,
+    "checker/check_breaking_test.go#TestBreaking_RequestPropertyAllOfRemoved": DELIBERATE_15,
     (
         "checker/check_new_request_non_path_default_parameter_test.go#TestNewRequestNonPa"
         "thParameter_DetectsNewRequiredPathsAndNewOperations"
@@ -252,47 +252,6 @@ OASDIFF: dict[str, str] = {
         "checker/check_request_parameters_type_changed_test.go#TestRequestQueryParamMulti"
         "TypeToFormExplodeArraySafe"
     ): NOT_MODELLED_5,
-    "checker/check_request_property_all_of_updated_test.go#TestRequestPropertyAllOfAdded": SCHEMA_1,
-    (
-        "checker/check_request_property_all_of_updated_test.go#TestRequestPropertyAllOfAd"
-        "ded_WithSources_Ref"
-    ): SCHEMA_1,
-    (
-        "checker/check_request_property_all_of_updated_test.go#TestRequestPropertyAllOfAd"
-        "ded_WithSources_Inline"
-    ): SCHEMA_1,
-    (
-        "checker/check_request_property_all_of_updated_test.go#TestRequestPropertyAllOfRemoved"
-    ): SCHEMA_1,
-    (
-        "checker/check_request_property_all_of_updated_test.go#TestRequestPropertyAllOfAd"
-        "ded_AnnotationOnly_EmitsInfo"
-    ): SCHEMA_1,
-    (
-        "checker/check_request_property_all_of_updated_test.go#TestRequestPropertyAllOfAd"
-        "ded_AnnotationOnly_AtProperty_EmitsInfo"
-    ): SCHEMA_1,
-    "checker/check_request_property_any_of_updated_test.go#TestRequestPropertyAnyOfAdded": SCHEMA_1,
-    (
-        "checker/check_request_property_any_of_updated_test.go#TestRequestPropertyAnyOfAd"
-        "ded_WithSources"
-    ): SCHEMA_1,
-    (
-        "checker/check_request_property_any_of_updated_test.go#TestRequestPropertyAnyOfRemoved"
-    ): SCHEMA_1,
-    (
-        "checker/check_request_property_content_updated_test.go#TestRequestPropertyContentUpdated"
-    ): SCHEMA_2,
-    (
-        "checker/check_request_property_content_updated_test.go#TestRequestBodyContentSchemaAdded"
-    ): SCHEMA_2,
-    (
-        "checker/check_request_property_content_updated_test.go#TestRequestBodyContentSchemaRemoved"
-    ): SCHEMA_2,
-    (
-        "checker/check_request_property_content_updated_test.go#TestRequestPropertyConten"
-        "tUpdatedProp"
-    ): SCHEMA_2,
     (
         "checker/check_request_property_deprecation_test.go#TestRequestPropertyDeprecatio"
         "nCheck_AllOf"
@@ -305,10 +264,6 @@ OASDIFF: dict[str, str] = {
         "checker/check_request_property_deprecation_test.go#TestRequestPropertyDeprecatio"
         "n_WithoutSunsetWithPolicy"
     ): NOT_MODELLED_2,
-    (
-        "checker/check_request_property_deprecation_test.go#TestRequestPropertyDeprecatio"
-        "n_DetectsReactivated"
-    ): SCHEMA_1,
     (
         "checker/check_request_property_exclusive_min_max_test.go#TestRequestPropertyExcl"
         "usiveMinIncreased"
@@ -333,14 +288,6 @@ OASDIFF: dict[str, str] = {
         "checker/check_request_property_exclusive_min_max_test.go#TestRequestPropertyExcl"
         "usiveMaxSet"
     ): DELIBERATE_11,
-    "checker/check_request_property_one_of_updated_test.go#TestRequestPropertyOneOfAdded": SCHEMA_1,
-    (
-        "checker/check_request_property_one_of_updated_test.go#TestRequestPropertyOneOfAd"
-        "ded_WithSources"
-    ): SCHEMA_1,
-    (
-        "checker/check_request_property_one_of_updated_test.go#TestRequestPropertyOneOfRemoved"
-    ): SCHEMA_1,
     (
         "checker/check_request_property_type_changed_test.go#TestRequestBodyTypeLooselyTy"
         "pedCompatible"
@@ -366,48 +313,6 @@ OASDIFF: dict[str, str] = {
         "checker/check_response_mediatype_name_updated_test.go#TestGeneralizeMediaTypeName"
     ): NOT_MODELLED_6,
     (
-        "checker/check_response_property_all_of_updated_test.go#TestResponsePropertyAllOfAdded"
-    ): SCHEMA_1,
-    (
-        "checker/check_response_property_all_of_updated_test.go#TestResponsePropertyAllOf"
-        "Added_WithSources_Ref"
-    ): SCHEMA_1,
-    (
-        "checker/check_response_property_all_of_updated_test.go#TestResponsePropertyAllOf"
-        "Added_WithSources_Inline"
-    ): SCHEMA_1,
-    (
-        "checker/check_response_property_all_of_updated_test.go#TestResponsePropertyAllOfRemoved"
-    ): SCHEMA_1,
-    (
-        "checker/check_response_property_all_of_updated_test.go#TestResponsePropertyAllOf"
-        "Added_AnnotationOnly_EmitsInfoWithDistinctId"
-    ): SCHEMA_1,
-    (
-        "checker/check_response_property_any_of_updated_test.go#TestResponsePropertyAnyOfAdded"
-    ): SCHEMA_1,
-    (
-        "checker/check_response_property_any_of_updated_test.go#TestResponsePropertyAnyOf"
-        "Added_WithSources"
-    ): SCHEMA_1,
-    (
-        "checker/check_response_property_any_of_updated_test.go#TestResponsePropertyAnyOfRemoved"
-    ): SCHEMA_1,
-    (
-        "checker/check_response_property_content_updated_test.go#TestResponsePropertyContentUpdated"
-    ): SCHEMA_2,
-    (
-        "checker/check_response_property_content_updated_test.go#TestResponseBodyContentSchemaAdded"
-    ): SCHEMA_2,
-    (
-        "checker/check_response_property_content_updated_test.go#TestResponseBodyContentS"
-        "chemaRemoved"
-    ): SCHEMA_2,
-    (
-        "checker/check_response_property_content_updated_test.go#TestResponsePropertyCont"
-        "entUpdatedProp"
-    ): SCHEMA_2,
-    (
         "checker/check_response_property_deprecation_test.go#TestResponsePropertyDeprecat"
         "ionCheck_AllOf"
     ): DELIBERATE_14,
@@ -419,10 +324,6 @@ OASDIFF: dict[str, str] = {
         "checker/check_response_property_deprecation_test.go#TestResponsePropertyDeprecat"
         "ion_WithoutSunsetWithPolicy"
     ): NOT_MODELLED_2,
-    (
-        "checker/check_response_property_deprecation_test.go#TestResponsePropertyDeprecat"
-        "ion_DetectsReactivated"
-    ): SCHEMA_1,
     (
         "checker/check_response_property_exclusive_min_max_test.go#TestResponsePropertyEx"
         "clusiveMaxIncreased"
@@ -438,16 +339,6 @@ OASDIFF: dict[str, str] = {
         "checker/check_response_property_min_decreased_test.go#TestResponsePropertyExclus"
         "iveMinDecreased"
     ): DELIBERATE_12,
-    (
-        "checker/check_response_property_one_of_updated_test.go#TestResponsePropertyOneOfAdded"
-    ): SCHEMA_1,
-    (
-        "checker/check_response_property_one_of_updated_test.go#TestResponsePropertyOneOf"
-        "Added_WithSources"
-    ): SCHEMA_1,
-    (
-        "checker/check_response_property_one_of_updated_test.go#TestResponsePropertyOneOfRemoved"
-    ): SCHEMA_1,
     (
         "checker/check_response_property_type_changed_test.go#TestResponsePropertyAnyOfModified"
     ): SCHEMA_1,

@@ -313,6 +313,48 @@ CASES: dict[str, tuple[Any, Any, str, Level, Breaks]] = {
         BRK,
         W,
     ),
+    "no_longer_deprecating_is_information": (
+        {**S, "deprecated": True},
+        S,
+        "deprecation-removed",
+        INFO,
+        Breaks.NONE,
+    ),
+    "marking_read_only_is_information": (
+        S,
+        {**S, "readOnly": True},
+        "read-only-added",
+        INFO,
+        Breaks.NONE,
+    ),
+    "unmarking_write_only_is_information": (
+        {**S, "writeOnly": True},
+        S,
+        "write-only-removed",
+        INFO,
+        Breaks.NONE,
+    ),
+    "adding_a_content_schema_rejects_old_content": (
+        {**S, "contentMediaType": "application/json"},
+        {**S, "contentMediaType": "application/json", "contentSchema": INT},
+        "content-schema-added",
+        BRK,
+        W,
+    ),
+    "removing_a_content_schema_only_surprises_readers": (
+        {**S, "contentSchema": INT},
+        S,
+        "content-schema-removed",
+        WARN,
+        R,
+    ),
+    "a_content_schema_is_compared_like_any_schema": (
+        {**S, "contentSchema": obj({"a": S})},
+        {**S, "contentSchema": obj({"a": S}, ["a"])},
+        "property-became-required",
+        BRK,
+        W,
+    ),
 }
 
 

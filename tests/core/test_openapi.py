@@ -355,3 +355,26 @@ def test_a_recursive_schema_compares_without_end() -> None:
     new["components"]["schemas"]["N"]["properties"]["name"] = {"type": "string"}
     assert all(level is not Level.BREAKING for _, level, _ in diff(old, new))
     assert diff(old, copy.deepcopy(old)) == []
+
+
+def _one_of_response(*branches: Any) -> Any:
+    def edit(d: dict[str, Any]) -> None:
+        get(d)["responses"]["200"] = json_response({"oneOf": list(branches)})
+
+    return edit
+
+
+def test_a_branch_list_change_that_hurts_nobody_is_information() -> None:
+    anything = {"type": "object"}
+    narrow = {"type": "object", "properties": {"a": {"type": "string"}}}
+    old = changed(_one_of_response(anything))
+    new = changed(_one_of_response(anything, narrow))
+    assert diff(old, new) == [("response-body-one-of-added", Level.INFO, Breaks.NONE)]
+
+
+def test_a_branch_list_change_the_engine_judges_is_reported_once_with_its_judgement() -> None:
+    old = changed(_one_of_response({"type": "string"}))
+    new = changed(_one_of_response({"type": "string"}, {"type": "integer"}))
+    found = [rule for rule, _, _ in diff(old, new)]
+    assert found.count("response-body-one-of-added") == 1
+    assert ("response-body-one-of-added", Level.INFO, Breaks.NONE) not in diff(old, new)

@@ -93,6 +93,26 @@ NAMES = {
         ("response-", "property-became-required-with-default", False, None, False),
         "response-property-became-required",
     ),
+    "a required response property no longer write-only": (
+        ("response-", "write-only-removed", False, None, True),
+        "response-required-property-became-not-write-only",
+    ),
+    "an optional request property now read-only": (
+        ("request-", "read-only-added", False, None, False),
+        "request-optional-property-became-read-only",
+    ),
+    "a property no longer deprecated": (
+        ("response-", "deprecation-removed", False, None, False),
+        "response-property-reactivated",
+    ),
+    "a contentSchema added to a request body": (
+        ("request-", "content-schema-added", True, None, False),
+        "request-body-content-schema-added",
+    ),
+    "an allOf branch with annotations only": (
+        ("response-", "all-of-added-annotation-only", True, None, False),
+        "response-body-all-of-added-annotation-only",
+    ),
     "no OpenAPI name keeps the engine id": (
         ("response-", "not-added", False, None, False),
         "response-not-added",

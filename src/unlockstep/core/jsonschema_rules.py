@@ -186,6 +186,20 @@ RULES = declare(
         *_text_rules("content-encoding", "contentEncoding"),
         *_text_rules("content-media-type", "contentMediaType"),
         Rule(
+            "content-schema-added",
+            KIND,
+            W,
+            "a contentSchema was added; the decoded content of old data may violate it",
+            _ADD_OPTIONAL,
+        ),
+        Rule(
+            "content-schema-removed",
+            KIND,
+            R,
+            "the contentSchema was removed; readers may see decoded content they did not expect",
+            _RELAX,
+        ),
+        Rule(
             "unique-items-added",
             KIND,
             W,
@@ -397,6 +411,26 @@ RULES = declare(
             N,
             "the schema was marked deprecated",
             "announce a sunset date and a replacement; remove after usage reaches zero",
+        ),
+        *(
+            Rule(
+                f"{name}-{verb}",
+                KIND,
+                N,
+                f"the schema {'is now' if verb == 'added' else 'is no longer'} marked {kw}",
+                f"tell consumers: a {kw} value is sent only "
+                + ("by the provider" if kw == "readOnly" else "by clients")
+                + " (OpenAPI), so code generated from the schema changes",
+            )
+            for kw, name in (("readOnly", "read-only"), ("writeOnly", "write-only"))
+            for verb in ("added", "removed")
+        ),
+        Rule(
+            "deprecation-removed",
+            KIND,
+            N,
+            "the schema is no longer marked deprecated",
+            "tell consumers that were moving off it that it stays; drop its sunset plans",
         ),
         Rule(
             "not-comparable",

@@ -323,6 +323,8 @@ class Walk:
             self._numbers(n, ov, nv)
         if keys & _STRING_KEYS and may_be("string", ot) and may_be("string", nt):
             self._strings(n, ov, nv)
+            if "contentSchema" in keys:
+                self._content_schema(o, n)
         if keys & _ARRAY_KEYS and may_be("array", ot) and may_be("array", nt):
             self._arrays(o, n)
         if keys & _OBJECT_KEYS and may_be("object", ot) and may_be("object", nt):
@@ -345,8 +347,16 @@ class Walk:
                 n.child("default"),
                 f"default changed from {ov['default']!r} to {nv['default']!r}",
             )
-        if nv.get("deprecated") is True and ov.get("deprecated") is not True:
-            self.emit("deprecated", N, n, "marked deprecated")
+        if nv.get("deprecated") is True:
+            if ov.get("deprecated") is not True:
+                self.emit("deprecated", N, n, "marked deprecated")
+        elif ov.get("deprecated") is True:
+            self.emit("deprecation-removed", N, n, "no longer marked deprecated")
+        for kw, name in _ACCESS:
+            was, now = ov.get(kw) is True, nv.get(kw) is True
+            if was is not now:
+                verb = "added" if now else "removed"
+                self.emit(f"{name}-{verb}", N, n, f"{kw} was {'set' if now else 'unset'}")
 
     def _types(
         self,
@@ -489,6 +499,18 @@ class Walk:
             else:
                 self.emit(f"{name}-changed", B, n.child(kw), f"{kw} changed from {a!r} to {b!r}")
 
+    def _content_schema(self, o: Node, n: Node) -> None:
+        """``contentSchema``: what the decoded content of a string must be (2019-09+)."""
+        has_o, has_n = "contentSchema" in o.value, "contentSchema" in n.value
+        if has_o and has_n:
+            self.compare(o.child("contentSchema"), n.child("contentSchema"))
+        elif has_n:
+            self.emit(
+                "content-schema-added", W, n.child("contentSchema"), "a contentSchema was added"
+            )
+        elif has_o:
+            self.emit("content-schema-removed", R, n, "the contentSchema was removed")
+
     def _arrays(self, o: Node, n: Node) -> None:
         ov, nv = o.value, n.value
         self.length(n, ov, nv, "minItems", "min-items")
@@ -534,13 +556,22 @@ def _factor(value: Any) -> Fraction | None:
 
 
 _NOTHING_SKIPPED = 1 << 62
-_ANNOTATION_KEYS = frozenset({"default", "deprecated"})
+_ANNOTATION_KEYS = frozenset({"default", "deprecated", "readOnly", "writeOnly"})
+_ACCESS = (("readOnly", "read-only"), ("writeOnly", "write-only"))
 _ENUM_KEYS = frozenset({"enum", "const"})
 _NUMBER_KEYS = frozenset(
     {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"}
 )
 _STRING_KEYS = frozenset(
-    {"minLength", "maxLength", "pattern", "format", "contentEncoding", "contentMediaType"}
+    {
+        "minLength",
+        "maxLength",
+        "pattern",
+        "format",
+        "contentEncoding",
+        "contentMediaType",
+        "contentSchema",
+    }
 )
 _ARRAY_KEYS = frozenset(
     {

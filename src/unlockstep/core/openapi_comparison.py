@@ -10,6 +10,7 @@ from typing import Any
 from unlockstep.core.compat import Breaks, Change, Level, Location, Policy
 from unlockstep.core.deprecation import Deprecation, Removal, judge_removal
 from unlockstep.core.jsonschema import compare_schemas
+from unlockstep.core.openapi_composition import composition_changes, uses_compositions
 from unlockstep.core.openapi_discriminator import discriminator_changes, uses_discriminators
 from unlockstep.core.openapi_document import OpenAPIDocument, Refs
 from unlockstep.core.openapi_schema_finding import REQUEST, RESPONSE, lookup_pointer, refine
@@ -80,6 +81,9 @@ class Comparison:
     changes: list[Change] = field(default_factory=list)
     unchanged: Unchanged = field(init=False)
     discriminators: bool = field(init=False)  # either document has one
+    compositions: bool = field(init=False)  # either document has an allOf/anyOf/oneOf
+    #: (prefix, old $ref, new $ref) pairs the composition walk has been through
+    composed: set[Any] = field(default_factory=set)
     #: changes found for a schema that is only a ``$ref`` (one component used by many
     #: operations is compared once)
     by_ref: dict[tuple[str, str, frozenset[Breaks], str], list[Change]] = field(
@@ -110,6 +114,9 @@ class Comparison:
     def __post_init__(self) -> None:
         self.unchanged = Unchanged(self.old.doc.root, self.new.doc.root)
         self.discriminators = uses_discriminators(self.old.doc.root) or uses_discriminators(
+            self.new.doc.root
+        )
+        self.compositions = uses_compositions(self.old.doc.root) or uses_compositions(
             self.new.doc.root
         )
 
@@ -210,6 +217,8 @@ class Comparison:
         self.changes.extend(_worst_per_finding(named))
         if rule_prefix in (REQUEST, RESPONSE) and self.discriminators:
             self._discriminators(old, new, rule_prefix, roots, subject, pointer)
+        if rule_prefix in (REQUEST, RESPONSE) and self.compositions:
+            self._compositions(old, new, rule_prefix, roots, subject, pointer, start)
         if key is not None:
             self.by_ref[key] = self.changes[start:]
 
@@ -224,6 +233,41 @@ class Comparison:
             rule = openapi_id(prefix, found.name, at_root=at_root)
             self.add(
                 rule, Level.INFO, Breaks.NONE, subject, found.pointer, found.message, side=side
+            )
+
+    def _compositions(
+        self,
+        old: Any,
+        new: Any,
+        prefix: str,
+        roots: set[str],
+        subject: str,
+        pointer: str,
+        start: int,
+    ) -> None:
+        """Branch lists that changed, as information where the engine's judgement of the
+        schema did not already report the same id (see ``openapi_composition``)."""
+        judged = {c.rule for c in self.changes[start:]}
+        for found in composition_changes(
+            old,
+            new,
+            old_root=self.old.doc.root,
+            new_root=self.new.doc.root,
+            pointer=pointer,
+            seen=self.composed,
+            prefix=prefix,
+        ):
+            rule = openapi_id(prefix, found.name, at_root=found.pointer in roots)
+            if rule in judged:
+                continue
+            self.add(
+                rule,
+                Level.INFO,
+                Breaks.NONE,
+                subject,
+                found.pointer,
+                found.message,
+                side=found.side,
             )
 
     def _named(

@@ -43,6 +43,7 @@ _KEYWORDS = {
     "propertyNames",
     "contentMediaType",
     "contentEncoding",
+    "contentSchema",
     "multipleOf",
     "default",
     "deprecated",
@@ -117,6 +118,8 @@ def refine(rule: str, pointer: str, old_root: Any, new_root: Any, details: Any) 
                 return Finding((f"{name}-removed",), holder)
     if tokens[-1] == "prefixItems":
         tokens[-1] = "items"
+    if rule in _BRANCH_RULES and tokens[-2:-1] in (["oneOf"], ["anyOf"], ["allOf"]):
+        tokens = tokens[:-2]  # a branch added or removed: about the schema that lists it
     if len(tokens) > 2 and tokens[-1] in _KEYWORDS and tokens[-2] not in _CONTAINERS:
         tokens = tokens[:-1]  # about the schema that holds the keyword
     elif rule.startswith("pattern-property-") and tokens[-2:-1] == ["patternProperties"]:
@@ -125,13 +128,13 @@ def refine(rule: str, pointer: str, old_root: Any, new_root: Any, details: Any) 
     old, new = _in_view(old_root, at), _in_view(new_root, at)
     names = _refined_names(rule, _dict(old), _dict(new), _dict(details))
     required = False
-    if rule in _PROPERTY_CHANGES and len(tokens) > 2 and tokens[-2] == "properties":
+    if rule in _REQUIRED_MATTERS and len(tokens) > 2 and tokens[-2] == "properties":
         root = old_root if rule == "property-removed" else new_root
         parent = _in_view(root, "/".join(tokens[:-2]))
         listed = parent.get("required") if isinstance(parent, dict) else None
         name = tokens[-1].replace("~1", "/").replace("~0", "~")
         required = isinstance(listed, list) and name in listed
-        if required and rule != "property-removed" and "default" in _dict(new):
+        if required and rule in _ADDED and "default" in _dict(new):
             names = ("required-property-added-with-default",)
     access: frozenset[str] = frozenset()
     if rule in _PRESENCE and len(tokens) > 2 and tokens[-2] == "properties":
@@ -140,6 +143,14 @@ def refine(rule: str, pointer: str, old_root: Any, new_root: Any, details: Any) 
     return Finding(names, at, required, access)
 
 
+#: findings about a composition branch, made at the branch (``…/oneOf/2``)
+_BRANCH_RULES = {
+    "one-of-branch-added",
+    "any-of-branch-added",
+    "any-of-branch-removed",
+    "all-of-branch-added",
+    "all-of-branch-removed",
+}
 #: findings about whether a property is present
 _PRESENCE = {
     "property-added",
@@ -189,6 +200,15 @@ def _deref(root: Any, node: Any) -> dict[str, Any]:
 
 
 _PROPERTY_CHANGES = {"property-added", "property-added-to-open-model", "property-removed"}
+_ADDED = {"property-added", "property-added-to-open-model"}
+#: findings whose OpenAPI name says whether the property is required
+_REQUIRED_MATTERS = {
+    *_PROPERTY_CHANGES,
+    "read-only-added",
+    "read-only-removed",
+    "write-only-added",
+    "write-only-removed",
+}
 
 
 def _refined_names(

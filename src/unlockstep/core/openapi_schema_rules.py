@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from typing import Any, TypeGuard
 
 from unlockstep.core import jsonschema_rules
-from unlockstep.core.compat import Level
+from unlockstep.core.compat import Breaks, Level
 from unlockstep.core.openapi_schema_finding import REQUEST, RESPONSE
 from unlockstep.core.rules import Rule, declare
 
@@ -42,6 +42,7 @@ _SUFFIX = {
     "any-of-branch-removed": "any-of-removed",
     "all-of-branch-added": "all-of-added",
     "all-of-branch-removed": "all-of-removed",
+    "deprecation-removed": "reactivated",
 }
 #: bounds that name their exclusive form apart when the schema uses exclusiveMinimum/-Maximum
 _EXCLUSIVE = {
@@ -102,6 +103,19 @@ _REFINED = {
     "else-added": ("condition-changed", "an else branch was added"),
     "else-removed": ("condition-changed", "an else branch was removed"),
 }
+#: an ``allOf`` branch with annotations only added or removed (``openapi_composition``)
+_ANNOTATION_ONLY = {
+    "all-of-added-annotation-only": "an allOf branch with annotations only was added",
+    "all-of-removed-annotation-only": "an allOf branch with annotations only was removed",
+}
+_NO_EFFECT = Rule(
+    "all-of-annotation-only",
+    "openapi-schema",
+    Breaks.NONE,
+    "",
+    "nothing to do: annotations do not change what validates (code generated from the "
+    "schema may name its types differently)",
+)
 #: suffixes oasdiff names per body / property; every other suffix is named per property only
 _BODY_OR_PROPERTY = {
     *(name for name in _REFINED if not name.startswith("deprecated-")),
@@ -136,12 +150,15 @@ _BODY_OR_PROPERTY = {
     "pattern-property-removed",
     "content-media-type-changed",
     "content-encoding-changed",
+    "content-schema-added",
+    "content-schema-removed",
     "one-of-added",
     "one-of-removed",
     "any-of-added",
     "any-of-removed",
     "all-of-added",
     "all-of-removed",
+    *_ANNOTATION_ONLY,
 }
 #: suffixes named per property (never ``-body-``)
 _PROPERTY_ONLY = {
@@ -153,6 +170,7 @@ _PROPERTY_ONLY = {
     "pattern-changed",
     "pattern-removed",
     "deprecated",
+    "reactivated",
     "became-required",
     "became-optional",
 }
@@ -271,6 +289,8 @@ def _body_id(prefix: str, engine_rule: str, at_root: bool, schema: Any, required
             if side == "request"
             else f"response-{kind}-property-added"
         )
+    if engine_rule in _ACCESS:  # oasdiff names these per property, required or optional
+        return f"{side}-{'required' if required else 'optional'}-property-{_ACCESS[engine_rule]}"
     if engine_rule == _WITH_DEFAULT:  # oasdiff tells the default apart in requests only
         return f"{side}-property-became-required" + ("-with-default" if side == "request" else "")
     if engine_rule == "property-removed":
@@ -295,6 +315,13 @@ _CONTEXTS = {
 }
 
 
+#: readOnly / writeOnly set or unset -> oasdiff's suffix
+_ACCESS = {
+    "read-only-added": "became-read-only",
+    "read-only-removed": "became-not-read-only",
+    "write-only-added": "became-write-only",
+    "write-only-removed": "became-not-write-only",
+}
 #: the one refined name that keeps the plain context prefix (``request-property-…``)
 _WITH_DEFAULT = "property-became-required-with-default"
 
@@ -303,6 +330,7 @@ def _declared() -> Iterator[Rule]:
     sources = jsonschema_rules.RULES
     named = [(s.id, s, s.summary) for s in sources.values()]
     named += [(name, sources[src], summary) for name, (src, summary) in _REFINED.items()]
+    named += [(name, _NO_EFFECT, summary) for name, summary in _ANNOTATION_ONLY.items()]
     seen: set[str] = set()
     for prefix, where in _CONTEXTS.items():
         for name, source, summary in named:
