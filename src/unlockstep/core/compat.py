@@ -195,7 +195,10 @@ class CompatibilityReport:
 
     @property
     def compatible(self) -> bool:
-        return not any(c.level is Level.BREAKING for c in self.changes)
+        for c in self.changes:
+            if c.level is Level.BREAKING:
+                return False
+        return True
 
     @property
     def breaking(self) -> tuple[Change, ...]:
@@ -256,13 +259,14 @@ def check(
 
     Non-transitive modes compare with the latest earlier version only.
     """
-    targets = list(history) if mode.transitive else list(history[-1:])
+    transitive = mode.transitive
+    targets = list(history) if transitive else list(history[-1:])
     changes: list[Change] = []
     for label, previous in targets:
         for direction in MODE_DIRECTIONS[mode]:
             pair = (previous, proposed) if direction is Direction.BACKWARD else (proposed, previous)
             for c in engine.diff(pair[0], pair[1], policy):
-                against = label if mode.transitive else c.against
+                against = label if transitive else c.against
                 if c.direction is not direction or c.against != against:
                     c = replace(c, direction=direction, against=against)
                 changes.append(c)
