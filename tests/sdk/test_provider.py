@@ -69,13 +69,14 @@ def test_local_evaluation_follows_changes_survives_a_restart_and_flushes_counts(
         assert wait_for(
             lambda: client.get_boolean_details("decision.submit.v2", True, TENANT).value is False
         )
-        assert ProviderEvent.PROVIDER_CONFIGURATION_CHANGED in events
+        # the provider applies a configuration, then emits the event: wait for the event too
+        assert wait_for(lambda: ProviderEvent.PROVIDER_CONFIGURATION_CHANGED in events)
 
         server.stop()
         assert wait_for(lambda: provider.stale)
         during = client.get_string_details("color", "x")
         assert (during.value, during.reason, during.error_code) == ("red", Reason.STALE, None)
-        assert ProviderEvent.PROVIDER_STALE in events
+        assert wait_for(lambda: ProviderEvent.PROVIDER_STALE in events)
 
         server.start()
         assert wait_for(lambda: not provider.stale)
