@@ -195,10 +195,7 @@ class CompatibilityReport:
 
     @property
     def compatible(self) -> bool:
-        for c in self.changes:
-            if c.level is Level.BREAKING:
-                return False
-        return True
+        return not any(c.level is Level.BREAKING for c in self.changes)
 
     @property
     def breaking(self) -> tuple[Change, ...]:
