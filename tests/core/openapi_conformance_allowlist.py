@@ -30,8 +30,8 @@ DELIBERATE_6 = (
 )
 SCHEMA_1 = (
     "SCHEMA: a schema finding the JSON Schema engine (core/jsonschema_walk.py, "
-    "core/jsonschema_objects.py) makes differently or not at all for this pair: a nullable "
-    "oneOf wrapping, loosely typed or specialised types, readOnly/writeOnly flags changed, "
+    "core/jsonschema_objects.py) makes differently or not at all for this pair: loosely "
+    "typed or specialised types, readOnly/writeOnly flags changed, "
     "bounds inside if/then/not sub-schemas, a required property declared in an allOf branch, "
     "or a property that became required inside an anyOf branch"
 )
@@ -46,6 +46,16 @@ SCHEMA_3 = (
     "became readOnly in a request or writeOnly in a response (info for us), a discriminator "
     "change (info), a new oneOf branch in a response (a warning under LENIENT), or a schema "
     "change upstream calls compatible"
+)
+DELIBERATE_16 = (
+    "DELIBERATE: a property wrapped in oneOf [null, its schema] whose enum also lost a value "
+    "is reported with both findings: the removed value and that null is now allowed (oasdiff "
+    "drops the nullable claim when the wrapped schema changed, but a reader still meets null)"
+)
+DELIBERATE_17 = (
+    "DELIBERATE: a string enum that became oneOf [string, integer] accepts every old value: "
+    "the enum limit was removed (information), no value was removed (oasdiff: "
+    "enum-value-removed, ERR, for each old value)"
 )
 DELIBERATE_7 = (
     "DELIBERATE: a widened response range lets the provider send numbers old readers were "
@@ -293,9 +303,6 @@ OASDIFF: dict[str, str] = {
         "pedCompatible"
     ): SCHEMA_1,
     (
-        "checker/check_request_property_updated_test.go#TestRequestPropertyOneOfWrappingIsBreaking"
-    ): SCHEMA_1,
-    (
         "checker/check_request_property_x_extensible_enum_value_removed_test.go#TestReque"
         "stPropertyXExtensibleEnumValueRemovedCheck"
     ): NOT_MODELLED_4,
@@ -346,20 +353,17 @@ OASDIFF: dict[str, str] = {
         "checker/check_response_property_type_changed_test.go#TestResponseBodyTypeLoosely"
         "TypedCompatible"
     ): SCHEMA_1,
-    (
-        "checker/check_response_required_property_updated_test.go#TestResponsePropertyOne"
-        "OfWrappingIsBreaking"
-    ): SCHEMA_1,
     "checker/check_sub_schema_traversal_test.go#TestSubSchemaTraversalMinChanged": SCHEMA_1,
     (
         "checker/check_sub_schema_traversal_test.go#TestNotSubSchemaTraversalModifiedProperty"
     ): SCHEMA_1,
-    "checker/nullable_wrapping_test.go#TestNullableWrapping_RequestProperties": SCHEMA_1,
-    "checker/nullable_wrapping_test.go#TestNullableWrapping_NarrowedEnumStillReported": SCHEMA_1,
+    "checker/nullable_wrapping_test.go#TestNullableWrapping_NarrowedEnumStillReported": (
+        DELIBERATE_16
+    ),
     (
         "checker/transition_claims_test.go#TestTransitionClaims_RealChangeAlongsideTransi"
         "tionStillReported"
-    ): SCHEMA_1,
+    ): DELIBERATE_17,
     (
         "checker/check_request_parameters_type_changed_test.go#TestRequestQueryParamScala"
         "rToFormExplodeArray_31Nullable/scalar to nullable array"

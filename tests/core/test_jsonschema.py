@@ -269,6 +269,27 @@ CASES: dict[str, tuple[Any, Any, str, Level, Breaks]] = {
         WARN,
         B,
     ),
+    "wrapping_in_one_of_with_null_only_adds_null": (
+        S,
+        {"oneOf": [{"type": "null"}, S]},
+        "type-widened",
+        WARN,
+        R,
+    ),
+    "wrapping_in_one_of_with_null_still_compares_the_wrapped_schema": (
+        {**S, "enum": ["a", "b"]},
+        {"oneOf": [{"type": "null"}, {**S, "enum": ["a"]}]},
+        "enum-value-removed",
+        BRK,
+        W,
+    ),
+    "wrapping_in_a_one_of_of_overlapping_branches_rejects_old_data": (
+        obj({"a": S, "b": S}, ["a", "b"]),
+        {"oneOf": [obj({"a": S, "b": S}, ["a"]), obj({"a": S, "b": S}, ["b"])]},
+        "wrapped-in-one-of",
+        BRK,
+        B,
+    ),
     "any_of_to_one_of_rejects_data_matching_two_branches": (
         {"anyOf": [S, {"maxLength": 3}]},
         {"oneOf": [S, {"maxLength": 3}]},

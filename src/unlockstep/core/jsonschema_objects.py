@@ -28,7 +28,7 @@ from unlockstep.core.jsonschema_breaks import (
     combine,
 )
 from unlockstep.core.jsonschema_refs import names_with_refs
-from unlockstep.core.schema_view import ANNOTATIONS, TRUE, Node, Views, canon, merge
+from unlockstep.core.schema_view import ANNOTATIONS, TRUE, Node, Views, canon, merge, types_of
 
 if TYPE_CHECKING:
     from unlockstep.core.jsonschema_walk import Walk
@@ -220,6 +220,58 @@ def _dependencies(walk: Walk, o: Node, n: Node) -> None:
             oschema.get(name) or o.sub(TRUE, "dependentSchemas", name),
             nschema.get(name) or n.sub(TRUE, "dependentSchemas", name),
         )
+
+
+def wrapping(walk: Walk, o: Node, n: Node) -> bool:
+    """Whether ``n`` only wraps the plain schema ``o`` in ``anyOf``/``oneOf``, which this
+    judges (reporting) instead of the keyword rules (False: not a wrapping, nothing done):
+
+    - two branches, one ``type: null`` and one typed without null, where ``o`` excluded null:
+      ``o`` is compared with the other branch, and null is now allowed (the branches are
+      disjoint, so ``oneOf`` accepts their union);
+    - a ``oneOf`` whose branches cover ``o`` two or more times: every old value matches
+      several branches and is rejected (and a branch wider than ``o`` lets new values out).
+    """
+    ov, nv = o.value, n.value
+    if not _WRAPPER_KEYS.issuperset(nv) or not _COMPOSED.isdisjoint(ov):
+        return False
+    kw = "oneOf" if "oneOf" in nv else "anyOf"
+    branches = nv[kw]
+    if len(nv.keys() & _CHOICES) != 1 or not isinstance(branches, list) or len(branches) < 2:
+        return False
+    news = [walk.new_views.effective(n.child(kw, j)) for j in range(len(branches))]
+    nulls = [m for m in news if m.value == _NULL]
+    if len(news) == 2 and len(nulls) == 1:
+        other = news[1] if nulls[0] is news[0] else news[0]
+        old_types = types_of(ov)
+        other_types = types_of(other.value) if isinstance(other.value, dict) else None
+        if old_types is None or other_types is None or "null" in old_types | other_types:
+            return False
+        walk.compare(o, other)
+        details = {"old": sorted(old_types), "new": sorted(old_types | {"null"})}
+        walk.emit("type-widened", R, n, "type now also allows null", details)
+        return True
+    if kw != "oneOf":
+        return False
+    found = [walk.trial(o, m) for m in news]
+    if sum(1 for f in found if not f & NARROWING) < 2:
+        return False
+    widens = any(f & WIDENING for f in found)
+    walk.emit(
+        "wrapped-in-one-of",
+        B if widens else W,
+        n,
+        "wrapped in a oneOf whose branches overlap: old values match several and are rejected",
+    )
+    return True
+
+
+_WRAPPER_KEYS = frozenset(
+    {"oneOf", "anyOf", "description", "title", "example", "examples", "$comment"}
+)
+_CHOICES = frozenset({"oneOf", "anyOf"})
+_COMPOSED = frozenset({"oneOf", "anyOf", "allOf", "not", "if", "discriminator"})
+_NULL = {"type": "null"}
 
 
 def choices(walk: Walk, o: Node, n: Node) -> None:

@@ -347,6 +347,14 @@ RULES = declare(
             tolerable=True,
         ),
         Rule(
+            "wrapped-in-one-of",
+            KIND,
+            B,
+            "a schema was wrapped in a oneOf whose branches overlap it: old values match "
+            "several branches and are rejected (readers: a wider branch lets new values out)",
+            "make the branches exclusive (distinct type or const discriminator), or use anyOf",
+        ),
+        Rule(
             "one-of-branch-added",
             KIND,
             B,

@@ -35,6 +35,7 @@ from unlockstep.core.jsonschema_objects import (
     conditional,
     negation,
     objects,
+    wrapping,
 )
 from unlockstep.core.jsonschema_refs import ref_free, refs_agree
 from unlockstep.core.schema_view import (
@@ -313,6 +314,9 @@ class Walk:
                 self.emit("not-comparable", B, n, "this schema is not an object or a boolean")
             return
         keys = ov.keys() | nv.keys()
+        choice = keys & _CHOICE_KEYS
+        if choice and wrapping(self, o, n):
+            return
         if keys & _ANNOTATION_KEYS:
             self._annotations(o, n)
         ot, nt = types_of(ov), types_of(nv)
@@ -329,7 +333,7 @@ class Walk:
             self._arrays(o, n)
         if keys & _OBJECT_KEYS and may_be("object", ot) and may_be("object", nt):
             objects(self, o, n, keys)
-        if keys & _CHOICE_KEYS:
+        if choice:
             choices(self, o, n)
         if "allOf" in keys:
             all_of(self, o, n)

@@ -23,6 +23,10 @@ REMOVE_FIRST = (
 )
 
 
+#: OpenAPI ids of a plain schema wrapped in anyOf/oneOf (``jsonschema_objects.wrapping``)
+_WRAPPINGS = ("-wrapped-in-one-of", "-became-nullable")
+
+
 @dataclass(frozen=True)
 class Roles:
     """Who writes and who reads each message of an operation.
@@ -248,6 +252,8 @@ class Comparison:
         """Branch lists that changed, as information where the engine's judgement of the
         schema did not already report the same id (see ``openapi_composition``)."""
         judged = {c.rule for c in self.changes[start:]}
+        # a plain schema wrapped in anyOf/oneOf is judged as the wrapping, not a list change
+        wrapped = {c.location.pointer for c in self.changes[start:] if c.rule.endswith(_WRAPPINGS)}
         for found in composition_changes(
             old,
             new,
@@ -258,7 +264,7 @@ class Comparison:
             prefix=prefix,
         ):
             rule = openapi_id(prefix, found.name, at_root=found.pointer in roots)
-            if rule in judged:
+            if rule in judged or (found.side == "new" and found.pointer in wrapped):
                 continue
             self.add(
                 rule,

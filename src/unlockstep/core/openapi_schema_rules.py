@@ -158,6 +158,7 @@ _BODY_OR_PROPERTY = {
     "any-of-removed",
     "all-of-added",
     "all-of-removed",
+    "wrapped-in-one-of",
     *_ANNOTATION_ONLY,
 }
 #: suffixes named per property (never ``-body-``)
