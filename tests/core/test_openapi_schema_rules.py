@@ -349,3 +349,14 @@ def test_a_property_declared_in_an_all_of_branch_is_found_for_its_sunset() -> No
     }
     found = refine("deprecated", "/c/R/properties/old", {}, root, {})
     assert found.names == ("deprecated-with-sunset",)
+
+
+def test_a_property_required_in_an_all_of_branch_is_removed_as_required() -> None:
+    root = {
+        "c": {
+            "Base": {"type": "object", "properties": {"id": {}}, "required": ["id"]},
+            "R": {"allOf": [{"$ref": "#/c/Base"}, {"properties": {"note": {}}}]},
+        }
+    }
+    assert refine("property-removed", "/c/R/properties/id", root, {}, {}).required
+    assert not refine("property-removed", "/c/R/properties/note", root, {}, {}).required

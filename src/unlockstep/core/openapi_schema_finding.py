@@ -131,9 +131,8 @@ def refine(rule: str, pointer: str, old_root: Any, new_root: Any, details: Any) 
     if rule in _REQUIRED_MATTERS and len(tokens) > 2 and tokens[-2] == "properties":
         root = old_root if rule == "property-removed" else new_root
         parent = _in_view(root, "/".join(tokens[:-2]))
-        listed = parent.get("required") if isinstance(parent, dict) else None
         name = tokens[-1].replace("~1", "/").replace("~0", "~")
-        required = isinstance(listed, list) and name in listed
+        required = _lists_required(root, parent, name, 0)
         if required and rule in _ADDED and "default" in _dict(new):
             names = ("required-property-added-with-default",)
     access: frozenset[str] = frozenset()
@@ -160,6 +159,20 @@ _PRESENCE = {
     "property-became-required",
     "property-became-optional",
 }
+
+
+def _lists_required(root: Any, schema: Any, name: str, depth: int) -> bool:
+    """Whether ``schema`` or one of its ``allOf`` branches (the merged view the engine
+    compares) lists ``name`` as required."""
+    if not isinstance(schema, dict) or depth > 8:
+        return False
+    listed = schema.get("required")
+    if isinstance(listed, list) and name in listed:
+        return True
+    return any(
+        _lists_required(root, _deref(root, branch), name, depth + 1)
+        for branch in _list(schema.get("allOf"))
+    )
 
 
 def _in_view(root: Any, pointer: str) -> Any:
