@@ -682,3 +682,12 @@ def test_a_changes_line_is_found_only_when_it_is_read() -> None:
     assert asked == ["/properties/a"]  # once, then kept
     assert location == Location(pointer="/properties/a", file="s.json", line=7)
     assert str(location) == "s.json:7: /properties/a"
+
+
+def test_a_changed_condition_still_compares_then_and_else() -> None:
+    # data meeting both conditions meets `then` on both sides: its narrowing is reported too
+    old = {"if": {"required": ["a"]}, "then": {**NUM, "minimum": 0}}
+    new = {"if": {"required": ["b"]}, "then": {**NUM, "minimum": 5}}
+    found = diff(old, new)
+    assert found["condition-changed"] == (BRK, B)
+    assert found["minimum-increased"] == (BRK, W)

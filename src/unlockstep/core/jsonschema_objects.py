@@ -390,7 +390,10 @@ def conditional(walk: Walk, o: Node, n: Node) -> None:
             n.child("if") if "if" in nv else n,
             "the `if` condition changed",
         )
-        return
+        if "if" not in ov or "if" not in nv:
+            return
+        # data that meets both conditions (or neither) still meets then (else) on both
+        # sides: what changed there is reported too (the condition already hurts both)
     for kw in ("then", "else"):
         if kw in ov or kw in nv:
             walk.compare(
