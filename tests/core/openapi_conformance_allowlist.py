@@ -30,8 +30,9 @@ DELIBERATE_6 = (
 )
 SCHEMA_1 = (
     "SCHEMA: a schema finding the JSON Schema engine (core/jsonschema_walk.py, "
-    "core/jsonschema_objects.py) makes differently or not at all for this pair: loosely "
-    "typed or specialised types, anyOf branches paired by title or $ref, "
+    "core/jsonschema_objects.py) makes differently or not at all for this pair: a "
+    "query parameter's type specialised (string to number), anyOf branches paired by title "
+    "or $ref, "
     "or a bound changed inside a not (reported with the sides swapped, as a not inverts)"
 )
 DELIBERATE_15 = (
@@ -60,6 +61,12 @@ DELIBERATE_18 = (
     "DELIBERATE: writeOnly unset on a required property only tells readers they now receive "
     "it; validation ignores the flag and no old message becomes invalid, so it is information "
     "(oasdiff: WARN), as for the flag set (SCHEMA_3's readOnly/writeOnly cases)"
+)
+DELIBERATE_19 = (
+    "DELIBERATE: an application/xml body whose schema type changed between object and string "
+    "is type-changed: child elements and text content are different documents, and a client "
+    "or reader built for one does not handle the other (oasdiff: type-compatible, INFO, as "
+    "XML is loosely typed)"
 )
 DELIBERATE_7 = (
     "DELIBERATE: a widened response range lets the provider send numbers old readers were "
@@ -302,7 +309,7 @@ OASDIFF: dict[str, str] = {
     (
         "checker/check_request_property_type_changed_test.go#TestRequestBodyTypeLooselyTy"
         "pedCompatible"
-    ): SCHEMA_1,
+    ): DELIBERATE_19,
     (
         "checker/check_request_property_x_extensible_enum_value_removed_test.go#TestReque"
         "stPropertyXExtensibleEnumValueRemovedCheck"
@@ -353,7 +360,7 @@ OASDIFF: dict[str, str] = {
     (
         "checker/check_response_property_type_changed_test.go#TestResponseBodyTypeLoosely"
         "TypedCompatible"
-    ): SCHEMA_1,
+    ): DELIBERATE_19,
     (
         "checker/check_sub_schema_traversal_test.go#TestNotSubSchemaTraversalModifiedProperty"
     ): SCHEMA_1,
