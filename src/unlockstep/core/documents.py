@@ -685,10 +685,43 @@ def _root_id(data: Any) -> str | None:
     return None
 
 
+#: What ``value_at`` gives for a pointer that names nothing (when no other default is asked).
+MISSING: Any = object()
+
+
+def _step(value: Any, key: str) -> Any:
+    """``value``'s member or item ``key`` (an unescaped pointer token), or ``MISSING``."""
+    if isinstance(value, dict):
+        return value.get(key, MISSING)
+    if isinstance(value, list) and key.isdigit() and int(key) < len(value):
+        return value[int(key)]
+    return MISSING
+
+
+def value_at(data: Any, pointer: str, default: Any = None) -> Any:
+    """The value at the JSON pointer ``pointer`` (``""`` or ``"/a/b"``) in ``data``, else
+    ``default``."""
+    for token in pointer.split("/")[1:]:
+        data = _step(data, unescape(token))
+        if data is MISSING:
+            return default
+    return data
+
+
 def _walk(doc: Document, fragment: str, ref: str, where: str) -> Any:
     value = doc.data
     if not fragment:
         return value
+    for token in fragment[1:].split("/"):
+        key = unescape(token)
+        value = _step(value, key)
+        if value is MISSING:
+            raise ParseError(
+                f"$ref {ref!r} does not resolve: no {key!r} in {doc.filename}",
+                where=where,
+                hint="fix the reference or add the missing definition",
+            )
+    return value
     for token in fragment[1:].split("/"):
         key = unescape(token)
         if isinstance(value, dict) and key in value:

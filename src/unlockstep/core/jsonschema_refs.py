@@ -13,10 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from unlockstep.core.documents import Document
+from unlockstep.core.documents import MISSING, Document, value_at
 from unlockstep.core.schema_view import Views
-
-_MISSING = object()
 
 
 def ref_free(value: Any, doc: Document) -> bool:
@@ -113,26 +111,15 @@ def refs_agree(old: Views, new: Views) -> bool:
     old_data, new_data = old.resolver.root.data, new.resolver.root.data
     for ref in refs:
         a, b = _pointed(old_data, ref), _pointed(new_data, ref)
-        if a is _MISSING or b is _MISSING or a != b:
+        if a is MISSING or b is MISSING or a != b:
             return False
     return True
 
 
 def _pointed(data: Any, ref: str) -> Any:
-    """The value a plain ``#/a/b`` reference points at (as ``Resolver.resolve`` finds it), or
-    ``_MISSING`` when there is none or the reference needs more than that (``~``, ``%``)."""
-    if "~" in ref or "%" in ref:
-        return _MISSING
-    for token in ref[2:].split("/") if len(ref) > 1 else ():
-        if isinstance(data, dict):
-            data = data.get(token, _MISSING)
-        elif isinstance(data, list) and token.isdigit() and int(token) < len(data):
-            data = data[int(token)]
-        else:
-            return _MISSING
-        if data is _MISSING:
-            return _MISSING
-    return data
+    """The value a ``#/a/b`` reference points at (as ``Resolver.resolve`` finds it), or
+    ``MISSING`` when there is none or the reference is percent-encoded."""
+    return MISSING if "%" in ref else value_at(data, ref[1:], MISSING)
 
 
 def _local_refs(doc: Document) -> frozenset[str] | None:

@@ -9,11 +9,12 @@ from typing import Any
 
 from unlockstep.core.compat import Breaks, Change, Level, Location, Policy
 from unlockstep.core.deprecation import Deprecation, Removal, judge_removal
+from unlockstep.core.documents import value_at
 from unlockstep.core.jsonschema import compare_schemas
 from unlockstep.core.openapi_composition import composition_changes, uses_compositions
 from unlockstep.core.openapi_discriminator import discriminator_changes, uses_discriminators
 from unlockstep.core.openapi_document import OpenAPIDocument, Refs
-from unlockstep.core.openapi_schema_finding import REQUEST, RESPONSE, lookup_pointer, refine
+from unlockstep.core.openapi_schema_finding import REQUEST, RESPONSE, refine
 from unlockstep.core.openapi_schema_rules import AT_LEAST, openapi_id
 from unlockstep.core.unchanged import Unchanged
 
@@ -197,7 +198,7 @@ class Comparison:
                 self.also.setdefault(id(change), []).append(subject)
             return
         start = len(self.changes)
-        parameter = self.new.refs.deref(lookup_pointer(self.new.doc.root, pointer[:-7]))
+        parameter = self.new.refs.deref(value_at(self.new.doc.root, pointer[:-7]))
         header = pointer.endswith("/schema") and _dict_get(parameter, "in") == "header"
         roots = {pointer, *_ref_targets(old, self.old.doc.root)}
         roots.update(_ref_targets(new, self.new.doc.root))
@@ -288,9 +289,9 @@ class Comparison:
             self.new.doc.root,
             change.details,
         )
-        schema = lookup_pointer(self.new.doc.root, found.pointer)
+        schema = value_at(self.new.doc.root, found.pointer)
         if schema is None:
-            schema = lookup_pointer(self.old.doc.root, found.pointer)
+            schema = value_at(self.old.doc.root, found.pointer)
         out = []
         for name in found.names:
             rule = openapi_id(
@@ -473,7 +474,7 @@ def _ref_targets(schema: Any, root: Any) -> list[str]:
         if not ref.startswith("#/") or ref[1:] in out:
             break
         out.append(ref[1:])
-        schema = lookup_pointer(root, ref[1:])
+        schema = value_at(root, ref[1:])
     return out
 
 

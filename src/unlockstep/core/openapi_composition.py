@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from unlockstep.core.openapi_schema_finding import lookup_pointer
+from unlockstep.core.documents import value_at
 from unlockstep.core.schema_view import ANNOTATIONS, canon
 
 _MAX_DEPTH = 32
@@ -93,7 +93,7 @@ def _pair(
             if isinstance(ref, str):
                 if not ref.startswith("#/"):
                     return  # another document: not followed here
-                value, ptr = lookup_pointer(root, ref[1:]), ref[1:]
+                value, ptr = value_at(root, ref[1:]), ref[1:]
             sides.append((value, ptr))
         (old, optr), (new, nptr) = sides
         _pair(old, new, roots, (optr, nptr), out, seen, depth + 1, prefix)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from unlockstep.core.openapi_schema_finding import lookup_pointer
+from unlockstep.core.documents import value_at
 
 _MAX_DEPTH = 32
 _BRANCHES = ("oneOf", "anyOf", "allOf")
@@ -126,7 +126,7 @@ def _collect(
     if isinstance(ref, str) and ref.startswith("#/"):
         if ref not in walked:
             walked.add(ref)
-            _collect(lookup_pointer(root, ref[1:]), root, key, ref[1:], out, walked, depth + 1)
+            _collect(value_at(root, ref[1:]), root, key, ref[1:], out, walked, depth + 1)
         return
     discriminator = node.get("discriminator")
     if isinstance(discriminator, dict) and key not in out:

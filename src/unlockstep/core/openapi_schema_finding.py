@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from unlockstep.core.documents import value_at
+
 REQUEST, RESPONSE = "request-", "response-"
 
 #: keywords a finding's pointer may end with while it is about the schema that holds them
@@ -59,20 +61,6 @@ _KEYWORDS = {
 }
 
 
-def lookup_pointer(root: Any, pointer: str) -> Any:
-    """The node at the JSON pointer ``pointer`` inside ``root``, or None."""
-    node = root
-    for raw in pointer.split("/")[1:]:
-        token = raw.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, dict) and token in node:
-            node = node[token]
-        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-            node = node[int(token)]
-        else:
-            return None
-    return node
-
-
 @dataclass(frozen=True)
 class Finding:
     """What a JSON Schema finding is about, in OpenAPI terms (see ``refine``)."""
@@ -110,8 +98,8 @@ def refine(rule: str, pointer: str, old_root: Any, new_root: Any, details: Any) 
             index = len(tokens) - 1 - tokens[::-1].index(keyword)
             holder = "/".join(tokens[:index])
             key = tokens[index + 1 : index + 2] if keyword == "dependentSchemas" else []
-            before = lookup_pointer(old_root, "/".join([holder, keyword, *key]))
-            after = lookup_pointer(new_root, "/".join([holder, keyword, *key]))
+            before = value_at(old_root, "/".join([holder, keyword, *key]))
+            after = value_at(new_root, "/".join([holder, keyword, *key]))
             if before is None and after is not None:
                 return Finding((f"{name}-added",), holder)
             if after is None and before is not None:
@@ -208,7 +196,7 @@ def _deref(root: Any, node: Any) -> dict[str, Any]:
     schema = _dict(node)
     ref = schema.get("$ref")
     if isinstance(ref, str) and ref.startswith("#/"):
-        return {**_dict(lookup_pointer(root, ref[1:])), **schema}
+        return {**_dict(value_at(root, ref[1:])), **schema}
     return schema
 
 
