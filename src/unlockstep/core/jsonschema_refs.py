@@ -53,11 +53,11 @@ def names_with_refs(props: dict[str, Any], doc: Document) -> frozenset[str]:
     cache = doc.__dict__.setdefault("_names_with_refs", {})
     hit: tuple[Any, frozenset[str]] | None = cache.get(id(props))
     if hit is None:
-        left = _refs_in_text(doc)
+        left = None if doc.refs is None else len(doc.refs)  # the loader's count, if known
         names = []
         for k, v in props.items():
             if left == 0:
-                break  # every "$ref" the text has is in a property already found
+                break  # every "$ref" the document has is in a property already found
             if not ref_free(v, doc):
                 names.append(k)
                 left = None if left is None else left - 1
@@ -65,30 +65,10 @@ def names_with_refs(props: dict[str, Any], doc: Document) -> frozenset[str]:
     return hit[1]
 
 
-_ESCAPES = ("\\u0024", "\\u0072", "\\u0065", "\\u0066")  # $ r e f written as \uXXXX
-
-
 def _may_hold_refs(text: str) -> bool:
     """Whether data parsed from ``text`` may have a ``$ref`` key: it says so, or escapes could
     spell one, or there is no text (the data came from elsewhere)."""
     return not text or "$ref" in text or any(e in text for e in ("\\u00", "\\x", "\\U000"))
-
-
-def _refs_in_text(doc: Document) -> int | None:
-    """How many ``"$ref"`` a JSON document's text has (at least as many as the objects with a
-    ``$ref`` key, as each is written there), or ``None`` when the text may not say: YAML, data
-    not parsed from this text, or a ``$ref`` key spelt with escapes."""
-    if doc.refs is not None:
-        return len(doc.refs)
-    if doc.syntax != "json":
-        return None
-    count: int | None = doc.__dict__.get("_refs_in_text", -1)
-    if count == -1:
-        text = doc.source.text
-        escaped = "\\u00" in text and any(e in text for e in _ESCAPES)
-        count = None if escaped else text.count('"$ref"')
-        doc.__dict__["_refs_in_text"] = count
-    return count
 
 
 #: More distinct references than this and ``refs_agree`` is not worth asking (an API
