@@ -14,10 +14,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from unlockstep.core import avro, protobuf
-from unlockstep.core.avro_schema import parse_text as parse_avro
-from unlockstep.core.compat import Policy
-from unlockstep.core.protobuf_parser import parse_text as parse_proto
+from unlockstep.core.avro import _engine as avro
+from unlockstep.core.avro._schema import parse_text as parse_avro
+from unlockstep.core.compat._model import Policy
+from unlockstep.core.protobuf import _engine as protobuf
+from unlockstep.core.protobuf._parser import parse_text as parse_proto
 
 PAIRS = 200
 TARGET_SECONDS = 2.0

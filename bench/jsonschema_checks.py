@@ -32,10 +32,10 @@ import sys
 import time
 from typing import Any
 
-from unlockstep.core import jsonschema
-from unlockstep.core.compat import Mode, Policy, Source, check
-from unlockstep.core.documents import Document, Resolver, load_document
-from unlockstep.core.jsonschema import SchemaDocument, compare_schemas
+from unlockstep.core.compat._model import Mode, Policy, Source, check
+from unlockstep.core.documents._load import Document, Resolver, load_document
+from unlockstep.core.jsonschema import _engine as jsonschema
+from unlockstep.core.jsonschema._engine import SchemaDocument, compare_schemas
 
 
 def _now() -> tuple[float, float]:

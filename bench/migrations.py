@@ -12,7 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from unlockstep.core.migration_folders import MigrationFile, check_files
+from unlockstep.core.migrations._folders import MigrationFile, check_files
 
 TEMPLATES = (
     "SET lock_timeout = '5s';\nALTER TABLE t{t} ADD COLUMN c{n} text;\n",

@@ -23,8 +23,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from unlockstep.core.compat import Change, Policy, Source
-from unlockstep.core.openapi import OpenAPIEngine
+from unlockstep.core.compat._model import Change, Policy, Source
+from unlockstep.core.openapi._engine import OpenAPIEngine
 
 HERE = Path(__file__).resolve().parent
 CACHE = HERE / ".cache"

@@ -28,10 +28,18 @@ from sqlalchemy import event, select
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from can_i_deploy import LIVE, generate
 
-from unlockstep.core import plan_check
-from unlockstep.core.plan import Blocker, CleanupItem, ContractChange, Plan, Role, Service, Window
-from unlockstep.core.plan_evidence import MET, questions
-from unlockstep.core.window import Evidence, check_all
+from unlockstep.core.plans import _check as plan_check
+from unlockstep.core.plans._evidence import MET, questions
+from unlockstep.core.plans._plan import (
+    Blocker,
+    CleanupItem,
+    ContractChange,
+    Plan,
+    Role,
+    Service,
+    Window,
+)
+from unlockstep.core.plans._window import Evidence, check_all
 from unlockstep.store import Store
 from unlockstep.store.expectation_tables import ExpectationRow
 from unlockstep.store.plan_evidence import verifications

@@ -11,9 +11,10 @@ import random
 import time
 from datetime import date
 
-from unlockstep.core import lockstep, planner
-from unlockstep.core.plan import ContractChange, Plan, Role, Service, Strategy
-from unlockstep.core.risk import ROW_BY_KIND, ROWS
+from unlockstep.core.plans import _lockstep as lockstep
+from unlockstep.core.plans import _planner as planner
+from unlockstep.core.plans._plan import ContractChange, Plan, Role, Service, Strategy
+from unlockstep.core.plans._risk import ROW_BY_KIND, ROWS
 
 SERVICES = 2_000
 DEPENDENCIES = 10_000

@@ -134,7 +134,7 @@ def test_openapi_is_detected_when_its_marker_is_far_down_a_sorted_json_file(
     tmp_path: Path,
 ) -> None:
     from unlockstep.core import engines
-    from unlockstep.core.compat import Source
+    from unlockstep.core.compat._model import Source
 
     body = {"components": {"schemas": {f"S{i}": {"type": "string"} for i in range(400)}}}
     text = json.dumps(

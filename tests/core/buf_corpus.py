@@ -10,9 +10,9 @@ from typing import Any
 
 import yaml
 
-from unlockstep.core import protobuf
-from unlockstep.core.protobuf_parser import parse_module
-from unlockstep.core.protobuf_schema import ProtoModule
+from unlockstep.core.protobuf import _engine as protobuf
+from unlockstep.core.protobuf._parser import parse_module
+from unlockstep.core.protobuf._schema import ProtoModule
 
 UNSTABLE = re.compile(r"(^|\.)v\d+(alpha|beta|test)\w*($|\.)")
 

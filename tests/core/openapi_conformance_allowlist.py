@@ -3,7 +3,7 @@
 Reasons start with a category: DELIBERATE (we judge differently, and say why; see
 docs/conformance.md), SCHEMA (a JSON Schema keyword rule this engine does not have yet),
 NOT MODELLED (an extension or option we do not support). Schema findings carry oasdiff's
-ids inside OpenAPI (``core/openapi_schema_rules.py``), so no case differs by naming alone.
+ids inside OpenAPI (``core/openapi/_schema_rules.py``), so no case differs by naming alone.
 The tests run these as strict xfails: remove an entry once it passes.
 """
 
@@ -29,8 +29,8 @@ DELIBERATE_6 = (
     "were promised never to see (oasdiff: ERR)"
 )
 SCHEMA_1 = (
-    "SCHEMA: a schema finding the JSON Schema engine (core/jsonschema_walk.py, "
-    "core/jsonschema_objects.py) makes differently or not at all for this pair: a "
+    "SCHEMA: a schema finding the JSON Schema engine (core/jsonschema/_walk.py, "
+    "core/jsonschema/_objects.py) makes differently or not at all for this pair: a "
     "query parameter's type specialised (string to number), anyOf branches paired by title "
     "or $ref, "
     "or a bound changed inside a not (reported with the sides swapped, as a not inverts)"
@@ -41,7 +41,7 @@ DELIBERATE_15 = (
     "the list change itself ERR or WARN, above this case's level threshold"
 )
 SCHEMA_3 = (
-    "SCHEMA: judged differently by the JSON Schema engine (core/jsonschema_walk.py): format "
+    "SCHEMA: judged differently by the JSON Schema engine (core/jsonschema/_walk.py): format "
     "changes (a warning), exclusive bounds set as OpenAPI 3.0 booleans, a property that "
     "became readOnly in a request or writeOnly in a response (info for us), a discriminator "
     "change (info), a new oneOf branch in a response (a warning under LENIENT), or a schema "

@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 import yaml
 
-from unlockstep.core.asyncapi import Action, AsyncAPIEngine
-from unlockstep.core.compat import Breaks, Level, Policy, Source
+from unlockstep.core.compat._model import Breaks, Level, Policy, Source
+from unlockstep.core.openapi._asyncapi import Action, AsyncAPIEngine
 from unlockstep.errors import ParseError
 
 ENGINE = AsyncAPIEngine(today=date(2026, 7, 1))

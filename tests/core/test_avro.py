@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from unlockstep.core import avro
-from unlockstep.core.avro_schema import parse_text
-from unlockstep.core.compat import Breaks, Level, Mode, Policy, Source, check
+from unlockstep.core.avro import _engine as avro
+from unlockstep.core.avro._schema import parse_text
+from unlockstep.core.compat._model import Breaks, Level, Mode, Policy, Source, check
 from unlockstep.errors import ParseError
 
 FIXTURES = Path(__file__).parent / "fixtures"

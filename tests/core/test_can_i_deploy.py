@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from unlockstep.core.can_i_deploy import Counterpart, Evidence, Integration, Subject, decide
+from unlockstep.core.contracts._can_i_deploy import (
+    Counterpart,
+    Evidence,
+    Integration,
+    Subject,
+    decide,
+)
 
 VERIFIED = Evidence("verified", "static")
 FAILED = Evidence("failed", "static", problems=({"element": "GET /x 200", "reason": "gone"},))

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from unlockstep.core.catalog import parse_catalog, parse_ref
+from unlockstep.core.registry._catalog import parse_catalog, parse_ref
 from unlockstep.errors import InvalidInput, ParseError
 
 MULTI = """\

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from unlockstep.core.checklist import QUESTIONS
-from unlockstep.core.plan_check import analyse
-from unlockstep.core.plan_file import parse
+from unlockstep.core.plans._check import analyse
+from unlockstep.core.plans._checklist import QUESTIONS
+from unlockstep.core.plans._file import parse
 
 from .plan_fixtures import example
 

@@ -7,10 +7,10 @@ from datetime import date
 import pytest
 from hypothesis import given, settings
 
-from unlockstep.core.coordination_doc import render_json, render_markdown
-from unlockstep.core.plan import Plan
-from unlockstep.core.plan_check import analyse, load_engines
-from unlockstep.core.plan_file import parse
+from unlockstep.core.plans._check import analyse, load_engines
+from unlockstep.core.plans._coordination_doc import render_json, render_markdown
+from unlockstep.core.plans._file import parse
+from unlockstep.core.plans._plan import Plan
 
 from .plan_fixtures import example, read
 from .test_planner import plans

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from unlockstep.core.compat import Source
-from unlockstep.core.documents import (
+from unlockstep.core.compat._model import Source
+from unlockstep.core.documents._load import (
     MAX_SIZE,
     Resolver,
     decode,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from unlockstep.core.compat import Level
+from unlockstep.core.compat._model import Level
 from unlockstep.core.envelope import RULE, Envelope, semantic_change
 
 V1 = Envelope("CaseEscalated", "1")

@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 import yaml
 
-from unlockstep.core import expectations, pact, verification
+from unlockstep.core.contracts import _expectations as expectations
+from unlockstep.core.contracts import _pact as pact
+from unlockstep.core.contracts import _verification as verification
 from unlockstep.errors import InvalidInput
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -222,7 +224,7 @@ def test_a_concrete_pact_path_matches_a_template_by_shape() -> None:
 
 def test_a_contract_satisfies_the_expectation_of_every_field_it_declares() -> None:
     doc = contract("case-summary-api.1.4.0.yaml")
-    from unlockstep.core.schema_walk import Resolver, leaf_pointers
+    from unlockstep.core.contracts._schema_walk import Resolver, leaf_pointers
 
     resolver = Resolver(doc)
     schema = doc["paths"]["/cases/{caseId}/summary"]["get"]["responses"]["200"]["content"][

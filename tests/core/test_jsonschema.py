@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from unlockstep.core import jsonschema
-from unlockstep.core.compat import Breaks, Level, Location, Mode, Policy, Source, check
-from unlockstep.core.documents import Document, Resolver, load_document
-from unlockstep.core.jsonschema import compare_schemas
-from unlockstep.core.rules import RULES
+from unlockstep.core.compat._model import Breaks, Level, Location, Mode, Policy, Source, check
+from unlockstep.core.compat._rules import RULES
+from unlockstep.core.documents._load import Document, Resolver, load_document
+from unlockstep.core.jsonschema import _engine as jsonschema
+from unlockstep.core.jsonschema._engine import compare_schemas
 
 W, R, B = Breaks.WRITERS, Breaks.READERS, Breaks.BOTH
 BACKWARD = frozenset({W, B})

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from unlockstep.core import jsonschema
-from unlockstep.core.compat import Mode, Policy, Source, check
+from unlockstep.core.compat._model import Mode, Policy, Source, check
+from unlockstep.core.jsonschema import _engine as jsonschema
 
 REPO = Path(__file__).resolve().parents[2]
 #: ``../shared`` beside the repository (a worktree under ``wt/`` looks one level further up).

@@ -23,9 +23,9 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from hypothesis_jsonschema import from_schema
 
-from unlockstep.core.compat import Level, Policy, Source
-from unlockstep.core.documents import Resolver, load_document
-from unlockstep.core.jsonschema import compare_schemas
+from unlockstep.core.compat._model import Level, Policy, Source
+from unlockstep.core.documents._load import Resolver, load_document
+from unlockstep.core.jsonschema._engine import compare_schemas
 
 NAMES = ["a", "b", "c", "d"]
 PATTERNS = ["^[a-z]*$", "^x", "[0-9]"]

@@ -5,9 +5,9 @@ from datetime import date
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from unlockstep.core.lockstep import find_cycles, strongly_connected
-from unlockstep.core.plan_check import analyse
-from unlockstep.core.plan_file import parse
+from unlockstep.core.plans._check import analyse
+from unlockstep.core.plans._file import parse
+from unlockstep.core.plans._lockstep import find_cycles, strongly_connected
 
 from .plan_fixtures import example, one_change
 

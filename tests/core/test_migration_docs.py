@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from unlockstep.core import table
-from unlockstep.core.migration_rules import RULES
+from unlockstep.core.migrations import _table as table
+from unlockstep.core.migrations._rules import RULES
 
 DOC = (Path(__file__).parents[2] / "docs" / "migrations.md").read_text()
 

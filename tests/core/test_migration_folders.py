@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from unlockstep.core.alembic import read_script
-from unlockstep.core.migration_folders import (
+from unlockstep.core.migrations._alembic import read_script
+from unlockstep.core.migrations._classify import Phase
+from unlockstep.core.migrations._folders import (
     MigrationFile,
     check_files,
     detect_layout,
     natural_key,
     order,
 )
-from unlockstep.core.migrations import Phase
 from unlockstep.errors import InvalidInput, ParseError
 
 SQL = "SELECT 1;"

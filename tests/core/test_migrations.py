@@ -8,9 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.core.migration_cases import CASES, LT, Case
-from unlockstep.core.compat import Breaks
-from unlockstep.core.migration_rules import RENAME_SEQUENCE, RULES
-from unlockstep.core.migrations import Phase, classify_sql
+from unlockstep.core.compat._model import Breaks
+from unlockstep.core.migrations._classify import Phase, classify_sql
+from unlockstep.core.migrations._rules import RENAME_SEQUENCE, RULES
 from unlockstep.errors import ParseError
 
 

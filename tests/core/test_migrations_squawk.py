@@ -29,8 +29,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.core.migration_cases import CASES
-from unlockstep.core.migration_rules import RULES
-from unlockstep.core.migrations import classify_sql
+from unlockstep.core.migrations._classify import classify_sql
+from unlockstep.core.migrations._rules import RULES
 
 #: squawk rule -> unlockstep rule, for every squawk rule about running clients or locks.
 SQUAWK_TO_OURS = {rule.squawk: rule.id for rule in RULES.values() if rule.squawk}

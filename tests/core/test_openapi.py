@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from unlockstep.core.compat import ENGINES, Breaks, Level, Mode, Policy, Source, check
-from unlockstep.core.openapi import OpenAPIEngine, path_shape
-from unlockstep.core.openapi_document import to_document
+from unlockstep.core.compat._model import ENGINES, Breaks, Level, Mode, Policy, Source, check
+from unlockstep.core.openapi._document import to_document
+from unlockstep.core.openapi._engine import OpenAPIEngine, path_shape
 from unlockstep.errors import ParseError
 
 TODAY = date(2026, 7, 1)
@@ -328,7 +328,7 @@ def test_a_dangling_reference_is_reported_as_bad_input() -> None:
 
 
 def test_every_rule_the_engine_reports_is_in_the_catalogue() -> None:
-    from unlockstep.core.rules import RULES
+    from unlockstep.core.compat._rules import RULES
 
     for name in CASES:
         assert CASES[name][1][0] in RULES, name

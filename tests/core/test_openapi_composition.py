@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from unlockstep.core.openapi_composition import composition_changes, uses_compositions
+from unlockstep.core.openapi._composition import composition_changes, uses_compositions
 
 ROOT: dict[str, Any] = {
     "c": {

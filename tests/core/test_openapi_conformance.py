@@ -22,9 +22,9 @@ from typing import Any
 import pytest
 
 from tests.core.openapi_conformance_allowlist import OASDIFF, OPENAPI_DIFF
-from unlockstep.core.compat import Change, Level, Policy, Source
-from unlockstep.core.openapi import OpenAPIEngine
-from unlockstep.core.openapi_document import OpenAPIDocument
+from unlockstep.core.compat._model import Change, Level, Policy, Source
+from unlockstep.core.openapi._document import OpenAPIDocument
+from unlockstep.core.openapi._engine import OpenAPIEngine
 
 TODAY = date.today()  # the corpora's sunset dates are chosen to be stable until 2099
 

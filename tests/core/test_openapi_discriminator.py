@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from unlockstep.core.openapi_discriminator import discriminator_changes
+from unlockstep.core.openapi._discriminator import discriminator_changes
 
 PETS = {
     "oneOf": [{"$ref": "#/c/Dog"}, {"$ref": "#/c/Cat"}],

@@ -8,9 +8,9 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from unlockstep.core.compat import Level, Policy
-from unlockstep.core.openapi import OpenAPIEngine
-from unlockstep.core.openapi_document import to_document
+from unlockstep.core.compat._model import Level, Policy
+from unlockstep.core.openapi._document import to_document
+from unlockstep.core.openapi._engine import OpenAPIEngine
 
 ENGINE = OpenAPIEngine()
 names = st.sampled_from(["id", "limit", "cursor", "tenant", "status", "q"])

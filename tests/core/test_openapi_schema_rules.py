@@ -8,13 +8,12 @@ from typing import Any
 
 import pytest
 
-from unlockstep.core import engines  # noqa: F401  (every engine declares its rules)
-from unlockstep.core.compat import Level, Policy, Source
-from unlockstep.core.openapi import OpenAPIEngine
-from unlockstep.core.openapi_schema_finding import refine
-from unlockstep.core.openapi_schema_rules import openapi_id
-from unlockstep.core.render import lookup
-from unlockstep.core.rules import RULES
+from unlockstep.core.compat._model import Level, Policy, Source
+from unlockstep.core.compat._render import lookup
+from unlockstep.core.compat._rules import RULES
+from unlockstep.core.openapi._engine import OpenAPIEngine
+from unlockstep.core.openapi._schema_finding import refine
+from unlockstep.core.openapi._schema_rules import openapi_id
 
 NAMES = {
     "bound at the top of a request body": (

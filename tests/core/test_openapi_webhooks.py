@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from unlockstep.core.compat import Breaks, Change, Level, Policy
-from unlockstep.core.openapi import OpenAPIEngine
-from unlockstep.core.openapi_document import to_document
+from unlockstep.core.compat._model import Breaks, Change, Level, Policy
+from unlockstep.core.openapi._document import to_document
+from unlockstep.core.openapi._engine import OpenAPIEngine
 
 PAYLOAD = {
     "type": "object",

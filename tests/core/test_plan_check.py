@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from unlockstep.core.compat import Breaks, Change, Level, Location, Policy, Source
-from unlockstep.core.plan_check import analyse, load_engines
-from unlockstep.core.plan_file import parse
+from unlockstep.core.compat._model import Breaks, Change, Level, Location, Policy, Source
+from unlockstep.core.plans._check import analyse, load_engines
+from unlockstep.core.plans._file import parse
 from unlockstep.errors import InvalidInput
 
 from .plan_fixtures import example, read

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from unlockstep.core.plan_evidence import (
+from unlockstep.core.plans._evidence import (
     FAILED,
     MET,
     NEW,
@@ -22,8 +22,8 @@ from unlockstep.core.plan_evidence import (
     judge,
     questions,
 )
-from unlockstep.core.plan_file import blocker_from_text, parse
-from unlockstep.core.window import Evidence, check_blocker, check_window
+from unlockstep.core.plans._file import blocker_from_text, parse
+from unlockstep.core.plans._window import Evidence, check_blocker, check_window
 
 PLANS = Path(__file__).resolve().parents[2] / "examples" / "estate" / "plans"
 
@@ -90,7 +90,7 @@ def test_a_usage_metric_is_a_flag_count_only_when_it_names_a_flag(metric: str) -
 
 
 def test_the_demo_plan_asks_about_window_consumers_blockers_and_gates_once_each() -> None:
-    from unlockstep.core import plan_check
+    from unlockstep.core.plans import _check as plan_check
 
     plan = parse((PLANS / "risk-explanation.yaml").read_text())
     report = plan_check.analyse(plan, today=date(2026, 7, 20))

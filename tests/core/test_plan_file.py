@@ -4,8 +4,8 @@ from datetime import date
 
 import pytest
 
-from unlockstep.core.plan import Role, Strategy
-from unlockstep.core.plan_file import blocker_from_text, parse
+from unlockstep.core.plans._file import blocker_from_text, parse
+from unlockstep.core.plans._plan import Role, Strategy
 from unlockstep.errors import ParseError
 
 from .plan_fixtures import example, one_change

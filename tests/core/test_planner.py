@@ -6,11 +6,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from unlockstep.core import planner
-from unlockstep.core.plan import ContractChange, Plan, Role, Service, Strategy
-from unlockstep.core.plan_check import analyse
-from unlockstep.core.plan_file import parse
-from unlockstep.core.risk import ROW_BY_KIND, ROWS, RiskRow
+from unlockstep.core.plans import _planner as planner
+from unlockstep.core.plans._check import analyse
+from unlockstep.core.plans._file import parse
+from unlockstep.core.plans._plan import ContractChange, Plan, Role, Service, Strategy
+from unlockstep.core.plans._risk import ROW_BY_KIND, ROWS, RiskRow
 
 from .plan_fixtures import example, one_change
 

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from unlockstep.core.plan_check import analyse
-from unlockstep.core.plan_file import parse
-from unlockstep.core.progress import derive
-from unlockstep.core.window import Evidence
+from unlockstep.core.plans._check import analyse
+from unlockstep.core.plans._file import parse
+from unlockstep.core.plans._progress import derive
+from unlockstep.core.plans._window import Evidence
 
 from .plan_fixtures import example
 

@@ -16,10 +16,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.core.buf_corpus import cases, run_case
-from unlockstep.core import protobuf
-from unlockstep.core.compat import Level, Mode, Policy, Source, check
-from unlockstep.core.protobuf import Category
-from unlockstep.core.protobuf_parser import parse_text
+from unlockstep.core.compat._model import Level, Mode, Policy, Source, check
+from unlockstep.core.protobuf import _engine as protobuf
+from unlockstep.core.protobuf._engine import Category
+from unlockstep.core.protobuf._parser import parse_text
 from unlockstep.errors import ParseError
 
 CONFORMANCE = next(

@@ -8,7 +8,7 @@ from typing import Any
 import jsonschema as oracle
 import pytest
 
-from unlockstep.core.compat import (
+from unlockstep.core.compat._model import (
     Breaks,
     Change,
     CompatibilityReport,
@@ -16,7 +16,7 @@ from unlockstep.core.compat import (
     Location,
     Mode,
 )
-from unlockstep.core.render import FORMATS, lookup, render
+from unlockstep.core.compat._render import FORMATS, lookup, render
 
 REPORT = CompatibilityReport(
     mode=Mode.BACKWARD,

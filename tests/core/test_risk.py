@@ -4,10 +4,10 @@ from datetime import date
 
 import pytest
 
-from unlockstep.core.compat import Breaks, Change, Level, Location
-from unlockstep.core.plan_check import analyse
-from unlockstep.core.plan_file import parse
-from unlockstep.core.risk import MATRIX_KINDS, ROW_BY_KIND, Coordination, row_for_change
+from unlockstep.core.compat._model import Breaks, Change, Level, Location
+from unlockstep.core.plans._check import analyse
+from unlockstep.core.plans._file import parse
+from unlockstep.core.plans._risk import MATRIX_KINDS, ROW_BY_KIND, Coordination, row_for_change
 
 from .plan_fixtures import one_change
 
@@ -123,7 +123,7 @@ def test_every_kind_that_breaks_both_ways_names_a_compatibility_first_fix(kind: 
 def test_the_docs_show_the_current_matrix() -> None:
     from pathlib import Path
 
-    from unlockstep.core.risk import matrix_markdown
+    from unlockstep.core.plans._risk import matrix_markdown
 
     page = (Path(__file__).resolve().parents[2] / "docs" / "plans.md").read_text()
     embedded = page.split("-->\n", 1)[1].split("\n<!-- risk-matrix:end -->", 1)[0]

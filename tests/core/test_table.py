@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from unlockstep.core.compat import ENGINES, Breaks, Level, Mode, Policy, Source, check
-from unlockstep.core.table import ENGINE, parse_tables, type_change
+from unlockstep.core.compat._model import ENGINES, Breaks, Level, Mode, Policy, Source, check
+from unlockstep.core.migrations._table import ENGINE, parse_tables, type_change
 from unlockstep.errors import ParseError
 
 BASE = """

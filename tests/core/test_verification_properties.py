@@ -7,8 +7,9 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from unlockstep.core import expectations, verification
-from unlockstep.core.schema_walk import Resolver, leaf_pointers
+from unlockstep.core.contracts import _expectations as expectations
+from unlockstep.core.contracts import _verification as verification
+from unlockstep.core.contracts._schema_walk import Resolver, leaf_pointers
 
 NAMES = st.text(alphabet="abcdefgh", min_size=1, max_size=4)
 LEAVES = st.sampled_from(

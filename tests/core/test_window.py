@@ -4,10 +4,10 @@ from datetime import date
 
 import pytest
 
-from unlockstep.core.plan import Blocker, CleanupItem, Flag, Window
-from unlockstep.core.plan_check import analyse
-from unlockstep.core.plan_file import parse
-from unlockstep.core.window import (
+from unlockstep.core.plans._check import analyse
+from unlockstep.core.plans._file import parse
+from unlockstep.core.plans._plan import Blocker, CleanupItem, Flag, Window
+from unlockstep.core.plans._window import (
     Evidence,
     check_blocker,
     check_cleanup,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from unlockstep.core.compat import ENGINES, Mode, Source, check
+from unlockstep.core.compat._model import ENGINES, Mode, Source, check
 
 CONTRACTS = Path(__file__).resolve().parents[2] / "examples" / "estate" / "contracts"
 
@@ -23,8 +23,8 @@ def report(kind: str, name: str, proposal: str) -> tuple[bool, set[str]]:
 
 @pytest.fixture(autouse=True)
 def _engines() -> None:
-    import unlockstep.core.asyncapi
-    import unlockstep.core.openapi  # noqa: F401
+    import unlockstep.core.openapi._asyncapi
+    import unlockstep.core.openapi._engine  # noqa: F401
 
 
 @pytest.mark.parametrize(

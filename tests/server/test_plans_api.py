@@ -5,7 +5,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from unlockstep.cli.plans import file_reader
-from unlockstep.core.plan_file import parse
+from unlockstep.core.plans._file import parse
 
 PLANS = Path(__file__).resolve().parents[2] / "examples" / "estate" / "plans"
 

@@ -14,9 +14,9 @@ from sqlalchemy import event
 from tests.server.test_plan_evidence import publish_1_5_0
 from tests.server.test_plans_api import PLANS
 from unlockstep.cli.plans import file_reader
-from unlockstep.core import plan_check
-from unlockstep.core.plan_evidence import questions
-from unlockstep.core.plan_file import parse
+from unlockstep.core.plans import _check as plan_check
+from unlockstep.core.plans._evidence import questions
+from unlockstep.core.plans._file import parse
 from unlockstep.store import Store
 from unlockstep.store.plan_evidence import flag_usage, verifications
 

@@ -9,7 +9,7 @@ import click
 
 from unlockstep.cli import context
 from unlockstep.cli.output import emit, format_option
-from unlockstep.core.catalog import parse_catalog
+from unlockstep.core.registry import parse_catalog
 from unlockstep.errors import InvalidInput, ParseError
 
 

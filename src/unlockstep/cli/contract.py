@@ -23,8 +23,8 @@ from unlockstep.core.compat import (
     Level,
     Location,
     Mode,
+    render,
 )
-from unlockstep.core.render import render
 from unlockstep.errors import Conflict
 
 

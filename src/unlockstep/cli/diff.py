@@ -16,9 +16,8 @@ from unlockstep import __version__
 from unlockstep.cli import context
 from unlockstep.cli.output import format_option
 from unlockstep.core import engines
-from unlockstep.core.compat import Mode, Policy, Source, check
+from unlockstep.core.compat import FORMATS, Mode, Policy, Source, check, render
 from unlockstep.core.documents import MAX_DOCUMENT_MB, MAX_SIZE, decode, too_large
-from unlockstep.core.render import FORMATS, render
 from unlockstep.errors import InvalidInput, ParseError
 
 max_document_option = click.option(

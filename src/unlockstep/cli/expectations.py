@@ -17,8 +17,8 @@ import yaml
 
 from unlockstep.cli import context
 from unlockstep.cli.output import emit, format_option, table, warn
-from unlockstep.core import verification
-from unlockstep.core.pact import read_any
+from unlockstep.core import contracts as verification
+from unlockstep.core.contracts import read_any
 from unlockstep.errors import InvalidInput, ParseError
 
 

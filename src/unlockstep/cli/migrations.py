@@ -17,9 +17,14 @@ import yaml
 from unlockstep import __version__
 from unlockstep.cli.output import format_option
 from unlockstep.core.compat import Level
-from unlockstep.core.migration_folders import MigrationFile, check_files
-from unlockstep.core.migration_rules import RULES
-from unlockstep.core.migrations import DEFAULT_WINDOW_DAYS, MigrationsReport, Step
+from unlockstep.core.migrations import (
+    DEFAULT_WINDOW_DAYS,
+    RULES,
+    MigrationFile,
+    MigrationsReport,
+    Step,
+    check_files,
+)
 from unlockstep.errors import InvalidInput
 
 FORMATS = ("text", "json", "markdown", "sarif")

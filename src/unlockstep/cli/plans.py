@@ -18,9 +18,11 @@ import click
 import unlockstep.cli.context as context
 from unlockstep.cli.diff import document_limit
 from unlockstep.cli.output import emit, format_option, table
-from unlockstep.core import coordination_doc, plan_check, plan_file
+from unlockstep.core import plans as coordination_doc
+from unlockstep.core import plans as plan_check
+from unlockstep.core import plans as plan_file
 from unlockstep.core.documents import too_large
-from unlockstep.core.plan import Plan
+from unlockstep.core.plans import Plan
 from unlockstep.errors import InvalidInput, ParseError
 
 

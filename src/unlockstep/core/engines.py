@@ -9,22 +9,21 @@ from __future__ import annotations
 
 import re
 
-from unlockstep.core import asyncapi, avro, envelope, jsonschema, openapi, protobuf, table
+from unlockstep.core import avro, envelope, jsonschema, migrations, openapi, protobuf
 from unlockstep.core.compat import ENGINES, Engine, Source
 from unlockstep.errors import InvalidInput
 
 # Each format module registers itself in ENGINES on import (``envelope`` is no engine, but its
 # rule joins the same catalogue, so ``docs/rules.md`` lists it).
 __all__ = [
-    "asyncapi",
     "avro",
     "detect",
     "engine",
     "envelope",
     "jsonschema",
+    "migrations",
     "openapi",
     "protobuf",
-    "table",
 ]
 
 #: Tried last when detecting a kind: its sniff is the loosest.

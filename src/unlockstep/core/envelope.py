@@ -14,9 +14,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from unlockstep.core.compat import Breaks, Change, Level, Location, Source
+from unlockstep.core.compat import Breaks, Change, Level, Location, Rule, Source, declare
 from unlockstep.core.documents import load_document
-from unlockstep.core.rules import Rule, declare
 from unlockstep.errors import ParseError
 
 RULE = "semantic-change-requires-new-event-type"

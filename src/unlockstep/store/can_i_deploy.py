@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session
 
-from unlockstep.core import can_i_deploy as core
+from unlockstep.core import contracts as core
 from unlockstep.errors import InvalidInput
 from unlockstep.store import registry
 from unlockstep.store.contract_tables import Contract, ContractVersion

@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from unlockstep.core import expectations as core_expectations
-from unlockstep.core import verification as core_verification
+from unlockstep.core import contracts as core_expectations
+from unlockstep.core import contracts as core_verification
 from unlockstep.errors import InvalidInput, NotFound
 from unlockstep.store import audit, contract_documents, registry
 from unlockstep.store.expectation_tables import ExpectationRow, VerificationRow

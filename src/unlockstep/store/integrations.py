@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
-from unlockstep.core import expectations as core_expectations
-from unlockstep.core import impact as core_impact
-from unlockstep.core import verification as core_verification
+from unlockstep.core import contracts as core_expectations
+from unlockstep.core import contracts as core_impact
+from unlockstep.core import contracts as core_verification
 from unlockstep.store import contract_documents, registry
 from unlockstep.store.expectation_tables import ExpectationRow, VerificationRow
 from unlockstep.store.tables import Deployment, Environment, Service, Team, Version

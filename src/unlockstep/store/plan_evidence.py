@@ -21,11 +21,12 @@ from sqlalchemy.orm import Session
 
 from unlockstep.core.compat import Source
 from unlockstep.core.contracts import canonical_hash
-from unlockstep.core.plan import ContractChange, Plan
-from unlockstep.core.plan_evidence import (
+from unlockstep.core.plans import (
     FAILED,
     NONE,
     VERIFIED,
+    ContractChange,
+    Plan,
     Question,
     Verification,
     find_contract,

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from unlockstep.core.names import name_problem, version_problem
+from unlockstep.core.registry import name_problem, version_problem
 from unlockstep.errors import InvalidInput, NotFound
 from unlockstep.store import audit
 from unlockstep.store.tables import (

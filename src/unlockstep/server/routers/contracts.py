@@ -10,7 +10,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from unlockstep.core.compat import CompatibilityReport, Source
-from unlockstep.core.contracts import canonical_hash, engine_for, judge, parse_mode, parse_policy
+from unlockstep.core.contracts import (
+    canonical_hash,
+    engine_for,
+    judge,
+    parse_mode,
+    parse_policy,
+)
 from unlockstep.core.envelope import check_publish
 from unlockstep.server.deps import ActorDep, SettingsDep, StoreDep, with_etag
 from unlockstep.server.errors import error_body

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from unlockstep.core.pact import read_any
+from unlockstep.core.contracts import read_any
 from unlockstep.errors import InvalidInput
 from unlockstep.server.deps import ActorDep, PageDep, StoreDep
 from unlockstep.store import can_i_deploy as deploy_check

@@ -15,12 +15,11 @@ from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from unlockstep.core import coordination_doc, plan_check, plan_file, progress
-from unlockstep.core.plan import Plan
-from unlockstep.core.plan_evidence import questions
-from unlockstep.core.plan_file import blocker_from_text
-from unlockstep.core.steps import Step
-from unlockstep.core.window import Evidence
+from unlockstep.core import plans as coordination_doc
+from unlockstep.core import plans as plan_check
+from unlockstep.core import plans as plan_file
+from unlockstep.core import plans as progress
+from unlockstep.core.plans import Evidence, Plan, Step, blocker_from_text, questions
 from unlockstep.errors import InvalidInput
 from unlockstep.server.deps import ActorDep, StoreDep, with_etag
 from unlockstep.store import plan_evidence

@@ -1,0 +1,47 @@
+"""The change model every compatibility engine returns, the one mode table, the rule
+catalogue (every engine declares its rules here) and the one report renderer.
+
+Other packages import from here, never from the ``_private`` modules.
+"""
+
+from __future__ import annotations
+
+from unlockstep.core.compat._model import (
+    ENGINES,
+    Breaks,
+    Change,
+    CompatibilityReport,
+    Direction,
+    Engine,
+    Level,
+    Location,
+    Mode,
+    Policy,
+    Source,
+    check,
+    register,
+)
+from unlockstep.core.compat._render import FORMATS, render
+from unlockstep.core.compat._rules import RULES, Rule, declare, level_for
+
+__all__ = [
+    "ENGINES",
+    "FORMATS",
+    "RULES",
+    "Breaks",
+    "Change",
+    "CompatibilityReport",
+    "Direction",
+    "Engine",
+    "Level",
+    "Location",
+    "Mode",
+    "Policy",
+    "Rule",
+    "Source",
+    "check",
+    "declare",
+    "level_for",
+    "register",
+    "render",
+]

@@ -1,0 +1,50 @@
+"""Contracts and expectations: content addresses and judging a publish, consumer
+expectations (Pact files too), static verification, impact and the can-i-deploy decision.
+
+Other packages import from here, never from the ``_private`` modules.
+"""
+
+from __future__ import annotations
+
+from unlockstep.core.contracts._can_i_deploy import (
+    Counterpart,
+    Evidence,
+    Integration,
+    Subject,
+    decide,
+)
+from unlockstep.core.contracts._expectations import Expectation, parse
+from unlockstep.core.contracts._impact import Element, deprecated_uses, elements, reads
+from unlockstep.core.contracts._judge import (
+    Registered,
+    canonical_hash,
+    engine_for,
+    judge,
+    parse_mode,
+    parse_policy,
+)
+from unlockstep.core.contracts._pact import read_any
+from unlockstep.core.contracts._verification import unverifiable, verify
+
+__all__ = [
+    "Counterpart",
+    "Element",
+    "Evidence",
+    "Expectation",
+    "Integration",
+    "Registered",
+    "Subject",
+    "canonical_hash",
+    "decide",
+    "deprecated_uses",
+    "elements",
+    "engine_for",
+    "judge",
+    "parse",
+    "parse_mode",
+    "parse_policy",
+    "read_any",
+    "reads",
+    "unverifiable",
+    "verify",
+]

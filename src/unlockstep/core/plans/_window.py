@@ -1,0 +1,237 @@
+"""Compatibility windows and cleanup: who must still move, what still blocks "done".
+
+Evidence comes from the registry (verifications, usage counters, flag states, workflow
+instance counts). A source that is not available is ``None`` and every check that needs
+it says "unknown: could not be checked" rather than guessing. ``today`` is injected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from unlockstep.core.plans._evidence import NEW, Verification, judge
+from unlockstep.core.plans._plan import Blocker, CleanupItem, Flag, Plan, Window
+
+MET, UNMET, UNKNOWN = "met", "unmet", "unknown"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What is known about the estate. ``None`` means "this source is not available"."""
+
+    verified: frozenset[tuple[str, str, str]] | None = None  # (consumer, contract, version)
+    #: (consumer, contract, version or "") -> what the registry's verifications say
+    verifications: Mapping[tuple[str, str, str], Verification] | None = None
+    usage_zero_days: Mapping[str, int] | None = None  # metric -> days it has been zero
+    #: why a metric missing from ``usage_zero_days`` could not be checked
+    usage_note: str = ""
+    flags: Mapping[str, str] | None = None  # flag key -> state; a missing key is deleted
+    running_instances: Mapping[tuple[str, str], int] | None = None  # (workflow, version)
+    sources: tuple[str, ...] = field(default=())
+
+    @classmethod
+    def none(cls) -> Evidence:
+        return cls()
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    what: str
+    status: str  # met | unmet | unknown
+    detail: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"what": self.what, "status": self.status, "detail": self.detail}
+
+
+def moved(consumer: str, contract: str, version: str, evidence: Evidence) -> tuple[str, str]:
+    """Whether ``consumer`` is verified against ``contract`` ``version`` (``""``: the new
+    one), as ``(status, detail)``: the registry's verifications when the server gave them,
+    else a plain set of verified triples, else unknown."""
+    key = (consumer, contract, version)
+    if evidence.verifications is not None:
+        found = evidence.verifications.get(key) or evidence.verifications.get(
+            (consumer, contract, NEW)
+        )
+        if found is None:
+            return UNKNOWN, "the registry could not answer this; could not be checked"
+        return judge(consumer, found)
+    if evidence.verified is None:
+        return UNKNOWN, "no verifications available; could not be checked"
+    if key in evidence.verified:
+        return MET, "verification recorded"
+    return UNMET, "no verification recorded yet"
+
+
+def usage(metric: str, days: int, evidence: Evidence) -> tuple[str, str]:
+    """Whether ``metric`` has been zero for ``days`` days, as ``(status, detail)``."""
+    if evidence.usage_zero_days is None or metric not in evidence.usage_zero_days:
+        note = evidence.usage_note or f"no usage data for {metric}"
+        return UNKNOWN, f"{note}; could not be checked"
+    zero = evidence.usage_zero_days[metric]
+    return (MET if zero >= days else UNMET), f"zero for {zero} of {days} days"
+
+
+def check_blocker(blocker: Blocker, evidence: Evidence) -> Status:
+    if blocker.kind == "verified":
+        status, detail = moved(
+            blocker.consumer or "", blocker.contract or "", blocker.version or NEW, evidence
+        )
+        return Status(blocker.text, status, detail)
+    if blocker.kind == "usage-zero":
+        return Status(blocker.text, *usage(blocker.metric or "", blocker.days or 0, evidence))
+    if blocker.kind == "flag-deleted":
+        if evidence.flags is None:
+            return Status(blocker.text, UNKNOWN, "no flag states available; could not be checked")
+        state = evidence.flags.get(blocker.flag or "")
+        if state is None:
+            return Status(blocker.text, MET, "flag deleted")
+        return Status(blocker.text, UNMET, f"flag still exists ({state})")
+    if blocker.kind == "workflow-drained":
+        if evidence.running_instances is None:
+            return Status(
+                blocker.text, UNKNOWN, "no workflow instance counts available; could not be checked"
+            )
+        running = evidence.running_instances.get((blocker.workflow or "", blocker.version or ""), 0)
+        return Status(
+            blocker.text, MET if running == 0 else UNMET, f"{running} running instance(s)"
+        )
+    return Status(blocker.text, UNKNOWN, "not machine-checkable; a person must confirm it")
+
+
+@dataclass(frozen=True, slots=True)
+class WindowReport:
+    starts: date
+    ends: date
+    state: str  # not-started | open | closed | overdue
+    days_left: int
+    consumers: tuple[Status, ...]
+    must_move: tuple[str, ...]  # consumers not yet known to have moved
+    overdue: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "starts": self.starts.isoformat(),
+            "ends": self.ends.isoformat(),
+            "state": self.state,
+            "daysLeft": self.days_left,
+            "consumers": [c.to_dict() for c in self.consumers],
+            "mustMove": list(self.must_move),
+            "overdue": self.overdue,
+        }
+
+
+def check_window(window: Window, evidence: Evidence, today: date) -> WindowReport:
+    consumers: list[Status] = []
+    for consumer in window.consumers_required_by_end:
+        what = f"{consumer} verified against the new contract"
+        if window.contract is None:
+            consumers.append(
+                Status(what, UNKNOWN, "the window names no 'contract' to verify against")
+            )
+        elif evidence.verifications is None and evidence.verified is None:
+            consumers.append(
+                Status(what, UNKNOWN, "no verifications available; could not be checked")
+            )
+        else:
+            version = window.version or NEW
+            status, detail = moved(consumer, window.contract, version, evidence)
+            if evidence.verifications is None:
+                detail = "moved" if status == MET else "still on the old contract"
+            consumers.append(
+                Status(
+                    f"{consumer} verified against {window.contract} {version}"
+                    if version
+                    else f"{consumer} verified against the new {window.contract}",
+                    status,
+                    detail,
+                )
+            )
+    must_move = tuple(
+        name
+        for name, status in zip(window.consumers_required_by_end, consumers, strict=True)
+        if status.status != MET
+    )
+    overdue = today > window.ends and bool(must_move)
+    if today < window.starts:
+        state = "not-started"
+    elif overdue:
+        state = "overdue"
+    elif today > window.ends:
+        state = "closed"
+    else:
+        state = "open"
+    return WindowReport(
+        starts=window.starts,
+        ends=window.ends,
+        state=state,
+        days_left=(window.ends - today).days,
+        consumers=tuple(consumers),
+        must_move=must_move,
+        overdue=overdue,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CleanupReport:
+    title: str
+    owner: str | None
+    due: date | None
+    issue: str | None
+    blockers: tuple[Status, ...]
+    done: bool
+    overdue: bool
+    problems: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "owner": self.owner,
+            "due": self.due.isoformat() if self.due else None,
+            "issue": self.issue,
+            "blockers": [b.to_dict() for b in self.blockers],
+            "done": self.done,
+            "overdue": self.overdue,
+            "problems": list(self.problems),
+        }
+
+
+def check_cleanup(item: CleanupItem, evidence: Evidence, today: date) -> CleanupReport:
+    statuses = tuple(check_blocker(b, evidence) for b in item.blockers)
+    done = bool(statuses) and all(s.status == MET for s in statuses)
+    problems: list[str] = []
+    if item.owner is None:
+        problems.append("no owner")
+    if item.due is None:
+        problems.append("no due date")
+    if not item.blockers:
+        problems.append("no blockers: nothing proves the old path is gone")
+    elif all(b.kind == "manual" for b in item.blockers):
+        problems.append("no machine-checkable blocker")
+    overdue = item.due is not None and today > item.due and not done
+    return CleanupReport(
+        item.title, item.owner, item.due, item.issue, statuses, done, overdue, tuple(problems)
+    )
+
+
+def check_flag(flag: Flag, today: date) -> tuple[str, ...]:
+    problems: list[str] = []
+    if not flag.owner:
+        problems.append(f"flag {flag.key} has no owner")
+    if flag.expires is None:
+        problems.append(f"flag {flag.key} has no expiry")
+    elif flag.expires < today:
+        problems.append(f"flag {flag.key} expired on {flag.expires.isoformat()}")
+    return tuple(problems)
+
+
+def check_all(
+    plan: Plan, evidence: Evidence, today: date
+) -> tuple[WindowReport | None, tuple[CleanupReport, ...], tuple[str, ...]]:
+    window = check_window(plan.window, evidence, today) if plan.window else None
+    cleanup = tuple(check_cleanup(item, evidence, today) for item in plan.cleanup)
+    flags = tuple(p for f in plan.flags for p in check_flag(f, today))
+    return window, cleanup, flags

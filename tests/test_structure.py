@@ -1,0 +1,104 @@
+"""The shape of the house, pinned: ``core`` is pure and its packages talk through their faces.
+
+Read from the source text with ``ast`` (nothing is imported), so a violation names the file
+and line that introduced it.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import defaultdict
+from pathlib import Path
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "unlockstep"
+CORE = SRC / "core"
+ADAPTERS = ("unlockstep.cli", "unlockstep.server", "unlockstep.store", "unlockstep.sdk")
+
+
+def _imports(path: Path) -> list[tuple[int, str]]:
+    """Every module ``path`` imports (``from a.b import c`` gives ``a.b`` and ``a.b.c``)."""
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.append((node.lineno, node.module))
+            found += [(node.lineno, f"{node.module}.{alias.name}") for alias in node.names]
+    return found
+
+
+def _module(path: Path) -> str:
+    parts = path.relative_to(SRC.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _package(module: str) -> str | None:
+    """The core package (or single module) ``module`` belongs to, e.g. ``openapi``."""
+    parts = module.split(".")
+    return parts[2] if len(parts) > 2 and parts[:2] == ["unlockstep", "core"] else None
+
+
+def _core_files() -> list[Path]:
+    return sorted(CORE.rglob("*.py"))
+
+
+def test_core_imports_no_adapter() -> None:
+    bad = [
+        f"{path.relative_to(SRC)}:{line}: imports {name}"
+        for path in _core_files()
+        for line, name in _imports(path)
+        if name.startswith(ADAPTERS)
+    ]
+    assert not bad, "core must stay pure:\n" + "\n".join(bad)
+
+
+def test_no_package_reaches_into_another_packages_private_modules() -> None:
+    bad = []
+    for path in sorted(SRC.rglob("*.py")):
+        own = _package(_module(path))
+        for line, name in _imports(path):
+            parts = name.split(".")
+            target = _package(name)
+            private = any(p.startswith("_") and not p.startswith("__") for p in parts[3:4])
+            if target is not None and target != own and private:
+                bad.append(f"{path.relative_to(SRC)}:{line}: imports {name}")
+    assert not bad, (
+        "import from the package's face (its __init__), not its _modules:\n" + "\n".join(bad)
+    )
+
+
+def test_core_packages_import_each_other_without_circles() -> None:
+    edges: dict[str, set[str]] = defaultdict(set)
+    for path in _core_files():
+        own = _package(_module(path))
+        for _, name in _imports(path):
+            target = _package(name)
+            if own and target and target != own:
+                edges[own].add(target)
+    cycles: list[list[str]] = []
+
+    def visit(node: str, trail: list[str]) -> None:
+        for nxt in sorted(edges[node]):
+            if nxt in trail:
+                cycles.append([*trail[trail.index(nxt) :], nxt])
+            elif len(trail) < 12:
+                visit(nxt, [*trail, nxt])
+
+    for start in sorted(edges):
+        visit(start, [start])
+    assert not cycles, "core packages import in a circle: " + "; ".join(
+        " -> ".join(c) for c in cycles[:5]
+    )
+
+
+def test_every_core_package_declares_its_public_face() -> None:
+    for init in sorted(CORE.glob("*/__init__.py")):
+        tree = ast.parse(init.read_text())
+        names = {
+            target.id
+            for node in tree.body
+            if isinstance(node, ast.Assign)
+            for target in node.targets
+            if isinstance(target, ast.Name)
+        }
+        assert "__all__" in names, f"{init.relative_to(SRC)} has no __all__"
