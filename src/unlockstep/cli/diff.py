@@ -15,8 +15,8 @@ import click
 from unlockstep import __version__
 from unlockstep.cli import context
 from unlockstep.cli.output import format_option
-from unlockstep.core import engines
-from unlockstep.core.compat import FORMATS, Mode, Policy, Source, check, render
+from unlockstep.core.compare import compare
+from unlockstep.core.compat import FORMATS, Mode, Policy, Source, render
 from unlockstep.core.documents import MAX_DOCUMENT_MB, MAX_SIZE, decode, too_large
 from unlockstep.errors import InvalidInput, ParseError
 
@@ -121,14 +121,7 @@ def diff(
         raise InvalidInput(str(exc), where="--mode") from None
     limit = document_limit(max_document_mb)
     old_source, new_source = read_source(old, max_size=limit), read_source(new, max_size=limit)
-    engine = engines.engine(kind) if kind else engines.detect(new_source)
-    report = check(
-        engine,
-        engine.parse(new_source),
-        [(str(old), engine.parse(old_source))],
-        parsed_mode,
-        Policy(policy),
-    )
+    report = compare(old_source, new_source, kind, parsed_mode, policy, max_size=limit)
     click.echo(render(report, fmt, old=str(old), new=str(new), version=__version__))
     ctx.exit(0 if report.compatible else 1)
 
