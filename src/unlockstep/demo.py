@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import yaml
 
 from unlockstep.cli.client import Client
+from unlockstep.files import read_document, read_text
 
 Step = Callable[[Path, Client], str | None]
 
@@ -38,7 +38,7 @@ def _deployments(estate: Path, client: Client) -> str | None:
     path = estate / "deployments.yaml"
     if not path.exists():
         return None
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = read_document(path).data or {}
     for env in data.get("environments", []):
         client.put(
             f"/api/v1/environments/{env['name']}",
@@ -55,13 +55,11 @@ def _deployments(estate: Path, client: Client) -> str | None:
 
 
 def _flags(estate: Path, client: Client) -> str | None:
-    import json
-
     files = sorted((estate / "flags").glob("*.flagd.json"))
     environments = [e["name"] for e in client.get("/api/v1/environments")["items"]]
     count = 0
     for path in files:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        document = read_document(path).data
         for env in environments:
             client.put(
                 f"/api/v1/environments/{env}/flagset",
@@ -78,19 +76,19 @@ def _expectations(estate: Path, client: Client) -> str | None:
     index = folder / "index.yaml"
     if not index.exists():
         return None
-    data = yaml.safe_load(index.read_text(encoding="utf-8")) or {}
+    data = read_document(index).data or {}
     for item in data.get("contracts", []):
         path = (folder / item["file"]).resolve()
         client.request(
             "PUT",
             f"/api/v1/services/{item['service']}/contracts/{item['name']}/versions/"
             f"{item['version']}",
-            json={"content": path.read_text(encoding="utf-8"), "filename": path.name},
+            json={"content": read_text(path), "filename": path.name},
             ok=(409,),  # already published by the contracts step with its own content
         )
     failed = 0
     for item in data.get("expectations", []):
-        document = yaml.safe_load((folder / item["file"]).read_text(encoding="utf-8"))
+        document = read_document(folder / item["file"]).data
         body = {k: item[k] for k in ("consumer", "version", "provider", "contract")}
         result = client.post("/api/v1/expectations", {**body, "document": document})
         failed += sum(1 for v in result["verifications"] if v["status"] != "verified")

@@ -11,25 +11,23 @@ from unlockstep.cli import context
 from unlockstep.cli.output import emit, format_option
 from unlockstep.core.registry import parse_catalog
 from unlockstep.errors import InvalidInput, ParseError
+from unlockstep.files import read_text
 
 
 def read_descriptor(path: Path) -> tuple[str, list[dict[str, Any]], list[str], list[str]]:
     """Parse one descriptor file; returns its location key, entities, skipped and warnings."""
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ParseError(f"not UTF-8 text (byte {exc.start})", where=str(path)) from None
-    except OSError as exc:
-        raise InvalidInput(f"cannot read: {exc.strerror}", where=str(path)) from None
+    text = read_text(path)
     folder = path.resolve().parent
 
     def read_relative(name: str) -> str:
         target = (folder / name).resolve()
         try:
-            return target.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
+            return read_text(target)
+        except ParseError:
+            raise  # too large or not UTF-8: names the file and what to do
+        except InvalidInput as exc:
             raise InvalidInput(
-                f"$text file {name!r} cannot be read ({exc})", where=str(path)
+                f"$text file {name!r} cannot be read ({exc.message})", where=str(path)
             ) from None
 
     parsed = parse_catalog(text, str(path), read_relative)
