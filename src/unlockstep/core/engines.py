@@ -21,6 +21,7 @@ __all__ = [
     "engine",
     "envelope",
     "jsonschema",
+    "kinds",
     "migrations",
     "openapi",
     "protobuf",
@@ -61,3 +62,8 @@ def engine(kind: str) -> Engine:
         raise InvalidInput(
             f"unknown kind {kind!r}", hint=f"use one of {', '.join(sorted(ENGINES))}"
         ) from None
+
+
+def kinds() -> list[str]:
+    """The contract kinds an engine is registered for (``compare``'s ``kind``)."""
+    return sorted(ENGINES)

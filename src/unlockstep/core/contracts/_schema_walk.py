@@ -12,6 +12,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from unlockstep.core.documents import MISSING, join, json_type, value_at
+
 _MAX_REF_DEPTH = 32
 
 
@@ -25,14 +27,9 @@ class Resolver:
             ref = schema["$ref"]
             if not ref.startswith("#") or seen > _MAX_REF_DEPTH:
                 return {}
-            target: Any = self.document
-            for part in ref[1:].lstrip("/").split("/") if ref != "#" else []:
-                part = part.replace("~1", "/").replace("~0", "~")
-                if isinstance(target, Mapping) and part in target:
-                    target = target[part]
-                else:
-                    return {}
-            schema = target
+            schema = value_at(self.document, ref, MISSING)
+            if schema is MISSING:
+                return {}
             seen += 1
         return schema
 
@@ -137,21 +134,6 @@ def types_of(schema: Mapping[str, Any]) -> set[str]:
     return _types(schema)
 
 
-def json_type(value: Any) -> str:
-    """The JSON Schema type name of a decoded JSON value."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return "array" if isinstance(value, list) else "object"
-
-
 def enum_of(schema: Mapping[str, Any]) -> list[Any] | None:
     if isinstance(schema.get("enum"), list):
         return list(schema["enum"])
@@ -174,7 +156,7 @@ def leaf_pointers(resolver: Resolver, schema: Any, prefix: str = "", depth: int 
     out: list[str] = []
     for branch in resolver.branches(schema):
         for name, sub in (branch.get("properties") or {}).items():
-            pointer = f"{prefix}/{name.replace('~', '~0').replace('/', '~1')}"
+            pointer = join(prefix, name)
             out.append(pointer)
             out += leaf_pointers(resolver, sub, pointer, depth + 1)
         if branch.get("items") is not None:

@@ -38,6 +38,7 @@ from urllib.parse import unquote
 import yaml
 
 from unlockstep.core.compat import Source
+from unlockstep.core.documents._pointer import MISSING, join, split, step, unescape
 from unlockstep.errors import DocumentTooLarge, ParseError
 
 #: Default cap on a document's size in bytes, the ``max_document_mb`` setting's default.
@@ -57,24 +58,6 @@ MAX_DEPTH = 400
 _WS = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()
 _SCAN = _DECODER.scan_once  # type: ignore[attr-defined]
-
-
-def escape(token: str) -> str:
-    """One JSON pointer reference token (RFC 6901)."""
-    if "~" in token or "/" in token:
-        return token.replace("~", "~0").replace("/", "~1")
-    return token
-
-
-def unescape(token: str) -> str:
-    return token.replace("~1", "/").replace("~0", "~")
-
-
-def join(pointer: str, *tokens: str | int) -> str:
-    """``pointer`` extended by ``tokens``: ``join("/a", "b/c", 0) == "/a/b~1c/0"``."""
-    for token in tokens:
-        pointer = f"{pointer}/{escape(str(token))}"
-    return pointer
 
 
 def _mib(size: int) -> str:
@@ -685,50 +668,11 @@ def _root_id(data: Any) -> str | None:
     return None
 
 
-#: What ``value_at`` gives for a pointer that names nothing (when no other default is asked).
-MISSING: Any = object()
-
-
-def _step(value: Any, key: str) -> Any:
-    """``value``'s member or item ``key`` (an unescaped pointer token), or ``MISSING``."""
-    if isinstance(value, dict):
-        return value.get(key, MISSING)
-    if isinstance(value, list) and key.isdigit() and int(key) < len(value):
-        return value[int(key)]
-    return MISSING
-
-
-def value_at(data: Any, pointer: str, default: Any = None) -> Any:
-    """The value at the JSON pointer ``pointer`` (``""`` or ``"/a/b"``) in ``data``, else
-    ``default``."""
-    for token in pointer.split("/")[1:]:
-        data = _step(data, unescape(token))
-        if data is MISSING:
-            return default
-    return data
-
-
 def _walk(doc: Document, fragment: str, ref: str, where: str) -> Any:
     value = doc.data
-    if not fragment:
-        return value
-    for token in fragment[1:].split("/"):
-        key = unescape(token)
-        value = _step(value, key)
+    for key in split(fragment):
+        value = step(value, key)
         if value is MISSING:
-            raise ParseError(
-                f"$ref {ref!r} does not resolve: no {key!r} in {doc.filename}",
-                where=where,
-                hint="fix the reference or add the missing definition",
-            )
-    return value
-    for token in fragment[1:].split("/"):
-        key = unescape(token)
-        if isinstance(value, dict) and key in value:
-            value = value[key]
-        elif isinstance(value, list) and key.isdigit() and int(key) < len(value):
-            value = value[int(key)]
-        else:
             raise ParseError(
                 f"$ref {ref!r} does not resolve: no {key!r} in {doc.filename}",
                 where=where,

@@ -14,14 +14,10 @@ from typing import Any
 
 import yaml
 
+from unlockstep.core.documents._pointer import join
 from unlockstep.errors import ParseError
 
 _BOOL_TRUE = {"true", "yes", "on", "y"}
-
-
-def pointer_join(pointer: str, key: str | int) -> str:
-    token = str(key).replace("~", "~0").replace("/", "~1")
-    return f"{pointer}/{token}"
 
 
 @dataclass
@@ -90,10 +86,10 @@ def _build(node: yaml.Node, pointer: str, doc: LinedDocument) -> Any:
                     where=f"{doc.filename}:{key_node.start_mark.line + 1}: {pointer or '/'}",
                     hint="each key may appear once per mapping",
                 )
-            out[key] = _build(value_node, pointer_join(pointer, key), doc)
+            out[key] = _build(value_node, join(pointer, key), doc)
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_build(item, pointer_join(pointer, i), doc) for i, item in enumerate(node.value)]
+        return [_build(item, join(pointer, i), doc) for i, item in enumerate(node.value)]
     return _scalar(node)
 
 
@@ -137,7 +133,7 @@ class Validator:
             return {}
         for key in sorted(set(value) - allowed):
             self.fail(
-                pointer_join(pointer, key),
+                join(pointer, key),
                 f"unknown field {key!r}; allowed here: {', '.join(sorted(allowed))}",
             )
         return value
@@ -149,7 +145,7 @@ class Validator:
                 self.fail(pointer, f"missing required field {key!r}")
             return ""
         if isinstance(value, (dict, list)):
-            self.fail(pointer_join(pointer, key), f"expected text, got {describe_type(value)}")
+            self.fail(join(pointer, key), f"expected text, got {describe_type(value)}")
             return ""
         return str(value).strip()
 
@@ -160,7 +156,7 @@ class Validator:
         if isinstance(value, str):
             return (value,)
         if not isinstance(value, list) or any(isinstance(v, (dict, list)) for v in value):
-            self.fail(pointer_join(pointer, key), "expected a list of names")
+            self.fail(join(pointer, key), "expected a list of names")
             return ()
         return tuple(str(v) for v in value if v is not None)
 
@@ -175,7 +171,7 @@ class Validator:
         try:
             return date.fromisoformat(str(value).strip()[:10])
         except ValueError:
-            self.fail(pointer_join(pointer, key), f"{value!r} is not a date; write YYYY-MM-DD")
+            self.fail(join(pointer, key), f"{value!r} is not a date; write YYYY-MM-DD")
             return None
 
 

@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -255,17 +254,6 @@ def parse_flag_set(
         )
     flags = {key: parse_flag(key, body, evaluators, source) for key, body in flags_raw.items()}
     return FlagSet(flags=flags, metadata=metadata, evaluators=dict(evaluators))
-
-
-def load_flag_set_text(text: str, *, source: str, environment: str | None = None) -> FlagSet:
-    """Parse JSON (or YAML, a superset the caller has already decoded) flag-set text."""
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ParseError(
-            f"not valid JSON: {error.msg}", where=f"{source}:{error.lineno}:{error.colno}"
-        ) from error
-    return parse_flag_set(document, source=source, environment=environment)
 
 
 def to_document(flag_set: FlagSet) -> dict[str, Any]:

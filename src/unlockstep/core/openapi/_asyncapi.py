@@ -25,11 +25,11 @@ from enum import StrEnum
 from typing import Any
 
 from unlockstep.core.compat import Breaks, Change, Level, Location, Policy, Source, register
-from unlockstep.core.documents import Resolver
+from unlockstep.core.documents import Resolver, escape
 from unlockstep.core.jsonschema import compare_schemas
 from unlockstep.core.openapi._comparison import own_side_is_new
 from unlockstep.core.openapi._deprecation import Removal, deprecation_of, judge_removal
-from unlockstep.core.openapi._document import Refs, escape, load
+from unlockstep.core.openapi._document import Refs, load
 from unlockstep.errors import ParseError
 
 _SNIFF = re.compile(r"""^\s*["']?asyncapi["']?\s*:""", re.MULTILINE)
