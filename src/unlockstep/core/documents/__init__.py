@@ -27,7 +27,7 @@ from unlockstep.core.documents._pointer import (
     value_at,
 )
 from unlockstep.core.documents._types import json_type
-from unlockstep.core.documents._yaml_lines import LinedDocument, Validator, describe_type, load
+from unlockstep.core.documents._validator import LinedDocument, Validator, describe_type, load
 
 __all__ = [
     "MAX_DOCUMENT_MB",

@@ -475,7 +475,7 @@ class _YamlBuilder:
             if key in seen:
                 raise ParseError(
                     f"duplicate key {key!r} (first on line {seen[key]})",
-                    where=f"{self.filename}:{line}",
+                    where=f"{self.filename}:{line}: {pointer or '/'}",
                     hint="a key may appear once per mapping; remove or rename the repeated one",
                 )
             seen[key] = line
