@@ -15,6 +15,7 @@ from unlockstep.core.documents import (
     join,
     json_type,
     load_document,
+    load_stream,
     split,
     too_large,
     value_at,
@@ -294,3 +295,9 @@ def test_value_at_follows_members_and_items_and_says_when_nothing_is_there() -> 
     assert value_at(data, "/a~1b/1") is None
     assert value_at(data, "/a~1b/x", MISSING) is MISSING
     assert value_at(data, "") is data
+
+
+def test_a_yaml_stream_loads_every_document_with_its_own_lines() -> None:
+    docs = load_stream(Source("a: 1\n---\n---\nb:\n  c: 2\n", "s.yaml"))
+    assert [d.data for d in docs] == [{"a": 1}, None, {"b": {"c": 2}}]
+    assert docs[2].line_of("/b/c") == 5

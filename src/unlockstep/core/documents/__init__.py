@@ -15,6 +15,7 @@ from unlockstep.core.documents._load import (
     check_references,
     decode,
     load_document,
+    load_stream,
     too_large,
 )
 from unlockstep.core.documents._pointer import (
@@ -46,6 +47,7 @@ __all__ = [
     "json_type",
     "load",
     "load_document",
+    "load_stream",
     "parent",
     "split",
     "too_large",

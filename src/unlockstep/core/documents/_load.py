@@ -322,7 +322,7 @@ def _load_json(source: Source, refs: list[str]) -> Any:
     except json.JSONDecodeError as exc:
         raise ParseError(
             f"invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
-            where=f"{source.filename}:{exc.lineno}",
+            where=f"{source.filename}:{exc.lineno}:{exc.colno}",
         ) from None
     except RecursionError:
         raise _too_deep(source.filename) from None
@@ -349,11 +349,39 @@ _KEEP_AS_TEXT = {"tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:binary"}
 _LOADER: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+def load_stream(
+    source: Source, *, max_size: int | None = None, max_depth: int = MAX_DEPTH
+) -> list[Document]:
+    """Every document of a YAML stream (separated by ``---``), each with its lines, under the
+    same defences as ``load_document`` (the alias budget is shared by the whole stream). An
+    empty document in the stream is one whose ``data`` is ``None``."""
+    if max_size is not None and len(source.text) > max_size:
+        raise too_large(len(source.text), max_size, source.filename)
+    roots = _compose(source, max_depth, stream=True)
+    builder = _YamlBuilder(source.filename, budget=2 * len(source.text) + 10_000, depth=max_depth)
+    out: list[Document] = []
+    for root in roots:
+        builder.lines = {}
+        data = None if root is None else builder.build(root, "")
+        out.append(Document(data=data, source=source, syntax="yaml", _lines=builder.lines))
+    return out
+
+
 def _load_yaml(source: Source, max_depth: int) -> tuple[Any, dict[str, int]]:
+    root = _compose(source, max_depth, stream=False)[0]
+    if root is None:
+        raise ParseError("document is empty", where=source.filename)
+    builder = _YamlBuilder(source.filename, budget=2 * len(source.text) + 10_000, depth=max_depth)
+    return builder.build(root, ""), builder.lines
+
+
+def _compose(source: Source, max_depth: int, *, stream: bool) -> list[Any]:
     if _may_nest_deeper_than(source.text, _COMPOSE_SAFE_DEPTH):
         _check_depth(source, max_depth)
     try:
-        root = yaml.compose(source.text, Loader=_LOADER)
+        if stream:
+            return list(yaml.compose_all(source.text, Loader=_LOADER))
+        return [yaml.compose(source.text, Loader=_LOADER)]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = f":{mark.line + 1}" if mark is not None else ""
@@ -364,10 +392,6 @@ def _load_yaml(source: Source, max_depth: int) -> tuple[Any, dict[str, int]]:
         raise ParseError(f"invalid YAML: {exc}", where=source.filename) from None
     except RecursionError:
         raise _too_deep(source.filename) from None
-    if root is None:
-        raise ParseError("document is empty", where=source.filename)
-    builder = _YamlBuilder(source.filename, budget=2 * len(source.text) + 10_000, depth=max_depth)
-    return builder.build(root, ""), builder.lines
 
 
 #: How deep libyaml composes quickly and safely: 2,000 levels of flow collections take it
