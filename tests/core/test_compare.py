@@ -78,3 +78,9 @@ def test_an_unknown_mode_policy_or_input_type_is_bad_input_saying_what_to_use() 
 def test_invalid_utf8_bytes_are_a_parse_error_with_the_offset() -> None:
     with pytest.raises(ParseError, match="byte offset 3"):
         compare(OLD, b'{"a\xff": 1}')
+
+
+def test_a_file_name_given_as_text_is_bad_input_saying_to_pass_a_path() -> None:
+    with pytest.raises(InvalidInput, match="looks like a file name") as caught:
+        compare("contracts/v1.yaml", "contracts/v2.yaml")
+    assert caught.value.hint is not None and "pathlib.Path" in caught.value.hint

@@ -23,6 +23,7 @@ compare with (the new document is still parsed and checked).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeAlias
@@ -34,6 +35,9 @@ from unlockstep.errors import InvalidInput
 
 #: What ``compare`` takes as a document (see the module docstring).
 DocumentInput: TypeAlias = Source | str | bytes | Mapping[str, Any] | list[Any]
+
+#: A whole "document" that is only a file name: ``compare("v1.yaml", "v2.yaml")``.
+_FILE_NAME = re.compile(r"[^\n{}\[\]:]*\.(json|ya?ml|avsc|proto|sql)", re.IGNORECASE)
 
 __all__ = ["DocumentInput", "Earlier", "as_mode", "as_policy", "compare", "to_source"]
 
@@ -59,6 +63,12 @@ def to_source(
     if isinstance(document, bytes):
         return Source(decode(document, name, max_size=max_size), name)
     if isinstance(document, str):
+        if _FILE_NAME.fullmatch(document):
+            raise InvalidInput(
+                f"{document!r} looks like a file name, but a str is taken as the document's text",
+                where=name,
+                hint="pass pathlib.Path(...) to unlockstep.compare to read a file",
+            )
         return Source(document, name)
     if isinstance(document, Mapping | list):
         try:
