@@ -61,8 +61,19 @@ def step(value: Any, key: str) -> Any:
 def value_at(data: Any, pointer: str, default: Any = None) -> Any:
     """The value at the JSON pointer ``pointer`` (``""`` or ``"/a/b"``; a leading ``#`` is
     allowed) in ``data``, else ``default``."""
-    for key in split(pointer):
-        data = step(data, key)
-        if data is MISSING:
+    if pointer[:1] == "#":
+        pointer = pointer[1:]
+    if not pointer:
+        return data
+    for token in pointer[1:].split("/"):  # ``step`` inlined: this is on the engines' hot path
+        if "~" in token:
+            token = token.replace("~1", "/").replace("~0", "~")
+        if isinstance(data, dict):
+            data = data.get(token, MISSING)
+            if data is MISSING:
+                return default
+        elif isinstance(data, list) and token.isdigit() and int(token) < len(data):
+            data = data[int(token)]
+        else:
             return default
     return data
