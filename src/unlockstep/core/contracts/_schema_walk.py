@@ -12,23 +12,33 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from unlockstep.core.documents import MISSING, join, json_type, value_at
+from unlockstep.core.compat import Source
+from unlockstep.core.documents import Document, join, json_type
+from unlockstep.core.documents import Resolver as RefResolver
+from unlockstep.errors import ParseError
 
 _MAX_REF_DEPTH = 32
 
 
 class Resolver:
+    """A provider document's schemas as a reader or writer meets them. References are followed
+    by the one ``$ref`` resolver (``documents.Resolver``: pointers, ``$id``/``$anchor``); one
+    that does not resolve here reads as an empty schema (the registry refused broken ones when
+    the document was published)."""
+
     def __init__(self, document: Any) -> None:
         self.document = document
+        root = Document(data=document, source=Source("", "<provider contract>"), syntax="json")
+        self._refs = RefResolver(root)
 
     def deref(self, schema: Any) -> Any:
         seen = 0
         while isinstance(schema, Mapping) and isinstance(schema.get("$ref"), str):
-            ref = schema["$ref"]
-            if not ref.startswith("#") or seen > _MAX_REF_DEPTH:
+            if seen > _MAX_REF_DEPTH:
                 return {}
-            schema = value_at(self.document, ref, MISSING)
-            if schema is MISSING:
+            try:
+                schema = self._refs.resolve(schema["$ref"], self._refs.root).value
+            except ParseError:
                 return {}
             seen += 1
         return schema
