@@ -102,10 +102,35 @@ class FlagDefinition:
 
 
 @dataclass(frozen=True)
+class FlagProblem:
+    """Why one flag cannot be evaluated: the rule it breaks (``definition`` or
+    ``targeting``), where (file and JSON pointer) and what is wrong."""
+
+    rule: str
+    where: str
+    message: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"rule": self.rule, "where": self.where, "message": self.message}
+
+
+@dataclass(frozen=True)
+class InvalidFlag:
+    """A flag of the document that flagd cannot evaluate; served as PARSE_ERROR."""
+
+    key: str
+    body: Any
+    problem: FlagProblem
+
+
+@dataclass(frozen=True)
 class FlagSet:
     flags: Mapping[str, FlagDefinition]
     metadata: Mapping[str, Any] = field(default_factory=dict)
     evaluators: Mapping[str, Any] = field(default_factory=dict)
+    #: Flags that did not parse (bad state, variants, an undefined ``$ref``…), by key. The
+    #: rest of the set still loads, as in flagd; the engine serves these as PARSE_ERROR.
+    invalid: Mapping[str, InvalidFlag] = field(default_factory=dict)
 
     @property
     def bucketing(self) -> str:
@@ -168,9 +193,14 @@ def _resolve_refs(
     if set(node) == {"$ref"}:
         name = node["$ref"]
         if name not in evaluators:
-            # flagd's semantics: the flag still loads and evaluates to PARSE_ERROR ("$ref" is
-            # no operator); ``lint`` reports it before it ships.
-            return node
+            # flagd still loads the rest of the set and serves this flag as PARSE_ERROR.
+            known = ", ".join(sorted(evaluators)) or "none"
+            raise ParseError(
+                f"targeting uses evaluator {name!r}, which $evaluators does not define "
+                f"(defined: {known})",
+                where=where,
+                hint="define it under $evaluators, or fix the name in the $ref",
+            )
         if name in seen:
             raise ParseError(f"$ref cycle: {' -> '.join((*seen, name))}", where=where)
         return _resolve_refs(evaluators[name], evaluators, where, (*seen, name))
@@ -240,7 +270,11 @@ def for_environment(document: Mapping[str, Any], environment: str | None) -> dic
 def parse_flag_set(
     document: Any, *, source: str = "<flags>", environment: str | None = None
 ) -> FlagSet:
-    """Parse a flagd document (optionally with our ``environments`` overrides)."""
+    """Parse a flagd document (optionally with our ``environments`` overrides).
+
+    A problem with the document itself (not an object, ``flags`` or ``$evaluators`` not
+    objects, an unknown bucketing) raises ``ParseError``. A problem with one flag does not:
+    that flag goes to ``FlagSet.invalid`` with its cause and the others load, as in flagd."""
     document = _object(document, f"{source}#", "a flag set")
     if environment is not None or "environments" in document:
         document = for_environment(document, environment)
@@ -253,8 +287,16 @@ def parse_flag_set(
             f"metadata.bucketing must be 'flagd' or 'cbor', not {bucketing!r}",
             where=f"{source}#/metadata/bucketing",
         )
-    flags = {key: parse_flag(key, body, evaluators, source) for key, body in flags_raw.items()}
-    return FlagSet(flags=flags, metadata=metadata, evaluators=dict(evaluators))
+    flags: dict[str, FlagDefinition] = {}
+    invalid: dict[str, InvalidFlag] = {}
+    for key, body in flags_raw.items():
+        try:
+            flags[key] = parse_flag(key, body, evaluators, source)
+        except ParseError as error:
+            where = error.where or f"{source}#/flags/{key}"
+            rule = "targeting" if "/targeting" in where else "definition"
+            invalid[key] = InvalidFlag(key, body, FlagProblem(rule, where, error.message))
+    return FlagSet(flags=flags, metadata=metadata, evaluators=dict(evaluators), invalid=invalid)
 
 
 def load_flag_set_text(text: str, *, source: str, environment: str | None = None) -> FlagSet:

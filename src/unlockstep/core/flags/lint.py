@@ -60,6 +60,9 @@ def lint(
     ops = flagd_operators(flag_set.bucketing)
     findings: list[Finding] = []
     graph = {key: flag.lifecycle.prerequisites for key, flag in flag_set.flags.items()}
+    for key in sorted(flag_set.invalid):
+        problem = flag_set.invalid[key].problem
+        findings.append(Finding(key, problem.rule, f"{problem.message} (at {problem.where})"))
     for key in sorted(flag_set.flags):
         flag = flag_set.flags[key]
         life = flag.lifecycle
