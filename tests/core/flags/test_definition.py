@@ -53,4 +53,3 @@ def test_lint_names_every_bad_flag() -> None:
 def test_a_broken_document_is_still_refused_whole() -> None:
     with pytest.raises(ParseError):
         parse_flag_set({"flags": []})
-

@@ -319,20 +319,49 @@ def to_document(flag_set: FlagSet) -> dict[str, Any]:
     return document
 
 
+KILLED = "killed"
+"""The flag-metadata key a pulled kill switch leaves (``true``): flagd passes it through, and
+it is how ``flags list`` tells a killed flag from one that is simply off."""
+
+
 def killed(body: Mapping[str, Any]) -> dict[str, Any]:
     """A flag body after its kill switch is pulled.
 
     When the flag has a ``false`` variant, every evaluation serves it (targeting removed,
     reason STATIC) whatever default the calling code passes — "off" must not depend on each
     call site choosing a safe default. A flag without a ``false`` variant is DISABLED (the
-    callers' defaults apply). Flags that name it as a prerequisite turn off with it.
+    callers' defaults apply). Flags that name it as a prerequisite turn off with it. The
+    metadata records ``killed: true``.
     """
     variants = body.get("variants") or {}
+    metadata = body.get("metadata")
+    marked = {**(metadata if isinstance(metadata, Mapping) else {}), KILLED: True}
     off = next((name for name, value in variants.items() if value is False), None)
     if off is None:
-        return {**body, "state": "DISABLED"}
+        return {**body, "state": "DISABLED", "metadata": marked}
     result = {key: value for key, value in body.items() if key != "targeting"}
-    result.update(state="ENABLED", defaultVariant=off)
+    result.update(state="ENABLED", defaultVariant=off, metadata=marked)
+    return result
+
+
+def is_killed(body: Any) -> bool:
+    """The body carries the kill mark and still serves what the kill switch left."""
+    if not isinstance(body, Mapping) or not isinstance(body.get("metadata"), Mapping):
+        return False
+    return body["metadata"].get(KILLED) is True and killed(body) == dict(body)
+
+
+def unkilled(body: Any) -> Any:
+    """``body`` without a kill mark it no longer deserves (someone turned the flag back on
+    by editing it); unchanged otherwise."""
+    if not isinstance(body, Mapping) or not isinstance(body.get("metadata"), Mapping):
+        return body
+    if KILLED not in body["metadata"] or is_killed(body):
+        return body
+    metadata = {k: v for k, v in body["metadata"].items() if k != KILLED}
+    result = {k: v for k, v in body.items() if k != "metadata"}
+    if metadata:
+        result["metadata"] = metadata
     return result
 
 

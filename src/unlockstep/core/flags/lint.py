@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from unlockstep.core.flags.definition import FLAG_TYPES, FlagSet
+from unlockstep.core.flags.definition import FLAG_TYPES, FlagProblem, FlagSet
 from unlockstep.core.flags.jsonlogic import RuleError, compile_rule
 from unlockstep.core.flags.lifecycle import EXPECTED_LIFETIME_DAYS
 from unlockstep.core.flags.operators import flagd_operators
@@ -61,8 +61,8 @@ def lint(
     findings: list[Finding] = []
     graph = {key: flag.lifecycle.prerequisites for key, flag in flag_set.flags.items()}
     for key in sorted(flag_set.invalid):
-        problem = flag_set.invalid[key].problem
-        findings.append(Finding(key, problem.rule, f"{problem.message} (at {problem.where})"))
+        cause = flag_set.invalid[key].problem
+        findings.append(Finding(key, cause.rule, f"{cause.message} (at {cause.where})"))
     for key in sorted(flag_set.flags):
         flag = flag_set.flags[key]
         life = flag.lifecycle
@@ -121,3 +121,25 @@ def lint(
 
 def has_errors(findings: Iterable[Finding]) -> bool:
     return any(finding.level == "error" for finding in findings)
+
+
+#: Lint rules that make a flag unfit to store: flagd could not serve it as written.
+BLOCKING = ("definition", "targeting", "default-variant", "lifecycle-field")
+
+
+def blocking_problems(flag_set: FlagSet, source: str = "<flags>") -> dict[str, list[FlagProblem]]:
+    """Every flag that must not be stored as it is, with every cause: the ones that did not
+    parse (``FlagSet.invalid``) and those whose targeting does not compile, whose
+    ``defaultVariant`` names no variant or whose lifecycle fields are malformed."""
+    found: dict[str, list[FlagProblem]] = {}
+    for key, bad in flag_set.invalid.items():
+        found.setdefault(key, []).append(bad.problem)
+    for finding in lint(flag_set, dt.date.min):
+        if finding.rule in BLOCKING and finding.flag not in flag_set.invalid:
+            where = f"{source}#/flags/{finding.flag}"
+            if finding.rule == "targeting":
+                where += "/targeting"
+            found.setdefault(finding.flag, []).append(
+                FlagProblem(finding.rule, where, finding.message)
+            )
+    return {key: found[key] for key in sorted(found)}
