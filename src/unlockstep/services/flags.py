@@ -148,7 +148,11 @@ def _body_problems(
         "$evaluators": dict(evaluators),
         "flags": {key: body},
     }
-    return blocking_problems(parse_flag_set(document, source="request")).get(key, [])
+    found = blocking_problems(parse_flag_set(document, source="request"), source="request")
+    return [
+        FlagProblem(p.rule, p.where.replace("request#/", "", 1), p.message)
+        for p in found.get(key, [])
+    ]
 
 
 def _record(session: Session, row: FlagRow) -> FlagRecord:
@@ -210,7 +214,7 @@ def _refuse(key: str, problems: list[FlagProblem]) -> InvalidInput:
     first = problems[0]
     return InvalidInput(
         first.message,
-        where=first.where.replace("request#/", "") if first.where else f"flags/{key}",
+        where=first.where,
         details=[{"flag": key, **p.to_dict()} for p in problems],
     )
 

@@ -218,9 +218,8 @@ def parse_flag(key: str, body: Any, evaluators: Mapping[str, Any], source: str) 
     body = _object(body, where, "a flag")
     state = body.get("state")
     if state not in STATES:
-        raise ParseError(
-            f"state must be ENABLED or DISABLED, not {state!r}", where=f"{where}/state"
-        )
+        given = "is missing" if state is None else f"is {state!r}"
+        raise ParseError(f"state {given}: it must be ENABLED or DISABLED", where=f"{where}/state")
     variants = body.get("variants")
     if not isinstance(variants, Mapping) or not variants:
         raise ParseError(
