@@ -40,7 +40,7 @@ from unlockstep.core.flags import (
 from unlockstep.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
 from unlockstep.store import Store, audit, registry
 from unlockstep.store import flags as rows
-from unlockstep.store.flag_tables import FlagRow
+from unlockstep.store.flag_tables import FlagRow, FlagSetRow
 
 ENTITY = "flag"
 Outcome = Literal["created", "updated", "unchanged"]
@@ -135,8 +135,15 @@ class DebtReport:
 # --- reading -----------------------------------------------------------------------------
 
 
-def _problems(session: Session, row: FlagRow) -> list[FlagProblem]:
-    flag_set = rows.set_row(session, row.environment)
+def _problems(
+    session: Session, row: FlagRow, sets: dict[str, FlagSetRow] | None = None
+) -> list[FlagProblem]:
+    """Why a stored flag cannot be served as written (empty for almost every flag); ``sets``
+    caches the flag-set rows when listing many flags."""
+    sets = {} if sets is None else sets
+    flag_set = sets.get(row.environment)
+    if flag_set is None:
+        flag_set = sets[row.environment] = rows.set_row(session, row.environment)
     return _body_problems(row.key, row.body, flag_set.evaluators, flag_set.set_metadata)
 
 
@@ -173,10 +180,11 @@ def list_flags(
     """One page of flags (by key, then environment) and how many there are."""
     with store.session() as session:
         page, total = rows.page_of_flags(session, environment, offset, limit)
-        return [_summary(session, row) for row in page], total
+        sets: dict[str, FlagSetRow] = {}
+        return [_summary(session, row, sets) for row in page], total
 
 
-def _summary(session: Session, row: FlagRow) -> FlagSummary:
+def _summary(session: Session, row: FlagRow, sets: dict[str, FlagSetRow]) -> FlagSummary:
     body = row.body if isinstance(row.body, Mapping) else {}
     metadata = body.get("metadata")
     metadata = metadata if isinstance(metadata, Mapping) else {}
@@ -198,7 +206,7 @@ def _summary(session: Session, row: FlagRow) -> FlagSummary:
         expires=text("expires"),
         kill_switch=metadata.get("killSwitch") is True,
         revision=row.revision,
-        problems=_problems(session, row),
+        problems=_problems(session, row, sets),
     )
 
 
