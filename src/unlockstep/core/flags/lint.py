@@ -5,7 +5,8 @@ Rules (error unless marked): ``owner`` present and, when a list is given, a know
 the type's expected lifetime (warning); well-formed lifecycle fields; prerequisites that exist,
 form no cycle and are one level deep (warning); ops flags are kill switches; kill switches
 carry a telemetry metric (warning, seed §17: observable); targeting compiles and every
-``$ref`` resolves; ``defaultVariant`` names a variant.
+``$ref`` resolves; ``fractional`` weights are integers; ``defaultVariant`` names a variant;
+every flag parses (each bad one is named with its cause).
 """
 
 from __future__ import annotations
@@ -49,6 +50,26 @@ def _cycles(graph: Mapping[str, tuple[str, ...]]) -> list[list[str]]:
     for node in sorted(graph):
         if node not in state:
             visit(node, [node])
+    return found
+
+
+def _bad_weights(node: Any, pointer: str) -> list[tuple[str, Any]]:
+    """Literal ``fractional`` weights that are not integers (``50.5``, ``true``, ``"50"``)."""
+    found: list[tuple[str, Any]] = []
+    if isinstance(node, list):
+        for index, item in enumerate(node):
+            found.extend(_bad_weights(item, f"{pointer}/{index}"))
+    elif isinstance(node, dict):
+        for name, value in node.items():
+            here = f"{pointer}/{name}"
+            if name == "fractional" and isinstance(value, list):
+                for index, bucket in enumerate(value):
+                    if isinstance(bucket, list) and len(bucket) == 2:
+                        weight = bucket[1]
+                        literal = not isinstance(weight, dict | list)
+                        if literal and (isinstance(weight, bool) or not isinstance(weight, int)):
+                            found.append((f"{here}/{index}/1", weight))
+            found.extend(_bad_weights(value, here))
     return found
 
 
@@ -112,6 +133,12 @@ def lint(
                 compile_rule(flag.targeting, key, ops)
             except RuleError as error:
                 add("targeting", f"targeting{error.pointer}: {error}")
+            for pointer, weight in _bad_weights(flag.targeting, ""):
+                add(
+                    "fractional-weight",
+                    f"targeting{pointer}: fractional weight {weight!r} is not an integer; "
+                    "flagd refuses the whole split and serves the default",
+                )
     for cycle in _cycles(graph):
         findings.append(
             Finding(cycle[0], "prerequisite-cycle", "prerequisite cycle: " + " -> ".join(cycle))
