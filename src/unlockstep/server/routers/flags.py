@@ -109,7 +109,7 @@ def import_flag_set(
 @router.get(
     "/environments/{environment}/flagset",
     response_model=FlagSetDocumentOut,
-    responses={304: {"description": "unchanged since the ETag sent as If-None-Match"}},
+    responses={304: {"description": "unchanged since the ETag sent as If-None-Match"}, **_errors()},
 )
 def export_flag_set(environment: str, request: Request, store: StoreDep) -> Response:
     """The whole flagd document of an environment; the SDK polls it with If-None-Match."""
