@@ -189,6 +189,10 @@ def _summary(session: Session, row: FlagRow, sets: dict[str, FlagSetRow]) -> Fla
     metadata = body.get("metadata")
     metadata = metadata if isinstance(metadata, Mapping) else {}
     default = body.get("defaultVariant")
+    # flagd reads a boolean defaultVariant as the variant "true" / "false"
+    if isinstance(default, bool):
+        default = str(default).lower()
+    default_name = None if default is None else str(default)
 
     def text(name: str) -> str | None:
         value = metadata.get(name)
@@ -199,7 +203,7 @@ def _summary(session: Session, row: FlagRow, sets: dict[str, FlagSetRow]) -> Fla
         environment=row.environment,
         state=body.get("state") if isinstance(body.get("state"), str) else None,
         killed=is_killed(row.body),
-        default_variant=None if default is None else str(default),
+        default_variant=default_name,
         targeted=bool(body.get("targeting")),
         type=text("type"),
         owner=text("owner"),
