@@ -169,3 +169,26 @@ def test_a_killed_flag_is_listed_as_killed_until_someone_turns_it_back_on(
         headers={"If-Match": read.headers["ETag"]},
     ).json()
     assert written["killed"] is False and "killed" not in written["flag"].get("metadata", {})
+
+
+def test_the_export_with_invalid_flags_still_loads_in_flagd_and_serves_them_as_parse_error(
+    client: TestClient,
+) -> None:
+    core = pytest.importorskip("openfeature.contrib.tools.flagd.core")
+    from openfeature.evaluation_context import EvaluationContext
+    from openfeature.exception import ParseError
+
+    from unlockstep.core.flags import ErrorCode, FlagEngine, parse_flag_set
+
+    load(client, BAD, allowInvalid=True).raise_for_status()
+    exported = client.get("/api/v1/environments/production/flagset").json()
+    oracle = core.FlagdCore()
+    oracle.set_flags(copy.deepcopy(exported))  # one bad flag does not refuse the whole set
+    assert oracle.resolve_boolean_value("banner", False, EvaluationContext("u")).value is True
+    for key in ("no-state", "typo"):
+        with pytest.raises(ParseError):
+            oracle.resolve_boolean_value(key, False, EvaluationContext("u"))
+    ours = FlagEngine(parse_flag_set(exported)).evaluate("no-state", False)
+    assert ours.error_code == ErrorCode.PARSE_ERROR and "state is missing" in str(
+        ours.error_message
+    )

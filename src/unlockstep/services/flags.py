@@ -31,10 +31,12 @@ from unlockstep.core.flags import (
     blocking_problems,
     debt_report,
     dependents,
+    flagd_loadable,
     for_environment,
     is_killed,
     killed,
     parse_flag_set,
+    stand_in,
     unkilled,
 )
 from unlockstep.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
@@ -215,8 +217,19 @@ def _summary(session: Session, row: FlagRow, sets: dict[str, FlagSetRow]) -> Fla
 
 
 def export_flag_set(store: Store, environment: str) -> dict[str, Any]:
+    """The environment as one plain flagd document. A flag stored invalid that flagd could
+    not even load is exported as a stand-in every flagd provider serves as PARSE_ERROR."""
     with store.session() as session:
-        return rows.export_flag_set(session, environment)
+        document = rows.export_flag_set(session, environment)
+    flags: dict[str, Any] = document["flags"]
+    broken = [key for key, body in flags.items() if not flagd_loadable(body)]
+    if broken:
+        parsed = parse_flag_set({**document, "flags": {k: flags[k] for k in broken}})
+        for key in broken:
+            bad = parsed.invalid.get(key)
+            problem = bad.problem if bad else FlagProblem("definition", key, "not a flag")
+            flags[key] = stand_in(flags[key], problem)
+    return document
 
 
 # --- writing one flag --------------------------------------------------------------------

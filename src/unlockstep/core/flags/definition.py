@@ -309,6 +309,43 @@ def load_flag_set_text(text: str, *, source: str, environment: str | None = None
     return parse_flag_set(document, source=source, environment=environment)
 
 
+def flagd_loadable(body: Any) -> bool:
+    """Whether flagd's providers load this flag body. They refuse a whole flag set over one
+    flag with a bad ``state``, ``variants``, ``defaultVariant`` or ``metadata``, but load a
+    flag whose targeting is broken (an undefined ``$ref`` included) and serve it as
+    PARSE_ERROR."""
+    if not isinstance(body, Mapping) or body.get("state") not in STATES:
+        return False
+    variants, metadata = body.get("variants"), body.get("metadata")
+    default = body.get("defaultVariant")
+    return (
+        isinstance(variants, Mapping)
+        and bool(variants)
+        and (default is None or isinstance(default, str | bool))
+        and (metadata is None or isinstance(metadata, Mapping))
+        and (body.get("targeting") is None or isinstance(body.get("targeting"), Mapping))
+    )
+
+
+def stand_in(body: Any, problem: FlagProblem) -> dict[str, Any]:
+    """A body for a flag stored invalid that flagd could not even load (see
+    ``flagd_loadable``): every flagd provider loads it and serves it as PARSE_ERROR, and its
+    targeting names the cause, so one bad flag never takes its whole set down."""
+    variants = body.get("variants") if isinstance(body, Mapping) else None
+    metadata = body.get("metadata") if isinstance(body, Mapping) else None
+    result: dict[str, Any] = {
+        "state": "ENABLED",
+        "variants": dict(variants) if isinstance(variants, Mapping) and variants else {"x": None},
+        "defaultVariant": None,
+        "targeting": {f"invalid flag: {problem.message}": []},
+    }
+    if isinstance(metadata, Mapping):
+        scalars = {k: v for k, v in metadata.items() if isinstance(v, str | int | float | bool)}
+        if scalars:
+            result["metadata"] = scalars
+    return result
+
+
 def to_document(flag_set: FlagSet) -> dict[str, Any]:
     """The flag set as a plain flagd document (``$ref`` already inlined)."""
     document: dict[str, Any] = {"$schema": "https://flagd.dev/schema/v0/flags.json"}
