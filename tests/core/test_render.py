@@ -170,8 +170,13 @@ def test_sarif_matches_the_sarif_2_1_0_shape_with_rules_and_lines() -> None:
 
 def test_prefixed_rule_ids_find_their_catalogue_entry() -> None:
     entry = lookup("response-enum-value-added")
-    assert entry is not None and entry.id == "enum-value-added"
+    assert entry is not None and entry.id == "response-enum-value-added"
+    assert entry.summary.startswith("in a response body: ")
+    payload = lookup("message-payload-property-removed")
+    assert payload is not None and payload.kind == "asyncapi"
     assert lookup("no-such-rule-anywhere") is None
+    # only declared prefixes: any word before a known id is no rule of the catalogue
+    assert lookup("whatever-enum-value-added") is None
 
 
 def test_markdown_is_a_pr_comment_with_a_verdict_and_a_table() -> None:

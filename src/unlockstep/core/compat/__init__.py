@@ -22,10 +22,20 @@ from unlockstep.core.compat._model import (
     register,
 )
 from unlockstep.core.compat._render import FORMATS, render
-from unlockstep.core.compat._rules import RULES, Rule, declare, level_for
+from unlockstep.core.compat._rules import (
+    FAMILIES,
+    RULES,
+    Family,
+    Rule,
+    declare,
+    declare_family,
+    level_for,
+    rule_of,
+)
 
 __all__ = [
     "ENGINES",
+    "FAMILIES",
     "FORMATS",
     "RULES",
     "Breaks",
@@ -33,6 +43,7 @@ __all__ = [
     "CompatibilityReport",
     "Direction",
     "Engine",
+    "Family",
     "Level",
     "Location",
     "Mode",
@@ -41,7 +52,9 @@ __all__ = [
     "Source",
     "check",
     "declare",
+    "declare_family",
     "level_for",
     "register",
     "render",
+    "rule_of",
 ]

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from unlockstep.core.compat._model import Change, CompatibilityReport, Level
-from unlockstep.core.compat._rules import RULES, Rule
+from unlockstep.core.compat._rules import Rule, rule_of
 
 FORMATS = ("text", "json", "markdown", "sarif")
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -23,13 +23,8 @@ _ORDER = {Level.BREAKING: 0, Level.WARNING: 1, Level.INFO: 2}
 
 
 def lookup(rule_id: str) -> Rule | None:
-    """The catalogue entry for ``rule_id``, also when an engine prefixed it (``request-…``)."""
-    rest = rule_id
-    while rest:
-        if rest in RULES:
-            return RULES[rest]
-        _, _, rest = rest.partition("-")
-    return None
+    """The catalogue entry for ``rule_id`` (see ``rule_of``)."""
+    return rule_of(rule_id)
 
 
 def verdict(report: CompatibilityReport) -> str:

@@ -11,6 +11,9 @@ a test keeps the file current). A rule's *level* is not fixed: it depends on who
     breaks is none              -> info
     otherwise                   -> warning
 
+A rule whose level does not depend on whose side the caller takes (a migration's locking
+hazard stalls everyone) declares it as ``level``; ``level_for`` then returns it as it is.
+
 ``tolerable``: a tolerant reader survives it (a new enum value, a new property in a closed
 model). ``unprovable``: not provably safe, but safe in practice (a property added to an open
 content model may clash with undeclared data nobody sends); STRICT policy calls it breaking.
@@ -19,7 +22,7 @@ content model may clash with undeclared data nobody sends); STRICT policy calls 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from unlockstep.core.compat._model import Breaks, Level, Policy
 
@@ -33,6 +36,7 @@ class Rule:
     suggestion: str = ""
     tolerable: bool = False
     unprovable: bool = False
+    level: Level | None = None  # fixed, whoever is protected (migration rules)
 
 
 #: rule id -> rule, for every engine. Ids are unique across engines.
@@ -50,6 +54,42 @@ def declare(rules: Iterable[Rule]) -> dict[str, Rule]:
     return own
 
 
+@dataclass(frozen=True, slots=True)
+class Family:
+    """Rule ids made of a ``prefix`` and an id of the ``base`` engine: an engine that compares
+    embedded schemas (OpenAPI bodies, AsyncAPI payloads) reports the JSON Schema engine's
+    findings as ``request-property-removed``, ``message-payload-enum-value-added``…"""
+
+    prefix: str
+    kind: str  # the engine that reports them
+    base: str  # the kind whose rule ids follow the prefix
+    context: str  # where such a finding is, e.g. "in a message payload"
+
+
+#: prefix -> family; ``rule_of`` resolves a prefixed id through it.
+FAMILIES: dict[str, Family] = {}
+
+
+def declare_family(family: Family) -> None:
+    if FAMILIES.get(family.prefix, family) != family:
+        raise ValueError(f"rule prefix {family.prefix!r} declared twice")
+    FAMILIES[family.prefix] = family
+
+
+def rule_of(rule_id: str) -> Rule | None:
+    """The catalogue entry for ``rule_id``: declared as it is, or a declared family's prefix
+    before an id of the family's base kind; ``None`` when the catalogue does not know it."""
+    if rule_id in RULES:
+        return RULES[rule_id]
+    for prefix in sorted(FAMILIES, key=len, reverse=True):
+        family = FAMILIES[prefix]
+        base = RULES.get(rule_id.removeprefix(prefix)) if rule_id.startswith(prefix) else None
+        if base is not None and base.kind == family.base:
+            summary = f"{family.context}: {base.summary}"
+            return replace(base, id=rule_id, kind=family.kind, summary=summary)
+    return None
+
+
 def level_for(
     rule: Rule,
     breaks: Breaks,
@@ -59,6 +99,8 @@ def level_for(
     strict_reader: bool = False,
 ) -> Level:
     """The level of one occurrence of ``rule`` that hurts ``breaks``."""
+    if rule.level is not None:
+        return rule.level
     if breaks is Breaks.NONE:
         return Level.INFO
     if breaks not in breaking_for:

@@ -24,8 +24,19 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from unlockstep.core.compat import Breaks, Change, Level, Location, Policy, Source, register
+from unlockstep.core.compat import (
+    Breaks,
+    Change,
+    Family,
+    Level,
+    Location,
+    Policy,
+    Source,
+    declare_family,
+    register,
+)
 from unlockstep.core.documents import Resolver
+from unlockstep.core.jsonschema import KIND as JSONSCHEMA
 from unlockstep.core.jsonschema import compare_schemas
 from unlockstep.core.openapi._comparison import own_side_is_new
 from unlockstep.core.openapi._deprecation import Removal, deprecation_of, judge_removal
@@ -331,3 +342,5 @@ class _Comparison:
 
 
 ENGINE = register(AsyncAPIEngine())
+for _part, _where in (("payload", "in a message payload"), ("headers", "in message headers")):
+    declare_family(Family(f"message-{_part}-", "asyncapi", JSONSCHEMA, _where))

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from typing import Any, TypeGuard
 
 from unlockstep.core import jsonschema as jsonschema_rules
-from unlockstep.core.compat import Breaks, Level, Rule, declare
+from unlockstep.core.compat import Breaks, Family, Level, Rule, declare, declare_family
 from unlockstep.core.openapi._schema_finding import REQUEST, RESPONSE
 
 PARAMETER, HEADER = "request-parameter-", "response-header-"
@@ -326,11 +326,24 @@ _ACCESS = {
 _WITH_DEFAULT = "property-became-required-with-default"
 
 
+#: a branch list that changed, reported as information where the schema's judgement did not
+#: already name it (``openapi_composition``)
+_LIST_ONLY = {"one-of-removed": "a oneOf branch was removed (its effect is judged apart)"}
+_LIST_CHANGE = Rule(
+    "one-of-list-changed",
+    "openapi-schema",
+    Breaks.NONE,
+    "",
+    "nothing to do: what the removed branch accepted is judged as its own finding",
+)
+
+
 def _declared() -> Iterator[Rule]:
     sources = jsonschema_rules.RULES
     named = [(s.id, s, s.summary) for s in sources.values()]
     named += [(name, sources[src], summary) for name, (src, summary) in _REFINED.items()]
     named += [(name, _NO_EFFECT, summary) for name, summary in _ANNOTATION_ONLY.items()]
+    named += [(name, _LIST_CHANGE, summary) for name, summary in _LIST_ONLY.items()]
     seen: set[str] = set()
     for prefix, where in _CONTEXTS.items():
         for name, source, summary in named:
@@ -361,3 +374,7 @@ def _declared() -> Iterator[Rule]:
 
 
 RULES = declare(_declared())
+# ids that keep the JSON Schema engine's name under the context prefix (oasdiff has no name of
+# its own for them, e.g. ``request-property-removed``): the catalogue resolves them by family
+for _prefix, _where in _CONTEXTS.items():
+    declare_family(Family(_prefix, "openapi-schema", jsonschema_rules.KIND, _where))
