@@ -21,7 +21,7 @@ from unlockstep.core.compat._model import (
     check,
     register,
 )
-from unlockstep.core.compat._render import FORMATS, render
+from unlockstep.core.compat._render import FORMATS, hurts, render, render_migrations
 from unlockstep.core.compat._rules import (
     FAMILIES,
     RULES,
@@ -53,8 +53,10 @@ __all__ = [
     "check",
     "declare",
     "declare_family",
+    "hurts",
     "level_for",
     "register",
     "render",
+    "render_migrations",
     "rule_of",
 ]
