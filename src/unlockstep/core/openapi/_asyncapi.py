@@ -39,7 +39,12 @@ from unlockstep.core.documents import Resolver
 from unlockstep.core.jsonschema import KIND as JSONSCHEMA
 from unlockstep.core.jsonschema import compare_schemas
 from unlockstep.core.openapi._comparison import own_side_is_new
-from unlockstep.core.openapi._deprecation import Removal, deprecation_of, judge_removal
+from unlockstep.core.openapi._deprecation import (
+    Removal,
+    deprecation_of,
+    judge_property_removal,
+    judge_removal,
+)
 from unlockstep.core.openapi._document import Refs, escape, load
 from unlockstep.errors import ParseError
 
@@ -324,21 +329,24 @@ class _Comparison:
             else frozenset({Breaks.WRITERS, Breaks.BOTH})
         )
         for part in ("payload", "headers"):
-            self.changes.extend(
-                own_side_is_new(breaking_for, c)
-                for c in compare_schemas(
-                    old.message.get(part, {}),
-                    new.message.get(part, {}),
-                    old_resolver=self.old.resolver,
-                    new_resolver=self.new.resolver,
-                    policy=self.policy,
-                    breaking_for=breaking_for,
-                    rule_prefix=f"message-{part}-",
-                    subject=new.subject,
-                    pointer=f"{new.pointer}/{part}",
-                    strict_reader=self.strict_reader,
-                )
-            )
+            prefix = f"message-{part}-"
+            for c in compare_schemas(
+                old.message.get(part, {}),
+                new.message.get(part, {}),
+                old_resolver=self.old.resolver,
+                new_resolver=self.new.resolver,
+                policy=self.policy,
+                breaking_for=breaking_for,
+                rule_prefix=prefix,
+                subject=new.subject,
+                pointer=f"{new.pointer}/{part}",
+                strict_reader=self.strict_reader,
+            ):
+                c = own_side_is_new(breaking_for, c)
+                if c.rule == f"{prefix}property-removed":
+                    removed = f"{prefix}property-removed-with-deprecation"
+                    c = judge_property_removal(c, self.today, removed)
+                self.changes.append(c)
 
 
 ENGINE = register(AsyncAPIEngine())

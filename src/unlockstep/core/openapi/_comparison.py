@@ -11,7 +11,12 @@ from unlockstep.core.compat import Breaks, Change, Level, Location, Policy
 from unlockstep.core.documents import value_at
 from unlockstep.core.jsonschema import compare_schemas
 from unlockstep.core.openapi._composition import composition_changes, uses_compositions
-from unlockstep.core.openapi._deprecation import Deprecation, Removal, judge_removal
+from unlockstep.core.openapi._deprecation import (
+    Deprecation,
+    Removal,
+    judge_property_removal,
+    judge_removal,
+)
 from unlockstep.core.openapi._discriminator import discriminator_changes, uses_discriminators
 from unlockstep.core.openapi._document import OpenAPIDocument, Refs
 from unlockstep.core.openapi._schema_finding import REQUEST, RESPONSE, refine
@@ -309,7 +314,11 @@ class Comparison:
             if floor is not None and _SEVERITY[floor] > _SEVERITY[level]:
                 level = floor
             same = rule == change.rule and level is change.level and breaks is change.breaks
-            out.append(change if same else replace(change, rule=rule, level=level, breaks=breaks))
+            named = change if same else replace(change, rule=rule, level=level, breaks=breaks)
+            if name == "property-removed" and prefix in (REQUEST, RESPONSE):
+                removed = f"{prefix}property-removed-with-deprecation"
+                named = judge_property_removal(named, self.today, removed)
+            out.append(named)
         return out
 
     # -- removal of anything with a lifecycle -------------------------------------------

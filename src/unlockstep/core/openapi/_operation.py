@@ -24,7 +24,12 @@ from unlockstep.core.openapi._comparison import (
     WEBHOOK,
     Comparison,
 )
-from unlockstep.core.openapi._deprecation import Deprecation, deprecation_of
+from unlockstep.core.openapi._deprecation import (
+    Deprecation,
+    Removal,
+    deprecation_of,
+    judge_removal,
+)
 from unlockstep.core.openapi._document import Refs, escape
 
 _TEMPLATE_VAR = re.compile(r"\{([^}/]*)\}")
@@ -537,7 +542,21 @@ def _headers(
         ptr = f"{pointer}/headers/{escape(name)}"
         label = f"the {name} header of the {status} response"
         if name.lower() not in new_by_name:
-            if header.get("required") is True:
+            record = deprecation_of(header)
+            unreadable = record.sunset_text is not None and record.sunset is None
+            if not unreadable and judge_removal(record, cmp.today) is Removal.WITH_DEPRECATION:
+                sunset = f" and sunset {record.sunset}" if record.sunset else ""
+                cmp.add(
+                    "response-header-removed-with-deprecation",
+                    Level.INFO,
+                    Breaks.NONE,
+                    subject,
+                    ptr,
+                    f"{label} was removed after its deprecation{sunset}",
+                    side="old",
+                    details={"deprecation": record.to_dict(), "today": cmp.today.isoformat()},
+                )
+            elif header.get("required") is True:
                 cmp.effect(
                     "required-response-header-removed",
                     False,

@@ -116,6 +116,24 @@ _OPENAPI = [
         "a deprecated parameter was removed after its sunset",
         "",
     ),
+    (
+        "request-property-removed-with-deprecation",
+        N,
+        "a deprecated request body property was removed after its sunset",
+        "",
+    ),
+    (
+        "response-property-removed-with-deprecation",
+        N,
+        "a deprecated response body property was removed after its sunset",
+        "",
+    ),
+    (
+        "response-header-removed-with-deprecation",
+        N,
+        "a deprecated response header was removed after its sunset",
+        "",
+    ),
     ("request-parameter-sunset-parse", W, "a deprecated parameter's sunset is not a date", _SUNSET),
     (
         "request-parameter-sunset-deleted",
@@ -379,6 +397,18 @@ _ASYNCAPI = [
         "message-removed-with-deprecation",
         N,
         "a deprecated message was removed after its sunset",
+        "",
+    ),
+    (
+        "message-payload-property-removed-with-deprecation",
+        N,
+        "a deprecated payload property was removed after its sunset",
+        "",
+    ),
+    (
+        "message-headers-property-removed-with-deprecation",
+        N,
+        "a deprecated message header property was removed after its sunset",
         "",
     ),
     (
