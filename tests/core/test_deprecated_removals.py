@@ -113,7 +113,8 @@ def test_before_the_sunset_a_removed_property_is_still_breaking_and_says_until_w
 
 def test_an_undeprecated_property_is_judged_as_before() -> None:
     old = _api(None)
-    old["paths"]["/a"]["get"]["responses"]["200"] = {"description": "ok", **_body({"x": {"type": "string"}})}
+    response = {"description": "ok", **_body({"x": {"type": "string"}})}
+    old["paths"]["/a"]["get"]["responses"]["200"] = response
     (change,) = _openapi(old, _api(None))
     assert (change.rule, change.level) == ("response-optional-property-removed", Level.BREAKING)
 
