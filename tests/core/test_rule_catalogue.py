@@ -131,3 +131,33 @@ def test_the_buf_corpus_emits_only_declared_rules() -> None:
         if rule_of(rule) is None
     ]
     assert not bad
+
+
+#: where a literal level may appear in core: the catalogue and the renderer, the declaration
+#: tables that feed the catalogue, and the OpenAPI context adjustments of schema findings (a
+#: floor per context, a change only the provider's own new side meets is information)
+_LEVELS_ALLOWED = {
+    "compat/_model.py",
+    "compat/_render.py",
+    "compat/_rules.py",
+    "migrations/_rules.py",
+    "openapi/_rules.py",
+    "openapi/_schema_rules.py",
+    "openapi/_comparison.py",
+}
+
+
+def test_engines_take_levels_only_from_the_catalogue() -> None:
+    import re
+
+    core = REPO / "src" / "unlockstep" / "core"
+    literal = re.compile(r"Level\.(BREAKING|WARNING|INFO)\b")
+    compared = re.compile(r"\b(is|is not|==|!=) Level\.")
+    bad = [
+        f"{path.relative_to(core)}:{number}: {line.strip()}"
+        for path in sorted(core.rglob("*.py"))
+        if path.relative_to(core).as_posix() not in _LEVELS_ALLOWED
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if literal.search(line) and not compared.search(line)
+    ]
+    assert not bad, "levels come from the catalogue (compat.judge):\n" + "\n".join(bad)

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from unlockstep.core.compat import Breaks, Change, Level, Location, Rule, Source, declare
+from unlockstep.core.compat import Breaks, Change, Location, Policy, Rule, Source, declare, judge
 from unlockstep.core.documents import load_document, value_at
 from unlockstep.errors import ParseError
 
@@ -128,7 +128,7 @@ def semantic_change(
         return [
             Change(
                 rule=RULE,
-                level=Level.INFO,
+                level=judge(RULE, Breaks.NONE, policy=Policy.LENIENT),
                 breaks=Breaks.NONE,
                 location=Location(subject=subject or (proposed.event_type or "")),
                 message=f"semantic change accepted under the same event type, per {adr.strip()}",
@@ -142,7 +142,7 @@ def semantic_change(
     return [
         Change(
             rule=RULE,
-            level=Level.BREAKING,
+            level=judge(RULE, Breaks.READERS, policy=Policy.LENIENT),
             breaks=Breaks.READERS,
             location=Location(subject=subject or event_type),
             message=(

@@ -23,18 +23,21 @@ from unlockstep.core.compat._model import (
 )
 from unlockstep.core.compat._render import FORMATS, hurts, render, render_migrations
 from unlockstep.core.compat._rules import (
+    EVERYONE,
     FAMILIES,
     RULES,
     Family,
     Rule,
     declare,
     declare_family,
+    judge,
     level_for,
     rule_of,
 )
 
 __all__ = [
     "ENGINES",
+    "EVERYONE",
     "FAMILIES",
     "FORMATS",
     "RULES",
@@ -54,6 +57,7 @@ __all__ = [
     "declare",
     "declare_family",
     "hurts",
+    "judge",
     "level_for",
     "register",
     "render",

@@ -12,7 +12,11 @@ a test keeps the file current). A rule's *level* is not fixed: it depends on who
     otherwise                   -> warning
 
 A rule whose level does not depend on whose side the caller takes (a migration's locking
-hazard stalls everyone) declares it as ``level``; ``level_for`` then returns it as it is.
+hazard stalls everyone; an optional response header removed is a warning whoever reads it)
+declares it as ``level``; ``level_for`` returns it for every occurrence that hurts someone
+(an occurrence that hurts nobody is still ``info``, unless the rule itself hurts nobody).
+
+Engines call ``judge`` with the rule id they emit (prefixed ids resolve through their family).
 
 ``tolerable``: a tolerant reader survives it (a new enum value, a new property in a closed
 model). ``unprovable``: not provably safe, but safe in practice (a property added to an open
@@ -68,12 +72,14 @@ class Family:
 
 #: prefix -> family; ``rule_of`` resolves a prefixed id through it.
 FAMILIES: dict[str, Family] = {}
+_LONGEST_FIRST: list[str] = []  # the prefixes, longest first (``request-parameter-`` first)
 
 
 def declare_family(family: Family) -> None:
     if FAMILIES.get(family.prefix, family) != family:
         raise ValueError(f"rule prefix {family.prefix!r} declared twice")
     FAMILIES[family.prefix] = family
+    _LONGEST_FIRST[:] = sorted(FAMILIES, key=len, reverse=True)
 
 
 def rule_of(rule_id: str) -> Rule | None:
@@ -81,13 +87,35 @@ def rule_of(rule_id: str) -> Rule | None:
     before an id of the family's base kind; ``None`` when the catalogue does not know it."""
     if rule_id in RULES:
         return RULES[rule_id]
-    for prefix in sorted(FAMILIES, key=len, reverse=True):
+    for prefix in _LONGEST_FIRST:
         family = FAMILIES[prefix]
         base = RULES.get(rule_id.removeprefix(prefix)) if rule_id.startswith(prefix) else None
         if base is not None and base.kind == family.base:
             summary = f"{family.context}: {base.summary}"
             return replace(base, id=rule_id, kind=family.kind, summary=summary)
     return None
+
+
+#: every side: for an engine whose ``breaks`` already names only the party it protects
+EVERYONE = frozenset({Breaks.READERS, Breaks.WRITERS, Breaks.BOTH})
+
+
+def judge(
+    rule_id: str,
+    breaks: Breaks,
+    *,
+    policy: Policy,
+    breaking_for: frozenset[Breaks] = EVERYONE,
+    strict_reader: bool = False,
+) -> Level:
+    """The level of an occurrence of the catalogued rule ``rule_id``; a rule id missing from
+    the catalogue is a programming error (``tests/core/test_rule_catalogue.py`` finds it)."""
+    rule = RULES.get(rule_id) or rule_of(rule_id)
+    if rule is None:
+        raise KeyError(f"rule {rule_id!r} is not in the catalogue")
+    return level_for(
+        rule, breaks, breaking_for=breaking_for, policy=policy, strict_reader=strict_reader
+    )
 
 
 def level_for(
@@ -99,7 +127,7 @@ def level_for(
     strict_reader: bool = False,
 ) -> Level:
     """The level of one occurrence of ``rule`` that hurts ``breaks``."""
-    if rule.level is not None:
+    if rule.level is not None and (breaks is not Breaks.NONE or rule.breaks is Breaks.NONE):
         return rule.level
     if breaks is Breaks.NONE:
         return Level.INFO

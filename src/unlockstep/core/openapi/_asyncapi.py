@@ -28,11 +28,11 @@ from unlockstep.core.compat import (
     Breaks,
     Change,
     Family,
-    Level,
     Location,
     Policy,
     Source,
     declare_family,
+    judge,
     register,
 )
 from unlockstep.core.documents import Resolver
@@ -209,7 +209,6 @@ class _Comparison:
     def add(
         self,
         rule: str,
-        level: Level,
         breaks: Breaks,
         flow: Flow,
         message: str,
@@ -217,6 +216,8 @@ class _Comparison:
         details: dict[str, Any] | None = None,
         file: str | None = None,
     ) -> None:
+        """One change that hurts ``breaks``; its level comes from the rule catalogue."""
+        level = judge(rule, breaks, policy=self.policy, strict_reader=self.strict_reader)
         where = Location(flow.subject, flow.pointer, file or self.new.filename, None)
         self.changes.append(
             Change(rule, level, breaks, where, message, suggestion, details=details or {})
@@ -247,7 +248,6 @@ class _Comparison:
         if verdict is Removal.WITH_DEPRECATION:
             self.add(
                 f"{stem}-removed-with-deprecation",
-                Level.INFO,
                 Breaks.NONE,
                 flow,
                 f"{what} ({flow.action.value}) was removed after its deprecation",
@@ -262,7 +262,6 @@ class _Comparison:
         )
         self.add(
             rule,
-            Level.BREAKING,
             hurt,
             flow,
             f"{what} ({flow.action.value} on {flow.channel}) was removed; {side} on the old"
@@ -277,7 +276,6 @@ class _Comparison:
         if flow.action is Action.SEND and self.strict_reader:
             self.add(
                 "message-added",
-                Level.BREAKING,
                 Breaks.READERS,
                 flow,
                 f"a new message {flow.message_key!r} is sent on {flow.channel}; strict"
@@ -287,7 +285,6 @@ class _Comparison:
             return
         self.add(
             "message-added",
-            Level.INFO,
             Breaks.NONE,
             flow,
             f"a new message {flow.message_key!r} ({flow.action.value}) on {flow.channel}",
@@ -303,7 +300,6 @@ class _Comparison:
             if name in before and before.get(name) != after.get(name):
                 self.add(
                     f"message-{'event-type' if name == 'eventType' else 'event-version'}-changed",
-                    Level.BREAKING,
                     hurt,
                     new,
                     f"{name} changed from {before[name]!r} to {after.get(name)!r}; parties"
@@ -317,7 +313,6 @@ class _Comparison:
         if old_type != new_type:
             self.add(
                 "message-content-type-changed",
-                Level.BREAKING,
                 hurt,
                 new,
                 f"the content type changed from {old_type!r} to {new_type!r}",

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from unlockstep.core.compat import Breaks, Change, Level, Location, Policy
+from unlockstep.core.compat import EVERYONE, Breaks, Change, Level, Location, Policy, judge
 from unlockstep.core.documents import value_at
 from unlockstep.core.jsonschema import compare_schemas
 from unlockstep.core.openapi._composition import composition_changes, uses_compositions
@@ -133,7 +133,6 @@ class Comparison:
     def add(
         self,
         rule: str,
-        level: Level,
         breaks: Breaks,
         subject: str,
         pointer: str,
@@ -142,9 +141,19 @@ class Comparison:
         *,
         side: str = "new",
         details: dict[str, Any] | None = None,
+        breaking_for: frozenset[Breaks] = EVERYONE,
     ) -> None:
+        """Record one change that hurts ``breaks`` (``none``: only the provider); its level
+        comes from the rule catalogue. ``breaking_for``: the sides this check protects."""
         doc = self.new if side == "new" else self.old
         loc = doc.at(pointer)
+        level = judge(
+            rule,
+            breaks,
+            policy=self.policy,
+            breaking_for=breaking_for,
+            strict_reader=self.strict_reader,
+        )
         self.changes.append(
             Change(
                 rule=rule,
@@ -167,22 +176,26 @@ class Comparison:
         *,
         writers: Hurt | None = None,
         readers: Hurt | None = None,
-        level: Level = Level.BREAKING,
-        own: Level = Level.INFO,
+        own_when_strict: bool = False,
         side: str = "new",
     ) -> None:
         """Record ``what`` happened to the request (``request``) or response message.
         ``writers``/``readers`` say why and what to do instead when the change hurts that
         message's old writers/readers; when that is the other party (``roles``) it is a
-        finding at ``level``, otherwise it only concerns the provider: ``own`` level."""
+        finding, otherwise it only concerns the provider: information, or a warning under the
+        STRICT policy when ``own_when_strict`` (levels from the catalogue)."""
         other = self.roles.other_side(request)
+        protects = self.roles.protects(request)
         hurt = writers if other is Breaks.WRITERS else readers
         if hurt is None:
-            self.add(rule, own, Breaks.NONE, subject, pointer, what, side=side)
+            own = Breaks.READERS if other is Breaks.WRITERS else Breaks.WRITERS
+            strict = own_when_strict and self.policy is Policy.STRICT
+            breaks = own if strict else Breaks.NONE
+            self.add(rule, breaks, subject, pointer, what, side=side, breaking_for=protects)
             return
         why, suggestion = hurt
         message = f"{what}; {why.format(party=self.roles.other)}" if why else what
-        self.add(rule, level, other, subject, pointer, message, suggestion, side=side)
+        self.add(rule, other, subject, pointer, message, suggestion, side=side)
 
     def schemas(
         self,
@@ -241,9 +254,7 @@ class Comparison:
             at_root = found.at_root or found.pointer in roots
             side = "old" if found.name == "discriminator-removed" else "new"
             rule = openapi_id(prefix, found.name, at_root=at_root)
-            self.add(
-                rule, Level.INFO, Breaks.NONE, subject, found.pointer, found.message, side=side
-            )
+            self.add(rule, Breaks.NONE, subject, found.pointer, found.message, side=side)
 
     def _compositions(
         self,
@@ -274,7 +285,6 @@ class Comparison:
                 continue
             self.add(
                 rule,
-                Level.INFO,
                 Breaks.NONE,
                 subject,
                 found.pointer,
@@ -308,8 +318,9 @@ class Comparison:
                 header=header,
             )
             level, breaks = change.level, change.breaks
-            if found.exempt(prefix):
-                level, breaks = Level.INFO, Breaks.NONE
+            if found.exempt(prefix):  # never sent in this direction: hurts nobody
+                breaks = Breaks.NONE
+                level = judge(rule, breaks, policy=self.policy)
             floor = AT_LEAST.get(rule)
             if floor is not None and _SEVERITY[floor] > _SEVERITY[level]:
                 level = floor
@@ -337,7 +348,6 @@ class Comparison:
         if record.deprecated and record.sunset_text and record.sunset is None:
             self.add(
                 rules.unreadable_sunset,
-                Level.BREAKING,
                 breaks,
                 subject,
                 pointer,
@@ -351,7 +361,6 @@ class Comparison:
         if verdict is Removal.WITHOUT_DEPRECATION:
             self.add(
                 rules.without_deprecation,
-                Level.BREAKING,
                 breaks,
                 subject,
                 pointer,
@@ -363,7 +372,6 @@ class Comparison:
         elif verdict is Removal.BEFORE_SUNSET:
             self.add(
                 rules.before_sunset,
-                Level.BREAKING,
                 breaks,
                 subject,
                 pointer,
@@ -376,7 +384,6 @@ class Comparison:
             sunset = f" and sunset {record.sunset}" if record.sunset else ""
             self.add(
                 rules.with_deprecation,
-                Level.INFO,
                 Breaks.NONE,
                 subject,
                 pointer,
@@ -405,7 +412,6 @@ class Comparison:
                 rule = rules.unreadable if before.deprecated else rules.unreadable_new
                 self.add(
                     rule,
-                    Level.BREAKING,
                     Breaks.BOTH,
                     subject,
                     pointer,
@@ -419,7 +425,6 @@ class Comparison:
         if after.sunset_text is None:
             self.add(
                 rules.deleted,
-                Level.BREAKING,
                 Breaks.BOTH,
                 subject,
                 pointer,
@@ -430,7 +435,6 @@ class Comparison:
         if after.sunset and after.sunset < before.sunset:
             self.add(
                 rules.too_small,
-                Level.BREAKING,
                 Breaks.BOTH,
                 subject,
                 pointer,

@@ -22,7 +22,7 @@ from email.utils import parsedate_to_datetime
 from enum import StrEnum
 from typing import Any
 
-from unlockstep.core.compat import Breaks, Change, Level
+from unlockstep.core.compat import Breaks, Change, Policy, judge
 
 _ISO_DATE = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
 _HTTP_DATE = re.compile(
@@ -118,7 +118,7 @@ def judge_property_removal(change: Change, today: date, with_deprecation: str) -
         return replace(
             change,
             rule=with_deprecation,
-            level=Level.INFO,
+            level=judge(with_deprecation, Breaks.NONE, policy=Policy.LENIENT),
             breaks=Breaks.NONE,
             message=f"{change.message}, after its deprecation{sunset}",
             suggestion="",

@@ -5,7 +5,9 @@ Ids follow oasdiff's where the meaning matches; ``docs/rules.md`` is generated f
 
 from __future__ import annotations
 
-from unlockstep.core.compat import Breaks, Rule, declare
+from typing import Any
+
+from unlockstep.core.compat import Breaks, Level, Rule, declare
 
 B, R, W, N = Breaks.BOTH, Breaks.READERS, Breaks.WRITERS, Breaks.NONE
 _DEPRECATE = (
@@ -437,7 +439,15 @@ _ASYNCAPI = [
     ),
 ]
 
+#: rules whose level is not plainly "breaking when it hurts the other party"
+_FLAGS: dict[str, dict[str, Any]] = {
+    # a hint for clients, not a different way to authenticate: STRICT calls it breaking
+    "api-security-component-bearer-format-changed": {"unprovable": True},
+    # readers of an optional header already cope without it: a warning, never more
+    "optional-response-header-removed": {"level": Level.WARNING},
+}
+
 RULES = declare(
-    [Rule(i, "openapi", b, s, g) for i, b, s, g in _OPENAPI]
+    [Rule(i, "openapi", b, s, g, **_FLAGS.get(i, {})) for i, b, s, g in _OPENAPI]
     + [Rule(i, "asyncapi", b, s, g) for i, b, s, g in _ASYNCAPI]
 )
