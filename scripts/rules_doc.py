@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from unlockstep.core import engines  # noqa: F401  (every engine declares its rules on import)
-from unlockstep.core.compat import FAMILIES, RULES, Breaks
+from unlockstep.core.compat import FAMILIES, RULES, Breaks, Level
 
 
 def markdown_table(kinds: Iterable[str] | None = None) -> str:
@@ -70,6 +70,10 @@ def markdown_table(kinds: Iterable[str] | None = None) -> str:
                 level = "warning (breaking for strict readers)"
             elif rule.unprovable:
                 level = "warning under LENIENT, breaking under STRICT"
+            if rule.floor is Level.BREAKING or (rule.floor is not None and level == "info"):
+                level = f"{rule.floor.value} (always)"
+            elif rule.floor is not None:
+                level += f"; at least {rule.floor.value} in any case"
             cells = [f"`{rule.id}`", rule.breaks.value, level, rule.summary, rule.suggestion]
             out.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return "\n".join(out) + "\n"

@@ -134,8 +134,8 @@ def test_the_buf_corpus_emits_only_declared_rules() -> None:
 
 
 #: where a literal level may appear in core: the catalogue and the renderer, the declaration
-#: tables that feed the catalogue, and the OpenAPI context adjustments of schema findings (a
-#: floor per context, a change only the provider's own new side meets is information)
+#: tables that feed the catalogue (migration levels, OpenAPI flags and context floors), and
+#: the OpenAPI engines' one policy for a change only the provider's own new side meets
 _LEVELS_ALLOWED = {
     "compat/_model.py",
     "compat/_render.py",

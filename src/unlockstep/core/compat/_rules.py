@@ -9,7 +9,11 @@ a test keeps the file current). A rule's *level* is not fixed: it depends on who
       ... but tolerable and the reader is tolerant (not strict_reader) -> warning
       ... but unprovable and the policy is LENIENT                     -> warning
     breaks is none              -> info
-    otherwise                   -> warning
+    otherwise                   -> warning (``unprotected``: an API engine says info)
+
+A rule may declare a ``floor``: the least level an occurrence has, hurt or not (a property
+removed from a request is ignored by the new provider, but old clients still send it and mean
+it: a warning, never information).
 
 A rule whose level does not depend on whose side the caller takes (a migration's locking
 hazard stalls everyone; an optional response header removed is a warning whoever reads it)
@@ -41,6 +45,7 @@ class Rule:
     tolerable: bool = False
     unprovable: bool = False
     level: Level | None = None  # fixed, whoever is protected (migration rules)
+    floor: Level | None = None  # the least level in the context the id names (OpenAPI)
 
 
 #: rule id -> rule, for every engine. Ids are unique across engines.
@@ -125,14 +130,38 @@ def level_for(
     breaking_for: frozenset[Breaks],
     policy: Policy,
     strict_reader: bool = False,
+    unprotected: Level | None = None,
 ) -> Level:
-    """The level of one occurrence of ``rule`` that hurts ``breaks``."""
+    """The level of one occurrence of ``rule`` that hurts ``breaks``. ``unprotected``: the
+    level of an occurrence that hurts only a side the check does not protect (an API engine
+    says ``info``: that side is the provider's own new version); ``None``: a warning."""
+    level = _level(rule, breaks, breaking_for, policy, strict_reader, unprotected)
+    return at_least(level, rule.floor)
+
+
+#: levels in order of severity
+SEVERITY = {Level.INFO: 0, Level.WARNING: 1, Level.BREAKING: 2}
+
+
+def at_least(level: Level, floor: Level | None) -> Level:
+    """``level``, raised to ``floor`` when that is more severe."""
+    return floor if floor is not None and SEVERITY[floor] > SEVERITY[level] else level
+
+
+def _level(
+    rule: Rule,
+    breaks: Breaks,
+    breaking_for: frozenset[Breaks],
+    policy: Policy,
+    strict_reader: bool,
+    unprotected: Level | None,
+) -> Level:
     if rule.level is not None and (breaks is not Breaks.NONE or rule.breaks is Breaks.NONE):
         return rule.level
     if breaks is Breaks.NONE:
         return Level.INFO
     if breaks not in breaking_for:
-        return Level.WARNING
+        return unprotected or Level.WARNING
     if rule.tolerable and breaks is Breaks.READERS and not strict_reader:
         return Level.WARNING
     if rule.unprovable and policy is Policy.LENIENT:

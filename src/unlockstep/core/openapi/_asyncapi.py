@@ -38,7 +38,7 @@ from unlockstep.core.compat import (
 from unlockstep.core.documents import Resolver
 from unlockstep.core.jsonschema import KIND as JSONSCHEMA
 from unlockstep.core.jsonschema import compare_schemas
-from unlockstep.core.openapi._comparison import own_side_is_new
+from unlockstep.core.openapi._comparison import OWN_SIDE
 from unlockstep.core.openapi._deprecation import (
     Removal,
     deprecation_of,
@@ -336,8 +336,8 @@ class _Comparison:
                 subject=new.subject,
                 pointer=f"{new.pointer}/{part}",
                 strict_reader=self.strict_reader,
+                unprotected=OWN_SIDE,
             ):
-                c = own_side_is_new(breaking_for, c)
                 if c.rule == f"{prefix}property-removed":
                     removed = f"{prefix}property-removed-with-deprecation"
                     c = judge_property_removal(c, self.today, removed)

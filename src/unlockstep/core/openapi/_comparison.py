@@ -7,7 +7,18 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from unlockstep.core.compat import EVERYONE, Breaks, Change, Level, Location, Policy, judge
+from unlockstep.core.compat import (
+    EVERYONE,
+    SEVERITY,
+    Breaks,
+    Change,
+    Level,
+    Location,
+    Policy,
+    at_least,
+    judge,
+    rule_of,
+)
 from unlockstep.core.documents import value_at
 from unlockstep.core.jsonschema import compare_schemas
 from unlockstep.core.openapi._composition import composition_changes, uses_compositions
@@ -20,7 +31,7 @@ from unlockstep.core.openapi._deprecation import (
 from unlockstep.core.openapi._discriminator import discriminator_changes, uses_discriminators
 from unlockstep.core.openapi._document import OpenAPIDocument, Refs
 from unlockstep.core.openapi._schema_finding import REQUEST, RESPONSE, refine
-from unlockstep.core.openapi._schema_rules import AT_LEAST, openapi_id
+from unlockstep.core.openapi._schema_rules import openapi_id
 from unlockstep.core.openapi._unchanged import Unchanged
 
 REMOVE_FIRST = (
@@ -231,11 +242,10 @@ class Comparison:
             subject=subject,
             pointer=pointer,
             strict_reader=self.strict_reader,
+            unprotected=OWN_SIDE,
         )
         named = [
-            (c.rule, named)
-            for c in found
-            for named in self._named(rule_prefix, roots, own_side_is_new(breaking_for, c), header)
+            (c.rule, named) for c in found for named in self._named(rule_prefix, roots, c, header)
         ]
         self.changes.extend(_worst_per_finding(named))
         if rule_prefix in (REQUEST, RESPONSE) and self.discriminators:
@@ -321,9 +331,8 @@ class Comparison:
             if found.exempt(prefix):  # never sent in this direction: hurts nobody
                 breaks = Breaks.NONE
                 level = judge(rule, breaks, policy=self.policy)
-            floor = AT_LEAST.get(rule)
-            if floor is not None and _SEVERITY[floor] > _SEVERITY[level]:
-                level = floor
+            entry = rule_of(rule)
+            level = at_least(level, entry.floor if entry is not None else None)
             same = rule == change.rule and level is change.level and breaks is change.breaks
             named = change if same else replace(change, rule=rule, level=level, breaks=breaks)
             if name == "property-removed" and prefix in (REQUEST, RESPONSE):
@@ -454,9 +463,6 @@ def _ref_pair(
     return None
 
 
-_SEVERITY = {Level.INFO: 0, Level.WARNING: 1, Level.BREAKING: 2}
-
-
 def _worst_per_finding(named: list[tuple[str, Change]]) -> list[Change]:
     """Two engine findings that get the same OpenAPI name at the same place (a new required
     property is also a property declared in an open model; a replaced ``const`` is a value
@@ -466,7 +472,7 @@ def _worst_per_finding(named: list[tuple[str, Change]]) -> list[Change]:
     for engine_rule, change in named:
         key = (change.rule, change.location.pointer)
         kept = best.get(key)
-        if kept is None or _SEVERITY[change.level] > _SEVERITY[kept[1]]:
+        if kept is None or SEVERITY[change.level] > SEVERITY[kept[1]]:
             best[key] = (engine_rule, change.level)
     return [
         change
@@ -491,15 +497,10 @@ def _ref_targets(schema: Any, root: Any) -> list[str]:
     return out
 
 
-def own_side_is_new(protected: frozenset[Breaks], change: Change) -> Change:
-    """A schema change that only hurts the side this contract's owner is on itself (the
-    provider reading requests, writing responses) is information: that side is the new
-    version. Only the other side's old versions are at risk."""
-    if change.breaks in protected or change.breaks is Breaks.NONE:
-        return change
-    if change.level is Level.WARNING:
-        return replace(change, level=Level.INFO)
-    return change
+#: A schema change that only hurts the side this contract's owner is on itself (the provider
+#: reading requests, writing responses) is information: that side is the new version. Only
+#: the other side's old versions are at risk.
+OWN_SIDE = Level.INFO
 
 
 @dataclass(frozen=True)

@@ -232,10 +232,11 @@ def _number(value: Any) -> TypeGuard[float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-#: the least level a finding has in its OpenAPI context: a property removed from a request
-#: is silently ignored by the new provider, but old clients still send it and mean it (as
-#: for a removed parameter), so it is worth a warning rather than information
-AT_LEAST = {
+#: the least level a finding has in its OpenAPI context (``Rule.floor`` in the catalogue): a
+#: property removed from a request is silently ignored by the new provider, but old clients
+#: still send it and mean it (as for a removed parameter), so it is worth a warning rather
+#: than information
+_FLOORS = {
     "request-property-removed": Level.WARNING,
     # a sunset that is not a date cannot be planned for (as for operations and parameters)
     "request-property-deprecated-sunset-invalid": Level.BREAKING,
@@ -370,7 +371,23 @@ def _declared() -> Iterator[Rule]:
                             source.suggestion,
                             source.tolerable,
                             source.unprovable,
+                            floor=_FLOORS.get(rule_id),
                         )
+    # a floor on an id that keeps the engine's name: declared in its own right
+    for rule_id, floor in _FLOORS.items():
+        if rule_id not in seen:
+            prefix = next(p for p in _CONTEXTS if rule_id.startswith(p))
+            source = sources[rule_id.removeprefix(prefix)]
+            yield Rule(
+                rule_id,
+                "openapi-schema",
+                source.breaks,
+                f"{_CONTEXTS[prefix]}: {source.summary}",
+                source.suggestion,
+                source.tolerable,
+                source.unprovable,
+                floor=floor,
+            )
 
 
 RULES = declare(_declared())
