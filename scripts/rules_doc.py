@@ -34,7 +34,9 @@ def markdown_table(kinds: Iterable[str] | None = None) -> str:
         " *tolerable* rules are a `warning` for tolerant readers (`breaking` when a consumer is"
         " declared strict), and *unprovable* rules are a `warning` under the LENIENT policy and"
         " `breaking` under STRICT. Changes that hurt nobody are `info`; the rest `warning`."
-        " Migration rules have one level whoever is protected (a lock stalls everyone).",
+        " Migration rules have one level whoever is protected (a lock stalls everyone);"
+        " *at least* names the least level a rule has in the context its id names. Every"
+        " engine takes its levels from this catalogue (`unlockstep.core.compat.judge`).",
         "",
         "Engines that compare embedded schemas prefix the ids (e.g."
         " `message-payload-property-removed`); inside OpenAPI documents they carry oasdiff's"
