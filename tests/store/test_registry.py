@@ -132,3 +132,12 @@ def test_racing_deployments_leave_exactly_one_live_version(seeded: Store) -> Non
             select(func.count()).select_from(Deployment).where(Deployment.ended_at.is_(None))
         )
     assert count == 1
+
+
+def test_an_underscore_in_an_audit_entity_key_matches_only_itself(seeded: Store) -> None:
+    registry.put_service(seeded, "tester", "a_b")
+    registry.put_service(seeded, "tester", "axb")
+    registry.put_version(seeded, "tester", "axb", "1.0.0")
+    with seeded.session() as s:
+        events, _ = list_events(s, entity_key="a_b")
+    assert {e.entity_key for e in events} == {"a_b"}
