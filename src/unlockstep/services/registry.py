@@ -9,7 +9,7 @@ them into wire models or text.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -20,6 +20,7 @@ from unlockstep.store import registry as rows
 from unlockstep.store.registry import (
     DeploymentRecord,
     EnvironmentRecord,
+    Outcome,
     ServiceRecord,
     TeamRecord,
     VersionRecord,
@@ -28,7 +29,6 @@ from unlockstep.store.registry import (
 from unlockstep.store.tables import Deployment, Environment, Service, Team
 
 T = TypeVar("T")
-Outcome = Literal["created", "updated", "unchanged"]
 
 __all__ = [
     "DeploymentRecord",
@@ -254,7 +254,7 @@ def put_version(
         version, outcome = rows.upsert_version(
             session, actor, service, number, branch=branch, build_url=build_url
         )
-        return Written(rows.version_record(version, service_name), _outcome(outcome))
+        return Written(rows.version_record(version, service_name), outcome)
 
     return store.retrying(work)
 
@@ -263,10 +263,6 @@ def show_version(store: Store, service_name: str, number: str) -> VersionRecord:
     with store.session() as session:
         service = rows.get_service(session, service_name)
         return rows.version_record(rows.get_version(session, service, number), service_name)
-
-
-def _outcome(value: str) -> Outcome:
-    return "created" if value == "created" else "updated" if value == "updated" else "unchanged"
 
 
 # -- deployments -------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -29,6 +29,8 @@ from unlockstep.store.tables import (
 )
 
 TIERS = (1, 2, 3)
+#: What a write did.
+Outcome = Literal["created", "updated", "unchanged"]
 
 
 def check_name(value: str, what: str) -> str:
@@ -259,7 +261,7 @@ def upsert_version(
     *,
     branch: str | None = None,
     build_url: str | None = None,
-) -> tuple[Version, str]:
+) -> tuple[Version, Outcome]:
     """Create or update a version (audited); returns it and ``created``/``updated``/
     ``unchanged``. Fields left ``None`` keep their value."""
     check_version(number)
