@@ -282,3 +282,43 @@ def test_url_substitutions_past_the_size_limit_or_missing_are_refused(
     assert code == 2
     assert "answered HTTP 404" in err
     assert "Traceback" not in err
+
+
+def test_can_i_deploy_verifies_consumers_against_a_catalog_definition(
+    tmp_path: Path, cli_server: TestClient
+) -> None:
+    (tmp_path / "orders.yaml").write_text(OPENAPI)
+    descriptor = tmp_path / "c.yaml"
+    descriptor.write_text(TEAM + API % "./orders.yaml" + SERVICE % "web")
+    api = cli_server
+    api.put("/api/v1/environments/production", json={"production": True})
+    api.put("/api/v1/teams/payments-team", json={})
+    api.put("/api/v1/services/orders", json={"owner": "payments-team"})
+    deployed = {"service": "orders", "version": "1.0.0", "environment": "production"}
+    assert api.post("/api/v1/deployments", json=deployed).status_code == 201
+    code, out, _ = invoke("catalog", "import", str(descriptor))
+    assert code == 0 and "orders/orders-api 1.0.0 (created)" in out
+    expectation = {
+        "expectation": 1,
+        "kind": "http",
+        "operations": [
+            {
+                "method": "GET",
+                "path": "/orders/{id}",
+                "responses": {"200": [{"field": "total", "type": "number"}]},
+            }
+        ],
+    }
+    body = {
+        "consumer": "web",
+        "version": "2.0.0",
+        "provider": "orders",
+        "contract": "orders-api",
+        "document": expectation,
+    }
+    assert api.post("/api/v1/expectations", json=body).status_code < 300
+    answer = api.get(
+        "/api/v1/can-i-deploy",
+        params=[("service", "web"), ("version", "2.0.0"), ("environment", "production")],
+    ).json()
+    assert answer["deployable"] is True, answer

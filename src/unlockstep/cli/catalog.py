@@ -202,11 +202,10 @@ def _publish_definition(client: Client, api: dict[str, Any], result: CatalogImpo
             continue
         version = service.versions[0].number
         path = f"/api/v1/services/{provider}/contracts/{name}/versions/{version}"
-        content = api["fields"]["definition"]
+        filename = f"{Path(api['location']).name} (API {name})"[:300]
+        body = {"content": api["fields"]["definition"], "filename": filename, "kind": kind}
         try:
-            published = client.put(
-                path, {"content": content, "filename": f"{where} ({name})", "kind": kind}
-            )
+            published = client.put(path, body)
         except UnlockstepError as exc:
             result.warnings.append(
                 f"{where}: the definition of API {name} was not published as contract of "
