@@ -322,3 +322,23 @@ def test_can_i_deploy_verifies_consumers_against_a_catalog_definition(
         params=[("service", "web"), ("version", "2.0.0"), ("environment", "production")],
     ).json()
     assert answer["deployable"] is True, answer
+
+
+@pytest.mark.parametrize(
+    ("url", "raw"),
+    [
+        (
+            "https://github.com/OAI/OpenAPI-Specification/blob/main/examples/v3.0/petstore.yaml",
+            "https://raw.githubusercontent.com/OAI/OpenAPI-Specification/main/examples/v3.0/petstore.yaml",
+        ),
+        ("https://github.com/org/repo", "https://github.com/org/repo"),
+        (
+            "https://petstore.swagger.io/v2/swagger.json",
+            "https://petstore.swagger.io/v2/swagger.json",
+        ),
+    ],
+)
+def test_github_page_urls_are_read_from_their_raw_file(url: str, raw: str) -> None:
+    from unlockstep.cli.catalog import raw_url
+
+    assert raw_url(url) == raw

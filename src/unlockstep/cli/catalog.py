@@ -30,9 +30,22 @@ API_KINDS = {"openapi": "openapi", "asyncapi": "asyncapi", "grpc": "protobuf"}
 Fetch = Callable[[str], str]
 
 
+def raw_url(url: str) -> str:
+    """Where a URL's content is: a GitHub page URL (``github.com/o/r/blob/ref/path``, as
+    Backstage catalogs write them) becomes its raw file on ``raw.githubusercontent.com``;
+    anything else is itself."""
+    parts = urlsplit(url)
+    segments = parts.path.split("/")
+    if parts.hostname == "github.com" and len(segments) > 5 and segments[3] == "blob":
+        owner, repo, ref, path = segments[1], segments[2], segments[4], segments[5:]
+        return f"https://raw.githubusercontent.com/{owner}/{repo}/{ref}/{'/'.join(path)}"
+    return url
+
+
 def url_fetcher(hosts: list[str], max_bytes: int, *, timeout: float = 10.0) -> Fetch:
     """Fetch ``http(s)://`` URLs from allow-listed hosts (``host`` or ``host:port``), at most
-    ``max_bytes``, as UTF-8 text. Redirects are not followed (the target may not be allowed)."""
+    ``max_bytes``, as UTF-8 text. Redirects are not followed (the target may not be allowed);
+    a GitHub page URL is read from its raw file (allowing ``github.com`` allows that)."""
     allowed = {h.lower() for h in hosts}
 
     def fetch(url: str) -> str:
@@ -51,7 +64,7 @@ def url_fetcher(hosts: list[str], max_bytes: int, *, timeout: float = 10.0) -> F
         try:
             with (
                 httpx.Client(timeout=timeout, follow_redirects=False) as http,
-                http.stream("GET", url) as response,
+                http.stream("GET", raw_url(url)) as response,
             ):
                 if response.is_redirect:
                     raise InvalidInput(
