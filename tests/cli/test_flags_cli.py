@@ -138,3 +138,45 @@ def test_kill_list_export_and_import(server: Any, tmp_path: Path) -> None:
 
 def test_a_missing_flag_is_exit_2(server: Any) -> None:
     assert run("flags", "show", "nope", "-e", "staging").exit_code == 2
+
+
+def test_list_says_killed_after_a_kill(server: Any) -> None:
+    assert run("flags", "kill", "decision.submit.v2", "--reason", "incident").exit_code == 0
+    text = run("flags", "list", "-e", "production")
+    row = next(line for line in text.output.splitlines() if line.startswith("decision.submit.v2"))
+    assert "KILLED (serves off)" in row and "ENABLED" not in row
+
+
+def test_list_json_is_the_wire_page(server: Any) -> None:
+    listed = json.loads(run("flags", "list", "-e", "staging", "--format", "json").output)
+    assert set(listed) == {"items", "total", "offset", "limit", "next"}
+    assert listed["total"] == len(listed["items"]) == len(FLAGS["flags"])
+    assert "defaultVariant" in listed["items"][0]
+
+
+def test_import_says_what_changed_in_the_set(server: Any, tmp_path: Path) -> None:
+    path = tmp_path / "more.flagd.json"
+    segment = {"in": [{"var": "region"}, ["eu"]]}
+    flag = {"state": "ENABLED", "variants": {"on": True}, "defaultVariant": "on"}
+    path.write_text(
+        json.dumps({"$evaluators": {"segment.region.eu": segment}, "flags": {"extra": flag}})
+    )
+    result = run("flags", "import", str(path), "-e", "staging")
+    assert result.exit_code == 0, result.output
+    assert "1 created" in result.output
+    assert "evaluators added: segment.region.eu" in result.output
+
+
+def test_import_of_a_file_with_a_bad_flag_names_it_and_allow_invalid_loads_the_rest(
+    server: Any, tmp_path: Path
+) -> None:
+    path = tmp_path / "bad.flagd.json"
+    good = {"state": "ENABLED", "variants": {"on": True}, "defaultVariant": "on"}
+    bad = {**good, "targeting": {"if": [{"$ref": "segment.nowhere"}, "on", None]}}
+    path.write_text(json.dumps({"flags": {"good": good, "bad": bad}}))
+    refused = run("flags", "import", str(path), "-e", "staging")
+    assert refused.exit_code == 2
+    assert "segment.nowhere" in refused.output and "--allow-invalid" in refused.output
+    loaded = run("flags", "import", str(path), "-e", "staging", "--allow-invalid")
+    assert loaded.exit_code == 0, loaded.output
+    assert "1 invalid" in loaded.output and "bad: targeting uses evaluator" in loaded.output

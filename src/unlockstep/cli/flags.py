@@ -160,6 +160,8 @@ def debt_command(
     """Stale and ready-for-cleanup flags per owner, with their cleanup issues. With FILES it
     works offline (calendar rules only); without, it asks the server, which also knows the
     evaluation counts."""
+    from unlockstep.server.wire_flags import FlagDebtOut
+
     if files:
         day = today.date() if today else dt.date.today()
         owners: dict[str, list[dict[str, Any]]] = {}
@@ -167,28 +169,29 @@ def debt_command(
             report = debt_report(read_flag_set(path, environment), day, quiet_days=quiet_days)
             for owner, debts in report.items():
                 owners.setdefault(owner, []).extend(d.to_dict() for d in debts)
-        data: dict[str, Any] = {"environment": environment, "owners": owners}
+        raw: Any = {"environment": environment, "owners": owners}
     else:
-        data = context.client().get(
+        raw = context.client().get(
             "/api/v1/flag-debt", params={"environment": environment, "quiet_days": quiet_days}
         )
+    report_out = FlagDebtOut.model_validate(raw)
 
-    def text(d: dict[str, Any]) -> str:
-        if not d["owners"]:
+    def text(_: Any) -> str:
+        if not report_out.owners:
             return "no flag debt"
         lines = []
-        for owner, debts in d["owners"].items():
+        for owner, debts in report_out.owners.items():
             lines.append(f"{owner}:")
             rows = [
-                (x["flag"], x["type"] or "-", ",".join(x["kinds"]), x["cleanupIssue"] or "-",
-                 "; ".join(x["reasons"]))
+                (x.flag, x.type or "-", ",".join(x.kinds), x.cleanup_issue or "-",
+                 "; ".join(x.reasons))
                 for x in debts
             ]  # fmt: skip
             body = table(rows, ["flag", "type", "debt", "cleanup issue", "why"])
             lines.extend("  " + line for line in body.splitlines())
         return "\n".join(lines)
 
-    emit(fmt, data, text)
+    emit(fmt, report_out.model_dump(mode="json"), text)
 
 
 @flags.command("import")
@@ -196,32 +199,54 @@ def debt_command(
 @click.option("--environment", "-e", "environments", multiple=True, required=True,
               help="environment to load into (repeatable); its overrides are applied")  # fmt: skip
 @click.option("--reason", help="why, for the audit trail")
-@click.option("--prune", is_flag=True, help="delete flags the file does not name")
+@click.option("--prune", is_flag=True,
+              help="the file is the whole environment: delete flags it does not name, "
+                   "replace the set's metadata and $evaluators (not merge)")  # fmt: skip
+@click.option("--allow-invalid", is_flag=True,
+              help="import the good flags and store the bad ones marked invalid (served as "
+                   "PARSE_ERROR, as flagd does) instead of refusing the file")  # fmt: skip
 @format_option()
 def import_command(
-    file: Path, environments: tuple[str, ...], reason: str | None, prune: bool, fmt: str
-) -> None:
-    """Load a flagd file into one or more environments."""
+    file: Path, environments: tuple[str, ...], reason: str | None, prune: bool,
+    allow_invalid: bool, fmt: str,
+) -> None:  # fmt: skip
+    """Load a flagd file into one or more environments. Its $evaluators and metadata merge
+    with what the environment has (other files' segments stay); the output says what
+    changed, which other flags a changed evaluator affects, and which flags are invalid."""
+    from unlockstep.server.wire_flags import FlagSetImportOut
+
     document = read_document(file)
     for environment in environments:
         read_flag_set(file, environment)  # fail fast, with file positions, before any write
     api = context.client()
+    body = {"document": document, "reason": reason, "prune": prune, "allowInvalid": allow_invalid}
     results = [
-        api.put(
-            f"/api/v1/environments/{env}/flagset",
-            {"document": document, "reason": reason, "prune": prune},
-        )
+        FlagSetImportOut.model_validate(api.put(f"/api/v1/environments/{env}/flagset", body))
         for env in environments
     ]
 
-    def text(data: list[dict[str, Any]]) -> str:
-        return "\n".join(
-            f"{r['environment']}: {len(r['created'])} created, {len(r['updated'])} updated, "
-            f"{len(r['unchanged'])} unchanged, {len(r['deleted'])} deleted"
-            for r in data
-        )
+    def text(_: Any) -> str:
+        lines = []
+        for r in results:
+            lines.append(
+                f"{r.environment}: {len(r.created)} created, {len(r.updated)} updated, "
+                f"{len(r.unchanged)} unchanged, {len(r.deleted)} deleted"
+                + (f", {len(r.invalid)} invalid" if r.invalid else "")
+            )
+            for what, changes in (("evaluators", r.evaluators), ("metadata", r.metadata)):
+                for verb in ("added", "changed", "removed"):
+                    names = getattr(changes, verb)
+                    if names:
+                        lines.append(f"  {what} {verb}: {', '.join(names)}")
+            if r.affected:
+                lines.append(f"  also affected (use a changed evaluator): {', '.join(r.affected)}")
+            for bad in r.invalid:
+                causes = "; ".join(p.message for p in bad.problems)
+                lines.append(f"  invalid, served as PARSE_ERROR: {bad.key}: {causes}")
+            lines.extend(f"  note: {note}" for note in r.notes)
+        return "\n".join(lines)
 
-    emit(fmt, results, text)
+    emit(fmt, [r.model_dump(mode="json") for r in results], text)
 
 
 @flags.command("export")
@@ -244,17 +269,35 @@ def export_command(environment: str, output: Path | None, fmt: str) -> None:
 @format_option()
 def list_command(environment: str | None, fmt: str) -> None:
     """Flags with state, type, owner and expiry per environment."""
-    data = context.client().get("/api/v1/flags", params={"environment": environment})
+    from unlockstep.server.wire import Page
+    from unlockstep.server.wire_flags import FlagSummaryOut
 
-    def text(d: dict[str, Any]) -> str:
+    api = context.client()
+    params: dict[str, Any] = {"environment": environment, "limit": 500}
+    page = Page[FlagSummaryOut].model_validate(api.get("/api/v1/flags", params=params))
+    items = list(page.items)
+    while page.next is not None and len(items) < page.total:
+        params["offset"] = len(items)
+        page = Page[FlagSummaryOut].model_validate(api.get("/api/v1/flags", params=params))
+        items.extend(page.items)
+    listed = Page[FlagSummaryOut](items=items, total=page.total, offset=0, limit=len(items))
+
+    def state(f: FlagSummaryOut) -> str:
+        if f.problems:
+            return "INVALID"
+        if f.killed:
+            return "KILLED" + (f" (serves {f.default_variant})" if f.state == "ENABLED" else "")
+        return f.state or "-"
+
+    def text(_: Any) -> str:
         rows = [
-            (f["key"], f["environment"], f["state"], f["type"] or "-", f["owner"] or "-",
-             f["expires"] or "-", "yes" if f["killSwitch"] else "")
-            for f in d["items"]
+            (f.key, f.environment, state(f), f.type or "-", f.owner or "-",
+             f.expires or "-", "yes" if f.kill_switch else "")
+            for f in listed.items
         ]  # fmt: skip
         return table(rows, ["flag", "environment", "state", "type", "owner", "expires", "kill"])
 
-    emit(fmt, data, text)
+    emit(fmt, listed.model_dump(mode="json"), text)
 
 
 @flags.command("show")
@@ -263,8 +306,20 @@ def list_command(environment: str | None, fmt: str) -> None:
 @format_option()
 def show_command(key: str, environment: str, fmt: str) -> None:
     """One flag's definition in one environment, with its revision."""
-    data = context.client().get(f"/api/v1/environments/{environment}/flags/{key}")
-    emit(fmt, data, lambda d: json.dumps(d["flag"], indent=2) + f"\nrevision {d['revision']}")
+    from unlockstep.server.wire_flags import FlagOut
+
+    shown = FlagOut.model_validate(
+        context.client().get(f"/api/v1/environments/{environment}/flags/{key}")
+    )
+
+    def text(_: Any) -> str:
+        lines = [json.dumps(shown.flag, indent=2), f"revision {shown.revision}"]
+        if shown.killed:
+            lines.append("killed (its kill switch was pulled)")
+        lines.extend(f"invalid: {p.where}: {p.message}" for p in shown.problems)
+        return "\n".join(lines)
+
+    emit(fmt, shown.model_dump(mode="json"), text)
 
 
 @flags.command("set")
@@ -303,8 +358,16 @@ def set_command(
             body.pop("targeting", None)
         else:
             body["targeting"] = rule
-    data = api.put(path, {"flag": body, "reason": reason}, headers=headers)
-    emit(fmt, data, lambda d: f"{key} in {environment}: {d['outcome']} (revision {d['revision']})")
+    from unlockstep.server.wire_flags import FlagWriteOut
+
+    written = FlagWriteOut.model_validate(
+        api.put(path, {"flag": body, "reason": reason}, headers=headers)
+    )
+    emit(
+        fmt,
+        written.model_dump(mode="json"),
+        lambda _: f"{key} in {environment}: {written.outcome} (revision {written.revision})",
+    )
 
 
 @flags.command("kill")
@@ -313,13 +376,21 @@ def set_command(
 @format_option()
 def kill_command(key: str, reason: str, fmt: str) -> None:
     """Turn a flag off in every environment at once; each change is audited."""
-    data = context.client().post(f"/api/v1/flags/{key}/kill", {"reason": reason})
+    from unlockstep.server.wire_flags import KillOut
 
-    def text(d: dict[str, Any]) -> str:
-        rows = [(e["environment"], e["outcome"]) for e in d["environments"]]
-        return f"{key} killed ({d['reason']})\n" + table(rows, ["environment", "outcome"])
+    result = KillOut.model_validate(
+        context.client().post(f"/api/v1/flags/{key}/kill", {"reason": reason})
+    )
 
-    emit(fmt, data, text)
+    def text(_: Any) -> str:
+        rows = [
+            (e.environment, e.outcome, e.serves or "caller's default", ", ".join(e.dependents))
+            for e in result.environments
+        ]
+        headers = ["environment", "outcome", "serves", "dependents off too"]
+        return f"{key} killed ({result.reason})\n" + table(rows, headers)
+
+    emit(fmt, result.model_dump(mode="json"), text)
 
 
 COMMANDS: tuple[click.Command, ...] = (flags,)

@@ -1,5 +1,6 @@
 """fractional puts each key where flagd does: testbed vectors for both algorithms."""
 
+import copy
 from typing import Any
 
 import cbor2
@@ -177,3 +178,42 @@ def test_fractional_buckets_only_a_plain_string_targeting_key(
         assert got == rule({"targetingKey": str(targeting_key)}) and got in ("a", "b")
     else:
         assert got is None
+
+
+def fraction_targets(variants: list[Any]) -> dict[str, Any]:
+    """``fractional`` as a condition: its buckets hold booleans, numbers or null."""
+    return {"fractional": [[variant, 50] for variant in variants]}
+
+
+@pytest.mark.parametrize("bucketing", ["flagd", "cbor"])
+@pytest.mark.parametrize("variants", [[True, False], [1, 2], [1.5, None], [None, "b"]])
+def test_fractional_buckets_may_hold_booleans_numbers_and_null(
+    bucketing: str, variants: list[Any]
+) -> None:
+    ops = flagd_operators(bucketing)
+    scalar = compile_rule(fraction_targets(variants), "f", ops)
+    named = compile_rule(fraction_targets(["first", "second"]), "f", ops)
+    for key in ("user-1", "user-2", "user-3", "user-4", "user-5", "user-6"):
+        picked = named({"targetingKey": key})
+        assert scalar({"targetingKey": key}) == variants[["first", "second"].index(picked)]
+
+
+@pytest.mark.parametrize("bucketing", ["flagd", "cbor"])
+@pytest.mark.parametrize("weight", [50.5, 50.0, True, "50"])
+def test_a_weight_that_is_not_an_integer_makes_the_split_invalid_as_in_flagd(
+    bucketing: str, weight: Any
+) -> None:
+    core = pytest.importorskip("openfeature.contrib.tools.flagd.core")
+    targeting = {"fractional": [["on", weight], ["off", 50]]}
+    flags = {"f": {"state": "ENABLED", "variants": {"on": "on", "off": "off"},
+                   "defaultVariant": "off", "targeting": targeting}}  # fmt: skip
+    oracle = core.FlagdCore()
+    oracle.set_flags({"flags": copy.deepcopy(flags)})
+    from openfeature.evaluation_context import EvaluationContext
+
+    expected = oracle.resolve_string_value("f", "x", EvaluationContext("user-1"))
+    got = FlagEngine(parse_flag_set(document(flags, bucketing))).evaluate(
+        "f", "x", {"targetingKey": "user-1"}
+    )
+    assert (expected.reason, got.reason) == ("DEFAULT", Reason.DEFAULT)
+    assert got.value == expected.value == "off"

@@ -76,3 +76,12 @@ def test_a_release_flag_planned_past_its_lifetime_is_a_warning() -> None:
     )
     assert [(f.rule, f.level) for f in findings] == [("lifetime", "warning")]
     assert not has_errors(findings)
+
+
+def test_a_fractional_weight_that_is_not_an_integer_is_named_where_it_is() -> None:
+    targeting = {"if": [True, {"fractional": [["on", 50.5], ["off", 49]]}, None]}
+    findings = lint(
+        parse_flag_set(document({"f": flag(BOOL, "on", targeting, metadata=GOOD)})), TODAY
+    )
+    assert [(f.rule, f.level) for f in findings] == [("fractional-weight", "error")]
+    assert "targeting/if/1/fractional/0/1" in findings[0].message and "50.5" in findings[0].message

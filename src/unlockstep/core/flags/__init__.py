@@ -9,24 +9,47 @@ Modules: ``definition`` (the document and lifecycle fields), ``jsonlogic`` (rule
 from unlockstep.core.flags.definition import (
     FLAG_TYPES,
     FlagDefinition,
+    FlagProblem,
     FlagSet,
+    InvalidFlag,
     Lifecycle,
+    dependents,
+    flagd_loadable,
     for_environment,
+    is_killed,
+    killed,
     parse_flag_set,
+    stand_in,
     to_document,
+    unkilled,
 )
 from unlockstep.core.flags.evaluator import ErrorCode, FlagEngine, Reason, Resolution
+from unlockstep.core.flags.lifecycle import Debt, EvaluationCount, debt_report
+from unlockstep.core.flags.lint import blocking_problems, lint
 
 __all__ = [
     "FLAG_TYPES",
+    "Debt",
     "ErrorCode",
+    "EvaluationCount",
     "FlagDefinition",
     "FlagEngine",
+    "FlagProblem",
     "FlagSet",
+    "InvalidFlag",
     "Lifecycle",
     "Reason",
     "Resolution",
+    "blocking_problems",
+    "debt_report",
+    "dependents",
+    "flagd_loadable",
     "for_environment",
+    "is_killed",
+    "killed",
+    "lint",
     "parse_flag_set",
+    "stand_in",
     "to_document",
+    "unkilled",
 ]

@@ -101,10 +101,35 @@ class FlagDefinition:
 
 
 @dataclass(frozen=True)
+class FlagProblem:
+    """Why one flag cannot be evaluated: the rule it breaks (``definition`` or
+    ``targeting``), where (file and JSON pointer) and what is wrong."""
+
+    rule: str
+    where: str
+    message: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"rule": self.rule, "where": self.where, "message": self.message}
+
+
+@dataclass(frozen=True)
+class InvalidFlag:
+    """A flag of the document that flagd cannot evaluate; served as PARSE_ERROR."""
+
+    key: str
+    body: Any
+    problem: FlagProblem
+
+
+@dataclass(frozen=True)
 class FlagSet:
     flags: Mapping[str, FlagDefinition]
     metadata: Mapping[str, Any] = field(default_factory=dict)
     evaluators: Mapping[str, Any] = field(default_factory=dict)
+    #: Flags that did not parse (bad state, variants, an undefined ``$ref``…), by key. The
+    #: rest of the set still loads, as in flagd; the engine serves these as PARSE_ERROR.
+    invalid: Mapping[str, InvalidFlag] = field(default_factory=dict)
 
     @property
     def bucketing(self) -> str:
@@ -167,9 +192,14 @@ def _resolve_refs(
     if set(node) == {"$ref"}:
         name = node["$ref"]
         if name not in evaluators:
-            # flagd's semantics: the flag still loads and evaluates to PARSE_ERROR ("$ref" is
-            # no operator); ``lint`` reports it before it ships.
-            return node
+            # flagd still loads the rest of the set and serves this flag as PARSE_ERROR.
+            known = ", ".join(sorted(evaluators)) or "none"
+            raise ParseError(
+                f"targeting uses evaluator {name!r}, which $evaluators does not define "
+                f"(defined: {known})",
+                where=where,
+                hint="define it under $evaluators, or fix the name in the $ref",
+            )
         if name in seen:
             raise ParseError(f"$ref cycle: {' -> '.join((*seen, name))}", where=where)
         return _resolve_refs(evaluators[name], evaluators, where, (*seen, name))
@@ -187,9 +217,8 @@ def parse_flag(key: str, body: Any, evaluators: Mapping[str, Any], source: str) 
     body = _object(body, where, "a flag")
     state = body.get("state")
     if state not in STATES:
-        raise ParseError(
-            f"state must be ENABLED or DISABLED, not {state!r}", where=f"{where}/state"
-        )
+        given = "is missing" if state is None else f"is {state!r}"
+        raise ParseError(f"state {given}: it must be ENABLED or DISABLED", where=f"{where}/state")
     variants = body.get("variants")
     if not isinstance(variants, Mapping) or not variants:
         raise ParseError(
@@ -239,7 +268,11 @@ def for_environment(document: Mapping[str, Any], environment: str | None) -> dic
 def parse_flag_set(
     document: Any, *, source: str = "<flags>", environment: str | None = None
 ) -> FlagSet:
-    """Parse a flagd document (optionally with our ``environments`` overrides)."""
+    """Parse a flagd document (optionally with our ``environments`` overrides).
+
+    A problem with the document itself (not an object, ``flags`` or ``$evaluators`` not
+    objects, an unknown bucketing) raises ``ParseError``. A problem with one flag does not:
+    that flag goes to ``FlagSet.invalid`` with its cause and the others load, as in flagd."""
     document = _object(document, f"{source}#", "a flag set")
     if environment is not None or "environments" in document:
         document = for_environment(document, environment)
@@ -252,8 +285,53 @@ def parse_flag_set(
             f"metadata.bucketing must be 'flagd' or 'cbor', not {bucketing!r}",
             where=f"{source}#/metadata/bucketing",
         )
-    flags = {key: parse_flag(key, body, evaluators, source) for key, body in flags_raw.items()}
-    return FlagSet(flags=flags, metadata=metadata, evaluators=dict(evaluators))
+    flags: dict[str, FlagDefinition] = {}
+    invalid: dict[str, InvalidFlag] = {}
+    for key, body in flags_raw.items():
+        try:
+            flags[key] = parse_flag(key, body, evaluators, source)
+        except ParseError as error:
+            where = error.where or f"{source}#/flags/{key}"
+            rule = "targeting" if "/targeting" in where else "definition"
+            invalid[key] = InvalidFlag(key, body, FlagProblem(rule, where, error.message))
+    return FlagSet(flags=flags, metadata=metadata, evaluators=dict(evaluators), invalid=invalid)
+
+
+def flagd_loadable(body: Any) -> bool:
+    """Whether flagd's providers load this flag body. They refuse a whole flag set over one
+    flag with a bad ``state``, ``variants``, ``defaultVariant`` or ``metadata``, but load a
+    flag whose targeting is broken (an undefined ``$ref`` included) and serve it as
+    PARSE_ERROR."""
+    if not isinstance(body, Mapping) or body.get("state") not in STATES:
+        return False
+    variants, metadata = body.get("variants"), body.get("metadata")
+    default = body.get("defaultVariant")
+    return (
+        isinstance(variants, Mapping)
+        and bool(variants)
+        and (default is None or isinstance(default, str | bool))
+        and (metadata is None or isinstance(metadata, Mapping))
+        and (body.get("targeting") is None or isinstance(body.get("targeting"), Mapping))
+    )
+
+
+def stand_in(body: Any, problem: FlagProblem) -> dict[str, Any]:
+    """A body for a flag stored invalid that flagd could not even load (see
+    ``flagd_loadable``): every flagd provider loads it and serves it as PARSE_ERROR, and its
+    targeting names the cause, so one bad flag never takes its whole set down."""
+    variants = body.get("variants") if isinstance(body, Mapping) else None
+    metadata = body.get("metadata") if isinstance(body, Mapping) else None
+    result: dict[str, Any] = {
+        "state": "ENABLED",
+        "variants": dict(variants) if isinstance(variants, Mapping) and variants else {"x": None},
+        "defaultVariant": None,
+        "targeting": {f"invalid flag: {problem.message}": []},
+    }
+    if isinstance(metadata, Mapping):
+        scalars = {k: v for k, v in metadata.items() if isinstance(v, str | int | float | bool)}
+        if scalars:
+            result["metadata"] = scalars
+    return result
 
 
 def to_document(flag_set: FlagSet) -> dict[str, Any]:
@@ -265,20 +343,49 @@ def to_document(flag_set: FlagSet) -> dict[str, Any]:
     return document
 
 
+KILLED = "killed"
+"""The flag-metadata key a pulled kill switch leaves (``true``): flagd passes it through, and
+it is how ``flags list`` tells a killed flag from one that is simply off."""
+
+
 def killed(body: Mapping[str, Any]) -> dict[str, Any]:
     """A flag body after its kill switch is pulled.
 
     When the flag has a ``false`` variant, every evaluation serves it (targeting removed,
     reason STATIC) whatever default the calling code passes — "off" must not depend on each
     call site choosing a safe default. A flag without a ``false`` variant is DISABLED (the
-    callers' defaults apply). Flags that name it as a prerequisite turn off with it.
+    callers' defaults apply). Flags that name it as a prerequisite turn off with it. The
+    metadata records ``killed: true``.
     """
     variants = body.get("variants") or {}
+    metadata = body.get("metadata")
+    marked = {**(metadata if isinstance(metadata, Mapping) else {}), KILLED: True}
     off = next((name for name, value in variants.items() if value is False), None)
     if off is None:
-        return {**body, "state": "DISABLED"}
+        return {**body, "state": "DISABLED", "metadata": marked}
     result = {key: value for key, value in body.items() if key != "targeting"}
-    result.update(state="ENABLED", defaultVariant=off)
+    result.update(state="ENABLED", defaultVariant=off, metadata=marked)
+    return result
+
+
+def is_killed(body: Any) -> bool:
+    """The body carries the kill mark and still serves what the kill switch left."""
+    if not isinstance(body, Mapping) or not isinstance(body.get("metadata"), Mapping):
+        return False
+    return body["metadata"].get(KILLED) is True and killed(body) == dict(body)
+
+
+def unkilled(body: Any) -> Any:
+    """``body`` without a kill mark it no longer deserves (someone turned the flag back on
+    by editing it); unchanged otherwise."""
+    if not isinstance(body, Mapping) or not isinstance(body.get("metadata"), Mapping):
+        return body
+    if KILLED not in body["metadata"] or is_killed(body):
+        return body
+    metadata = {k: v for k, v in body["metadata"].items() if k != KILLED}
+    result = {k: v for k, v in body.items() if k != "metadata"}
+    if metadata:
+        result["metadata"] = metadata
     return result
 
 

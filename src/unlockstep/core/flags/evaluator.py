@@ -17,6 +17,7 @@ targeting returns null            defaultVariant (or caller's)     DEFAULT
 targeting returns a non-variant   caller's default                 ERROR (GENERAL)
 targeting raised                  caller's default                 ERROR (GENERAL)
 targeting did not compile         caller's default                 ERROR (PARSE_ERROR)
+the flag itself did not parse     caller's default                 ERROR (PARSE_ERROR)
 variant of the wrong type         caller's default                 ERROR (TYPE_MISMATCH)
 context not an object / bad key   caller's default                 ERROR (INVALID_CONTEXT)
 fractional, no targeting key      (strict engines only)            ERROR (TARGETING_KEY_MISSING)
@@ -240,9 +241,18 @@ class FlagEngine:
         for key, definition in flag_set.flags.items():
             metadata = {**set_metadata, **definition.metadata}
             self._flags[key] = _Compiled(definition, metadata, ops)
+        # Flags flagd would load but not evaluate (``FlagSet.invalid``): one answer each.
+        self._invalid = {
+            key: (
+                Reason.ERROR, ErrorCode.PARSE_ERROR,
+                f"{bad.problem.where}: {bad.problem.message}",
+            )
+            for key, bad in flag_set.invalid.items()
+        }  # fmt: skip
 
     def keys(self) -> list[str]:
-        return list(self._flags)
+        """Every flag of the set, those served as PARSE_ERROR included."""
+        return [*self._flags, *self._invalid]
 
     def served(self) -> list[tuple[str, Resolution]]:
         """``(flag key, answer)`` for every answer ``evaluate`` returns as a shared,
@@ -266,6 +276,9 @@ class FlagEngine:
         """
         flag = self._flags.get(key)
         if flag is None:
+            invalid = self._invalid.get(key)
+            if invalid is not None:
+                return Resolution(default, None, *invalid)
             return Resolution(
                 default, None, Reason.ERROR, ErrorCode.FLAG_NOT_FOUND,
                 f"flag {key!r} is not in this flag set",
@@ -313,7 +326,7 @@ class FlagEngine:
 
     def evaluate_all(self, context: Mapping[str, Any] | None = None) -> dict[str, Resolution]:
         """Every flag with no type expectation (what OFREP's bulk evaluation returns)."""
-        return {key: self.evaluate(key, None, context) for key in self._flags}
+        return {key: self.evaluate(key, None, context) for key in self.keys()}
 
 
 def _invalid_context(default: Any, flag: _Compiled) -> Resolution:

@@ -5,7 +5,8 @@ Rules (error unless marked): ``owner`` present and, when a list is given, a know
 the type's expected lifetime (warning); well-formed lifecycle fields; prerequisites that exist,
 form no cycle and are one level deep (warning); ops flags are kill switches; kill switches
 carry a telemetry metric (warning, seed §17: observable); targeting compiles and every
-``$ref`` resolves; ``defaultVariant`` names a variant.
+``$ref`` resolves; ``fractional`` weights are integers; ``defaultVariant`` names a variant;
+every flag parses (each bad one is named with its cause).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from unlockstep.core.flags.definition import FLAG_TYPES, FlagSet
+from unlockstep.core.flags.definition import FLAG_TYPES, FlagProblem, FlagSet
 from unlockstep.core.flags.jsonlogic import RuleError, compile_rule
 from unlockstep.core.flags.lifecycle import EXPECTED_LIFETIME_DAYS
 from unlockstep.core.flags.operators import flagd_operators
@@ -52,6 +53,26 @@ def _cycles(graph: Mapping[str, tuple[str, ...]]) -> list[list[str]]:
     return found
 
 
+def _bad_weights(node: Any, pointer: str) -> list[tuple[str, Any]]:
+    """Literal ``fractional`` weights that are not integers (``50.5``, ``true``, ``"50"``)."""
+    found: list[tuple[str, Any]] = []
+    if isinstance(node, list):
+        for index, item in enumerate(node):
+            found.extend(_bad_weights(item, f"{pointer}/{index}"))
+    elif isinstance(node, dict):
+        for name, value in node.items():
+            here = f"{pointer}/{name}"
+            if name == "fractional" and isinstance(value, list):
+                for index, bucket in enumerate(value):
+                    if isinstance(bucket, list) and len(bucket) == 2:
+                        weight = bucket[1]
+                        literal = not isinstance(weight, dict | list)
+                        if literal and (isinstance(weight, bool) or not isinstance(weight, int)):
+                            found.append((f"{here}/{index}/1", weight))
+            found.extend(_bad_weights(value, here))
+    return found
+
+
 def lint(
     flag_set: FlagSet, today: dt.date, known_owners: Iterable[str] | None = None
 ) -> list[Finding]:
@@ -60,6 +81,9 @@ def lint(
     ops = flagd_operators(flag_set.bucketing)
     findings: list[Finding] = []
     graph = {key: flag.lifecycle.prerequisites for key, flag in flag_set.flags.items()}
+    for key in sorted(flag_set.invalid):
+        cause = flag_set.invalid[key].problem
+        findings.append(Finding(key, cause.rule, f"{cause.message} (at {cause.where})"))
     for key in sorted(flag_set.flags):
         flag = flag_set.flags[key]
         life = flag.lifecycle
@@ -109,6 +133,12 @@ def lint(
                 compile_rule(flag.targeting, key, ops)
             except RuleError as error:
                 add("targeting", f"targeting{error.pointer}: {error}")
+            for pointer, weight in _bad_weights(flag.targeting, ""):
+                add(
+                    "fractional-weight",
+                    f"targeting{pointer}: fractional weight {weight!r} is not an integer; "
+                    "flagd refuses the whole split and serves the default",
+                )
     for cycle in _cycles(graph):
         findings.append(
             Finding(cycle[0], "prerequisite-cycle", "prerequisite cycle: " + " -> ".join(cycle))
@@ -118,3 +148,25 @@ def lint(
 
 def has_errors(findings: Iterable[Finding]) -> bool:
     return any(finding.level == "error" for finding in findings)
+
+
+#: Lint rules that make a flag unfit to store: flagd could not serve it as written.
+BLOCKING = ("definition", "targeting", "default-variant", "lifecycle-field")
+
+
+def blocking_problems(flag_set: FlagSet, source: str = "<flags>") -> dict[str, list[FlagProblem]]:
+    """Every flag that must not be stored as it is, with every cause: the ones that did not
+    parse (``FlagSet.invalid``) and those whose targeting does not compile, whose
+    ``defaultVariant`` names no variant or whose lifecycle fields are malformed."""
+    found: dict[str, list[FlagProblem]] = {}
+    for key, bad in flag_set.invalid.items():
+        found.setdefault(key, []).append(bad.problem)
+    for finding in lint(flag_set, dt.date.min):
+        if finding.rule in BLOCKING and finding.flag not in flag_set.invalid:
+            where = f"{source}#/flags/{finding.flag}"
+            if finding.rule == "targeting":
+                where += "/targeting"
+            found.setdefault(finding.flag, []).append(
+                FlagProblem(finding.rule, where, finding.message)
+            )
+    return {key: found[key] for key in sorted(found)}

@@ -44,9 +44,11 @@ class _Shorthand:
         self.first = first
 
 
-def _parse_fractions(
-    values: Sequence[Any], *, integer_weights: bool
-) -> tuple[list[Any], list[int]] | None:
+def _parse_fractions(values: Sequence[Any]) -> tuple[list[Any], list[int]] | None:
+    """Buckets ``[variant, weight]`` (weight 1 when left out) as flagd reads them: a variant
+    may be any scalar (string, boolean, number or null, so ``fractional`` can feed a
+    condition); a weight must be an integer (``50.5`` or ``true`` make the split invalid,
+    ``None``), negative weights count as 0, and the total must be 1 to 2**31-1."""
     variants: list[Any] = []
     weights: list[int] = []
     for value in values:
@@ -55,12 +57,10 @@ def _parse_fractions(
         weight = 1
         if len(value) == 2:
             raw = value[1]
-            if isinstance(raw, bool) or not isinstance(raw, int | float):
+            if isinstance(raw, bool) or not isinstance(raw, int):
                 return None
-            if integer_weights and not isinstance(raw, int):
-                return None
-            weight = max(0, int(raw))
-        if not integer_weights and not isinstance(value[0], str):
+            weight = max(0, raw)
+        if not isinstance(value[0], str | bool | int | float | None):
             return None
         variants.append(value[0])
         weights.append(weight)
@@ -89,7 +89,7 @@ def fractional_factory(algorithm: str, *, strict_targeting_key: bool = False) ->
         prefix = b"\x82" + cbor.text(flag_key)
         constant = None
         if all(_literal(item) for item in fraction_raw):
-            constant = _parse_fractions(fraction_raw, integer_weights=use_cbor)
+            constant = _parse_fractions(fraction_raw)
 
         def shorthand_key(c: Context) -> bytes | None:
             key = c.get("targetingKey")
@@ -108,7 +108,7 @@ def fractional_factory(algorithm: str, *, strict_targeting_key: bool = False) ->
             if data is None:
                 return None
             values = [first, *(arg(c) for arg in fraction_args)]
-            parsed = _parse_fractions(values, integer_weights=use_cbor)
+            parsed = _parse_fractions(values)
             return None if parsed is None else _pick(hash32(data), *parsed)
 
         def hash_input(c: Context) -> bytes | Any:
@@ -175,7 +175,7 @@ def fractional_factory(algorithm: str, *, strict_targeting_key: bool = False) ->
                 return None
             if type(data) is _Shorthand:
                 return evaluated(c, data.first)
-            parsed = _parse_fractions([arg(c) for arg in fraction_args], integer_weights=use_cbor)
+            parsed = _parse_fractions([arg(c) for arg in fraction_args])
             return None if parsed is None else _pick(hash32(data), *parsed)
 
         return dynamic
