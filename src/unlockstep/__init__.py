@@ -14,8 +14,7 @@ itself stays cheap: the CLI's ``--version`` imports this module and nothing else
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+TYPE_CHECKING = False  # not ``typing.TYPE_CHECKING``: importing ``typing`` costs ~10 ms
 
 __version__ = "0.1.0"
 
@@ -68,6 +67,8 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # what the names are, for type checkers and editors
+    from typing import Any
+
     from unlockstep._library import compare, load_document
     from unlockstep.core.compare import Earlier
     from unlockstep.core.compat import (
@@ -91,7 +92,7 @@ def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'unlockstep' has no attribute {name!r}")
-    value = getattr(import_module(module), name)
+    value = getattr(__import__(module, fromlist=[name]), name)  # no importlib: cheap
     globals()[name] = value  # the next look-up is a plain attribute
     return value
 
