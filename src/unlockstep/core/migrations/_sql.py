@@ -6,13 +6,15 @@ This module only turns text into statements that know where they are; what a sta
 steps) and :mod:`unlockstep.core.migrations._table` (table contracts). Statements carry
 postgast's typed syntax-tree nodes (``postgast.nodes``), whose fields are libpg_query's protobuf
 fields (``type_name``, ``table_elts``, ``def_``) and whose enums are the protobuf enums
-(``pg_query_pb2.AlterTableType``). libpg_query counts positions in UTF-8 bytes; everything
-here turns them into lines of the text.
+(``pg_query_pb2.AlterTableType``). libpg_query gives statement and node positions in UTF-8
+bytes and error positions in characters; everything here turns them into lines of the text.
 """
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import postgast
@@ -26,6 +28,7 @@ from unlockstep.errors import ParseError
 pb: Any = postgast.pg_query_pb2
 
 _SHORT = 120
+_DecodeError: type[Exception] = importlib.import_module("google.protobuf.message").DecodeError
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,18 +55,51 @@ def line_at(data: bytes, offset: int | None, first_line: int = 1) -> int | None:
     return first_line + data.count(b"\n", 0, offset)
 
 
+@cache
+def _allow_deep_trees() -> None:
+    """Let protobuf decode trees as deep as PostgreSQL parses.
+
+    libpg_query hands its tree over as protobuf, and Python's protobuf (upb) refuses messages
+    nested deeper than 100 levels: about 45 chained ``a + b + …`` or ``UNION ALL``, which
+    PostgreSQL accepts. upb's only switch for that is process-wide; unlockstep decodes no other
+    protobuf, so it is turned on once, at the first parse. Without upb nothing changes, and a
+    tree too deep to decode is a :class:`ParseError`.
+    """
+    try:
+        upb: Any = importlib.import_module("google._upb._message")
+    except ImportError:
+        return
+    upb.SetAllowOversizeProtos(True)
+
+
 def parse_statements(text: str, filename: str = "<input>", first_line: int = 1) -> list[Statement]:
     """Every statement in ``text`` in order; raises :class:`ParseError` naming file and line.
 
     ``first_line`` is the line ``text`` starts on in ``filename`` (for SQL embedded in
     another file, such as ``op.execute("…")`` in an Alembic migration).
     """
-    data = text.encode("utf-8", errors="surrogatepass")
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        line = first_line + text.count("\n", 0, exc.start)
+        raise ParseError(
+            "cannot parse SQL: a character that is not valid Unicode (a lone surrogate)",
+            where=f"{filename}:{line}",
+            hint="the file must be text in UTF-8; remove or replace the character",
+        ) from None
+    _allow_deep_trees()
     try:
         result = postgast.parse(text)
+    except _DecodeError:
+        raise ParseError(
+            "cannot parse SQL: a statement nests deeper than the parser's tree can be read",
+            where=filename,
+            hint="split the expression or query into smaller ones",
+        ) from None
     except postgast.PgQueryError as exc:
-        # cursorpos is 1-based (0: unknown), in bytes
-        line = first_line + data.count(b"\n", 0, max(exc.cursorpos - 1, 0))
+        # 1-based (0: unknown) and, unlike statement positions, counted in characters, as
+        # PostgreSQL reports error positions
+        line = first_line + text.count("\n", 0, max(exc.cursorpos - 1, 0))
         raise ParseError(
             f"cannot parse SQL: {exc.message}",
             where=f"{filename}:{line}",

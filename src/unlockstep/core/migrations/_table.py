@@ -157,8 +157,9 @@ def parse_tables(text: str, filename: str = "<input>") -> TableSchema:
     applied (so ``pg_dump --schema-only`` output works); raises :class:`ParseError` saying
     where."""
     tables: dict[str, Table] = {}
-    data = text.encode("utf-8", errors="surrogatepass")
-    for stmt in parse_statements(text, filename):
+    statements = parse_statements(text, filename)
+    data = text.encode("utf-8")
+    for stmt in statements:
         if isinstance(stmt.node, ast.CreateStmt):
             table = _table(stmt.node, data, stmt.line)
             if table.name in tables:
