@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from unlockstep.core import engines  # noqa: F401  (every engine declares its rules on import)
-from unlockstep.core.compat import RULES, Breaks
+from unlockstep.core.compat import FAMILIES, RULES, Breaks, Level
 
 
 def markdown_table(kinds: Iterable[str] | None = None) -> str:
@@ -33,13 +33,27 @@ def markdown_table(kinds: Iterable[str] | None = None) -> str:
         " engine protects writers for request bodies and readers for responses), except:"
         " *tolerable* rules are a `warning` for tolerant readers (`breaking` when a consumer is"
         " declared strict), and *unprovable* rules are a `warning` under the LENIENT policy and"
-        " `breaking` under STRICT. Changes that hurt nobody are `info`; the rest `warning`.",
+        " `breaking` under STRICT. Changes that hurt nobody are `info`; the rest `warning`."
+        " Migration rules have one level whoever is protected (a lock stalls everyone);"
+        " *at least* names the least level a rule has in the context its id names. Every"
+        " engine takes its levels from this catalogue (`unlockstep.core.compat.judge`).",
         "",
         "Engines that compare embedded schemas prefix the ids (e.g."
         " `message-payload-property-removed`); inside OpenAPI documents they carry oasdiff's"
         " ids for where they sit (`openapi-schema`, e.g. `request-body-min-increased`,"
         " `response-optional-property-removed`).",
     ]
+    out += [
+        "",
+        "Prefixed ids that keep the base engine's name are declared as families: the id is the"
+        " prefix followed by an id of the base kind, with that rule's meaning in the context.",
+        "",
+        "| prefix | reported by | followed by an id of | context |",
+        "| --- | --- | --- | --- |",
+    ]
+    for prefix in sorted(FAMILIES):
+        f = FAMILIES[prefix]
+        out.append(f"| `{prefix}…` | {f.kind} | {f.base} | {f.context} |")
     for kind in sorted(wanted):
         out += [
             "",
@@ -50,12 +64,18 @@ def markdown_table(kinds: Iterable[str] | None = None) -> str:
         ]
         for rule in sorted((r for r in RULES.values() if r.kind == kind), key=lambda r: r.id):
             level = "breaking"
-            if rule.breaks is Breaks.NONE:
+            if rule.level is not None:
+                level = f"{rule.level.value} (always)"
+            elif rule.breaks is Breaks.NONE:
                 level = "info"
             elif rule.tolerable:
                 level = "warning (breaking for strict readers)"
             elif rule.unprovable:
                 level = "warning under LENIENT, breaking under STRICT"
+            if rule.floor is Level.BREAKING or (rule.floor is not None and level == "info"):
+                level = f"{rule.floor.value} (always)"
+            elif rule.floor is not None:
+                level += f"; at least {rule.floor.value} in any case"
             cells = [f"`{rule.id}`", rule.breaks.value, level, rule.summary, rule.suggestion]
             out.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return "\n".join(out) + "\n"

@@ -50,10 +50,22 @@ class Settings(BaseSettings):
     #: the server's upload routes, files reached by relative ``$ref``); larger ones are
     #: refused before they are read or parsed.
     max_document_mb: int = Field(default=MAX_DOCUMENT_MB, gt=0, le=4096)
+    #: Hosts ``catalog import`` may fetch ``$text``/``$json``/``$yaml`` URLs from (``host`` or
+    #: ``host:port``, comma-separated). Empty: URL substitutions are refused.
+    catalog_url_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    #: The largest document a catalog URL substitution may return, in KiB.
+    catalog_url_max_kb: int = Field(default=1024, gt=0, le=65536)
 
     @property
     def max_document_bytes(self) -> int:
         return self.max_document_mb * 1024 * 1024
+
+    @field_validator("catalog_url_hosts", mode="before")
+    @classmethod
+    def _parse_hosts(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [h.strip().lower() for h in value.split(",") if h.strip()]
+        return value
 
     @field_validator("api_tokens", mode="before")
     @classmethod

@@ -1,8 +1,13 @@
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import pytest
+import yaml
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
@@ -74,15 +79,30 @@ def test_a_bad_file_is_exit_2_and_nothing_is_imported(
     assert cli_server.get("/api/v1/services").json()["total"] == 0
 
 
-def test_an_unknown_owner_is_refused_with_the_entity(
+def test_an_unknown_owner_is_a_placeholder_team_with_a_warning(
     tmp_path: Path, cli_server: TestClient
 ) -> None:
     descriptor = tmp_path / "c.yaml"
     descriptor.write_text((SERVICE % "orders").replace("payments-team", "ghost-team"))
-    code, _, err = invoke("catalog", "import", str(descriptor))
-    assert code == 2
-    assert "team 'ghost-team' is not registered" in err
-    assert cli_server.get("/api/v1/services").json()["total"] == 0
+    code, out, _ = invoke("catalog", "import", str(descriptor))
+    assert code == 0
+    assert "owner team 'ghost-team' of service orders is not registered" in out
+    assert cli_server.get("/api/v1/services/orders").json()["owner"] == "ghost-team"
+    teams = cli_server.get("/api/v1/teams").json()["items"]
+    assert [t["name"] for t in teams] == ["ghost-team"]
+    events = cli_server.get("/api/v1/audit", params={"entity": "ghost-team"}).json()["items"]
+    assert "team.placeholder" in {e["action"] for e in events}
+
+
+def test_a_dangling_parent_group_follows_the_same_rule(
+    tmp_path: Path, cli_server: TestClient
+) -> None:
+    descriptor = tmp_path / "c.yaml"
+    descriptor.write_text(TEAM.replace("children: []", "children: [], parent: ghost-group"))
+    code, out, _ = invoke("catalog", "import", str(descriptor))
+    assert code == 0
+    assert "parent group 'ghost-group' of team payments-team is not registered" in out
+    assert cli_server.get("/api/v1/teams").json()["items"][0]["parent"] == "ghost-group"
 
 
 def test_the_demo_estate_catalog_imports(cli_server: TestClient) -> None:
@@ -116,3 +136,209 @@ def test_systems_and_apis_are_kept_as_declared(cli_server: TestClient) -> None:
         "case-summary-api": "openapi",
         "decision-api": "openapi",
     }
+
+
+API = """\
+---
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata: {name: orders}
+spec:
+  type: service
+  lifecycle: production
+  owner: payments-team
+  providesApis: [orders-api]
+---
+apiVersion: backstage.io/v1alpha1
+kind: API
+metadata: {name: orders-api}
+spec:
+  type: openapi
+  lifecycle: production
+  owner: payments-team
+  definition:
+    $text: %s
+"""
+OPENAPI = """\
+openapi: 3.0.3
+info: {title: Orders, version: "1"}
+paths:
+  /orders/{id}:
+    get:
+      parameters:
+        - {name: id, in: path, required: true, schema: {type: string}}
+      responses:
+        "200":
+          description: an order
+          content:
+            application/json:
+              schema:
+                type: object
+                properties: {id: {type: string}, total: {type: number}}
+"""
+
+
+@pytest.fixture
+def http_files() -> Iterator[tuple[str, dict[str, bytes]]]:
+    """A local HTTP server answering GET with ``files[path]`` (404 otherwise)."""
+    files: dict[str, bytes] = {}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = files.get(self.path)
+            self.send_response(200 if body is not None else 404)
+            self.send_header("Content-Length", str(len(body or b"")))
+            self.end_headers()
+            self.wfile.write(body or b"")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"127.0.0.1:{server.server_address[1]}", files
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def test_an_api_definition_becomes_a_contract_of_its_provider(
+    tmp_path: Path, cli_server: TestClient
+) -> None:
+    (tmp_path / "orders.yaml").write_text(OPENAPI)
+    descriptor = tmp_path / "c.yaml"
+    descriptor.write_text(TEAM + API % "./orders.yaml")
+    invoke("catalog", "import", str(descriptor))  # no version of orders yet: a warning
+    assert cli_server.put("/api/v1/services/orders/versions/1.0.0", json={}).status_code == 200
+    code, out, _ = invoke("catalog", "import", str(descriptor))
+    assert code == 0
+    assert "contracts from API definitions: orders/orders-api 1.0.0 (created)" in out
+    contract = cli_server.get("/api/v1/services/orders/contracts/orders-api").json()
+    assert contract["kind"] == "openapi"
+    proposed = yaml.safe_load(OPENAPI)
+    del proposed["paths"]["/orders/{id}"]["get"]["responses"]["200"]["content"]
+    impact = cli_server.post(
+        "/api/v1/impact",
+        json={"provider": "orders", "contract": "orders-api", "document": proposed},
+    ).json()
+    assert impact["compared_with"] == "1.0.0"
+
+
+def test_a_definition_without_a_provider_version_is_reported(
+    tmp_path: Path, cli_server: TestClient
+) -> None:
+    (tmp_path / "orders.yaml").write_text(OPENAPI)
+    descriptor = tmp_path / "c.yaml"
+    descriptor.write_text(TEAM + API % "./orders.yaml")
+    code, out, _ = invoke("catalog", "import", str(descriptor))
+    assert code == 0
+    assert "orders has no registered version yet" in out
+
+
+def test_url_substitutions_are_fetched_from_allowed_hosts(
+    tmp_path: Path,
+    cli_server: TestClient,
+    http_files: tuple[str, dict[str, bytes]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    host, files = http_files
+    files["/specs/orders.yaml"] = OPENAPI.encode()
+    descriptor = tmp_path / "c.yaml"
+    descriptor.write_text(TEAM + API % f"http://{host}/specs/orders.yaml")
+    code, _, err = invoke("catalog", "import", str(descriptor))
+    assert code == 2
+    assert f"host '{host}' is not allowed" in err and "UNLOCKSTEP_CATALOG_URL_HOSTS" in err
+    assert cli_server.get("/api/v1/services").json()["total"] == 0
+    monkeypatch.setenv("UNLOCKSTEP_CATALOG_URL_HOSTS", f"example.org, {host}")
+    cli_server.put("/api/v1/teams/payments-team", json={})
+    cli_server.put("/api/v1/services/orders", json={})
+    cli_server.put("/api/v1/services/orders/versions/2.0.0", json={})
+    code, out, _ = invoke("catalog", "import", str(descriptor))
+    assert code == 0, out
+    document = cli_server.get("/api/v1/services/orders/contracts/orders-api/versions/2.0.0")
+    assert document.json()["content"] == OPENAPI
+
+
+def test_url_substitutions_past_the_size_limit_or_missing_are_refused(
+    tmp_path: Path,
+    cli_server: TestClient,
+    http_files: tuple[str, dict[str, bytes]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    host, files = http_files
+    files["/big.yaml"] = b"x" * 2048
+    monkeypatch.setenv("UNLOCKSTEP_CATALOG_URL_HOSTS", host)
+    monkeypatch.setenv("UNLOCKSTEP_CATALOG_URL_MAX_KB", "1")
+    descriptor = tmp_path / "c.yaml"
+    descriptor.write_text(TEAM + API % f"http://{host}/big.yaml")
+    code, _, err = invoke("catalog", "import", str(descriptor))
+    assert code == 2
+    assert "larger than 1 KiB" in err and "c.yaml" in err
+    descriptor.write_text(TEAM + API % f"http://{host}/missing.yaml")
+    code, _, err = invoke("catalog", "import", str(descriptor))
+    assert code == 2
+    assert "answered HTTP 404" in err
+    assert "Traceback" not in err
+
+
+def test_can_i_deploy_verifies_consumers_against_a_catalog_definition(
+    tmp_path: Path, cli_server: TestClient
+) -> None:
+    (tmp_path / "orders.yaml").write_text(OPENAPI)
+    descriptor = tmp_path / "c.yaml"
+    descriptor.write_text(TEAM + API % "./orders.yaml" + SERVICE % "web")
+    api = cli_server
+    api.put("/api/v1/environments/production", json={"production": True})
+    api.put("/api/v1/teams/payments-team", json={})
+    api.put("/api/v1/services/orders", json={"owner": "payments-team"})
+    deployed = {"service": "orders", "version": "1.0.0", "environment": "production"}
+    assert api.post("/api/v1/deployments", json=deployed).status_code == 201
+    code, out, _ = invoke("catalog", "import", str(descriptor))
+    assert code == 0 and "orders/orders-api 1.0.0 (created)" in out
+    expectation = {
+        "expectation": 1,
+        "kind": "http",
+        "operations": [
+            {
+                "method": "GET",
+                "path": "/orders/{id}",
+                "responses": {"200": [{"field": "total", "type": "number"}]},
+            }
+        ],
+    }
+    body = {
+        "consumer": "web",
+        "version": "2.0.0",
+        "provider": "orders",
+        "contract": "orders-api",
+        "document": expectation,
+    }
+    assert api.post("/api/v1/expectations", json=body).status_code < 300
+    answer = api.get(
+        "/api/v1/can-i-deploy",
+        params=[("service", "web"), ("version", "2.0.0"), ("environment", "production")],
+    ).json()
+    assert answer["deployable"] is True, answer
+
+
+@pytest.mark.parametrize(
+    ("url", "raw"),
+    [
+        (
+            "https://github.com/OAI/OpenAPI-Specification/blob/main/examples/v3.0/petstore.yaml",
+            "https://raw.githubusercontent.com/OAI/OpenAPI-Specification/main/examples/v3.0/petstore.yaml",
+        ),
+        ("https://github.com/org/repo", "https://github.com/org/repo"),
+        (
+            "https://petstore.swagger.io/v2/swagger.json",
+            "https://petstore.swagger.io/v2/swagger.json",
+        ),
+    ],
+)
+def test_github_page_urls_are_read_from_their_raw_file(url: str, raw: str) -> None:
+    from unlockstep.cli.catalog import raw_url
+
+    assert raw_url(url) == raw

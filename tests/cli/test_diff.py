@@ -243,3 +243,25 @@ def test_the_limit_comes_from_the_setting_and_the_flag_beats_it(
     assert run(big, big, "--max-document-mb", "2")[0] == 0
     monkeypatch.setenv("UNLOCKSTEP_MAX_DOCUMENT_MB", "2")
     assert run(big, big)[0] == 0
+
+
+def _api(properties: dict[str, object]) -> str:
+    schema = {"type": "object", "properties": properties}
+    response = {"description": "ok", "content": {"application/json": {"schema": schema}}}
+    doc = {
+        "openapi": "3.0.3",
+        "info": {"title": "t", "version": "1"},
+        "paths": {"/cases": {"get": {"responses": {"200": response}}}},
+    }
+    return json.dumps(doc)
+
+
+def test_an_informational_change_does_not_say_it_breaks_someone(tmp_path: Path) -> None:
+    """Issue 20: "response-optional-property-added … (breaks writers)" for an info finding."""
+    old, new = tmp_path / "old.json", tmp_path / "new.json"
+    old.write_text(_api({"id": {"type": "string"}}))
+    new.write_text(_api({"id": {"type": "string"}, "note": {"type": "string"}}))
+    code, out, _ = run(old, new, "--kind", "openapi")
+    assert code == 0
+    assert "response-optional-property-added" in out
+    assert "breaks" not in out.split("\n", 1)[1]

@@ -92,8 +92,37 @@ def test_audit_shows_who_did_what(estate: TestClient, cli_server: TestClient) ->
     code, out, _ = run("audit", "--entity", "case-service", "--format", "json")
     assert code == 0
     first = json.loads(out)["items"][0]
-    assert (first["action"], first["entity_key"]) == ("version.created", "case-service/1.6.0")
+    assert (first["action"], first["entityKey"]) == ("version.created", "case-service/1.6.0")
     assert first["after"]["branch"] == "main"
+
+
+def test_audit_finds_a_flag_by_its_bare_key_in_every_environment(
+    cli_server: TestClient,
+) -> None:
+    from tests.server.flag_app import seed
+
+    seed(cli_server)
+    code, out, _ = run("audit", "--entity", "color", "--format", "json")
+    assert code == 0
+    keys = {e["entityKey"] for e in json.loads(out)["items"]}
+    assert keys == {"staging/color", "production/color"}
+
+
+def test_audit_text_shows_the_reason_and_each_change_before_and_after(
+    estate: TestClient, cli_server: TestClient
+) -> None:
+    from tests.server.flag_app import seed
+
+    seed(cli_server)
+    run("versions", "create", "--service", "case-service", "1.6.0", "--branch", "main")
+    run("versions", "create", "--service", "case-service", "1.6.0", "--branch", "release-1.6")
+    code, out, _ = run("audit", "--entity", "case-service/1.6.0")
+    assert code == 0
+    assert "version.updated  case-service/1.6.0" in out
+    assert 'branch: "main" → "release-1.6"' in out
+    code, out, _ = run("audit", "--entity", "color", "--type", "flag")
+    assert "reason: seed" in out
+    assert 'defaultVariant: - → "red"' in out
 
 
 def test_a_server_that_is_not_running_gives_one_line_and_exit_3() -> None:

@@ -23,7 +23,7 @@ def case(sql: str, phase: str, *rules: str, breaks: bool | None = None) -> Case:
         breaks
         if breaks is not None
         else phase == "contract"
-        or bool(found - {"missing-lock-timeout", "enum-value-added", "constraint-rejects-writes"})
+        or bool(found - {"missing-lock-timeout", "add-enum-value", "constraint-rejects-writes"})
     )
     return Case(sql, phase, found, hurts)
 
@@ -98,7 +98,7 @@ CASES: dict[str, Case] = {
         "CREATE VIEW open_cases AS SELECT * FROM cases WHERE NOT closed;", "expand"
     ),
     "add_enum_value": case(
-        "ALTER TYPE case_status ADD VALUE 'escalated';", "expand", "enum-value-added"
+        "ALTER TYPE case_status ADD VALUE 'escalated';", "expand", "add-enum-value"
     ),
     # migrate
     "backfill_update": case("UPDATE cases SET basis = 'legacy' WHERE basis IS NULL;", "migrate"),

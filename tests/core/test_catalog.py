@@ -129,7 +129,14 @@ def test_invalid_entities_are_refused(edit: tuple[str, str], message: str) -> No
         parse_catalog(text, "c.yaml", reader({"./apis/orders.yaml": ""}))
 
 
-def test_text_substitution_refuses_urls() -> None:
+def test_substitutions_are_refused_without_a_reader() -> None:
     text = MULTI.replace("$text: ./apis/orders.yaml", "$text: https://example.org/x.yaml")
-    with pytest.raises(InvalidInput, match="points at a URL"):
+    with pytest.raises(InvalidInput, match="cannot be resolved here"):
         parse_catalog(text, "c.yaml")
+
+
+def test_url_substitutions_go_through_the_adapters_reader() -> None:
+    text = MULTI.replace("$text: ./apis/orders.yaml", "$text: https://example.org/x.yaml")
+    parsed = parse_catalog(text, "c.yaml", reader({"https://example.org/x.yaml": "openapi: 3"}))
+    api = next(e for e in parsed.entities if e.kind == "api")
+    assert api.fields["definition"] == "openapi: 3"

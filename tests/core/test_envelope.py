@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import yaml
 
 from unlockstep.core.compat._model import Level
 from unlockstep.core.envelope import RULE, Envelope, semantic_change
@@ -57,3 +60,50 @@ def test_a_missing_event_type_needs_one() -> None:
 )
 def test_envelope_is_read_from_the_document(document: object, expected: Envelope) -> None:
     assert Envelope.from_document(document) == expected
+
+
+_PINNED = {"type": "object", "properties": {"eventType": {"type": "string", "const": "A"}}}
+
+
+@pytest.mark.parametrize(
+    ("document", "expected"),
+    [
+        (_PINNED, Envelope("A", None)),
+        (
+            {"properties": {"eventType": {"enum": ["A"]}, "eventVersion": {"const": 1}}},
+            Envelope("A", "1"),
+        ),
+        ({"properties": {"eventType": {"type": "string", "default": "A"}}}, Envelope("A", None)),
+        ({"properties": {"eventType": {"enum": ["A", "B"]}}}, Envelope()),
+        (
+            {"$ref": "#/$defs/E", "$defs": {"E": {"properties": {"eventType": {"const": "A"}}}}},
+            Envelope("A", None),
+        ),
+    ],
+)
+def test_an_event_type_a_schema_pins_is_the_envelope(document: object, expected: Envelope) -> None:
+    assert Envelope.from_document(document) == expected
+
+
+def test_the_demo_asyncapi_message_names_its_event_type_by_const() -> None:
+    """Issue 20: ``publish --semantic-change`` said "(no eventType)" for the demo's own
+    AsyncAPI message whose payload declares ``eventType`` as a ``const``."""
+    demo = Path(__file__).resolve().parents[2] / "examples/estate/contracts/case-events.v1.yaml"
+    envelope = Envelope.from_document(yaml.safe_load(demo.read_text()))
+    assert envelope == Envelope("CaseEscalated", "1")
+    (change,) = semantic_change(envelope, envelope, declared=True)
+    assert "'CaseEscalated'" in change.message
+    assert "no eventType" not in change.message
+
+
+def test_asyncapi_2_messages_with_different_types_are_named_together() -> None:
+    message = {"payload": {"properties": {"eventType": {"const": "B"}}}}
+    document = {
+        "asyncapi": "2.6.0",
+        "channels": {
+            "a": {"publish": {"message": {"oneOf": [{"$ref": "#/components/messages/A"}]}}},
+            "b": {"subscribe": {"message": message}},
+        },
+        "components": {"messages": {"A": {"payload": _PINNED}}},
+    }
+    assert Envelope.from_document(document) == Envelope("A, B", None)

@@ -65,6 +65,21 @@ def test_table_columns_after_non_ascii_text_have_their_line() -> None:
     assert (table.line, table.columns["id"].line, table.columns["«naïve»"].line) == (2, 3, 4)
 
 
+def test_alter_table_after_create_table_shapes_the_contract() -> None:
+    table = parse_tables(
+        "CREATE TABLE cases (id int, status text, note text);\n"
+        "ALTER TABLE ONLY cases ALTER COLUMN id TYPE bigint;\n"
+        "ALTER TABLE cases ALTER COLUMN status SET NOT NULL;\n"
+        "ALTER TABLE cases ALTER COLUMN status SET DEFAULT 'open';\n"
+        "ALTER TABLE cases DROP COLUMN note;\n"
+        "ALTER TABLE cases ADD CONSTRAINT cases_pkey PRIMARY KEY (id);\n"
+    ).tables["cases"]
+    assert table.columns["id"].type == "int8"
+    assert (table.columns["status"].not_null, table.columns["status"].default) == (True, "'open'")
+    assert set(table.columns) == {"id", "status"}
+    assert table.primary_key == ("id",)
+
+
 def test_defaults_and_checks_read_as_postgres_deparses_them() -> None:
     table = parse_tables(
         "CREATE TABLE cases (status varchar(20) DEFAULT 'open'::character varying "

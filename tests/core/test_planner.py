@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -11,6 +12,7 @@ from unlockstep.core.plans._check import analyse
 from unlockstep.core.plans._file import parse
 from unlockstep.core.plans._plan import ContractChange, Plan, Role, Service, Strategy
 from unlockstep.core.plans._risk import ROW_BY_KIND, ROWS, RiskRow
+from unlockstep.core.plans._templates import FALLBACK, TEMPLATES
 
 from .plan_fixtures import example, one_change
 
@@ -278,3 +280,23 @@ def test_rows_cover_every_template() -> None:
             {"x": row},
         )
         assert not any(s.action.startswith("ship X (") for s in graph.steps), row.kind
+
+
+def test_the_template_table_covers_every_change_kind_of_the_risk_matrix() -> None:
+    assert {row.kind for row in ROWS} == set(TEMPLATES)
+
+
+def test_templates_use_only_what_the_interpreter_knows() -> None:
+    placeholders = {"name", "field", "service", "what", "title", "flag"}
+    phases = {"expand", "migrate", "contract", "deploy"}
+    for kind, rollout in {**TEMPLATES, "(fallback)": FALLBACK}.items():
+        assert rollout.steps, kind
+        for step in rollout.steps:
+            assert step.who in ("provider", "consumers", "everyone"), (kind, step)
+            assert step.phase in phases, (kind, step)
+            assert step.rollback, (kind, step.action)
+            texts = [step.action, step.rollback, step.roll_forward]
+            texts += [g.text for g in step.gates] + [text for _, text in step.flagged]
+            for text in texts:
+                assert set(re.findall(r"\{(\w+)\}", text)) <= placeholders, (kind, text)
+            assert "{what}" not in step.action or rollout.what, kind

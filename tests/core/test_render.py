@@ -8,6 +8,8 @@ from typing import Any
 import jsonschema as oracle
 import pytest
 
+from unlockstep.core import engines  # noqa: F401  (every engine declares its rules on import)
+from unlockstep.core.compat import render_migrations
 from unlockstep.core.compat._model import (
     Breaks,
     Change,
@@ -17,6 +19,7 @@ from unlockstep.core.compat._model import (
     Mode,
 )
 from unlockstep.core.compat._render import FORMATS, lookup, render
+from unlockstep.core.migrations import MigrationFile, check_files
 
 REPORT = CompatibilityReport(
     mode=Mode.BACKWARD,
@@ -170,8 +173,13 @@ def test_sarif_matches_the_sarif_2_1_0_shape_with_rules_and_lines() -> None:
 
 def test_prefixed_rule_ids_find_their_catalogue_entry() -> None:
     entry = lookup("response-enum-value-added")
-    assert entry is not None and entry.id == "enum-value-added"
+    assert entry is not None and entry.id == "response-enum-value-added"
+    assert entry.summary.startswith("in a response body: ")
+    payload = lookup("message-payload-property-removed")
+    assert payload is not None and payload.kind == "asyncapi"
     assert lookup("no-such-rule-anywhere") is None
+    # only declared prefixes: any word before a known id is no rule of the catalogue
+    assert lookup("whatever-enum-value-added") is None
 
 
 def test_markdown_is_a_pr_comment_with_a_verdict_and_a_table() -> None:
@@ -193,3 +201,64 @@ def test_text_lists_breaking_first_with_suggestions() -> None:
 def test_an_empty_report_renders_in_every_format(fmt: str) -> None:
     empty = CompatibilityReport(mode=Mode.FULL, kind="jsonschema", changes=())
     assert render(empty, fmt)
+
+
+INFO_ON_THE_PROVIDERS_SIDE = CompatibilityReport(
+    mode=Mode.BACKWARD,
+    kind="openapi",
+    changes=(
+        Change(
+            rule="response-optional-property-added",
+            level=Level.INFO,
+            breaks=Breaks.WRITERS,  # the provider writes responses: its own side, not a finding
+            location=Location(subject="GET /cases", pointer="/x"),
+            message="property 'b' was added",
+        ),
+        Change(
+            rule="response-enum-value-added",
+            level=Level.WARNING,
+            breaks=Breaks.READERS,
+            location=Location(subject="GET /cases", pointer="/y"),
+            message="enum value 'b' was added",
+        ),
+    ),
+)
+
+
+def test_information_never_says_it_breaks_someone_and_a_warning_says_may() -> None:
+    """Issue 20: "response-optional-property-added … (breaks writers)" was an info finding."""
+    text = render(INFO_ON_THE_PROVIDERS_SIDE, "text")
+    assert "breaks writers" not in text
+    assert "property 'b' was added\n" in text + "\n"
+    assert "enum value 'b' was added (may break readers)" in text
+    markdown = render(INFO_ON_THE_PROVIDERS_SIDE, "markdown")
+    assert "| warning | `response-enum-value-added` | readers (maybe) |" in markdown
+    assert "writers" not in markdown
+
+
+def test_a_breaking_change_says_whom_it_breaks() -> None:
+    assert "property 'a' was removed (breaks writers)" in render(REPORT, "text")
+
+
+def test_migration_reports_use_the_same_sarif_writer_with_catalogue_descriptions() -> None:
+    sql = "SET lock_timeout = '5s';\nALTER TABLE cases DROP COLUMN reason;\n"
+    report = check_files([MigrationFile("V2__drop.sql", sql)], {}, 30)
+    body = json.loads(render_migrations([("db", report)], "sarif", version="1.2.3"))
+    oracle.validate(body, SARIF_SHAPE)
+    run = body["runs"][0]
+    (rule,) = run["tool"]["driver"]["rules"]
+    assert rule["id"] == "drop-column" and rule["properties"]["kind"] == "migrations"
+    assert rule["shortDescription"]["text"].startswith("dropping a column")
+    (result,) = run["results"]
+    assert result["ruleIndex"] == 0 and result["level"] == "error"
+    assert result["locations"][0]["physicalLocation"]["region"]["startLine"] == 2
+    assert "Waits for: cases.reason" in result["message"]["text"]
+    assert result["properties"]["phase"] == "contract"
+    assert run["properties"]["safe_while_old_code_is_live"] is False
+
+
+def test_migration_text_words_whom_a_finding_hurts_by_its_level() -> None:
+    sql = "ALTER TABLE cases ADD CONSTRAINT c CHECK (x > 0) NOT VALID;\n"
+    report = check_files([MigrationFile("V3__check.sql", sql)], {}, 30)
+    text = render_migrations([("db", report)], "text")
+    assert "! constraint-rejects-writes (may break writers)" in text

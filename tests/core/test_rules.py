@@ -57,3 +57,25 @@ def test_levels_follow_the_protected_side_and_the_rule_flags() -> None:
     assert (
         level_for(unprovable, Breaks.WRITERS, breaking_for=WRITERS, policy=strict) is Level.BREAKING
     )
+
+
+def test_a_fixed_level_holds_whoever_is_protected_but_hurting_nobody_is_information() -> None:
+    fixed = Rule("f", "t", Breaks.READERS, "s", level=Level.WARNING)
+    for breaking_for in (WRITERS, frozenset({Breaks.READERS})):
+        assert (
+            level_for(fixed, Breaks.READERS, breaking_for=breaking_for, policy=Policy.STRICT)
+            is Level.WARNING
+        )
+    assert level_for(fixed, Breaks.NONE, breaking_for=WRITERS, policy=Policy.LENIENT) is Level.INFO
+    by_nature = Rule("g", "t", Breaks.NONE, "s", level=Level.BREAKING)  # e.g. a failing migration
+    assert (
+        level_for(by_nature, Breaks.NONE, breaking_for=WRITERS, policy=Policy.LENIENT)
+        is Level.BREAKING
+    )
+
+
+def test_an_uncatalogued_id_is_judged_conservatively_not_raised() -> None:
+    from unlockstep.core.compat import judge
+
+    assert judge("no-such-rule", Breaks.WRITERS, policy=Policy.LENIENT) is Level.BREAKING
+    assert judge("no-such-rule", Breaks.NONE, policy=Policy.LENIENT) is Level.INFO

@@ -80,7 +80,7 @@ def test_audit_is_readable_per_entity_and_globally(estate: TestClient) -> None:
     everything = estate.get("/api/v1/audit", params={"limit": 500}).json()
     one = estate.get("/api/v1/audit", params={"entity": "case-service"}).json()
     assert 0 < one["total"] < everything["total"]
-    assert all(e["entity_key"].startswith("case-service") for e in one["items"])
+    assert all(e["entityKey"].startswith("case-service") for e in one["items"])
     assert all(e["actor"] == "anonymous" for e in one["items"])
 
 

@@ -101,3 +101,21 @@ def test_a_semantic_change_with_an_adr_or_a_new_event_type_is_published(api: Tes
 def test_without_the_declaration_the_envelope_is_not_judged(api: TestClient) -> None:
     publish(api, "case-escalated", "1", avsc("CaseEscalated"))
     assert publish(api, "case-escalated", "2", avsc("CaseEscalated")).status_code == 200
+
+
+DEMO_EVENTS = Path(__file__).resolve().parents[2] / "examples/estate/contracts/case-events.v1.yaml"
+
+
+def test_the_demo_asyncapi_events_type_is_named_in_a_refused_semantic_change(
+    api: TestClient,
+) -> None:
+    """Issue 20: the refusal said "(no eventType)" for the demo's own AsyncAPI message, whose
+    payload declares ``eventType`` as a ``const``."""
+    text = DEMO_EVENTS.read_text()
+    assert publish(api, "case-events", "1", text).status_code == 200
+    refused = publish(api, "case-events", "2", text, semantic_change=True)
+    assert refused.status_code == 409
+    (change,) = refused.json()["error"]["details"]["changes"]
+    assert "'CaseEscalated'" in change["message"]
+    assert "no eventType" not in change["message"]
+    assert change["details"]["eventVersion"] == "1"

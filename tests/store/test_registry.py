@@ -6,53 +6,48 @@ import pytest
 from sqlalchemy import func, select
 
 from unlockstep.errors import InvalidInput, NotFound
-from unlockstep.store import Store, registry
+from unlockstep.services import registry
+from unlockstep.store import Store
+from unlockstep.store import registry as rows
 from unlockstep.store.audit import list_events
 from unlockstep.store.tables import AuditEvent, Deployment
 
 
 @pytest.fixture
 def seeded(store: Store) -> Store:
-    with store.session() as s:
-        registry.upsert_team(s, "tester", "case-platform-team")
-        registry.upsert_service(s, "tester", "case-service", owner="case-platform-team", tier=1)
-        registry.upsert_environment(s, "tester", "production", production=True, description=None)
-        registry.upsert_environment(s, "tester", "mobile", production=True, description=None)
+    registry.put_team(store, "tester", "case-platform-team")
+    registry.put_service(store, "tester", "case-service", owner="case-platform-team", tier=1)
+    registry.put_environment(store, "tester", "production", production=True, description=None)
+    registry.put_environment(store, "tester", "mobile", production=True, description=None)
     return store
 
 
 def live(store: Store, service: str = "case-service") -> list[tuple[str, str, str, str]]:
     with store.session() as s:
-        sid = registry.get_service(s, service).id
+        sid = rows.get_service(s, service).id
         return [
-            (d["environment"], d["version"], d["kind"], d["instance"] or "")
-            for d in registry.live_versions(s, service_id=sid)
+            (d.environment, d.version, d.kind, d.instance or "")
+            for d in rows.live_versions(s, service_id=sid)
         ]
 
 
 def test_a_deployment_replaces_the_version_live_in_that_environment(seeded: Store) -> None:
-    with seeded.session() as s:
-        registry.record_deployment(s, "ci", "case-service", "1.0.0", "production")
-    with seeded.session() as s:
-        registry.record_deployment(s, "ci", "case-service", "1.1.0", "production")
+    registry.record_deployment(seeded, "ci", "case-service", "1.0.0", "production")
+    registry.record_deployment(seeded, "ci", "case-service", "1.1.0", "production")
     assert live(seeded) == [("production", "1.1.0", "deployment", "")]
 
 
 def test_recording_the_live_version_again_changes_nothing(seeded: Store) -> None:
-    with seeded.session() as s:
-        registry.record_deployment(s, "ci", "case-service", "1.0.0", "production")
-    with seeded.session() as s:
-        _, outcome = registry.record_deployment(s, "ci", "case-service", "1.0.0", "production")
-    assert outcome == "unchanged"
+    registry.record_deployment(seeded, "ci", "case-service", "1.0.0", "production")
+    again = registry.record_deployment(seeded, "ci", "case-service", "1.0.0", "production")
+    assert again.outcome == "unchanged"
     assert live(seeded) == [("production", "1.0.0", "deployment", "")]
 
 
 def test_application_instances_are_replaced_independently(seeded: Store) -> None:
-    with seeded.session() as s:
-        registry.record_deployment(s, "ci", "case-service", "1.0.0", "production", instance="eu")
-        registry.record_deployment(s, "ci", "case-service", "1.0.0", "production", instance="us")
-    with seeded.session() as s:
-        registry.record_deployment(s, "ci", "case-service", "1.1.0", "production", instance="eu")
+    registry.record_deployment(seeded, "ci", "case-service", "1.0.0", "production", instance="eu")
+    registry.record_deployment(seeded, "ci", "case-service", "1.0.0", "production", instance="us")
+    registry.record_deployment(seeded, "ci", "case-service", "1.1.0", "production", instance="eu")
     assert sorted(live(seeded)) == [
         ("production", "1.0.0", "deployment", "us"),
         ("production", "1.1.0", "deployment", "eu"),
@@ -60,43 +55,39 @@ def test_application_instances_are_replaced_independently(seeded: Store) -> None
 
 
 def test_releases_keep_several_versions_supported_until_support_ends(seeded: Store) -> None:
-    with seeded.session() as s:
-        registry.record_release(s, "ci", "case-service", "7", "mobile")
-        registry.record_release(s, "ci", "case-service", "8", "mobile")
+    registry.record_release(seeded, "ci", "case-service", "7", "mobile")
+    registry.record_release(seeded, "ci", "case-service", "8", "mobile")
     assert sorted(v for _, v, _, _ in live(seeded)) == ["7", "8"]
-    with seeded.session() as s:
-        registry.record_support_ended(s, "ci", "case-service", "7", "mobile")
+    registry.record_support_ended(seeded, "ci", "case-service", "7", "mobile")
     assert [v for _, v, _, _ in live(seeded)] == ["8"]
 
 
 def test_undeployment_ends_what_is_live_and_is_audited(seeded: Store) -> None:
-    with seeded.session() as s:
-        registry.record_deployment(s, "ci", "case-service", "1.0.0", "production")
-    with seeded.session() as s:
-        ended = registry.record_undeployment(s, "ci", "case-service", "production")
-    assert ended[0]["ended_at"] is not None
+    registry.record_deployment(seeded, "ci", "case-service", "1.0.0", "production")
+    ended = registry.record_undeployment(seeded, "ci", "case-service", "production")
+    assert ended[0].ended_at is not None
     assert live(seeded) == []
     with seeded.session() as s:
         events, _ = list_events(s, entity_type="deployment")
-    assert events[0]["action"] == "deployment.ended"
-    assert events[0]["before"]["ended_at"] is None
-    assert events[0]["after"]["ended_at"] is not None
+    assert events[0].action == "deployment.ended"
+    assert events[0].before is not None and events[0].before["ended_at"] is None
+    assert events[0].after is not None and events[0].after["ended_at"] is not None
 
 
 def test_undeploying_what_is_not_deployed_is_not_found(seeded: Store) -> None:
     expected = "nothing of case-service is deployed in production"
-    with pytest.raises(NotFound, match=expected), seeded.session() as s:
-        registry.record_undeployment(s, "ci", "case-service", "production")
+    with pytest.raises(NotFound, match=expected):
+        registry.record_undeployment(seeded, "ci", "case-service", "production")
 
 
 def test_every_write_records_actor_and_before_after(seeded: Store) -> None:
+    registry.put_service(seeded, "alice", "case-service", owner="case-platform-team", tier=2)
     with seeded.session() as s:
-        registry.upsert_service(s, "alice", "case-service", owner="case-platform-team", tier=2)
         events, _ = list_events(s, entity_key="case-service", entity_type="service")
     update = events[0]
-    assert update["actor"] == "alice"
-    assert update["action"] == "service.updated"
-    assert (update["before"]["tier"], update["after"]["tier"]) == (1, 2)
+    assert (update.actor, update.action) == ("alice", "service.updated")
+    assert update.before is not None and update.after is not None
+    assert (update.before["tier"], update.after["tier"]) == (1, 2)
 
 
 @pytest.mark.parametrize(
@@ -106,17 +97,17 @@ def test_every_write_records_actor_and_before_after(seeded: Store) -> None:
 def test_invalid_service_names_are_refused_and_nothing_is_written(store: Store, name: str) -> None:
     with store.session() as s:
         before = s.scalar(select(func.count()).select_from(AuditEvent))
-    with pytest.raises(InvalidInput), store.session() as s:
-        registry.upsert_service(s, "tester", name)
+    with pytest.raises(InvalidInput):
+        registry.put_service(store, "tester", name)
     with store.session() as s:
         assert s.scalar(select(func.count()).select_from(AuditEvent)) == before
 
 
 def test_a_failed_deployment_leaves_no_version_behind(seeded: Store) -> None:
-    with pytest.raises(NotFound), seeded.session() as s:
-        registry.record_deployment(s, "ci", "case-service", "9.9.9", "nowhere")
+    with pytest.raises(NotFound):
+        registry.record_deployment(seeded, "ci", "case-service", "9.9.9", "nowhere")
     with seeded.session() as s, pytest.raises(NotFound):
-        registry.get_version(s, registry.get_service(s, "case-service"), "9.9.9")
+        rows.get_version(s, rows.get_service(s, "case-service"), "9.9.9")
 
 
 def test_racing_deployments_leave_exactly_one_live_version(seeded: Store) -> None:
@@ -126,9 +117,7 @@ def test_racing_deployments_leave_exactly_one_live_version(seeded: Store) -> Non
 
     def deploy(number: str) -> None:
         try:
-            seeded.retrying(
-                lambda s: registry.record_deployment(s, "ci", "case-service", number, "production")
-            )
+            registry.record_deployment(seeded, "ci", "case-service", number, "production")
         except BaseException as exc:
             failures.append(exc)
 
@@ -143,3 +132,12 @@ def test_racing_deployments_leave_exactly_one_live_version(seeded: Store) -> Non
             select(func.count()).select_from(Deployment).where(Deployment.ended_at.is_(None))
         )
     assert count == 1
+
+
+def test_an_underscore_in_an_audit_entity_key_matches_only_itself(seeded: Store) -> None:
+    registry.put_service(seeded, "tester", "a_b")
+    registry.put_service(seeded, "tester", "axb")
+    registry.put_version(seeded, "tester", "axb", "1.0.0")
+    with seeded.session() as s:
+        events, _ = list_events(s, entity_key="a_b")
+    assert {e.entity_key for e in events} == {"a_b"}

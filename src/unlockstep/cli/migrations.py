@@ -7,27 +7,16 @@ parsed (the message names file and line).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
 import click
 import yaml
 
 from unlockstep import __version__
 from unlockstep.cli.output import format_option
-from unlockstep.core.compat import Level
-from unlockstep.core.migrations import (
-    DEFAULT_WINDOW_DAYS,
-    RULES,
-    MigrationFile,
-    MigrationsReport,
-    Step,
-    check_files,
-)
+from unlockstep.core.compat import FORMATS, render_migrations
+from unlockstep.core.migrations import DEFAULT_WINDOW_DAYS, MigrationFile, check_files
 from unlockstep.errors import InvalidInput
-
-FORMATS = ("text", "json", "markdown", "sarif")
 
 
 @click.group()
@@ -62,8 +51,7 @@ def check(
     usage = _read_usage(usage_file) if usage_file else {}
     reports = [(str(path), check_files(_collect(path), usage, usage_window_days)) for path in paths]
     breaks = any(report.breaks_running_clients for _, report in reports)
-    render = {"text": _text, "json": _json, "markdown": _markdown, "sarif": _sarif}[fmt]
-    click.echo(render(reports))
+    click.echo(render_migrations(reports, fmt, version=__version__))
     click.get_current_context().exit(1 if breaks else 0)
 
 
@@ -106,132 +94,3 @@ def _read_usage(path: Path) -> dict[str, list[str]]:
             hint='e.g. {"cases.escalation_basis": ["audit-report-service"]}',
         )
     return {str(k): list(v) for k, v in data.items()}
-
-
-# -- output ------------------------------------------------------------------------------
-
-
-def _mark(step: Step) -> str:
-    return "  BREAKS RUNNING CLIENTS" if step.breaks_running_clients else ""
-
-
-def _text(reports: list[tuple[str, MigrationsReport]]) -> str:
-    lines: list[str] = []
-    for path, report in reports:
-        lines.append(f"{path} ({report.layout} layout)")
-        for file in report.files:
-            version = f" [{file.version}]" if file.version else ""
-            lines.append(f"  {file.file}{version}")
-            for step in file.steps:
-                lines.append(f"    {step.line:>4}  {step.phase.value:<8}  {step.text}{_mark(step)}")
-                for change in step.changes:
-                    sign = "✗" if change.level is Level.BREAKING else "!"
-                    lines.append(
-                        f"            {sign} {change.rule} (breaks {change.breaks.value}): "
-                        f"{change.message}"
-                    )
-                    lines.append(f"              fix: {change.suggestion}")
-                for evidence in step.evidence:
-                    lines.append(f"            waits for: {evidence.describe()}")
-        counts = report.summary()
-        lines.append(
-            f"  {len(report.steps)} statements: {counts['expand']} expand, "
-            f"{counts['migrate']} migrate, {counts['contract']} contract, "
-            f"{counts['neutral']} neutral; hazards: {counts['hazards']}; "
-            f"{counts['breaking_steps']} break running clients"
-        )
-    unsafe = any(r.breaks_running_clients for _, r in reports)
-    lines.append("NOT safe while old code is live" if unsafe else "safe while old code is live")
-    return "\n".join(lines)
-
-
-def _json(reports: list[tuple[str, MigrationsReport]]) -> str:
-    body = {
-        "safe_while_old_code_is_live": not any(r.breaks_running_clients for _, r in reports),
-        "paths": [{"path": path, **report.to_dict()} for path, report in reports],
-    }
-    return json.dumps(body, indent=2, ensure_ascii=False)
-
-
-def _relative(file: str, root: str) -> str:
-    """A file shown relative to the folder it was found in."""
-    prefix = root.rstrip("/\\") + "/"
-    return file[len(prefix) :] if file.startswith(prefix) else file
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
-def _markdown(reports: list[tuple[str, MigrationsReport]]) -> str:
-    out: list[str] = ["# Migration check", ""]
-    for path, report in reports:
-        out += [f"## `{path}` ({report.layout})", ""]
-        out += ["| file | line | phase | statement | hazards / findings | waits for |"]
-        out += ["|---|---|---|---|---|---|"]
-        for step in report.steps:
-            findings = "<br>".join(f"`{c.rule}` ({c.breaks.value})" for c in step.changes)
-            waits = "<br>".join(_cell(e.describe()) for e in step.evidence)
-            phase = f"**{step.phase.value}**" if step.breaks_running_clients else step.phase.value
-            file = _cell(_relative(step.file, path))
-            out.append(
-                f"| {file} | {step.line} | {phase} | `{_cell(step.text)}` | {findings} | {waits} |"
-            )
-        out.append("")
-    unsafe = any(r.breaks_running_clients for _, r in reports)
-    out.append("**Not safe while old code is live.**" if unsafe else "Safe while old code is live.")
-    return "\n".join(out)
-
-
-def _sarif(reports: list[tuple[str, MigrationsReport]]) -> str:
-    results: list[dict[str, Any]] = []
-    used: set[str] = set()
-    for _, report in reports:
-        for step in report.steps:
-            waits = "; ".join(e.describe() for e in step.evidence)
-            for change in step.changes:
-                used.add(change.rule)
-                text = f"{change.message} Fix: {change.suggestion}"
-                if waits and RULES[change.rule].family == "contract":
-                    text += f" Waits for: {waits}"
-                results.append(
-                    {
-                        "ruleId": change.rule,
-                        "level": "error" if change.level is Level.BREAKING else "warning",
-                        "message": {"text": text},
-                        "locations": [
-                            {
-                                "physicalLocation": {
-                                    "artifactLocation": {"uri": step.file},
-                                    "region": {"startLine": step.line},
-                                }
-                            }
-                        ],
-                        "properties": {"phase": step.phase.value, "breaks": change.breaks.value},
-                    }
-                )
-    rules = [
-        {
-            "id": RULES[rid].id,
-            "shortDescription": {"text": RULES[rid].summary},
-            "help": {"text": RULES[rid].fix},
-        }
-        for rid in sorted(used)
-    ]
-    log = {
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [
-            {
-                "tool": {
-                    "driver": {
-                        "name": "unlockstep",
-                        "version": __version__,
-                        "rules": rules,
-                    }
-                },
-                "results": results,
-            }
-        ],
-    }
-    return json.dumps(log, indent=2, ensure_ascii=False)

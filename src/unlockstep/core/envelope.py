@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from unlockstep.core.compat import Breaks, Change, Level, Location, Rule, Source, declare
-from unlockstep.core.documents import load_document
+from unlockstep.core.compat import Breaks, Change, Location, Policy, Rule, Source, declare, judge
+from unlockstep.core.documents import load_document, value_at
 from unlockstep.errors import ParseError
 
 RULE = "semantic-change-requires-new-event-type"
@@ -43,8 +43,12 @@ class Envelope:
 
     @classmethod
     def from_document(cls, document: Any) -> Envelope:
-        """Read ``eventType``/``eventVersion`` from a parsed schema's top level, or from its
-        ``x-event``/``metadata`` block (JSON Schema, AsyncAPI message, Avro record props)."""
+        """Read ``eventType``/``eventVersion`` from a parsed document: its top level or its
+        ``x-event``/``metadata`` block (JSON Schema, AsyncAPI message, Avro record props);
+        else the value a schema pins for an ``eventType``/``eventVersion`` property
+        (``const``, an ``enum`` of one value, or failing those a ``default``), in a JSON
+        Schema or in the payload of every message of an AsyncAPI document (several messages
+        with different types give their names joined, sorted)."""
         if not isinstance(document, dict):
             return cls()
         for holder in (document, document.get("x-event"), document.get("metadata")):
@@ -54,7 +58,55 @@ class Envelope:
                     str(event_type) if event_type is not None else None,
                     str(version) if version is not None else None,
                 )
-        return cls()
+        schemas = _message_payloads(document) if "asyncapi" in document else [document]
+        types: set[str] = set()
+        versions: set[str] = set()
+        for schema in schemas:
+            props = _deref(document, _deref(document, schema).get("properties"))
+            event_type = _pinned(_deref(document, props.get("eventType")))
+            version = _pinned(_deref(document, props.get("eventVersion")))
+            if event_type is not None:
+                types.add(str(event_type))
+            if version is not None:
+                versions.add(str(version))
+        return cls(
+            ", ".join(sorted(types)) if types else None,
+            ", ".join(sorted(versions)) if versions else None,
+        )
+
+
+def _deref(root: Any, value: Any) -> dict[str, Any]:
+    """``value`` as a dict, following local ``$ref`` (``#/…``) a few steps; ``{}`` else."""
+    for _ in range(8):
+        ref = value.get("$ref") if isinstance(value, dict) else None
+        if not (isinstance(ref, str) and ref.startswith("#")):
+            break
+        value = value_at(root, ref[1:])
+    return value if isinstance(value, dict) else {}
+
+
+def _pinned(prop: dict[str, Any]) -> Any:
+    """The one value a property schema allows (``const``, an ``enum`` of one), else its
+    ``default``; ``None`` when it pins nothing."""
+    if "const" in prop:
+        return prop["const"]
+    enum = prop.get("enum")
+    if isinstance(enum, list) and len(enum) == 1:
+        return enum[0]
+    return prop.get("default")
+
+
+def _message_payloads(document: dict[str, Any]) -> list[Any]:
+    """The payload schema of every message an AsyncAPI document declares (components and,
+    for AsyncAPI 2, channel operations)."""
+    messages = list(_deref(document, value_at(document, "/components/messages")).values())
+    for channel in _deref(document, document.get("channels")).values():
+        channel = _deref(document, channel)
+        messages += list(_deref(document, channel.get("messages")).values())
+        for op in ("publish", "subscribe"):  # AsyncAPI 2
+            message = _deref(document, _deref(document, channel.get(op)).get("message"))
+            messages += [_deref(document, m) for m in message.get("oneOf") or ()] or [message]
+    return [_deref(document, m).get("payload") for m in messages]
 
 
 def semantic_change(
@@ -76,7 +128,7 @@ def semantic_change(
         return [
             Change(
                 rule=RULE,
-                level=Level.INFO,
+                level=judge(RULE, Breaks.NONE, policy=Policy.LENIENT),
                 breaks=Breaks.NONE,
                 location=Location(subject=subject or (proposed.event_type or "")),
                 message=f"semantic change accepted under the same event type, per {adr.strip()}",
@@ -90,7 +142,7 @@ def semantic_change(
     return [
         Change(
             rule=RULE,
-            level=Level.BREAKING,
+            level=judge(RULE, Breaks.READERS, policy=Policy.LENIENT),
             breaks=Breaks.READERS,
             location=Location(subject=subject or event_type),
             message=(

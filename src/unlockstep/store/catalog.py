@@ -1,167 +1,102 @@
-"""Applying a catalog import: idempotent upserts, declared dependencies, removed entities.
-
-An import names the locations (descriptor files) it covers. Entities that an earlier import
-recorded from one of those locations but that are gone now are reported as ``removed``;
-with ``prune`` they are deleted too, otherwise kept and reported again on the next import.
-"""
+"""Queries and row writes for what a catalog import brings besides teams and services:
+systems, API entities and declared dependencies. The import itself is a use case
+(``unlockstep.services.catalog``)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from unlockstep.errors import InvalidInput
-from unlockstep.store import audit, registry
 from unlockstep.store.tables import Api, Dependency, Service, System, Team
 
-_MODELS: dict[str, Any] = {"team": Team, "system": System, "service": Service, "api": Api}
-ORDER = ("team", "system", "service", "api")
+MODELS: dict[str, Any] = {"team": Team, "system": System, "service": Service, "api": Api}
 
 
-def _plain(row: Any, kind: str) -> dict[str, Any]:
-    columns = [
-        c.key for c in row.__table__.columns if c.key not in ("id", "created_at", "updated_at")
-    ]
-    return {c: getattr(row, c) for c in columns}
+@dataclass(frozen=True, slots=True)
+class SystemRecord:
+    name: str
+    owner: str | None
+    description: str | None
+    catalog_location: str | None
+    services: list[str]
 
 
-def _upsert_plain(
-    session: Session, actor: str, kind: str, name: str, fields: dict[str, Any]
-) -> str:
-    model = _MODELS[kind]
-    row = session.scalar(select(model).where(model.name == name))
-    if row is None:
-        row = model(name=name, **fields)
-        session.add(row)
-        session.flush()
-        audit.record(session, actor, f"{kind}.created", kind, name, None, _plain(row, kind))
-        return "created"
-    before = _plain(row, kind)
-    changed = False
-    for key, value in fields.items():
-        if getattr(row, key) != value:
-            setattr(row, key, value)
-            changed = True
-    if not changed:
-        return "unchanged"
-    session.flush()
-    audit.record(session, actor, f"{kind}.updated", kind, name, before, _plain(row, kind))
-    return "updated"
+@dataclass(frozen=True, slots=True)
+class ApiRecord:
+    """An API entity as imported, without its definition text (that becomes a contract)."""
+
+    name: str
+    type: str | None
+    owner: str | None
+    system: str | None
+    lifecycle: str | None
+    description: str | None
+    catalog_location: str | None
 
 
-def apply_import(
-    session: Session,
-    actor: str,
-    locations: list[str],
-    entities: list[dict[str, Any]],
-    *,
-    prune: bool = False,
-) -> dict[str, Any]:
-    outcome: dict[str, list[str]] = defaultdict(list)
-    seen: dict[str, set[str]] = defaultdict(set)
-    by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for entity in entities:
-        kind = entity["kind"]
-        if kind not in _MODELS:
-            raise InvalidInput(f"unknown entity kind {kind!r}", where=entity.get("where"))
-        if entity["name"] in seen[kind]:
-            raise InvalidInput(
-                f"{kind} {entity['name']!r} is defined twice in this import",
-                where=entity.get("where"),
-            )
-        seen[kind].add(entity["name"])
-        by_kind[kind].append(entity)
+@dataclass(frozen=True, slots=True)
+class DependencyRecord:
+    relation: str
+    kind: str
+    name: str
 
-    for kind in ORDER:
-        for entity in by_kind[kind]:
-            name, location = entity["name"], entity["location"]
-            fields = dict(entity["fields"])
-            label = f"{kind}:{name}"
-            try:
-                if kind == "team":
-                    _, result = registry.upsert_team(
-                        session, actor, name, catalog_location=location, **fields
-                    )
-                elif kind == "service":
-                    owner = fields.pop("owner", None)
-                    if owner and owner not in seen["team"]:
-                        registry.get_team(session, owner)  # raises NotFound when unknown
-                    _, result = registry.upsert_service(
-                        session, actor, name, owner=owner, catalog_location=location, **fields
-                    )
-                else:
-                    registry.check_name(name, kind)
-                    result = _upsert_plain(
-                        session, actor, kind, name, {**fields, "catalog_location": location}
-                    )
-            except InvalidInput as exc:
-                exc.where = exc.where or entity.get("where")
-                raise
-            outcome[result].append(label)
 
-    for entity in by_kind["service"]:
-        _sync_relations(session, actor, entity)
+@dataclass(frozen=True, slots=True)
+class DependentRecord:
+    relation: str
+    service: str
 
-    removed: list[str] = []
-    for kind in ORDER:
-        model = _MODELS[kind]
-        stale = session.scalars(
+
+def plain(row: Any) -> dict[str, Any]:
+    """A row's own columns (no ids or timestamps), as the audit trail keeps it."""
+    skip = ("id", "created_at", "updated_at", "team_id")
+    return {c.key: getattr(row, c.key) for c in row.__table__.columns if c.key not in skip}
+
+
+def find(session: Session, kind: str, name: str) -> Any:
+    model = MODELS[kind]
+    return session.scalar(select(model).where(model.name == name))
+
+
+def stale(session: Session, kind: str, locations: list[str], keep: Iterable[str]) -> list[Any]:
+    """Rows an earlier import took from ``locations`` that are not in ``keep`` now."""
+    model = MODELS[kind]
+    return list(
+        session.scalars(
             select(model).where(
-                model.catalog_location.in_(locations), model.name.not_in(seen[kind] or {""})
+                model.catalog_location.in_(locations), model.name.not_in(set(keep) or {""})
             )
-        ).all()
-        for row in stale:
-            removed.append(f"{kind}:{row.name}")
-            if prune:
-                audit.record(
-                    session, actor, f"{kind}.deleted", kind, row.name, _plain(row, kind), None
-                )
-                session.delete(row)
-    session.flush()
-    return {
-        "created": outcome["created"],
-        "updated": outcome["updated"],
-        "unchanged": outcome["unchanged"],
-        "removed": removed,
-        "pruned": prune and bool(removed),
-    }
+        )
+    )
 
 
-def _sync_relations(session: Session, actor: str, entity: dict[str, Any]) -> None:
-    service = registry.get_service(session, entity["name"])
-    wanted = {tuple(r) for r in entity.get("relations", [])}
-    rows = session.scalars(select(Dependency).where(Dependency.service_id == service.id)).all()
-    have = {(d.relation, d.target_kind, d.target_name) for d in rows}
-    if wanted == have:
-        return
-    session.execute(delete(Dependency).where(Dependency.service_id == service.id))
+def relations(session: Session, service_id: int) -> set[tuple[str, str, str]]:
+    rows = session.scalars(select(Dependency).where(Dependency.service_id == service_id))
+    return {(d.relation, d.target_kind, d.target_name) for d in rows}
+
+
+def replace_relations(
+    session: Session, service_id: int, wanted: Iterable[tuple[str, str, str]]
+) -> None:
+    session.execute(delete(Dependency).where(Dependency.service_id == service_id))
     for relation, kind, name in sorted(wanted):
         session.add(
-            Dependency(service_id=service.id, relation=relation, target_kind=kind, target_name=name)
+            Dependency(service_id=service_id, relation=relation, target_kind=kind, target_name=name)
         )
-    audit.record(
-        session,
-        actor,
-        "service.dependencies-changed",
-        "service",
-        service.name,
-        {"dependencies": sorted(list(r) for r in have)},
-        {"dependencies": sorted(list(r) for r in wanted)},
-    )
 
 
-def dependencies(session: Session, service_name: str) -> list[dict[str, str]]:
-    service = registry.get_service(session, service_name)
+def dependencies(session: Session, service_id: int) -> list[DependencyRecord]:
     rows = session.scalars(
-        select(Dependency).where(Dependency.service_id == service.id).order_by(Dependency.id)
+        select(Dependency).where(Dependency.service_id == service_id).order_by(Dependency.id)
     )
-    return [{"relation": d.relation, "kind": d.target_kind, "name": d.target_name} for d in rows]
+    return [DependencyRecord(d.relation, d.target_kind, d.target_name) for d in rows]
 
 
-def dependents(session: Session, kind: str, name: str) -> list[dict[str, str]]:
+def dependents(session: Session, kind: str, name: str) -> list[DependentRecord]:
     """Who declares a relation to ``kind:name`` (e.g. consumers of an API)."""
     rows = session.execute(
         select(Dependency.relation, Service.name)
@@ -169,22 +104,23 @@ def dependents(session: Session, kind: str, name: str) -> list[dict[str, str]]:
         .where(Dependency.target_kind == kind, Dependency.target_name == name)
         .order_by(Service.name)
     ).all()
-    return [{"relation": relation, "service": service} for relation, service in rows]
+    return [DependentRecord(relation, service) for relation, service in rows]
 
 
-def list_entities(session: Session, kind: str) -> list[dict[str, Any]]:
-    """Systems or APIs as imported (APIs without their definition text)."""
-    model = _MODELS[kind]
-    rows = session.scalars(select(model).order_by(model.name))
-    items = []
-    for row in rows:
-        data = _plain(row, kind)
-        data.pop("definition", None)
-        if kind == "system":
-            data["services"] = list(
-                session.scalars(
-                    select(Service.name).where(Service.system == row.name).order_by(Service.name)
-                )
-            )
-        items.append(data)
-    return items
+def list_systems(session: Session) -> list[SystemRecord]:
+    out = []
+    for row in session.scalars(select(System).order_by(System.name)):
+        services = session.scalars(
+            select(Service.name).where(Service.system == row.name).order_by(Service.name)
+        )
+        out.append(
+            SystemRecord(row.name, row.owner, row.description, row.catalog_location, list(services))
+        )
+    return out
+
+
+def list_apis(session: Session) -> list[ApiRecord]:
+    return [
+        ApiRecord(a.name, a.type, a.owner, a.system, a.lifecycle, a.description, a.catalog_location)
+        for a in session.scalars(select(Api).order_by(Api.name))
+    ]

@@ -39,6 +39,7 @@ from unlockstep.core.compat import (
     Rule,
     Source,
     declare,
+    judge,
     register,
 )
 
@@ -133,9 +134,20 @@ _BREAKS: dict[str, Breaks] = {
 }
 
 declare(
-    Rule(rule_id, "avro", _BREAKS.get(rule_id, Breaks.NONE), summary, suggestion)
+    Rule(
+        rule_id,
+        "avro",
+        _BREAKS.get(rule_id, Breaks.NONE),
+        summary,
+        suggestion,
+        # the value still decodes; only its meaning changes: STRICT calls it breaking
+        unprovable=rule_id == "logical-type-changed",
+    )
     for rule_id, (summary, suggestion) in RULES.items()
 )
+
+#: the side an Avro check protects: data written with the old schema must stay readable
+_PROTECTS = frozenset({Breaks.WRITERS, Breaks.BOTH})
 
 
 class _Walk:
@@ -205,9 +217,8 @@ class _Walk:
     # -- reporting ------------------------------------------------------------------------
 
     def issue(self, rule: str, subject: str, pointer: str, message: str, **details: Any) -> None:
-        level, breaks = (
-            (Level.BREAKING, Breaks.WRITERS) if self.backward else (Level.WARNING, Breaks.READERS)
-        )
+        breaks = Breaks.WRITERS if self.backward else Breaks.READERS
+        level = judge(rule, breaks, policy=self.policy, breaking_for=_PROTECTS)
         self.out.append(
             Change(
                 rule=rule,
@@ -225,7 +236,7 @@ class _Walk:
             self.out.append(
                 Change(
                     rule=rule,
-                    level=Level.INFO,
+                    level=judge(rule, Breaks.NONE, policy=self.policy),
                     breaks=Breaks.NONE,
                     location=self.where(subject, pointer),
                     message=message,
@@ -265,11 +276,11 @@ class _Walk:
     def primitive(self, r: Primitive, w: Primitive, subject: str, pointer: str) -> None:
         if r.type == w.type:
             if self.backward and (r.logical != w.logical or r.props != w.props):
-                level = Level.BREAKING if self.policy is Policy.STRICT else Level.WARNING
+                rule = "logical-type-changed"
                 self.out.append(
                     Change(
-                        rule="logical-type-changed",
-                        level=level,
+                        rule=rule,
+                        level=judge(rule, Breaks.BOTH, policy=self.policy, breaking_for=_PROTECTS),
                         breaks=Breaks.BOTH,
                         location=self.where(subject, pointer),
                         message=f"{subject}: logical type changed from "

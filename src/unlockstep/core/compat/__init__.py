@@ -21,27 +21,50 @@ from unlockstep.core.compat._model import (
     check,
     register,
 )
-from unlockstep.core.compat._render import FORMATS, render
-from unlockstep.core.compat._rules import RULES, Rule, declare, level_for
+from unlockstep.core.compat._render import FORMATS, hurts, render, render_migrations
+from unlockstep.core.compat._rules import (
+    EVERYONE,
+    FAMILIES,
+    RULES,
+    SEVERITY,
+    Family,
+    Rule,
+    at_least,
+    declare,
+    declare_family,
+    judge,
+    level_for,
+    rule_of,
+)
 
 __all__ = [
     "ENGINES",
+    "EVERYONE",
+    "FAMILIES",
     "FORMATS",
     "RULES",
+    "SEVERITY",
     "Breaks",
     "Change",
     "CompatibilityReport",
     "Direction",
     "Engine",
+    "Family",
     "Level",
     "Location",
     "Mode",
     "Policy",
     "Rule",
     "Source",
+    "at_least",
     "check",
     "declare",
+    "declare_family",
+    "hurts",
+    "judge",
     "level_for",
     "register",
     "render",
+    "render_migrations",
+    "rule_of",
 ]

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from unlockstep.core import compat
-from unlockstep.core.compat import Breaks, Change, Location, Policy, Source, level_for
+from unlockstep.core.compat import Breaks, Change, Level, Location, Policy, Source, level_for
 from unlockstep.core.documents import Document, Resolver, Target, load_document
 from unlockstep.core.jsonschema._breaks import B, W, combine
 from unlockstep.core.jsonschema._rules import RULES
@@ -63,6 +63,7 @@ def compare_schemas(
     subject: str = "",
     pointer: str = "",
     strict_reader: bool = False,
+    unprotected: Level | None = None,
     old_pointer: str | None = None,
     whole_documents: bool = False,
 ) -> list[Change]:
@@ -71,6 +72,9 @@ def compare_schemas(
     ``old``/``new`` are schema values found at ``pointer`` (``old_pointer`` if it differs) in
     the resolvers' root documents, or ``documents.Target`` values (from ``Resolver.deref``)
     when they live elsewhere. See the module docstring for ``breaks`` and levels.
+
+    ``unprotected``: the level of a change that hurts only a side ``breaking_for`` leaves out
+    (an API engine says ``info``: that side is the provider's own new version).
 
     ``whole_documents``: ``old`` and ``new`` are two versions' root schemas, which seldom
     are equal; the walk then starts without testing that (it finds nothing if they are)."""
@@ -89,7 +93,12 @@ def compare_schemas(
     for raw in walk.found:
         rule = RULES[raw.rule]
         level = level_for(
-            rule, raw.breaks, breaking_for=breaking_for, policy=policy, strict_reader=strict_reader
+            rule,
+            raw.breaks,
+            breaking_for=breaking_for,
+            policy=policy,
+            strict_reader=strict_reader,
+            unprotected=unprotected,
         )
         location = Location(
             subject=subject,

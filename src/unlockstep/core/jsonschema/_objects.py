@@ -132,7 +132,18 @@ def _property_removed(walk: Walk, o: Node, n: Node, name: str, was_required: boo
         breaks,
         old_prop,
         f"property {name!r} was removed" + (" and the new schema rejects it" if closed else ""),
+        _deprecation(walk, old_prop),
     )
+
+
+def _deprecation(walk: Walk, prop: Node) -> dict[str, Any] | None:
+    """``deprecated`` and ``x-sunset`` of a removed property (beside its ``$ref`` or in the
+    schema it refers to), for the API engines that judge removals against a sunset."""
+    for value in (prop.value, walk.old_views.effective(prop).value):
+        if isinstance(value, dict) and value.get("deprecated") is True:
+            sunset = value.get("x-sunset")
+            return {"deprecated": True, "x-sunset": None if sunset is None else str(sunset)}
+    return None
 
 
 def _property_added(walk: Walk, o: Node, n: Node, name: str) -> None:

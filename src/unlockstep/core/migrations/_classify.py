@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from unlockstep.core.compat import Change, Location
-from unlockstep.core.migrations._rules import RENAME_SEQUENCE, RULES, Phase
+from unlockstep.core.migrations._rules import RENAME_SEQUENCE, RULES, Phase, level_of
 from unlockstep.core.migrations._sql import Statement, parse_statements
 from unlockstep.core.migrations._statements import HANDLERS
 
@@ -190,7 +190,7 @@ class Classifier:
         verdict.changes.append(
             Change(
                 rule=rule.id,
-                level=rule.level,
+                level=level_of(rule.id),
                 breaks=rule.breaks,
                 location=Location(subject=subject, file=self.file, line=stmt.line),
                 message=f"{subject}: {message or rule.summary}",

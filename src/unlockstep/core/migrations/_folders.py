@@ -28,7 +28,7 @@ from unlockstep.core.migrations._classify import (
     Step,
     Usage,
 )
-from unlockstep.core.migrations._rules import RULES, Phase
+from unlockstep.core.migrations._rules import RULES, Phase, level_of
 from unlockstep.core.migrations._sql import parse_statements
 from unlockstep.errors import InvalidInput
 
@@ -132,7 +132,7 @@ def _alembic_steps(classifier: Classifier, script: AlembicScript) -> tuple[Step,
             rule = RULES["unrecognised-operation"]
             change = Change(
                 rule=rule.id,
-                level=rule.level,
+                level=level_of(rule.id),
                 breaks=rule.breaks,
                 location=Location(subject=op.source[:60], file=file, line=op.line),
                 message=rule.summary,

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from unlockstep.core import compat
 from unlockstep.core.compat import Breaks, Level
 
 
@@ -261,7 +262,7 @@ _RULES = (
         "make sure every running writer already satisfies it",
     ),
     Rule(
-        "enum-value-added",
+        "add-enum-value",
         "hazard",
         Level.WARNING,
         Breaks.READERS,
@@ -280,3 +281,21 @@ _RULES = (
 )
 
 RULES: dict[str, Rule] = {rule.id: rule for rule in _RULES}
+
+KIND = "migrations"
+
+#: The same rules in the one catalogue, with their fixed level: ``docs/rules.md`` and SARIF
+#: describe them, and findings take their level from there.
+CATALOGUE = compat.declare(
+    compat.Rule(rule.id, KIND, rule.breaks, rule.summary, rule.fix, level=rule.level)
+    for rule in _RULES
+)
+
+
+def level_of(rule_id: str) -> Level:
+    """The level a finding of ``rule_id`` has: the catalogue's (migration rules' levels do
+    not depend on whose side a check takes)."""
+    entry = CATALOGUE[rule_id]
+    return compat.level_for(
+        entry, entry.breaks, breaking_for=frozenset(Breaks), policy=compat.Policy.LENIENT
+    )

@@ -426,7 +426,7 @@ def _alter_enum(c: Classifier, s: Statement, v: _Verdict, tx: bool) -> None:
     else:
         v.actions.append(f"add value {node.new_val} to {name}")
         v.raise_to(Phase.EXPAND)
-        c.finding(v, "enum-value-added", s, f"type {name}")
+        c.finding(v, "add-enum-value", s, f"type {name}")
 
 
 def _truncate(c: Classifier, s: Statement, v: _Verdict, tx: bool) -> None:

@@ -17,7 +17,17 @@ from typing import Any, cast
 
 from postgast import nodes as ast
 
-from unlockstep.core.compat import Breaks, Change, Level, Location, Policy, Source, register
+from unlockstep.core.compat import (
+    Breaks,
+    Change,
+    Location,
+    Policy,
+    Rule,
+    Source,
+    declare,
+    level_for,
+    register,
+)
 from unlockstep.core.migrations._sql import (
     expression_text,
     line_at,
@@ -148,7 +158,7 @@ def _alter(table: Table, cmd: ast.AlterTableCmd, data: bytes) -> Table:
     elif kind == At.AT_AddIdentity:
         columns[name] = replace(columns[name], generated=True)
     elif kind == At.AT_AlterColumnType:
-        columns[name] = replace(columns[name], type=type_name(getattr(cmd.def_, "typeName", None)))
+        columns[name] = replace(columns[name], type=type_name(getattr(cmd.def_, "type_name", None)))
     return replace(table, columns=columns)
 
 
@@ -232,6 +242,139 @@ def _mods_wider(small: tuple[int, ...], big: tuple[int, ...]) -> bool:
     return all(b >= s for s, b in zip(small, big, strict=True))
 
 
+# -- rules -----------------------------------------------------------------------------------
+
+KIND = "table"
+#: A table contract protects both sides: services that read it and services that write it.
+_EVERYONE = frozenset({Breaks.READERS, Breaks.WRITERS, Breaks.BOTH})
+_R, _W, _B, _N = Breaks.READERS, Breaks.WRITERS, Breaks.BOTH, Breaks.NONE
+_NEW_COLUMN = (
+    "add a new column with the new type, dual write, backfill, move readers, then drop the old one"
+)
+
+RULES = declare(
+    [
+        Rule(
+            "table-removed",
+            KIND,
+            _B,
+            "a table was removed: its readers and writers fail",
+            "keep the table until no service reads or writes it",
+        ),
+        Rule("table-added", KIND, _N, "a table was added"),
+        Rule(
+            "column-removed",
+            KIND,
+            _B,
+            "a column was removed: readers selecting it and writers setting it fail",
+            "stop every reader and writer first; remove it after a zero-usage window",
+        ),
+        Rule(
+            "required-column-added",
+            KIND,
+            _W,
+            "a NOT NULL column without a default was added: writers that do not set it fail",
+            "add it nullable or with a default; require it once every writer sets it",
+        ),
+        Rule("column-added", KIND, _N, "a nullable column (or one with a default) was added"),
+        Rule(
+            "primary-key-changed",
+            KIND,
+            _B,
+            "the primary key changed",
+            "keep the old key unique while users still address rows by it",
+            unprovable=True,
+        ),
+        Rule(
+            "unique-added",
+            KIND,
+            _W,
+            "a UNIQUE constraint was added: writers inserting duplicates fail",
+            "make sure no writer inserts duplicates before adding it",
+            unprovable=True,
+        ),
+        Rule(
+            "unique-removed",
+            KIND,
+            _R,
+            "a UNIQUE constraint was removed: readers may see duplicates",
+            "make every reader tolerate duplicates first",
+            tolerable=True,
+        ),
+        Rule(
+            "check-added",
+            KIND,
+            _W,
+            "a CHECK constraint was added: writes that violate it are rejected",
+            "make sure every writer already satisfies it",
+            unprovable=True,
+        ),
+        Rule(
+            "check-removed",
+            KIND,
+            _R,
+            "a CHECK constraint was removed: readers may see values it excluded",
+            "make every reader tolerate the wider values first",
+            tolerable=True,
+        ),
+        Rule(
+            "column-type-widened",
+            KIND,
+            _R,
+            "a column's type was widened: old readers may not hold the new values",
+            "make every reader handle the wider type first",
+            tolerable=True,
+        ),
+        Rule(
+            "column-type-narrowed",
+            KIND,
+            _W,
+            "a column's type was narrowed: writes that fitted before are rejected",
+            "add a new column instead",
+        ),
+        Rule(
+            "column-type-changed",
+            KIND,
+            _B,
+            "a column's type changed to one neither side's values are known to fit",
+            _NEW_COLUMN,
+        ),
+        Rule(
+            "column-became-required",
+            KIND,
+            _W,
+            "a column became NOT NULL without a default: writers that leave it out fail",
+            "require it only once every writer sets it",
+        ),
+        Rule(
+            "column-became-not-null",
+            KIND,
+            _W,
+            "a column with a default became NOT NULL: writers that set it to NULL fail",
+            "make sure no writer sets it to NULL first",
+            unprovable=True,
+        ),
+        Rule(
+            "column-became-nullable",
+            KIND,
+            _R,
+            "a column became nullable: readers that assume a value may get NULL",
+            "make every reader tolerate NULL first",
+            unprovable=True,
+        ),
+        Rule(
+            "column-default-removed",
+            KIND,
+            _W,
+            "a column lost its default: writers that leave it out fail on a NOT NULL column, "
+            "or store NULL that readers then see (breaks computed per case)",
+            "make every writer set it explicitly first",
+            tolerable=True,
+        ),
+    ]
+)
+
+
 # -- diff ------------------------------------------------------------------------------------
 
 
@@ -243,13 +386,14 @@ class _Diff:
     def add(
         self,
         rule: str,
-        level: Level,
         breaks: Breaks,
         table: str,
         message: str,
-        suggestion: str = "",
         column: str | None = None,
     ) -> None:
+        """One change; its level and suggestion come from the rule catalogue."""
+        entry = RULES[rule]
+        level = level_for(entry, breaks, breaking_for=_EVERYONE, policy=self.policy)
         pointer = f"/tables/{table}" + (f"/columns/{column}" if column else "")
         where = self.new.tables.get(table)
         line = where.line if where else None
@@ -264,29 +408,19 @@ class _Diff:
                     subject=table, pointer=pointer, file=self.new.filename, line=line
                 ),
                 message=message,
-                suggestion=suggestion,
+                suggestion=entry.suggestion if breaks is not Breaks.NONE else "",
             )
         )
-
-    def strict(self, level: Level = Level.BREAKING) -> Level:
-        return level if self.policy is Policy.STRICT else Level.WARNING
 
     def run(self) -> list[Change]:
         for name, old in self.old.tables.items():
             new = self.new.tables.get(name)
             if new is None:
-                self.add(
-                    "table-removed",
-                    Level.BREAKING,
-                    Breaks.BOTH,
-                    name,
-                    f"table {name} was removed",
-                    "keep the table until no service reads or writes it",
-                )
+                self.add("table-removed", _B, name, f"table {name} was removed")
             else:
                 self.table(old, new)
         for name in self.new.tables.keys() - self.old.tables.keys():
-            self.add("table-added", Level.INFO, Breaks.NONE, name, f"table {name} was added")
+            self.add("table-added", _N, name, f"table {name} was added")
         return self.changes
 
     def table(self, old: Table, new: Table) -> None:
@@ -295,12 +429,10 @@ class _Diff:
             if name not in new.columns:
                 self.add(
                     "column-removed",
-                    Level.BREAKING,
-                    Breaks.BOTH,
+                    _B,
                     t,
                     f"column {t}.{name} was removed: readers selecting it and writers setting "
                     "it fail",
-                    "stop every reader and writer first; remove it after a zero-usage window",
                     name,
                 )
             else:
@@ -310,61 +442,46 @@ class _Diff:
             if col.not_null and col.default is None and not col.generated:
                 self.add(
                     "required-column-added",
-                    Level.BREAKING,
-                    Breaks.WRITERS,
+                    _W,
                     t,
                     f"column {t}.{name} is NOT NULL without a default: writers that do not "
                     "set it fail",
-                    "add it nullable or with a default; require it once every writer sets it",
                     name,
                 )
             else:
-                self.add(
-                    "column-added",
-                    Level.INFO,
-                    Breaks.NONE,
-                    t,
-                    f"column {t}.{name} added",
-                    column=name,
-                )
+                self.add("column-added", _N, t, f"column {t}.{name} added", name)
         if old.primary_key != new.primary_key:
             self.add(
                 "primary-key-changed",
-                self.strict(),
-                Breaks.BOTH,
+                _B,
                 t,
                 f"primary key of {t} changed from {old.primary_key} to {new.primary_key}",
-                "keep the old key unique while users still address rows by it",
             )
         for keys in sorted(new.unique - old.unique):
             self.add(
                 "unique-added",
-                self.strict(),
-                Breaks.WRITERS,
+                _W,
                 t,
                 f"UNIQUE ({', '.join(keys)}) added on {t}: writers inserting duplicates fail",
             )
         for keys in sorted(old.unique - new.unique):
             self.add(
                 "unique-removed",
-                Level.WARNING,
-                Breaks.READERS,
+                _R,
                 t,
                 f"UNIQUE ({', '.join(keys)}) removed from {t}: readers may see duplicates",
             )
         for check in sorted(new.checks - old.checks):
             self.add(
                 "check-added",
-                self.strict(),
-                Breaks.WRITERS,
+                _W,
                 t,
                 f"CHECK ({check}) added on {t}: writes that violate it are rejected",
             )
         for check in sorted(old.checks - new.checks):
             self.add(
                 "check-removed",
-                Level.WARNING,
-                Breaks.READERS,
+                _R,
                 t,
                 f"CHECK ({check}) removed from {t}: readers may see values it excluded",
             )
@@ -376,75 +493,63 @@ class _Diff:
             if how == "widened":
                 self.add(
                     "column-type-widened",
-                    Level.WARNING,
-                    Breaks.READERS,
+                    _R,
                     t,
                     f"{name} widened from {old.type} to {new.type}: old readers may not "
                     "hold the new values",
-                    column=old.name,
+                    old.name,
                 )
             elif how == "narrowed":
                 self.add(
                     "column-type-narrowed",
-                    Level.BREAKING,
-                    Breaks.WRITERS,
+                    _W,
                     t,
                     f"{name} narrowed from {old.type} to {new.type}: writes that fitted "
                     "before are rejected",
-                    "add a new column instead",
                     old.name,
                 )
             else:
                 self.add(
                     "column-type-changed",
-                    Level.BREAKING,
-                    Breaks.BOTH,
+                    _B,
                     t,
                     f"{name} changed type from {old.type} to {new.type}",
-                    "add a new column with the new type, dual write, backfill, move "
-                    "readers, then drop the old one",
                     old.name,
                 )
         if new.not_null and not old.not_null:
             if new.default is None and not new.generated:
                 self.add(
                     "column-became-required",
-                    Level.BREAKING,
-                    Breaks.WRITERS,
+                    _W,
                     t,
                     f"{name} became NOT NULL without a default: writers that leave it out fail",
-                    "require it only once every writer sets it",
                     old.name,
                 )
             else:
                 self.add(
                     "column-became-not-null",
-                    Level.WARNING,
-                    Breaks.WRITERS,
+                    _W,
                     t,
                     f"{name} became NOT NULL: writers that set it to NULL fail",
-                    column=old.name,
+                    old.name,
                 )
         elif old.not_null and not new.not_null:
             self.add(
                 "column-became-nullable",
-                self.strict(),
-                Breaks.READERS,
+                _R,
                 t,
                 f"{name} became nullable: readers that assume a value may get NULL",
-                "make every reader tolerate NULL first",
                 old.name,
             )
         if old.default is not None and new.default is None and not new.generated:
-            level = Level.BREAKING if new.not_null else Level.WARNING
+            # NOT NULL: writers that leave it out fail; nullable: they store NULL, which
+            # readers then see where they saw the default
             self.add(
                 "column-default-removed",
-                level,
-                Breaks.WRITERS,
+                _W if new.not_null else _R,
                 t,
                 f"{name} lost its default ({old.default}): writers that leave it out "
                 + ("fail" if new.not_null else "now store NULL"),
-                "make every writer set it explicitly first",
                 old.name,
             )
 

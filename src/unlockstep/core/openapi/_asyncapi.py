@@ -24,11 +24,27 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from unlockstep.core.compat import Breaks, Change, Level, Location, Policy, Source, register
+from unlockstep.core.compat import (
+    Breaks,
+    Change,
+    Family,
+    Location,
+    Policy,
+    Source,
+    declare_family,
+    judge,
+    register,
+)
 from unlockstep.core.documents import Resolver
+from unlockstep.core.jsonschema import KIND as JSONSCHEMA
 from unlockstep.core.jsonschema import compare_schemas
-from unlockstep.core.openapi._comparison import own_side_is_new
-from unlockstep.core.openapi._deprecation import Removal, deprecation_of, judge_removal
+from unlockstep.core.openapi._comparison import OWN_SIDE
+from unlockstep.core.openapi._deprecation import (
+    Removal,
+    deprecation_of,
+    judge_property_removal,
+    judge_removal,
+)
 from unlockstep.core.openapi._document import Refs, escape, load
 from unlockstep.errors import ParseError
 
@@ -193,7 +209,6 @@ class _Comparison:
     def add(
         self,
         rule: str,
-        level: Level,
         breaks: Breaks,
         flow: Flow,
         message: str,
@@ -201,6 +216,8 @@ class _Comparison:
         details: dict[str, Any] | None = None,
         file: str | None = None,
     ) -> None:
+        """One change that hurts ``breaks``; its level comes from the rule catalogue."""
+        level = judge(rule, breaks, policy=self.policy, strict_reader=self.strict_reader)
         where = Location(flow.subject, flow.pointer, file or self.new.filename, None)
         self.changes.append(
             Change(rule, level, breaks, where, message, suggestion, details=details or {})
@@ -231,7 +248,6 @@ class _Comparison:
         if verdict is Removal.WITH_DEPRECATION:
             self.add(
                 f"{stem}-removed-with-deprecation",
-                Level.INFO,
                 Breaks.NONE,
                 flow,
                 f"{what} ({flow.action.value}) was removed after its deprecation",
@@ -246,7 +262,6 @@ class _Comparison:
         )
         self.add(
             rule,
-            Level.BREAKING,
             hurt,
             flow,
             f"{what} ({flow.action.value} on {flow.channel}) was removed; {side} on the old"
@@ -261,7 +276,6 @@ class _Comparison:
         if flow.action is Action.SEND and self.strict_reader:
             self.add(
                 "message-added",
-                Level.BREAKING,
                 Breaks.READERS,
                 flow,
                 f"a new message {flow.message_key!r} is sent on {flow.channel}; strict"
@@ -271,7 +285,6 @@ class _Comparison:
             return
         self.add(
             "message-added",
-            Level.INFO,
             Breaks.NONE,
             flow,
             f"a new message {flow.message_key!r} ({flow.action.value}) on {flow.channel}",
@@ -287,7 +300,6 @@ class _Comparison:
             if name in before and before.get(name) != after.get(name):
                 self.add(
                     f"message-{'event-type' if name == 'eventType' else 'event-version'}-changed",
-                    Level.BREAKING,
                     hurt,
                     new,
                     f"{name} changed from {before[name]!r} to {after.get(name)!r}; parties"
@@ -301,7 +313,6 @@ class _Comparison:
         if old_type != new_type:
             self.add(
                 "message-content-type-changed",
-                Level.BREAKING,
                 hurt,
                 new,
                 f"the content type changed from {old_type!r} to {new_type!r}",
@@ -313,21 +324,26 @@ class _Comparison:
             else frozenset({Breaks.WRITERS, Breaks.BOTH})
         )
         for part in ("payload", "headers"):
-            self.changes.extend(
-                own_side_is_new(breaking_for, c)
-                for c in compare_schemas(
-                    old.message.get(part, {}),
-                    new.message.get(part, {}),
-                    old_resolver=self.old.resolver,
-                    new_resolver=self.new.resolver,
-                    policy=self.policy,
-                    breaking_for=breaking_for,
-                    rule_prefix=f"message-{part}-",
-                    subject=new.subject,
-                    pointer=f"{new.pointer}/{part}",
-                    strict_reader=self.strict_reader,
-                )
-            )
+            prefix = f"message-{part}-"
+            for c in compare_schemas(
+                old.message.get(part, {}),
+                new.message.get(part, {}),
+                old_resolver=self.old.resolver,
+                new_resolver=self.new.resolver,
+                policy=self.policy,
+                breaking_for=breaking_for,
+                rule_prefix=prefix,
+                subject=new.subject,
+                pointer=f"{new.pointer}/{part}",
+                strict_reader=self.strict_reader,
+                unprotected=OWN_SIDE,
+            ):
+                if c.rule == f"{prefix}property-removed":
+                    removed = f"{prefix}property-removed-with-deprecation"
+                    c = judge_property_removal(c, self.today, removed)
+                self.changes.append(c)
 
 
 ENGINE = register(AsyncAPIEngine())
+for _part, _where in (("payload", "in a message payload"), ("headers", "in message headers")):
+    declare_family(Family(f"message-{_part}-", "asyncapi", JSONSCHEMA, _where))

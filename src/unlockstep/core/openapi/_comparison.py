@@ -7,15 +7,31 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from unlockstep.core.compat import Breaks, Change, Level, Location, Policy
+from unlockstep.core.compat import (
+    EVERYONE,
+    SEVERITY,
+    Breaks,
+    Change,
+    Level,
+    Location,
+    Policy,
+    at_least,
+    judge,
+    rule_of,
+)
 from unlockstep.core.documents import value_at
 from unlockstep.core.jsonschema import compare_schemas
 from unlockstep.core.openapi._composition import composition_changes, uses_compositions
-from unlockstep.core.openapi._deprecation import Deprecation, Removal, judge_removal
+from unlockstep.core.openapi._deprecation import (
+    Deprecation,
+    Removal,
+    judge_property_removal,
+    judge_removal,
+)
 from unlockstep.core.openapi._discriminator import discriminator_changes, uses_discriminators
 from unlockstep.core.openapi._document import OpenAPIDocument, Refs
 from unlockstep.core.openapi._schema_finding import REQUEST, RESPONSE, refine
-from unlockstep.core.openapi._schema_rules import AT_LEAST, openapi_id
+from unlockstep.core.openapi._schema_rules import openapi_id
 from unlockstep.core.openapi._unchanged import Unchanged
 
 REMOVE_FIRST = (
@@ -128,7 +144,6 @@ class Comparison:
     def add(
         self,
         rule: str,
-        level: Level,
         breaks: Breaks,
         subject: str,
         pointer: str,
@@ -137,9 +152,19 @@ class Comparison:
         *,
         side: str = "new",
         details: dict[str, Any] | None = None,
+        breaking_for: frozenset[Breaks] = EVERYONE,
     ) -> None:
+        """Record one change that hurts ``breaks`` (``none``: only the provider); its level
+        comes from the rule catalogue. ``breaking_for``: the sides this check protects."""
         doc = self.new if side == "new" else self.old
         loc = doc.at(pointer)
+        level = judge(
+            rule,
+            breaks,
+            policy=self.policy,
+            breaking_for=breaking_for,
+            strict_reader=self.strict_reader,
+        )
         self.changes.append(
             Change(
                 rule=rule,
@@ -162,22 +187,26 @@ class Comparison:
         *,
         writers: Hurt | None = None,
         readers: Hurt | None = None,
-        level: Level = Level.BREAKING,
-        own: Level = Level.INFO,
+        own_when_strict: bool = False,
         side: str = "new",
     ) -> None:
         """Record ``what`` happened to the request (``request``) or response message.
         ``writers``/``readers`` say why and what to do instead when the change hurts that
         message's old writers/readers; when that is the other party (``roles``) it is a
-        finding at ``level``, otherwise it only concerns the provider: ``own`` level."""
+        finding, otherwise it only concerns the provider: information, or a warning under the
+        STRICT policy when ``own_when_strict`` (levels from the catalogue)."""
         other = self.roles.other_side(request)
+        protects = self.roles.protects(request)
         hurt = writers if other is Breaks.WRITERS else readers
         if hurt is None:
-            self.add(rule, own, Breaks.NONE, subject, pointer, what, side=side)
+            own = Breaks.READERS if other is Breaks.WRITERS else Breaks.WRITERS
+            strict = own_when_strict and self.policy is Policy.STRICT
+            breaks = own if strict else Breaks.NONE
+            self.add(rule, breaks, subject, pointer, what, side=side, breaking_for=protects)
             return
         why, suggestion = hurt
         message = f"{what}; {why.format(party=self.roles.other)}" if why else what
-        self.add(rule, level, other, subject, pointer, message, suggestion, side=side)
+        self.add(rule, other, subject, pointer, message, suggestion, side=side)
 
     def schemas(
         self,
@@ -213,11 +242,10 @@ class Comparison:
             subject=subject,
             pointer=pointer,
             strict_reader=self.strict_reader,
+            unprotected=OWN_SIDE,
         )
         named = [
-            (c.rule, named)
-            for c in found
-            for named in self._named(rule_prefix, roots, own_side_is_new(breaking_for, c), header)
+            (c.rule, named) for c in found for named in self._named(rule_prefix, roots, c, header)
         ]
         self.changes.extend(_worst_per_finding(named))
         if rule_prefix in (REQUEST, RESPONSE) and self.discriminators:
@@ -236,9 +264,7 @@ class Comparison:
             at_root = found.at_root or found.pointer in roots
             side = "old" if found.name == "discriminator-removed" else "new"
             rule = openapi_id(prefix, found.name, at_root=at_root)
-            self.add(
-                rule, Level.INFO, Breaks.NONE, subject, found.pointer, found.message, side=side
-            )
+            self.add(rule, Breaks.NONE, subject, found.pointer, found.message, side=side)
 
     def _compositions(
         self,
@@ -269,7 +295,6 @@ class Comparison:
                 continue
             self.add(
                 rule,
-                Level.INFO,
                 Breaks.NONE,
                 subject,
                 found.pointer,
@@ -303,13 +328,17 @@ class Comparison:
                 header=header,
             )
             level, breaks = change.level, change.breaks
-            if found.exempt(prefix):
-                level, breaks = Level.INFO, Breaks.NONE
-            floor = AT_LEAST.get(rule)
-            if floor is not None and _SEVERITY[floor] > _SEVERITY[level]:
-                level = floor
+            if found.exempt(prefix):  # never sent in this direction: hurts nobody
+                breaks = Breaks.NONE
+                level = judge(rule, breaks, policy=self.policy)
+            entry = rule_of(rule)
+            level = at_least(level, entry.floor if entry is not None else None)
             same = rule == change.rule and level is change.level and breaks is change.breaks
-            out.append(change if same else replace(change, rule=rule, level=level, breaks=breaks))
+            named = change if same else replace(change, rule=rule, level=level, breaks=breaks)
+            if name == "property-removed" and prefix in (REQUEST, RESPONSE):
+                removed = f"{prefix}property-removed-with-deprecation"
+                named = judge_property_removal(named, self.today, removed)
+            out.append(named)
         return out
 
     # -- removal of anything with a lifecycle -------------------------------------------
@@ -328,7 +357,6 @@ class Comparison:
         if record.deprecated and record.sunset_text and record.sunset is None:
             self.add(
                 rules.unreadable_sunset,
-                Level.BREAKING,
                 breaks,
                 subject,
                 pointer,
@@ -342,7 +370,6 @@ class Comparison:
         if verdict is Removal.WITHOUT_DEPRECATION:
             self.add(
                 rules.without_deprecation,
-                Level.BREAKING,
                 breaks,
                 subject,
                 pointer,
@@ -354,7 +381,6 @@ class Comparison:
         elif verdict is Removal.BEFORE_SUNSET:
             self.add(
                 rules.before_sunset,
-                Level.BREAKING,
                 breaks,
                 subject,
                 pointer,
@@ -367,7 +393,6 @@ class Comparison:
             sunset = f" and sunset {record.sunset}" if record.sunset else ""
             self.add(
                 rules.with_deprecation,
-                Level.INFO,
                 Breaks.NONE,
                 subject,
                 pointer,
@@ -396,7 +421,6 @@ class Comparison:
                 rule = rules.unreadable if before.deprecated else rules.unreadable_new
                 self.add(
                     rule,
-                    Level.BREAKING,
                     Breaks.BOTH,
                     subject,
                     pointer,
@@ -410,7 +434,6 @@ class Comparison:
         if after.sunset_text is None:
             self.add(
                 rules.deleted,
-                Level.BREAKING,
                 Breaks.BOTH,
                 subject,
                 pointer,
@@ -421,7 +444,6 @@ class Comparison:
         if after.sunset and after.sunset < before.sunset:
             self.add(
                 rules.too_small,
-                Level.BREAKING,
                 Breaks.BOTH,
                 subject,
                 pointer,
@@ -441,9 +463,6 @@ def _ref_pair(
     return None
 
 
-_SEVERITY = {Level.INFO: 0, Level.WARNING: 1, Level.BREAKING: 2}
-
-
 def _worst_per_finding(named: list[tuple[str, Change]]) -> list[Change]:
     """Two engine findings that get the same OpenAPI name at the same place (a new required
     property is also a property declared in an open model; a replaced ``const`` is a value
@@ -453,7 +472,7 @@ def _worst_per_finding(named: list[tuple[str, Change]]) -> list[Change]:
     for engine_rule, change in named:
         key = (change.rule, change.location.pointer)
         kept = best.get(key)
-        if kept is None or _SEVERITY[change.level] > _SEVERITY[kept[1]]:
+        if kept is None or SEVERITY[change.level] > SEVERITY[kept[1]]:
             best[key] = (engine_rule, change.level)
     return [
         change
@@ -478,15 +497,10 @@ def _ref_targets(schema: Any, root: Any) -> list[str]:
     return out
 
 
-def own_side_is_new(protected: frozenset[Breaks], change: Change) -> Change:
-    """A schema change that only hurts the side this contract's owner is on itself (the
-    provider reading requests, writing responses) is information: that side is the new
-    version. Only the other side's old versions are at risk."""
-    if change.breaks in protected or change.breaks is Breaks.NONE:
-        return change
-    if change.level is Level.WARNING:
-        return replace(change, level=Level.INFO)
-    return change
+#: A schema change that only hurts the side this contract's owner is on itself (the provider
+#: reading requests, writing responses) is information: that side is the new version. Only
+#: the other side's old versions are at risk.
+OWN_SIDE = Level.INFO
 
 
 @dataclass(frozen=True)

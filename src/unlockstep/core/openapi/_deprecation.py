@@ -7,16 +7,22 @@ it is then judged against a given "today" (injected, so this stays pure)::
     never deprecated                      -> breaking   (…-removed-without-deprecation)
     deprecated, sunset still in the future -> breaking   (…-removed-before-sunset)
     deprecated, sunset passed or none set  -> info       (…-removed-with-deprecation)
+
+The same holds for a property of a request, response or message body and for a response
+header: whether anyone still reads a deprecated element after its sunset is for
+can-i-deploy and the usage data to say, not for the rule.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
 from enum import StrEnum
 from typing import Any
+
+from unlockstep.core.compat import Breaks, Change, Policy, judge
 
 _ISO_DATE = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
 _HTTP_DATE = re.compile(
@@ -94,3 +100,33 @@ def judge_removal(record: Deprecation, today: date) -> Removal:
     if record.sunset is not None and record.sunset > today:
         return Removal.BEFORE_SUNSET
     return Removal.WITH_DEPRECATION
+
+
+def judge_property_removal(change: Change, today: date, with_deprecation: str) -> Change:
+    """A ``property-removed`` finding judged like every other removal: a property that was
+    deprecated (the JSON Schema engine records it in ``details``) and whose sunset has
+    passed, or that has none, becomes ``with_deprecation`` information; before its sunset
+    the finding stays and says so. Other findings are returned as they are."""
+    if change.details.get("deprecated") is not True:
+        return change
+    record = deprecation_of({"deprecated": True, "x-sunset": change.details.get("x-sunset")})
+    if record.sunset_text and record.sunset is None:
+        return change  # an unreadable sunset cannot be planned for: judged as undeprecated
+    details = {**change.details, "deprecation": record.to_dict(), "today": today.isoformat()}
+    if judge_removal(record, today) is Removal.WITH_DEPRECATION:
+        sunset = f" and sunset {record.sunset}" if record.sunset else ""
+        return replace(
+            change,
+            rule=with_deprecation,
+            level=judge(with_deprecation, Breaks.NONE, policy=Policy.LENIENT),
+            breaks=Breaks.NONE,
+            message=f"{change.message}, after its deprecation{sunset}",
+            suggestion="",
+            details=details,
+        )
+    return replace(
+        change,
+        message=f"{change.message} before its sunset date {record.sunset}",
+        suggestion=f"keep it until {record.sunset} and until usage reaches zero",
+        details=details,
+    )

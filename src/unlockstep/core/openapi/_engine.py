@@ -25,7 +25,7 @@ import re
 from datetime import date
 from typing import Any
 
-from unlockstep.core.compat import Breaks, Change, Level, Policy, Source, register
+from unlockstep.core.compat import Breaks, Change, Policy, Source, register
 from unlockstep.core.openapi import _rules as openapi_rules
 from unlockstep.core.openapi import _security as openapi_security
 from unlockstep.core.openapi._comparison import (
@@ -121,7 +121,6 @@ def _compare_paths(cmp: Comparison) -> None:
             subject = f"{key[1].upper()} {path}"
             cmp.add(
                 "endpoint-added",
-                Level.INFO,
                 Breaks.NONE,
                 subject,
                 f"/paths/{escape(path)}/{key[1]}",
@@ -142,7 +141,6 @@ def _compare_webhooks(cmp: Comparison) -> None:
         if name not in new_hooks:
             cmp.add(
                 "webhook-removed",
-                Level.BREAKING,
                 Breaks.READERS,
                 f"webhook {name}",
                 f"/webhooks/{escape(name)}",
@@ -154,7 +152,6 @@ def _compare_webhooks(cmp: Comparison) -> None:
         if name not in old_hooks:
             cmp.add(
                 "webhook-added",
-                Level.INFO,
                 Breaks.NONE,
                 f"webhook {name}",
                 f"/webhooks/{escape(name)}",
@@ -178,7 +175,6 @@ def _compare_webhook_operations(cmp: Comparison, kept: set[str]) -> None:
         if key[0] in kept and key not in old_ops:
             cmp.add(
                 "endpoint-added",
-                Level.INFO,
                 Breaks.NONE,
                 f"webhook {name} {key[1].upper()}",
                 f"/webhooks/{escape(name)}/{key[1]}",

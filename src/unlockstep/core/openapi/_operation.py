@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from unlockstep.core.compat import Breaks, Level, Policy
+from unlockstep.core.compat import Breaks, Policy
 from unlockstep.core.openapi import _security as openapi_security
 from unlockstep.core.openapi._comparison import (
     OPERATION,
@@ -24,7 +24,12 @@ from unlockstep.core.openapi._comparison import (
     WEBHOOK,
     Comparison,
 )
-from unlockstep.core.openapi._deprecation import Deprecation, deprecation_of
+from unlockstep.core.openapi._deprecation import (
+    Deprecation,
+    Removal,
+    deprecation_of,
+    judge_removal,
+)
 from unlockstep.core.openapi._document import Refs, escape
 
 _TEMPLATE_VAR = re.compile(r"\{([^}/]*)\}")
@@ -88,7 +93,6 @@ def _lifecycle(
         rule = "endpoint-deprecated-with-sunset" if after.sunset else "endpoint-deprecated"
         cmp.add(
             rule,
-            Level.INFO,
             Breaks.NONE,
             subject,
             base,
@@ -98,7 +102,6 @@ def _lifecycle(
     elif before.deprecated and not after.deprecated:
         cmp.add(
             "endpoint-reactivated",
-            Level.INFO,
             Breaks.NONE,
             subject,
             base,
@@ -107,12 +110,12 @@ def _lifecycle(
     cmp.sunset_moved(subject, OPERATION_SUNSET, before, after, subject, base)
     old_id, new_id = old.get("operationId"), new.get("operationId")
     if old_id != new_id:
-        level = Level.BREAKING if cmp.policy is Policy.STRICT and old_id else Level.INFO
+        # generated clients break only where the policy says names are part of the contract
+        strict = cmp.policy is Policy.STRICT and old_id
         rule = "api-operation-id-removed" if old_id else "api-operation-id-added"
         cmp.add(
             rule,
-            level,
-            Breaks.NONE if level is Level.INFO else Breaks.BOTH,
+            Breaks.BOTH if strict else Breaks.NONE,
             subject,
             base,
             f"the operationId changed from {old_id!r} to {new_id!r}",
@@ -191,7 +194,6 @@ def _parameters(
         else:
             cmp.add(
                 "new-optional-request-parameter",
-                Level.INFO,
                 Breaks.NONE,
                 subject,
                 pointer,
@@ -257,7 +259,6 @@ def _parameter(
     if new_record.deprecated and not old_record.deprecated:
         cmp.add(
             "request-parameter-deprecated",
-            Level.INFO,
             Breaks.NONE,
             subject,
             pointer,
@@ -267,7 +268,6 @@ def _parameter(
     elif old_record.deprecated and not new_record.deprecated:
         cmp.add(
             "request-parameter-reactivated",
-            Level.INFO,
             Breaks.NONE,
             subject,
             pointer,
@@ -326,7 +326,6 @@ def _request_body(cmp: Comparison, subject: str, base: str, old_raw: Any, new_ra
         else:
             cmp.add(
                 "request-body-added-optional",
-                Level.INFO,
                 Breaks.NONE,
                 subject,
                 pointer,
@@ -473,7 +472,6 @@ def _responses(
             else:
                 cmp.add(
                     "response-non-success-status-removed",
-                    Level.INFO,
                     Breaks.NONE,
                     subject,
                     pointer,
@@ -491,7 +489,6 @@ def _responses(
             )
             cmp.add(
                 rule,
-                Level.INFO,
                 Breaks.NONE,
                 subject,
                 f"{base}/responses/{escape(status)}",
@@ -537,7 +534,20 @@ def _headers(
         ptr = f"{pointer}/headers/{escape(name)}"
         label = f"the {name} header of the {status} response"
         if name.lower() not in new_by_name:
-            if header.get("required") is True:
+            record = deprecation_of(header)
+            unreadable = record.sunset_text is not None and record.sunset is None
+            if not unreadable and judge_removal(record, cmp.today) is Removal.WITH_DEPRECATION:
+                sunset = f" and sunset {record.sunset}" if record.sunset else ""
+                cmp.add(
+                    "response-header-removed-with-deprecation",
+                    Breaks.NONE,
+                    subject,
+                    ptr,
+                    f"{label} was removed after its deprecation{sunset}",
+                    side="old",
+                    details={"deprecation": record.to_dict(), "today": cmp.today.isoformat()},
+                )
+            elif header.get("required") is True:
                 cmp.effect(
                     "required-response-header-removed",
                     False,
@@ -555,7 +565,6 @@ def _headers(
                     ptr,
                     f"{label} (optional) was removed",
                     readers=("", REMOVE_FIRST),
-                    level=Level.WARNING,
                     side="old",
                 )
             continue
@@ -579,13 +588,12 @@ def _headers(
                 ptr,
                 f"{label} is now always sent",
                 writers=("old {party} do not send it", ADD_OPTIONAL_FIRST),
-                own=Level.WARNING if cmp.policy is Policy.STRICT else Level.INFO,
+                own_when_strict=True,
             )
         if (header.get("deprecated") is True) != (after.get("deprecated") is True):
             now = "deprecated" if after.get("deprecated") is True else "no longer deprecated"
             cmp.add(
                 f"response-header-{'deprecated' if now == 'deprecated' else 'reactivated'}",
-                Level.INFO,
                 Breaks.NONE,
                 subject,
                 ptr,

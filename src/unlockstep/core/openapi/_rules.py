@@ -5,7 +5,9 @@ Ids follow oasdiff's where the meaning matches; ``docs/rules.md`` is generated f
 
 from __future__ import annotations
 
-from unlockstep.core.compat import Breaks, Rule, declare
+from typing import Any
+
+from unlockstep.core.compat import Breaks, Level, Rule, declare
 
 B, R, W, N = Breaks.BOTH, Breaks.READERS, Breaks.WRITERS, Breaks.NONE
 _DEPRECATE = (
@@ -114,6 +116,24 @@ _OPENAPI = [
         "request-parameter-removed-with-deprecation",
         N,
         "a deprecated parameter was removed after its sunset",
+        "",
+    ),
+    (
+        "request-property-removed-with-deprecation",
+        N,
+        "a deprecated request body property was removed after its sunset",
+        "",
+    ),
+    (
+        "response-property-removed-with-deprecation",
+        N,
+        "a deprecated response body property was removed after its sunset",
+        "",
+    ),
+    (
+        "response-header-removed-with-deprecation",
+        N,
+        "a deprecated response header was removed after its sunset",
         "",
     ),
     ("request-parameter-sunset-parse", W, "a deprecated parameter's sunset is not a date", _SUNSET),
@@ -382,6 +402,18 @@ _ASYNCAPI = [
         "",
     ),
     (
+        "message-payload-property-removed-with-deprecation",
+        N,
+        "a deprecated payload property was removed after its sunset",
+        "",
+    ),
+    (
+        "message-headers-property-removed-with-deprecation",
+        N,
+        "a deprecated message header property was removed after its sunset",
+        "",
+    ),
+    (
         "message-added",
         N,
         "a message was added (breaking for strict consumers of a sent channel)",
@@ -407,7 +439,15 @@ _ASYNCAPI = [
     ),
 ]
 
+#: rules whose level is not plainly "breaking when it hurts the other party"
+_FLAGS: dict[str, dict[str, Any]] = {
+    # a hint for clients, not a different way to authenticate: STRICT calls it breaking
+    "api-security-component-bearer-format-changed": {"unprovable": True},
+    # readers of an optional header already cope without it: a warning, never more
+    "optional-response-header-removed": {"level": Level.WARNING},
+}
+
 RULES = declare(
-    [Rule(i, "openapi", b, s, g) for i, b, s, g in _OPENAPI]
+    [Rule(i, "openapi", b, s, g, **_FLAGS.get(i, {})) for i, b, s, g in _OPENAPI]
     + [Rule(i, "asyncapi", b, s, g) for i, b, s, g in _ASYNCAPI]
 )

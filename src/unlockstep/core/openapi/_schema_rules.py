@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from typing import Any, TypeGuard
 
 from unlockstep.core import jsonschema as jsonschema_rules
-from unlockstep.core.compat import Breaks, Level, Rule, declare
+from unlockstep.core.compat import Breaks, Family, Level, Rule, declare, declare_family
 from unlockstep.core.openapi._schema_finding import REQUEST, RESPONSE
 
 PARAMETER, HEADER = "request-parameter-", "response-header-"
@@ -232,10 +232,11 @@ def _number(value: Any) -> TypeGuard[float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-#: the least level a finding has in its OpenAPI context: a property removed from a request
-#: is silently ignored by the new provider, but old clients still send it and mean it (as
-#: for a removed parameter), so it is worth a warning rather than information
-AT_LEAST = {
+#: the least level a finding has in its OpenAPI context (``Rule.floor`` in the catalogue): a
+#: property removed from a request is silently ignored by the new provider, but old clients
+#: still send it and mean it (as for a removed parameter), so it is worth a warning rather
+#: than information
+_FLOORS = {
     "request-property-removed": Level.WARNING,
     # a sunset that is not a date cannot be planned for (as for operations and parameters)
     "request-property-deprecated-sunset-invalid": Level.BREAKING,
@@ -326,11 +327,24 @@ _ACCESS = {
 _WITH_DEFAULT = "property-became-required-with-default"
 
 
+#: a branch list that changed, reported as information where the schema's judgement did not
+#: already name it (``openapi_composition``)
+_LIST_ONLY = {"one-of-removed": "a oneOf branch was removed (its effect is judged apart)"}
+_LIST_CHANGE = Rule(
+    "one-of-list-changed",
+    "openapi-schema",
+    Breaks.NONE,
+    "",
+    "nothing to do: what the removed branch accepted is judged as its own finding",
+)
+
+
 def _declared() -> Iterator[Rule]:
     sources = jsonschema_rules.RULES
     named = [(s.id, s, s.summary) for s in sources.values()]
     named += [(name, sources[src], summary) for name, (src, summary) in _REFINED.items()]
     named += [(name, _NO_EFFECT, summary) for name, summary in _ANNOTATION_ONLY.items()]
+    named += [(name, _LIST_CHANGE, summary) for name, summary in _LIST_ONLY.items()]
     seen: set[str] = set()
     for prefix, where in _CONTEXTS.items():
         for name, source, summary in named:
@@ -357,7 +371,27 @@ def _declared() -> Iterator[Rule]:
                             source.suggestion,
                             source.tolerable,
                             source.unprovable,
+                            floor=_FLOORS.get(rule_id),
                         )
+    # a floor on an id that keeps the engine's name: declared in its own right
+    for rule_id, floor in _FLOORS.items():
+        if rule_id not in seen:
+            prefix = next(p for p in _CONTEXTS if rule_id.startswith(p))
+            source = sources[rule_id.removeprefix(prefix)]
+            yield Rule(
+                rule_id,
+                "openapi-schema",
+                source.breaks,
+                f"{_CONTEXTS[prefix]}: {source.summary}",
+                source.suggestion,
+                source.tolerable,
+                source.unprovable,
+                floor=floor,
+            )
 
 
 RULES = declare(_declared())
+# ids that keep the JSON Schema engine's name under the context prefix (oasdiff has no name of
+# its own for them, e.g. ``request-property-removed``): the catalogue resolves them by family
+for _prefix, _where in _CONTEXTS.items():
+    declare_family(Family(_prefix, "openapi-schema", jsonschema_rules.KIND, _where))

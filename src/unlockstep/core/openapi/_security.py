@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from unlockstep.core.compat import Breaks, Level, Policy
+from unlockstep.core.compat import Breaks, Policy
 from unlockstep.core.openapi._comparison import Comparison
 from unlockstep.core.openapi._document import escape
 
@@ -71,7 +71,6 @@ def _requirements(
     if old == [{}] and new != [{}]:
         cmp.add(
             f"{prefix}security-added",
-            Level.BREAKING,
             Breaks.WRITERS,
             subject,
             pointer,
@@ -84,14 +83,13 @@ def _requirements(
         if alt in new:
             continue
         ok = any(_enough(alt, n) for n in new)
-        level, breaks = (Level.INFO, Breaks.NONE) if ok else (Level.BREAKING, Breaks.WRITERS)
+        breaks = Breaks.NONE if ok else Breaks.WRITERS
         same = next((n for n in new if set(n) == set(alt)), None)
         if same is not None:
             added = {k: sorted(same[k] - alt[k]) for k in alt if same[k] - alt[k]}
             rule = f"{prefix}security-scope-{'added' if added else 'removed'}"
             cmp.add(
                 rule,
-                level,
                 breaks,
                 subject,
                 pointer,
@@ -103,7 +101,6 @@ def _requirements(
         refused = "" if ok else "; old clients holding only these credentials are refused"
         cmp.add(
             f"{prefix}security-removed",
-            level,
             breaks,
             subject,
             pointer,
@@ -115,7 +112,6 @@ def _requirements(
         if alt and alt not in old and not any(set(alt) == set(o) for o in old):
             cmp.add(
                 f"{prefix}security-added",
-                Level.INFO,
                 Breaks.NONE,
                 subject,
                 pointer,
@@ -124,12 +120,12 @@ def _requirements(
 
 
 _SCHEME_FIELDS = (
-    ("type", "api-security-component-type-changed", Level.BREAKING),
-    ("in", "api-security-component-in-changed", Level.BREAKING),
-    ("name", "api-security-component-name-changed", Level.BREAKING),
-    ("scheme", "api-security-component-scheme-changed", Level.BREAKING),
-    ("openIdConnectUrl", "api-security-component-open-id-connect-url-changed", Level.BREAKING),
-    ("bearerFormat", "api-security-component-bearer-format-changed", Level.WARNING),
+    ("type", "api-security-component-type-changed"),
+    ("in", "api-security-component-in-changed"),
+    ("name", "api-security-component-name-changed"),
+    ("scheme", "api-security-component-scheme-changed"),
+    ("openIdConnectUrl", "api-security-component-open-id-connect-url-changed"),
+    ("bearerFormat", "api-security-component-bearer-format-changed"),  # unprovable: a hint
 )
 _FLOW_URLS = (
     ("authorizationUrl", "api-security-component-oauth-url-changed"),
@@ -149,7 +145,6 @@ def compare_schemes(cmp: Comparison) -> None:
         if name not in new:
             cmp.add(
                 "api-security-component-removed",
-                Level.INFO,
                 Breaks.NONE,
                 subject,
                 pointer,
@@ -158,13 +153,10 @@ def compare_schemes(cmp: Comparison) -> None:
             )
             continue
         after = cmp.new.refs.deref(new[name]) or {}
-        for attr, rule, level in _SCHEME_FIELDS:
+        for attr, rule in _SCHEME_FIELDS:
             if before.get(attr) != after.get(attr):
-                if level is Level.WARNING and cmp.policy is Policy.STRICT:
-                    level = Level.BREAKING
                 cmp.add(
                     rule,
-                    level,
                     Breaks.WRITERS,
                     subject,
                     pointer,
@@ -178,7 +170,6 @@ def compare_schemes(cmp: Comparison) -> None:
         if name not in old:
             cmp.add(
                 "api-security-component-added",
-                Level.INFO,
                 Breaks.NONE,
                 f"security scheme {name}",
                 f"/components/securitySchemes/{escape(name)}",
@@ -195,7 +186,6 @@ def _flows(
         if flow not in new:
             cmp.add(
                 "api-security-component-oauth-flow-removed",
-                Level.BREAKING,
                 Breaks.WRITERS,
                 subject,
                 ptr,
@@ -210,7 +200,6 @@ def _flows(
             if before.get(attr) != after.get(attr):
                 cmp.add(
                     rule,
-                    Level.BREAKING,
                     Breaks.WRITERS,
                     subject,
                     ptr,
@@ -223,7 +212,6 @@ def _flows(
         for scope in sorted(old_scopes - new_scopes):
             cmp.add(
                 "api-security-component-oauth-scope-removed",
-                Level.BREAKING,
                 Breaks.WRITERS,
                 subject,
                 ptr,
@@ -232,11 +220,10 @@ def _flows(
                 side="old",
             )
         for scope in sorted(new_scopes - old_scopes):
-            level = Level.BREAKING if cmp.policy is Policy.STRICT else Level.INFO
+            # under STRICT, old clients' tokens may lack a scope some operation now asks for
             cmp.add(
                 "api-security-component-oauth-scope-added",
-                level,
-                Breaks.WRITERS if level is Level.BREAKING else Breaks.NONE,
+                Breaks.WRITERS if cmp.policy is Policy.STRICT else Breaks.NONE,
                 subject,
                 ptr,
                 f"the scope {scope!r} was added to {name!r}",

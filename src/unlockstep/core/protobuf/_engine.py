@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterator
 from typing import NamedTuple
 
-from unlockstep.core.compat import Breaks, Change, Level, Location, Policy, Source, register
+from unlockstep.core.compat import Breaks, Change, Location, Policy, Source, judge, register
 from unlockstep.core.protobuf._parser import parse_text
 from unlockstep.core.protobuf._rules import (
     ALIASES,
@@ -638,12 +638,13 @@ def diff(
     name = category.value
     for f in findings(old, new):
         cats, breaks, suggestion = RULES[f.rule]
-        breaking = name in cats
+        breaking = name in cats  # outside the chosen category a finding hurts nobody
+        hurt = breaks if breaking else Breaks.NONE
         changes.append(
             Change(
                 rule=f.rule,
-                level=Level.BREAKING if breaking else Level.INFO,
-                breaks=breaks if breaking else Breaks.NONE,
+                level=judge(f.rule, hurt, policy=Policy.LENIENT),
+                breaks=hurt,
                 location=Location(subject=f.subject, file=f.path, line=f.line),
                 message=f.message,
                 suggestion=suggestion if breaking else "",

@@ -2,8 +2,10 @@
 
 Reads multi-document YAML: ``Group`` → team, ``Component`` → service, ``System`` → a grouping,
 ``API`` → a declared interface, and the ``providesApis`` / ``consumesApis`` / ``dependsOn``
-relations → declared dependencies. ``$text`` / ``$json`` / ``$yaml`` substitutions resolve
-relative to the descriptor's folder through the ``read_relative`` callable the adapter gives.
+relations → declared dependencies. ``$text`` / ``$json`` / ``$yaml`` substitutions (a path
+relative to the descriptor, or a URL) are read through the ``read_relative`` callable the
+adapter gives: the adapter decides what it may read (its folder, allow-listed hosts, a size
+limit); without one, substitutions are refused.
 Other kinds (User, Resource, Domain, Location, Template) are skipped and reported.
 
 Entity references follow Backstage's grammar ``[kind:][namespace/]name``.
@@ -296,14 +298,9 @@ def _substitute(value: Any, where: str, read: Reader | None) -> Any:
 def _load_substitution(key: str, target: Any, where: str, read: Reader | None) -> Any:
     if not isinstance(target, str) or not target:
         raise InvalidInput(f"{key} needs a file path", where=where)
-    if "://" in target:
-        raise InvalidInput(
-            f"{key} {target!r} points at a URL; only files next to the descriptor are read",
-            where=where,
-            hint="check the file into the repository and refer to it by relative path",
-        )
     if read is None:
-        raise InvalidInput(f"{key} {target!r} cannot be resolved here", where=where)
+        hint = "import the file with `unlockstep catalog import`, which reads substitutions"
+        raise InvalidInput(f"{key} {target!r} cannot be resolved here", where=where, hint=hint)
     text = read(target)
     if key == "$text":
         return text

@@ -2,74 +2,68 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
-
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from pydantic.alias_generators import to_snake
 
+from unlockstep.server import wire_registry as wire
 from unlockstep.server.deps import ActorDep, StoreDep
-from unlockstep.store import catalog
+from unlockstep.services import catalog
 
 router = APIRouter(tags=["catalog"])
 
 
-class EntityIn(BaseModel):
-    kind: Literal["team", "system", "service", "api"]
-    name: str
-    location: str = Field(description="the descriptor file this entity came from")
-    where: str | None = None
-    fields: dict[str, Any] = Field(default_factory=dict)
-    relations: list[tuple[str, str, str]] = Field(default_factory=list)
+def _entity(entity: wire.CatalogEntityIn) -> catalog.ImportEntity:
+    return catalog.ImportEntity(
+        kind=entity.kind,
+        name=entity.name,
+        location=entity.location,
+        where=entity.where,
+        fields={to_snake(k): v for k, v in entity.fields.items()},
+        relations=list(entity.relations),
+    )
 
 
-class ImportIn(BaseModel):
-    locations: list[str] = Field(description="every descriptor file this import covers")
-    entities: list[EntityIn]
-    prune: bool = Field(False, description="delete entities gone from these locations")
+@router.post(
+    "/catalog/import",
+    response_model=wire.CatalogImportResult,
+    responses=wire.errors(401, 404, 409, 413, 422),
+)
+def import_catalog(
+    body: wire.CatalogImportIn, store: StoreDep, actor: ActorDep
+) -> wire.CatalogImportResult:
+    result = catalog.apply_import(
+        store, actor, body.locations, [_entity(e) for e in body.entities], prune=body.prune
+    )
+    return wire.CatalogImportResult.model_validate(result)
 
 
-_FIELDS = {
-    "team": {"display_name", "description", "email", "parent"},
-    "system": {"description", "owner"},
-    "service": {"description", "owner", "lifecycle", "type", "system", "tier", "repository_url"},
-    "api": {"description", "type", "lifecycle", "owner", "system", "definition"},
-}
+@router.get(
+    "/services/{name}/dependencies",
+    response_model=wire.ServiceDependencies,
+    responses=wire.errors(404, 422),
+)
+def service_dependencies(name: str, store: StoreDep) -> wire.ServiceDependencies:
+    found = catalog.dependencies(store, name)
+    return wire.ServiceDependencies(
+        service=name, dependencies=[wire.Dependency.model_validate(d) for d in found]
+    )
 
 
-@router.post("/catalog/import")
-def import_catalog(body: ImportIn, store: StoreDep, actor: ActorDep) -> dict[str, Any]:
-    entities = []
-    for entity in body.entities:
-        data = entity.model_dump()
-        data["fields"] = {k: v for k, v in entity.fields.items() if k in _FIELDS[entity.kind]}
-        entities.append(data)
-    with store.session() as session:
-        return catalog.apply_import(session, actor, body.locations, entities, prune=body.prune)
+@router.get("/apis/{name}/consumers", response_model=wire.ApiConsumers, responses=wire.errors(422))
+def api_consumers(name: str, store: StoreDep) -> wire.ApiConsumers:
+    declared = [wire.Dependent.model_validate(d) for d in catalog.api_consumers(store, name)]
+    return wire.ApiConsumers(api=name, declared=declared)
 
 
-@router.get("/services/{name}/dependencies")
-def service_dependencies(name: str, store: StoreDep) -> dict[str, Any]:
-    with store.session() as session:
-        return {"service": name, "dependencies": catalog.dependencies(session, name)}
-
-
-@router.get("/apis/{name}/consumers")
-def api_consumers(name: str, store: StoreDep) -> dict[str, Any]:
-    with store.session() as session:
-        return {"api": name, "declared": catalog.dependents(session, "api", name)}
-
-
-@router.get("/systems")
-def list_systems(store: StoreDep) -> dict[str, Any]:
+@router.get("/systems", response_model=wire.Page[wire.System], responses=wire.errors())
+def list_systems(store: StoreDep) -> wire.Page[wire.System]:
     """Systems (groupings of services) from the catalog, with their services."""
-    with store.session() as session:
-        items = catalog.list_entities(session, "system")
-    return {"items": items, "total": len(items)}
+    items = [wire.System.model_validate(s) for s in catalog.list_systems(store)]
+    return wire.Page[wire.System](items=items, total=len(items))
 
 
-@router.get("/apis")
-def list_apis(store: StoreDep) -> dict[str, Any]:
-    """API entities from the catalog (their documents come in as contracts)."""
-    with store.session() as session:
-        items = catalog.list_entities(session, "api")
-    return {"items": items, "total": len(items)}
+@router.get("/apis", response_model=wire.Page[wire.Api], responses=wire.errors())
+def list_apis(store: StoreDep) -> wire.Page[wire.Api]:
+    """API entities from the catalog (their definitions are published as contracts)."""
+    items = [wire.Api.model_validate(a) for a in catalog.list_apis(store)]
+    return wire.Page[wire.Api](items=items, total=len(items))

@@ -2,101 +2,90 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel, Field
 
+from unlockstep.server import wire_registry as wire
 from unlockstep.server.deps import ActorDep, StoreDep, with_etag
-from unlockstep.store import registry
+from unlockstep.services import registry
 
 router = APIRouter(tags=["deployments"])
 
-
-class EnvironmentIn(BaseModel):
-    production: bool = False
-    description: str | None = None
+_WRITE_ERRORS = wire.errors(401, 404, 409, 422)
 
 
-class DeploymentIn(BaseModel):
-    service: str
-    version: str
-    environment: str
-    instance: str | None = Field(None, description="application instance, when several run")
+@router.get("/environments", response_model=wire.Page[wire.Environment], responses=wire.errors())
+def list_environments(store: StoreDep) -> wire.Page[wire.Environment]:
+    items = [wire.Environment.model_validate(e) for e in registry.list_environments(store)]
+    return wire.Page[wire.Environment](items=items, total=len(items))
 
 
-class ReleaseIn(BaseModel):
-    service: str
-    version: str
-    environment: str
-
-
-class UndeploymentIn(BaseModel):
-    service: str
-    environment: str
-    instance: str | None = None
-
-
-@router.get("/environments")
-def list_environments(store: StoreDep) -> dict[str, Any]:
-    with store.session() as session:
-        items = registry.list_environments(session)
-    return {"items": items, "total": len(items)}
-
-
-@router.put("/environments/{name}")
+@router.put(
+    "/environments/{name}",
+    response_model=wire.EnvironmentWritten,
+    responses=wire.errors(401, 422),
+)
 def put_environment(
-    name: str, body: EnvironmentIn, store: StoreDep, actor: ActorDep
-) -> dict[str, Any]:
-    with store.session() as session:
-        env, outcome = registry.upsert_environment(
-            session, actor, name, production=body.production, description=body.description
-        )
-        return {"environment": registry.environment_dict(env), "outcome": outcome}
+    name: str, body: wire.EnvironmentIn, store: StoreDep, actor: ActorDep
+) -> wire.EnvironmentWritten:
+    written = registry.put_environment(
+        store, actor, name, production=body.production, description=body.description
+    )
+    return wire.EnvironmentWritten(
+        environment=wire.Environment.model_validate(written.value), outcome=written.outcome
+    )
 
 
-@router.get("/environments/{name}")
+@router.get(
+    "/environments/{name}",
+    response_model=wire.EnvironmentDetail,
+    responses={304: {"description": "not modified (If-None-Match)"}, **wire.errors(404, 422)},
+)
 def show_environment(name: str, request: Request, store: StoreDep) -> Response:
-    with store.session() as session:
-        env = registry.get_environment(session, name)
-        body = registry.environment_dict(env)
-        body["live"] = registry.live_versions(session, environment_id=env.id)
-    return with_etag(request, body)
-
-
-@router.post("/deployments", status_code=201)
-def record_deployment(body: DeploymentIn, store: StoreDep, actor: ActorDep) -> dict[str, Any]:
-    deployment, outcome = store.retrying(
-        lambda session: registry.record_deployment(
-            session, actor, body.service, body.version, body.environment, instance=body.instance
-        )
+    detail = registry.show_environment(store, name)
+    body = wire.EnvironmentDetail.model_validate(
+        {**wire.Environment.model_validate(detail.environment).model_dump(), "live": detail.live}
     )
-    return {"deployment": deployment, "outcome": outcome}
+    return with_etag(request, body.model_dump(mode="json"))
 
 
-@router.post("/releases", status_code=201)
-def record_release(body: ReleaseIn, store: StoreDep, actor: ActorDep) -> dict[str, Any]:
-    release, outcome = store.retrying(
-        lambda session: registry.record_release(
-            session, actor, body.service, body.version, body.environment
-        )
+@router.post(
+    "/deployments",
+    status_code=201,
+    response_model=wire.DeploymentWritten,
+    responses=_WRITE_ERRORS,
+)
+def record_deployment(
+    body: wire.DeploymentIn, store: StoreDep, actor: ActorDep
+) -> wire.DeploymentWritten:
+    written = registry.record_deployment(
+        store, actor, body.service, body.version, body.environment, instance=body.instance
     )
-    return {"release": release, "outcome": outcome}
+    return wire.DeploymentWritten(
+        deployment=wire.Deployment.model_validate(written.value), outcome=written.outcome
+    )
 
 
-@router.post("/undeployments")
-def record_undeployment(body: UndeploymentIn, store: StoreDep, actor: ActorDep) -> dict[str, Any]:
-    with store.session() as session:
-        ended = registry.record_undeployment(
-            session, actor, body.service, body.environment, instance=body.instance
-        )
-    return {"ended": ended}
+@router.post(
+    "/releases", status_code=201, response_model=wire.ReleaseWritten, responses=_WRITE_ERRORS
+)
+def record_release(body: wire.ReleaseIn, store: StoreDep, actor: ActorDep) -> wire.ReleaseWritten:
+    written = registry.record_release(store, actor, body.service, body.version, body.environment)
+    return wire.ReleaseWritten(
+        release=wire.Deployment.model_validate(written.value), outcome=written.outcome
+    )
 
 
-@router.post("/support-ended")
-def record_support_ended(body: ReleaseIn, store: StoreDep, actor: ActorDep) -> dict[str, Any]:
-    with store.session() as session:
-        ended = registry.record_support_ended(
-            session, actor, body.service, body.version, body.environment
-        )
-    return {"ended": ended}
+@router.post("/undeployments", response_model=wire.Ended, responses=wire.errors(401, 404, 422))
+def record_undeployment(body: wire.UndeploymentIn, store: StoreDep, actor: ActorDep) -> wire.Ended:
+    ended = registry.record_undeployment(
+        store, actor, body.service, body.environment, instance=body.instance
+    )
+    return wire.Ended(ended=[wire.Deployment.model_validate(d) for d in ended])
+
+
+@router.post("/support-ended", response_model=wire.Ended, responses=wire.errors(401, 404, 422))
+def record_support_ended(body: wire.ReleaseIn, store: StoreDep, actor: ActorDep) -> wire.Ended:
+    ended = registry.record_support_ended(
+        store, actor, body.service, body.version, body.environment
+    )
+    return wire.Ended(ended=[wire.Deployment.model_validate(d) for d in ended])

@@ -1,18 +1,18 @@
+"""Is the server up, and on which database."""
+
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
-from sqlalchemy import text
 
 from unlockstep import __version__
+from unlockstep.server import wire_registry as wire
 from unlockstep.server.deps import StoreDep
+from unlockstep.services import registry
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/health")
-def health(store: StoreDep) -> dict[str, Any]:
-    with store.session() as session:
-        session.execute(text("SELECT 1"))
-    return {"status": "ok", "version": __version__, "database": store.dialect}
+@router.get("/health", response_model=wire.Health, responses=wire.errors())
+def health(store: StoreDep) -> wire.Health:
+    registry.check_database(store)
+    return wire.Health(status="ok", version=__version__, database=store.dialect)

@@ -2,99 +2,91 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from dataclasses import asdict
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import BaseModel, Field
-from sqlalchemy.orm import Session
 
+from unlockstep.server import wire_registry as wire
 from unlockstep.server.deps import ActorDep, PageDep, StoreDep, with_etag
-from unlockstep.store import registry
+from unlockstep.services import registry
 
 router = APIRouter(tags=["services"])
 
 
-class TeamIn(BaseModel):
-    display_name: str | None = None
-    description: str | None = None
-    email: str | None = None
+def service_detail(detail: registry.ServiceDetail) -> wire.ServiceDetail:
+    return wire.ServiceDetail.model_validate(
+        {**asdict(detail.service), "live": detail.live, "versions": detail.versions}
+    )
 
 
-class ServiceIn(BaseModel):
-    owner: str | None = Field(None, description="the owning team's name")
-    tier: int | None = Field(None, ge=1, le=3)
-    lifecycle: str | None = None
-    type: str | None = None
-    system: str | None = None
-    repository_url: str | None = None
-    description: str | None = None
+@router.get("/teams", response_model=wire.Page[wire.Team], responses=wire.errors())
+def list_teams(store: StoreDep) -> wire.Page[wire.Team]:
+    items = [wire.Team.model_validate(t) for t in registry.list_teams(store)]
+    return wire.Page[wire.Team](items=items, total=len(items))
 
 
-class VersionIn(BaseModel):
-    branch: str | None = None
-    build_url: str | None = None
+@router.put("/teams/{name}", response_model=wire.TeamWritten, responses=wire.errors(401, 422))
+def put_team(name: str, body: wire.TeamIn, store: StoreDep, actor: ActorDep) -> wire.TeamWritten:
+    written = registry.put_team(store, actor, name, **body.model_dump(by_alias=False))
+    return wire.TeamWritten(team=wire.Team.model_validate(written.value), outcome=written.outcome)
 
 
-@router.get("/teams")
-def list_teams(store: StoreDep) -> dict[str, Any]:
-    with store.session() as session:
-        items = registry.list_teams(session)
-    return {"items": items, "total": len(items)}
-
-
-@router.put("/teams/{name}")
-def put_team(name: str, body: TeamIn, store: StoreDep, actor: ActorDep) -> dict[str, Any]:
-    with store.session() as session:
-        team, outcome = registry.upsert_team(session, actor, name, **body.model_dump())
-        return {"team": registry.team_dict(team), "outcome": outcome}
-
-
-@router.get("/services")
+@router.get("/services", response_model=wire.Page[wire.Service], responses=wire.errors(422))
 def list_services(
     request: Request,
     store: StoreDep,
     page: PageDep,
     owner: Annotated[str | None, Query(description="only this team's services")] = None,
-) -> dict[str, Any]:
-    with store.session() as session:
-        items, total = registry.list_services(
-            session, owner=owner, offset=page.offset, limit=page.limit
-        )
-    return page.body(request, items, total)
+) -> wire.Page[wire.Service]:
+    found, total = registry.list_services(store, owner=owner, offset=page.offset, limit=page.limit)
+    items = [wire.Service.model_validate(s) for s in found]
+    return wire.Page[wire.Service].model_validate(page.body(request, items, total))
 
 
-@router.get("/services/{name}")
+@router.get(
+    "/services/{name}",
+    response_model=wire.ServiceDetail,
+    responses={304: {"description": "not modified (If-None-Match)"}, **wire.errors(404, 422)},
+)
 def show_service(name: str, request: Request, store: StoreDep) -> Response:
-    with store.session() as session:
-        body = registry.service_detail(session, name)
-    return with_etag(request, body)
+    body = service_detail(registry.show_service(store, name))
+    return with_etag(request, body.model_dump(mode="json"))
 
 
-@router.put("/services/{name}")
-def put_service(name: str, body: ServiceIn, store: StoreDep, actor: ActorDep) -> dict[str, Any]:
-    with store.session() as session:
-        fields = body.model_dump()
-        service, outcome = registry.upsert_service(session, actor, name, **fields)
-        return {"service": registry.service_detail(session, service.name), "outcome": outcome}
+@router.put(
+    "/services/{name}",
+    response_model=wire.ServiceWritten,
+    responses=wire.errors(401, 404, 422),
+)
+def put_service(
+    name: str, body: wire.ServiceIn, store: StoreDep, actor: ActorDep
+) -> wire.ServiceWritten:
+    written = registry.put_service(store, actor, name, **body.model_dump(by_alias=False))
+    return wire.ServiceWritten(service=service_detail(written.value), outcome=written.outcome)
 
 
-@router.put("/services/{name}/versions/{number}")
+@router.put(
+    "/services/{name}/versions/{number}",
+    response_model=wire.VersionWritten,
+    responses=wire.errors(401, 404, 409, 422),
+)
 def put_version(
-    name: str, number: str, body: VersionIn, store: StoreDep, actor: ActorDep
-) -> dict[str, Any]:
-    def work(session: Session) -> dict[str, Any]:
-        service = registry.get_service(session, name)
-        version, outcome = registry.upsert_version(
-            session, actor, service, number, branch=body.branch, build_url=body.build_url
-        )
-        return {"version": registry.version_dict(version, name), "outcome": outcome}
-
-    return store.retrying(work)
+    name: str, number: str, body: wire.VersionIn, store: StoreDep, actor: ActorDep
+) -> wire.VersionWritten:
+    written = registry.put_version(
+        store, actor, name, number, branch=body.branch, build_url=body.build_url
+    )
+    return wire.VersionWritten(
+        version=wire.Version.model_validate(written.value), outcome=written.outcome
+    )
 
 
-@router.get("/services/{name}/versions/{number}")
+@router.get(
+    "/services/{name}/versions/{number}",
+    response_model=wire.Version,
+    responses={304: {"description": "not modified (If-None-Match)"}, **wire.errors(404, 422)},
+)
 def get_version(name: str, number: str, request: Request, store: StoreDep) -> Response:
-    with store.session() as session:
-        service = registry.get_service(session, name)
-        body = registry.version_dict(registry.get_version(session, service, number), name)
-    return with_etag(request, body)
+    body = wire.Version.model_validate(registry.show_version(store, name, number))
+    return with_etag(request, body.model_dump(mode="json"))

@@ -1,0 +1,305 @@
+"""The registry's wire: request and response bodies of the teams, services, environments,
+versions, deployments, audit, catalog and health endpoints.
+
+Pydantic only (no FastAPI), so the CLI reads responses through these same models. Every
+model is a :class:`~unlockstep.server.wire.Wire`: snake_case in Python, camelCase on the wire,
+either spelling accepted in requests.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import Field
+
+from unlockstep.server.wire import ErrorBody, Page, Wire
+
+__all__ = [
+    "Api",
+    "ApiConsumers",
+    "AuditEvent",
+    "CatalogEntityIn",
+    "CatalogImportIn",
+    "CatalogImportResult",
+    "Dependency",
+    "Dependent",
+    "Deployment",
+    "DeploymentIn",
+    "DeploymentWritten",
+    "Ended",
+    "Environment",
+    "EnvironmentDetail",
+    "EnvironmentIn",
+    "EnvironmentWritten",
+    "ErrorBody",
+    "Health",
+    "Page",
+    "ReleaseIn",
+    "ReleaseWritten",
+    "Service",
+    "ServiceDependencies",
+    "ServiceDetail",
+    "ServiceIn",
+    "ServiceWritten",
+    "System",
+    "Team",
+    "TeamIn",
+    "TeamWritten",
+    "UndeploymentIn",
+    "Version",
+    "VersionIn",
+    "VersionWritten",
+    "errors",
+]
+
+Outcome = Literal["created", "updated", "unchanged"]
+
+
+def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` for a route: each status it can send (and 500), with the one error
+    body."""
+    described = {
+        401: "an API token is required for writes",
+        404: "an entity named in the path or body is not registered",
+        409: "the write kept colliding with concurrent writes",
+        413: "the request body is too large",
+        422: "the input is invalid (a name, a version, a field); nothing was written",
+        500: "unexpected error; the server log has the details",
+    }
+    return {
+        s: {"model": ErrorBody, "description": described.get(s, "error")} for s in (*statuses, 500)
+    }
+
+
+# -- requests ----------------------------------------------------------------------------
+
+
+class TeamIn(Wire):
+    display_name: str | None = None
+    description: str | None = None
+    email: str | None = None
+
+
+class ServiceIn(Wire):
+    owner: str | None = Field(None, description="the owning team's name")
+    tier: int | None = Field(None, ge=1, le=3)
+    lifecycle: str | None = None
+    type: str | None = None
+    system: str | None = None
+    repository_url: str | None = None
+    description: str | None = None
+
+
+class VersionIn(Wire):
+    branch: str | None = None
+    build_url: str | None = None
+
+
+class EnvironmentIn(Wire):
+    production: bool = False
+    description: str | None = None
+
+
+class DeploymentIn(Wire):
+    service: str
+    version: str
+    environment: str
+    instance: str | None = Field(None, description="application instance, when several run")
+
+
+class ReleaseIn(Wire):
+    service: str
+    version: str
+    environment: str
+
+
+class UndeploymentIn(Wire):
+    service: str
+    environment: str
+    instance: str | None = None
+
+
+class CatalogEntityIn(Wire):
+    kind: Literal["team", "system", "service", "api"]
+    name: str
+    location: str = Field(description="the descriptor file this entity came from")
+    where: str | None = None
+    fields: dict[str, Any] = Field(
+        default_factory=dict,
+        description="the entity's values (displayName, owner, tier, repositoryUrl…); "
+        "either spelling, unknown names ignored",
+    )
+    relations: list[tuple[str, str, str]] = Field(
+        default_factory=list, description="(relation, target kind, target name)"
+    )
+
+
+class CatalogImportIn(Wire):
+    locations: list[str] = Field(description="every descriptor file this import covers")
+    entities: list[CatalogEntityIn]
+    prune: bool = Field(False, description="delete entities gone from these locations")
+
+
+# -- responses ---------------------------------------------------------------------------
+
+
+class Health(Wire):
+    status: Literal["ok"]
+    version: str
+    database: str = Field(description="the database dialect: sqlite or postgresql")
+
+
+class Team(Wire):
+    name: str
+    display_name: str | None = None
+    description: str | None = None
+    email: str | None = None
+    parent: str | None = None
+
+
+class TeamWritten(Wire):
+    team: Team
+    outcome: Outcome
+
+
+class Deployment(Wire):
+    """A version live (or once live) in an environment."""
+
+    service: str
+    version: str
+    environment: str
+    instance: str | None = None
+    kind: Literal["deployment", "release"]
+    started_at: datetime
+    ended_at: datetime | None = None
+
+
+class Version(Wire):
+    service: str
+    number: str
+    branch: str | None = None
+    build_url: str | None = None
+    created_at: datetime
+
+
+class VersionWritten(Wire):
+    version: Version
+    outcome: Outcome
+
+
+class Service(Wire):
+    name: str
+    owner: str | None = None
+    tier: int | None = None
+    lifecycle: str | None = None
+    type: str | None = None
+    system: str | None = None
+    repository_url: str | None = None
+    description: str | None = None
+
+
+class ServiceDetail(Service):
+    live: list[Deployment] = Field(description="what is live where")
+    versions: list[Version] = Field(description="the 20 newest versions, newest first")
+
+
+class ServiceWritten(Wire):
+    service: ServiceDetail
+    outcome: Outcome
+
+
+class Environment(Wire):
+    name: str
+    production: bool
+    description: str | None = None
+
+
+class EnvironmentDetail(Environment):
+    live: list[Deployment]
+
+
+class EnvironmentWritten(Wire):
+    environment: Environment
+    outcome: Outcome
+
+
+class DeploymentWritten(Wire):
+    deployment: Deployment
+    outcome: Outcome
+
+
+class ReleaseWritten(Wire):
+    release: Deployment
+    outcome: Outcome
+
+
+class Ended(Wire):
+    ended: list[Deployment]
+
+
+class AuditEvent(Wire):
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    entity_type: str
+    entity_key: str
+    before: dict[str, Any] | None = Field(None, description="the entity before, as recorded")
+    after: dict[str, Any] | None = Field(None, description="the entity after, as recorded")
+    reason: str | None = None
+
+
+class CatalogImportResult(Wire):
+    created: list[str]
+    updated: list[str]
+    unchanged: list[str]
+    removed: list[str] = Field(description="entities gone from these locations")
+    pruned: bool = Field(description="whether the removed entities were deleted")
+    warnings: list[str] = Field(default_factory=list)
+    skipped: list[str] = Field(
+        default_factory=list, description="kinds not imported (the CLI fills this in)"
+    )
+    contracts: list[str] = Field(
+        default_factory=list,
+        description="API definitions published as contracts (the CLI fills this in)",
+    )
+
+
+class Dependency(Wire):
+    relation: str
+    kind: str
+    name: str
+
+
+class ServiceDependencies(Wire):
+    service: str
+    dependencies: list[Dependency]
+
+
+class Dependent(Wire):
+    relation: str
+    service: str
+
+
+class ApiConsumers(Wire):
+    api: str
+    declared: list[Dependent]
+
+
+class System(Wire):
+    name: str
+    owner: str | None = None
+    description: str | None = None
+    catalog_location: str | None = None
+    services: list[str]
+
+
+class Api(Wire):
+    name: str
+    type: str | None = None
+    owner: str | None = None
+    system: str | None = None
+    lifecycle: str | None = None
+    description: str | None = None
+    catalog_location: str | None = None
