@@ -1,18 +1,23 @@
-"""Settings and the server client for the running command."""
+"""Settings and the server client for the running command. Both are imported when first
+asked for, so commands that need neither (``--version``, ``--help``) start at once."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from unlockstep.cli.client import Client
 from unlockstep.errors import ConfigError
-from unlockstep.settings import Settings
+
+if TYPE_CHECKING:
+    from unlockstep.cli.client import Client
+    from unlockstep.settings import Settings
 
 
 def settings(**flags: Any) -> Settings:
     """Settings with the precedence flag > env > file > default."""
+    from unlockstep.settings import Settings
+
     ctx = click.get_current_context(silent=True)
     overrides: dict[str, Any] = {}
     if ctx is not None:
@@ -25,4 +30,6 @@ def settings(**flags: Any) -> Settings:
 
 
 def client() -> Client:
+    from unlockstep.cli.client import Client
+
     return Client.from_settings(settings())
