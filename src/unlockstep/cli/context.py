@@ -26,7 +26,35 @@ def settings(**flags: Any) -> Settings:
     try:
         return Settings(**overrides)
     except ValueError as exc:
-        raise ConfigError(f"invalid settings: {exc}") from None
+        raise _settings_error(exc, overrides) from None
+
+
+def _settings_error(exc: ValueError, flags: dict[str, Any]) -> ConfigError:
+    """One line per bad setting, naming where its value came from (flag, variable, file)."""
+    from pydantic import ValidationError
+
+    from unlockstep.config import config_file, from_environment
+
+    if not isinstance(exc, ValidationError):
+        return ConfigError(f"invalid settings: {exc}")
+    file = config_file()
+    problems, from_file = [], False
+    for error in exc.errors():
+        name = str(error["loc"][0]) if error["loc"] else "settings"
+        if name in flags:
+            origin = "a command-line flag"
+        elif from_environment(name):
+            origin = f"UNLOCKSTEP_{name.upper()}"
+        elif file is not None:
+            origin, from_file = str(file), True
+        else:
+            origin = "the default"
+        problems.append(f"{name} (from {origin}): {error['msg']}")
+    return ConfigError(
+        "invalid settings: " + "; ".join(problems),
+        where=str(file) if from_file else None,
+        hint="fix the value, or unset it to use the default",
+    )
 
 
 def client() -> Client:
