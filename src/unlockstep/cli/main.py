@@ -155,9 +155,10 @@ class Root(click.Group):
         """The command list from the table: ``--help`` imports no command module."""
         names = self.list_commands(ctx)
         limit = formatter.width - 6 - max(len(name) for name in names)
-        rows = [
-            (name, click.Command(name, help=_short(self, name)).get_short_help_str(limit)) for name in names
-        ]
+        rows = []
+        for name in names:
+            command = click.Command(name, help=_short(self, name))  # help only: nothing loaded
+            rows.append((name, command.get_short_help_str(limit)))
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
