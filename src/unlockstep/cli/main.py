@@ -216,5 +216,51 @@ def cli(ctx: click.Context, url: str | None, token: str | None, verbose: bool) -
     ctx.meta["unlockstep.overrides"] = overrides
 
 
+#: What a terminal that cannot show a character gets instead (anything else becomes ``?``).
+ASCII = {
+    "✓": "ok",
+    "✗": "x",
+    "→": "->",
+    "←": "<-",
+    "×": "x",
+    "…": "...",
+    "—": "-",
+    "–": "-",
+    "≥": ">=",
+    "≤": "<=",
+    "‘": "'",
+    "’": "'",
+    "“": '"',
+    "”": '"',
+}
+
+
+def _to_ascii(error: UnicodeError) -> tuple[str, int]:
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    text = error.object[error.start : error.end]
+    return "".join(ASCII.get(char, "?") for char in text), error.end
+
+
+def plain_streams() -> None:
+    """On a terminal that cannot encode ``✓`` (``PYTHONIOENCODING=ascii``, a Latin-1 locale),
+    print ASCII stand-ins instead of failing with ``UnicodeEncodeError``."""
+    import codecs
+    import sys
+
+    for stream in (sys.stdout, sys.stderr):
+        encoding = getattr(stream, "encoding", None) or "ascii"
+        try:
+            "✓✗→×…—".encode(encoding)
+            continue
+        except (UnicodeEncodeError, LookupError):
+            pass
+        codecs.register_error("unlockstep-ascii", _to_ascii)
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="unlockstep-ascii")
+
+
 def main() -> None:
+    plain_streams()
     cli(prog_name="unlockstep")
