@@ -144,7 +144,7 @@ class Client:
             names = [item["name"] for item in response.json()["items"]]
         except (httpx.HTTPError, ValueError, KeyError, TypeError):
             return
-        close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
+        close = difflib.get_close_matches(name, names, n=2, cutoff=0.75)
         if close:
             guess = " or ".join(repr(c) for c in close)
             error.hint = f"did you mean {guess}?" + (f" ({error.hint})" if error.hint else "")
