@@ -72,7 +72,7 @@ def test_a_server_that_is_not_unlockstep_is_exit_3_with_a_hint(
 ) -> None:
     monkeypatch.setattr(context, "client", context.client)
     _foreign(FOREIGN_ANSWERS[answer])
-    code, out, err = _run(*command)
+    code, _, err = _run(*command)
     assert code == 3, err
     assert "does not answer as unlockstep does" in err
     assert "hint: set UNLOCKSTEP_URL" in err
