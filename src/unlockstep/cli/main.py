@@ -144,7 +144,8 @@ class Root(click.Group):
         self, ctx: click.Context, args: list[str]
     ) -> tuple[str | None, click.Command | None, list[str]]:
         name = args[0]
-        if name not in COMMANDS and name not in self.commands and not name.startswith("-"):
+        unknown = name not in COMMANDS and name not in self.commands
+        if unknown and not name.startswith("-") and not ctx.resilient_parsing:
             # click suggests from the loaded commands only; suggest from every command
             raise click.exceptions.NoSuchCommand(
                 name, possibilities=self.list_commands(ctx), ctx=ctx
