@@ -179,3 +179,15 @@ def test_options_still_complete_at_the_root() -> None:
         }
     )
     assert out.split() == ["plain,--version", "plain,--verbose"]
+
+
+def test_completing_after_an_unknown_command_offers_nothing_and_does_not_fail() -> None:
+    out, modules = _modules_after(
+        env={
+            "_UNLOCKSTEP_COMPLETE": "bash_complete",
+            "COMP_WORDS": "unlockstep nosuch --x",
+            "COMP_CWORD": "2",
+        }
+    )
+    assert out.split() == []
+    assert "unlockstep.cli.main" in modules
