@@ -29,7 +29,25 @@ REGISTRY_COMMANDS = [
     ["plan", "list"],
     ["matrix", "--provider", "case-service"],
     ["can-i-deploy", "--service", "case-service", "--version", "1.4.0", "--to", "production"],
+    ["flags", "set", "checkout.v2", "-e", "staging", "--state", "ENABLED", "--reason", "r"],
+    [
+        "contract",
+        "publish",
+        "--service",
+        "case-service",
+        "--name",
+        "case-summary-api",
+        "--version",
+        "9.9.9",
+        "examples/estate/contracts/case-summary-api.v1.yaml",
+    ],
 ]
+
+
+@pytest.fixture(autouse=True)
+def _in_the_repository(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The commands' file arguments are relative to the repository."""
+    monkeypatch.chdir(REPO)
 
 
 def _run(*args: str) -> tuple[int, str, str]:

@@ -73,6 +73,10 @@ class Client:
             raise errors.ServerUnreachable(f"cannot talk to {self.base_url}: {exc}") from None
         if response.status_code >= 400 and response.status_code not in ok:
             raise self._error_from(method, path, response)
+        if response.status_code >= 400 and not _error_shaped(response):
+            raise self._not_unlockstep(method, path, response)  # an accepted status, not ours
+        if "html" in response.headers.get("content-type", ""):
+            raise self._not_unlockstep(method, path, response)  # a web page, not the API
         return response
 
     def get(self, path: str, **kwargs: Any) -> Any:
@@ -103,13 +107,9 @@ class Client:
     def _error_from(
         self, method: str, path: str, response: httpx.Response
     ) -> errors.UnlockstepError:
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        if not isinstance(body, dict) or not isinstance(body.get("error"), dict):
+        if not _error_shaped(response):
             return self._not_unlockstep(method, path, response)
-        error_body: dict[str, Any] = body["error"]
+        error_body: dict[str, Any] = response.json()["error"]
         message = error_body.get("message") or f"the server answered {response.status_code}"
         if response.status_code in (404, 405) and message in ("Not Found", "Method Not Allowed"):
             # the route itself is missing, not a service or version: a wrong URL or server
@@ -159,6 +159,15 @@ _URL_HINT = (
     "set UNLOCKSTEP_URL (or --url) to an unlockstep server's root, e.g. http://127.0.0.1:8080, "
     "without /api/v1"
 )
+
+
+def _error_shaped(response: httpx.Response) -> bool:
+    """Whether ``response`` carries unlockstep's one error body."""
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    return isinstance(body, dict) and isinstance(body.get("error"), dict)
 
 
 def _check_root(base_url: str) -> None:
