@@ -157,6 +157,31 @@ def test_detecting_a_kind_imports_only_its_package(
     assert found.isdisjoint(not_loaded), sorted(found & set(not_loaded))
 
 
+def test_detecting_a_table_loads_it_in_a_fresh_process() -> None:
+    name, text = SAMPLES["table"]
+    result = subprocess.run(
+        [sys.executable, "-c", _PROBE, text, name], capture_output=True, text=True, check=True
+    )
+    kind, modules = result.stdout.splitlines()
+    assert kind == "table"
+    assert "unlockstep.core.migrations._table" in modules.split()
+
+
+def test_checking_migrations_does_not_load_the_table_kind_or_the_sql_printer() -> None:
+    code = (
+        "import sys; from unlockstep.core.migrations import MigrationFile, check_files; "
+        "check_files([MigrationFile('V1__a.sql', 'ALTER TABLE t ADD COLUMN c text;')]); "
+        "print(' '.join(sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    loaded = set(result.stdout.split())
+    assert "unlockstep.core.migrations._classify" in loaded
+    assert "unlockstep.core.migrations._table" not in loaded
+    assert "pglast.stream" not in loaded
+
+
 def test_load_all_fills_the_registry() -> None:
     assert set(engines.load_all()) >= set(engines.KINDS)
     assert engines.load_all() is ENGINES

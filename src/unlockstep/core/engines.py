@@ -27,12 +27,14 @@ __all__ = ["FALLBACK", "KINDS", "detect", "engine", "kinds", "load_all"]
 
 
 class Kind(NamedTuple):
-    """Where a kind's engine lives, and the file extensions it claims (``only``: its sniff
+    """Where a kind's engine lives (``attribute``: a name of the package's face that loads it,
+    when the package loads it lazily), and the file extensions it claims (``only``: its sniff
     accepts nothing else, so detection need not import it for other files)."""
 
     package: str
     extensions: tuple[str, ...] = ()
     only: bool = False
+    attribute: str | None = None
 
 
 KINDS: dict[str, Kind] = {
@@ -41,7 +43,7 @@ KINDS: dict[str, Kind] = {
     "jsonschema": Kind("unlockstep.core.jsonschema"),
     "openapi": Kind("unlockstep.core.openapi"),
     "protobuf": Kind("unlockstep.core.protobuf", (".proto",)),
-    "table": Kind("unlockstep.core.migrations", (".sql",), only=True),
+    "table": Kind("unlockstep.core.migrations", (".sql",), only=True, attribute="TABLE_ENGINE"),
 }
 
 #: Not an engine, but its rule joins the same catalogue (so ``docs/rules.md`` lists it).
@@ -62,7 +64,7 @@ def kinds() -> list[str]:
 def engine(kind: str) -> Engine:
     """The engine for ``kind``, importing its package on first use."""
     if kind not in ENGINES and kind in KINDS:
-        importlib.import_module(KINDS[kind].package)
+        _load(KINDS[kind])
     try:
         return ENGINES[kind]
     except KeyError:
@@ -73,9 +75,17 @@ def engine(kind: str) -> Engine:
 
 def load_all() -> dict[str, Engine]:
     """Import every engine (and every rule's module): the full ``compat.ENGINES``."""
-    for package in sorted({k.package for k in KINDS.values()} | set(_ALSO)):
+    for kind in sorted(KINDS):
+        _load(KINDS[kind])
+    for package in _ALSO:
         importlib.import_module(package)
     return ENGINES
+
+
+def _load(kind: Kind) -> None:
+    module = importlib.import_module(kind.package)
+    if kind.attribute is not None:
+        getattr(module, kind.attribute)
 
 
 def detect(source: Source) -> Engine:
