@@ -34,7 +34,7 @@ class Lazy(NamedTuple):
 COMMANDS: dict[str, Lazy] = {
     "audit": Lazy(
         "unlockstep.cli.registry:audit",
-        "The audit trail: who changed what, when, before and after (newest first).",
+        "The audit trail: who changed what, when, why, before and after (newest first).",
     ),
     "can-i-deploy": Lazy(
         "unlockstep.cli.expectations:can_i_deploy",
