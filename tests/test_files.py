@@ -68,3 +68,10 @@ def test_relative_references_are_read_next_to_the_file_with_the_same_limit(
         source.read_relative("huge.json")
     with pytest.raises(ParseError, match="cannot be read: file not found"):
         source.read_relative("absent.json")
+
+
+def test_the_readers_default_limit_is_the_document_limit() -> None:
+    from unlockstep import files
+    from unlockstep.core import documents
+
+    assert files.MAX_SIZE == documents.MAX_SIZE

@@ -15,16 +15,24 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from unlockstep.core.compat import Source
-from unlockstep.core.documents import MAX_SIZE, Document, decode, load_document, too_large
 from unlockstep.errors import InvalidInput, ParseError
+
+if TYPE_CHECKING:  # imported where used, so a command that imports this module starts fast
+    from unlockstep.core.compat import Source
+    from unlockstep.core.documents import Document
+
+#: ``core.documents.MAX_SIZE`` (a test keeps them equal), without importing the YAML parser.
+MAX_SIZE = 32 * 1024 * 1024
 
 __all__ = ["read_bytes", "read_document", "read_source", "read_text"]
 
 
 def read_bytes(path: str | os.PathLike[str], *, max_size: int = MAX_SIZE) -> bytes:
     """The bytes of a file, refused unread past ``max_size``."""
+    from unlockstep.core.documents import too_large
+
     path, shown = Path(path), os.fspath(path)
     try:
         size = path.stat().st_size
@@ -45,12 +53,16 @@ def read_bytes(path: str | os.PathLike[str], *, max_size: int = MAX_SIZE) -> byt
 
 def read_text(path: str | os.PathLike[str], *, max_size: int = MAX_SIZE) -> str:
     """A UTF-8 text file (a BOM is dropped), refused unread past ``max_size``."""
+    from unlockstep.core.documents import decode
+
     return decode(read_bytes(path, max_size=max_size), os.fspath(path), max_size=max_size)
 
 
 def read_source(path: str | os.PathLike[str], *, max_size: int = MAX_SIZE) -> Source:
     """A file as a ``Source`` whose relative references are read next to it, each with the
     same cap."""
+    from unlockstep.core.compat import Source
+
     path = Path(path)
     return Source(
         text=read_text(path, max_size=max_size),
@@ -61,6 +73,8 @@ def read_source(path: str | os.PathLike[str], *, max_size: int = MAX_SIZE) -> So
 
 def read_document(path: str | os.PathLike[str], *, max_size: int = MAX_SIZE) -> Document:
     """A JSON or YAML file, loaded with every defence of ``load_document``."""
+    from unlockstep.core.documents import load_document
+
     return load_document(read_source(path, max_size=max_size))
 
 
