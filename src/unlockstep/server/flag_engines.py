@@ -152,6 +152,15 @@ class FlagEngines:
             return served
         return await self._load(environment)
 
+    async def refresh(self) -> None:
+        """Re-read the revision counters now and wait until what changed is served."""
+        await self._refresh_task()  # one running may have read before the caller's write
+        await self._refresh_task()
+
+    def stats(self) -> dict[str, int]:
+        """How many environments are held: with flags, and names without any."""
+        return {"environments": len(self._sets), "unknown": len(self._unknown)}
+
     # --- loading and refreshing -----------------------------------------------------
 
     async def _load(self, environment: str) -> ServedSet:
