@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -36,24 +37,46 @@ def engines(client: TestClient) -> FlagEngines:
     return found
 
 
+@contextmanager
+def statements_run(store: Store) -> Iterator[list[str]]:
+    """The SQL statements the store's engine runs inside the block."""
+    statements: list[str] = []
+
+    def note(*args: Any) -> None:
+        statements.append(args[2])
+
+    event.listen(store.engine, "before_cursor_execute", note)
+    try:
+        yield statements
+    finally:
+        event.remove(store.engine, "before_cursor_execute", note)
+
+
 def test_serving_evaluations_and_the_sync_reads_no_database(
     quiet: TestClient, store: Store
 ) -> None:
     quiet.post(EVAL, json={})  # the first request loads the environment
     quiet.portal.call(engines(quiet).refresh)  # type: ignore[union-attr]
-    statements: list[str] = []
-
-    def count(*args: Any) -> None:
-        statements.append(args[2])
-
-    event.listen(store.engine, "before_cursor_execute", count)
-    try:
+    with statements_run(store) as statements:
         for _ in range(5):
             assert quiet.post(f"{EVAL}/color", json={}).status_code == 200
             assert quiet.post(EVAL, json={"context": {"tenantId": "t-1"}}).status_code == 200
             assert quiet.get(SYNC).status_code == 200
-    finally:
-        event.remove(store.engine, "before_cursor_execute", count)
+    assert statements == []
+
+
+def test_writes_other_than_flags_do_not_make_the_next_evaluation_read(
+    quiet: TestClient, store: Store
+) -> None:
+    quiet.post(EVAL, json={})
+    quiet.portal.call(engines(quiet).refresh)  # type: ignore[union-attr]
+    counts = {
+        "environment": "production",
+        "counts": [{"flag": "color", "reason": "STATIC", "count": 3}],
+    }
+    assert quiet.post("/api/v1/flag-evaluations", json=counts).status_code == 202
+    with statements_run(store) as statements:
+        assert quiet.post(f"{EVAL}/color", json={}).json()["value"] == "red"
     assert statements == []
 
 

@@ -5,9 +5,10 @@ compiled engine, every answer the engine precomputed already rendered as an OFRE
 and the flagd document (the SDK's sync body) rendered once with its ETag. Serving a request
 reads no database and renders (almost) nothing:
 
-- **Writes through this process** (a committed INSERT, UPDATE or DELETE on the app's store
-  engine) mark the cache behind; the next request first re-reads the flag-set revision
-  counters in a worker thread, awaited, so a client always reads its own writes.
+- **Writes through this process** (a commit that wrote to the flag-set table, which every
+  flag write does to move the set's revision) mark the cache behind; the next request first
+  re-reads the revision counters in a worker thread, awaited, so a client always reads its
+  own writes. Other writes (evaluation counts, contracts…) leave it as it is.
 - **Writes through other processes** on the same database are picked up by a re-read of the
   counters at most every ``refresh_seconds`` (``UNLOCKSTEP_FLAG_REFRESH_SECONDS``, default 1):
   the first request after that starts it in a worker thread and does not wait for it, so
@@ -40,13 +41,14 @@ from unlockstep.core.flags import FlagEngine, Reason, Resolution, parse_flag_set
 from unlockstep.server.deps import etag_of
 from unlockstep.store import Store
 from unlockstep.store import flags as flag_store
+from unlockstep.store.flag_tables import FlagSetRow
 
 log = logging.getLogger(__name__)
 
 
 def dumps(value: Any) -> bytes:
     """Compact JSON as UTF-8 bytes (what ``JSONResponse`` sends)."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+    return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
 
 
 def ofrep_item(key: str, resolution: Resolution) -> bytes:
@@ -130,7 +132,7 @@ class FlagEngines:
         self._sets: OrderedDict[str, ServedSet] = OrderedDict()
         # Environments without flags (unknown names mostly), forgotten at every refresh.
         self._unknown: OrderedDict[str, ServedSet] = OrderedDict()
-        self._writes = write_counter(store.engine)  # commits that wrote, through this process
+        self._writes = write_counter(store.engine)  # flag writes through this process
         self._synced = self._writes.value  # the write count the last refresh started at
         self._next_check = 0.0
         self._refreshing: asyncio.Task[None] | None = None
@@ -241,7 +243,7 @@ class FlagEngines:
 
 
 class WriteCounter:
-    """Commits that wrote (INSERT, UPDATE, DELETE) through one SQLAlchemy engine."""
+    """Commits that wrote to the flag-set table through one SQLAlchemy engine."""
 
     __slots__ = ("_lock", "value")
 
@@ -274,10 +276,19 @@ def write_counter(engine: Engine) -> WriteCounter:
 _WROTE = "unlockstep.wrote"
 
 
+_FLAG_SETS = FlagSetRow.__tablename__
+
+
 def _note_write(
-    connection: Any, _cursor: Any, _statement: Any, _params: Any, context: Any, _many: Any
+    connection: Any, _cursor: Any, statement: str, _params: Any, context: Any, _many: Any
 ) -> None:
-    if context is not None and (context.isinsert or context.isupdate or context.isdelete):
+    """Every flag write moves its set's revision (``store.flags``): a write to the flag-set
+    table is what makes the served sets behind; other writes (evaluation counts…) are not."""
+    if (
+        context is not None
+        and (context.isupdate or context.isinsert or context.isdelete)
+        and _FLAG_SETS in statement
+    ):
         connection.info[_WROTE] = True
 
 
