@@ -39,6 +39,7 @@ from starlette.concurrency import run_in_threadpool
 
 from unlockstep.core.flags import FlagEngine, Reason, Resolution, parse_flag_set
 from unlockstep.server.deps import etag_of
+from unlockstep.services import flags as flag_service
 from unlockstep.store import Store
 from unlockstep.store import flags as flag_store
 from unlockstep.store.flag_tables import FlagSetRow
@@ -190,10 +191,11 @@ class FlagEngines:
             self._sets.popitem(last=False)
 
     def _read(self, environment: str) -> tuple[int, dict[str, Any]]:
-        with self.store.session() as session:  # revision and document from one transaction
-            revision = flag_store.set_revision(session, environment)
-            document = flag_store.export_flag_set(session, environment)
-        return revision, document
+        """The revision, then the document the SDK syncs (``services.flags``, which stands in
+        for flags stored invalid): a write landing between the two reads makes the document
+        newer than its revision, which costs one more rebuild, never a stale set."""
+        revision = flag_store.read_set_revision(self.store.engine, environment)
+        return revision, flag_service.export_flag_set(self.store, environment)
 
     async def _catch_up(self) -> None:
         """Wait for a refresh that started after the writes seen now (at most two: the one
