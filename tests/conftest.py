@@ -1,5 +1,13 @@
 """Shared fixtures: a store on SQLite always, and on PostgreSQL when
-``UNLOCKSTEP_TEST_DATABASE_URL`` is set (each test gets its own schema there)."""
+``UNLOCKSTEP_TEST_DATABASE_URL`` is set (each test gets its own schema there).
+
+Two modes, chosen by ``UNLOCKSTEP_TEST_MODE`` (``bash scripts/test --quick`` sets it):
+
+* ``full`` (the default, what CI runs): every test, Hypothesis profile ``ci`` (each property
+  test runs the example budget its ``@settings`` gives it).
+* ``quick`` (for development): tests marked ``slow`` are left out and the Hypothesis profile
+  is ``dev``: every property test runs at most ``DEV_EXAMPLES`` examples.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +19,7 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from hypothesis import settings as hypothesis_settings
 
 from unlockstep.cli import context
 from unlockstep.cli.client import Client
@@ -19,7 +28,57 @@ from unlockstep.store import Store
 
 PG_URL = os.environ.get("UNLOCKSTEP_TEST_DATABASE_URL")
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
+
+MODES = ("full", "quick")
+MODE = os.environ.get("UNLOCKSTEP_TEST_MODE", "").strip().lower() or "full"
+DEV_EXAMPLES = 10
+
+# Both profiles build on the one Hypothesis chose on import ("ci" on a CI machine: derandomized,
+# no example database). No deadline: timings on a shared machine are not a test's business.
+_BASE = hypothesis_settings.get_profile(hypothesis_settings.get_current_profile_name())
+hypothesis_settings.register_profile("ci", _BASE, deadline=None, print_blob=True)
+hypothesis_settings.register_profile("dev", _BASE, max_examples=DEV_EXAMPLES, deadline=None)
+hypothesis_settings.load_profile("dev" if MODE == "quick" else "ci")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if MODE not in MODES:
+        raise pytest.UsageError(
+            f"UNLOCKSTEP_TEST_MODE={MODE!r} is not a test mode: use 'quick' (skips tests marked "
+            "slow, few Hypothesis examples) or 'full' (everything; the default)"
+        )
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    profile = hypothesis_settings.get_current_profile_name()
+    left_out = ", tests marked slow left out" if MODE == "quick" else ""
+    return f"unlockstep test mode: {MODE} (Hypothesis profile {profile}{left_out})"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if MODE == "quick":
+        slow = [item for item in items if item.get_closest_marker("slow")]
+        if slow:
+            config.hook.pytest_deselected(items=slow)
+            items[:] = [item for item in items if not item.get_closest_marker("slow")]
+    if hypothesis_settings.get_current_profile_name() == "dev":
+        cap_examples(items, hypothesis_settings.default.max_examples)
+
+
+def cap_examples(items: list[pytest.Item], limit: int) -> None:
+    """Let no property test run more than ``limit`` examples.
+
+    A profile only sets what a test's own ``@settings`` leaves unset, and every property test
+    here names its budget, so the ``dev`` profile lowers each budget where the test keeps it
+    (Hypothesis reads it from the test function on every run; ``tests/test_modes.py`` pins that).
+    """
+    for item in items:
+        test = getattr(item, "obj", None)
+        own = getattr(test, "_hypothesis_internal_use_settings", None)
+        if isinstance(own, hypothesis_settings) and own.max_examples > limit:
+            test._hypothesis_internal_use_settings = hypothesis_settings(  # type: ignore[union-attr]
+                own, max_examples=limit
+            )
 
 
 def _postgres_store() -> Iterator[Store]:

@@ -17,6 +17,7 @@ from tests import conformance
 from unlockstep.core.compat._model import Mode, Policy, Source, check
 from unlockstep.core.jsonschema import _engine as jsonschema
 
+pytestmark = pytest.mark.slow  # ~290 cases: the quick mode leaves them to CI
 CORPUS = conformance.corpus("apicurio-jsonschema") / "compatibility-test-data.json"
 CASES = [t for t in json.loads(CORPUS.read_text())["tests"] if t.get("enabled", True)]
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 from datetime import date
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -30,6 +29,7 @@ TODAY = date.today()  # the corpora's sunset dates are chosen to be stable until
 
 
 ROOT = conformance.ROOT
+pytestmark = pytest.mark.slow  # ~540 cases: the quick mode leaves them to CI
 
 
 def _cases(corpus: str, key: str) -> list[Any]:
