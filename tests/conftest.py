@@ -12,8 +12,11 @@ Two modes, chosen by ``UNLOCKSTEP_TEST_MODE`` (``bash scripts/test --quick`` set
 from __future__ import annotations
 
 import os
+import shutil
+import sqlite3
 import uuid
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -99,8 +102,55 @@ def _postgres_store() -> Iterator[Store]:
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
+class SqliteTemplates:
+    """SQLite databases built once per run and copied into each test that needs them: the
+    migrated empty schema, and that schema with the demo estate loaded through the API."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._migrated: Path | None = None
+        self._estate: Path | None = None
+
+    def migrated(self) -> Path:
+        if self._migrated is None:
+            path = self.root / "migrated.db"
+            store = Store(f"sqlite:///{path}")
+            store.migrate()
+            _close(store)
+            self._migrated = path
+        return self._migrated
+
+    def estate(self) -> Path:
+        if self._estate is None:
+            from unlockstep.server.app import create_app
+
+            path = self.root / "estate.db"
+            shutil.copyfile(self.migrated(), path)
+            url = f"sqlite:///{path}"
+            store = Store(url)
+            with TestClient(create_app(Settings(database_url=url), store)) as api:
+                load_demo_estate(api)
+            _close(store)
+            self._estate = path
+        return self._estate
+
+
+def _close(store: Store) -> None:
+    """Dispose of the engine with every write in the main file, so a plain copy has it all."""
+    with store.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    store.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_templates(tmp_path_factory: pytest.TempPathFactory) -> SqliteTemplates:
+    return SqliteTemplates(tmp_path_factory.mktemp("templates"))
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+def store(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_templates: SqliteTemplates
+) -> Iterator[Store]:
     """A migrated, empty store: SQLite, and PostgreSQL when configured."""
     if request.param == "postgres":
         if not PG_URL:
@@ -111,8 +161,9 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
         yield store
         gen.close()
         return
-    store = Store(f"sqlite:///{tmp_path / 'test.db'}")
-    store.migrate()
+    db = tmp_path / "test.db"
+    shutil.copyfile(sqlite_templates.migrated(), db)  # what store.migrate() makes, made once
+    store = Store(f"sqlite:///{db}")
     yield store
     store.dispose()
 
@@ -143,12 +194,28 @@ def cli_server(api: TestClient, monkeypatch: pytest.MonkeyPatch) -> TestClient:
     return api
 
 
-@pytest.fixture
-def estate(api: TestClient) -> TestClient:
-    """The demo estate loaded through the API, except its release plans (the plan tests
-    submit those themselves)."""
+def load_demo_estate(api: TestClient) -> None:
+    """The demo estate through the API, except its release plans (the plan tests submit
+    those themselves)."""
     from unlockstep import demo
 
     steps = [step for step in demo.STEPS if step is not demo._plans]
     demo.load_estate(REPO / "examples" / "estate", "http://testserver", http=api, steps=steps)
+
+
+@pytest.fixture
+def estate(api: TestClient, store: Store, sqlite_templates: SqliteTemplates) -> TestClient:
+    """The demo estate loaded through the API, except its release plans. On SQLite it is
+    loaded once per run and copied in (SQLite's backup API, so the open app sees it as it
+    would another server process's writes); on PostgreSQL it is loaded for each test."""
+    if store.dialect != "sqlite":
+        load_demo_estate(api)
+        return api
+    database = store.engine.url.database
+    assert database
+    with (
+        closing(sqlite3.connect(sqlite_templates.estate())) as source,
+        closing(sqlite3.connect(database)) as target,
+    ):
+        source.backup(target)
     return api
