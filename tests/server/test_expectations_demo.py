@@ -68,6 +68,15 @@ def test_impact_of_the_breaking_event_shows_who_reads_the_removed_field(
     }  # fmt: skip
 
 
+def test_impact_names_an_event_once_not_again_by_its_title(estate: TestClient) -> None:
+    body = ok(estate.post("/api/v1/impact", json={
+        "provider": "case-service", "contract": "case-events",
+        "document": yaml.safe_load(content("case-events.v2-breaking.yaml")),
+    }))  # fmt: skip
+    assert {r["element"] for r in body["removed"]} == {"CaseEscalated"}
+    assert all(not r["safeToRemove"] for r in body["removed"] if r["field"] == "/payload/reason")
+
+
 def test_case_service_1_5_0_may_go_to_staging_but_not_yet_to_production(
     estate: TestClient,
 ) -> None:

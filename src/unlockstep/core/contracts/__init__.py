@@ -14,7 +14,13 @@ from unlockstep.core.contracts._can_i_deploy import (
     decide,
 )
 from unlockstep.core.contracts._expectations import Expectation, parse
-from unlockstep.core.contracts._impact import Element, deprecated_uses, elements, reads
+from unlockstep.core.contracts._impact import (
+    Element,
+    deprecated_uses,
+    elements,
+    offers,
+    reads,
+)
 from unlockstep.core.contracts._judge import (
     Registered,
     canonical_hash,
@@ -40,6 +46,7 @@ __all__ = [
     "elements",
     "engine_for",
     "judge",
+    "offers",
     "parse",
     "parse_mode",
     "parse_policy",
