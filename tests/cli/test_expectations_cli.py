@@ -186,7 +186,7 @@ def test_a_reported_provider_test_result_turns_unknown_into_yes(estate: TestClie
                        "--to", "production", "--format", "json")  # fmt: skip
     assert code == 0
     evidence = json.loads(out)["integrations"][0]["versions"][0]["evidence"][0]
-    assert (evidence["source"], evidence["build_url"]) == ("provider-test", "https://ci/7")
+    assert (evidence["source"], evidence["buildUrl"]) == ("provider-test", "https://ci/7")
 
 
 def test_a_pact_file_is_published_like_the_yaml_format(estate: TestClient) -> None:

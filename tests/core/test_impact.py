@@ -99,9 +99,7 @@ HTTP_READER = parse(
 )  # fmt: skip
 def test_a_deprecated_field_is_found_however_openapi_spells_it(reason: dict[str, Any]) -> None:
     uses = deprecated_uses(HTTP_READER, _openapi(reason))
-    assert uses == [
-        {"element": "GET /cases/{id} 200", "field": "/reason", "sunset": "2027-01-01"}
-    ]
+    assert uses == [{"element": "GET /cases/{id} 200", "field": "/reason", "sunset": "2027-01-01"}]
 
 
 def test_a_ref_sibling_does_not_hide_the_targets_type() -> None:

@@ -224,9 +224,7 @@ def _verify_operation(
         checked += 1
         if param.place in ("path", "header") or (param.place, param.name) in declared:
             continue
-        problems.append(
-            Problem(label, f"{param.place} parameter {param.name!r} is not accepted")
-        )
+        problems.append(Problem(label, f"{param.place} parameter {param.name!r} is not accepted"))
     for (place, name), declared_param in sorted(declared.items()):
         if place != "path" and declared_param.get("required") and (place, name) not in sent:
             problems.append(
