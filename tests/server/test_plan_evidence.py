@@ -213,3 +213,24 @@ def test_without_a_new_file_only_the_plans_own_contract_is_evidence(
     status, detail = found["audit-report-service"]
     assert status == "met"
     assert detail.startswith("moved: audit-report-service 1.9.0 verified against case-service")
+
+
+def test_a_plan_is_shown_with_its_evidence_gathered_once(
+    published: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from unlockstep.store import plan_evidence
+
+    submit(published, "risk-explanation")
+    asked: list[int] = []
+    gather = plan_evidence.verifications
+
+    def counting(*args: Any) -> Any:
+        asked.append(1)
+        return gather(*args)
+
+    monkeypatch.setattr(plan_evidence, "verifications", counting)
+    shown = show(published)
+    assert len(asked) == 1
+    # the one gathering answered the window and the step gates alike
+    assert shown["report"]["window"]["consumers"]
+    assert any(s.get("gates") for s in shown["progress"]["steps"])

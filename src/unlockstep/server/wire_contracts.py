@@ -33,9 +33,13 @@ _MEANING = {
 }
 
 
-def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """``responses=`` for a route: each error status it can answer, with the one error body."""
-    return {s: {"model": ErrorBody, "description": _MEANING[s]} for s in statuses}
+def errors(*statuses: int, json_route: bool = True) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` for a route: each error status it can answer, with the one error body
+    (``json_route=False`` for a route whose success is not JSON: its errors still are)."""
+    if json_route:
+        return {s: {"model": ErrorBody, "description": _MEANING[s]} for s in statuses}
+    body = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+    return {s: {"description": _MEANING[s], "content": body} for s in statuses}
 
 
 class ReportLocation(Wire):

@@ -51,19 +51,23 @@ def show(change: str, request: Request, store: StoreDep, today: TodayQuery = Non
     return with_etag(request, body.model_dump(mode="json"))
 
 
+class MarkdownResponse(PlainTextResponse):
+    media_type = "text/markdown"
+
+
 @router.get(
     "/plans/{change}/document",
-    response_class=PlainTextResponse,
+    response_class=MarkdownResponse,
     responses={
         200: {
             "content": {"text/markdown": {"schema": {"type": "string"}}},
             "description": "the release coordination document in Markdown",
         },
-        **errors(404, 422),
+        **errors(404, 422, json_route=False),
     },
 )
-def document(change: str, store: StoreDep, today: TodayQuery = None) -> PlainTextResponse:
+def document(change: str, store: StoreDep, today: TodayQuery = None) -> MarkdownResponse:
     """The release coordination document in Markdown."""
     with store.session() as session:
         text = plans.document(session, change, today)
-    return PlainTextResponse(text, media_type="text/markdown; charset=utf-8")
+    return MarkdownResponse(text)
