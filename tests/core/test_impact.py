@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from unlockstep.core.contracts import deprecated_uses, elements, parse, reads, verify
+from unlockstep.core.contracts import deprecated_uses, elements, offers, parse, reads, verify
 
 CONTRACTS = Path(__file__).resolve().parents[2] / "examples" / "estate" / "contracts"
 
@@ -138,3 +138,34 @@ def test_a_verification_problem_does_not_claim_a_removal_it_cannot_know() -> Non
         "the provider offers no path like /elsewhere",
     ]
     assert not any("no longer" in p.reason for p in result.problems)
+
+
+@pytest.mark.parametrize(
+    ("name", "offered"),
+    [
+        ("CaseEscalated", True),
+        ("A case was escalated", True),
+        ("CaseClosed", False),
+        ("GET /cases/{caseId}", False),
+    ],
+)
+def test_a_plan_contract_is_found_in_the_event_document_that_offers_it(
+    name: str, offered: bool
+) -> None:
+    assert offers(estate("case-events.v1.yaml"), name) is offered
+
+
+@pytest.mark.parametrize(
+    ("name", "offered"),
+    [
+        ("GET /cases/{caseId}", True),
+        ("get /cases/CASE-1", True),
+        ("POST /cases/{id}", False),
+        ("GET /cases", False),
+        ("CaseEscalated", False),
+    ],
+)
+def test_a_plan_contract_is_found_in_the_api_document_that_offers_it(
+    name: str, offered: bool
+) -> None:
+    assert offers(_openapi({"type": "string"}), name) is offered
