@@ -142,3 +142,16 @@ def test_request_bodies_accept_camel_case_and_snake_case(provider: TestClient) -
         }  # fmt: skip
         recorded = ok(provider.post("/api/v1/verifications", json=body))
         assert (recorded["consumerVersion"], recorded["buildUrl"]) == ("5.9.0", "https://ci/1")
+
+
+def test_bodies_sent_with_an_etag_are_the_camel_case_wire_too(provider: TestClient) -> None:
+    base = "/api/v1/services/case-service/contracts/case-summary-api"
+    detail = ok(provider.get(base))
+    assert {"createdAt", "versions"} <= set(detail)
+    assert {"publishedBy", "publishedAt"} <= set(detail["versions"][0])
+    document = provider.get(f"{base}/versions/1.4.0")
+    assert document.headers["etag"]
+    assert {"publishedBy", "publishedAt", "content"} <= set(document.json())
+    listed = ok(provider.get("/api/v1/services/case-service/contracts"))
+    assert (listed["total"], listed["offset"], listed["next"]) == (1, 0, None)
+    assert "createdAt" in listed["items"][0]
