@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from unlockstep.core import contracts as core
 from unlockstep.errors import InvalidInput, NotFound
+from unlockstep.services.registry import save_service
 from unlockstep.store import audit, contract_documents, registry
 from unlockstep.store import expectations as store
 from unlockstep.store.expectation_tables import ExpectationRow
@@ -121,12 +122,10 @@ def publish_expectation(
         candidates = store.contract_kinds(session, provider_service.id)
         contract, chosen_by = core.choose_contract(expectation.kind, provider, candidates)
     registry.check_name(contract, "contract")
-    registered = False
-    try:
-        consumer_service = registry.get_service(session, consumer)
-    except NotFound:
-        consumer_service, _ = registry.upsert_service(session, actor, consumer)
-        registered = True
+    consumer_service = registry.find_service(session, consumer)
+    registered = consumer_service is None
+    if consumer_service is None:
+        consumer_service, _ = save_service(session, actor, consumer)
     if consumer_service.id == provider_service.id:
         raise InvalidInput(f"{consumer} cannot expect something of itself", where="provider")
     consumer_version, _ = registry.upsert_version(session, actor, consumer_service, version)
