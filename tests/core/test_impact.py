@@ -169,3 +169,39 @@ def test_a_plan_contract_is_found_in_the_api_document_that_offers_it(
     name: str, offered: bool
 ) -> None:
     assert offers(_openapi({"type": "string"}), name) is offered
+
+
+def test_a_deprecated_parameter_or_request_field_the_consumer_sends_is_found() -> None:
+    document = _openapi({"type": "string"})
+    get = document["paths"]["/cases/{id}"]["get"]
+    get["parameters"] = [
+        {"name": "lang", "in": "query", "deprecated": True, "x-sunset": "2027-02-01",
+         "schema": {"type": "string"}},
+    ]  # fmt: skip
+    document["paths"]["/cases/{id}"]["post"] = {
+        "requestBody": {
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "properties": {"note": {"$ref": "#/components/schemas/Reason",
+                                                "deprecated": True}}
+                    }
+                }
+            }
+        },
+        "responses": {"204": {"description": "ok"}},
+    }  # fmt: skip
+    sender = parse(
+        {
+            "expectation": 1,
+            "kind": "http",
+            "operations": [
+                {"method": "GET", "path": "/cases/{id}", "parameters": ["query.lang"]},
+                {"method": "POST", "path": "/cases/{id}", "request": ["note"]},
+            ],
+        }
+    )
+    assert deprecated_uses(sender, document) == [
+        {"element": "GET /cases/{id}", "field": "query.lang", "sunset": "2027-02-01"},
+        {"element": "POST /cases/{id}", "field": "/note", "sunset": None},
+    ]

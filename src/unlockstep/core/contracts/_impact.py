@@ -22,6 +22,7 @@ from unlockstep.core.contracts._verification import (
     media_schema,
     message_names,
     messages_of,
+    parameters,
     response_for,
 )
 
@@ -134,7 +135,8 @@ def reads(expectation: Expectation, document: Any) -> set[Element]:
 
 
 def deprecated_uses(expectation: Expectation, document: Any) -> list[dict[str, Any]]:
-    """Deprecated operations and fields the expectation uses, with their sunset dates."""
+    """Deprecated operations, parameters and fields (sent or read) the expectation uses,
+    with their sunset dates."""
     if not isinstance(document, Mapping):
         return []
     resolver = Resolver(document)
@@ -148,6 +150,19 @@ def deprecated_uses(expectation: Expectation, document: Any) -> list[dict[str, A
         label = f"{op.method.upper()} {template}"
         if operation.get("deprecated"):
             out.append(_deprecation(label, None, operation))
+        path_item = resolver.deref(paths[template]) or {}
+        declared = parameters(resolver, path_item, operation)
+        for param in op.parameters:
+            name = param.name.lower() if param.place == "header" else param.name
+            holder = declared.get((param.place, name))
+            if holder is not None and holder.get("deprecated"):
+                out.append(_deprecation(label, str(param), holder))
+        if op.request:
+            _, body = media_schema(resolver, operation.get("requestBody"))
+            for f in op.request:
+                found = lookup(resolver, body or {}, pointer_parts(f.pointer))
+                if found.schema and found.schema.get("deprecated"):
+                    out.append(_deprecation(label, f.pointer, found.schema))
         for status, fields in op.responses:
             match = response_for(operation.get("responses") or {}, status)
             if match is None:

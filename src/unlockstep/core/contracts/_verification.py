@@ -148,7 +148,7 @@ def match_path(paths: Mapping[str, Any], wanted: str) -> str | None:
     return best[1] if best else None
 
 
-def _parameters(
+def parameters(
     resolver: Resolver, path_item: Mapping[str, Any], op: Mapping[str, Any]
 ) -> dict[tuple[str, str], dict[str, Any]]:
     out: dict[tuple[str, str], dict[str, Any]] = {}
@@ -218,7 +218,7 @@ def _verify_operation(
     label = f"{op.method.upper()} {template}"
     problems: list[Problem] = []
     checked = 1
-    declared = _parameters(resolver, path_item, operation)
+    declared = parameters(resolver, path_item, operation)
     sent = {(p.place, p.name) for p in op.parameters}
     for param in op.parameters:
         checked += 1
