@@ -29,7 +29,7 @@ from unlockstep.core.migrations._classify import (
     Usage,
 )
 from unlockstep.core.migrations._rules import RULES, Phase, level_of
-from unlockstep.core.migrations._sql import parse_statements
+from unlockstep.core.migrations._tree import parse_statements
 from unlockstep.errors import InvalidInput
 
 _FLYWAY = re.compile(r"^(?P<prefix>[VUR])(?P<version>[0-9][0-9._]*)?__(?P<desc>.+)\.sql$", re.I)
