@@ -87,8 +87,9 @@ def _parser() -> Any:
                 break
         if lib is not None:
             break
-    if lib is None:  # postgast's own search: a libpg_query installed on the system
-        lib = importlib.import_module("postgast.native").lib
+    if lib is None:  # postgast's own search (a libpg_query installed on the system), opened
+        # again so that the signatures set below are not postgast's
+        lib = ctypes.CDLL(importlib.import_module("postgast.native").lib._name)
     lib.pg_query_parse.argtypes = [ctypes.c_char_p]
     lib.pg_query_parse.restype = _Result
     lib.pg_query_free_parse_result.argtypes = [_Result]
