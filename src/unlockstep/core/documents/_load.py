@@ -32,10 +32,8 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import accumulate
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
-
-import yaml
 
 from unlockstep.core.compat import Source
 from unlockstep.core.documents._pointer import MISSING, join, split, step, unescape
@@ -344,9 +342,25 @@ def _too_deep(where: str, depth: int | None = None) -> ParseError:
     )
 
 
-_SCALARS = yaml.constructor.SafeConstructor()
+if TYPE_CHECKING:
+    import yaml
+
 _KEEP_AS_TEXT = {"tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:binary"}
-_LOADER: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_SCALARS: Any = None
+_LOADER: Any = None
+
+
+def _import_yaml() -> None:
+    """Import the YAML parser on the first YAML document (every YAML path passes
+    ``_compose``): a command that reads only JSON or plain text, such as ``migrations check``,
+    does not pay for it."""
+    global _SCALARS, _LOADER
+    if _LOADER is None:
+        import yaml as module
+
+        globals()["yaml"] = module
+        _SCALARS = module.constructor.SafeConstructor()
+        _LOADER = getattr(module, "CSafeLoader", module.SafeLoader)
 
 
 def load_stream(
@@ -376,6 +390,7 @@ def _load_yaml(source: Source, max_depth: int) -> tuple[Any, dict[str, int]]:
 
 
 def _compose(source: Source, max_depth: int, *, stream: bool) -> list[Any]:
+    _import_yaml()
     if _may_nest_deeper_than(source.text, _COMPOSE_SAFE_DEPTH):
         _check_depth(source, max_depth)
     try:
