@@ -12,6 +12,7 @@ from unlockstep.settings import Settings
 
 _BY_STATUS: dict[int, type[errors.UnlockstepError]] = {
     401: errors.Unauthorized,
+    403: errors.Forbidden,
     404: errors.NotFound,
     409: errors.Conflict,
     412: errors.PreconditionFailed,

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import click
+from pydantic import ValidationError
 
 from unlockstep.cli.client import Client
 from unlockstep.errors import ConfigError
-from unlockstep.settings import Settings
+from unlockstep.settings import Settings, describe_error
 
 
 def settings(**flags: Any) -> Settings:
@@ -20,6 +21,8 @@ def settings(**flags: Any) -> Settings:
     overrides.update({k: v for k, v in flags.items() if v is not None})
     try:
         return Settings(**overrides)
+    except ValidationError as exc:
+        raise ConfigError(f"invalid settings: {describe_error(exc)}") from None
     except ValueError as exc:
         raise ConfigError(f"invalid settings: {exc}") from None
 

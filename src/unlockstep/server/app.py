@@ -6,10 +6,11 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 
 from unlockstep import __version__
 from unlockstep.server import errors
+from unlockstep.server.deps import read_gate
 from unlockstep.server.limits import BodyLimit
 from unlockstep.server.routers import (
     audit,
@@ -23,6 +24,10 @@ from unlockstep.server.routers import (
     plans,
     services,
 )
+from unlockstep.server.routers import (
+    tokens as token_routes,
+)
+from unlockstep.services import tokens
 from unlockstep.settings import Settings
 from unlockstep.store import Store
 
@@ -39,6 +44,7 @@ API_ROUTERS: list[APIRouter] = [
     contracts.router,
     flags.router,
     plans.router,
+    token_routes.router,
 ]
 
 #: Routers mounted at the root (OFREP, Pact-compatible paths, dashboard pages).
@@ -63,10 +69,16 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     )
     app.state.settings = settings
     app.state.store = store
+    if not tokens.auth_required(settings, store):
+        log.warning(
+            "no API token is configured: anyone who reaches this server can write, recorded "
+            "as 'anonymous' (set UNLOCKSTEP_API_TOKENS or create tokens)"
+        )
     errors.install(app)
     app.add_middleware(BodyLimit, settings=settings)
     for router in API_ROUTERS:
-        app.include_router(router, prefix="/api/v1")
+        gate = [] if router is health.router else [Depends(read_gate)]
+        app.include_router(router, prefix="/api/v1", dependencies=gate)
     for router in ROOT_ROUTERS:
         app.include_router(router)
     log.info("unlockstep %s on %s", __version__, store.safe_url)

@@ -18,9 +18,10 @@ from unlockstep.core.contracts import (
     parse_policy,
 )
 from unlockstep.core.envelope import check_publish
-from unlockstep.server.deps import ActorDep, SettingsDep, StoreDep, with_etag
+from unlockstep.server.deps import ActorDep, PrincipalDep, SettingsDep, StoreDep, with_etag
 from unlockstep.server.errors import error_body
 from unlockstep.server.limits import document_source
+from unlockstep.services import authz
 from unlockstep.store import contracts
 from unlockstep.store.expectations import verify_published
 from unlockstep.store.registry import get_service
@@ -98,7 +99,9 @@ def publish_contract(
     store: StoreDep,
     actor: ActorDep,
     settings: SettingsDep,
+    principal: PrincipalDep,
 ) -> dict[str, Any] | JSONResponse:
+    authz.require_contract_publish(store, principal, service, name, body.mode)  # trust
     source = document_source(body.content, body.filename or f"{name}@{version}", settings)
     sha256 = canonical_hash(source)
     with store.session() as session:

@@ -10,7 +10,8 @@ from pydantic import BaseModel, Field
 
 from unlockstep.core.contracts import read_any
 from unlockstep.errors import InvalidInput
-from unlockstep.server.deps import ActorDep, PageDep, StoreDep
+from unlockstep.server.deps import ActorDep, PageDep, PrincipalDep, StoreDep
+from unlockstep.services import authz
 from unlockstep.store import can_i_deploy as deploy_check
 from unlockstep.store import expectations, integrations
 
@@ -44,7 +45,10 @@ class ImpactIn(BaseModel):
 
 
 @router.post("/expectations", status_code=201)
-def publish_expectation(body: ExpectationIn, store: StoreDep, actor: ActorDep) -> dict[str, Any]:
+def publish_expectation(
+    body: ExpectationIn, store: StoreDep, actor: ActorDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    authz.require_service(store, principal, body.consumer, what="publish expectations")  # trust
     expectation, names = read_any(body.document, "document")
     for role in ("consumer", "provider"):
         named = names[role]
@@ -67,7 +71,10 @@ def publish_expectation(body: ExpectationIn, store: StoreDep, actor: ActorDep) -
 
 
 @router.post("/verifications", status_code=201)
-def report_verification(body: VerificationIn, store: StoreDep, actor: ActorDep) -> dict[str, Any]:
+def report_verification(
+    body: VerificationIn, store: StoreDep, actor: ActorDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    authz.require_service(store, principal, body.provider, what="report verifications")  # trust
     with store.session() as session:
         return expectations.record_verification(
             session,

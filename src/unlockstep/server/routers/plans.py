@@ -21,7 +21,8 @@ from unlockstep.core import plans as plan_file
 from unlockstep.core import plans as progress
 from unlockstep.core.plans import Evidence, Plan, Step, blocker_from_text, questions
 from unlockstep.errors import InvalidInput
-from unlockstep.server.deps import ActorDep, StoreDep, with_etag
+from unlockstep.server.deps import ActorDep, PrincipalDep, StoreDep, with_etag
+from unlockstep.services import authz
 from unlockstep.store import plan_evidence
 from unlockstep.store import plans as store_plans
 from unlockstep.store.plans import ReleasePlan
@@ -118,10 +119,12 @@ def _summary(report: plan_check.PlanReport) -> dict[str, Any]:
 
 @router.post("/plans", status_code=201)
 def submit(
-    body: PlanIn, store: StoreDep, actor: ActorDep, today: TodayQuery = None
-) -> dict[str, Any]:
+    body: PlanIn, store: StoreDep, actor: ActorDep, principal: PrincipalDep,
+    today: TodayQuery = None,
+) -> dict[str, Any]:  # fmt: skip
     report = analyse(body.source, body.filename, body.files, today or date.today())
     p = report.plan
+    authz.require_plan(store, principal, p.change, p.owner or None)  # trust
     with store.session() as session:
         row, outcome = store_plans.submit_plan(
             session,
