@@ -75,6 +75,9 @@ class Client:
     def put(self, path: str, body: Any = None, **kwargs: Any) -> Any:
         return self.request("PUT", path, json=body, **kwargs).json()
 
+    def delete(self, path: str, **kwargs: Any) -> Any:
+        return self.request("DELETE", path, **kwargs).json()
+
 
 def _error_from(response: httpx.Response) -> errors.UnlockstepError:
     try:

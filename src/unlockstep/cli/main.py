@@ -14,7 +14,16 @@ from typing import Any
 import click
 
 from unlockstep import __version__
-from unlockstep.cli import catalog, contract, expectations, flags, migrations, registry, serve
+from unlockstep.cli import (
+    catalog,
+    contract,
+    expectations,
+    flags,
+    migrations,
+    registry,
+    serve,
+    tokens,
+)
 from unlockstep.cli.diff import diff as diff_command
 from unlockstep.cli.output import fail_message
 from unlockstep.cli.plans import plan
@@ -60,6 +69,7 @@ for command in (
     *contract.COMMANDS,
     *flags.COMMANDS,
     *expectations.COMMANDS,
+    *tokens.COMMANDS,
 ):
     cli.add_command(command)
 cli.add_command(migrations.migrations)
