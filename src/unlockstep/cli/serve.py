@@ -113,7 +113,9 @@ def demo(directory: Path | None, port: int, host: str, estate: Path, fmt: str) -
         db.unlink()
     _configure_logging()
     _check_port_free(host, port)
-    settings = load_settings(database_url=f"sqlite:///{db}", host=host, port=port)
+    settings = load_settings(
+        database_url=f"sqlite:///{db}", host=host, port=port, require_token_for_reads=False
+    )
     url = f"http://{host}:{port}"
     server = uvicorn.Server(
         uvicorn.Config(
