@@ -88,7 +88,7 @@ def cli_server(api: TestClient, monkeypatch: pytest.MonkeyPatch) -> TestClient:
 def estate(api: TestClient) -> TestClient:
     """The demo estate loaded through the API, except its release plans (the plan tests
     submit those themselves)."""
-    from unlockstep import demo
+    from unlockstep.cli import demo
 
     steps = [step for step in demo.STEPS if step is not demo._plans]
     demo.load_estate(REPO / "examples" / "estate", "http://testserver", http=api, steps=steps)

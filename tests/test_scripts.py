@@ -6,6 +6,7 @@ import subprocess
 import sys
 import tomllib
 
+import click
 from click.testing import CliRunner
 
 from tests.conftest import REPO
@@ -33,10 +34,14 @@ def test_python_dash_m_runs_the_cli() -> None:
 def test_every_command_answers_help() -> None:
     runner = CliRunner()
 
-    def walk(group: object, path: list[str]) -> None:
-        for name, command in getattr(group, "commands", {}).items():
+    def walk(group: click.Group, path: list[str]) -> None:
+        ctx = click.Context(group)
+        for name in group.list_commands(ctx):
+            command = group.get_command(ctx, name)
+            assert command is not None, (path, name)
             result = runner.invoke(cli, [*path, name, "--help"])
             assert result.exit_code == 0, (path, name, result.output)
-            walk(command, [*path, name])
+            if isinstance(command, click.Group):
+                walk(command, [*path, name])
 
     walk(cli, [])

@@ -2,36 +2,28 @@
 
 Precedence, highest first: a CLI flag, an ``UNLOCKSTEP_*`` environment variable, the TOML file
 named by ``UNLOCKSTEP_CONFIG`` (default ``./unlockstep.toml`` when it exists), the default.
+A key in that file that is not a setting is an error naming the file (a typo must not fall
+back to a default silently).
 """
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
-    TomlConfigSettingsSource,
 )
 
+from unlockstep.config import config_file, read_file
 from unlockstep.core.documents import MAX_DOCUMENT_MB
 
 DEFAULT_URL = "http://127.0.0.1:8080"
 _TOKEN_NAME = re.compile(r"[A-Za-z0-9._-]{1,100}")
-
-
-def _config_file() -> Path | None:
-    named = os.environ.get("UNLOCKSTEP_CONFIG")
-    if named:
-        return Path(named)
-    local = Path("unlockstep.toml")
-    return local if local.exists() else None
 
 
 class Settings(BaseSettings):
@@ -110,9 +102,9 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
-        path = _config_file()
+        path = config_file()
         if path is not None:
-            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+            sources.append(_FileSource(settings_cls, read_file(path, set(cls.model_fields))))
         return tuple(sources)
 
     def masked(self) -> dict[str, Any]:
@@ -124,14 +116,18 @@ class Settings(BaseSettings):
         return data
 
 
-def describe_error(exc: ValidationError) -> str:
-    """One line naming each invalid setting and why, without the value (it may be a secret)."""
-    parts = []
-    for error in exc.errors(include_input=False, include_url=False):
-        where = ".".join(str(p) for p in error.get("loc", ())) or "settings"
-        message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
-        parts.append(f"{where}: {message}")
-    return "; ".join(parts)
+class _FileSource(PydanticBaseSettingsSource):
+    """The settings file's values, read (and checked) by ``unlockstep.config.read_file``."""
+
+    def __init__(self, settings_cls: type[BaseSettings], data: dict[str, Any]) -> None:
+        super().__init__(settings_cls)
+        self.data = data
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return self.data.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(self.data)
 
 
 def mask_url(url: str) -> str:

@@ -231,3 +231,16 @@ def test_no_token_anywhere_is_a_logged_warning(
     with caplog.at_level(logging.WARNING, logger="unlockstep.server.app"):
         create_app(Settings(api_tokens={"root": SecretStr("s")}), store)
     assert not any("no API token" in r.message for r in caplog.records)
+
+
+def test_an_app_started_from_the_environment_with_malformed_tokens_names_no_secret(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from unlockstep.errors import ConfigError
+
+    monkeypatch.setenv("UNLOCKSTEP_API_TOKENS", "ci:first-secret-123,second-secret-456")
+    with pytest.raises(ConfigError) as refused:
+        create_app()
+    assert "item 2 is not name:secret" in str(refused.value)
+    assert "secret-123" not in str(refused.value) and "secret-456" not in str(refused.value)
+    assert refused.value.__cause__ is None and refused.value.__suppress_context__

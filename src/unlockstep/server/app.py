@@ -7,8 +7,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, Depends, FastAPI
+from pydantic import ValidationError
 
 from unlockstep import __version__
+from unlockstep.errors import ConfigError
 from unlockstep.server import errors
 from unlockstep.server.deps import read_gate
 from unlockstep.server.limits import BodyLimit
@@ -51,8 +53,22 @@ API_ROUTERS: list[APIRouter] = [
 ROOT_ROUTERS: list[APIRouter] = [ofrep.router]
 
 
+def _settings() -> Settings:
+    """Settings from the environment (a worker process started by ``serve --workers``); an
+    invalid value is one line naming the setting, never its value (it may be a secret)."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'settings'}: "
+            + str(e["msg"]).removeprefix("Value error, ")
+            for e in exc.errors(include_input=False, include_url=False)
+        )
+        raise ConfigError(f"invalid settings: {problems}") from None
+
+
 def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
-    settings = settings or Settings()
+    settings = settings or _settings()
     store = store or Store(settings.database_url)
 
     @asynccontextmanager

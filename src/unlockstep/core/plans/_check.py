@@ -129,10 +129,10 @@ class PlanReport:
 
 
 def load_engines() -> None:
-    """Import every installed compatibility engine (``core.engines`` registers them all);
+    """Import every installed compatibility engine (``core.engines.load_all``);
     without it the plan says what could not be checked instead of failing."""
     try:
-        importlib.import_module("unlockstep.core.engines")
+        importlib.import_module("unlockstep.core.engines").load_all()
     except ImportError:  # pragma: no cover - engines are part of the package today
         return
 
