@@ -244,3 +244,13 @@ def test_an_app_started_from_the_environment_with_malformed_tokens_names_no_secr
     assert "item 2 is not name:secret" in str(refused.value)
     assert "secret-123" not in str(refused.value) and "secret-456" not in str(refused.value)
     assert refused.value.__cause__ is None and refused.value.__suppress_context__
+
+
+def test_the_openapi_document_declares_the_bearer_scheme_on_writes(guarded: TestClient) -> None:
+    document = guarded.get("/openapi.json").json()
+    assert document["components"]["securitySchemes"]["apiToken"]["scheme"] == "bearer"
+    put = document["paths"]["/api/v1/services/{name}/versions/{number}"]["put"]
+    assert put["security"] == [{"apiToken": []}]
+    assert "403" in put["responses"]
+    refused = guarded.put("/api/v1/services/pay/versions/1.0.0", json={})
+    assert refused.headers["WWW-Authenticate"] == "Bearer"

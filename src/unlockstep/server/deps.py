@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from unlockstep.errors import Unauthorized
 from unlockstep.services import authz, tokens
@@ -30,7 +31,7 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
-def get_principal(request: Request) -> Principal:
+def principal_of(request: Request) -> Principal:
     """Who the request acts as: the principal of its bearer token. Without a token it is
     ``anonymous`` while no token exists anywhere (see ``services/tokens.py``); a token that is
     sent must be valid even then."""
@@ -53,6 +54,22 @@ def get_principal(request: Request) -> Principal:
     return ANONYMOUS
 
 
+#: Declares the bearer scheme in ``/openapi.json`` for every route that takes a principal
+#: (the header itself is read by ``principal_of``).
+BEARER = HTTPBearer(
+    auto_error=False,
+    scheme_name="apiToken",
+    description="an API token (`unlockstep tokens create`, or UNLOCKSTEP_API_TOKENS)",
+)
+
+
+def get_principal(
+    request: Request,
+    _declared: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
+) -> Principal:
+    return principal_of(request)
+
+
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
@@ -65,8 +82,7 @@ def read_gate(request: Request) -> None:
     """With ``UNLOCKSTEP_REQUIRE_TOKEN_FOR_READS`` on, every API request needs a valid token
     (``read`` scope or more); writes check their own scope and ownership as well."""
     if get_settings(request).require_token_for_reads:
-        principal = get_principal(request)
-        authz.require(principal, "read", what="read the registry")
+        authz.require(principal_of(request), "read", what="read the registry")
 
 
 StoreDep = Annotated[Store, Depends(get_store)]
