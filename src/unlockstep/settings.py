@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     catalog_url_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
     #: The largest document a catalog URL substitution may return, in KiB.
     catalog_url_max_kb: int = Field(default=1024, gt=0, le=65536)
+    #: How often, in seconds, a server process looks for flag changes written by other
+    #: processes sharing its database (its own writes are served at once).
+    flag_refresh_seconds: float = Field(default=1.0, ge=0, le=3600)
 
     @property
     def max_document_bytes(self) -> int:

@@ -215,6 +215,10 @@ def test_reads_can_require_a_token(store: Store) -> None:
         reader = create(api, "dash", None, "read")
         assert api.get("/api/v1/services", headers=bearer(reader)).status_code == 200
         assert api.get("/api/v1/health").status_code == 200
+        api.put("/api/v1/environments/production", json={}, headers=ROOT)
+        sync = "/api/v1/environments/production/flagset"  # the SDK's sync, a fast route
+        assert api.get(sync).status_code == 401
+        assert api.get(sync, headers=bearer(reader)).status_code == 200
 
 
 def test_reads_are_open_by_default(guarded: TestClient) -> None:

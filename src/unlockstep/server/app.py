@@ -8,11 +8,13 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, Depends, FastAPI
 from pydantic import ValidationError
+from starlette.routing import BaseRoute
 
 from unlockstep import __version__
 from unlockstep.errors import ConfigError
 from unlockstep.server import errors
 from unlockstep.server.deps import read_gate
+from unlockstep.server.flag_engines import FlagEngines
 from unlockstep.server.limits import BodyLimit
 from unlockstep.server.routers import (
     audit,
@@ -20,6 +22,7 @@ from unlockstep.server.routers import (
     contracts,
     deployments,
     expectations,
+    flag_sync,
     flags,
     health,
     ofrep,
@@ -51,6 +54,10 @@ API_ROUTERS: list[APIRouter] = [
 
 #: Routers mounted at the root (OFREP, Pact-compatible paths, dashboard pages).
 ROOT_ROUTERS: list[APIRouter] = [ofrep.router]
+
+#: The hot paths as plain ASGI routes, matched before every other route (``server/fast.py``):
+#: OFREP evaluation and the SDK's flag sync. Each path is also declared by its router above.
+FAST_ROUTES: list[BaseRoute] = [*ofrep.FAST_ROUTES, *flag_sync.FAST_ROUTES]
 
 
 def _settings() -> Settings:
@@ -90,6 +97,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             "no API token is configured: anyone who reaches this server can write, recorded "
             "as 'anonymous' (set UNLOCKSTEP_API_TOKENS or create tokens)"
         )
+    app.state.flag_engines = FlagEngines(store, refresh_seconds=settings.flag_refresh_seconds)
     errors.install(app)
     app.add_middleware(BodyLimit, settings=settings)
     for router in API_ROUTERS:
@@ -97,5 +105,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         app.include_router(router, prefix="/api/v1", dependencies=gate)
     for router in ROOT_ROUTERS:
         app.include_router(router)
+    # With reads behind a token, the SDK's sync goes through its (gated) FastAPI route.
+    fast = ofrep.FAST_ROUTES if settings.require_token_for_reads else FAST_ROUTES
+    app.router.routes[0:0] = fast
     log.info("unlockstep %s on %s", __version__, store.safe_url)
     return app
