@@ -29,13 +29,14 @@ ESTATE = REPO / "examples" / "estate"
 ROOT = "root-secret-for-the-matrix"
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 
-#: POST routes that change nothing (they compute an answer), and evaluation counts the SDK
-#: pushes; docs/security.md lists them. OFREP evaluation is excluded by its path.
+#: POST routes that change nothing (they compute an answer); docs/security.md lists them.
+#: OFREP evaluation is excluded by its path.
 PUBLIC = {
     ("POST", "/api/v1/services/{service}/contracts/{name}/check"),
     ("POST", "/api/v1/impact"),
-    ("POST", "/api/v1/flag-evaluations"),
 }
+#: Writes any valid token may make (the SDK's evaluation counts, sent with its read token).
+ANY_TOKEN = {("POST", "/api/v1/flag-evaluations")}
 
 NO_TOKEN = {
     "error": {
@@ -205,7 +206,7 @@ def _write_routes() -> set[tuple[str, str]]:
         if not path.startswith("/ofrep/"):
             found |= {(m.upper(), path) for m in operations if m.upper() in WRITES}
     assert found, "no write routes found"
-    return found - PUBLIC
+    return found - PUBLIC - ANY_TOKEN
 
 
 def test_every_write_endpoint_is_in_the_matrix() -> None:
@@ -254,3 +255,24 @@ def test_every_write_refuses_whoever_may_not_and_changes_nothing(guarded: Estate
         new = events["items"][: events["total"] - audit_before["total"]]
         assert new, f"{write.method} {write.path} wrote no audit event"
         assert {e["actor"] for e in new} == {who}, (write.method, write.path)
+
+
+def test_evaluation_counts_need_a_valid_token_and_change_nothing_without_one(
+    guarded: Estate,
+) -> None:
+    api = guarded.api
+    body = {"environment": "production", "counts": [
+        {"flag": FLAG, "variant": "on", "reason": "STATIC", "count": 5}]}  # fmt: skip
+    debt = "/api/v1/flag-debt?environment=production"
+    before = api.get(debt).json()
+    for headers, pinned in [
+        ({}, NO_TOKEN),
+        ({"Authorization": "Bearer not-a-token"}, BAD_TOKEN),
+        (guarded.auth("expired"), BAD_TOKEN),
+    ]:
+        sent = api.post("/api/v1/flag-evaluations", json=body, headers=headers)
+        assert (sent.status_code, sent.json()) == (401, pinned)
+    assert api.get(debt).json() == before
+    sent = api.post("/api/v1/flag-evaluations", json=body, headers=guarded.auth("reader"))
+    assert sent.status_code == 202
+    assert sent.json()["accepted"] == 5

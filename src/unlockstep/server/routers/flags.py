@@ -126,9 +126,14 @@ def export_flag_set(environment: str, request: Request, store: StoreDep) -> Resp
     "/flag-evaluations",
     status_code=202,
     response_model=EvaluationsAcceptedOut,
-    responses=_errors(),
+    responses=_errors(401),
 )
-def record_evaluations(body: CountsIn, store: StoreDep) -> EvaluationsAcceptedOut:
+def record_evaluations(
+    body: CountsIn, store: StoreDep, principal: PrincipalDep
+) -> EvaluationsAcceptedOut:
+    """Evaluation counts the SDK pushes; once tokens exist, any valid token (``read`` is
+    enough, as the SDK holds for its sync) may send them."""
+    authz.require(principal, "read", what="send evaluation counts")
     counts = [count.model_dump() for count in body.counts]
     today = dt.datetime.now(dt.UTC).date()
     return EvaluationsAcceptedOut(
