@@ -163,13 +163,14 @@ def authenticate(
 ) -> Principal | None:
     """The principal ``secret`` stands for; ``None`` if unknown, revoked or expired."""
     found: Principal | None = None
+    digest = _hash(secret)
     for name, expected in settings.api_tokens.items():
-        # Every environment token is compared, so the time taken does not say which matched.
-        if hmac.compare_digest(expected.get_secret_value().encode(), secret.encode()):
+        # Every environment token is compared, digest to digest (equal lengths), so the time
+        # taken says neither which one matched nor how long the secrets are.
+        if hmac.compare_digest(_hash(expected.get_secret_value()), digest):
             found = Principal(name, None, frozenset({"admin"}))
     if found is not None:
         return found
-    digest = _hash(secret)
     with store.session() as session:
         row = session.scalar(select(ApiToken).where(ApiToken.secret_sha256 == digest))
         if row is None or not hmac.compare_digest(row.secret_sha256, digest):
