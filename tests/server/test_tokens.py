@@ -4,9 +4,11 @@ an expiry; bootstrap tokens from the environment; reads optionally behind a toke
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -258,3 +260,19 @@ def test_the_openapi_document_declares_the_bearer_scheme_on_writes(guarded: Test
     assert "403" in put["responses"]
     refused = guarded.put("/api/v1/services/pay/versions/1.0.0", json={})
     assert refused.headers["WWW-Authenticate"] == "Bearer"
+
+
+def test_a_pact_file_is_published_only_by_the_team_of_the_consumer_it_names(
+    guarded: TestClient,
+) -> None:
+    secret = create(guarded, "find-ci", "search", "write")
+    estate = Path(__file__).resolve().parents[2] / "examples" / "estate" / "expectations"
+    pact = json.loads((estate / "pacts" / "mobile-bff-case-service.json").read_text())
+    pact["consumer"], pact["provider"] = {"name": "pay"}, {"name": "find"}
+    answer = guarded.post(
+        "/api/v1/expectations", json={"version": "1.0.0", "document": pact},
+        headers=bearer(secret),
+    )  # fmt: skip
+    assert answer.status_code == 403, answer.text
+    assert "'pay'" in answer.json()["error"]["message"]
+    assert guarded.get("/api/v1/services/pay/versions/1.0.0").status_code == 404

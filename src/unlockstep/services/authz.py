@@ -17,6 +17,8 @@ from typing import Any, Literal
 
 from sqlalchemy import select
 
+from unlockstep.core import plans as plan_core
+from unlockstep.core.contracts import read_any
 from unlockstep.errors import Forbidden
 from unlockstep.store import Store
 from unlockstep.store import contracts as contract_rows
@@ -99,6 +101,18 @@ def require_service(store: Store, principal: Principal, service: str, *, what: s
     require(principal, "write", owner_of_service(store, service), what=f"{what} of {service!r}")
 
 
+def require_expectation(
+    store: Store, principal: Principal, consumer: str | None, document: Any
+) -> None:
+    """Publish an expectation: the consumer (given, or named by the Pact file) is the team's.
+    A consumer not yet registered would be registered unowned, so only admin may."""
+    if principal.has("admin"):
+        return
+    name = consumer or read_any(document, "document")[1]["consumer"]
+    if name:  # without one the use case refuses the request (422)
+        require_service(store, principal, name, what="publish expectations")
+
+
 def require_service_write(
     store: Store, principal: Principal, service: str, new_owner: str | None
 ) -> None:
@@ -174,6 +188,14 @@ def require_flag_set(
             row = flag_rows.find_flag(session, environment, str(key))
             owners = {flag_owner(body)} | ({flag_owner(row.body)} if row is not None else set())
             require_all(principal, owners, what=f"change flag {key!r} in {environment!r}")
+
+
+def require_plan_source(store: Store, principal: Principal, source: str, filename: str) -> None:
+    """:func:`require_plan` for a plan file's text (its ``change`` and ``owner``)."""
+    if principal.has("admin"):
+        return
+    plan = plan_core.parse(source, filename)
+    require_plan(store, principal, plan.change, plan.owner or None)
 
 
 def require_plan(store: Store, principal: Principal, change: str, owner: str | None) -> None:
