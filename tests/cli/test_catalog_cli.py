@@ -75,7 +75,7 @@ def test_a_bad_file_is_exit_2_and_nothing_is_imported(
     bad.write_text("apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: x\n")
     code, _, err = invoke("catalog", "import", str(good), str(bad))
     assert code == 2
-    assert "bad.yaml:" in err and "malformed YAML" in err
+    assert "bad.yaml:" in err and "invalid YAML" in err
     assert cli_server.get("/api/v1/services").json()["total"] == 0
 
 

@@ -17,8 +17,10 @@ import click
 
 from unlockstep.cli import context
 from unlockstep.cli.output import emit, format_option
+from unlockstep.core.documents import decode
 from unlockstep.core.registry import parse_catalog
 from unlockstep.errors import InvalidInput, ParseError, UnlockstepError
+from unlockstep.files import read_text
 
 if TYPE_CHECKING:
     from unlockstep.cli.client import Client
@@ -83,10 +85,7 @@ def url_fetcher(hosts: list[str], max_bytes: int, *, timeout: float = 10.0) -> F
                         raise _too_large(url, max_bytes)
         except httpx.HTTPError as exc:
             raise InvalidInput(f"cannot fetch {url}: {exc}") from None
-        try:
-            return bytes(body).decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise ParseError(f"{url} is not UTF-8 text (byte {exc.start})") from None
+        return decode(bytes(body), url, max_size=None)  # names the byte offset and line
 
     return fetch
 
@@ -103,12 +102,7 @@ def read_descriptor(
 ) -> tuple[str, list[dict[str, Any]], list[str], list[str]]:
     """Parse one descriptor file; returns its location key, entities, skipped and warnings.
     URL substitutions go to ``fetch``; without one they are refused."""
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ParseError(f"not UTF-8 text (byte {exc.start})", where=str(path)) from None
-    except OSError as exc:
-        raise InvalidInput(f"cannot read: {exc.strerror}", where=str(path)) from None
+    text = read_text(path)
     folder = path.resolve().parent
 
     def read_relative(name: str) -> str:
@@ -126,10 +120,12 @@ def read_descriptor(
                 raise
         target = (folder / name).resolve()
         try:
-            return target.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
+            return read_text(target)
+        except ParseError:
+            raise  # too large or not UTF-8: names the file and what to do
+        except InvalidInput as exc:
             raise InvalidInput(
-                f"$text file {name!r} cannot be read ({exc})", where=str(path)
+                f"$text file {name!r} cannot be read ({exc.message})", where=str(path)
             ) from None
 
     parsed = parse_catalog(text, str(path), read_relative)

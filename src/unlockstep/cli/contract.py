@@ -13,10 +13,11 @@ from typing import Any
 import click
 
 from unlockstep.cli import context
-from unlockstep.cli.diff import document_limit, max_document_option, read_source
+from unlockstep.cli.diff import document_limit, max_document_option
 from unlockstep.cli.output import emit, emit_json, format_option
 from unlockstep.core.compat import render
 from unlockstep.errors import Conflict
+from unlockstep.files import read_source
 
 
 def _body(

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-import yaml
 
 from unlockstep.cli import context
 from unlockstep.cli.output import emit, format_option, table
@@ -22,24 +21,13 @@ from unlockstep.core.flags.evaluator import KINDS
 from unlockstep.core.flags.lifecycle import debt_report
 from unlockstep.core.flags.lint import lint
 from unlockstep.errors import InvalidInput, ParseError
+from unlockstep.files import read_document as read_document_file
+from unlockstep.files import read_text
 
 
 def read_document(path: Path) -> dict[str, Any]:
-    """A flagd document from a JSON or YAML file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"cannot read: {exc}", where=str(path)) from None
-    try:
-        document = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
-    except json.JSONDecodeError as exc:
-        raise ParseError(
-            f"not valid JSON: {exc.msg}", where=f"{path}:{exc.lineno}:{exc.colno}"
-        ) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-        raise ParseError(f"not valid YAML: {exc}", where=where) from None
+    """A flagd document from a JSON or YAML file (read and loaded with every defence)."""
+    document = read_document_file(path).data
     if not isinstance(document, dict):
         raise ParseError("a flag file must hold one flagd document (an object)", where=str(path))
     return document
@@ -52,7 +40,7 @@ def read_flag_set(path: Path, environment: str | None) -> FlagSet:
 def _json_argument(value: str | None, what: str) -> Any:
     if value is None:
         return None
-    text = Path(value[1:]).read_text(encoding="utf-8") if value.startswith("@") else value
+    text = read_text(value[1:]) if value.startswith("@") else value
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
