@@ -26,6 +26,8 @@ from typing import Any, Literal
 from sqlalchemy.orm import Session
 
 from unlockstep.core.flags import (
+    MAX_COUNT,
+    MAX_COUNTS_PER_BATCH,
     Debt,
     FlagProblem,
     blocking_problems,
@@ -125,6 +127,8 @@ class ImportResult:
     evaluators: Changes = field(default_factory=Changes)
     metadata: Changes = field(default_factory=Changes)
     affected: list[str] = field(default_factory=list)
+    kept_killed: list[str] = field(default_factory=list)
+    unkilled: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
 
@@ -268,16 +272,28 @@ def _audit(
     audit.record(session, actor, action, ENTITY, f"{row_env}/{key}", before, after, reason)
 
 
+def _refuse_unkill(key: str, environment: str) -> Conflict:
+    return Conflict(
+        f"flag {key!r} is killed in {environment!r}; this write would turn it back on",
+        where=f"flags/{key}",
+        hint="reversing a kill switch must be explicit: resend with reverseKill "
+        "(`unlockstep flags set --reverse-kill`) and a reason",
+    )
+
+
 def put_flag(
     store: Store, actor: str, environment: str, key: str, body: Any, *,
-    if_match: str | None, reason: str | None = None,
+    if_match: str | None, reason: str | None = None, reverse_kill: bool = False,
 ) -> FlagWrite:  # fmt: skip
     """Create or update one flag in one environment. A body flagd could not serve is
-    refused with every cause; an edit that turns a killed flag back on drops its kill mark."""
-    with store.session() as session:
+    refused with every cause. A write that would turn a killed flag back on is refused
+    unless ``reverse_kill`` says so (audited as ``flag.unkill``); the kill mark is then
+    dropped. Runs under the environment's flag-set lock, so a kill that committed first is
+    seen here (and a stale ETag is refused), and a kill that comes second applies on top."""
+    body = unkilled(body)
+    with store.locked_session() as session:
         registry.get_environment(session, environment)
-        flag_set = rows.set_row(session, environment)
-        body = unkilled(body)
+        flag_set = rows.lock_sets(session, [environment])[environment]
         problems = _body_problems(key, body, flag_set.evaluators, flag_set.set_metadata)
         if problems:
             raise _refuse(key, problems)
@@ -296,9 +312,13 @@ def put_flag(
             if row.body == body:
                 outcome = "unchanged"
             else:
+                unkill = is_killed(row.body) and not is_killed(body)
+                if unkill and not reverse_kill:
+                    raise _refuse_unkill(key, environment)
                 before = row.body
                 rows.update_flag(session, actor, row, body)
-                _audit(session, actor, "flag.update", environment, key, before, body, reason)
+                action = "flag.unkill" if unkill else "flag.update"
+                _audit(session, actor, action, environment, key, before, body, reason)
                 outcome = "updated"
         if outcome != "unchanged":
             rows.touch(session, environment)
@@ -310,7 +330,10 @@ def delete_flag(
     store: Store, actor: str, environment: str, key: str, *, if_match: str | None,
     reason: str | None = None,
 ) -> None:  # fmt: skip
-    with store.session() as session:
+    """Delete one flag; under the environment's flag-set lock, so a delete and an update
+    sent with the same ETag cannot both succeed."""
+    with store.locked_session() as session:
+        rows.lock_sets(session, [environment])
         row = rows.get_flag_row(session, environment, key)
         _check_match(row, if_match, key)
         _audit(session, actor, "flag.delete", environment, key, row.body, None, reason)
@@ -321,9 +344,15 @@ def delete_flag(
 def kill_flag(store: Store, actor: str, key: str, reason: str) -> KillResult:
     """Pull the kill switch of ``key`` in every environment at once, in one transaction (all
     or none); one audit entry per environment. Says per environment whether it was
-    ``killed`` or already ``unchanged``, what it now serves, and which flags depend on it."""
-    with store.session() as session:
-        found = rows.rows_for_key(session, key)
+    ``killed`` or already ``unchanged``, what it now serves, and which flags depend on it.
+
+    A kill takes no If-Match and never loses to a concurrent write: it locks the flag sets
+    of every environment that has the flag (waiting for writes in flight to finish), then
+    kills what is stored by then."""
+    with store.locked_session() as session:
+        environments = [row.environment for row in rows.rows_for_key(session, key)]
+        rows.lock_sets(session, environments)
+        found = rows.rows_for_key(session, key, fresh=True)
         if not found:
             raise NotFound(f"flag {key!r} exists in no environment", where=f"flags/{key}")
         outcomes: list[KillOutcome] = []
@@ -389,21 +418,26 @@ def _diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> Changes:
 
 def import_flag_set(
     store: Store, actor: str, environment: str, document: Any, *, reason: str | None = None,
-    prune: bool = False, allow_invalid: bool = False,
+    prune: bool = False, allow_invalid: bool = False, reverse_kills: bool = False,
 ) -> ImportResult:  # fmt: skip
     """Load a flagd document (our ``environments`` overrides applied for ``environment``)
     into one environment; see the module docstring for how the set's evaluators and
     metadata merge. A document with bad flags is refused naming every one and its cause,
     unless ``allow_invalid``: then the good flags load and the bad ones are stored as
-    written, reported, and served as PARSE_ERROR."""
+    written, reported, and served as PARSE_ERROR.
+
+    An import never silently undoes a kill switch: a killed flag the document would turn
+    back on stays killed (the document's other changes apply on top of the kill) and ``prune``
+    leaves it in place; both are listed in ``kept_killed``. ``reverse_kills`` turns them back
+    on as written (listed in ``unkilled``, audited as ``flag.unkill``)."""
     parse_flag_set(document, source="import", environment=environment)  # the document itself
     plain = for_environment(document, environment)
     incoming: dict[str, Any] = dict(plain.get("flags") or {})
     new_meta = dict(plain.get("metadata") or {})
     new_evaluators = dict(plain.get("$evaluators") or {})
-    with store.session() as session:
+    with store.locked_session() as session:
         registry.get_environment(session, environment)
-        flag_set = rows.set_row(session, environment)
+        flag_set = rows.lock_sets(session, [environment])[environment]
         stored_meta, stored_evaluators = dict(flag_set.set_metadata), dict(flag_set.evaluators)
         existing = {row.key: row for row in rows.flags_in(session, environment)}
         kept = {k: row for k, row in existing.items() if k not in incoming and not prune}
@@ -433,6 +467,19 @@ def import_flag_set(
 
         for key, body in incoming.items():
             row = existing.get(key)
+            action = "flag.update"
+            if row is not None and is_killed(row.body) and not is_killed(body):
+                if reverse_kills:
+                    action = "flag.unkill"
+                    body = unkilled(body)
+                    result.unkilled.append(key)
+                elif isinstance(body, Mapping) and key not in bad:
+                    body = killed(body)
+                    result.kept_killed.append(key)
+                else:
+                    result.kept_killed.append(key)
+                    result.unchanged.append(key)
+                    continue
             if row is None:
                 rows.insert_flag(session, actor, environment, key, body)
                 _audit(session, actor, "flag.create", environment, key, None, body, reason)
@@ -442,14 +489,23 @@ def import_flag_set(
             else:
                 before = row.body
                 rows.update_flag(session, actor, row, body)
-                _audit(session, actor, "flag.update", environment, key, before, body, reason)
+                _audit(session, actor, action, environment, key, before, body, reason)
                 result.updated.append(key)
         if prune:
             for key, row in existing.items():
-                if key not in incoming:
-                    _audit(session, actor, "flag.delete", environment, key, row.body, None, reason)
-                    rows.delete_flag(session, row)
-                    result.deleted.append(key)
+                if key in incoming:
+                    continue
+                if is_killed(row.body) and not reverse_kills:
+                    result.kept_killed.append(key)
+                    continue
+                _audit(session, actor, "flag.delete", environment, key, row.body, None, reason)
+                rows.delete_flag(session, row)
+                result.deleted.append(key)
+        if result.kept_killed:
+            result.notes.append(
+                f"kept killed: {', '.join(sorted(result.kept_killed))} (its kill switch was "
+                "pulled; import with --reverse-kills to turn it back on as written)"
+            )
         if (
             result.created or result.updated or result.deleted
             or result.evaluators or result.metadata
@@ -498,11 +554,37 @@ def _refuse_document(bad: Mapping[str, list[FlagProblem]]) -> InvalidInput:
 # --- evaluation counts and debt ----------------------------------------------------------
 
 
+#: Daily rows written per transaction: SQLite has one write lock for the whole database, and
+#: a flag write (or a kill) waits at most one such chunk.
+COUNT_ROWS_PER_TRANSACTION = 100
+
+
 def record_evaluations(
     store: Store, environment: str, counts: Sequence[Mapping[str, Any]], today: dt.date
 ) -> int:
-    with store.session() as session:
-        return rows.record_counts(session, environment, counts, today)
+    """Add a batch of evaluation counts to the daily totals: summed per daily row first,
+    then written in short transactions of ``COUNT_ROWS_PER_TRANSACTION`` rows each (counts
+    are additive, so a failure part-way keeps what was written: nothing is counted twice).
+    A batch past ``MAX_COUNTS_PER_BATCH`` entries or with a count past ``MAX_COUNT`` is
+    refused whole."""
+    if len(counts) > MAX_COUNTS_PER_BATCH:
+        raise InvalidInput(
+            f"{len(counts)} counts in one request; at most {MAX_COUNTS_PER_BATCH}",
+            where="counts",
+            hint="send them in several requests",
+        )
+    for index, item in enumerate(counts):
+        if not 0 <= int(item["count"]) <= MAX_COUNT:
+            raise InvalidInput(
+                f"count {item['count']} is out of range (0 to {MAX_COUNT})",
+                where=f"counts/{index}/count",
+            )
+    totals = list(rows.total_counts(counts, today).items())
+    for start in range(0, len(totals), COUNT_ROWS_PER_TRANSACTION):
+        with store.session() as session:
+            chunk = dict(totals[start : start + COUNT_ROWS_PER_TRANSACTION])
+            rows.add_counts(session, environment, chunk)
+    return sum(amount for _, amount in totals)
 
 
 def flag_debt(store: Store, environment: str, quiet_days: int, today: dt.date) -> DebtReport:

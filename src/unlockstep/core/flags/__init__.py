@@ -24,11 +24,19 @@ from unlockstep.core.flags.definition import (
     unkilled,
 )
 from unlockstep.core.flags.evaluator import ErrorCode, FlagEngine, Reason, Resolution
-from unlockstep.core.flags.lifecycle import Debt, EvaluationCount, debt_report
+from unlockstep.core.flags.lifecycle import (
+    MAX_COUNT,
+    MAX_COUNTS_PER_BATCH,
+    Debt,
+    EvaluationCount,
+    debt_report,
+)
 from unlockstep.core.flags.lint import blocking_problems, lint
 
 __all__ = [
     "FLAG_TYPES",
+    "MAX_COUNT",
+    "MAX_COUNTS_PER_BATCH",
     "Debt",
     "ErrorCode",
     "EvaluationCount",

@@ -38,6 +38,12 @@ class DebtKind(StrEnum):
     COMPLETED_BUT_EVALUATED = "completed-but-still-evaluated"
 
 
+#: The most counts one ingest batch may carry, and the largest single count: an SDK flushes
+#: every few seconds, so either limit is far above what an honest client sends.
+MAX_COUNTS_PER_BATCH = 1000
+MAX_COUNT = 1_000_000_000
+
+
 @dataclass(frozen=True)
 class EvaluationCount:
     """How often one flag served one variant on one day (any reason)."""

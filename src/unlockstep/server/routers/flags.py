@@ -57,15 +57,16 @@ def show_flag(environment: str, key: str, store: StoreDep, response: Response) -
 @router.put(
     "/environments/{environment}/flags/{key}",
     response_model=FlagWriteOut,
-    responses={201: {"model": FlagWriteOut}, **_errors(401, 404, 412)},
+    responses={201: {"model": FlagWriteOut}, **_errors(401, 404, 409, 412)},
 )
 def put_flag(
     environment: str, key: str, body: FlagIn, store: StoreDep, actor: ActorDep,
     response: Response, if_match: IfMatch = None,
 ) -> FlagWriteOut:  # fmt: skip
     written = service.put_flag(
-        store, actor, environment, key, body.flag, if_match=if_match, reason=body.reason
-    )
+        store, actor, environment, key, body.flag, if_match=if_match, reason=body.reason,
+        reverse_kill=body.reverse_kill,
+    )  # fmt: skip
     result = FlagWriteOut.model_validate(written)
     response.status_code = 201 if written.outcome == "created" else 200
     response.headers["ETag"] = result.etag
@@ -101,7 +102,7 @@ def import_flag_set(
 ) -> FlagSetImportOut:
     result = service.import_flag_set(
         store, actor, environment, body.document, reason=body.reason, prune=body.prune,
-        allow_invalid=body.allow_invalid,
+        allow_invalid=body.allow_invalid, reverse_kills=body.reverse_kills,
     )  # fmt: skip
     return FlagSetImportOut.model_validate(result)
 
