@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
 from unlockstep.core.flags import (
+    DEFAULT_RULES,
     MAX_COUNT,
     MAX_COUNTS_PER_BATCH,
     Debt,
@@ -38,6 +39,7 @@ from unlockstep.core.flags import (
     is_killed,
     killed,
     parse_flag_set,
+    rule_violations,
     stand_in,
     unkilled,
 )
@@ -168,6 +170,38 @@ def _body_problems(
     ]
 
 
+def _today() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()
+
+
+def _enforce(
+    bodies: Mapping[str, Any], evaluators: Mapping[str, Any], metadata: Mapping[str, Any],
+    rules: Collection[str], where: str,
+) -> None:  # fmt: skip
+    """Refuse the write when a flag in ``bodies`` breaks an enforced ``flags lint`` rule,
+    naming every flag and rule (422, code ``flag_rules``)."""
+    if not rules or not bodies:
+        return
+    document = {
+        "metadata": {"bucketing": metadata.get("bucketing", "flagd")},
+        "$evaluators": dict(evaluators),
+        "flags": dict(bodies),
+    }
+    found = rule_violations(parse_flag_set(document, source=where), _today(), rules)
+    if not found:
+        return
+    causes = "; ".join(f"{key}: {', '.join(f.message for f in fs)}" for key, fs in found.items())
+    raise InvalidInput(
+        f"{len(found)} flag(s) break the flag rules this server enforces "
+        f"({', '.join(sorted(rules))}), so nothing was written: {causes}",
+        code="flag_rules",
+        where=where,
+        hint="add the missing metadata (owner, type, expires…) — `unlockstep flags lint` "
+        "checks a file offline; the server's rules are the UNLOCKSTEP_FLAG_RULES setting",
+        details=[f.to_dict() for fs in found.values() for f in fs],
+    )
+
+
 def _record(session: Session, row: FlagRow) -> FlagRecord:
     return FlagRecord(
         row.key, row.environment, row.body, row.revision, row.updated_at, row.updated_by,
@@ -284,12 +318,15 @@ def _refuse_unkill(key: str, environment: str) -> Conflict:
 def put_flag(
     store: Store, actor: str, environment: str, key: str, body: Any, *,
     if_match: str | None, reason: str | None = None, reverse_kill: bool = False,
+    rules: Collection[str] = DEFAULT_RULES,
 ) -> FlagWrite:  # fmt: skip
     """Create or update one flag in one environment. A body flagd could not serve is
-    refused with every cause. A write that would turn a killed flag back on is refused
-    unless ``reverse_kill`` says so (audited as ``flag.unkill``); the kill mark is then
-    dropped. Runs under the environment's flag-set lock, so a kill that committed first is
-    seen here (and a stale ETag is refused), and a kill that comes second applies on top."""
+    refused with every cause, and so is one that breaks an enforced ``flags lint`` rule
+    (``rules``: owner, type and expiry by default). A write that would turn a killed flag
+    back on is refused unless ``reverse_kill`` says so (audited as ``flag.unkill``); the kill
+    mark is then dropped. Runs under the environment's flag-set lock, so a kill that
+    committed first is seen here (and a stale ETag is refused), and a kill that comes second
+    applies on top."""
     body = unkilled(body)
     with store.locked_session() as session:
         registry.get_environment(session, environment)
@@ -298,6 +335,8 @@ def put_flag(
         if problems:
             raise _refuse(key, problems)
         row = rows.find_flag(session, environment, key)
+        if row is None or row.body != body:
+            _enforce({key: body}, flag_set.evaluators, flag_set.set_metadata, rules, f"flags/{key}")
         if row is None:
             if if_match not in (None, "*"):
                 raise PreconditionFailed(
@@ -419,6 +458,7 @@ def _diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> Changes:
 def import_flag_set(
     store: Store, actor: str, environment: str, document: Any, *, reason: str | None = None,
     prune: bool = False, allow_invalid: bool = False, reverse_kills: bool = False,
+    rules: Collection[str] = DEFAULT_RULES,
 ) -> ImportResult:  # fmt: skip
     """Load a flagd document (our ``environments`` overrides applied for ``environment``)
     into one environment; see the module docstring for how the set's evaluators and
@@ -450,6 +490,12 @@ def import_flag_set(
         bad = blocking_problems(parse_flag_set(merged, source="import"), source="import")
         if bad and not allow_invalid:
             raise _refuse_document(bad)
+        written = {
+            key: body
+            for key, body in incoming.items()
+            if key not in bad and (key not in existing or existing[key].body != body)
+        }
+        _enforce(written, evaluators, meta, rules, "import#/flags")
         result.invalid = [BadFlag(key, problems) for key, problems in bad.items()]
 
         result.evaluators = _diff(stored_evaluators, evaluators)
@@ -587,9 +633,19 @@ def record_evaluations(
     return sum(amount for _, amount in totals)
 
 
-def flag_debt(store: Store, environment: str, quiet_days: int, today: dt.date) -> DebtReport:
+def flag_debt(
+    store: Store, environment: str, quiet_days: int, today: dt.date,
+    rules: Collection[str] = DEFAULT_RULES,
+) -> DebtReport:  # fmt: skip
+    """Debt per owner; a flag stored before one of the enforced ``rules`` was (or imported
+    around it) is ``ungoverned`` debt, with the rules it breaks as reasons."""
     with store.session() as session:
         document = rows.export_flag_set(session, environment)
         counts = rows.load_counts(session, environment, today - dt.timedelta(days=400))
-    report = debt_report(parse_flag_set(document), today, counts, quiet_days=quiet_days)
+    flag_set = parse_flag_set(document)
+    broken = {
+        key: [f.message for f in found]
+        for key, found in rule_violations(flag_set, today, rules).items()
+    }
+    report = debt_report(flag_set, today, counts, quiet_days=quiet_days, ungoverned=broken)
     return DebtReport(environment, {owner: list(debts) for owner, debts in report.items()})

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response
 
-from unlockstep.server.deps import ActorDep, PageDep, StoreDep, with_etag
+from unlockstep.server.deps import ActorDep, PageDep, SettingsDep, StoreDep, with_etag
 from unlockstep.server.wire import ErrorBody, Page
 from unlockstep.server.wire_flags import (
     CountsIn,
@@ -61,11 +61,11 @@ def show_flag(environment: str, key: str, store: StoreDep, response: Response) -
 )
 def put_flag(
     environment: str, key: str, body: FlagIn, store: StoreDep, actor: ActorDep,
-    response: Response, if_match: IfMatch = None,
+    settings: SettingsDep, response: Response, if_match: IfMatch = None,
 ) -> FlagWriteOut:  # fmt: skip
     written = service.put_flag(
         store, actor, environment, key, body.flag, if_match=if_match, reason=body.reason,
-        reverse_kill=body.reverse_kill,
+        reverse_kill=body.reverse_kill, rules=settings.flag_rules,
     )  # fmt: skip
     result = FlagWriteOut.model_validate(written)
     response.status_code = 201 if written.outcome == "created" else 200
@@ -98,11 +98,12 @@ def kill_flag(key: str, body: KillIn, store: StoreDep, actor: ActorDep) -> KillO
     responses=_errors(401, 404, 409),
 )
 def import_flag_set(
-    environment: str, body: FlagSetIn, store: StoreDep, actor: ActorDep
+    environment: str, body: FlagSetIn, store: StoreDep, actor: ActorDep, settings: SettingsDep
 ) -> FlagSetImportOut:
     result = service.import_flag_set(
         store, actor, environment, body.document, reason=body.reason, prune=body.prune,
         allow_invalid=body.allow_invalid, reverse_kills=body.reverse_kills,
+        rules=settings.flag_rules,
     )  # fmt: skip
     return FlagSetImportOut.model_validate(result)
 
@@ -134,10 +135,11 @@ def record_evaluations(body: CountsIn, store: StoreDep) -> EvaluationsAcceptedOu
 @router.get("/flag-debt", response_model=FlagDebtOut, responses=_errors())
 def flag_debt(
     store: StoreDep,
+    settings: SettingsDep,
     environment: str = "production",
     quiet_days: Annotated[int, Query(ge=1, le=365)] = 14,
 ) -> FlagDebtOut:
     today = dt.datetime.now(dt.UTC).date()
-    report = service.flag_debt(store, environment, quiet_days, today)
+    report = service.flag_debt(store, environment, quiet_days, today, settings.flag_rules)
     owners = {owner: [d.to_dict() for d in debts] for owner, debts in report.owners.items()}
     return FlagDebtOut.model_validate({"environment": report.environment, "owners": owners})
