@@ -32,8 +32,9 @@ def import_catalog(
     body: wire.CatalogImportIn, store: StoreDep, actor: ActorDep
 ) -> wire.CatalogImportResult:
     result = catalog.apply_import(
-        store, actor, body.locations, [_entity(e) for e in body.entities], prune=body.prune
-    )
+        store, actor, body.locations, [_entity(e) for e in body.entities], prune=body.prune,
+        dry_run=body.dry_run,
+    )  # fmt: skip
     return wire.CatalogImportResult.model_validate(result)
 
 
