@@ -7,12 +7,14 @@ import sys
 import tomllib
 
 import click
+import pytest
 from click.testing import CliRunner
 
 from tests.conftest import REPO
 from unlockstep.cli.main import cli
 
 
+@pytest.mark.slow
 def test_every_project_script_answers_help() -> None:
     scripts = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["scripts"]
     for name, target in scripts.items():
@@ -23,6 +25,7 @@ def test_every_project_script_answers_help() -> None:
         assert "Usage" in result.stdout
 
 
+@pytest.mark.slow
 def test_python_dash_m_runs_the_cli() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "unlockstep", "--version"], capture_output=True, text=True

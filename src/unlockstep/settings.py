@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     flag_rules: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["owner", "type", "expires"]
     )
+    #: How often, in seconds, a server process looks for flag changes written by other
+    #: processes sharing its database (its own writes are served at once).
+    flag_refresh_seconds: float = Field(default=1.0, ge=0, le=3600)
 
     @property
     def max_document_bytes(self) -> int:

@@ -25,7 +25,8 @@ HEAVY = (
     "fastapi",
     "starlette",
     "uvicorn",
-    "pglast",
+    "postgast",
+    "google",  # protobuf, under postgast
     "yaml",
     "ruamel",
     "jsonschema",

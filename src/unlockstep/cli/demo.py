@@ -249,7 +249,7 @@ def _run_demo(folder: Path, port: int, host: str, estate: Path, fmt: str) -> Non
     import uvicorn
 
     from unlockstep.cli.context import settings as load_settings
-    from unlockstep.cli.serve import check_port_free, configure_logging
+    from unlockstep.cli.serve import check_port_free, configure_logging, fast_stack
     from unlockstep.server.app import create_app
     from unlockstep.store import Store
 
@@ -262,7 +262,9 @@ def _run_demo(folder: Path, port: int, host: str, estate: Path, fmt: str) -> Non
     url = f"http://{host}:{port}"
     store = Store(settings.database_url)
     server = uvicorn.Server(
-        uvicorn.Config(create_app(settings, store), host=host, port=port, log_level="warning")
+        uvicorn.Config(
+            create_app(settings, store), host=host, port=port, log_level="warning", **fast_stack()
+        )
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

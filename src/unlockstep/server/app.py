@@ -7,9 +7,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
+from starlette.routing import BaseRoute
 
 from unlockstep import __version__
 from unlockstep.server import errors
+from unlockstep.server.flag_engines import FlagEngines
 from unlockstep.server.limits import BodyLimit
 from unlockstep.server.routers import (
     audit,
@@ -17,6 +19,7 @@ from unlockstep.server.routers import (
     contracts,
     deployments,
     expectations,
+    flag_sync,
     flags,
     health,
     ofrep,
@@ -44,6 +47,10 @@ API_ROUTERS: list[APIRouter] = [
 #: Routers mounted at the root (OFREP, Pact-compatible paths, dashboard pages).
 ROOT_ROUTERS: list[APIRouter] = [ofrep.router]
 
+#: The hot paths as plain ASGI routes, matched before every other route (``server/fast.py``):
+#: OFREP evaluation and the SDK's flag sync. Each path is also declared by its router above.
+FAST_ROUTES: list[BaseRoute] = [*ofrep.FAST_ROUTES, *flag_sync.FAST_ROUTES]
+
 
 def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
     settings = settings or Settings()
@@ -63,11 +70,13 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     )
     app.state.settings = settings
     app.state.store = store
+    app.state.flag_engines = FlagEngines(store, refresh_seconds=settings.flag_refresh_seconds)
     errors.install(app)
     app.add_middleware(BodyLimit, settings=settings)
     for router in API_ROUTERS:
         app.include_router(router, prefix="/api/v1")
     for router in ROOT_ROUTERS:
         app.include_router(router)
+    app.router.routes[0:0] = FAST_ROUTES
     log.info("unlockstep %s on %s", __version__, store.safe_url)
     return app
