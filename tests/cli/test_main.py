@@ -105,6 +105,7 @@ def test_completing_a_subcommand_loads_only_that_command() -> None:
 def _real_commands() -> dict[str, tuple[str, click.Command]]:
     """Every command the CLI modules define, by name: (module, command)."""
     from unlockstep.cli import (
+        approvals,
         catalog,
         contract,
         demo,
@@ -118,7 +119,7 @@ def _real_commands() -> dict[str, tuple[str, click.Command]]:
     )
 
     found: dict[str, tuple[str, click.Command]] = {}
-    for module in (catalog, contract, diff, expectations, flags, registry, serve):
+    for module in (approvals, catalog, contract, diff, expectations, flags, registry, serve):
         for command in module.COMMANDS:
             assert command.name is not None
             found[command.name] = (module.__name__, command)

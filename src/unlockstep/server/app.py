@@ -14,6 +14,7 @@ from unlockstep.server import errors
 from unlockstep.server.flag_engines import FlagEngines
 from unlockstep.server.limits import BodyLimit
 from unlockstep.server.routers import (
+    approvals,
     audit,
     catalog,
     contracts,
@@ -42,6 +43,7 @@ API_ROUTERS: list[APIRouter] = [
     contracts.router,
     flags.router,
     plans.router,
+    approvals.router,
 ]
 
 #: Routers mounted at the root (OFREP, Pact-compatible paths, dashboard pages).

@@ -44,8 +44,9 @@ from unlockstep.core.flags import (
     unkilled,
 )
 from unlockstep.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
-from unlockstep.store import Store, audit, registry
+from unlockstep.store import Store, approvals, audit, registry
 from unlockstep.store import flags as rows
+from unlockstep.store.approvals import ChangeRequest
 from unlockstep.store.flag_tables import FlagRow, FlagSetRow
 
 ENTITY = "flag"
@@ -319,65 +320,99 @@ def put_flag(
     store: Store, actor: str, environment: str, key: str, body: Any, *,
     if_match: str | None, reason: str | None = None, reverse_kill: bool = False,
     rules: Collection[str] = DEFAULT_RULES,
-) -> FlagWrite:  # fmt: skip
+) -> FlagWrite | ChangeRequest:  # fmt: skip
     """Create or update one flag in one environment. A body flagd could not serve is
     refused with every cause, and so is one that breaks an enforced ``flags lint`` rule
     (``rules``: owner, type and expiry by default). A write that would turn a killed flag
     back on is refused unless ``reverse_kill`` says so (audited as ``flag.unkill``); the kill
     mark is then dropped. Runs under the environment's flag-set lock, so a kill that
     committed first is seen here (and a stale ETag is refused), and a kill that comes second
-    applies on top."""
-    body = unkilled(body)
+    applies on top. In a protected environment a change that passes every check is held as
+    a change request for a second person (``services/approvals.py``) instead."""
     with store.locked_session() as session:
-        registry.get_environment(session, environment)
-        flag_set = rows.lock_sets(session, [environment])[environment]
-        problems = _body_problems(key, body, flag_set.evaluators, flag_set.set_metadata)
-        if problems:
-            raise _refuse(key, problems)
-        row = rows.find_flag(session, environment, key)
-        if row is None or row.body != body:
-            _enforce({key: body}, flag_set.evaluators, flag_set.set_metadata, rules, f"flags/{key}")
-        if row is None:
-            if if_match not in (None, "*"):
-                raise PreconditionFailed(
-                    f"flag {key!r} does not exist in {environment!r}, so If-Match cannot match",
-                    where=f"flags/{key}",
-                )
-            row = rows.insert_flag(session, actor, environment, key, body)
-            _audit(session, actor, "flag.create", environment, key, None, body, reason)
-            outcome: Outcome = "created"
-        else:
-            _check_match(row, if_match, key)
-            if row.body == body:
-                outcome = "unchanged"
-            else:
-                unkill = is_killed(row.body) and not is_killed(body)
-                if unkill and not reverse_kill:
-                    raise _refuse_unkill(key, environment)
-                before = row.body
-                rows.update_flag(session, actor, row, body)
-                action = "flag.unkill" if unkill else "flag.update"
-                _audit(session, actor, action, environment, key, before, body, reason)
-                outcome = "updated"
-        if outcome != "unchanged":
-            rows.touch(session, environment)
-        record = _record(session, row)
-        return FlagWrite(**vars(record), outcome=outcome)
+        return put_in(
+            session, actor, environment, key, body, if_match=if_match, reason=reason,
+            reverse_kill=reverse_kill, rules=rules, hold=True,
+        )  # fmt: skip
+
+
+def put_in(
+    session: Session, actor: str, environment: str, key: str, body: Any, *,
+    if_match: str | None, reason: str | None, reverse_kill: bool, rules: Collection[str],
+    hold: bool,
+) -> FlagWrite | ChangeRequest:  # fmt: skip
+    """``put_flag`` inside a locked unit of work; ``hold=False`` applies an approved change."""
+    body = unkilled(body)
+    registry.get_environment(session, environment)
+    flag_set = rows.lock_sets(session, [environment])[environment]
+    problems = _body_problems(key, body, flag_set.evaluators, flag_set.set_metadata)
+    if problems:
+        raise _refuse(key, problems)
+    row = rows.find_flag(session, environment, key)
+    if row is None or row.body != body:
+        _enforce({key: body}, flag_set.evaluators, flag_set.set_metadata, rules, f"flags/{key}")
+    unkill = False
+    if row is None:
+        if if_match not in (None, "*"):
+            raise PreconditionFailed(
+                f"flag {key!r} does not exist in {environment!r}, so If-Match cannot match",
+                where=f"flags/{key}",
+            )
+    else:
+        _check_match(row, if_match, key)
+        unkill = is_killed(row.body) and not is_killed(body)
+        if unkill and not reverse_kill and row.body != body:
+            raise _refuse_unkill(key, environment)
+    if row is not None and row.body == body:
+        return FlagWrite(**vars(_record(session, row)), outcome="unchanged")
+    if hold and approvals.is_protected(session, environment):
+        payload = {
+            "flag": body, "ifMatch": None if row is None else rows.flag_etag(row),
+            "reverseKill": reverse_kill, "rules": sorted(rules),
+        }  # fmt: skip
+        action = "flag.unkill" if unkill else "flag.put"
+        return approvals.hold(session, actor, action, environment, key, payload, reason)
+    outcome: Outcome
+    if row is None:
+        row = rows.insert_flag(session, actor, environment, key, body)
+        _audit(session, actor, "flag.create", environment, key, None, body, reason)
+        outcome = "created"
+    else:
+        before = row.body
+        rows.update_flag(session, actor, row, body)
+        action = "flag.unkill" if unkill else "flag.update"
+        _audit(session, actor, action, environment, key, before, body, reason)
+        outcome = "updated"
+    rows.touch(session, environment)
+    return FlagWrite(**vars(_record(session, row)), outcome=outcome)
 
 
 def delete_flag(
     store: Store, actor: str, environment: str, key: str, *, if_match: str | None,
     reason: str | None = None,
-) -> None:  # fmt: skip
+) -> ChangeRequest | None:  # fmt: skip
     """Delete one flag; under the environment's flag-set lock, so a delete and an update
-    sent with the same ETag cannot both succeed."""
+    sent with the same ETag cannot both succeed. Held for approval in a protected
+    environment (the change request is returned)."""
     with store.locked_session() as session:
-        rows.lock_sets(session, [environment])
-        row = rows.get_flag_row(session, environment, key)
-        _check_match(row, if_match, key)
-        _audit(session, actor, "flag.delete", environment, key, row.body, None, reason)
-        rows.delete_flag(session, row)
-        rows.touch(session, environment)
+        return delete_in(session, actor, environment, key, if_match=if_match, reason=reason,
+                         hold=True)  # fmt: skip
+
+
+def delete_in(
+    session: Session, actor: str, environment: str, key: str, *, if_match: str | None,
+    reason: str | None, hold: bool,
+) -> ChangeRequest | None:  # fmt: skip
+    rows.lock_sets(session, [environment])
+    row = rows.get_flag_row(session, environment, key)
+    _check_match(row, if_match, key)
+    if hold and approvals.is_protected(session, environment):
+        payload = {"ifMatch": rows.flag_etag(row)}
+        return approvals.hold(session, actor, "flag.delete", environment, key, payload, reason)
+    _audit(session, actor, "flag.delete", environment, key, row.body, None, reason)
+    rows.delete_flag(session, row)
+    rows.touch(session, environment)
+    return None
 
 
 def kill_flag(store: Store, actor: str, key: str, reason: str) -> KillResult:
@@ -459,7 +494,7 @@ def import_flag_set(
     store: Store, actor: str, environment: str, document: Any, *, reason: str | None = None,
     prune: bool = False, allow_invalid: bool = False, reverse_kills: bool = False,
     rules: Collection[str] = DEFAULT_RULES,
-) -> ImportResult:  # fmt: skip
+) -> ImportResult | ChangeRequest:  # fmt: skip
     """Load a flagd document (our ``environments`` overrides applied for ``environment``)
     into one environment; see the module docstring for how the set's evaluators and
     metadata merge. A document with bad flags is refused naming every one and its cause,
@@ -476,88 +511,110 @@ def import_flag_set(
     new_meta = dict(plain.get("metadata") or {})
     new_evaluators = dict(plain.get("$evaluators") or {})
     with store.locked_session() as session:
-        registry.get_environment(session, environment)
-        flag_set = rows.lock_sets(session, [environment])[environment]
-        stored_meta, stored_evaluators = dict(flag_set.set_metadata), dict(flag_set.evaluators)
-        existing = {row.key: row for row in rows.flags_in(session, environment)}
-        kept = {k: row for k, row in existing.items() if k not in incoming and not prune}
-        meta = new_meta if prune else {**stored_meta, **new_meta}
-        evaluators = new_evaluators if prune else {**stored_evaluators, **new_evaluators}
-        result = ImportResult(environment)
-        _check_bucketing(stored_meta, meta, new_meta, kept, incoming, result)
+        return import_in(
+            session, actor, environment, document, incoming, new_meta, new_evaluators,
+            reason=reason, prune=prune, allow_invalid=allow_invalid,
+            reverse_kills=reverse_kills, rules=rules, hold=True,
+        )  # fmt: skip
 
-        merged = {"metadata": meta, "$evaluators": evaluators, "flags": incoming}
-        bad = blocking_problems(parse_flag_set(merged, source="import"), source="import")
-        if bad and not allow_invalid:
-            raise _refuse_document(bad)
-        written = {
-            key: body
-            for key, body in incoming.items()
-            if key not in bad and (key not in existing or existing[key].body != body)
-        }
-        _enforce(written, evaluators, meta, rules, "import#/flags")
-        result.invalid = [BadFlag(key, problems) for key, problems in bad.items()]
 
-        result.evaluators = _diff(stored_evaluators, evaluators)
-        result.metadata = _diff(stored_meta, meta)
-        touched = set(result.evaluators.changed) | set(result.evaluators.removed)
-        result.affected = sorted(k for k, row in kept.items() if _refs(row.body) & touched)
-        if result.evaluators or result.metadata:
-            audit.record(
-                session, actor, "flagset.update", "flagset", environment,
-                {"metadata": stored_meta, "$evaluators": stored_evaluators},
-                {"metadata": meta, "$evaluators": evaluators}, reason,
-            )  # fmt: skip
-            flag_set.set_metadata = meta
-            flag_set.evaluators = evaluators
+def import_in(
+    session: Session, actor: str, environment: str, document: Any, incoming: dict[str, Any],
+    new_meta: dict[str, Any], new_evaluators: dict[str, Any], *, reason: str | None,
+    prune: bool, allow_invalid: bool, reverse_kills: bool, rules: Collection[str], hold: bool,
+) -> ImportResult | ChangeRequest:  # fmt: skip
+    """``import_flag_set`` inside a locked unit of work; in a protected environment (and
+    ``hold``) the import is held as a change request, applied whole when approved."""
+    registry.get_environment(session, environment)
+    flag_set = rows.lock_sets(session, [environment])[environment]
+    if hold and approvals.is_protected(session, environment):
+        payload = {
+            "document": document, "prune": prune, "allowInvalid": allow_invalid,
+            "reverseKills": reverse_kills, "rules": sorted(rules),
+        }  # fmt: skip
+        return approvals.hold(
+            session, actor, "flagset.import", environment, environment, payload, reason
+        )
+    stored_meta, stored_evaluators = dict(flag_set.set_metadata), dict(flag_set.evaluators)
+    existing = {row.key: row for row in rows.flags_in(session, environment)}
+    kept = {k: row for k, row in existing.items() if k not in incoming and not prune}
+    meta = new_meta if prune else {**stored_meta, **new_meta}
+    evaluators = new_evaluators if prune else {**stored_evaluators, **new_evaluators}
+    result = ImportResult(environment)
+    _check_bucketing(stored_meta, meta, new_meta, kept, incoming, result)
 
-        for key, body in incoming.items():
-            row = existing.get(key)
-            action = "flag.update"
-            if row is not None and is_killed(row.body) and not is_killed(body):
-                if reverse_kills:
-                    action = "flag.unkill"
-                    body = unkilled(body)
-                    result.unkilled.append(key)
-                elif isinstance(body, Mapping) and key not in bad:
-                    body = killed(body)
-                    result.kept_killed.append(key)
-                else:
-                    result.kept_killed.append(key)
-                    result.unchanged.append(key)
-                    continue
-            if row is None:
-                rows.insert_flag(session, actor, environment, key, body)
-                _audit(session, actor, "flag.create", environment, key, None, body, reason)
-                result.created.append(key)
-            elif row.body == body:
-                result.unchanged.append(key)
+    merged = {"metadata": meta, "$evaluators": evaluators, "flags": incoming}
+    bad = blocking_problems(parse_flag_set(merged, source="import"), source="import")
+    if bad and not allow_invalid:
+        raise _refuse_document(bad)
+    written = {
+        key: body
+        for key, body in incoming.items()
+        if key not in bad and (key not in existing or existing[key].body != body)
+    }
+    _enforce(written, evaluators, meta, rules, "import#/flags")
+    result.invalid = [BadFlag(key, problems) for key, problems in bad.items()]
+
+    result.evaluators = _diff(stored_evaluators, evaluators)
+    result.metadata = _diff(stored_meta, meta)
+    touched = set(result.evaluators.changed) | set(result.evaluators.removed)
+    result.affected = sorted(k for k, row in kept.items() if _refs(row.body) & touched)
+    if result.evaluators or result.metadata:
+        audit.record(
+            session, actor, "flagset.update", "flagset", environment,
+            {"metadata": stored_meta, "$evaluators": stored_evaluators},
+            {"metadata": meta, "$evaluators": evaluators}, reason,
+        )  # fmt: skip
+        flag_set.set_metadata = meta
+        flag_set.evaluators = evaluators
+
+    for key, body in incoming.items():
+        row = existing.get(key)
+        action = "flag.update"
+        if row is not None and is_killed(row.body) and not is_killed(body):
+            if reverse_kills:
+                action = "flag.unkill"
+                body = unkilled(body)
+                result.unkilled.append(key)
+            elif isinstance(body, Mapping) and key not in bad:
+                body = killed(body)
+                result.kept_killed.append(key)
             else:
-                before = row.body
-                rows.update_flag(session, actor, row, body)
-                _audit(session, actor, action, environment, key, before, body, reason)
-                result.updated.append(key)
-        if prune:
-            for key, row in existing.items():
-                if key in incoming:
-                    continue
-                if is_killed(row.body) and not reverse_kills:
-                    result.kept_killed.append(key)
-                    continue
-                _audit(session, actor, "flag.delete", environment, key, row.body, None, reason)
-                rows.delete_flag(session, row)
-                result.deleted.append(key)
-        if result.kept_killed:
-            result.notes.append(
-                f"kept killed: {', '.join(sorted(result.kept_killed))} (its kill switch was "
-                "pulled; import with --reverse-kills to turn it back on as written)"
-            )
-        if (
-            result.created or result.updated or result.deleted
-            or result.evaluators or result.metadata
-        ):  # fmt: skip
-            rows.touch(session, environment)
-        return result
+                result.kept_killed.append(key)
+                result.unchanged.append(key)
+                continue
+        if row is None:
+            rows.insert_flag(session, actor, environment, key, body)
+            _audit(session, actor, "flag.create", environment, key, None, body, reason)
+            result.created.append(key)
+        elif row.body == body:
+            result.unchanged.append(key)
+        else:
+            before = row.body
+            rows.update_flag(session, actor, row, body)
+            _audit(session, actor, action, environment, key, before, body, reason)
+            result.updated.append(key)
+    if prune:
+        for key, row in existing.items():
+            if key in incoming:
+                continue
+            if is_killed(row.body) and not reverse_kills:
+                result.kept_killed.append(key)
+                continue
+            _audit(session, actor, "flag.delete", environment, key, row.body, None, reason)
+            rows.delete_flag(session, row)
+            result.deleted.append(key)
+    if result.kept_killed:
+        result.notes.append(
+            f"kept killed: {', '.join(sorted(result.kept_killed))} (its kill switch was "
+            "pulled; import with --reverse-kills to turn it back on as written)"
+        )
+    if (
+        result.created or result.updated or result.deleted
+        or result.evaluators or result.metadata
+    ):  # fmt: skip
+        rows.touch(session, environment)
+    return result
 
 
 def _check_bucketing(

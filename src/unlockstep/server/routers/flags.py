@@ -8,9 +8,11 @@ import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi.responses import JSONResponse
 
 from unlockstep.server.deps import ActorDep, PageDep, SettingsDep, StoreDep, with_etag
 from unlockstep.server.wire import ErrorBody, Page
+from unlockstep.server.wire_approvals import ChangeRequestOut
 from unlockstep.server.wire_flags import (
     CountsIn,
     EvaluationsAcceptedOut,
@@ -26,6 +28,7 @@ from unlockstep.server.wire_flags import (
     KillOut,
 )
 from unlockstep.services import flags as service
+from unlockstep.store.approvals import ChangeRequest
 
 router = APIRouter(tags=["flags"])
 
@@ -35,6 +38,17 @@ IfMatch = Annotated[str | None, Header(alias="If-Match")]
 def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """``responses=`` for the error statuses a route can answer, all with the one body."""
     return {status: {"model": ErrorBody} for status in (*statuses, 422)}
+
+
+#: A change in a protected environment: held for approval, not applied.
+HELD: dict[int | str, dict[str, Any]] = {
+    202: {"model": ChangeRequestOut, "description": "held for approval (protected environment)"}
+}
+
+
+def _held(request: ChangeRequest) -> JSONResponse:
+    body = ChangeRequestOut.model_validate(request).model_dump(mode="json")
+    return JSONResponse(body, status_code=202)
 
 
 @router.get("/flags", response_model=Page[FlagSummaryOut], responses=_errors())
@@ -57,16 +71,18 @@ def show_flag(environment: str, key: str, store: StoreDep, response: Response) -
 @router.put(
     "/environments/{environment}/flags/{key}",
     response_model=FlagWriteOut,
-    responses={201: {"model": FlagWriteOut}, **_errors(401, 404, 409, 412)},
+    responses={201: {"model": FlagWriteOut}, **HELD, **_errors(401, 404, 409, 412)},
 )
 def put_flag(
     environment: str, key: str, body: FlagIn, store: StoreDep, actor: ActorDep,
     settings: SettingsDep, response: Response, if_match: IfMatch = None,
-) -> FlagWriteOut:  # fmt: skip
+) -> FlagWriteOut | JSONResponse:  # fmt: skip
     written = service.put_flag(
         store, actor, environment, key, body.flag, if_match=if_match, reason=body.reason,
         reverse_kill=body.reverse_kill, rules=settings.flag_rules,
     )  # fmt: skip
+    if isinstance(written, ChangeRequest):
+        return _held(written)
     result = FlagWriteOut.model_validate(written)
     response.status_code = 201 if written.outcome == "created" else 200
     response.headers["ETag"] = result.etag
@@ -77,14 +93,14 @@ def put_flag(
     "/environments/{environment}/flags/{key}",
     status_code=204,
     response_class=Response,
-    responses=_errors(401, 404, 412),
+    responses={**HELD, **_errors(401, 404, 412)},
 )
 def delete_flag(
     environment: str, key: str, store: StoreDep, actor: ActorDep, if_match: IfMatch = None,
     reason: str | None = None,
 ) -> Response:  # fmt: skip
-    service.delete_flag(store, actor, environment, key, if_match=if_match, reason=reason)
-    return Response(status_code=204)
+    held = service.delete_flag(store, actor, environment, key, if_match=if_match, reason=reason)
+    return Response(status_code=204) if held is None else _held(held)
 
 
 @router.post("/flags/{key}/kill", response_model=KillOut, responses=_errors(401, 404))
@@ -95,16 +111,18 @@ def kill_flag(key: str, body: KillIn, store: StoreDep, actor: ActorDep) -> KillO
 @router.put(
     "/environments/{environment}/flagset",
     response_model=FlagSetImportOut,
-    responses=_errors(401, 404, 409),
+    responses={**HELD, **_errors(401, 404, 409)},
 )
 def import_flag_set(
     environment: str, body: FlagSetIn, store: StoreDep, actor: ActorDep, settings: SettingsDep
-) -> FlagSetImportOut:
+) -> FlagSetImportOut | JSONResponse:
     result = service.import_flag_set(
         store, actor, environment, body.document, reason=body.reason, prune=body.prune,
         allow_invalid=body.allow_invalid, reverse_kills=body.reverse_kills,
         rules=settings.flag_rules,
     )  # fmt: skip
+    if isinstance(result, ChangeRequest):
+        return _held(result)
     return FlagSetImportOut.model_validate(result)
 
 
