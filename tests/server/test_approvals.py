@@ -71,11 +71,12 @@ def test_a_flag_change_in_a_protected_environment_waits_for_a_second_person(
     assert approved.status_code == 200, approved.text
     assert approved.json()["request"]["decidedBy"] == "bob"
     shown = api.get(URL).json()
-    assert shown["flag"]["defaultVariant"] == "on" and shown["updatedBy"] == "alice"
+    assert shown["flag"]["defaultVariant"] == "on" and shown["updatedBy"] == "bob"
     events = api.get("/api/v1/audit").json()["items"]
     update = next(e for e in events if e["action"] == "flag.update")
-    assert update["actor"] == "alice" and "approved by bob" in update["reason"]
+    assert update["actor"] == "bob" and "requested by alice" in update["reason"]
     assert any(e["action"] == "approval.approved" and e["actor"] == "bob" for e in events)
+    assert any(e["action"] == "approval.requested" and e["actor"] == "alice" for e in events)
     again = api.post(f"/api/v1/approvals/{request['id']}/approve", json={}, headers=BOB)
     assert again.status_code == 409
 

@@ -5,13 +5,14 @@ turning a killed flag back on) as a pending change request instead of applying i
 kill switch itself is never held. A second person approves or rejects it: approval
 re-checks and applies the change in the same unit of work that marks the request approved
 (under the environment's flag-set lock, so nothing slips in between), and audits both
-actors — the change under the requester's name with the approver in its reason, and
-``approval.approved`` under the approver's. The requester cannot approve their own request;
-a request not decided before ``expires_at`` can no longer be approved. Turning protection
-off is itself a change request (``environment.unprotect``); turning it on is immediate.
+actors — ``approval.requested`` under the requester's name, the change and
+``approval.approved`` under the approver's, with the requester in the change's reason. The
+requester cannot approve their own request; a request not decided before ``expires_at`` can
+no longer be approved. Turning protection off is itself a change request
+(``environment.unprotect``); turning it on is immediate.
 
-Actors are plain names here (what ``ActorDep`` gives today); the functions take them as
-parameters so a richer principal can be passed in later.
+Actors are plain names (the principal's name); who may decide a request is checked by the
+router with ``services/authz`` (whoever may make the change itself).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ __all__ = [
     "list_requests",
     "protect",
     "reject",
+    "show",
     "unprotect",
 ]
 
@@ -81,6 +83,11 @@ def unprotect(store: Store, actor: str, environment: str, reason: str | None) ->
             session, actor, "environment.unprotect", environment, environment, {}, reason
         )
         return Protection(environment, True, "requested", held)
+
+
+def show(store: Store, request_id: int) -> ChangeRequest:
+    with store.session() as session:
+        return rows.record(rows.get(session, request_id))
 
 
 def list_requests(
@@ -154,8 +161,11 @@ def _decide(session: Session, row: Any, actor: str, status: str, reason: str | N
 
 def _apply(session: Session, request: ChangeRequest, approver: str) -> Any:
     payload = request.payload
-    why = f"{request.reason or 'no reason given'} (approved by {approver}, request #{request.id})"
-    requester, env, target = request.requested_by, request.environment, request.target
+    why = (
+        f"{request.reason or 'no reason given'} (requested by {request.requested_by}, "
+        f"approved by {approver}, request #{request.id})"
+    )
+    requester, env, target = approver, request.environment, request.target
     if request.action in ("flag.put", "flag.unkill"):
         return flags.put_in(
             session, requester, env, target, payload["flag"], if_match=payload["ifMatch"],

@@ -7,4 +7,5 @@ from unlockstep.store import (  # noqa: F401
     flag_tables,
     plans,
     tables,
+    token_tables,
 )

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from unlockstep.server.deps import ActorDep, PageDep, SettingsDep, StoreDep, with_etag
+from unlockstep.server.deps import PageDep, PrincipalDep, SettingsDep, StoreDep, with_etag
 from unlockstep.server.wire import ErrorBody, Page
 from unlockstep.server.wire_approvals import ChangeRequestOut
 from unlockstep.server.wire_flags import (
@@ -27,6 +27,7 @@ from unlockstep.server.wire_flags import (
     KillIn,
     KillOut,
 )
+from unlockstep.services import authz
 from unlockstep.services import flags as service
 from unlockstep.store.approvals import ChangeRequest
 
@@ -37,7 +38,8 @@ IfMatch = Annotated[str | None, Header(alias="If-Match")]
 
 def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """``responses=`` for the error statuses a route can answer, all with the one body."""
-    return {status: {"model": ErrorBody} for status in (*statuses, 422)}
+    extra = (403,) if 401 in statuses else ()
+    return {status: {"model": ErrorBody} for status in (*statuses, *extra, 422)}
 
 
 #: A change in a protected environment: held for approval, not applied.
@@ -74,12 +76,13 @@ def show_flag(environment: str, key: str, store: StoreDep, response: Response) -
     responses={201: {"model": FlagWriteOut}, **HELD, **_errors(401, 404, 409, 412)},
 )
 def put_flag(
-    environment: str, key: str, body: FlagIn, store: StoreDep, actor: ActorDep,
+    environment: str, key: str, body: FlagIn, store: StoreDep, principal: PrincipalDep,
     settings: SettingsDep, response: Response, if_match: IfMatch = None,
 ) -> FlagWriteOut | JSONResponse:  # fmt: skip
+    authz.require_flag(store, principal, environment, key, body.flag)
     written = service.put_flag(
-        store, actor, environment, key, body.flag, if_match=if_match, reason=body.reason,
-        reverse_kill=body.reverse_kill, rules=settings.flag_rules,
+        store, principal.name, environment, key, body.flag, if_match=if_match,
+        reason=body.reason, reverse_kill=body.reverse_kill, rules=settings.flag_rules,
     )  # fmt: skip
     if isinstance(written, ChangeRequest):
         return _held(written)
@@ -96,16 +99,20 @@ def put_flag(
     responses={**HELD, **_errors(401, 404, 412)},
 )
 def delete_flag(
-    environment: str, key: str, store: StoreDep, actor: ActorDep, if_match: IfMatch = None,
-    reason: str | None = None,
+    environment: str, key: str, store: StoreDep, principal: PrincipalDep,
+    if_match: IfMatch = None, reason: str | None = None,
 ) -> Response:  # fmt: skip
-    held = service.delete_flag(store, actor, environment, key, if_match=if_match, reason=reason)
+    authz.require_admin(principal, what=f"delete flag {key!r}")
+    held = service.delete_flag(
+        store, principal.name, environment, key, if_match=if_match, reason=reason
+    )
     return Response(status_code=204) if held is None else _held(held)
 
 
 @router.post("/flags/{key}/kill", response_model=KillOut, responses=_errors(401, 404))
-def kill_flag(key: str, body: KillIn, store: StoreDep, actor: ActorDep) -> KillOut:
-    return KillOut.model_validate(service.kill_flag(store, actor, key, body.reason))
+def kill_flag(key: str, body: KillIn, store: StoreDep, principal: PrincipalDep) -> KillOut:
+    authz.require_flag_key(store, principal, key)
+    return KillOut.model_validate(service.kill_flag(store, principal.name, key, body.reason))
 
 
 @router.put(
@@ -114,10 +121,15 @@ def kill_flag(key: str, body: KillIn, store: StoreDep, actor: ActorDep) -> KillO
     responses={**HELD, **_errors(401, 404, 409)},
 )
 def import_flag_set(
-    environment: str, body: FlagSetIn, store: StoreDep, actor: ActorDep, settings: SettingsDep
+    environment: str,
+    body: FlagSetIn,
+    store: StoreDep,
+    principal: PrincipalDep,
+    settings: SettingsDep,
 ) -> FlagSetImportOut | JSONResponse:
+    authz.require_flag_set(store, principal, environment, body.document, prune=body.prune)
     result = service.import_flag_set(
-        store, actor, environment, body.document, reason=body.reason, prune=body.prune,
+        store, principal.name, environment, body.document, reason=body.reason, prune=body.prune,
         allow_invalid=body.allow_invalid, reverse_kills=body.reverse_kills,
         rules=settings.flag_rules,
     )  # fmt: skip
@@ -140,9 +152,14 @@ def export_flag_set(environment: str, request: Request, store: StoreDep) -> Resp
     "/flag-evaluations",
     status_code=202,
     response_model=EvaluationsAcceptedOut,
-    responses=_errors(),
+    responses=_errors(401),
 )
-def record_evaluations(body: CountsIn, store: StoreDep) -> EvaluationsAcceptedOut:
+def record_evaluations(
+    body: CountsIn, store: StoreDep, principal: PrincipalDep
+) -> EvaluationsAcceptedOut:
+    """Evaluation counts the SDK pushes; once tokens exist, any valid token (``read`` is
+    enough, as the SDK holds for its sync) may send them."""
+    authz.require(principal, "read", what="send evaluation counts")
     counts = [count.model_dump() for count in body.counts]
     today = dt.datetime.now(dt.UTC).date()
     return EvaluationsAcceptedOut(
