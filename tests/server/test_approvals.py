@@ -4,6 +4,7 @@ never waits."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from pydantic import SecretStr
 from unlockstep.server.app import create_app
 from unlockstep.settings import Settings
 from unlockstep.store import Store
+from unlockstep.store.approval_tables import ChangeRequestRow
 
 ALICE = {"Authorization": "Bearer alice-secret"}
 BOB = {"Authorization": "Bearer bob-secret"}
@@ -128,3 +130,16 @@ def test_an_approval_of_a_change_the_flag_has_moved_past_fails_and_stays_pending
     assert stale.status_code == 412
     assert api.get(URL).json()["killed"] is True
     assert api.get("/api/v1/approvals").json()["items"][0]["status"] == "pending"
+
+
+def test_a_request_past_its_expiry_is_listed_as_expired_before_anyone_acts_on_it(
+    api: TestClient, store: Store
+) -> None:
+    held = _turn_on(api, ALICE).json()
+    with store.session() as session:
+        row = session.get(ChangeRequestRow, held["id"])
+        assert row is not None
+        row.expires_at = datetime.now(UTC) - timedelta(minutes=1)
+    assert api.get("/api/v1/approvals").json()["items"] == []
+    expired = api.get("/api/v1/approvals", params={"status": "expired"}).json()["items"]
+    assert [(r["id"], r["status"]) for r in expired] == [(held["id"], "expired")]
