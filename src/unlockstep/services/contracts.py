@@ -27,7 +27,8 @@ from unlockstep.core.contracts import (
 )
 from unlockstep.core.envelope import check_publish
 from unlockstep.errors import Conflict, InvalidInput, NotFound
-from unlockstep.services import expectations
+from unlockstep.services import authz, expectations
+from unlockstep.services.authz import Principal
 from unlockstep.store import audit, registry
 from unlockstep.store import contracts as store
 from unlockstep.store.contract_tables import Contract, ContractVersion
@@ -143,7 +144,7 @@ def check(session: Session, service: str, name: str, doc: Document) -> Checked:
 
 def publish(
     session: Session,
-    actor: str,
+    principal: Principal,
     service: str,
     name: str,
     number: str,
@@ -155,15 +156,18 @@ def publish(
     reason: str | None = None,
 ) -> Published | Refused:
     """Publish ``doc`` as version ``number``. ``force`` publishes despite a violated mode or
-    replaces a version's document, and then needs a ``reason`` (audited)."""
+    replaces a version's document, and then needs a ``reason`` (audited). The principal
+    must be allowed to write to ``service`` (checked on its locked row)."""
+    actor = principal.name
+    svc = authz.service_for_write(session, principal, service, what="publish contracts")
     registry.check_name(name, "contract")
     source = doc.source
     sha256 = canonical_hash(source)
-    svc = registry.get_service(session, service)
     contract = store.find_contract(session, svc, name)
     engine = engine_for(source, doc.kind, contract.kind if contract else None)
     mode = parse_mode(contract.mode if contract else doc.mode)
     if contract is not None and doc.mode and parse_mode(doc.mode) != mode:
+        authz.require_admin(principal, what=f"change the mode of {service}/{name}")
         raise Conflict(
             f"{service}/{name} is checked in {mode.value} mode; a publish does not change it "
             f"(asked for {parse_mode(doc.mode).value})",

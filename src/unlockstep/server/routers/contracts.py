@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from unlockstep.server import wire_contracts as wire
-from unlockstep.server.deps import ActorDep, PrincipalDep, SettingsDep, StoreDep, with_etag
+from unlockstep.server.deps import PrincipalDep, SettingsDep, StoreDep, with_etag
 from unlockstep.server.errors import error_body
 from unlockstep.server.limits import document_source
 from unlockstep.server.wire import Page
@@ -90,15 +90,13 @@ def publish_contract(
     version: str,
     body: wire.PublishIn,
     store: StoreDep,
-    actor: ActorDep,
     settings: SettingsDep,
     principal: PrincipalDep,
 ) -> wire.Published | JSONResponse:
-    authz.require_contract_publish(store, principal, service, name, body.mode)  # trust
     doc = _document(body, f"{name}@{version}", settings)
     with store.session() as session:
         done = contracts.publish(
-            session, actor, service, name, version, doc,
+            session, principal, service, name, version, doc,
             force=body.force, semantic_change=body.semantic_change, adr=body.adr,
             reason=body.reason,
         )  # fmt: skip

@@ -79,9 +79,8 @@ def put_flag(
     environment: str, key: str, body: FlagIn, store: StoreDep, principal: PrincipalDep,
     settings: SettingsDep, response: Response, if_match: IfMatch = None,
 ) -> FlagWriteOut | JSONResponse:  # fmt: skip
-    authz.require_flag(store, principal, environment, key, body.flag)
     written = service.put_flag(
-        store, principal.name, environment, key, body.flag, if_match=if_match,
+        store, principal, environment, key, body.flag, if_match=if_match,
         reason=body.reason, reverse_kill=body.reverse_kill, rules=settings.flag_rules,
     )  # fmt: skip
     if isinstance(written, ChangeRequest):
@@ -102,17 +101,13 @@ def delete_flag(
     environment: str, key: str, store: StoreDep, principal: PrincipalDep,
     if_match: IfMatch = None, reason: str | None = None,
 ) -> Response:  # fmt: skip
-    authz.require_admin(principal, what=f"delete flag {key!r}")
-    held = service.delete_flag(
-        store, principal.name, environment, key, if_match=if_match, reason=reason
-    )
+    held = service.delete_flag(store, principal, environment, key, if_match=if_match, reason=reason)
     return Response(status_code=204) if held is None else _held(held)
 
 
 @router.post("/flags/{key}/kill", response_model=KillOut, responses=_errors(401, 404))
 def kill_flag(key: str, body: KillIn, store: StoreDep, principal: PrincipalDep) -> KillOut:
-    authz.require_flag_key(store, principal, key)
-    return KillOut.model_validate(service.kill_flag(store, principal.name, key, body.reason))
+    return KillOut.model_validate(service.kill_flag(store, principal, key, body.reason))
 
 
 @router.put(
@@ -127,9 +122,8 @@ def import_flag_set(
     principal: PrincipalDep,
     settings: SettingsDep,
 ) -> FlagSetImportOut | JSONResponse:
-    authz.require_flag_set(store, principal, environment, body.document, prune=body.prune)
     result = service.import_flag_set(
-        store, principal.name, environment, body.document, reason=body.reason, prune=body.prune,
+        store, principal, environment, body.document, reason=body.reason, prune=body.prune,
         allow_invalid=body.allow_invalid, reverse_kills=body.reverse_kills,
         rules=settings.flag_rules,
     )  # fmt: skip
