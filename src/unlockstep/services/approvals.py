@@ -1,7 +1,9 @@
 """Protected environments and four-eyes approval.
 
 An environment marked protected holds every flag change (create, update, delete, import, and
-turning a killed flag back on) as a pending change request instead of applying it; the
+turning a killed flag back on) as a pending change request instead of applying it, and so
+does ``services/contracts.py`` for a forced publish or a mode change of a contract whose
+service has a version live there (``contract.publish``, ``contract.mode``); the
 kill switch itself is never held. A second person approves or rejects it: approval
 re-checks and applies the change in the same unit of work that marks the request approved
 (under the environment's flag-set lock, so nothing slips in between), and audits both
@@ -25,9 +27,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from unlockstep.core.compat import Source
 from unlockstep.core.flags import for_environment
 from unlockstep.errors import Conflict, InvalidInput, PreconditionFailed
-from unlockstep.services import authz, flags
+from unlockstep.services import authz, contracts, flags
 from unlockstep.services.authz import Principal
 from unlockstep.store import Store, audit, registry
 from unlockstep.store import approvals as rows
@@ -142,6 +145,9 @@ def _may_decide(session: Session, principal: Principal, request: ChangeRequest) 
     if request.action in ("flag.put", "flag.unkill"):
         flag_rows.lock_sets(session, [env])
         authz.require_flag(session, principal, env, target, payload.get("flag"))
+    elif request.action == "contract.publish":
+        what = "decide a forced publish"
+        authz.service_for_write(session, principal, str(payload.get("service")), what=what)
     elif request.action == "flagset.import":
         flag_rows.lock_sets(session, [env])
         document, prune = payload.get("document") or {}, bool(payload.get("prune"))
@@ -213,6 +219,27 @@ def _apply(session: Session, request: ChangeRequest, principal: Principal) -> An
             reverse_kills=bool(payload.get("reverseKills")), rules=payload.get("rules", ()),
             hold=False,
         )  # fmt: skip
+    if request.action == "contract.publish":
+        filename = payload.get("filename") or f"{payload['contract']}@{payload['version']}"
+        doc = contracts.Document(
+            Source(payload["content"], filename), payload.get("filename") or "",
+            payload.get("kind"), None, payload.get("policy"),
+        )  # fmt: skip
+        return contracts.publish(
+            session, principal, payload["service"], payload["contract"], payload["version"],
+            doc, force=True, semantic_change=bool(payload.get("semanticChange")),
+            adr=payload.get("adr"), reason=why, hold=False,
+        )  # fmt: skip
+    if request.action == "contract.mode":
+        return contracts.set_mode(
+            session,
+            approver,
+            payload["service"],
+            payload["contract"],
+            payload["mode"],
+            why,
+            hold=False,
+        )
     if request.action == "environment.unprotect":
         protection = rows.protection(session, env)
         if protection is not None:
