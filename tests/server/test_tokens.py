@@ -303,3 +303,27 @@ def test_a_team_token_writing_to_a_service_that_does_not_exist_gets_404_like_an_
     refused = guarded.request(method, path, json=body, headers=reader)
     assert refused.status_code == 403  # no write scope: refused before anything is looked up
     assert "ghost" not in refused.json()["error"]["hint"]
+
+
+def test_a_held_forced_publish_is_decided_by_the_services_team_not_another(
+    guarded: TestClient,
+) -> None:
+    guarded.put("/api/v1/environments/production", json={}, headers=ROOT)
+    pay = bearer(create(guarded, "pay-ci", "payments", "write"))
+    url = "/api/v1/services/pay/contracts/payment/versions/{}"
+    old = '{"type": "object", "properties": {"id": {"type": "string"}}}'
+    new = '{"type": "object", "properties": {"id": {"type": "integer"}}}'
+    assert guarded.put(url.format("1.0.0"), json={"content": old}, headers=pay).status_code == 200
+    deployment = {"service": "pay", "version": "1.0.0", "environment": "production"}
+    assert guarded.post("/api/v1/deployments", json=deployment, headers=pay).status_code == 201
+    protect = {"protected": True, "reason": "four eyes"}
+    guarded.put("/api/v1/environments/production/protection", json=protect, headers=ROOT)
+    body = {"content": new, "force": True, "reason": "agreed"}
+    held = guarded.put(url.format("2.0.0"), json=body, headers=pay)
+    assert held.status_code == 202, held.text
+    decide = f"/api/v1/approvals/{held.json()['id']}/approve"
+    search = bearer(create(guarded, "search-ci", "search", "write"))
+    assert guarded.post(decide, json={}, headers=search).status_code == 403
+    colleague = bearer(create(guarded, "pay-lead", "payments", "write"))
+    approved = guarded.post(decide, json={}, headers=colleague)
+    assert approved.status_code == 200, approved.text
