@@ -4,6 +4,7 @@ and how to start it; an error response becomes the matching ``UnlockstepError``.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -19,6 +20,28 @@ _BY_STATUS: dict[int, type[errors.UnlockstepError]] = {
     400: errors.InvalidInput,
     422: errors.InvalidInput,
 }
+
+
+def api_path(*segments: str) -> str:
+    """``/api/v1/`` followed by ``segments``, each percent-escaped whole.
+
+    Every command builds its request path here, so a value a user typed stays one segment:
+    ``1.5.0/../x`` is sent as ``1.5.0%2F..%2Fx`` (never resolved to ``x``), and a value that
+    is only dots (``..``) is sent as ``%2E%2E`` so no client or proxy folds it away.
+    """
+    return "/api/v1/" + "/".join(_segment(value) for value in segments)
+
+
+def _segment(value: str) -> str:
+    if not value:
+        raise errors.InvalidInput(
+            "an empty value cannot name anything on the server",
+            hint="pass a non-empty name, version or key",
+        )
+    escaped = quote(value, safe="")
+    if set(escaped) == {"."}:
+        escaped = "%2E" * len(escaped)
+    return escaped
 
 
 class Client:

@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from unlockstep.cli import context
+from unlockstep.cli.client import api_path
 from unlockstep.cli.diff import document_limit, max_document_option, read_source
 from unlockstep.cli.output import emit, emit_json, format_option
 from unlockstep.core.compat import (
@@ -112,7 +113,7 @@ def publish(
         "semantic_change": semantic_change,
         "adr": adr,
     }
-    path = f"/api/v1/services/{service}/contracts/{name}/versions/{version}"
+    path = api_path("services", service, "contracts", name, "versions", version)
     response = context.client().request("PUT", path, json=body, ok=(409,))
     data = response.json()
     if response.status_code == 409:
@@ -157,7 +158,7 @@ def check(
 ) -> None:
     """What publishing FILE as the next version of SERVICE's NAME would do (writes nothing)."""
     data = context.client().post(
-        f"/api/v1/services/{service}/contracts/{name}/check",
+        api_path("services", service, "contracts", name, "check"),
         _body(file, kind, mode, policy, max_document_mb),
     )
     report = _report(data["report"])

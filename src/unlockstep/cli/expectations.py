@@ -16,6 +16,7 @@ import click
 import yaml
 
 from unlockstep.cli import context
+from unlockstep.cli.client import api_path
 from unlockstep.cli.output import emit, format_option, table, warn
 from unlockstep.core import contracts as verification
 from unlockstep.core.contracts import read_any
@@ -201,7 +202,7 @@ def consumers(service: str, contract: str | None, fmt: str) -> None:
     """Who depends on a provider's contracts: owners, versions and where they are live,
     which provider versions each verified against, deprecated fields used, sunset dates."""
     data = context.client().get(
-        f"/api/v1/services/{service}/consumers", params={"contract": contract}
+        api_path("services", service, "consumers"), params={"contract": contract}
     )
 
     def text(d: dict[str, Any]) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 import unlockstep.cli.context as context
+from unlockstep.cli.client import api_path
 from unlockstep.cli.diff import document_limit
 from unlockstep.cli.output import emit, format_option, table
 from unlockstep.core import plans as coordination_doc
@@ -240,7 +241,7 @@ def _evidence_lines(report: dict[str, Any]) -> list[str]:
 def show_command(change: str, today: str | None, fmt: str) -> None:
     """One plan: its check and its progress, derived from recorded deployments."""
     params = {"today": _today(today).isoformat()} if today else None
-    data = context.client().get(f"/api/v1/plans/{change}", params=params)
+    data = context.client().get(api_path("plans", change), params=params)
 
     def text_of(d: dict[str, Any]) -> str:
         p, check, prog = d["plan"], d["check"], d["progress"]
