@@ -19,6 +19,7 @@ _BY_STATUS: dict[int, type[errors.UnlockstepError]] = {
     413: errors.DocumentTooLarge,
     400: errors.InvalidInput,
     422: errors.InvalidInput,
+    503: errors.DatabaseUnavailable,
 }
 
 

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 
 from unlockstep import __version__
-from unlockstep.server import errors
+from unlockstep.server import errors, guard
 from unlockstep.server.limits import BodyLimit
 from unlockstep.server.routers import (
     audit,
@@ -64,7 +64,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.state.settings = settings
     app.state.store = store
     errors.install(app)
-    app.add_middleware(BodyLimit, settings=settings)
+    guard.install(app)
+    app.add_middleware(guard.InputGuard)
+    app.add_middleware(BodyLimit, settings=settings)  # outermost: refuses before reading
     for router in API_ROUTERS:
         app.include_router(router, prefix="/api/v1")
     for router in ROOT_ROUTERS:

@@ -34,6 +34,7 @@ from unlockstep.core.flags import (
     flagd_loadable,
     for_environment,
     is_killed,
+    key_problem,
     killed,
     parse_flag_set,
     stand_in,
@@ -268,12 +269,21 @@ def _audit(
     audit.record(session, actor, action, ENTITY, f"{row_env}/{key}", before, after, reason)
 
 
+def check_key(key: str, where: str = "key") -> str:
+    """``key`` when it can be a flag key (``core.flags.key_problem``); refused otherwise."""
+    problem = key_problem(key)
+    if problem:
+        raise InvalidInput(problem, where=where)
+    return key
+
+
 def put_flag(
     store: Store, actor: str, environment: str, key: str, body: Any, *,
     if_match: str | None, reason: str | None = None,
 ) -> FlagWrite:  # fmt: skip
     """Create or update one flag in one environment. A body flagd could not serve is
     refused with every cause; an edit that turns a killed flag back on drops its kill mark."""
+    check_key(key)
     with store.session() as session:
         registry.get_environment(session, environment)
         flag_set = rows.set_row(session, environment)
@@ -399,6 +409,8 @@ def import_flag_set(
     parse_flag_set(document, source="import", environment=environment)  # the document itself
     plain = for_environment(document, environment)
     incoming: dict[str, Any] = dict(plain.get("flags") or {})
+    for key in incoming:
+        check_key(key, where=f"/flags/{key}")
     new_meta = dict(plain.get("metadata") or {})
     new_evaluators = dict(plain.get("$evaluators") or {})
     with store.session() as session:

@@ -24,11 +24,13 @@ from unlockstep.core.flags.definition import (
     unkilled,
 )
 from unlockstep.core.flags.evaluator import ErrorCode, FlagEngine, Reason, Resolution
+from unlockstep.core.flags.keys import KEY_MAX, key_problem
 from unlockstep.core.flags.lifecycle import Debt, EvaluationCount, debt_report
 from unlockstep.core.flags.lint import blocking_problems, lint
 
 __all__ = [
     "FLAG_TYPES",
+    "KEY_MAX",
     "Debt",
     "ErrorCode",
     "EvaluationCount",
@@ -46,6 +48,7 @@ __all__ = [
     "flagd_loadable",
     "for_environment",
     "is_killed",
+    "key_problem",
     "killed",
     "lint",
     "parse_flag_set",

@@ -1,0 +1,118 @@
+"""Input observed in the field that once reached the database or a 500: each is refused with
+a 4xx and the one error body, the same on SQLite and PostgreSQL, and nothing is stored."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from unlockstep.server.guard import MAX_DEPTH, body_problem
+
+FLAG = {"state": "ENABLED", "variants": {"on": True, "off": False}, "defaultVariant": "on"}
+JSON = {"content-type": "application/json"}
+
+
+@pytest.fixture
+def estate(api: TestClient) -> TestClient:
+    assert api.put("/api/v1/environments/production", json={}).status_code in (200, 201)
+    assert api.put("/api/v1/services/case-service", json={}).status_code in (200, 201)
+    return api
+
+
+def _refused(response: Any, status: int = 422) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    body: dict[str, Any] = response.json()
+    assert list(body) == ["error"]
+    assert body["error"]["message"]
+    return body["error"]
+
+
+@pytest.mark.parametrize("offset", [2**31, 2**63, 2**70])
+@pytest.mark.parametrize("path", ["/api/v1/services", "/api/v1/audit", "/api/v1/flags"])
+def test_an_offset_past_any_page_is_refused_not_a_database_error(
+    estate: TestClient, path: str, offset: int
+) -> None:
+    error = _refused(estate.get(path, params={"offset": offset}))
+    assert error["where"] == "query/offset"
+
+
+def test_an_evaluation_count_past_the_column_is_refused(estate: TestClient) -> None:
+    def post(**item: Any) -> Any:
+        count = {"flag": "f", "reason": "STATIC", "count": 1, **item}
+        body = {"environment": "production", "counts": [count]}
+        return estate.post("/api/v1/flag-evaluations", json=body)
+
+    _refused(post(count=2**70))
+    _refused(post(flag="f" * 201))
+    _refused(post(reason="R" * 41))
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        '{"description": "\\ud800"}',  # a lone high surrogate
+        '{"description": "\\udc00 and more"}',  # a lone low surrogate
+        '{"description": "\\ud83d"}',  # the high half of an emoji without its low half
+        '{"\\ud800": "as a key"}',
+        '{"description": "a\\u0000b"}',  # PostgreSQL refuses NUL, SQLite stored it
+    ],
+)
+def test_text_no_database_can_hold_is_refused_and_nothing_is_stored(
+    estate: TestClient, raw: str
+) -> None:
+    error = _refused(estate.put("/api/v1/services/new-service", content=raw, headers=JSON))
+    assert error["where"] == "body"
+    assert estate.get("/api/v1/services/new-service").status_code == 404
+
+
+def test_a_flag_with_a_lone_surrogate_is_not_stored_where_it_would_break_every_listing(
+    estate: TestClient,
+) -> None:
+    raw = '{"flag": {"state": "ENABLED", "variants": {"on": "\\ud800"}, "defaultVariant": "on"}}'
+    _refused(estate.put("/api/v1/environments/production/flags/f", content=raw, headers=JSON))
+    assert estate.get("/api/v1/audit").status_code == 200
+    assert estate.get("/api/v1/environments/production/flags/f").status_code == 404
+
+
+def test_escaped_backslashes_and_real_pairs_are_ordinary_text(estate: TestClient) -> None:
+    raw = '{"description": "C:\\\\ud800 \\ud83d\\ude00 \\u00e9 \\\\u0000"}'
+    response = estate.put("/api/v1/services/new-service", content=raw, headers=JSON)
+    assert response.status_code in (200, 201), response.text
+    shown = estate.get("/api/v1/services/new-service").json()["description"]
+    assert shown == "C:\\ud800 \U0001f600 é \\u0000"
+
+
+def test_a_nul_in_the_path_or_query_is_refused(estate: TestClient) -> None:
+    _refused(estate.get("/api/v1/services/a%00b"))
+    _refused(estate.get("/api/v1/services", params={"owner": "a\x00b"}))
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "wrap"),
+    [
+        ("PUT", "/api/v1/services/deep", lambda nested: {"description": nested}),
+        ("POST", "/ofrep/v1/evaluate/flags/f", lambda nested: {"context": {"a": nested}}),
+        ("POST", "/ofrep/v1/evaluate/flags", lambda nested: {"context": {"a": nested}}),
+        (
+            "PUT",
+            "/api/v1/environments/production/flags/f",
+            lambda nested: {"flag": {**FLAG, "targeting": nested}},
+        ),
+    ],
+)
+@pytest.mark.parametrize("depth", [MAX_DEPTH + 1, 900, 100_000])
+def test_deeply_nested_bodies_and_contexts_are_refused(
+    estate: TestClient, method: str, path: str, wrap: Any, depth: int
+) -> None:
+    nested = '{"if":' * depth + "1" + "}" * depth
+    raw = str(wrap("§")).replace("'", '"').replace('"§"', nested)
+    error = _refused(estate.request(method, path, content=raw, headers=JSON))
+    assert "nested" in error["message"]
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting() -> None:
+    body = ('{"content": "' + "[" * 10_000 + '"}').encode()
+    assert body_problem(body) is None
+    assert body_problem(b'{"a": "\\"[[[[", "b": [[1]]}' * 40) is None
