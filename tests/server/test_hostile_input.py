@@ -116,3 +116,26 @@ def test_brackets_inside_strings_do_not_count_as_nesting() -> None:
     body = ('{"content": "' + "[" * 10_000 + '"}').encode()
     assert body_problem(body) is None
     assert body_problem(b'{"a": "\\"[[[[", "b": [[1]]}' * 40) is None
+
+
+@pytest.mark.parametrize("key", ["new%E2%80%8Bcheckout", "new-%D1%81heckout", "k" * 201])
+def test_a_flag_key_that_cannot_be_told_apart_is_refused_before_the_database(
+    estate: TestClient, key: str
+) -> None:
+    path = f"/api/v1/environments/production/flags/{key}"
+    error = _refused(estate.put(path, json={"flag": FLAG}))
+    assert error["where"] == "key"
+    assert estate.get("/api/v1/flags").json()["total"] == 0
+
+
+def test_a_flag_set_import_with_an_invisible_key_is_refused_whole(estate: TestClient) -> None:
+    document = {"flags": {"fine": FLAG, "new\u200bcheckout": FLAG}}
+    body = {"document": document, "allowInvalid": True}
+    error = _refused(estate.put("/api/v1/environments/production/flagset", json=body))
+    assert "U+200B" in error["message"]
+    assert estate.get("/api/v1/flags").json()["total"] == 0
+
+
+def test_a_version_with_a_trailing_newline_is_refused(estate: TestClient) -> None:
+    _refused(estate.put("/api/v1/services/case-service/versions/1.0%0A", json={}))
+    _refused(estate.put("/api/v1/services/case-service%0A", json={}))
