@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import APIRouter, FastAPI
 
@@ -71,5 +72,32 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         app.include_router(router, prefix="/api/v1")
     for router in ROOT_ROUTERS:
         app.include_router(router)
+    declare_security(app)
     log.info("unlockstep %s on %s", __version__, store.safe_url)
     return app
+
+
+#: The OpenAPI security scheme clients send API tokens with (``Authorization: Bearer …``).
+SECURITY_SCHEME = {
+    "type": "http",
+    "scheme": "bearer",
+    "description": "an API token; reads work without one unless the server requires it",
+}
+
+
+def declare_security(app: FastAPI) -> None:
+    """Declare the bearer scheme in ``/openapi.json``, so generated clients send the token.
+    Every operation accepts a request with or without it (``security: [{}, {bearer}]``); which
+    ones refuse anonymous writes is the server's settings' business, answered with 401."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = generate()
+            schema.setdefault("components", {}).setdefault("securitySchemes", {})["bearerAuth"] = (
+                SECURITY_SCHEME
+            )
+            schema.setdefault("security", [{}, {"bearerAuth": []}])
+        return app.openapi_schema or generate()
+
+    app.openapi = openapi  # type: ignore[method-assign]
