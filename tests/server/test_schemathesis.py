@@ -57,9 +57,10 @@ def _check(operation: Any, case: Any, headers: dict[str, str], problems: list[st
     label = f"{operation.method.upper()} {operation.path}"
     if status >= 500:
         problems.append(f"{label}: {status} for {case.path} {case.body!r:.200}")
-    elif str(status) not in _declared(operation) and "default" not in _declared(operation):
-        if status not in UNDECLARED.get(label, ()):
-            problems.append(f"{label}: answers {status}, which the document does not declare")
+    elif not ({str(status), "default"} & _declared(operation)) and status not in UNDECLARED.get(
+        label, ()
+    ):
+        problems.append(f"{label}: answers {status}, which the document does not declare")
 
 
 def _explore(operation: Any, headers: dict[str, str], problems: list[str]) -> None:
