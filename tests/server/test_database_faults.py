@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError, ProgrammingError
 
 from unlockstep.errors import ConfigError
 from unlockstep.server.app import create_app
@@ -94,3 +95,31 @@ def test_a_schema_from_a_newer_unlockstep_is_one_config_error_and_untouched(
         assert connection.execute("SELECT version_num FROM alembic_version").fetchall() == [
             ("f00dfeedbeef",)
         ]
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "code"),
+    [
+        (IntegrityError("INSERT", {}, Exception("UNIQUE constraint failed")), 409, "conflict"),
+        (DataError("INSERT", {}, Exception("value too long")), 422, "invalid_input"),
+        (OperationalError("SELECT", {}, Exception("database is locked")), 503, None),
+        (ProgrammingError("SELECT", {}, Exception("no such column")), 500, "internal"),
+    ],
+)
+def test_each_kind_of_database_error_has_its_own_answer(
+    tmp_path: Path, error: Exception, status: int, code: str | None
+) -> None:
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    app = create_app(Settings(database_url=url), Store(url))
+
+    @app.get("/raise")
+    def _raise() -> None:
+        raise error
+
+    with TestClient(app, raise_server_exceptions=False) as api:
+        response = api.get("/raise")
+    if code is None:
+        _unavailable(response)
+    else:
+        assert response.status_code == status
+        assert response.json()["error"]["code"] == code

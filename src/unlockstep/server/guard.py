@@ -14,9 +14,10 @@ Each check first looks for a cheap sign (``\\u`` in the body, more brackets than
 limit), so an ordinary small request costs a substring search.
 
 Turned into answers (``install``): ``RecursionError``, ``OverflowError`` and ``UnicodeError``
-→ 422; the database's own ``DataError`` (a value out of its range or too long) → 422; the
-database unreachable, locked or unreadable (``OperationalError``, ``DatabaseError``) → 503
-with ``Retry-After``.
+→ 422; the database's own ``DataError`` (a value out of its range or too long) → 422; an
+``IntegrityError`` no use case retried → 409; the database unreachable, locked or unreadable
+(``OperationalError``, SQLite's plain ``DatabaseError``) → 503 with ``Retry-After``; any other
+database error stays a 500 with the one error body (a bug to fix, not the client's input).
 """
 
 from __future__ import annotations
@@ -26,10 +27,11 @@ import re
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DatabaseError, DataError, OperationalError
+from sqlalchemy.exc import DatabaseError, DataError, IntegrityError, OperationalError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from unlockstep.errors import DatabaseUnavailable, InvalidInput, UnlockstepError
+from unlockstep.errors import Conflict, DatabaseUnavailable, InvalidInput, UnlockstepError
+from unlockstep.server.errors import error_body
 
 log = logging.getLogger(__name__)
 
@@ -177,27 +179,34 @@ def install(app: FastAPI) -> None:
     async def _unicode(_: Request, exc: UnicodeError) -> JSONResponse:
         return _answer(InvalidInput("the request holds text that is not valid Unicode"))
 
-    @app.exception_handler(DataError)
-    async def _data(_: Request, exc: DataError) -> JSONResponse:
-        log.info("the database refused a value: %s", exc.orig)
-        return _answer(
-            InvalidInput(
-                "a value in the request is out of range or too long for the database",
-                hint="check numbers, dates and the length of names and texts",
-            )
-        )
-
     @app.exception_handler(DatabaseError)
     async def _database(_: Request, exc: DatabaseError) -> JSONResponse:
-        if isinstance(exc, DataError):  # Starlette picks the handler by class; be explicit
-            return await _data(_, exc)
-        kind = "unreachable" if isinstance(exc, OperationalError) else "unreadable"
-        log.error("database %s: %s", kind, exc.orig)
-        return _answer(
-            DatabaseUnavailable(
-                f"the database is {kind} right now",
-                hint="retry after a few seconds; if it persists, the operator should check "
-                "the database server (or the SQLite file) and GET /api/v1/health",
-            ),
-            headers={"Retry-After": str(RETRY_AFTER)},
-        )
+        if isinstance(exc, DataError):
+            log.info("the database refused a value: %s", exc.orig)
+            return _answer(
+                InvalidInput(
+                    "a value in the request is out of range or too long for the database",
+                    hint="check numbers, dates and the length of names and texts",
+                )
+            )
+        if isinstance(exc, IntegrityError):
+            log.info("a write collided: %s", exc.orig)
+            return _answer(
+                Conflict("the write collided with another write", hint="retry the request")
+            )
+        # OperationalError: cannot connect, connection lost, locked. The plain DBAPI
+        # DatabaseError is what SQLite raises for a file that is not (or no longer) a database.
+        if isinstance(exc, OperationalError) or type(exc) is DatabaseError:
+            kind = "unreachable" if isinstance(exc, OperationalError) else "unreadable"
+            log.error("database %s: %s", kind, exc.orig)
+            return _answer(
+                DatabaseUnavailable(
+                    f"the database is {kind} right now",
+                    hint="retry after a few seconds; if it persists, the operator should check "
+                    "the database server (or the SQLite file) and GET /api/v1/health",
+                ),
+                headers={"Retry-After": str(RETRY_AFTER)},
+            )
+        log.error("database error", exc_info=exc)
+        body = error_body("internal", "internal error; the server log has the details")
+        return JSONResponse(body, status_code=500)
