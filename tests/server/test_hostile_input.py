@@ -139,3 +139,9 @@ def test_a_flag_set_import_with_an_invisible_key_is_refused_whole(estate: TestCl
 def test_a_version_with_a_trailing_newline_is_refused(estate: TestClient) -> None:
     _refused(estate.put("/api/v1/services/case-service/versions/1.0%0A", json={}))
     _refused(estate.put("/api/v1/services/case-service%0A", json={}))
+
+
+def test_a_body_that_is_not_utf8_is_refused_like_unreadable_json(estate: TestClient) -> None:
+    error = _refused(estate.put("/api/v1/teams/t", content=b'{"x": "\xa3"}', headers=JSON))
+    assert "UTF-8" in error["message"]
+    _refused(estate.put("/api/v1/teams/t", content=b"{not json", headers=JSON))

@@ -3,6 +3,8 @@ that input can still provoke deep inside become 4xx/503 with the one error body,
 
 Refused up front (``InputGuard``, an ASGI middleware), the same on SQLite and PostgreSQL:
 
+- a body that is not UTF-8 (JSON is UTF-8): a 422 like any other unreadable JSON, where the
+  framework answered an undeclared 400;
 - a JSON string holding a lone surrogate (``"\\ud800"``): Python parses it, but no database,
   no UTF-8 response and no audit line can carry it — once stored, every page listing it fails;
 - a JSON string, path or query holding NUL (``\\u0000``, ``%00``): PostgreSQL refuses it,
@@ -50,6 +52,15 @@ _BRACKETS = bytes(range(256)).translate(None, b"[]{}")
 
 def body_problem(body: bytes) -> InvalidInput | None:
     """Why a JSON request body cannot be accepted, or ``None``."""
+    if not body.isascii():
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError as error:
+            return InvalidInput(
+                f"the request body is not UTF-8 (byte {error.start})",
+                where="body",
+                hint="send JSON encoded as UTF-8",
+            )
     if b"\\u" in body:
         problem = _escape_problem(body)
         if problem:
