@@ -145,3 +145,19 @@ def test_a_body_that_is_not_utf8_is_refused_like_unreadable_json(estate: TestCli
     error = _refused(estate.put("/api/v1/teams/t", content=b'{"x": "\xa3"}', headers=JSON))
     assert "UTF-8" in error["message"]
     _refused(estate.put("/api/v1/teams/t", content=b"{not json", headers=JSON))
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/v1/services/long", {"lifecycle": "x" * 41}),
+        ("/api/v1/services/long", {"repositoryUrl": "https://x/" + "x" * 500}),
+        ("/api/v1/teams/long", {"email": "x" * 201}),
+        ("/api/v1/services/case-service/versions/9.9.9", {"branch": "b" * 201}),
+    ],
+)
+def test_a_text_longer_than_its_column_is_refused_on_every_database(
+    estate: TestClient, path: str, body: dict[str, str]
+) -> None:
+    _refused(estate.put(path, json=body))
+    assert estate.get(path).status_code in (404, 405)
