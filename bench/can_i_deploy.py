@@ -34,8 +34,8 @@ from sqlalchemy import insert
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from deployments import free_port
 
+from unlockstep.services.can_i_deploy import can_i_deploy
 from unlockstep.store import Store
-from unlockstep.store.can_i_deploy import can_i_deploy
 from unlockstep.store.contract_tables import Contract, ContractBlob, ContractVersion
 from unlockstep.store.expectation_tables import ExpectationRow, VerificationRow
 from unlockstep.store.tables import Deployment, Environment, Service, Team, Version

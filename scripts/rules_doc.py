@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from unlockstep.core import engines  # noqa: F401  (every engine declares its rules on import)
+from unlockstep.core import engines
 from unlockstep.core.compat import FAMILIES, RULES, Breaks, Level
+
+engines.load_all()  # every engine declares its rules on import
 
 
 def markdown_table(kinds: Iterable[str] | None = None) -> str:

@@ -2,12 +2,12 @@
 
 Precedence, highest first: a CLI flag, an ``UNLOCKSTEP_*`` environment variable, the TOML file
 named by ``UNLOCKSTEP_CONFIG`` (default ``./unlockstep.toml`` when it exists), the default.
+A key in that file that is not a setting is an error naming the file (a typo must not fall
+back to a default silently).
 """
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import Field, SecretStr, field_validator
@@ -16,20 +16,12 @@ from pydantic_settings import (
     NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
-    TomlConfigSettingsSource,
 )
 
+from unlockstep.config import config_file, read_file
 from unlockstep.core.documents import MAX_DOCUMENT_MB
 
 DEFAULT_URL = "http://127.0.0.1:8080"
-
-
-def _config_file() -> Path | None:
-    named = os.environ.get("UNLOCKSTEP_CONFIG")
-    if named:
-        return Path(named)
-    local = Path("unlockstep.toml")
-    return local if local.exists() else None
 
 
 class Settings(BaseSettings):
@@ -55,6 +47,9 @@ class Settings(BaseSettings):
     catalog_url_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
     #: The largest document a catalog URL substitution may return, in KiB.
     catalog_url_max_kb: int = Field(default=1024, gt=0, le=65536)
+    #: How often, in seconds, a server process looks for flag changes written by other
+    #: processes sharing its database (its own writes are served at once).
+    flag_refresh_seconds: float = Field(default=1.0, ge=0, le=3600)
 
     @property
     def max_document_bytes(self) -> int:
@@ -92,9 +87,9 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
-        path = _config_file()
+        path = config_file()
         if path is not None:
-            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+            sources.append(_FileSource(settings_cls, read_file(path, set(cls.model_fields))))
         return tuple(sources)
 
     def masked(self) -> dict[str, Any]:
@@ -104,6 +99,20 @@ class Settings(BaseSettings):
         data["token"] = "***" if self.token else None
         data["database_url"] = mask_url(self.database_url)
         return data
+
+
+class _FileSource(PydanticBaseSettingsSource):
+    """The settings file's values, read (and checked) by ``unlockstep.config.read_file``."""
+
+    def __init__(self, settings_cls: type[BaseSettings], data: dict[str, Any]) -> None:
+        super().__init__(settings_cls)
+        self.data = data
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return self.data.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(self.data)
 
 
 def mask_url(url: str) -> str:

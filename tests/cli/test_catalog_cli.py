@@ -224,7 +224,7 @@ def test_an_api_definition_becomes_a_contract_of_its_provider(
         "/api/v1/impact",
         json={"provider": "orders", "contract": "orders-api", "document": proposed},
     ).json()
-    assert impact["compared_with"] == "1.0.0"
+    assert impact["comparedWith"] == "1.0.0"
 
 
 def test_a_definition_without_a_provider_version_is_reported(

@@ -186,7 +186,7 @@ def test_a_reported_provider_test_result_turns_unknown_into_yes(estate: TestClie
                        "--to", "production", "--format", "json")  # fmt: skip
     assert code == 0
     evidence = json.loads(out)["integrations"][0]["versions"][0]["evidence"][0]
-    assert (evidence["source"], evidence["build_url"]) == ("provider-test", "https://ci/7")
+    assert (evidence["source"], evidence["buildUrl"]) == ("provider-test", "https://ci/7")
 
 
 def test_a_pact_file_is_published_like_the_yaml_format(estate: TestClient) -> None:
@@ -198,3 +198,62 @@ def test_a_pact_file_is_published_like_the_yaml_format(estate: TestClient) -> No
     assert code == 0, err
     assert "pact-v2, tolerant reader" in out
     assert "against case-service 1.4.0" in out
+
+
+def test_offline_verify_counts_the_failing_elements_not_only_the_checked() -> None:
+    code, out, _ = run(
+        "expectation",
+        "verify",
+        ESTATE / "audit-report-service.case-summary.yaml",
+        CONTRACTS / "case-summary-api.1.5.0.yaml",
+    )
+    assert code == 1
+    first = out.splitlines()[0]
+    problems = [line for line in out.splitlines()[1:] if "(warning)" not in line]
+    assert first.endswith(f": failed ({len(problems)} problem(s) in 8 elements checked)")
+
+
+def test_a_pact_file_names_its_consumer_and_provider_and_the_contract_is_found(
+    estate: TestClient,
+) -> None:
+    pact = ROOT / "tests" / "fixtures" / "pact" / "v3-http.json"
+    code, out, err = run("expectation", "publish", "--version", "2.0.0", pact)
+    assert code == 0, err
+    assert out.splitlines()[0].startswith(
+        "audit-report-service 2.0.0 → case-service case-summary-api"
+    )
+    assert "contract case-summary-api: the only HTTP (OpenAPI) contract case-service has" in out
+
+
+def test_a_new_pact_consumer_is_registered_and_the_output_says_so(
+    estate: TestClient, tmp_path: Path
+) -> None:
+    document = json.loads((ROOT / "tests" / "fixtures" / "pact" / "v2-http.json").read_text())
+    document["consumer"]["name"] = "mobile-bff"
+    pact = tmp_path / "mobile.json"
+    pact.write_text(json.dumps(document), encoding="utf-8")
+    code, out, err = run("expectation", "publish", "--version", "1.0.0", pact)
+    assert code == 0, err
+    assert "registered mobile-bff as a new service" in out
+    code, out, _ = run("expectation", "publish", "--version", "1.0.0", pact, "--format", "json")
+    assert code == 0
+    body = json.loads(out)
+    assert (body["consumerRegistered"], body["contractChosenBy"] is not None) == (False, True)
+
+
+def test_a_yaml_expectation_without_a_consumer_is_a_usage_error(estate: TestClient) -> None:
+    code, _, err = run(
+        "expectation", "publish", "--version", "1.0.0", "--provider", "case-service",
+        ESTATE / "dashboard-service.case-summary.yaml",
+    )  # fmt: skip
+    assert code == 2
+    assert "name the consumer" in err
+
+
+def test_json_output_is_the_wire_shape(estate: TestClient) -> None:
+    code, out, _ = run("consumers", "--service", "case-service", "--format", "json")
+    assert code == 0
+    [contract] = json.loads(out)["contracts"]
+    assert "currentVersion" in contract
+    version = contract["consumers"][0]["versions"][0]
+    assert {"verifiedAgainst", "usesDeprecatedFields", "migrationDue"} <= set(version)

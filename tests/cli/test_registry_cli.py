@@ -2,10 +2,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
 from unlockstep.cli.main import cli
+from unlockstep.errors import InvalidInput
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -140,6 +142,7 @@ def test_a_version_with_a_slash_stays_one_path_segment_and_creates_nothing_else(
 ) -> None:
     code, _, err = run("versions", "create", "--service", "case-service", "1.5.0/../x")
     assert code == 2
+    assert "contains '/'" in err
     assert "Traceback" not in err
     assert estate.get("/api/v1/services/case-service/versions/x").status_code == 404
 
@@ -157,8 +160,10 @@ def test_a_service_name_that_walks_up_the_path_is_not_found_not_a_traceback(
 def test_every_path_segment_is_escaped_whole() -> None:
     from unlockstep.cli.client import api_path
 
-    assert api_path("services", "a/b", "versions", "1.0+x") == (
-        "/api/v1/services/a%2Fb/versions/1.0%2Bx"
+    assert api_path("services", "a b", "versions", "1.0+x") == (
+        "/api/v1/services/a%20b/versions/1.0%2Bx"
     )
     assert api_path("services", "..") == "/api/v1/services/%2E%2E"
     assert api_path("flags", "a?b#c", "kill") == "/api/v1/flags/a%3Fb%23c/kill"
+    with pytest.raises(InvalidInput):
+        api_path("services", "../environments")

@@ -10,21 +10,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests import conformance
 from unlockstep.core.avro import _engine as avro
 from unlockstep.core.avro._schema import parse_text
 from unlockstep.core.compat._model import Breaks, Level, Mode, Policy, Source, check
 from unlockstep.errors import ParseError
 
 FIXTURES = Path(__file__).parent / "fixtures"
-CONFORMANCE = next(
-    (
-        p / "shared" / "conformance"
-        for p in Path(__file__).resolve().parents
-        if (p / "shared" / "conformance").is_dir()
-    ),
-    Path("/nonexistent"),
-)
-APICURIO = CONFORMANCE / "apicurio-avro"
+APICURIO = conformance.corpus("apicurio-avro")
 
 
 def record(*fields: dict[str, Any], name: str = "Order", **extra: Any) -> dict[str, Any]:
@@ -331,14 +324,9 @@ def test_agrees_with_apache_avro_pairs(pair: dict[str, Any]) -> None:
     assert avro.compatible(reader, writer) == pair["compatible"]
 
 
-APICURIO_CASES = (
-    json.loads((APICURIO / "compatibility-test-data.json").read_text())["tests"]
-    if APICURIO.exists()
-    else []
-)
+APICURIO_CASES = json.loads((APICURIO / "compatibility-test-data.json").read_text())["tests"]
 
 
-@pytest.mark.skipif(not APICURIO_CASES, reason="shared conformance corpus not present")
 @pytest.mark.parametrize("case", APICURIO_CASES, ids=[c["id"] for c in APICURIO_CASES])
 def test_agrees_with_apicurio_cases(case: dict[str, Any]) -> None:
     old, new = doc(case["original"]), doc(case["updated"])

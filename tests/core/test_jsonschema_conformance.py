@@ -1,4 +1,4 @@
-"""Apicurio Registry's JSON Schema compatibility cases (``shared/conformance``).
+"""Apicurio Registry's JSON Schema compatibility cases (``tests/conformance``).
 
 A case's ``compatibility`` maps to our BACKWARD and FORWARD checks (see the corpus README):
 ``backward`` -> BACKWARD passes and FORWARD fails, ``both`` -> both pass, ``none`` -> both fail.
@@ -9,31 +9,17 @@ on purpose are listed below with the reason (and in ``docs/conformance.md``).
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests import conformance
 from unlockstep.core.compat._model import Mode, Policy, Source, check
 from unlockstep.core.jsonschema import _engine as jsonschema
 
-REPO = Path(__file__).resolve().parents[2]
-#: ``../shared`` beside the repository (a worktree under ``wt/`` looks one level further up).
-SHARED = next(
-    (p for p in (REPO / ".." / "shared", REPO / ".." / ".." / "shared") if p.is_dir()),
-    REPO / ".." / "shared",
-)
-CORPUS = SHARED / "conformance" / "apicurio-jsonschema" / "compatibility-test-data.json"
-
-
-def _cases() -> list[dict[str, Any]]:
-    if not CORPUS.exists():
-        return []
-    return [t for t in json.loads(CORPUS.read_text())["tests"] if t.get("enabled", True)]
-
-
-CASES = _cases()
-pytestmark = pytest.mark.skipif(not CASES, reason=f"conformance corpus not found at {CORPUS}")
+pytestmark = pytest.mark.slow  # ~290 cases: the quick mode leaves them to CI
+CORPUS = conformance.corpus("apicurio-jsonschema") / "compatibility-test-data.json"
+CASES = [t for t in json.loads(CORPUS.read_text())["tests"] if t.get("enabled", True)]
 
 #: index -> (policy, what we answer, why). Everything else must agree exactly.
 DISAGREE = {

@@ -32,6 +32,8 @@ from tests.core.migration_cases import CASES
 from unlockstep.core.migrations._classify import classify_sql
 from unlockstep.core.migrations._rules import RULES
 
+pytestmark = pytest.mark.slow  # runs the squawk binary once per case
+
 #: squawk rule -> unlockstep rule, for every squawk rule about running clients or locks.
 SQUAWK_TO_OURS = {rule.squawk: rule.id for rule in RULES.values() if rule.squawk}
 SQUAWK_TO_OURS.update(
@@ -82,10 +84,11 @@ def _squawk() -> str | None:
 def _squawk_rules(binary: str, sql: str, tmp_path: Path) -> set[str]:
     path = tmp_path / "migration.sql"
     path.write_text(sql)
-    out = subprocess.run(
+    run = subprocess.run(
         [binary, "--reporter", "json", str(path)], capture_output=True, text=True, check=False
-    ).stdout
-    return {r["rule_name"] for r in json.loads(out or "[]")}
+    )
+    assert run.stdout, f"squawk gave no report (it prints [] when it finds nothing): {run.stderr}"
+    return {r["rule_name"] for r in json.loads(run.stdout)}
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""The OpenAPI engine against third-party corpora (``shared/conformance/``, see its README).
+"""The OpenAPI engine against third-party corpora (``tests/conformance/``, see its NOTICE).
 
 * ``openapi-diff``: each (old, new) pair is ``unchanged`` / ``compatible`` / ``incompatible``
   under upstream's default checks; we compare the verdict.
@@ -13,14 +13,13 @@ test fails until the entry is removed. Nothing is skipped silently.
 from __future__ import annotations
 
 import json
-import os
 from datetime import date
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests import conformance
 from tests.core.openapi_conformance_allowlist import OASDIFF, OPENAPI_DIFF
 from unlockstep.core.compat._model import Change, Level, Policy, Source
 from unlockstep.core.openapi._document import OpenAPIDocument
@@ -29,25 +28,12 @@ from unlockstep.core.openapi._engine import OpenAPIEngine
 TODAY = date.today()  # the corpora's sunset dates are chosen to be stable until 2099
 
 
-def _conformance_root() -> Path | None:
-    override = os.environ.get("UNLOCKSTEP_CONFORMANCE")
-    if override:
-        return Path(override)
-    for parent in Path(__file__).resolve().parents:
-        candidate = parent / "shared" / "conformance"
-        if candidate.is_dir():
-            return candidate
-    return None
-
-
-ROOT = _conformance_root()
-MISSING = "shared/conformance not found next to the repository (set UNLOCKSTEP_CONFORMANCE)"
+ROOT = conformance.ROOT
+pytestmark = pytest.mark.slow  # ~540 cases: the quick mode leaves them to CI
 
 
 def _cases(corpus: str, key: str) -> list[Any]:
-    if ROOT is None or not (ROOT / corpus / "expected.json").is_file():
-        return [pytest.param(None, marks=pytest.mark.skip(reason=MISSING), id="corpus-absent")]
-    cases = json.loads((ROOT / corpus / "expected.json").read_text())
+    cases = json.loads((conformance.corpus(corpus) / "expected.json").read_text())
     allow = OPENAPI_DIFF if corpus == "openapi-diff" else OASDIFF
     params = []
     for case in cases:
@@ -62,7 +48,6 @@ ENGINE = OpenAPIEngine(today=TODAY)
 
 @cache
 def _load(corpus: str, name: str) -> OpenAPIDocument:
-    assert ROOT is not None
     path = ROOT / corpus / name
     return ENGINE.parse(Source(path.read_text(), name, lambda rel: (path.parent / rel).read_text()))
 

@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests import conformance
 from tests.core.buf_corpus import cases, run_case
 from unlockstep.core.compat._model import Level, Mode, Policy, Source, check
 from unlockstep.core.protobuf import _engine as protobuf
@@ -22,15 +23,7 @@ from unlockstep.core.protobuf._engine import Category
 from unlockstep.core.protobuf._parser import parse_text
 from unlockstep.errors import ParseError
 
-CONFORMANCE = next(
-    (
-        p / "shared" / "conformance"
-        for p in Path(__file__).resolve().parents
-        if (p / "shared" / "conformance").is_dir()
-    ),
-    Path("/nonexistent"),
-)
-BUF_CORPUS = CONFORMANCE / "buf-breaking"
+BUF_CORPUS = conformance.corpus("buf-breaking")
 
 
 def proto(body: str, package: str = "shop.v1", syntax: str = "proto3") -> str:
@@ -357,10 +350,9 @@ def test_sniff_recognises_proto_files() -> None:
 
 # -- buf's own breaking-change corpus ---------------------------------------------------------
 
-BUF_CASES = cases(BUF_CORPUS) if BUF_CORPUS.is_dir() else []
+BUF_CASES = cases(BUF_CORPUS)
 
 
-@pytest.mark.skipif(not BUF_CASES, reason="shared conformance corpus not present")
 @pytest.mark.parametrize("case", BUF_CASES, ids=[c["case"] for c in BUF_CASES])
 def test_reports_the_rule_ids_buf_reports_as_often_as_buf(case: dict[str, Any]) -> None:
     found = run_case(BUF_CORPUS, case)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from unlockstep.core.contracts import _expectations as expectations
@@ -61,8 +61,7 @@ def test_removing_a_field_a_consumer_reads_fails_its_verification(
 ) -> None:
     doc = document(schema)
     fields = leaf_pointers(Resolver(doc), schema)
-    if not fields:
-        return
+    assume(fields)
     read = data.draw(st.sampled_from(fields))
     exp = expectations.parse(
         {
@@ -75,7 +74,6 @@ def test_removing_a_field_a_consumer_reads_fails_its_verification(
     target: Any = schema
     for part in parts[:-1]:
         target = target["items"] if part == "*" else target["properties"][part]
-    if parts[-1] == "*":
-        return
+    assume(parts[-1] != "*")
     del target["properties"][parts[-1]]
     assert not verification.verify(exp, doc).ok

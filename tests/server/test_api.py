@@ -86,7 +86,7 @@ def test_audit_is_readable_per_entity_and_globally(estate: TestClient) -> None:
 
 def test_the_demo_loads_every_part_of_the_estate(api: TestClient) -> None:
     from tests.conftest import REPO
-    from unlockstep.demo import load_estate
+    from unlockstep.cli.demo import load_estate
 
     summary = load_estate(REPO / "examples" / "estate", "http://testserver", http=api)
     assert "5 services" in summary

@@ -41,6 +41,7 @@ def test_the_first_publish_creates_the_contract_with_backward_mode(api: TestClie
         "name": "case-summary-api",
         "kind": "openapi",
         "mode": "BACKWARD",
+        "createdAt": body["contract"]["createdAt"],
     }
     assert len(body["version"]["sha256"]) == 64
 

@@ -99,7 +99,7 @@ def test_publishing_an_expectation_verifies_it_against_stored_contracts(
         "audit-report-service.case-summary.yaml",
     )
     assert body["outcome"] == "created"
-    assert [(v["provider_version"], v["status"]) for v in body["verifications"]] == [
+    assert [(v["providerVersion"], v["status"]) for v in body["verifications"]] == [
         ("1.4.0", "verified")
     ]
     again = publish_expectation(
@@ -159,7 +159,7 @@ def test_an_older_released_consumer_that_would_break_makes_the_answer_no(
     assert outcomes == {"1.9.0": "no", "1.9.1": "yes"}
     assert all(v["why"] == "released in production" for v in audit["versions"])
     assert "legacyRiskScore" in str(audit["versions"][0]["evidence"])
-    assert audit["next_action"]
+    assert audit["nextAction"]
 
 
 def test_a_provider_version_without_its_contract_is_unknown_not_no(estate: TestClient) -> None:
@@ -169,7 +169,7 @@ def test_a_provider_version_without_its_contract_is_unknown_not_no(estate: TestC
     missing = [m for i in answer["integrations"] for m in i["missing"]]
     assert "verification of dashboard-service 5.7.0 against case-service 1.6.0" in missing
     assert "publish contract case-summary-api" in " ".join(
-        i["next_action"] for i in answer["integrations"]
+        i["nextAction"] for i in answer["integrations"]
     )
 
 
@@ -198,7 +198,7 @@ def test_a_reported_provider_test_result_counts_and_shows_its_source(estate: Tes
     assert answer["answer"] == "yes"
     evidence = answer["integrations"][0]["versions"][0]["evidence"][0]
     assert evidence["source"] == "provider-test"
-    assert evidence["build_url"] == "https://ci.example/case-service/42"
+    assert evidence["buildUrl"] == "https://ci.example/case-service/42"
 
 
 def test_a_consumer_is_checked_against_the_providers_live_in_the_environment(
@@ -230,7 +230,7 @@ def test_first_deploys_get_an_answer(estate: TestClient) -> None:
     ok(estate.put("/api/v1/environments/eu-production", json={"production": True}))
     new_env = can_i_deploy(estate, "eu-production", dashboard_service="5.7.0")
     assert new_env["answer"] == "unknown"
-    assert "deploy case-service to eu-production first" in new_env["integrations"][0]["next_action"]
+    assert "deploy case-service to eu-production first" in new_env["integrations"][0]["nextAction"]
 
 
 def test_services_deploying_together_are_checked_against_each_other(estate: TestClient) -> None:
@@ -258,7 +258,7 @@ def test_the_matrix_lists_pairs_and_filters_by_status(estate: TestClient) -> Non
     assert everything["total"] == 5
     failed = ok(estate.get("/api/v1/matrix", params={"status": "failed"}))
     assert [
-        (r["consumer"], r["consumer_version"], r["provider_version"]) for r in failed["items"]
+        (r["consumer"], r["consumerVersion"], r["providerVersion"]) for r in failed["items"]
     ] == [("audit-report-service", "1.9.0", "1.5.0")]
     assert failed["items"][0]["problems"]
 
@@ -280,10 +280,10 @@ def test_consumers_show_owner_verified_against_and_deprecated_fields(estate: Tes
     audit = consumers["audit-report-service"]
     assert audit["owner"] == "compliance-data-team"
     version = audit["versions"][0]
-    assert version["verified_against"] == ["1.4.0"]
-    assert version["uses_deprecated_fields"] is True
-    assert version["migration_due"] == "2026-08-05"
-    assert consumers["dashboard-service"]["versions"][0]["uses_deprecated_fields"] is False
+    assert version["verifiedAgainst"] == ["1.4.0"]
+    assert version["usesDeprecatedFields"] is True
+    assert version["migrationDue"] == "2026-08-05"
+    assert consumers["dashboard-service"]["versions"][0]["usesDeprecatedFields"] is False
 
 
 def test_impact_names_broken_consumers_and_fields_nobody_reads(estate: TestClient) -> None:
@@ -309,9 +309,9 @@ def test_impact_names_broken_consumers_and_fields_nobody_reads(estate: TestClien
         ("audit-report-service", "1.9.0", ["deployed in production"])
     ]
     removed = {r["field"]: r for r in body["removed"]}
-    assert removed["/legacyRiskScore"]["read_by"] == ["audit-report-service 1.9.0"]
-    assert removed["/legacyRiskScore"]["safe_to_remove"] is False
-    assert removed["/internalNotes"]["read_by"] == ["audit-report-service 1.9.0"]
+    assert removed["/legacyRiskScore"]["readBy"] == ["audit-report-service 1.9.0"]
+    assert removed["/legacyRiskScore"]["safeToRemove"] is False
+    assert removed["/internalNotes"]["readBy"] == ["audit-report-service 1.9.0"]
 
 
 def test_a_pact_file_for_another_consumer_is_refused(estate: TestClient) -> None:
@@ -352,5 +352,5 @@ def test_a_v4_pact_published_through_the_api_is_verified_like_yaml(estate: TestC
     [result] = body["verifications"]
     reasons = {(p.get("field"), p["reason"]) for p in result["problems"] if p["level"] == "error"}
     # the fixture contract has no flags list, no risk level and no escalation endpoint
-    assert ("/flags/*/code", "no longer produced") in reasons
+    assert ("/flags/*/code", "not produced") in reasons
     assert result["status"] == "failed"

@@ -24,7 +24,7 @@ def content(name: str) -> str:
 def test_the_demo_publishes_every_consumers_expectations_verified(estate: TestClient) -> None:
     body = ok(estate.get("/api/v1/services/case-service/consumers"))
     found = {
-        (c["contract"], s["service"], v["version"], tuple(v["verified_against"]))
+        (c["contract"], s["service"], v["version"], tuple(v["verifiedAgainst"]))
         for c in body["contracts"]
         for s in c["consumers"]
         for v in s["versions"]
@@ -60,12 +60,21 @@ def test_impact_of_the_breaking_event_shows_who_reads_the_removed_field(
         "document": yaml.safe_load(content("case-events.v2-breaking.yaml")),
     }))  # fmt: skip
     removed = {r["field"]: r for r in body["removed"] if r["element"] == "CaseEscalated"}
-    assert sorted(removed["/payload/reason"]["read_by"]) == [
+    assert sorted(removed["/payload/reason"]["readBy"]) == [
         "audit-report-service 1.9.0", "audit-report-service 1.9.1", "notification-service 3.0.2"
     ]  # fmt: skip
     assert {a["consumer"] for a in body["affected"]} == {
         "audit-report-service", "notification-service"
     }  # fmt: skip
+
+
+def test_impact_names_an_event_once_not_again_by_its_title(estate: TestClient) -> None:
+    body = ok(estate.post("/api/v1/impact", json={
+        "provider": "case-service", "contract": "case-events",
+        "document": yaml.safe_load(content("case-events.v2-breaking.yaml")),
+    }))  # fmt: skip
+    assert {r["element"] for r in body["removed"]} == {"CaseEscalated"}
+    assert all(not r["safeToRemove"] for r in body["removed"] if r["field"] == "/payload/reason")
 
 
 def test_case_service_1_5_0_may_go_to_staging_but_not_yet_to_production(

@@ -1,10 +1,11 @@
 """OFREP endpoints, in-process; the real OFREP provider runs against them in
-tests/sdk/test_ofrep_provider.py."""
+tests/sdk/test_ofrep_provider.py. Every test runs against the fast routes the server
+serves and against the declared FastAPI routes alone (what /openapi.json describes)."""
 
 import pytest
 from fastapi.testclient import TestClient
 
-from unlockstep.server.app import create_app
+from unlockstep.server.app import FAST_ROUTES, create_app
 from unlockstep.settings import Settings
 from unlockstep.store import Store
 
@@ -13,9 +14,16 @@ from .flag_app import seed
 EVAL = "/ofrep/v1/evaluate/flags"
 
 
-@pytest.fixture
-def client(api: TestClient) -> TestClient:
+@pytest.fixture(params=["fast", "declared"])
+def client(api: TestClient, request: pytest.FixtureRequest) -> TestClient:
+    if request.param == "declared":
+        routes = api.app.router.routes  # type: ignore[attr-defined]
+        routes[:] = [route for route in routes if route not in FAST_ROUTES]
     return seed(api)
+
+
+def test_the_fast_routes_are_matched_first(api: TestClient) -> None:
+    assert api.app.router.routes[: len(FAST_ROUTES)] == FAST_ROUTES  # type: ignore[attr-defined]
 
 
 def test_single_evaluation_returns_value_variant_reason_and_metadata(client: TestClient) -> None:
@@ -157,13 +165,61 @@ def test_configuration_extension_with_etag(client: TestClient) -> None:
     assert again.status_code == 304
 
 
-def test_a_write_through_one_server_process_is_served_by_another_at_once(
+def test_the_environment_may_be_named_in_the_query(client: TestClient) -> None:
+    flag = client.get("/api/v1/environments/staging/flags/color")
+    body = {**flag.json()["flag"], "defaultVariant": "blue"}
+    client.put(
+        "/api/v1/environments/staging/flags/color",
+        json={"flag": body},
+        headers={"If-Match": flag.headers["ETag"]},
+    ).raise_for_status()
+    assert client.post(f"{EVAL}/color?environment=staging", json={}).json()["value"] == "blue"
+    assert client.post(f"{EVAL}/color?environment=production", json={}).json()["value"] == "red"
+    assert client.post(f"{EVAL}/color", json={}).json()["value"] == "red"
+
+
+def test_an_unknown_environment_has_no_flags(client: TestClient) -> None:
+    headers = {"X-Unlockstep-Environment": "no-such-env"}
+    response = client.post(f"{EVAL}/color", json={}, headers=headers)
+    assert response.status_code == 404 and response.json()["errorCode"] == "FLAG_NOT_FOUND"
+    assert client.post(EVAL, json={}, headers=headers).json()["flags"] == []
+
+
+def test_a_body_past_the_limit_is_refused_before_evaluation(client: TestClient) -> None:
+    from unlockstep.server.limits import body_limit
+
+    size = body_limit(Settings()) + 1
+    response = client.post(EVAL, content=b" " * size, headers={"content-type": "application/json"})
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "document_too_large"
+
+
+def test_a_write_is_served_at_once_by_the_process_that_made_it(client: TestClient) -> None:
+    assert client.post(f"{EVAL}/color", json={}).json()["value"] == "red"
+    flag = client.get("/api/v1/environments/production/flags/color")
+    body = {**flag.json()["flag"], "defaultVariant": "blue"}
+    changed = client.put(
+        "/api/v1/environments/production/flags/color",
+        json={"flag": body},
+        headers={"If-Match": flag.headers["ETag"]},
+    )
+    assert changed.status_code == 200, changed.text
+    assert client.post(f"{EVAL}/color", json={}).json()["value"] == "blue"
+    flags = {f["key"]: f for f in client.post(EVAL, json={}).json()["flags"]}
+    assert flags["color"]["value"] == "blue"
+
+
+def test_a_write_through_another_server_process_is_served_after_a_refresh(
     client: TestClient, store: Store, settings: Settings
 ) -> None:
-    # Two apps on one database stand for two server processes: each caches compiled engines
-    # per flag-set revision and reads the revision on every request.
-    with TestClient(create_app(settings, store)) as other:
+    # Another app on its own engine over the same database stands for another server
+    # process: it serves from memory and re-reads the revision counters every
+    # flag_refresh_seconds (an hour here, so only the explicit refresh below does it).
+    other_store = Store(store.url)
+    other_settings = settings.model_copy(update={"flag_refresh_seconds": 3600})
+    with TestClient(create_app(other_settings, other_store)) as other:
         assert other.post(f"{EVAL}/color", json={}).json()["value"] == "red"
+        other.portal.call(other.app.state.flag_engines.refresh)  # type: ignore[attr-defined,union-attr]
         flag = client.get("/api/v1/environments/production/flags/color")
         body = {**flag.json()["flag"], "defaultVariant": "blue"}
         changed = client.put(
@@ -172,5 +228,7 @@ def test_a_write_through_one_server_process_is_served_by_another_at_once(
             headers={"If-Match": flag.headers["ETag"]},
         )
         assert changed.status_code == 200, changed.text
+        assert other.post(f"{EVAL}/color", json={}).json()["value"] == "red"  # from memory
+        other.portal.call(other.app.state.flag_engines.refresh)  # type: ignore[attr-defined,union-attr]
         assert other.post(f"{EVAL}/color", json={}).json()["value"] == "blue"
-        assert client.post(f"{EVAL}/color", json={}).json()["value"] == "blue"
+    other_store.dispose()

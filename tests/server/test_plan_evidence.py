@@ -93,7 +93,9 @@ def test_before_the_new_contract_is_published_nobody_can_be_said_to_have_moved(
     estate: TestClient,
 ) -> None:
     submit(estate, "risk-explanation")
-    for status, detail in window(estate).values():
+    consumers = window(estate)
+    assert consumers  # the loop below checks something
+    for status, detail in consumers.values():
         assert status == "unknown"
         assert detail.startswith("could not tell which case-service version ships the new")
 
@@ -194,3 +196,41 @@ def test_without_any_evaluation_counts_flag_usage_is_unknown(published: TestClie
     submit(published, "risk-explanation", text)
     status, _ = blockers(published)["risk.explanation.read evaluations == 0 for 14 days"]
     assert status == "unknown"
+
+
+def test_without_a_new_file_only_the_plans_own_contract_is_evidence(
+    published: TestClient,
+) -> None:
+    """escalation-basis names CaseEscalated with no ``new`` file: the registry contract
+    that publishes that event (case-events) is the evidence, not case-summary-api."""
+    submit(published, "escalation-basis")
+    consumers = show(published, "regulatory-escalation-basis")["report"]["window"]["consumers"]
+    found = {c["what"].split(" ")[0]: (c["status"], c["detail"]) for c in consumers}
+    # dashboard-service has no case-events expectation: its summary-API result is no evidence
+    assert found["dashboard-service"][0] == "unknown"
+    assert "dashboard-service 5.7.0" in found["dashboard-service"][1]
+    # audit-report-service's summary-API failure does not count against the event
+    status, detail = found["audit-report-service"]
+    assert status == "met"
+    assert detail.startswith("moved: audit-report-service 1.9.0 verified against case-service")
+
+
+def test_a_plan_is_shown_with_its_evidence_gathered_once(
+    published: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from unlockstep.store import plan_evidence
+
+    submit(published, "risk-explanation")
+    asked: list[int] = []
+    gather = plan_evidence.verifications
+
+    def counting(*args: Any) -> Any:
+        asked.append(1)
+        return gather(*args)
+
+    monkeypatch.setattr(plan_evidence, "verifications", counting)
+    shown = show(published)
+    assert len(asked) == 1
+    # the one gathering answered the window and the step gates alike
+    assert shown["report"]["window"]["consumers"]
+    assert any(s.get("gates") for s in shown["progress"]["steps"])

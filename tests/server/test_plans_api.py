@@ -34,6 +34,7 @@ def test_a_submitted_plan_is_stored_with_its_check(estate: TestClient) -> None:
     assert body["outcome"] == "created"
     assert body["plan"]["change"] == "regulatory-escalation-basis"
     assert body["plan"]["revision"] == 1
+    assert {"submittedBy", "submittedAt", "updatedAt"} <= set(body["plan"])
     assert body["check"]["ok"] is True
     assert body["check"]["risk"]["level"] == "high"
 

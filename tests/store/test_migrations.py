@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import text
 
 import unlockstep.store.models  # noqa: F401
 from unlockstep.store import Store
@@ -15,21 +17,30 @@ def test_migrations_create_exactly_the_tables_the_code_declares(store: Store) ->
 
 
 def test_migrating_twice_is_harmless(store: Store) -> None:
+    with store.engine.connect() as conn:
+        heads = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
     store.migrate()
     store.migrate()
+    with store.engine.connect() as conn:
+        again = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert heads and sorted(again) == sorted(heads)
+    assert diff == []
 
 
+# PostgreSQL only: SQLite is single-host, and the advisory lock under test is PostgreSQL's.
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "store", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
 def test_several_processes_starting_together_migrate_once(store: Store) -> None:
     """Server processes sharing one database may start at the same moment."""
     import subprocess
     import sys
 
-    if store.dialect != "postgresql":
-        return  # SQLite is single-host; the advisory lock is PostgreSQL's
+    assert store.dialect == "postgresql"
     url = store.engine.url.render_as_string(hide_password=False)
     with store.engine.begin() as conn:
-        from sqlalchemy import text
-
         conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
         for table in reversed(Base.metadata.sorted_tables):
             conn.execute(text(f'DROP TABLE IF EXISTS "{table.name}" CASCADE'))

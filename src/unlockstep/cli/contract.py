@@ -13,39 +13,10 @@ from typing import Any
 import click
 
 from unlockstep.cli import context
-from unlockstep.cli.client import api_path
 from unlockstep.cli.diff import document_limit, max_document_option, read_source
 from unlockstep.cli.output import emit, emit_json, format_option
-from unlockstep.core.compat import (
-    Breaks,
-    Change,
-    CompatibilityReport,
-    Direction,
-    Level,
-    Location,
-    Mode,
-    render,
-)
+from unlockstep.core.compat import render
 from unlockstep.errors import Conflict
-
-
-def _report(data: dict[str, Any]) -> CompatibilityReport:
-    """A report sent by the server, back as a value the renderers take."""
-    changes = tuple(
-        Change(
-            rule=c["rule"],
-            level=Level(c["level"]),
-            breaks=Breaks(c["breaks"]),
-            location=Location(**c["location"]),
-            message=c["message"],
-            suggestion=c.get("suggestion", ""),
-            direction=Direction(c.get("direction", "backward")),
-            details=c.get("details", {}),
-            against=c.get("against"),
-        )
-        for c in data["changes"]
-    )
-    return CompatibilityReport(mode=Mode(data["mode"]), kind=data["kind"], changes=changes)
 
 
 def _body(
@@ -107,13 +78,15 @@ def publish(
     max_document_mb: int | None,
 ) -> None:
     """Store FILE as the contract NAME of SERVICE at VERSION, if it satisfies the mode."""
+    from unlockstep.server.wire_contracts import Published, Report
+
     body = {
         **_body(file, kind, mode, policy, max_document_mb),
         "force": force,
-        "semantic_change": semantic_change,
+        "semanticChange": semantic_change,
         "adr": adr,
     }
-    path = api_path("services", service, "contracts", name, "versions", version)
+    path = context.api_path("services", service, "contracts", name, "versions", version)
     response = context.client().request("PUT", path, json=body, ok=(409,))
     data = response.json()
     if response.status_code == 409:
@@ -125,21 +98,22 @@ def publish(
             emit_json(data)
         else:
             click.echo(f"refused: {error['message']}", err=True)
-            click.echo(render(_report(error["details"]), "text"))
+            click.echo(render(Report.model_validate(error["details"]).to_core(), "text"))
             click.echo(f"hint: {error['hint']}", err=True)
         raise SystemExit(1)
+    published = Published.model_validate(data)
 
-    def text(d: dict[str, Any]) -> str:
-        c, v = d["contract"], d["version"]
+    def text(d: Published) -> str:
+        c, v = d.contract, d.version
         line = (
-            f"{d['outcome']}: {c['service']}/{c['name']} {v['version']} "
-            f"({c['kind']}, {c['mode']}) sha256:{v['sha256'][:12]}"
+            f"{d.outcome}: {c.service}/{c.name} {v.version} "
+            f"({c.kind}, {c.mode}) sha256:{v.sha256[:12]}"
         )
-        if d.get("report") and d["report"]["changes"]:
-            line += "\n" + render(_report(d["report"]), "text")
+        if d.report is not None and d.report.changes:
+            line += "\n" + render(d.report.to_core(), "text")
         return line
 
-    emit(fmt, data, text)
+    emit(fmt, published.model_dump(mode="json"), lambda _: text(published))
 
 
 @click.command("check")
@@ -157,15 +131,19 @@ def check(
     max_document_mb: int | None,
 ) -> None:
     """What publishing FILE as the next version of SERVICE's NAME would do (writes nothing)."""
-    data = context.client().post(
-        api_path("services", service, "contracts", name, "check"),
-        _body(file, kind, mode, policy, max_document_mb),
+    from unlockstep.server.wire_contracts import Checked
+
+    checked = Checked.model_validate(
+        context.client().post(
+            context.api_path("services", service, "contracts", name, "check"),
+            _body(file, kind, mode, policy, max_document_mb),
+        )
     )
-    report = _report(data["report"])
+    report = checked.report.to_core()
     if fmt == "json":
-        emit_json(data)
+        emit_json(checked.model_dump(mode="json"))
     else:
-        if not data["registered"]:
+        if not checked.registered:
             click.echo(
                 f"note: {service} has no contract {name!r} yet; nothing to compare", err=True
             )

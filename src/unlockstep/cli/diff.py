@@ -30,8 +30,15 @@ max_document_option = click.option(
 
 
 def document_limit(max_document_mb: int | None) -> int:
-    """The size cap in bytes: the flag, else the ``max_document_mb`` setting (env, file)."""
-    return context.settings(max_document_mb=max_document_mb).max_document_bytes
+    """The size cap in bytes: the flag, else the ``max_document_mb`` setting (env, file).
+    Settings are loaded only when something may set it: a plain ``diff`` starts faster."""
+    from unlockstep.config import is_set
+
+    if max_document_mb is None and not is_set("max_document_mb"):
+        max_document_mb = MAX_DOCUMENT_MB
+    if max_document_mb is not None:
+        return max_document_mb * 1024 * 1024
+    return context.settings().max_document_bytes
 
 
 def read_source(path: Path, *, max_size: int = MAX_SIZE) -> Source:

@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import yaml
 
 from unlockstep.cli import context
-from unlockstep.cli.client import api_path
 from unlockstep.cli.output import emit, format_option, table, warn
 from unlockstep.core import contracts as verification
 from unlockstep.core.contracts import read_any
 from unlockstep.errors import InvalidInput, ParseError
+
+if TYPE_CHECKING:
+    from unlockstep.server.wire_expectations import Decision
 
 
 def read_document(path: Path) -> Any:
@@ -60,19 +62,37 @@ def expectation() -> None:
 
 
 @expectation.command("publish")
-@click.option("--consumer", required=True, help="the consuming service")
+@click.option("--consumer", help="the consuming service (default: the Pact file's consumer)")
 @click.option("--version", "version", required=True, help="the consumer's version")
-@click.option("--provider", required=True, help="the providing service")
-@click.option("--contract", required=True, help="the provider's contract name")
+@click.option("--provider", help="the providing service (default: the Pact file's provider)")
+@click.option(
+    "--contract",
+    help="the provider's contract name (default: the provider's only contract of the "
+    "expectation's kind: OpenAPI for http, an event contract for event)",
+)
 @click.argument("file", type=FILE)
 @format_option()
 def expectation_publish(
-    consumer: str, version: str, provider: str, contract: str, file: Path, fmt: str
+    consumer: str | None,
+    version: str,
+    provider: str | None,
+    contract: str | None,
+    file: Path,
+    fmt: str,
 ) -> None:
     """Publish FILE (the YAML expectation format, or a Pact v2/v3/v4 JSON file); it is
-    verified at once against every stored version of the provider's contract."""
+    verified at once against every stored version of the provider's contract. A Pact file
+    names its consumer (registered if new) and provider; the contract, when not given, is
+    the provider's only contract of the expectation's kind."""
+    from unlockstep.server.wire_expectations import ExpectationPublished
+
     document = read_document(file)
-    read_any(document, str(file))  # fail early, offline, with the file name
+    _, names = read_any(document, str(file))  # fail early, offline, with the file name
+    for role, given in (("consumer", consumer), ("provider", provider)):
+        if not (given or names[role]):
+            raise InvalidInput(
+                f"name the {role}: {file} does not", where=f"--{role}", hint=f"pass --{role}"
+            )
     data = context.client().post(
         "/api/v1/expectations",
         {
@@ -83,20 +103,27 @@ def expectation_publish(
             "document": document,
         },
     )
+    published = ExpectationPublished.model_validate(data)
 
-    def text(d: dict[str, Any]) -> str:
+    def text(d: ExpectationPublished) -> str:
         lines = [
-            f"{d['consumer']} {d['version']} → {d['provider']} {d['contract']}: {d['outcome']} "
-            f"({d['expectation']['source']}, {d['expectation']['reader']} reader)"
+            f"{d.consumer} {d.version} → {d.provider} {d.contract}: {d.outcome} "
+            f"({d.expectation['source']}, {d.expectation['reader']} reader)"
         ]
-        for v in d["verifications"]:
-            lines.append(f"  against {d['provider']} {v['provider_version']}: {v['status']}")
-            lines += _problems_text([p for p in v["problems"] if p["level"] == "error"])
-        if not d["verifications"]:
-            lines.append(f"  {d['provider']} has published no {d['contract']} yet: verified then")
+        if d.consumer_registered:
+            lines.append(f"  registered {d.consumer} as a new service (no owner yet)")
+        if d.contract_chosen_by:
+            lines.append(f"  contract {d.contract}: {d.contract_chosen_by}")
+        for v in d.verifications:
+            lines.append(f"  against {d.provider} {v.provider_version}: {v.status}")
+            lines += _problems_text(
+                [p.model_dump(mode="json") for p in v.problems if p.level == "error"]
+            )
+        if not d.verifications:
+            lines.append(f"  {d.provider} has published no {d.contract} yet: verified then")
         return "\n".join(lines)
 
-    emit(fmt, data, text)
+    emit(fmt, published.model_dump(mode="json"), lambda _: text(published))
 
 
 @expectation.command("verify")
@@ -114,7 +141,13 @@ def expectation_verify(file: Path, contract_file: Path, fmt: str) -> None:
     result = verification.verify(parsed, document)
 
     def text(d: dict[str, Any]) -> str:
-        lines = [f"{file} against {contract_file}: {d['status']} ({d['checked']} elements)"]
+        failing = sum(1 for p in d["problems"] if p["level"] == "error")
+        counted = (
+            f"{failing} problem(s) in {d['checked']} elements checked"
+            if failing
+            else f"{d['checked']} elements checked"
+        )
+        lines = [f"{file} against {contract_file}: {d['status']} ({counted})"]
         return "\n".join(lines + _problems_text(d["problems"], "  "))
 
     emit(fmt, result.to_dict(), text)
@@ -139,13 +172,16 @@ def verification_group() -> None:
 @format_option()
 def verification_record(fmt: str, **fields: Any) -> None:
     """Report a verification result from a provider's own test run."""
-    data = context.client().post("/api/v1/verifications", fields)
+    from unlockstep.server.wire_expectations import VerificationIn, VerificationRecorded
+
+    body = VerificationIn.model_validate(fields).model_dump(mode="json")
+    d = VerificationRecorded.model_validate(context.client().post("/api/v1/verifications", body))
     emit(
         fmt,
-        data,
-        lambda d: (
-            f"{d['consumer']} {d['consumer_version']} × {d['provider']} "
-            f"{d['provider_version']} ({d['contract']}): {d['status']} by {d['source']}"
+        d.model_dump(mode="json"),
+        lambda _: (
+            f"{d.consumer} {d.consumer_version} × {d.provider} "
+            f"{d.provider_version} ({d.contract}): {d.status} by {d.source}"
         ),
     )
 
@@ -159,38 +195,42 @@ def verification_record(fmt: str, **fields: Any) -> None:
 def impact(service: str, name: str, against: str | None, file: Path, fmt: str) -> None:
     """Which consumers a proposed contract FILE breaks, and which removed elements nobody
     reads. Exit 1 when a consumer version breaks."""
-    data = context.client().post(
-        "/api/v1/impact",
-        {
-            "provider": service,
-            "contract": name,
-            "document": read_document(file),
-            "against": against,
-        },
+    from unlockstep.server.wire_expectations import Impact
+
+    found = Impact.model_validate(
+        context.client().post(
+            "/api/v1/impact",
+            {
+                "provider": service,
+                "contract": name,
+                "document": read_document(file),
+                "against": against,
+            },
+        )
     )
 
-    def text(d: dict[str, Any]) -> str:
+    def text(d: Impact) -> str:
         lines = [
-            f"{d['provider']} {d['contract']} (proposed, compared with "
-            f"{d['compared_with'] or 'nothing stored'}): {d['answer']}"
+            f"{d.provider} {d.contract} (proposed, compared with "
+            f"{d.compared_with or 'nothing stored'}): {d.answer}"
         ]
-        for a in d["affected"]:
-            live = ", ".join(a["live"]) or "not live"
-            lines.append(f"  ✗ {a['consumer']} {a['version']} ({a['owner'] or 'no owner'}; {live})")
-            lines += _problems_text(a["problems"], "      ")
-        for u in d["unaffected"]:
-            lines.append(f"  ✓ {u['consumer']} {u['version']}")
-        if d["removed"]:
+        for a in d.affected:
+            live = ", ".join(a.live) or "not live"
+            lines.append(f"  ✗ {a.consumer} {a.version} ({a.owner or 'no owner'}; {live})")
+            lines += _problems_text([p.model_dump(mode="json") for p in a.problems], "      ")
+        for u in d.unaffected:
+            lines.append(f"  ✓ {u.consumer} {u.version}")
+        if d.removed:
             lines.append("removed:")
-            for r in d["removed"]:
-                what = r["element"] + (f" {r['field']}" if r["field"] else "")
-                who = ", ".join(r["read_by"]) or "nobody: safe to remove"
+            for r in d.removed:
+                what = r.element + (f" {r.field}" if r.field else "")
+                who = ", ".join(r.read_by) or "nobody: safe to remove"
                 lines.append(f"  {what}: read by {who}")
-        lines.append(f"evidence: {d['evidence']}")
+        lines.append(f"evidence: {d.evidence}")
         return "\n".join(lines)
 
-    emit(fmt, data, text)
-    if data["affected"]:
+    emit(fmt, found.model_dump(mode="json"), lambda _: text(found))
+    if found.affected:
         click.get_current_context().exit(1)
 
 
@@ -201,26 +241,30 @@ def impact(service: str, name: str, against: str | None, file: Path, fmt: str) -
 def consumers(service: str, contract: str | None, fmt: str) -> None:
     """Who depends on a provider's contracts: owners, versions and where they are live,
     which provider versions each verified against, deprecated fields used, sunset dates."""
-    data = context.client().get(
-        api_path("services", service, "consumers"), params={"contract": contract}
+    from unlockstep.server.wire_expectations import Consumers
+
+    found = Consumers.model_validate(
+        context.client().get(
+            context.api_path("services", service, "consumers"), params={"contract": contract}
+        )
     )
 
-    def text(d: dict[str, Any]) -> str:
+    def text(d: Consumers) -> str:
         lines: list[str] = []
-        for c in d["contracts"]:
-            lines.append(f"{d['provider']} {c['contract']} (current: {c['current_version']})")
+        for c in d.contracts:
+            lines.append(f"{d.provider} {c.contract} (current: {c.current_version})")
             rows = [
                 (
-                    s["service"],
-                    s["owner"],
-                    v["version"],
-                    ", ".join(v["live"]) or "-",
-                    ", ".join(v["verified_against"]) or "-",
-                    "yes" if v["uses_deprecated_fields"] else "no",
-                    v["migration_due"] or "-",
+                    s.service,
+                    s.owner,
+                    v.version,
+                    ", ".join(v.live) or "-",
+                    ", ".join(v.verified_against) or "-",
+                    "yes" if v.uses_deprecated_fields else "no",
+                    v.migration_due or "-",
                 )
-                for s in c["consumers"]
-                for v in s["versions"]
+                for s in c.consumers
+                for v in s.versions
             ]
             headers = [
                 "consumer",
@@ -234,7 +278,7 @@ def consumers(service: str, contract: str | None, fmt: str) -> None:
             lines.append(table(rows, headers))
         return "\n".join(lines) or f"no consumer has published expectations of {service}"
 
-    emit(fmt, data, text)
+    emit(fmt, found.model_dump(mode="json"), lambda _: text(found))
 
 
 @click.command("matrix")
@@ -247,46 +291,49 @@ def consumers(service: str, contract: str | None, fmt: str) -> None:
 @format_option()
 def matrix(fmt: str, **filters: Any) -> None:
     """Consumer version × provider version with verification status."""
-    data = context.client().get("/api/v1/matrix", params=filters)
+    from unlockstep.server.wire import Page
+    from unlockstep.server.wire_expectations import MatrixRow
 
-    def text(d: dict[str, Any]) -> str:
+    found = Page[MatrixRow].model_validate(context.client().get("/api/v1/matrix", params=filters))
+
+    def text(d: Page[MatrixRow]) -> str:
         rows = [
             (
-                r["consumer"],
-                r["consumer_version"],
-                r["provider"],
-                r["provider_version"],
-                r["contract"],
-                r["status"],
-                r["source"],
+                r.consumer,
+                r.consumer_version,
+                r.provider,
+                r.provider_version,
+                r.contract,
+                r.status,
+                r.source,
             )
-            for r in d["items"]
+            for r in d.items
         ]
         out = table(
             rows, ["consumer", "version", "provider", "version", "contract", "status", "source"]
         )
-        shown = d["offset"] + len(d["items"])
-        if shown < d["total"]:
-            out += f"\n({shown} of {d['total']}; next page: --offset {shown})"
+        shown = d.offset + len(d.items)
+        if shown < d.total:
+            out += f"\n({shown} of {d.total}; next page: --offset {shown})"
         return out
 
-    emit(fmt, data, text)
+    emit(fmt, found.model_dump(mode="json"), lambda _: text(found))
 
 
-def _decision_text(d: dict[str, Any]) -> str:
-    who = ", ".join(f"{s['service']} {s['version']}" for s in d["subjects"])
-    lines = [f"can-i-deploy {who} to {d['environment']}: {d['answer'].upper()}"]
+def _decision_text(d: Decision) -> str:
+    who = ", ".join(f"{s.service} {s.version}" for s in d.subjects)
+    lines = [f"can-i-deploy {who} to {d.environment}: {d.answer.upper()}"]
     marks = {"yes": "✓", "no": "✗", "unknown": "?"}
-    for i in d["integrations"]:
-        arrow = f"{i['consumer']} → {i['provider']}"
-        lines.append(f"  {marks[i['outcome']]} {arrow} ({i['contract']}), as {i['role']}")
-        for v in i["versions"]:
-            lines.append(f"      {i['counterpart']} {v['version']} ({v['why']}): {v['reason']}")
-        for m in i["missing"]:
+    for i in d.integrations:
+        arrow = f"{i.consumer} → {i.provider}"
+        lines.append(f"  {marks[i.outcome]} {arrow} ({i.contract}), as {i.role}")
+        for v in i.versions:
+            lines.append(f"      {i.counterpart} {v.version} ({v.why}): {v.reason}")
+        for m in i.missing:
             lines.append(f"      missing: {m}")
-        if i["next_action"]:
-            lines.append(f"      next: {i['next_action']}")
-    for note in d["notes"]:
+        if i.next_action:
+            lines.append(f"      next: {i.next_action}")
+    for note in d.notes:
         lines.append(f"  note: {note}")
     return "\n".join(lines)
 
@@ -315,17 +362,19 @@ def can_i_deploy(
     params = {"service": list(services), "version": list(versions), "environment": environment}
     client = context.client()
     deadline = time.monotonic() + timeout
+    from unlockstep.server.wire_expectations import Decision
+
     while True:
-        data = client.get("/api/v1/can-i-deploy", params=params)
-        if data["answer"] != "unknown" or not retry_while_unknown:
+        data = Decision.model_validate(client.get("/api/v1/can-i-deploy", params=params))
+        if data.answer != "unknown" or not retry_while_unknown:
             break
         if time.monotonic() + retry_interval > deadline:
             warn(f"still unknown after {timeout:g}s; giving up")
             break
         warn(f"unknown; asking again in {retry_interval:g}s")
         time.sleep(retry_interval)
-    emit(fmt, data, _decision_text)
-    if data["answer"] != "yes":
+    emit(fmt, data.model_dump(mode="json"), lambda _: _decision_text(data))
+    if data.answer != "yes":
         click.get_current_context().exit(1)
 
 

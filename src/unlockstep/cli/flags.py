@@ -15,7 +15,6 @@ import click
 import yaml
 
 from unlockstep.cli import context
-from unlockstep.cli.client import api_path
 from unlockstep.cli.output import emit, format_option, table
 from unlockstep.core.flags import FlagEngine, parse_flag_set
 from unlockstep.core.flags.definition import FlagSet
@@ -234,7 +233,9 @@ def import_command(
     api = context.client()
     body = {"document": document, "reason": reason, "prune": prune, "allowInvalid": allow_invalid}
     results = [
-        FlagSetImportOut.model_validate(api.put(api_path("environments", env, "flagset"), body))
+        FlagSetImportOut.model_validate(
+            api.put(context.api_path("environments", env, "flagset"), body)
+        )
         for env in environments
     ]
 
@@ -269,7 +270,7 @@ def import_command(
 @format_option("json")
 def export_command(environment: str, output: Path | None, fmt: str) -> None:
     """One environment's flags as a plain flagd document (any flagd provider reads it)."""
-    document = context.client().get(api_path("environments", environment, "flagset"))
+    document = context.client().get(context.api_path("environments", environment, "flagset"))
     text = json.dumps(document, indent=2)
     if output is not None:
         output.write_text(text + "\n", encoding="utf-8")
@@ -322,7 +323,7 @@ def show_command(key: str, environment: str, fmt: str) -> None:
     from unlockstep.server.wire_flags import FlagOut
 
     shown = FlagOut.model_validate(
-        context.client().get(api_path("environments", environment, "flags", key))
+        context.client().get(context.api_path("environments", environment, "flags", key))
     )
 
     def text(_: Any) -> str:
@@ -352,7 +353,7 @@ def set_command(
     """Change one flag in one environment. Reads it first and writes with its ETag, so a
     concurrent change makes this fail (exit 2) instead of being overwritten."""
     api = context.client()
-    path = api_path("environments", environment, "flags", key)
+    path = context.api_path("environments", environment, "flags", key)
     if body_file is not None:
         body = read_document(body_file)
         current = api.request("GET", path, ok=(404,))
@@ -392,7 +393,7 @@ def kill_command(key: str, reason: str, fmt: str) -> None:
     from unlockstep.server.wire_flags import KillOut
 
     result = KillOut.model_validate(
-        context.client().post(api_path("flags", key, "kill"), {"reason": reason})
+        context.client().post(context.api_path("flags", key, "kill"), {"reason": reason})
     )
 
     def text(_: Any) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-import yaml
 
 from unlockstep import __version__
 from unlockstep.cli.output import format_option
@@ -81,6 +80,8 @@ def _collect(path: Path) -> list[MigrationFile]:
 
 
 def _read_usage(path: Path) -> dict[str, list[str]]:
+    import yaml  # only when a usage file is given: a plain check starts faster
+
     try:
         data = yaml.safe_load(_read(path))
     except yaml.YAMLError as exc:

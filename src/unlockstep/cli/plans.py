@@ -16,7 +16,6 @@ from typing import Any
 import click
 
 import unlockstep.cli.context as context
-from unlockstep.cli.client import api_path
 from unlockstep.cli.diff import document_limit
 from unlockstep.cli.output import emit, format_option, table
 from unlockstep.core import plans as coordination_doc
@@ -175,42 +174,47 @@ def submission(file: str) -> dict[str, Any]:
 @format_option()
 def submit_command(file: str, fmt: str) -> None:
     """Store a plan on the server (with the contract files it points at)."""
-    data = context.client().post("/api/v1/plans", submission(file))
+    from unlockstep.server.wire_plans import PlanSubmitted
 
-    def text_of(d: dict[str, Any]) -> str:
-        p, check = d["plan"], d["check"]
-        verdict = "ok" if check["ok"] else "FAILED"
+    done = PlanSubmitted.model_validate(context.client().post("/api/v1/plans", submission(file)))
+
+    def text_of(d: PlanSubmitted) -> str:
+        p, check = d.plan, d.check
+        verdict = "ok" if check.ok else "FAILED"
         lines = [
-            f"plan {p['change']}: {d['outcome']} (revision {p['revision']}); check {verdict}, "
-            f"risk {check['risk']['level']}"
+            f"plan {p.change}: {d.outcome} (revision {p.revision}); check {verdict}, "
+            f"risk {check.risk['level']}"
         ]
-        lines += [f"  error: {e}" for e in check["errors"]]
+        lines += [f"  error: {e}" for e in check.errors]
         return "\n".join(lines)
 
-    emit(fmt, data, text_of)
+    emit(fmt, done.model_dump(mode="json"), lambda _: text_of(done))
 
 
 @plan.command("list")
 @format_option()
 def list_command(fmt: str) -> None:
     """Plans on the server, with their risk and whether they pass."""
-    data = context.client().get("/api/v1/plans")
+    from unlockstep.server.wire import Page
+    from unlockstep.server.wire_plans import PlanSummary
 
-    def text_of(d: dict[str, Any]) -> str:
+    found = Page[PlanSummary].model_validate(context.client().get("/api/v1/plans"))
+
+    def text_of(d: Page[PlanSummary]) -> str:
         rows = [
             (
-                p["change"],
-                p["owner"] or "",
-                p["risk"]["level"],
-                "ok" if p["ok"] else "FAILED",
-                p["revision"],
-                p["title"],
+                p.change,
+                p.owner or "",
+                p.risk["level"],
+                "ok" if p.ok else "FAILED",
+                p.revision,
+                p.title,
             )
-            for p in d["items"]
+            for p in d.items
         ]
         return table(rows, ["change", "owner", "risk", "check", "rev", "title"])
 
-    emit(fmt, data, text_of)
+    emit(fmt, found.model_dump(mode="json"), lambda _: text_of(found))
 
 
 def _evidence_lines(report: dict[str, Any]) -> list[str]:
@@ -241,14 +245,18 @@ def _evidence_lines(report: dict[str, Any]) -> list[str]:
 def show_command(change: str, today: str | None, fmt: str) -> None:
     """One plan: its check and its progress, derived from recorded deployments."""
     params = {"today": _today(today).isoformat()} if today else None
-    data = context.client().get(api_path("plans", change), params=params)
+    from unlockstep.server.wire_plans import PlanShown
 
-    def text_of(d: dict[str, Any]) -> str:
-        p, check, prog = d["plan"], d["check"], d["progress"]
+    shown = PlanShown.model_validate(
+        context.client().get(context.api_path("plans", change), params=params)
+    )
+
+    def text_of(d: PlanShown) -> str:
+        p, check, prog = d.plan, d.check, d.progress
         counts = prog["counts"]
         lines = [
-            f"plan {p['change']} (revision {p['revision']}): check "
-            f"{'ok' if check['ok'] else 'FAILED'}, risk {check['risk']['level']}",
+            f"plan {p.change} (revision {p.revision}): check "
+            f"{'ok' if check.ok else 'FAILED'}, risk {check.risk['level']}",
             f"progress in {prog['environment']}: {counts['done']} done, {counts['pending']} "
             f"pending, {counts['unknown']} unknown; next: {', '.join(prog['next']) or '-'}",
         ]
@@ -263,10 +271,8 @@ def show_command(change: str, today: str | None, fmt: str) -> None:
         if gates:
             lines.append("gates not met yet:")
             lines.append(table(gates, ["step", "status", "gate", "evidence"]))
-        lines += _evidence_lines(d["report"])
-        lines += [
-            f"  {name}: {state}" for name, state in d["sources"].items() if state != "available"
-        ]
+        lines += _evidence_lines(d.report)
+        lines += [f"  {name}: {state}" for name, state in d.sources.items() if state != "available"]
         return "\n".join(lines)
 
-    emit(fmt, data, text_of)
+    emit(fmt, shown.model_dump(mode="json"), lambda _: text_of(shown))

@@ -19,8 +19,10 @@ def _walk(command: click.Command, name: str, parent: click.Context | None) -> li
     ctx = click.Context(command, info_name=name, parent=parent, terminal_width=100, **settings)
     found = [(ctx.command_path, command.get_help(ctx))]
     if isinstance(command, click.Group):
-        for child in sorted(command.commands):
-            found += _walk(command.commands[child], child, ctx)
+        for child in command.list_commands(ctx):  # loads lazy commands
+            sub = command.get_command(ctx, child)
+            if sub is not None:
+                found += _walk(sub, child, ctx)
     return found
 
 

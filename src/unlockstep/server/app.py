@@ -8,9 +8,11 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
+from starlette.routing import BaseRoute
 
 from unlockstep import __version__
 from unlockstep.server import errors, guard
+from unlockstep.server.flag_engines import FlagEngines
 from unlockstep.server.limits import BodyLimit
 from unlockstep.server.routers import (
     audit,
@@ -18,6 +20,7 @@ from unlockstep.server.routers import (
     contracts,
     deployments,
     expectations,
+    flag_sync,
     flags,
     health,
     ofrep,
@@ -45,6 +48,10 @@ API_ROUTERS: list[APIRouter] = [
 #: Routers mounted at the root (OFREP, Pact-compatible paths, dashboard pages).
 ROOT_ROUTERS: list[APIRouter] = [ofrep.router]
 
+#: The hot paths as plain ASGI routes, matched before every other route (``server/fast.py``):
+#: OFREP evaluation and the SDK's flag sync. Each path is also declared by its router above.
+FAST_ROUTES: list[BaseRoute] = [*ofrep.FAST_ROUTES, *flag_sync.FAST_ROUTES]
+
 
 def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
     settings = settings or Settings()
@@ -64,6 +71,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     )
     app.state.settings = settings
     app.state.store = store
+    app.state.flag_engines = FlagEngines(store, refresh_seconds=settings.flag_refresh_seconds)
     errors.install(app)
     guard.install(app)
     app.add_middleware(guard.InputGuard)
@@ -72,6 +80,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         app.include_router(router, prefix="/api/v1")
     for router in ROOT_ROUTERS:
         app.include_router(router)
+    app.router.routes[0:0] = FAST_ROUTES
     declare_security(app)
     log.info("unlockstep %s on %s", __version__, store.safe_url)
     return app

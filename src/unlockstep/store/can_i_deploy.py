@@ -280,10 +280,3 @@ def gather(session: Session, wanted: list[tuple[str, str]], env_name: str) -> li
     if not wanted:
         raise InvalidInput("name at least one --service with its --version", where="service")
     return _Gatherer(session, wanted, env_name).subjects_with_evidence()
-
-
-def can_i_deploy(session: Session, wanted: list[tuple[str, str]], env_name: str) -> dict[str, Any]:
-    decision = core.decide(gather(session, wanted, env_name), env_name)
-    body = decision.to_dict()
-    body["subjects"] = [{"service": s, "version": v} for s, v in wanted]
-    return body

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from unlockstep.core.compat import Source
-from unlockstep.core.contracts import canonical_hash
+from unlockstep.core.contracts import canonical_hash, offers
 from unlockstep.core.plans import (
     FAILED,
     NONE,
@@ -33,13 +33,14 @@ from unlockstep.core.plans import (
     flag_metric,
 )
 from unlockstep.errors import UnlockstepError
+from unlockstep.store import contract_documents
 from unlockstep.store.contract_tables import Contract, ContractVersion
 from unlockstep.store.expectation_tables import ExpectationRow, VerificationRow
 from unlockstep.store.flag_tables import FlagEvaluationCountRow, FlagRow
 from unlockstep.store.tables import Deployment, Environment, Service, Version
 
-#: (contract name in the registry or None for any, provider version numbers)
-Carried = tuple[str | None, tuple[str, ...]]
+#: (the plan contract's names in the registry, provider version numbers)
+Carried = tuple[frozenset[str], tuple[str, ...]]
 
 
 def _hash(text: str, name: str) -> str | None:
@@ -92,24 +93,67 @@ def _versions_of(session: Session, names: Iterable[tuple[str, str]]) -> set[tupl
     return {(s, v) for s, v in rows} & pairs
 
 
+def _registry_names(
+    session: Session, changes: Iterable[ContractChange]
+) -> dict[str, frozenset[str]]:
+    """contract id -> the provider's registry contracts that are the plan's contract (for
+    those whose ``new`` file is not published): the one named like it (its id or name),
+    else those whose newest document offers it (the event ``CaseEscalated``, the operation
+    ``POST /cases/{id}/escalations``). Never every contract of the provider."""
+    wanted = list(changes)
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(Service.name, Service.id, Contract.name)
+        .join(Contract, Contract.service_id == Service.id)
+        .where(Service.name.in_(sorted({c.provider for c in wanted})))
+        .order_by(Contract.name)
+    ).all()
+    by_provider: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for provider, provider_id, name in rows:
+        by_provider[provider].append((provider_id, name))
+    latest: dict[tuple[int, str], Any] = {}
+    out: dict[str, frozenset[str]] = {}
+    for c in wanted:
+        candidates = by_provider.get(c.provider, [])
+        spelled = {c.id.lower(), c.name.strip().lower()}
+        named = frozenset(n for _, n in candidates if n.lower() in spelled)
+        if not named:
+            for key in candidates:
+                if key not in latest:
+                    found = contract_documents.latest(session, *key)
+                    latest[key] = found[1] if found else None
+            named = frozenset(n for pid, n in candidates if offers(latest[(pid, n)], c.name))
+        out[c.id] = named
+    return out
+
+
 def _carried(
     plan: Plan,
     question: Question,
     contract: ContractChange,
     published: Mapping[str, tuple[str, list[str]]],
     registered: set[tuple[str, str]],
+    names: frozenset[str],
 ) -> Carried | str:
     """The registry contract and provider versions a question is about, or why not known."""
     _, name, version = question
-    if version and (contract.provider, version) in registered:
-        return published.get(contract.id, (None, []))[0], (version,)
     if contract.id in published:
-        registry_name, numbers = published[contract.id]
-        return registry_name, tuple(numbers)
+        names = frozenset({published[contract.id][0]})
+    if not names:
+        return (
+            f"could not tell which {contract.provider} contract in the registry is {name}: "
+            f"publish the plan's new file (`unlockstep contract publish`), or name the "
+            f"contract after the registry's (`contract publish --name`)"
+        )
+    if version and (contract.provider, version) in registered:
+        return names, (version,)
+    if contract.id in published:
+        return names, tuple(published[contract.id][1])
     service = plan.service(contract.provider)
     named = tuple(dict.fromkeys(v for _, v in service.versions)) if service else ()
     if named:
-        return None, named
+        return names, named
     return (
         f"could not tell which {contract.provider} version ships the new {name}: publish it "
         f"to the registry (`unlockstep contract publish`) or name "
@@ -139,13 +183,16 @@ def verifications(
     registered = _versions_of(
         session, ((c.provider, q[2]) for q, c in contracts.items() if c is not None and q[2])
     )
+    names = _registry_names(
+        session, {c.id: c for c in contracts.values() if c and c.id not in published}.values()
+    )
     carried: dict[Question, tuple[str, Carried]] = {}  # question -> (provider, carried)
     out: dict[Question, Verification] = {}
     for q, c in contracts.items():
         if c is None:
             out[q] = Verification("", (), {}, f"the plan has no contract named {q[1]!r}")
             continue
-        found = _carried(plan, q, c, published, registered)
+        found = _carried(plan, q, c, published, registered, names.get(c.id, frozenset()))
         if isinstance(found, str):
             out[q] = Verification(c.provider, (), {}, found)
         else:
@@ -156,13 +203,13 @@ def verifications(
         [vid for versions in live.values() for vid, _ in versions],
         {(p, n) for p, (_, numbers) in carried.values() for n in numbers},
     )
-    for q, (provider, (registry_name, numbers)) in carried.items():
+    for q, (provider, (registry_names, numbers)) in carried.items():
         verdicts: dict[str, str] = {}
         for vid, number in live.get(q[0], []):
             seen = {
                 status
                 for (p, pv, contract), status in results.get(vid, {}).items()
-                if p == provider and pv in numbers and registry_name in (None, contract)
+                if p == provider and pv in numbers and contract in registry_names
             }
             verdicts[number] = FAILED if FAILED in seen else VERIFIED if VERIFIED in seen else NONE
         out[q] = Verification(provider, numbers, verdicts)

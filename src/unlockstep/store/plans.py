@@ -31,7 +31,8 @@ class ReleasePlan(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-def plan_dict(row: ReleasePlan) -> dict[str, Any]:
+def _audit_fields(row: ReleasePlan) -> dict[str, Any]:
+    """The plan as the audit trail records it (before/after a submission)."""
     return {
         "change": row.change,
         "title": row.title,
@@ -76,7 +77,7 @@ def submit_plan(
     row = session.scalar(select(ReleasePlan).where(ReleasePlan.change == change))
     if row is not None and row.source == source and row.files == files:
         return row, "unchanged"
-    before = plan_dict(row) if row is not None else None
+    before = _audit_fields(row) if row is not None else None
     if row is None:
         row = ReleasePlan(change=change, revision=1, submitted_by=actor)
         session.add(row)
@@ -89,7 +90,9 @@ def submit_plan(
     row.submitted_by = actor
     row.submitted_at = utcnow()
     session.flush()
-    audit.record(session, actor, f"plan.{outcome}", "release_plan", change, before, plan_dict(row))
+    audit.record(
+        session, actor, f"plan.{outcome}", "release_plan", change, before, _audit_fields(row)
+    )
     return row, outcome
 
 

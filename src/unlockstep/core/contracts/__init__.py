@@ -8,13 +8,21 @@ from __future__ import annotations
 
 from unlockstep.core.contracts._can_i_deploy import (
     Counterpart,
+    Decision,
     Evidence,
     Integration,
     Subject,
     decide,
 )
+from unlockstep.core.contracts._choose import choose_contract
 from unlockstep.core.contracts._expectations import Expectation, parse
-from unlockstep.core.contracts._impact import Element, deprecated_uses, elements, reads
+from unlockstep.core.contracts._impact import (
+    Element,
+    deprecated_uses,
+    elements,
+    offers,
+    reads,
+)
 from unlockstep.core.contracts._judge import (
     Registered,
     canonical_hash,
@@ -24,22 +32,27 @@ from unlockstep.core.contracts._judge import (
     parse_policy,
 )
 from unlockstep.core.contracts._pact import read_any
-from unlockstep.core.contracts._verification import unverifiable, verify
+from unlockstep.core.contracts._verification import Problem, Verification, unverifiable, verify
 
 __all__ = [
     "Counterpart",
+    "Decision",
     "Element",
     "Evidence",
     "Expectation",
     "Integration",
+    "Problem",
     "Registered",
     "Subject",
+    "Verification",
     "canonical_hash",
+    "choose_contract",
     "decide",
     "deprecated_uses",
     "elements",
     "engine_for",
     "judge",
+    "offers",
     "parse",
     "parse_mode",
     "parse_policy",

@@ -15,13 +15,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from unlockstep.core.contracts._expectations import Expectation, pointer_parts, template_shape
-from unlockstep.core.contracts._schema_walk import Resolver, leaf_pointers, lookup
+from unlockstep.core.contracts._schema_walk import Resolver, enum_of, leaf_pointers, lookup
 from unlockstep.core.contracts._verification import (
     HTTP_METHODS,
     match_path,
     media_schema,
     message_names,
     messages_of,
+    parameters,
     response_for,
 )
 
@@ -39,15 +40,42 @@ def _operations(document: Mapping[str, Any]) -> list[tuple[str, str, Mapping[str
     return out
 
 
-def _event_payloads(document: Mapping[str, Any]) -> list[tuple[str, Any]]:
+def _event_payloads(document: Mapping[str, Any]) -> list[tuple[str, frozenset[str], Any]]:
+    """(the event's one name, every name it answers to, its payload) per message: a message
+    is one event however many names it has (key, ``name``, ``title``, its ``eventType``)."""
     resolver = Resolver(document)
     if "asyncapi" not in document:
-        return [("*", document)]
-    out = []
+        return [("*", frozenset({"*"}), document)]
+    out: dict[str, tuple[str, frozenset[str], Any]] = {}
     for key, message in messages_of(resolver, document):
-        for name in sorted(message_names(resolver, key, message)):
-            out.append((name, message.get("payload") or {}))
-    return out
+        names = frozenset(message_names(resolver, key, message))
+        name = event_name(resolver, key, message)
+        if name not in out:
+            out[name] = (name, names, message.get("payload") or {})
+        else:
+            out[name] = (name, out[name][1] | names, out[name][2])
+    return list(out.values())
+
+
+def event_name(resolver: Resolver, key: str, message: Mapping[str, Any]) -> str:
+    """The name an event goes by in impact reports: the type it carries on the wire (its
+    ``x-event-type`` or single ``eventType`` value), else its ``name``, else its key. Never
+    its ``title``, which is prose."""
+    if message.get("x-event-type"):
+        return str(message["x-event-type"])
+    payload = resolver.merged(message.get("payload") or {})
+    values = enum_of(resolver.merged((payload.get("properties") or {}).get("eventType") or {}))
+    if values and len(values) == 1:
+        return str(values[0])
+    return str(message.get("name") or key)
+
+
+def _event_named(document: Mapping[str, Any], wanted: str) -> tuple[str, Any] | None:
+    """(the event's one name, its payload) for a name a consumer uses, if it is published."""
+    for name, names, payload in _event_payloads(document):
+        if wanted in names or name == "*":
+            return name, payload
+    return None
 
 
 def elements(document: Any) -> set[Element]:
@@ -63,7 +91,7 @@ def elements(document: Any) -> set[Element]:
             found.add((f"{label} {str(status).upper()}", ""))
             for pointer in leaf_pointers(resolver, schema or {}):
                 found.add((f"{label} {str(status).upper()}", pointer))
-    for name, payload in _event_payloads(document):
+    for name, _, payload in _event_payloads(document):
         found.add((name, ""))
         for pointer in leaf_pointers(resolver, payload):
             found.add((name, pointer))
@@ -98,14 +126,17 @@ def reads(expectation: Expectation, document: Any) -> set[Element]:
             for f in fields:
                 used |= {(f"{label} {key}", p) for p in _with_parents(f.pointer)}
     for ev in expectation.events:
-        used.add((ev.type, ""))
+        event = _event_named(document, ev.type)
+        name = event[0] if event else ev.type
+        used.add((name, ""))
         for f in ev.fields:
-            used |= {(ev.type, p) for p in _with_parents(f.pointer)}
+            used |= {(name, p) for p in _with_parents(f.pointer)}
     return used
 
 
 def deprecated_uses(expectation: Expectation, document: Any) -> list[dict[str, Any]]:
-    """Deprecated operations and fields the expectation uses, with their sunset dates."""
+    """Deprecated operations, parameters and fields (sent or read) the expectation uses,
+    with their sunset dates."""
     if not isinstance(document, Mapping):
         return []
     resolver = Resolver(document)
@@ -119,6 +150,19 @@ def deprecated_uses(expectation: Expectation, document: Any) -> list[dict[str, A
         label = f"{op.method.upper()} {template}"
         if operation.get("deprecated"):
             out.append(_deprecation(label, None, operation))
+        path_item = resolver.deref(paths[template]) or {}
+        declared = parameters(resolver, path_item, operation)
+        for param in op.parameters:
+            name = param.name.lower() if param.place == "header" else param.name
+            holder = declared.get((param.place, name))
+            if holder is not None and holder.get("deprecated"):
+                out.append(_deprecation(label, str(param), holder))
+        if op.request:
+            _, body = media_schema(resolver, operation.get("requestBody"))
+            for f in op.request:
+                found = lookup(resolver, body or {}, pointer_parts(f.pointer))
+                if found.schema and found.schema.get("deprecated"):
+                    out.append(_deprecation(label, f.pointer, found.schema))
         for status, fields in op.responses:
             match = response_for(operation.get("responses") or {}, status)
             if match is None:
@@ -128,11 +172,11 @@ def deprecated_uses(expectation: Expectation, document: Any) -> list[dict[str, A
                 found = lookup(resolver, schema or {}, pointer_parts(f.pointer))
                 if found.schema and found.schema.get("deprecated"):
                     out.append(_deprecation(f"{label} {match[0]}", f.pointer, found.schema))
-    payloads = dict(_event_payloads(document))
     for ev in expectation.events:
-        payload = payloads.get(ev.type, payloads.get("*"))
-        if payload is None:
+        event = _event_named(document, ev.type)
+        if event is None:
             continue
+        payload = event[1]
         for f in ev.fields:
             found = lookup(resolver, payload, pointer_parts(f.pointer))
             if found.schema and found.schema.get("deprecated"):
@@ -145,3 +189,21 @@ def _deprecation(element: str, field: str | None, holder: Mapping[str, Any]) -> 
     out: dict[str, Any] = {"element": element, "field": field}
     out["sunset"] = str(sunset) if sunset else None
     return out
+
+
+def offers(document: Any, name: str) -> bool:
+    """Whether ``document`` offers what a release plan calls ``name``: an event it
+    publishes (by any of its names) or an operation (``POST /cases/{id}/escalations``, path
+    templates compared by shape)."""
+    if not isinstance(document, Mapping):
+        return False
+    wanted = name.strip()
+    if "asyncapi" in document and _event_named(document, wanted) is not None:
+        return True
+    method, _, path = wanted.partition(" ")
+    if path and method.lower() in HTTP_METHODS:
+        template = match_path(document.get("paths") or {}, path.strip())
+        if template is not None:
+            item = Resolver(document).deref((document.get("paths") or {})[template]) or {}
+            return isinstance(item, Mapping) and method.lower() in item
+    return False

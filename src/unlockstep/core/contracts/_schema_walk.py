@@ -37,7 +37,12 @@ class Resolver:
         return schema
 
     def merged(self, schema: Any) -> dict[str, Any]:
-        """The schema with ``$ref`` followed and ``allOf`` folded in."""
+        """The schema with ``$ref`` followed and ``allOf`` folded in. Keywords beside a
+        ``$ref`` (OpenAPI 3.1, JSON Schema 2019+: ``deprecated: true``, ``x-sunset``) apply
+        too: they are laid over the target."""
+        if isinstance(schema, Mapping) and isinstance(schema.get("$ref"), str) and len(schema) > 1:
+            target = self.merged({"$ref": schema["$ref"]})
+            return _overlay(target, self.merged({k: v for k, v in schema.items() if k != "$ref"}))
         schema = self.deref(schema)
         if not isinstance(schema, Mapping):
             return {}
@@ -50,7 +55,7 @@ class Resolver:
             sub = self.merged(part)
             properties.update(sub.get("properties") or {})
             required += sub.get("required") or []
-            for key in ("type", "enum", "additionalProperties", "items", "nullable"):
+            for key in ("type", "enum", "additionalProperties", "items", "nullable", *_NOTES):
                 if key in sub and key not in out:
                     out[key] = sub[key]
         if properties:
@@ -72,6 +77,22 @@ class Resolver:
             if props:
                 merged["properties"] = props
             yield merged
+
+
+#: annotations an ``allOf`` part or a ``$ref`` sibling adds to a schema (``allOf: [{$ref},
+#: {deprecated: true}]`` is OpenAPI 3.0's way of deprecating a referenced property)
+_NOTES = ("deprecated", "x-sunset", "x-sunset-date", "description", "title")
+
+
+def _overlay(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = {**base, **{k: v for k, v in over.items() if k not in ("properties", "required")}}
+    properties = {**(base.get("properties") or {}), **(over.get("properties") or {})}
+    required = {*(base.get("required") or ()), *(over.get("required") or ())}
+    if properties:
+        out["properties"] = properties
+    if required:
+        out["required"] = sorted(required, key=str)
+    return out
 
 
 @dataclass(frozen=True)

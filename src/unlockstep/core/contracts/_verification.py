@@ -148,7 +148,7 @@ def match_path(paths: Mapping[str, Any], wanted: str) -> str | None:
     return best[1] if best else None
 
 
-def _parameters(
+def parameters(
     resolver: Resolver, path_item: Mapping[str, Any], op: Mapping[str, Any]
 ) -> dict[tuple[str, str], dict[str, Any]]:
     out: dict[tuple[str, str], dict[str, Any]] = {}
@@ -203,7 +203,7 @@ def _verify_operation(
     template = match_path(paths, op.path)
     label = op.label
     if template is None:
-        return [Problem(label, f"the provider no longer offers a path like {op.path}")], 1
+        return [Problem(label, f"the provider offers no path like {op.path}")], 1
     path_item = resolver.deref(paths[template]) or {}
     operation = path_item.get(op.method) if isinstance(path_item, Mapping) else None
     if not isinstance(operation, Mapping):
@@ -211,22 +211,20 @@ def _verify_operation(
         return [
             Problem(
                 label,
-                f"{template} no longer accepts {op.method.upper()}"
+                f"{template} does not accept {op.method.upper()}"
                 + (f" (it offers {', '.join(offered)})" if offered else ""),
             )
         ], 1
     label = f"{op.method.upper()} {template}"
     problems: list[Problem] = []
     checked = 1
-    declared = _parameters(resolver, path_item, operation)
+    declared = parameters(resolver, path_item, operation)
     sent = {(p.place, p.name) for p in op.parameters}
     for param in op.parameters:
         checked += 1
         if param.place in ("path", "header") or (param.place, param.name) in declared:
             continue
-        problems.append(
-            Problem(label, f"{param.place} parameter {param.name!r} is no longer accepted")
-        )
+        problems.append(Problem(label, f"{param.place} parameter {param.name!r} is not accepted"))
     for (place, name), declared_param in sorted(declared.items()):
         if place != "path" and declared_param.get("required") and (place, name) not in sent:
             problems.append(
@@ -239,7 +237,7 @@ def _verify_operation(
         checked += 1 + len(fields)
         match = response_for(responses, status)
         if match is None:
-            problems.append(Problem(f"{label} {status}", f"no longer answers {status}"))
+            problems.append(Problem(f"{label} {status}", f"does not answer {status}"))
             continue
         key, response = match
         _has_body, schema = media_schema(resolver, response)
@@ -264,11 +262,11 @@ def _verify_request(
             problems.append(Problem(label, "the provider requires a request body, none sent"))
         return problems
     if not has_body:
-        return [Problem(label, "the provider no longer accepts a request body")]
+        return [Problem(label, "the provider accepts no request body")]
     for use in op.request:
         found = lookup(resolver, schema, pointer_parts(use.pointer))
         if found.schema is None:
-            how = "rejects" if found.closed else "no longer declares"
+            how = "rejects" if found.closed else "does not declare"
             problems.append(Problem(label, f"the provider {how} this request field", use.pointer))
             continue
         accepted = types_of(found.schema)
@@ -285,7 +283,7 @@ def _verify_request(
             gone = [v for v in use.enum if v not in allowed]
             if gone:
                 problems.append(
-                    Problem(label, f"the provider no longer accepts values {gone}", use.pointer)
+                    Problem(label, f"the provider does not accept values {gone}", use.pointer)
                 )
     problems += [
         Problem(label, "the provider requires this request field, not sent", pointer)
@@ -319,7 +317,7 @@ def _verify_reads(
     for use in fields:
         found = lookup(resolver, schema, pointer_parts(use.pointer))
         if found.schema is None:
-            problems.append(Problem(element, "no longer produced", use.pointer))
+            problems.append(Problem(element, "not produced", use.pointer))
             continue
         produced = types_of(found.schema)
         if use.type and not read_type_fits(use.type, produced):
@@ -389,7 +387,10 @@ def messages_of(
         for key, message in (channel.get("messages") or {}).items():  # AsyncAPI 3
             found.append((str(key), resolver.merged(message)))
         for verb in ("subscribe", "publish"):  # AsyncAPI 2
-            message = resolver.merged((channel.get(verb) or {}).get("message") or {})
+            operation = resolver.deref(channel.get(verb))
+            if not isinstance(operation, Mapping) or not operation.get("message"):
+                continue
+            message = resolver.merged(operation["message"])
             for i, alt in enumerate(message.get("oneOf") or [message]):
                 merged = resolver.merged(alt)
                 found.append((str(merged.get("name") or f"{verb}-{i}"), merged))
@@ -433,7 +434,7 @@ def _verify_event(
             if ev.type in message_names(resolver, key, m)
         ]
     if not candidates:
-        return [Problem(ev.type, "the provider no longer publishes this event type")], 1
+        return [Problem(ev.type, "the provider does not publish this event type")], 1
     best: list[Problem] | None = None
     for message in candidates:
         problems: list[Problem] = []

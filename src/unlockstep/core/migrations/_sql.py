@@ -1,26 +1,40 @@
-"""PostgreSQL DDL read with Postgres's own grammar (``pglast`` wraps libpg_query).
+"""PostgreSQL DDL read with Postgres's own grammar: libpg_query (BSD-3-Clause), the parser
+extracted from PostgreSQL 18, through its ``postgast`` binding (BSD-2-Clause).
 
 This module only turns text into statements that know where they are; what a statement
 *means* for running clients is decided in :mod:`unlockstep.core.migrations._classify` (migration
-steps) and :mod:`unlockstep.core.migrations._table` (table contracts).
+steps) and :mod:`unlockstep.core.migrations._table` (table contracts). Statements carry
+postgast's typed syntax-tree nodes (``postgast.nodes``), whose fields are libpg_query's protobuf
+fields (``type_name``, ``table_elts``, ``def_``) and whose enums are the protobuf enums
+(``pg_query_pb2.AlterTableType``). libpg_query gives statement and node positions in UTF-8
+bytes and error positions in characters; everything here turns them into lines of the text.
 """
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from pglast import ast, parse_sql
-from pglast.parser import ParseError as PgParseError
+import postgast
+from postgast import nodes as ast
 
 from unlockstep.errors import ParseError
 
+#: libpg_query's protobuf module: its enums (``pb.AlterTableType.AT_AddColumn``) and messages.
+#: Reached as an attribute, not imported by name: mypy cannot read the module's generated stub
+#: (an enum value named ``None``), see ``[tool.mypy]`` in pyproject.toml.
+pb: Any = postgast.pg_query_pb2
+
 _SHORT = 120
+_DecodeError: type[Exception] = importlib.import_module("google.protobuf.message").DecodeError
 
 
 @dataclass(frozen=True, slots=True)
 class Statement:
-    """One parsed SQL statement: its AST node, its text and the 1-based line it starts on."""
+    """One parsed SQL statement: its syntax-tree node, its text and the 1-based line it starts
+    on."""
 
     node: Any
     text: str
@@ -33,6 +47,31 @@ class Statement:
         return flat if len(flat) <= _SHORT else flat[: _SHORT - 1] + "…"
 
 
+def line_at(data: bytes, offset: int | None, first_line: int = 1) -> int | None:
+    """The line of a libpg_query position (a UTF-8 byte offset into ``data``); None when the
+    parser gave none (-1)."""
+    if offset is None or offset < 0:
+        return None
+    return first_line + data.count(b"\n", 0, offset)
+
+
+@cache
+def _allow_deep_trees() -> None:
+    """Let protobuf decode trees as deep as PostgreSQL parses.
+
+    libpg_query hands its tree over as protobuf, and Python's protobuf (upb) refuses messages
+    nested deeper than 100 levels: about 45 chained ``a + b + …`` or ``UNION ALL``, which
+    PostgreSQL accepts. upb's only switch for that is process-wide; unlockstep decodes no other
+    protobuf, so it is turned on once, at the first parse. Without upb nothing changes, and a
+    tree too deep to decode is a :class:`ParseError`.
+    """
+    try:
+        upb: Any = importlib.import_module("google._upb._message")
+    except ImportError:
+        return
+    upb.SetAllowOversizeProtos(True)
+
+
 def parse_statements(text: str, filename: str = "<input>", first_line: int = 1) -> list[Statement]:
     """Every statement in ``text`` in order; raises :class:`ParseError` naming file and line.
 
@@ -40,22 +79,38 @@ def parse_statements(text: str, filename: str = "<input>", first_line: int = 1) 
     another file, such as ``op.execute("…")`` in an Alembic migration).
     """
     try:
-        raws = parse_sql(text)
-    except PgParseError as exc:
-        message = str(exc.args[0]) if exc.args else str(exc)
-        offset = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], int) else 0
-        line = first_line + text.count("\n", 0, max(offset, 0))
+        data = text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        line = first_line + text.count("\n", 0, exc.start)
         raise ParseError(
-            f"cannot parse SQL: {message}",
+            "cannot parse SQL: a character that is not valid Unicode (a lone surrogate)",
+            where=f"{filename}:{line}",
+            hint="the file must be text in UTF-8; remove or replace the character",
+        ) from None
+    _allow_deep_trees()
+    try:
+        result = postgast.parse(text)
+    except _DecodeError:
+        raise ParseError(
+            "cannot parse SQL: a statement nests deeper than the parser's tree can be read",
+            where=filename,
+            hint="split the expression or query into smaller ones",
+        ) from None
+    except postgast.PgQueryError as exc:
+        # 1-based (0: unknown) and, unlike statement positions, counted in characters, as
+        # PostgreSQL reports error positions
+        line = first_line + text.count("\n", 0, max(exc.cursorpos - 1, 0))
+        raise ParseError(
+            f"cannot parse SQL: {exc.message}",
             where=f"{filename}:{line}",
             hint="the file must be valid PostgreSQL; fix the statement or exclude the file",
         ) from None
     out: list[Statement] = []
-    for raw in raws:
-        start = raw.stmt_location or 0
-        end = start + raw.stmt_len if raw.stmt_len else len(text)
-        body = text[start:end].strip()
-        out.append(Statement(raw.stmt, body, first_line + text.count("\n", 0, start)))
+    for raw in result.stmts:
+        start = raw.stmt_location
+        end = start + raw.stmt_len if raw.stmt_len else len(data)
+        body = data[start:end].decode("utf-8", errors="replace").strip()
+        out.append(Statement(ast.wrap(raw.stmt), body, first_line + data.count(b"\n", 0, start)))
     return out
 
 
@@ -81,22 +136,50 @@ def type_name(type_node: ast.TypeName | None) -> str:
     if type_node is None:
         return ""
     name = dotted(type_node.names)
-    mods = [_const(m) for m in (type_node.typmods or ())]
+    mods = [const_value(m) for m in type_node.typmods]
     if mods:
         name += "(" + ",".join(str(m) for m in mods) + ")"
-    if type_node.arrayBounds:
-        name += "[]" * len(type_node.arrayBounds)
+    if type_node.array_bounds:
+        name += "[]" * len(type_node.array_bounds)
     return name
 
 
-def _const(node: Any) -> Any:
+def const_value(node: Any) -> Any:
+    """The value of a constant (``A_Const``): an int, a string, a bool; ``"?"`` for anything
+    else."""
     val = getattr(node, "val", None)
-    if val is None:
-        return "?"
     for attr in ("ival", "sval", "fval", "boolval"):
         if hasattr(val, attr):
             return getattr(val, attr)
     return "?"
+
+
+def enum_name(enum: Any, value: int) -> str:
+    """The name of a protobuf enum value: ``enum_name(pb.AlterTableType, 1)`` → ``AT_AddColumn``."""
+    return str(enum.Name(value))
+
+
+def _message(node: ast.AstNode) -> Any:
+    """The protobuf message under a node: postgast's wrappers keep it in ``_pb``, and
+    postgast's own ``deparse`` reads it the same way."""
+    return node._pb
+
+
+#: the ``Node`` field that holds each kind of node (``FuncCall`` → ``func_call``)
+_NODE_FIELDS = {
+    field.message_type.name: field.name
+    for field in pb.Node.DESCRIPTOR.fields
+    if field.message_type is not None
+}
+
+
+def expression_text(node: ast.AstNode) -> str:
+    """An expression as PostgreSQL's own deparser writes it (``'open'::varchar``, ``now()``)."""
+    message = _message(node)
+    wrapped = pb.Node(**{_NODE_FIELDS[message.DESCRIPTOR.name]: message})
+    select = pb.SelectStmt(target_list=[pb.Node(res_target=pb.ResTarget(val=wrapped))])
+    tree = pb.ParseResult(stmts=[pb.RawStmt(stmt=pb.Node(select_stmt=select))])
+    return str(postgast.deparse(tree)).removeprefix("SELECT ")
 
 
 #: Functions whose value differs per row: as a column default they force a table rewrite.
@@ -117,21 +200,11 @@ VOLATILE_FUNCTIONS = frozenset(
 )
 
 
-def volatile_calls(node: Any) -> list[str]:
+def volatile_calls(node: ast.AstNode) -> list[str]:
     """Names of volatile functions called anywhere inside an expression."""
     found: list[str] = []
-
-    def walk(value: Any) -> None:
-        if isinstance(value, ast.FuncCall):
-            name = dotted(value.funcname).rsplit(".", 1)[-1].lower()
-            if name in VOLATILE_FUNCTIONS:
-                found.append(name)
-        if isinstance(value, ast.Node):
-            for attr in value:
-                walk(getattr(value, attr))
-        elif isinstance(value, tuple | list):
-            for item in value:
-                walk(item)
-
-    walk(node)
+    for call in postgast.find_nodes(_message(node), pb.FuncCall):
+        name = ".".join(part.string.sval for part in call.funcname).rsplit(".", 1)[-1].lower()
+        if name in VOLATILE_FUNCTIONS:
+            found.append(name)
     return found

@@ -1,8 +1,9 @@
 """One handler per kind of PostgreSQL statement: which phase it is and what it risks.
 
-Each handler reads the pglast node and records on the verdict its phase, a short action
-("add column cases.basis"), its contract findings with the evidence they wait for, and its
-locking hazards. ``HANDLERS`` maps a pglast node class name to its handler.
+Each handler reads the syntax-tree node (postgast's typed wrapper over libpg_query's tree) and
+records on the verdict its phase, a short action ("add column cases.basis"), its contract
+findings with the evidence they wait for, and its locking hazards. ``HANDLERS`` maps a node
+class name to its handler.
 """
 
 from __future__ import annotations
@@ -11,17 +12,15 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
-from pglast import ast
-from pglast.enums import AlterTableType as At
-from pglast.enums import ConstrType as Ct
-from pglast.enums import NullTestType
-from pglast.enums import ObjectType as Ob
-from pglast.enums import TransactionStmtKind as Tx
+from postgast import nodes as ast
 
 from unlockstep.core.migrations._rules import Phase
 from unlockstep.core.migrations._sql import (
     Statement,
+    const_value,
     dotted,
+    enum_name,
+    pb,
     qualified_name,
     type_name,
     volatile_calls,
@@ -32,12 +31,18 @@ if TYPE_CHECKING:
 
 Handler = Callable[["Classifier", Statement, "_Verdict", bool], None]
 
+At = pb.AlterTableType
+Ct = pb.ConstrType
+Ob = pb.ObjectType
+Tx = pb.TransactionStmtKind
+NullTestType = pb.NullTestType
+
 _SERIAL_TYPES = frozenset({"serial", "bigserial", "smallserial", "serial4", "serial8", "serial2"})
 
 
-def _label(value: Any, prefix_length: int) -> str:
+def _label(enum: Any, value: int, prefix_length: int) -> str:
     """``AT_SetLogged`` → ``setlogged``, ``OBJECT_MATVIEW`` → ``matview``."""
-    return str(getattr(value, "name", value))[prefix_length:].lower()
+    return enum_name(enum, value)[prefix_length:].lower()
 
 
 # -- ALTER TABLE ----------------------------------------------------------------------------
@@ -67,7 +72,7 @@ def _alter_cmd(
         v.actions.append(f"drop column {table}.{col}")
         c.contract(v, "drop-column", s, table, col)
     elif kind == At.AT_AlterColumnType:
-        new_type = type_name(getattr(cmd.def_, "typeName", None)) or "?"
+        new_type = type_name(getattr(cmd.def_, "type_name", None)) or "?"
         v.actions.append(f"change type of {table}.{col} to {new_type}")
         c.contract(v, "change-column-type", s, table, col)
         if existing:
@@ -153,27 +158,27 @@ def _alter_cmd(
         At.AT_EnableTrigAll,
         At.AT_DisableTrigAll,
     ):
-        v.actions.append(f"{_label(kind, 3)} on {table}")
+        v.actions.append(f"{_label(At, kind, 3)} on {table}")
         v.raise_to(Phase.MIGRATE)
     elif kind in (At.AT_SetLogged, At.AT_SetUnLogged, At.AT_SetAccessMethod, At.AT_SetTableSpace):
-        v.actions.append(f"{_label(kind, 3)} on {table}")
+        v.actions.append(f"{_label(At, kind, 3)} on {table}")
         v.raise_to(Phase.EXPAND)
         if existing:
             c.finding(v, "rewrites-table", s, table)
     else:
-        v.actions.append(f"{_label(kind, 3)} on {table}")
+        v.actions.append(f"{_label(At, kind, 3)} on {table}")
         v.raise_to(Phase.EXPAND)
 
 
-def _column_constraints(coldef: ast.ColumnDef) -> dict[Ct, ast.Constraint]:
-    return {con.contype: con for con in coldef.constraints or ()}
+def _column_constraints(coldef: ast.ColumnDef) -> dict[int, ast.Constraint]:
+    return {con.contype: con for con in coldef.constraints}
 
 
 def _add_column(
     c: Classifier, s: Statement, v: _Verdict, table: str, coldef: ast.ColumnDef
 ) -> None:
     col = coldef.colname
-    ctype = type_name(coldef.typeName)
+    ctype = type_name(coldef.type_name)
     cons = _column_constraints(coldef)
     existing = c.existing(table)
     v.actions.append(f"add column {table}.{col} {ctype}")
@@ -229,7 +234,7 @@ def _add_column(
 def _add_constraint(
     c: Classifier, s: Statement, v: _Verdict, table: str, con: ast.Constraint
 ) -> None:
-    name = con.conname or _label(con.contype, 7)
+    name = con.conname or _label(Ct, con.contype, 7)
     v.actions.append(f"add constraint {name} on {table}")
     v.raise_to(Phase.EXPAND)
     checked = _not_null_check(con)
@@ -317,9 +322,9 @@ _DROP_RULES = {
 
 
 def _object_name(obj: object) -> str:
-    """The dotted name of a dropped or renamed object, however pglast nests it."""
-    if isinstance(obj, tuple | list):
-        name = dotted(obj)
+    """The dotted name of a dropped or renamed object, however the parser nests it."""
+    if isinstance(obj, ast.List):
+        name = dotted(obj.items)
     elif isinstance(obj, ast.ObjectWithArgs):
         name = dotted(obj.objname)
     elif isinstance(obj, ast.String):
@@ -333,8 +338,8 @@ def _object_name(obj: object) -> str:
 
 def _drop(c: Classifier, s: Statement, v: _Verdict, tx: bool) -> None:
     node: ast.DropStmt = s.node
-    kind = node.removeType
-    label = _label(kind, 7).replace("_", " ")
+    kind = node.remove_type
+    label = _label(Ob, kind, 7).replace("_", " ")
     for obj in node.objects or ():
         name = _object_name(obj)
         v.actions.append(f"drop {label} {name}")
@@ -377,7 +382,7 @@ def _drop(c: Classifier, s: Statement, v: _Verdict, tx: bool) -> None:
 def _rename(c: Classifier, s: Statement, v: _Verdict, tx: bool) -> None:
     node: ast.RenameStmt = s.node
     table = qualified_name(node.relation)
-    kind = node.renameType
+    kind = node.rename_type
     if kind == Ob.OBJECT_COLUMN:
         v.actions.append(f"rename column {table}.{node.subname} to {node.newname}")
         c.contract(v, "rename-column", s, table, node.subname)
@@ -388,11 +393,11 @@ def _rename(c: Classifier, s: Statement, v: _Verdict, tx: bool) -> None:
         c.lock(v, s, table)
     elif kind in (Ob.OBJECT_INDEX, Ob.OBJECT_TABCONSTRAINT, Ob.OBJECT_TRIGGER):
         # invisible to client code
-        v.actions.append(f"rename {_label(kind, 7)} {node.subname or table} to {node.newname}")
+        v.actions.append(f"rename {_label(Ob, kind, 7)} {node.subname or table} to {node.newname}")
     else:
         old = node.subname or table or _object_name(node.object)
-        v.actions.append(f"rename {_label(kind, 7)} {old} to {node.newname}")
-        c.contract(v, "rename-object", s, f"{_label(kind, 7)} {old}")
+        v.actions.append(f"rename {_label(Ob, kind, 7)} {old} to {node.newname}")
+        c.contract(v, "rename-object", s, f"{_label(Ob, kind, 7)} {old}")
 
 
 def _backfill(c: Classifier, s: Statement, v: _Verdict, tx: bool) -> None:
@@ -414,12 +419,12 @@ def _dual_write(c: Classifier, s: Statement, v: _Verdict, tx: bool) -> None:
 
 def _alter_enum(c: Classifier, s: Statement, v: _Verdict, tx: bool) -> None:
     node: ast.AlterEnumStmt = s.node
-    name = dotted(node.typeName)
-    if node.oldVal:
-        v.actions.append(f"rename value {node.oldVal} of {name} to {node.newVal}")
-        c.contract(v, "rename-object", s, f"type {name} value {node.oldVal}")
+    name = dotted(node.type_name)
+    if node.old_val:
+        v.actions.append(f"rename value {node.old_val} of {name} to {node.new_val}")
+        c.contract(v, "rename-object", s, f"type {name} value {node.old_val}")
     else:
-        v.actions.append(f"add value {node.newVal} to {name}")
+        v.actions.append(f"add value {node.new_val} to {name}")
         v.raise_to(Phase.EXPAND)
         c.finding(v, "add-enum-value", s, f"type {name}")
 
@@ -440,10 +445,8 @@ def _set(c: Classifier, s: Statement, v: _Verdict, tx: bool) -> None:
     if node.name == "lock_timeout":
         value = ""
         if node.args:
-            const = getattr(node.args[0], "val", None)
-            value = str(
-                next((getattr(const, a) for a in ("sval", "ival", "fval") if hasattr(const, a)), "")
-            )
+            const = const_value(node.args[0])
+            value = "" if const == "?" else str(const)
         c.lock_timeout = not _ZERO.match(value)
         c.lock_timeout_local = c.lock_timeout and bool(node.is_local)
     v.actions.append(f"set {node.name}" if node.name else "set")
@@ -457,20 +460,21 @@ def _transaction(c: Classifier, s: Statement, v: _Verdict, tx: bool) -> None:
         c.in_transaction = False
         if c.lock_timeout_local:
             c.lock_timeout = c.lock_timeout_local = False
-    v.actions.append(_label(kind, 11))
+    v.actions.append(_label(Tx, kind, 11))
 
 
 def _set_schema(c: Classifier, s: Statement, v: _Verdict, tx: bool) -> None:
     node: ast.AlterObjectSchemaStmt = s.node
-    if node.objectType in (Ob.OBJECT_TABLE, Ob.OBJECT_VIEW, Ob.OBJECT_MATVIEW):
+    if node.object_type in (Ob.OBJECT_TABLE, Ob.OBJECT_VIEW, Ob.OBJECT_MATVIEW):
         table = qualified_name(node.relation)
         v.actions.append(f"move {table} to schema {node.newschema}")
         c.contract(v, "rename-table", s, table)
         c.lock(v, s, table)
     else:
         name = _object_name(node.object)
-        v.actions.append(f"move {_label(node.objectType, 7)} {name} to schema {node.newschema}")
-        c.contract(v, "rename-object", s, f"{_label(node.objectType, 7)} {name}")
+        kind = _label(Ob, node.object_type, 7)
+        v.actions.append(f"move {kind} {name} to schema {node.newschema}")
+        c.contract(v, "rename-object", s, f"{kind} {name}")
 
 
 def _maintenance(c: Classifier, s: Statement, v: _Verdict, tx: bool) -> None:

@@ -15,10 +15,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
-from pglast import ast
-from pglast.enums import AlterTableType as At
-from pglast.enums import ConstrType as Ct
-from pglast.stream import RawStream
+from postgast import nodes as ast
 
 from unlockstep.core.compat import (
     Breaks,
@@ -31,7 +28,14 @@ from unlockstep.core.compat import (
     level_for,
     register,
 )
-from unlockstep.core.migrations._sql import parse_statements, qualified_name, type_name
+from unlockstep.core.migrations._sql import (
+    expression_text,
+    line_at,
+    parse_statements,
+    pb,
+    qualified_name,
+    type_name,
+)
 from unlockstep.errors import ParseError
 
 
@@ -63,24 +67,28 @@ class TableSchema:
     filename: str = "<input>"
 
 
+At = pb.AlterTableType
+Ct = pb.ConstrType
+
 _SERIAL = {"serial": "int4", "bigserial": "int8", "smallserial": "int2"}
 
 
-def _expr(node: Any) -> str:
-    return str(RawStream()(node))
+def _text(node: ast.AstNode | None) -> str:
+    """An expression as PostgreSQL's deparser writes it, so equal expressions compare equal."""
+    return expression_text(node) if node is not None else ""
 
 
-def _line(text: str, offset: int | None) -> int | None:
-    return None if offset is None or offset < 0 else text.count("\n", 0, offset) + 1
+def _default(con: ast.Constraint | None) -> str | None:
+    return _text(con.raw_expr) if con is not None else None
 
 
 def _keys(con: ast.Constraint) -> tuple[str, ...]:
-    return tuple(str(getattr(k, "sval", k)) for k in con.keys or ())
+    return tuple(str(getattr(k, "sval", k)) for k in con.keys)
 
 
-def _column(element: ast.ColumnDef, text: str) -> Column:
-    cons = {c.contype: c for c in element.constraints or ()}
-    ctype = type_name(element.typeName)
+def _column(element: ast.ColumnDef, data: bytes) -> Column:
+    cons = {c.contype: c for c in element.constraints}
+    ctype = type_name(element.type_name)
     default = cons.get(Ct.CONSTR_DEFAULT)
     return Column(
         name=str(element.colname),
@@ -88,11 +96,11 @@ def _column(element: ast.ColumnDef, text: str) -> Column:
         not_null=bool(
             element.is_not_null or Ct.CONSTR_NOTNULL in cons or Ct.CONSTR_PRIMARY in cons
         ),
-        default=_expr(default.raw_expr) if default is not None else None,
+        default=_default(default),
         generated=ctype.lower() in _SERIAL
         or Ct.CONSTR_GENERATED in cons
         or Ct.CONSTR_IDENTITY in cons,
-        line=_line(text, element.location),
+        line=line_at(data, element.location),
     )
 
 
@@ -107,15 +115,15 @@ def _constrain(table: Table, con: ast.Constraint, column: str | None = None) -> 
     if con.contype == Ct.CONSTR_UNIQUE:
         return replace(table, unique=table.unique | {keys})
     if con.contype == Ct.CONSTR_CHECK:
-        return replace(table, checks=table.checks | {_expr(con.raw_expr)})
+        return replace(table, checks=table.checks | {_text(con.raw_expr)})
     return table
 
 
-def _table(node: ast.CreateStmt, text: str, line: int) -> Table:
+def _table(node: ast.CreateStmt, data: bytes, line: int) -> Table:
     table = Table(qualified_name(node.relation), {}, line=line)
-    for element in node.tableElts or ():
+    for element in node.table_elts:
         if isinstance(element, ast.ColumnDef):
-            column = _column(element, text)
+            column = _column(element, data)
             table = replace(table, columns={**table.columns, column.name: column})
             for con in element.constraints or ():
                 table = _constrain(table, con, column.name)
@@ -124,13 +132,13 @@ def _table(node: ast.CreateStmt, text: str, line: int) -> Table:
     return table
 
 
-def _alter(table: Table, cmd: ast.AlterTableCmd, text: str) -> Table:
+def _alter(table: Table, cmd: ast.AlterTableCmd, data: bytes) -> Table:
     """``table`` after one ALTER TABLE action, as ``pg_dump --schema-only`` writes them
     (constraints, defaults and NOT NULL often come after the CREATE TABLE)."""
     kind, name = cmd.subtype, cmd.name
     columns = dict(table.columns)
     if kind == At.AT_AddColumn:
-        column = _column(cast(ast.ColumnDef, cmd.def_), text)
+        column = _column(cast(ast.ColumnDef, cmd.def_), data)
         columns[column.name] = column
         table = replace(table, columns=columns)
         for con in getattr(cmd.def_, "constraints", None) or ():
@@ -143,14 +151,14 @@ def _alter(table: Table, cmd: ast.AlterTableCmd, text: str) -> Table:
     if kind == At.AT_DropColumn:
         del columns[name]
     elif kind == At.AT_ColumnDefault:
-        default = _expr(cmd.def_) if cmd.def_ is not None else None
+        default = _text(cmd.def_) if cmd.def_ is not None else None
         columns[name] = replace(columns[name], default=default)
     elif kind in (At.AT_SetNotNull, At.AT_DropNotNull):
         columns[name] = replace(columns[name], not_null=kind == At.AT_SetNotNull)
     elif kind == At.AT_AddIdentity:
         columns[name] = replace(columns[name], generated=True)
     elif kind == At.AT_AlterColumnType:
-        columns[name] = replace(columns[name], type=type_name(getattr(cmd.def_, "typeName", None)))
+        columns[name] = replace(columns[name], type=type_name(getattr(cmd.def_, "type_name", None)))
     return replace(table, columns=columns)
 
 
@@ -159,9 +167,11 @@ def parse_tables(text: str, filename: str = "<input>") -> TableSchema:
     applied (so ``pg_dump --schema-only`` output works); raises :class:`ParseError` saying
     where."""
     tables: dict[str, Table] = {}
-    for stmt in parse_statements(text, filename):
+    statements = parse_statements(text, filename)
+    data = text.encode("utf-8")
+    for stmt in statements:
         if isinstance(stmt.node, ast.CreateStmt):
-            table = _table(stmt.node, text, stmt.line)
+            table = _table(stmt.node, data, stmt.line)
             if table.name in tables:
                 raise ParseError(
                     f"table {table.name} is defined twice",
@@ -171,9 +181,9 @@ def parse_tables(text: str, filename: str = "<input>") -> TableSchema:
             tables[table.name] = table
         elif isinstance(stmt.node, ast.AlterTableStmt):
             name = qualified_name(stmt.node.relation)
-            for cmd in stmt.node.cmds or ():
+            for cmd in stmt.node.cmds:
                 if name in tables and isinstance(cmd, ast.AlterTableCmd):
-                    tables[name] = _alter(tables[name], cmd, text)
+                    tables[name] = _alter(tables[name], cmd, data)
     if not tables:
         raise ParseError(
             "no CREATE TABLE statement found",

@@ -26,8 +26,8 @@ from unlockstep.core.plans._checklist import Answer
 from unlockstep.core.plans._lockstep import Lockstep
 from unlockstep.core.plans._plan import ContractChange, Plan
 from unlockstep.core.plans._risk import ROW_BY_KIND, Classified, PlanRisk, RiskRow
-from unlockstep.core.plans._steps import Schedule, StepGraph
-from unlockstep.core.plans._window import CleanupReport, WindowReport
+from unlockstep.core.plans._steps import Schedule, Step, StepGraph
+from unlockstep.core.plans._window import CleanupReport, Evidence, WindowReport
 
 Reader = Callable[[str], str]
 
@@ -74,6 +74,7 @@ class PlanReport:
     checklist: tuple[Answer, ...]
     errors: tuple[str, ...]
     warnings: tuple[str, ...]
+    evidence: Evidence | None = None  # what the window, cleanup and gates were judged by
 
     @property
     def ok(self) -> bool:
@@ -129,10 +130,10 @@ class PlanReport:
 
 
 def load_engines() -> None:
-    """Import every installed compatibility engine (``core.engines`` registers them all);
+    """Import every installed compatibility engine (``core.engines.load_all``);
     without it the plan says what could not be checked instead of failing."""
     try:
-        importlib.import_module("unlockstep.core.engines")
+        importlib.import_module("unlockstep.core.engines").load_all()
     except ImportError:  # pragma: no cover - engines are part of the package today
         return
 
@@ -203,12 +204,18 @@ def analyse(
     evidence: window.Evidence | None = None,
     read: Reader | None = None,
     engines: Mapping[str, Engine] | None = None,
+    evidence_for: Callable[[tuple[Step, ...]], window.Evidence] | None = None,
 ) -> PlanReport:
+    """``evidence_for`` (instead of ``evidence``) gathers the evidence once the steps are
+    known, so one gathering answers the window, the cleanup and every step gate; the report
+    keeps what was used (``PlanReport.evidence``) for ``derive``."""
     engines = ENGINES if engines is None else engines
-    evidence = evidence or window.Evidence.none()
     results = tuple(classify(c, read, engines) for c in plan.contracts)
     rows = {r.contract.id: r.row for r in results if r.row is not None}
     graph = planner.build(plan, rows)
+    if evidence_for is not None:
+        evidence = evidence_for(graph.steps)
+    evidence = evidence or window.Evidence.none()
     order = planner.schedule(graph)
     groups = lockstep.detect(graph, plan, rows)
     unchecked = [r.unchecked for r in results if r.unchecked]
@@ -254,4 +261,5 @@ def analyse(
         checklist=answers,
         errors=tuple(errors),
         warnings=tuple(warnings),
+        evidence=evidence,
     )

@@ -2,74 +2,58 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Query, Request, Response
 
-from unlockstep.core.contracts import read_any
 from unlockstep.errors import InvalidInput
+from unlockstep.server import wire_expectations as wire
 from unlockstep.server.deps import ActorDep, PageDep, StoreDep
-from unlockstep.store import can_i_deploy as deploy_check
-from unlockstep.store import expectations, integrations
+from unlockstep.server.wire import Page
+from unlockstep.server.wire_contracts import errors
+from unlockstep.services import can_i_deploy as deploy_check
+from unlockstep.services import expectations, integrations
 
 router = APIRouter(tags=["expectations"])
 
 
-class ExpectationIn(BaseModel):
-    consumer: str
-    version: str
-    provider: str
-    contract: str
-    document: dict[str, Any] = Field(description="the YAML expectation or a Pact file, as JSON")
-
-
-class VerificationIn(BaseModel):
-    consumer: str
-    consumer_version: str
-    provider: str
-    provider_version: str
-    contract: str
-    success: bool
-    source: str = Field("provider-test", description="who verified, e.g. provider-test")
-    build_url: str | None = None
-
-
-class ImpactIn(BaseModel):
-    provider: str
-    contract: str
-    document: dict[str, Any]
-    against: str | None = Field(None, description="provider version to compare with")
-
-
-@router.post("/expectations", status_code=201)
-def publish_expectation(body: ExpectationIn, store: StoreDep, actor: ActorDep) -> dict[str, Any]:
-    expectation, names = read_any(body.document, "document")
-    for role in ("consumer", "provider"):
-        named = names[role]
-        if named and named != getattr(body, role):
-            raise InvalidInput(
-                f"the Pact file's {role} is {named!r}, not {getattr(body, role)!r}",
-                where=role,
-                hint=f"publish it with --{role} {named}",
-            )
+@router.post(
+    "/expectations",
+    status_code=201,
+    response_model=wire.ExpectationPublished,
+    responses=errors(401, 404, 422),
+)
+def publish_expectation(
+    body: wire.ExpectationIn, store: StoreDep, actor: ActorDep
+) -> wire.ExpectationPublished:
+    """Publish what a consumer version uses of a provider contract (the YAML format or a
+    Pact file). A Pact file names its consumer and provider; a consumer not yet registered
+    is registered (``consumerRegistered``). Without ``contract``, the provider's only
+    contract of the expectation's kind is chosen (``contractChosenBy`` says so)."""
     with store.session() as session:
-        return expectations.publish_expectation(
+        done = expectations.publish_expectation(
             session,
             actor,
             consumer=body.consumer,
             version=body.version,
             provider=body.provider,
             contract=body.contract,
-            expectation=expectation,
+            document=body.document,
         )
+        return wire.ExpectationPublished.model_validate(done)
 
 
-@router.post("/verifications", status_code=201)
-def report_verification(body: VerificationIn, store: StoreDep, actor: ActorDep) -> dict[str, Any]:
+@router.post(
+    "/verifications",
+    status_code=201,
+    response_model=wire.VerificationRecorded,
+    responses=errors(401, 404, 422),
+)
+def report_verification(
+    body: wire.VerificationIn, store: StoreDep, actor: ActorDep
+) -> wire.VerificationRecorded:
     with store.session() as session:
-        return expectations.record_verification(
+        done = expectations.record_verification(
             session,
             actor,
             consumer=body.consumer,
@@ -81,29 +65,33 @@ def report_verification(body: VerificationIn, store: StoreDep, actor: ActorDep) 
             source=body.source,
             build_url=body.build_url,
         )
+    return wire.VerificationRecorded.model_validate(done)
 
 
-@router.get("/can-i-deploy", response_model=None)
+@router.get("/can-i-deploy", response_model=wire.Decision, responses=errors(404, 422))
 def can_i_deploy(
     store: StoreDep,
     service: Annotated[list[str], Query(description="service; repeat for several")],
     version: Annotated[list[str], Query(description="its version, in the same order")],
     environment: Annotated[str, Query(description="where it is going")],
-) -> JSONResponse:
+) -> Response:
     """yes / no / unknown with the evidence for every integration (always HTTP 200: the
-    answer is a value). The body is returned as is, without response-model encoding."""
+    answer is a value). A hot path: the body is validated once and serialised by Pydantic,
+    not validated a second time by the response model (``bench/wire.py``)."""
     if len(service) != len(version):
         raise InvalidInput(
             "give one version per service", where="version", hint="--service A --version 1 …"
         )
     with store.session() as session:
-        body = deploy_check.can_i_deploy(
+        asked = deploy_check.can_i_deploy(
             session, list(zip(service, version, strict=True)), environment
         )
-    return JSONResponse(body)
+    subjects = [{"service": s, "version": v} for s, v in asked.subjects]
+    body = wire.Decision.model_validate({**asked.decision.to_dict(), "subjects": subjects})
+    return Response(body.model_dump_json(), media_type="application/json")
 
 
-@router.get("/matrix")
+@router.get("/matrix", response_model=Page[wire.MatrixRow], responses=errors(404, 422))
 def matrix(
     request: Request,
     store: StoreDep,
@@ -112,7 +100,7 @@ def matrix(
     consumer: str | None = None,
     contract: str | None = None,
     status: Annotated[str | None, Query(pattern="^(verified|failed)$")] = None,
-) -> dict[str, Any]:
+) -> Page[wire.MatrixRow]:
     with store.session() as session:
         items, total = integrations.matrix(
             session,
@@ -123,18 +111,20 @@ def matrix(
             offset=page.offset,
             limit=page.limit,
         )
-    return page.body(request, items, total)
+    rows = [wire.MatrixRow.model_validate(i) for i in items]
+    return Page[wire.MatrixRow].model_validate(page.body(request, rows, total))
 
 
-@router.get("/services/{name}/consumers")
-def consumers(name: str, store: StoreDep, contract: str | None = None) -> dict[str, Any]:
+@router.get("/services/{name}/consumers", response_model=wire.Consumers, responses=errors(404))
+def consumers(name: str, store: StoreDep, contract: str | None = None) -> wire.Consumers:
     with store.session() as session:
-        return integrations.consumers(session, name, contract)
+        return wire.Consumers.model_validate(integrations.consumers(session, name, contract))
 
 
-@router.post("/impact")
-def impact(body: ImpactIn, store: StoreDep) -> dict[str, Any]:
+@router.post("/impact", response_model=wire.Impact, responses=errors(404, 422))
+def impact(body: wire.ImpactIn, store: StoreDep) -> wire.Impact:
     with store.session() as session:
-        return integrations.impact(
+        found = integrations.impact(
             session, body.provider, body.contract, body.document, body.against
         )
+    return wire.Impact.model_validate(found)

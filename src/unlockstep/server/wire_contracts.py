@@ -1,0 +1,175 @@
+"""The wire of the contract registry: contracts, their versions, publish and check.
+
+Every body is a :class:`~unlockstep.server.wire.Wire` model (camelCase on the wire); the CLI
+validates what it receives with the same models. A compatibility report keeps the keys of
+``CompatibilityReport.to_dict`` (single words, already one casing) and turns back into the
+core value with :meth:`Report.to_core` for the renderers.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import ConfigDict, Field
+
+from unlockstep.core.compat import (
+    Breaks,
+    Change,
+    CompatibilityReport,
+    Direction,
+    Level,
+    Location,
+    Mode,
+)
+from unlockstep.server.wire import ErrorBody, Wire
+
+_MEANING = {
+    401: "an API token is required (writes, when the server has tokens)",
+    404: "the service, contract, version or plan is not registered",
+    409: "refused: the document violates the contract's mode, or differs from the one "
+    "already published under this version",
+    413: "the document is larger than the server accepts",
+    422: "the request or the document is invalid; the message says where",
+}
+
+
+def errors(*statuses: int, json_route: bool = True) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` for a route: each error status it can answer, with the one error body
+    (``json_route=False`` for a route whose success is not JSON: its errors still are)."""
+    if json_route:
+        return {s: {"model": ErrorBody, "description": _MEANING[s]} for s in statuses}
+    body = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+    return {s: {"description": _MEANING[s], "content": body} for s in statuses}
+
+
+class ReportLocation(Wire):
+    subject: str = ""
+    pointer: str = ""
+    file: str | None = None
+    line: int | None = None
+
+
+class ReportChange(Wire):
+    """One classified difference (``Change.to_dict``); keys a newer server adds pass through."""
+
+    model_config = ConfigDict(extra="allow")
+
+    rule: str
+    level: str
+    breaks: str
+    direction: str = "backward"
+    location: ReportLocation
+    message: str
+    suggestion: str = ""
+    against: str | None = None
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class Report(Wire):
+    """A compatibility report (``CompatibilityReport.to_dict``)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    compatible: bool
+    mode: str
+    kind: str
+    summary: dict[str, int] = Field(default_factory=dict)
+    changes: list[ReportChange]
+
+    @classmethod
+    def of(cls, report: CompatibilityReport) -> Report:
+        return cls.model_validate(report.to_dict())
+
+    def to_core(self) -> CompatibilityReport:
+        """The report as the value the renderers take."""
+        changes = tuple(
+            Change(
+                rule=c.rule,
+                level=Level(c.level),
+                breaks=Breaks(c.breaks),
+                location=Location(
+                    c.location.subject, c.location.pointer, c.location.file, c.location.line
+                ),
+                message=c.message,
+                suggestion=c.suggestion,
+                direction=Direction(c.direction),
+                details=c.details,
+                against=c.against,
+            )
+            for c in self.changes
+        )
+        return CompatibilityReport(mode=Mode(self.mode), kind=self.kind, changes=changes)
+
+
+class Contract(Wire):
+    service: str
+    name: str
+    kind: str
+    mode: str
+    created_at: str | None = Field(None, description="ISO 8601")
+
+
+class ContractVersion(Wire):
+    """One published document of a contract: the provider version it belongs to."""
+
+    version: str
+    sha256: str
+    filename: str | None = None
+    published_by: str
+    published_at: str = Field(description="ISO 8601")
+
+
+class ContractDetail(Contract):
+    versions: list[ContractVersion]
+
+
+class ContractDocument(ContractVersion):
+    content: str
+
+
+class Problem(Wire):
+    element: str
+    level: str = "error"
+    field: str | None = None
+    reason: str
+
+
+class ConsumerVerification(Wire):
+    """A stored expectation verified against the document just published."""
+
+    consumer: str
+    consumer_version: str
+    status: str
+    checked: int
+    problems: list[Problem]
+
+
+class Published(Wire):
+    contract: Contract
+    version: ContractVersion
+    outcome: Literal["created", "unchanged", "replaced"]
+    report: Report | None = None
+    verifications: list[ConsumerVerification]
+
+
+class Checked(Wire):
+    registered: bool = Field(
+        description="whether the contract exists yet (else nothing to compare)"
+    )
+    report: Report
+
+
+class DocumentIn(Wire):
+    content: str = Field(description="the document (OpenAPI, AsyncAPI, JSON Schema…) as text")
+    filename: str = Field("", max_length=300, description="where it came from, for messages")
+    kind: str | None = Field(None, description="openapi, asyncapi, jsonschema…; detected if absent")
+    mode: str | None = Field(None, description="BACKWARD (default), FORWARD, FULL, …, NONE")
+    policy: str | None = Field(None, description="lenient (default) or strict")
+
+
+class PublishIn(DocumentIn):
+    force: bool = Field(False, description="replace a version's document / publish despite a "
+                        "violated mode; audited")  # fmt: skip
+    semantic_change: bool = Field(False, description="the meaning changes: needs a new "
+                                  "eventType or an ADR link")  # fmt: skip
+    adr: str | None = Field(None, max_length=500, description="link to the decision record")

@@ -1,0 +1,257 @@
+"""Contracts a service provides: read them, check a candidate, publish a version.
+
+Publishing gathers the contract's history from the store, judges the document in core
+(``core.contracts.judge`` under the contract's mode), refuses a violation unless forced (a
+returned :class:`Refused`, not an exception), persists the document, records the audit
+event and verifies every stored expectation of the contract against it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from unlockstep.core.compat import CompatibilityReport, Source
+from unlockstep.core.contracts import (
+    canonical_hash,
+    engine_for,
+    judge,
+    parse_mode,
+    parse_policy,
+)
+from unlockstep.core.envelope import check_publish
+from unlockstep.errors import Conflict, NotFound
+from unlockstep.services import expectations
+from unlockstep.store import audit, registry
+from unlockstep.store import contracts as store
+from unlockstep.store.contract_tables import Contract, ContractVersion
+from unlockstep.store.tables import Service
+
+
+@dataclass(frozen=True)
+class ContractInfo:
+    service: str
+    name: str
+    kind: str
+    mode: str
+    created_at: str | None
+
+    @classmethod
+    def of(cls, contract: Contract, service: str) -> ContractInfo:
+        created = contract.created_at.isoformat() if contract.created_at else None
+        return cls(service, contract.name, contract.kind, contract.mode, created)
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    version: str
+    sha256: str
+    filename: str | None
+    published_by: str
+    published_at: str
+
+    @classmethod
+    def of(cls, cv: ContractVersion, number: str) -> VersionInfo:
+        return cls(number, cv.blob_sha256, cv.filename, cv.published_by,
+                   cv.published_at.isoformat())  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ContractDetail(ContractInfo):
+    versions: list[VersionInfo] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ContractDocument(VersionInfo):
+    content: str = ""
+
+
+@dataclass(frozen=True)
+class Document:
+    """A document submitted for a contract: its text and how to judge it."""
+
+    source: Source
+    filename: str = ""  # as submitted (the source's name falls back to ``name@version``)
+    kind: str | None = None
+    mode: str | None = None
+    policy: str | None = None
+
+
+@dataclass(frozen=True)
+class Checked:
+    registered: bool
+    report: CompatibilityReport
+
+
+@dataclass(frozen=True)
+class Published:
+    contract: ContractInfo
+    version: VersionInfo
+    outcome: str  # created | unchanged | replaced
+    report: CompatibilityReport | None
+    verifications: list[expectations.ConsumerResult]
+
+
+@dataclass(frozen=True)
+class Refused:
+    """The document violates the contract's mode (or declares a semantic change under the
+    same event type): nothing was written."""
+
+    message: str
+    report: CompatibilityReport
+
+
+def list_contracts(session: Session, service: str) -> list[ContractInfo]:
+    svc = registry.get_service(session, service)
+    return [ContractInfo.of(c, svc.name) for c in store.list_contracts(session, svc)]
+
+
+def detail(session: Session, service: str, name: str) -> ContractDetail:
+    svc = registry.get_service(session, service)
+    contract = store.get_contract(session, svc, name)
+    info = ContractInfo.of(contract, svc.name)
+    found = [VersionInfo.of(cv, n) for cv, n in store.versions(session, contract)]
+    return ContractDetail(**asdict(info), versions=found)
+
+
+def document(session: Session, service: str, name: str, number: str) -> ContractDocument:
+    svc = registry.get_service(session, service)
+    contract = store.get_contract(session, svc, name)
+    cv = store.current(session, contract, number)
+    if cv is None:
+        raise NotFound(f"{svc.name}/{name} has no document for version {number!r}", where="version")
+    text = store.content(session, cv.blob_sha256) or ""
+    return ContractDocument(**asdict(VersionInfo.of(cv, number)), content=text)
+
+
+def check(session: Session, service: str, name: str, doc: Document) -> Checked:
+    """What this document would do if published next: the report, nothing written."""
+    svc = registry.get_service(session, service)
+    contract = store.find_contract(session, svc, name)
+    engine = engine_for(doc.source, doc.kind, contract.kind if contract else None)
+    mode = parse_mode(doc.mode or (contract.mode if contract else None))
+    history = store.history(session, contract)
+    report = judge(engine, doc.source, history, mode, parse_policy(doc.policy))
+    return Checked(contract is not None, report)
+
+
+def publish(
+    session: Session,
+    actor: str,
+    service: str,
+    name: str,
+    number: str,
+    doc: Document,
+    *,
+    force: bool = False,
+    semantic_change: bool = False,
+    adr: str | None = None,
+) -> Published | Refused:
+    registry.check_name(name, "contract")
+    source = doc.source
+    sha256 = canonical_hash(source)
+    svc = registry.get_service(session, service)
+    contract = store.find_contract(session, svc, name)
+    engine = engine_for(source, doc.kind, contract.kind if contract else None)
+    mode = parse_mode(doc.mode or (contract.mode if contract else None))
+    existing = store.current(session, contract, number)
+    if contract is not None and existing is not None and existing.blob_sha256 == sha256:
+        contract = _contract(session, actor, svc, name, engine.kind, mode.value, contract)
+        info = ContractInfo.of(contract, svc.name)
+        return Published(info, VersionInfo.of(existing, number), "unchanged", None, [])
+    history = store.history(session, contract, excluding=number)
+    report = judge(engine, source, history, mode, parse_policy(doc.policy))
+    if semantic_change:
+        last = Source(history[-1].content, history[-1].filename) if history else None
+        found = check_publish(source, last, declared=True, adr=adr, subject=f"{service}/{name}")
+        report = CompatibilityReport(report.mode, report.kind, (*report.changes, *found))
+    if not report.compatible and not force:
+        message = (
+            f"{service}/{name} {number} violates the contract's {mode.value} mode: "
+            f"{len(report.breaking)} breaking change(s)"
+        )
+        if any(c.rule == "semantic-change-requires-new-event-type" for c in report.breaking):
+            message = (
+                f"{service}/{name} {number} declares a semantic change under the same event type"
+            )
+        return Refused(message, report)
+    if existing is not None and not force:
+        raise Conflict(
+            f"{service}/{name} already has a different document for version {number}",
+            where="version",
+            hint="publish a new version, or pass --force to replace it (audited)",
+            details={"registered_sha256": existing.blob_sha256, "proposed_sha256": sha256},
+        )
+    contract = _contract(session, actor, svc, name, engine.kind, mode.value, contract)
+    forced = report.to_dict() if not report.compatible else None
+    version, outcome = _store_version(
+        session, actor, svc, contract, number, sha256, doc, forced, existing
+    )
+    verified = expectations.verify_published(session, svc, number, name)
+    return Published(ContractInfo.of(contract, svc.name), version, outcome, report, verified)
+
+
+def _contract(
+    session: Session,
+    actor: str,
+    service: Service,
+    name: str,
+    kind: str,
+    mode: str,
+    contract: Contract | None,
+) -> Contract:
+    key = f"{service.name}/{name}"
+    if contract is None:
+        contract = store.create_contract(session, service, name, kind, mode)
+        after = asdict(ContractInfo.of(contract, service.name))
+        audit.record(session, actor, "contract.created", "contract", key, None, after)
+    elif contract.mode != mode:
+        before = asdict(ContractInfo.of(contract, service.name))
+        contract.mode = mode
+        session.flush()
+        after = asdict(ContractInfo.of(contract, service.name))
+        audit.record(session, actor, "contract.mode_changed", "contract", key, before, after)
+    return contract
+
+
+def _store_version(
+    session: Session,
+    actor: str,
+    service: Service,
+    contract: Contract,
+    number: str,
+    sha256: str,
+    doc: Document,
+    forced_report: dict[str, Any] | None,
+    existing: ContractVersion | None,
+) -> tuple[VersionInfo, str]:
+    """Write the document (a forced replacement of ``existing``, or a new version)."""
+    store.store_blob(session, sha256, doc.source.text)
+    key = f"{service.name}/{contract.name}/{number}"
+    filename = doc.filename
+    if existing is not None:
+        before = asdict(VersionInfo.of(existing, number))
+        existing.blob_sha256, existing.filename, existing.published_by = sha256, filename, actor
+        session.flush()
+        after = VersionInfo.of(existing, number)
+        audit.record(
+            session, actor, "contract.version.forced", "contract", key, before, asdict(after),
+            reason="--force: replaced the document of an already published version",
+        )  # fmt: skip
+        return after, "replaced"
+    version, _ = registry.upsert_version(session, actor, service, number)
+    row = store.add_version(session, contract, version, sha256, filename, actor)
+    info = VersionInfo.of(row, number)
+    if forced_report is not None:
+        audit.record(
+            session, actor, "contract.version.forced", "contract", key, None,
+            {**asdict(info), "report": forced_report},
+            reason="--force: published although it violates the contract's mode",
+        )  # fmt: skip
+    else:
+        audit.record(
+            session, actor, "contract.version.published", "contract", key, None, asdict(info)
+        )
+    return info, "created"
