@@ -93,8 +93,6 @@ def test_a_nul_in_the_path_or_query_is_refused(estate: TestClient) -> None:
     ("method", "path", "wrap"),
     [
         ("PUT", "/api/v1/services/deep", lambda nested: {"description": nested}),
-        ("POST", "/ofrep/v1/evaluate/flags/f", lambda nested: {"context": {"a": nested}}),
-        ("POST", "/ofrep/v1/evaluate/flags", lambda nested: {"context": {"a": nested}}),
         (
             "PUT",
             "/api/v1/environments/production/flags/f",
@@ -161,3 +159,25 @@ def test_a_text_longer_than_its_column_is_refused_on_every_database(
 ) -> None:
     _refused(estate.put(path, json=body))
     assert estate.get(path).status_code in (404, 405)
+
+
+@pytest.mark.parametrize(
+    ("path", "key"), [("/ofrep/v1/evaluate/flags/f", "f"), ("/ofrep/v1/evaluate/flags", None)]
+)
+@pytest.mark.parametrize(
+    "raw",
+    [
+        '{"context": {"a": "\\ud800"}}',
+        '{"context": ' + '{"a":' * 900 + "1" + "}" * 900 + "}",
+        b'{"context": {"a": "\xa3"}}',
+    ],
+    ids=["surrogate", "deep", "not-utf8"],
+)
+def test_ofrep_refuses_hostile_contexts_with_its_own_400_body(
+    estate: TestClient, path: str, key: str | None, raw: str | bytes
+) -> None:
+    response = estate.post(path, content=raw, headers=JSON)
+    assert response.status_code == 400
+    body = response.json()
+    assert body["errorCode"] == "PARSE_ERROR" and body["errorDetails"]
+    assert body.get("key") == key

@@ -122,7 +122,8 @@ def _target_problem(scope: Scope) -> InvalidInput | None:
 
 
 class InputGuard:
-    """ASGI middleware: refuse what ``body_problem`` and ``_target_problem`` find, with 422."""
+    """ASGI middleware: refuse what ``body_problem`` and ``_target_problem`` find, with 422
+    (400 and OFREP's failure body under ``/ofrep/``)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -133,7 +134,7 @@ class InputGuard:
             return
         problem = _target_problem(scope)
         if problem is not None:
-            await _send(send, problem)
+            await _send(scope, send, problem)
             return
         if scope.get("method") in ("GET", "HEAD", "DELETE", "OPTIONS"):
             await self.app(scope, receive, send)
@@ -150,7 +151,7 @@ class InputGuard:
                 break
         problem = body_problem(b"".join(chunks))
         if problem is not None:
-            await _send(send, problem)
+            await _send(scope, send, problem)
             return
 
         async def replay() -> Message:
@@ -159,8 +160,24 @@ class InputGuard:
         await self.app(scope, replay, send)
 
 
-async def _send(send: Send, error: UnlockstepError) -> None:
-    response = JSONResponse(error.to_dict(), status_code=error.http_status)
+_OFREP = "/ofrep/"
+_OFREP_FLAG = "/ofrep/v1/evaluate/flags/"
+
+
+def _refusal(scope: Scope, error: UnlockstepError) -> JSONResponse:
+    """The one error body with the error's status; under ``/ofrep/``, OFREP's own failure
+    body with 400 and ``PARSE_ERROR``, as OFREP clients expect for a request they sent wrong."""
+    path: str = scope.get("path", "")
+    if not path.startswith(_OFREP):
+        return JSONResponse(error.to_dict(), status_code=error.http_status)
+    body: dict[str, str] = {"errorCode": "PARSE_ERROR", "errorDetails": error.message}
+    if path.startswith(_OFREP_FLAG):
+        body = {"key": path[len(_OFREP_FLAG) :], **body}
+    return JSONResponse(body, status_code=400)
+
+
+async def _send(scope: Scope, send: Send, error: UnlockstepError) -> None:
+    response = _refusal(scope, error)
     await send(
         {
             "type": "http.response.start",
