@@ -3,9 +3,11 @@ with the tools a user would otherwise run.
 
 Run: python bench/cli_startup.py [runs]   (default 15 runs per command, after one warm-up)
 
-Prints min / median / max wall milliseconds per command and, where there is a peer, the
-median of the pairwise ratio (unlockstep and the peer run in turn, A B A B…, so a drifting
-machine moves both). Quote medians; on a shared machine say so. Targets (issue 19): --version
+Prints min / median / max wall milliseconds and the median CPU milliseconds (user + system, the
+kernel's accounting of the finished child) per command and, where there is a peer, the medians
+of the pairwise wall and CPU ratios (unlockstep and the peer run in turn, A B A B…, so a
+drifting machine moves both). Quote medians; on a shared machine quote CPU, which waiting for
+a core does not inflate, and say so. Targets (issue 19): --version
 and --help under 100 ms, a diff of two small files under 200 ms, ``migrations check`` of 500
 migrations within 2x squawk, a small Protobuf pair within 2x ``buf breaking``.
 
@@ -17,6 +19,7 @@ fatal.
 from __future__ import annotations
 
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -59,20 +62,29 @@ def _tool(name: str, *candidates: Path) -> str | None:
     return shutil.which(name)
 
 
-def _once(argv: Sequence[str], cwd: Path) -> float:
+Run = tuple[float, float]  # wall ms, CPU ms
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _once(argv: Sequence[str], cwd: Path) -> Run:
+    cpu = _cpu()
     start = time.perf_counter()
     subprocess.run(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return (time.perf_counter() - start) * 1000
+    return (time.perf_counter() - start) * 1000, (_cpu() - cpu) * 1000
 
 
 def _measure(
     argv: Sequence[str], peer: Sequence[str] | None, cwd: Path, runs: int
-) -> tuple[list[float], list[float]]:
+) -> tuple[list[Run], list[Run]]:
     _once(argv, cwd)
     if peer:
         _once(peer, cwd)
-    ours: list[float] = []
-    theirs: list[float] = []
+    ours: list[Run] = []
+    theirs: list[Run] = []
     for _ in range(runs):
         ours.append(_once(argv, cwd))
         if peer:
@@ -80,8 +92,14 @@ def _measure(
     return ours, theirs
 
 
-def _fmt(times: list[float]) -> str:
-    return f"{min(times):7.0f} {statistics.median(times):7.0f} {max(times):7.0f}"
+def _fmt(runs: list[Run]) -> str:
+    wall = [w for w, _ in runs]
+    cpu = statistics.median(c for _, c in runs)
+    return f"{min(wall):7.0f} {statistics.median(wall):7.0f} {max(wall):7.0f} {cpu:7.0f}"
+
+
+def _ratio(ours: list[Run], theirs: list[Run], index: int) -> float:
+    return statistics.median(a[index] / b[index] for a, b in zip(ours, theirs, strict=True))
 
 
 def main() -> None:
@@ -127,14 +145,17 @@ def main() -> None:
             ),
         ]
         load = os.getloadavg()[0]
-        print(f"{runs} runs each, wall ms; load average {load:.1f} on {os.cpu_count()} cores")
-        print(f"{'command':32} {'min':>7} {'median':>7} {'max':>7}   peer: min median max   ratio")
+        print(f"{runs} runs each, ms; load average {load:.1f} on {os.cpu_count()} cores")
+        print(
+            f"{'command':32} {'wall min':>7} {'median':>7} {'max':>7} {'cpu med':>7}"
+            "   peer: wall min median max, cpu median   ratio: wall, cpu"
+        )
         for label, argv, peer_name, peer in cases:
             ours, theirs = _measure(argv, peer, work, runs)
             line = f"{label:32} {_fmt(ours)}"
             if peer:
-                ratio = statistics.median(a / b for a, b in zip(ours, theirs, strict=True))
-                line += f"   {peer_name}: {_fmt(theirs)}   {ratio:.2f}x"
+                wall, cpu = _ratio(ours, theirs, 0), _ratio(ours, theirs, 1)
+                line += f"   {peer_name}: {_fmt(theirs)}   {wall:.2f}x, {cpu:.2f}x"
             elif peer_name:
                 line += f"   ({peer_name} not installed)"
             print(line, flush=True)

@@ -102,3 +102,48 @@ def test_every_core_package_declares_its_public_face() -> None:
             if isinstance(target, ast.Name)
         }
         assert "__all__" in names, f"{init.relative_to(SRC)} has no __all__"
+
+
+def _runtime_imports(path: Path, modules: set[str]) -> set[str]:
+    """The modules ``path`` imports when it runs (``if TYPE_CHECKING:`` blocks left out);
+    ``from pkg import mod`` counts as importing ``pkg.mod`` only."""
+    tree = ast.parse(path.read_text(), str(path))
+    typing_only = {
+        id(inner)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If)
+        and isinstance(node.test, ast.Name)
+        and node.test.id == "TYPE_CHECKING"
+        for stmt in node.body
+        for inner in ast.walk(stmt)
+    }
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if id(node) in typing_only:
+            continue
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names if alias.name in modules}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            subs = {f"{node.module}.{alias.name}" for alias in node.names} & modules
+            found |= subs or ({node.module} & modules)
+    return found
+
+
+def test_no_module_imports_itself_through_others() -> None:
+    paths = {_module(path): path for path in SRC.rglob("*.py")}
+    edges = {name: _runtime_imports(path, set(paths)) - {name} for name, path in paths.items()}
+    circles: list[str] = []
+    done: set[str] = set()
+
+    def visit(node: str, trail: list[str]) -> None:
+        for nxt in sorted(edges[node]):
+            if nxt in trail:
+                circles.append(" -> ".join([*trail[trail.index(nxt) :], nxt]))
+            elif nxt not in done:
+                visit(nxt, [*trail, nxt])
+        done.add(node)
+
+    for start in sorted(edges):
+        if start not in done:
+            visit(start, [start])
+    assert not circles, "import circles:\n" + "\n".join(circles[:10])

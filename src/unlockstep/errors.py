@@ -10,7 +10,8 @@ returned value, never one of these. These are for input or state we cannot work 
     ├── NotFound                    exit 2, HTTP 404  unknown service, version, environment…
     ├── Conflict                    exit 2, HTTP 409  exists with other content
     ├── PreconditionFailed          exit 2, HTTP 412  stale If-Match
-    ├── Unauthorized                exit 3, HTTP 401  missing or unknown API token
+    ├── Unauthorized                exit 3, HTTP 401  missing, unknown, revoked or expired token
+    ├── Forbidden                   exit 3, HTTP 403  a known token whose scope or team may not
     └── ConfigError                 exit 3, HTTP 500  settings or connection problems
         ├── ServerUnreachable       exit 3            the CLI cannot reach UNLOCKSTEP_URL
         └── DatabaseUnavailable     exit 3, HTTP 503  the server cannot reach or read its
@@ -105,6 +106,12 @@ class Unauthorized(UnlockstepError):
     code = "unauthorized"
     exit_code = 3
     http_status = 401
+
+
+class Forbidden(UnlockstepError):
+    code = "forbidden"
+    exit_code = 3
+    http_status = 403
 
 
 class ConfigError(UnlockstepError):

@@ -8,6 +8,7 @@ back to a default silently).
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from pydantic import Field, SecretStr, field_validator
@@ -22,6 +23,7 @@ from unlockstep.config import config_file, read_file
 from unlockstep.core.documents import MAX_DOCUMENT_MB
 
 DEFAULT_URL = "http://127.0.0.1:8080"
+_TOKEN_NAME = re.compile(r"[A-Za-z0-9._-]{1,100}")
 
 
 class Settings(BaseSettings):
@@ -31,9 +33,12 @@ class Settings(BaseSettings):
     url: str = DEFAULT_URL
     host: str = "127.0.0.1"
     port: int = 8080
-    #: ``name:secret`` pairs separated by commas. Empty means auth is off and writes are
-    #: recorded as ``anonymous``.
+    #: Bootstrap tokens: ``name:secret`` pairs separated by commas, each with the ``admin``
+    #: scope (create team tokens with ``unlockstep tokens create``). Empty, and no token
+    #: created through the API: writes are accepted as ``anonymous`` (a warning at start).
     api_tokens: Annotated[dict[str, SecretStr], NoDecode] = Field(default_factory=dict)
+    #: Reads need a token too (``read`` scope or more). Off by default and for the demo.
+    require_token_for_reads: bool = False
     #: The token the CLI sends.
     token: SecretStr | None = None
     log_level: str = "INFO"
@@ -65,14 +70,27 @@ class Settings(BaseSettings):
     @field_validator("api_tokens", mode="before")
     @classmethod
     def _parse_tokens(cls, value: Any) -> Any:
+        # Messages name the position and the token's name, never a secret.
         if isinstance(value, str):
             pairs: dict[str, str] = {}
-            for item in filter(None, (part.strip() for part in value.split(","))):
+            for number, item in enumerate(value.split(","), start=1):
+                item = item.strip()
+                if not item:
+                    continue
                 name, sep, secret = item.partition(":")
+                name, secret = name.strip(), secret.strip()
                 if not sep or not name or not secret:
                     raise ValueError(
-                        "UNLOCKSTEP_API_TOKENS takes name:secret pairs, comma-separated"
+                        f"UNLOCKSTEP_API_TOKENS item {number} is not name:secret "
+                        "(pairs, comma-separated)"
                     )
+                if not _TOKEN_NAME.fullmatch(name):
+                    raise ValueError(
+                        f"UNLOCKSTEP_API_TOKENS item {number}: a name is letters, digits, "
+                        "'.', '_' or '-'"
+                    )
+                if name in pairs:
+                    raise ValueError(f"UNLOCKSTEP_API_TOKENS names {name!r} twice")
                 pairs[name] = secret
             return pairs
         return value

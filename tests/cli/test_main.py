@@ -115,10 +115,11 @@ def _real_commands() -> dict[str, tuple[str, click.Command]]:
         plans,
         registry,
         serve,
+        tokens,
     )
 
     found: dict[str, tuple[str, click.Command]] = {}
-    for module in (catalog, contract, diff, expectations, flags, registry, serve):
+    for module in (catalog, contract, diff, expectations, flags, registry, serve, tokens):
         for command in module.COMMANDS:
             assert command.name is not None
             found[command.name] = (module.__name__, command)

@@ -4,6 +4,8 @@ the same exit code in every format."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -188,3 +190,27 @@ def test_several_paths_are_reported_together(safe: Path, tmp_path: Path) -> None
     assert code == 1
     body = json.loads(out)
     assert [p["safe_while_old_code_is_live"] for p in body["paths"]] == [True, False]
+
+
+_PROBE = """
+import sys
+from unlockstep.cli.main import main
+try:
+    main()
+except SystemExit:
+    pass
+print(" ".join(sorted({m.split(".")[0] for m in sys.modules})), file=sys.stderr)
+"""
+
+
+def test_a_text_check_imports_neither_postgast_nor_protobuf_nor_yaml(unsafe: Path) -> None:
+    # the classifier reads libpg_query's JSON tree; postgast's package and protobuf's message
+    # classes were a third of the process (bench/cli_startup.py)
+    argv = ["unlockstep", "migrations", "check", str(unsafe)]
+    result = subprocess.run(
+        [sys.executable, "-c", f"import sys; sys.argv = {argv!r}\n{_PROBE}"],
+        capture_output=True,
+        text=True,
+    )
+    assert "NOT safe while old code is live" in result.stdout  # the check really ran
+    assert {"postgast", "google", "yaml"} & set(result.stderr.split()) == set()

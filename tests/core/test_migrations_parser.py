@@ -59,6 +59,13 @@ def test_deeply_nested_statements_parse_as_postgres_accepts_them() -> None:
     ]
 
 
+def test_statements_nested_past_pythons_recursion_limit_still_classify() -> None:
+    # the JSON tree nests two levels per operator: 2,000 of them are past json's default limit
+    total = " + ".join(f"c{n}" for n in range(2000))
+    (step,) = classify_sql(f"UPDATE cases SET a = {total};")
+    assert step.actions == ("update cases (backfill)",)
+
+
 def test_table_columns_after_non_ascii_text_have_their_line() -> None:
     schema = parse_tables(f"-- {WIDE}\nCREATE TABLE «t» (\n  id int,\n  «naïve» text\n);\n")
     table = schema.tables["«t»"]

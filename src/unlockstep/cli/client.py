@@ -21,6 +21,7 @@ from unlockstep.settings import Settings
 
 _BY_STATUS: dict[int, type[errors.UnlockstepError]] = {
     401: errors.Unauthorized,
+    403: errors.Forbidden,
     404: errors.NotFound,
     409: errors.Conflict,
     412: errors.PreconditionFailed,
@@ -118,6 +119,9 @@ class Client:
 
     def put(self, path: str, body: Any = None, **kwargs: Any) -> Any:
         return self._json("PUT", path, self.request("PUT", path, json=body, **kwargs))
+
+    def delete(self, path: str, **kwargs: Any) -> Any:
+        return self._json("DELETE", path, self.request("DELETE", path, **kwargs))
 
     def _json(self, method: str, path: str, response: httpx.Response) -> Any:
         try:

@@ -49,7 +49,8 @@ def _settings_error(exc: ValueError, flags: dict[str, Any]) -> ConfigError:
             origin, from_file = str(file), True
         else:
             origin = "the default"
-        problems.append(f"{name} (from {origin}): {error['msg']}")
+        message = str(error["msg"]).removeprefix("Value error, ")
+        problems.append(f"{name} (from {origin}): {message}")
     return ConfigError(
         "invalid settings: " + "; ".join(problems),
         where=str(file) if from_file else None,

@@ -260,7 +260,9 @@ def _run_demo(folder: Path, port: int, host: str, estate: Path, fmt: str) -> Non
         db.unlink()
     configure_logging()
     check_port_free(host, port)
-    settings = load_settings(database_url=f"sqlite:///{db}", host=host, port=port)
+    settings = load_settings(
+        database_url=f"sqlite:///{db}", host=host, port=port, require_token_for_reads=False
+    )
     url = f"http://{host}:{port}"
     store = Store(settings.database_url)
     server = uvicorn.Server(

@@ -107,6 +107,10 @@ COMMANDS: dict[str, Lazy] = {
         "unlockstep.cli.serve:serve", "Run the registry server (migrates the database first)."
     ),
     "services": Lazy("unlockstep.cli.registry:services", "Services in the registry."),
+    "tokens": Lazy(
+        "unlockstep.cli.tokens:tokens",
+        "API tokens: who may write, for which team, with which scope.",
+    ),
     "verification": Lazy(
         "unlockstep.cli.expectations:verification_group",
         "Verification results reported by a provider's own test run.",

@@ -7,11 +7,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
+from pydantic import ValidationError
 from starlette.routing import BaseRoute
 
 from unlockstep import __version__
+from unlockstep.errors import ConfigError
 from unlockstep.server import errors, guard
+from unlockstep.server.deps import read_gate
 from unlockstep.server.flag_engines import FlagEngines
 from unlockstep.server.limits import BodyLimit
 from unlockstep.server.routers import (
@@ -27,6 +30,10 @@ from unlockstep.server.routers import (
     plans,
     services,
 )
+from unlockstep.server.routers import (
+    tokens as token_routes,
+)
+from unlockstep.services import tokens
 from unlockstep.settings import Settings
 from unlockstep.store import Store
 
@@ -43,6 +50,7 @@ API_ROUTERS: list[APIRouter] = [
     contracts.router,
     flags.router,
     plans.router,
+    token_routes.router,
 ]
 
 #: Routers mounted at the root (OFREP, Pact-compatible paths, dashboard pages).
@@ -53,8 +61,22 @@ ROOT_ROUTERS: list[APIRouter] = [ofrep.router]
 FAST_ROUTES: list[BaseRoute] = [*ofrep.FAST_ROUTES, *flag_sync.FAST_ROUTES]
 
 
+def _settings() -> Settings:
+    """Settings from the environment (a worker process started by ``serve --workers``); an
+    invalid value is one line naming the setting, never its value (it may be a secret)."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'settings'}: "
+            + str(e["msg"]).removeprefix("Value error, ")
+            for e in exc.errors(include_input=False, include_url=False)
+        )
+        raise ConfigError(f"invalid settings: {problems}") from None
+
+
 def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
-    settings = settings or Settings()
+    settings = settings or _settings()
     store = store or Store(settings.database_url)
 
     @asynccontextmanager
@@ -71,16 +93,24 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     )
     app.state.settings = settings
     app.state.store = store
+    if not tokens.auth_required(settings, store):
+        log.warning(
+            "no API token is configured: anyone who reaches this server can write, recorded "
+            "as 'anonymous' (set UNLOCKSTEP_API_TOKENS or create tokens)"
+        )
     app.state.flag_engines = FlagEngines(store, refresh_seconds=settings.flag_refresh_seconds)
     errors.install(app)
     guard.install(app)
     app.add_middleware(guard.InputGuard)
     app.add_middleware(BodyLimit, settings=settings)  # outermost: refuses before reading
     for router in API_ROUTERS:
-        app.include_router(router, prefix="/api/v1")
+        gate = [] if router is health.router else [Depends(read_gate)]
+        app.include_router(router, prefix="/api/v1", dependencies=gate)
     for router in ROOT_ROUTERS:
         app.include_router(router)
-    app.router.routes[0:0] = FAST_ROUTES
+    # With reads behind a token, the SDK's sync goes through its (gated) FastAPI route.
+    fast = ofrep.FAST_ROUTES if settings.require_token_for_reads else FAST_ROUTES
+    app.router.routes[0:0] = fast
     declare_security(app)
     log.info("unlockstep %s on %s", __version__, store.safe_url)
     return app

@@ -1,4 +1,5 @@
-"""What routers need from a request: the store, the settings, the actor, paging and ETags."""
+"""What routers need from a request: the store, the settings, the principal (who acts),
+paging and ETags."""
 
 from __future__ import annotations
 
@@ -9,8 +10,11 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from unlockstep.errors import Unauthorized
+from unlockstep.services import authz, tokens
+from unlockstep.services.authz import ANONYMOUS, Principal
 from unlockstep.settings import Settings
 from unlockstep.store import Store
 
@@ -27,21 +31,58 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
-def get_actor(request: Request) -> str:
-    """The API token's name, or ``anonymous`` while auth is off."""
-    settings = get_settings(request)
-    if not settings.api_tokens:
-        return "anonymous"
+def principal_of(request: Request) -> Principal:
+    """Who the request acts as: the principal of its bearer token. Without a token it is
+    ``anonymous`` while no token exists anywhere (see ``services/tokens.py``); a token that is
+    sent must be valid even then."""
+    settings, store = get_settings(request), request.app.state.store
     header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() == "bearer" and token:
-        for name, secret in settings.api_tokens.items():
-            if secret.get_secret_value() == token:
-                return name
-    raise Unauthorized(
-        "this server requires an API token for writes",
-        hint="send 'Authorization: Bearer <token>' (the CLI reads UNLOCKSTEP_TOKEN)",
-    )
+    scheme, _, secret = header.partition(" ")
+    if scheme.lower() == "bearer" and secret.strip():
+        found = tokens.authenticate(settings, store, secret.strip())
+        if found is None:
+            raise Unauthorized(
+                "the API token is unknown, revoked or expired",
+                hint="send a current token as 'Authorization: Bearer <token>'",
+            )
+        return found
+    if tokens.auth_required(settings, store):
+        raise Unauthorized(
+            "this server requires an API token",
+            hint="send 'Authorization: Bearer <token>' (the CLI reads UNLOCKSTEP_TOKEN)",
+        )
+    return ANONYMOUS
+
+
+#: Declares the bearer scheme in ``/openapi.json`` for every route that takes a principal
+#: (the header itself is read by ``principal_of``).
+BEARER = HTTPBearer(
+    auto_error=False,
+    scheme_name="apiToken",
+    description="an API token (`unlockstep tokens create`, or UNLOCKSTEP_API_TOKENS)",
+)
+
+
+def get_principal(
+    request: Request,
+    _declared: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
+) -> Principal:
+    return principal_of(request)
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def get_actor(principal: PrincipalDep) -> str:
+    """The name the audit trail records for this request."""
+    return principal.name
+
+
+def read_gate(request: Request) -> None:
+    """With ``UNLOCKSTEP_REQUIRE_TOKEN_FOR_READS`` on, every API request needs a valid token
+    (``read`` scope or more); writes check their own scope and ownership as well."""
+    if get_settings(request).require_token_for_reads:
+        authz.require(principal_of(request), "read", what="read the registry")
 
 
 StoreDep = Annotated[Store, Depends(get_store)]

@@ -24,7 +24,8 @@ from unlockstep.core.compat import (
 from unlockstep.server.wire import ErrorBody, Wire
 
 _MEANING = {
-    401: "an API token is required (writes, when the server has tokens)",
+    401: "no API token, or one that is unknown, revoked or expired",
+    403: "the token's scope or team may not make this change",
     404: "the service, contract, version or plan is not registered",
     409: "refused: the document violates the contract's mode, or differs from the one "
     "already published under this version",

@@ -1,3 +1,10 @@
 """Imports every table module so ``Base.metadata`` knows all tables (Alembic, tests)."""
 
-from unlockstep.store import contract_tables, expectation_tables, flag_tables, plans, tables  # noqa: F401
+from unlockstep.store import (  # noqa: F401
+    contract_tables,
+    expectation_tables,
+    flag_tables,
+    plans,
+    tables,
+    token_tables,
+)

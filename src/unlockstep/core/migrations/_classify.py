@@ -21,8 +21,8 @@ from typing import Any
 
 from unlockstep.core.compat import Change, Location
 from unlockstep.core.migrations._rules import RENAME_SEQUENCE, RULES, Phase, level_of
-from unlockstep.core.migrations._sql import Statement, parse_statements
 from unlockstep.core.migrations._statements import HANDLERS
+from unlockstep.core.migrations._tree import Statement, parse_statements
 
 DEFAULT_WINDOW_DAYS = 30
 
@@ -162,7 +162,7 @@ class Classifier:
         """Classify one statement. ``transactional``: it runs inside a transaction the
         tool opens (Alembic does), whatever the SQL itself says."""
         verdict = _Verdict()
-        handler = HANDLERS.get(type(stmt.node).__name__)
+        handler = HANDLERS.get(stmt.kind)
         if handler is not None:
             handler(self, stmt, verdict, transactional)
         return Step(

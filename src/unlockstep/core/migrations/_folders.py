@@ -29,13 +29,14 @@ from unlockstep.core.migrations._classify import (
     Usage,
 )
 from unlockstep.core.migrations._rules import RULES, Phase, level_of
-from unlockstep.core.migrations._sql import parse_statements
+from unlockstep.core.migrations._tree import parse_statements
 from unlockstep.errors import InvalidInput
 
 _FLYWAY = re.compile(r"^(?P<prefix>[VUR])(?P<version>[0-9][0-9._]*)?__(?P<desc>.+)\.sql$", re.I)
 _CALLBACK = re.compile(r"^(before|after)[A-Za-z]*(__.*)?\.sql$")
 _NUMBERED = re.compile(r"^(?P<number>\d+)[_\-.]")
 _DIGITS = re.compile(r"(\d+)")
+_VERSION_PARTS = re.compile(r"[._]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +72,7 @@ def _flyway_key(file: MigrationFile) -> tuple[int, tuple[int, ...], str]:
     assert match is not None
     if match["prefix"].upper() == "R":
         return (1, (), match["desc"].lower())
-    parts = tuple(int(p) for p in re.split(r"[._]", match["version"] or "0") if p)
+    parts = tuple(int(p) for p in _VERSION_PARTS.split(match["version"] or "0") if p)
     while len(parts) > 1 and parts[-1] == 0:
         parts = parts[:-1]  # 1.0 == 1
     return (0, parts, "")

@@ -1,9 +1,11 @@
 """PostgreSQL DDL read with Postgres's own grammar: libpg_query (BSD-3-Clause), the parser
 extracted from PostgreSQL 18, through its ``postgast`` binding (BSD-2-Clause).
 
-This module only turns text into statements that know where they are; what a statement
-*means* for running clients is decided in :mod:`unlockstep.core.migrations._classify` (migration
-steps) and :mod:`unlockstep.core.migrations._table` (table contracts). Statements carry
+This module turns text into statements for the ``table`` contract kind
+(:mod:`unlockstep.core.migrations._table`), which quotes defaults and checks through
+PostgreSQL's deparser and so needs the protobuf tree. ``migrations check`` reads the same
+parser's JSON tree as plain data instead (:mod:`unlockstep.core.migrations._tree`): it needs no
+deparser, and skips importing postgast's package and protobuf. Statements carry
 postgast's typed syntax-tree nodes (``postgast.nodes``), whose fields are libpg_query's protobuf
 fields (``type_name``, ``table_elts``, ``def_``) and whose enums are the protobuf enums
 (``pg_query_pb2.AlterTableType``). libpg_query gives statement and node positions in UTF-8
@@ -154,11 +156,6 @@ def const_value(node: Any) -> Any:
     return "?"
 
 
-def enum_name(enum: Any, value: int) -> str:
-    """The name of a protobuf enum value: ``enum_name(pb.AlterTableType, 1)`` → ``AT_AddColumn``."""
-    return str(enum.Name(value))
-
-
 def _message(node: ast.AstNode) -> Any:
     """The protobuf message under a node: postgast's wrappers keep it in ``_pb``, and
     postgast's own ``deparse`` reads it the same way."""
@@ -180,31 +177,3 @@ def expression_text(node: ast.AstNode) -> str:
     select = pb.SelectStmt(target_list=[pb.Node(res_target=pb.ResTarget(val=wrapped))])
     tree = pb.ParseResult(stmts=[pb.RawStmt(stmt=pb.Node(select_stmt=select))])
     return str(postgast.deparse(tree)).removeprefix("SELECT ")
-
-
-#: Functions whose value differs per row: as a column default they force a table rewrite.
-VOLATILE_FUNCTIONS = frozenset(
-    {
-        "random",
-        "clock_timestamp",
-        "timeofday",
-        "gen_random_uuid",
-        "uuid_generate_v1",
-        "uuid_generate_v1mc",
-        "uuid_generate_v4",
-        "uuidv4",
-        "uuidv7",
-        "nextval",
-        "setseed",
-    }
-)
-
-
-def volatile_calls(node: ast.AstNode) -> list[str]:
-    """Names of volatile functions called anywhere inside an expression."""
-    found: list[str] = []
-    for call in postgast.find_nodes(_message(node), pb.FuncCall):
-        name = ".".join(part.string.sval for part in call.funcname).rsplit(".", 1)[-1].lower()
-        if name in VOLATILE_FUNCTIONS:
-            found.append(name)
-    return found

@@ -6,8 +6,8 @@ from fastapi import APIRouter
 from pydantic.alias_generators import to_snake
 
 from unlockstep.server import wire_registry as wire
-from unlockstep.server.deps import ActorDep, StoreDep
-from unlockstep.services import catalog
+from unlockstep.server.deps import PrincipalDep, StoreDep
+from unlockstep.services import authz, catalog
 
 router = APIRouter(tags=["catalog"])
 
@@ -29,10 +29,11 @@ def _entity(entity: wire.CatalogEntityIn) -> catalog.ImportEntity:
     responses=wire.errors(401, 404, 409, 413, 422),
 )
 def import_catalog(
-    body: wire.CatalogImportIn, store: StoreDep, actor: ActorDep
+    body: wire.CatalogImportIn, store: StoreDep, principal: PrincipalDep
 ) -> wire.CatalogImportResult:
+    authz.require_admin(principal, what="import the catalog")
     result = catalog.apply_import(
-        store, actor, body.locations, [_entity(e) for e in body.entities], prune=body.prune
+        store, principal.name, body.locations, [_entity(e) for e in body.entities], prune=body.prune
     )
     return wire.CatalogImportResult.model_validate(result)
 

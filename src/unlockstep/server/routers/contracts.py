@@ -7,11 +7,11 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from unlockstep.server import wire_contracts as wire
-from unlockstep.server.deps import ActorDep, SettingsDep, StoreDep, with_etag
+from unlockstep.server.deps import ActorDep, PrincipalDep, SettingsDep, StoreDep, with_etag
 from unlockstep.server.errors import error_body
 from unlockstep.server.limits import document_source
 from unlockstep.server.wire import Page
-from unlockstep.services import contracts
+from unlockstep.services import authz, contracts
 from unlockstep.settings import Settings
 
 router = APIRouter(tags=["contracts"])
@@ -82,7 +82,7 @@ def check_contract(
 @router.put(
     "/services/{service}/contracts/{name}/versions/{version}",
     response_model=wire.Published,
-    responses=wire.errors(401, 404, 409, 413, 422),
+    responses=wire.errors(401, 403, 404, 409, 413, 422),
 )
 def publish_contract(
     service: str,
@@ -92,7 +92,9 @@ def publish_contract(
     store: StoreDep,
     actor: ActorDep,
     settings: SettingsDep,
+    principal: PrincipalDep,
 ) -> wire.Published | JSONResponse:
+    authz.require_contract_publish(store, principal, service, name, body.mode)  # trust
     doc = _document(body, f"{name}@{version}", settings)
     with store.session() as session:
         done = contracts.publish(

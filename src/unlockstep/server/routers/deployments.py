@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from unlockstep.server import wire_registry as wire
-from unlockstep.server.deps import ActorDep, StoreDep, with_etag
-from unlockstep.services import registry
+from unlockstep.server.deps import PrincipalDep, StoreDep, with_etag
+from unlockstep.services import authz, registry
 
 router = APIRouter(tags=["deployments"])
 
@@ -25,10 +25,11 @@ def list_environments(store: StoreDep) -> wire.Page[wire.Environment]:
     responses=wire.errors(401, 422),
 )
 def put_environment(
-    name: str, body: wire.EnvironmentIn, store: StoreDep, actor: ActorDep
+    name: str, body: wire.EnvironmentIn, store: StoreDep, principal: PrincipalDep
 ) -> wire.EnvironmentWritten:
+    authz.require_admin(principal, what="create or change environments")
     written = registry.put_environment(
-        store, actor, name, production=body.production, description=body.description
+        store, principal.name, name, production=body.production, description=body.description
     )
     return wire.EnvironmentWritten(
         environment=wire.Environment.model_validate(written.value), outcome=written.outcome
@@ -55,10 +56,11 @@ def show_environment(name: str, request: Request, store: StoreDep) -> Response:
     responses=_WRITE_ERRORS,
 )
 def record_deployment(
-    body: wire.DeploymentIn, store: StoreDep, actor: ActorDep
+    body: wire.DeploymentIn, store: StoreDep, principal: PrincipalDep
 ) -> wire.DeploymentWritten:
+    authz.require_service(store, principal, body.service, what="record deployments")
     written = registry.record_deployment(
-        store, actor, body.service, body.version, body.environment, instance=body.instance
+        store, principal.name, body.service, body.version, body.environment, instance=body.instance
     )
     return wire.DeploymentWritten(
         deployment=wire.Deployment.model_validate(written.value), outcome=written.outcome
@@ -68,24 +70,35 @@ def record_deployment(
 @router.post(
     "/releases", status_code=201, response_model=wire.ReleaseWritten, responses=_WRITE_ERRORS
 )
-def record_release(body: wire.ReleaseIn, store: StoreDep, actor: ActorDep) -> wire.ReleaseWritten:
-    written = registry.record_release(store, actor, body.service, body.version, body.environment)
+def record_release(
+    body: wire.ReleaseIn, store: StoreDep, principal: PrincipalDep
+) -> wire.ReleaseWritten:
+    authz.require_service(store, principal, body.service, what="record releases")
+    written = registry.record_release(
+        store, principal.name, body.service, body.version, body.environment
+    )
     return wire.ReleaseWritten(
         release=wire.Deployment.model_validate(written.value), outcome=written.outcome
     )
 
 
 @router.post("/undeployments", response_model=wire.Ended, responses=wire.errors(401, 404, 422))
-def record_undeployment(body: wire.UndeploymentIn, store: StoreDep, actor: ActorDep) -> wire.Ended:
+def record_undeployment(
+    body: wire.UndeploymentIn, store: StoreDep, principal: PrincipalDep
+) -> wire.Ended:
+    authz.require_service(store, principal, body.service, what="record undeployments")
     ended = registry.record_undeployment(
-        store, actor, body.service, body.environment, instance=body.instance
+        store, principal.name, body.service, body.environment, instance=body.instance
     )
     return wire.Ended(ended=[wire.Deployment.model_validate(d) for d in ended])
 
 
 @router.post("/support-ended", response_model=wire.Ended, responses=wire.errors(401, 404, 422))
-def record_support_ended(body: wire.ReleaseIn, store: StoreDep, actor: ActorDep) -> wire.Ended:
+def record_support_ended(
+    body: wire.ReleaseIn, store: StoreDep, principal: PrincipalDep
+) -> wire.Ended:
+    authz.require_service(store, principal, body.service, what="end support")
     ended = registry.record_support_ended(
-        store, actor, body.service, body.version, body.environment
+        store, principal.name, body.service, body.version, body.environment
     )
     return wire.Ended(ended=[wire.Deployment.model_validate(d) for d in ended])

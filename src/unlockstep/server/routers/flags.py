@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response
 
-from unlockstep.server.deps import ActorDep, PageDep, StoreDep, with_etag
+from unlockstep.server.deps import PageDep, PrincipalDep, StoreDep, with_etag
 from unlockstep.server.wire import ErrorBody, Page
 from unlockstep.server.wire_flags import (
     CountsIn,
@@ -25,6 +25,7 @@ from unlockstep.server.wire_flags import (
     KillIn,
     KillOut,
 )
+from unlockstep.services import authz
 from unlockstep.services import flags as service
 
 router = APIRouter(tags=["flags"])
@@ -34,7 +35,8 @@ IfMatch = Annotated[str | None, Header(alias="If-Match")]
 
 def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """``responses=`` for the error statuses a route can answer, all with the one body."""
-    return {status: {"model": ErrorBody} for status in (*statuses, 422)}
+    extra = (403,) if 401 in statuses else ()
+    return {status: {"model": ErrorBody} for status in (*statuses, *extra, 422)}
 
 
 @router.get("/flags", response_model=Page[FlagSummaryOut], responses=_errors())
@@ -60,11 +62,12 @@ def show_flag(environment: str, key: str, store: StoreDep, response: Response) -
     responses={201: {"model": FlagWriteOut}, **_errors(401, 404, 412)},
 )
 def put_flag(
-    environment: str, key: str, body: FlagIn, store: StoreDep, actor: ActorDep,
+    environment: str, key: str, body: FlagIn, store: StoreDep, principal: PrincipalDep,
     response: Response, if_match: IfMatch = None,
 ) -> FlagWriteOut:  # fmt: skip
+    authz.require_flag(store, principal, environment, key, body.flag)
     written = service.put_flag(
-        store, actor, environment, key, body.flag, if_match=if_match, reason=body.reason
+        store, principal.name, environment, key, body.flag, if_match=if_match, reason=body.reason
     )
     result = FlagWriteOut.model_validate(written)
     response.status_code = 201 if written.outcome == "created" else 200
@@ -79,16 +82,18 @@ def put_flag(
     responses=_errors(401, 404, 412),
 )
 def delete_flag(
-    environment: str, key: str, store: StoreDep, actor: ActorDep, if_match: IfMatch = None,
-    reason: str | None = None,
+    environment: str, key: str, store: StoreDep, principal: PrincipalDep,
+    if_match: IfMatch = None, reason: str | None = None,
 ) -> Response:  # fmt: skip
-    service.delete_flag(store, actor, environment, key, if_match=if_match, reason=reason)
+    authz.require_admin(principal, what=f"delete flag {key!r}")
+    service.delete_flag(store, principal.name, environment, key, if_match=if_match, reason=reason)
     return Response(status_code=204)
 
 
 @router.post("/flags/{key}/kill", response_model=KillOut, responses=_errors(401, 404))
-def kill_flag(key: str, body: KillIn, store: StoreDep, actor: ActorDep) -> KillOut:
-    return KillOut.model_validate(service.kill_flag(store, actor, key, body.reason))
+def kill_flag(key: str, body: KillIn, store: StoreDep, principal: PrincipalDep) -> KillOut:
+    authz.require_flag_key(store, principal, key)
+    return KillOut.model_validate(service.kill_flag(store, principal.name, key, body.reason))
 
 
 @router.put(
@@ -97,10 +102,11 @@ def kill_flag(key: str, body: KillIn, store: StoreDep, actor: ActorDep) -> KillO
     responses=_errors(401, 404, 409),
 )
 def import_flag_set(
-    environment: str, body: FlagSetIn, store: StoreDep, actor: ActorDep
+    environment: str, body: FlagSetIn, store: StoreDep, principal: PrincipalDep
 ) -> FlagSetImportOut:
+    authz.require_flag_set(store, principal, environment, body.document, prune=body.prune)
     result = service.import_flag_set(
-        store, actor, environment, body.document, reason=body.reason, prune=body.prune,
+        store, principal.name, environment, body.document, reason=body.reason, prune=body.prune,
         allow_invalid=body.allow_invalid,
     )  # fmt: skip
     return FlagSetImportOut.model_validate(result)
@@ -120,9 +126,14 @@ def export_flag_set(environment: str, request: Request, store: StoreDep) -> Resp
     "/flag-evaluations",
     status_code=202,
     response_model=EvaluationsAcceptedOut,
-    responses=_errors(),
+    responses=_errors(401),
 )
-def record_evaluations(body: CountsIn, store: StoreDep) -> EvaluationsAcceptedOut:
+def record_evaluations(
+    body: CountsIn, store: StoreDep, principal: PrincipalDep
+) -> EvaluationsAcceptedOut:
+    """Evaluation counts the SDK pushes; once tokens exist, any valid token (``read`` is
+    enough, as the SDK holds for its sync) may send them."""
+    authz.require(principal, "read", what="send evaluation counts")
     counts = [count.model_dump() for count in body.counts]
     today = dt.datetime.now(dt.UTC).date()
     return EvaluationsAcceptedOut(

@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from unlockstep.server import wire_registry as wire
-from unlockstep.server.deps import ActorDep, PageDep, StoreDep, with_etag
-from unlockstep.services import registry
+from unlockstep.server.deps import PageDep, PrincipalDep, StoreDep, with_etag
+from unlockstep.services import authz, registry
 
 router = APIRouter(tags=["services"])
 
@@ -27,8 +27,11 @@ def list_teams(store: StoreDep) -> wire.Page[wire.Team]:
 
 
 @router.put("/teams/{name}", response_model=wire.TeamWritten, responses=wire.errors(401, 422))
-def put_team(name: str, body: wire.TeamIn, store: StoreDep, actor: ActorDep) -> wire.TeamWritten:
-    written = registry.put_team(store, actor, name, **body.model_dump(by_alias=False))
+def put_team(
+    name: str, body: wire.TeamIn, store: StoreDep, principal: PrincipalDep
+) -> wire.TeamWritten:
+    authz.require_admin(principal, what="create or change teams")
+    written = registry.put_team(store, principal.name, name, **body.model_dump(by_alias=False))
     return wire.TeamWritten(team=wire.Team.model_validate(written.value), outcome=written.outcome)
 
 
@@ -60,9 +63,11 @@ def show_service(name: str, request: Request, store: StoreDep) -> Response:
     responses=wire.errors(401, 404, 422),
 )
 def put_service(
-    name: str, body: wire.ServiceIn, store: StoreDep, actor: ActorDep
+    name: str, body: wire.ServiceIn, store: StoreDep, principal: PrincipalDep
 ) -> wire.ServiceWritten:
-    written = registry.put_service(store, actor, name, **body.model_dump(by_alias=False))
+    authz.require_service_write(store, principal, name, body.owner)
+    fields = body.model_dump(by_alias=False)
+    written = registry.put_service(store, principal.name, name, **fields)
     return wire.ServiceWritten(service=service_detail(written.value), outcome=written.outcome)
 
 
@@ -72,10 +77,11 @@ def put_service(
     responses=wire.errors(401, 404, 409, 422),
 )
 def put_version(
-    name: str, number: str, body: wire.VersionIn, store: StoreDep, actor: ActorDep
+    name: str, number: str, body: wire.VersionIn, store: StoreDep, principal: PrincipalDep
 ) -> wire.VersionWritten:
+    authz.require_service(store, principal, name, what="record versions")
     written = registry.put_version(
-        store, actor, name, number, branch=body.branch, build_url=body.build_url
+        store, principal.name, name, number, branch=body.branch, build_url=body.build_url
     )
     return wire.VersionWritten(
         version=wire.Version.model_validate(written.value), outcome=written.outcome
