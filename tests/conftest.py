@@ -170,7 +170,9 @@ def store(
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(database_url=f"sqlite:///{tmp_path / 'test.db'}")
+    """The server's settings for tests about other things: flag rules off, so the small flag
+    fixtures need no owner, type and expiry (``test_flag_rules.py`` tests the default)."""
+    return Settings(database_url=f"sqlite:///{tmp_path / 'test.db'}", flag_rules=[])
 
 
 @pytest.fixture

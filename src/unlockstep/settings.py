@@ -52,6 +52,12 @@ class Settings(BaseSettings):
     catalog_url_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
     #: The largest document a catalog URL substitution may return, in KiB.
     catalog_url_max_kb: int = Field(default=1024, gt=0, le=65536)
+    #: ``flags lint`` rules the server enforces on every flag write (comma-separated; empty
+    #: enforces none). Flags stored before a rule was enforced show as ``ungoverned`` debt.
+    #: Any of: owner, type, expires, expired, kill-switch, lifetime, telemetry.
+    flag_rules: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["owner", "type", "expires"]
+    )
     #: How often, in seconds, a server process looks for flag changes written by other
     #: processes sharing its database (its own writes are served at once).
     flag_refresh_seconds: float = Field(default=1.0, ge=0, le=3600)
@@ -66,6 +72,21 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [h.strip().lower() for h in value.split(",") if h.strip()]
         return value
+
+    @field_validator("flag_rules", mode="before")
+    @classmethod
+    def _parse_flag_rules(cls, value: Any) -> Any:
+        rules = (
+            [r.strip() for r in value.split(",") if r.strip()] if isinstance(value, str) else value
+        )
+        known = ("owner", "type", "expires", "expired", "kill-switch", "lifetime", "telemetry")
+        unknown = [r for r in rules or () if r not in known]
+        if unknown:
+            raise ValueError(
+                f"unknown flag rule(s) {', '.join(map(str, unknown))}; "
+                f"use any of {', '.join(known)}"
+            )
+        return rules
 
     @field_validator("api_tokens", mode="before")
     @classmethod

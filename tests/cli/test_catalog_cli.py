@@ -61,10 +61,57 @@ def test_removed_entities_are_reported_and_pruned_on_request(
     write(descriptor, "orders")
     code, out, _ = invoke("catalog", "import", str(descriptor))
     assert code == 0
-    assert "removed from the catalog, kept (use --prune to delete): service:pricing" in out
-    code, out, _ = invoke("catalog", "import", str(descriptor), "--prune", "--format", "json")
-    assert json.loads(out)["removed"] == ["service:pricing"]
-    assert cli_server.get("/api/v1/services/pricing").status_code == 404
+    assert "removed from the catalog, kept (use --prune): service:pricing" in out
+    code, out, _ = invoke(
+        "catalog", "import", str(descriptor), "--prune", "--yes", "--format", "json"
+    )
+    result = json.loads(out)
+    assert result["removed"] == result["retired"] == ["service:pricing"]
+    assert cli_server.get("/api/v1/services/pricing").json()["lifecycle"] == "retired"
+
+
+def test_prune_shows_what_it_would_do_and_does_nothing_unconfirmed(
+    tmp_path: Path, cli_server: TestClient
+) -> None:
+    descriptor = write(tmp_path / "catalog-info.yaml", "orders", "pricing")
+    invoke("catalog", "import", str(descriptor))
+    write(descriptor, "orders")
+    refused = CliRunner().invoke(
+        cli, ["catalog", "import", str(descriptor), "--prune"], input="n\n"
+    )
+    assert refused.exit_code == 2
+    assert "would:" in refused.stderr and "retire (history kept): service:pricing" in refused.stderr
+    assert cli_server.get("/api/v1/services/pricing").json()["lifecycle"] == "production"
+    no_terminal = CliRunner().invoke(cli, ["catalog", "import", str(descriptor), "--prune"])
+    assert no_terminal.exit_code == 2
+    agreed = CliRunner().invoke(cli, ["catalog", "import", str(descriptor), "--prune"], input="y\n")
+    assert agreed.exit_code == 0, agreed.output
+    assert "retired (history kept): service:pricing" in agreed.stdout
+
+
+def test_prune_keeps_deployment_history_and_audits_every_change(
+    tmp_path: Path, cli_server: TestClient
+) -> None:
+    api = cli_server
+    descriptor = write(tmp_path / "catalog-info.yaml", "orders", "pricing")
+    invoke("catalog", "import", str(descriptor))
+    api.put("/api/v1/environments/production", json={"production": True}).raise_for_status()
+    api.put("/api/v1/services/pricing/versions/1.0.0", json={}).raise_for_status()
+    deployment = {"service": "pricing", "version": "1.0.0", "environment": "production"}
+    api.post("/api/v1/deployments", json=deployment).raise_for_status()
+    descriptor.write_text(SERVICE % "orders")  # the team and pricing are both gone
+    code, out, err = invoke("catalog", "import", str(descriptor), "--prune", "--yes")
+    assert code == 0, err
+    assert "retired (history kept): service:pricing" in out
+    assert "still owns services; kept" in out  # payments-team owns orders and pricing
+    shown = api.get("/api/v1/services/pricing").json()
+    assert shown["lifecycle"] == "retired" and shown["versions"][0]["number"] == "1.0.0"
+    live = api.get("/api/v1/environments/production").json()["live"]
+    assert any(d["service"] == "pricing" for d in live)
+    events = api.get("/api/v1/audit", params={"entity_key": "pricing"}).json()["items"]
+    assert events[0]["action"] == "service.retired" and "prune" in events[0]["reason"]
+    again_code, again, _ = invoke("catalog", "import", str(descriptor), "--prune", "--yes")
+    assert again_code == 0 and "service:pricing" not in again
 
 
 def test_a_bad_file_is_exit_2_and_nothing_is_imported(
@@ -75,7 +122,7 @@ def test_a_bad_file_is_exit_2_and_nothing_is_imported(
     bad.write_text("apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: x\n")
     code, _, err = invoke("catalog", "import", str(good), str(bad))
     assert code == 2
-    assert "bad.yaml:" in err and "malformed YAML" in err
+    assert "bad.yaml:" in err and "invalid YAML" in err
     assert cli_server.get("/api/v1/services").json()["total"] == 0
 
 

@@ -51,10 +51,22 @@ def test_a_breaking_publish_is_refused_with_exit_1_and_the_report(server: TestCl
     assert code == 1 and json.loads(out)["error"]["code"] == "incompatible"
 
 
-def test_forcing_a_breaking_publish_succeeds(server: TestClient) -> None:
+def test_forcing_a_breaking_publish_needs_a_reason_and_then_succeeds(server: TestClient) -> None:
     publish("1.0.0", "v1")
-    code, out, _ = publish("2.0.0", "v2-breaking", "--force")
+    code, _, err = publish("2.0.0", "v2-breaking", "--force")
+    assert code == 2 and "--reason" in err
+    code, out, _ = publish("2.0.0", "v2-breaking", "--force", "--reason", "consumers moved")
     assert code == 0, out
+
+
+def test_the_mode_changes_only_through_its_own_command(server: TestClient) -> None:
+    publish("1.0.0", "v1")
+    code, _, err = publish("2.0.0", "v2-breaking", "--mode", "NONE")
+    assert code == 2 and "contract mode set" in err
+    args = ("contract", "mode", "set", "-s", "case-service", "-n", "case-summary-api")
+    code, out, _ = run(*args, "NONE", "--reason", "prototype, no consumers yet")
+    assert code == 0 and "mode NONE (updated)" in out
+    assert publish("2.0.0", "v2-breaking")[0] == 0
 
 
 def test_different_content_under_a_version_exits_2(server: TestClient) -> None:

@@ -136,6 +136,31 @@ def test_kill_list_export_and_import(server: Any, tmp_path: Path) -> None:
     )
 
 
+def test_import_names_every_flag_it_changes_and_keeps_a_killed_one_killed(
+    server: Any, tmp_path: Path
+) -> None:
+    assert run("flags", "kill", "color", "--reason", "incident").exit_code == 0
+    path = tmp_path / "flags.json"
+    path.write_text(json.dumps(FLAGS))
+    kept = run("flags", "import", str(path), "-e", "production")
+    assert kept.exit_code == 0, kept.output
+    assert "kept killed: color" in kept.output and "--reverse-kills" in kept.output
+    assert json.loads(run("flags", "show", "color", "-e", "production", "--format", "json").output)[
+        "killed"
+    ]
+    reversed_ = run("flags", "import", str(path), "-e", "production", "--reverse-kills")
+    assert "updated: color" in reversed_.output
+    assert "turned back on (--reverse-kills): color" in reversed_.output
+
+
+def test_set_refuses_to_turn_a_killed_flag_back_on_without_reverse_kill(server: Any) -> None:
+    assert run("flags", "kill", "color", "--reason", "incident").exit_code == 0
+    args = ("flags", "set", "color", "-e", "production", "--state", "ENABLED")
+    refused = run(*args, "--reason", "fixed")
+    assert refused.exit_code == 2 and "--reverse-kill" in refused.output
+    assert run(*args, "--reason", "fixed", "--reverse-kill").exit_code == 0
+
+
 def test_a_missing_flag_is_exit_2(server: Any) -> None:
     assert run("flags", "show", "nope", "-e", "staging").exit_code == 2
 

@@ -105,6 +105,7 @@ def test_completing_a_subcommand_loads_only_that_command() -> None:
 def _real_commands() -> dict[str, tuple[str, click.Command]]:
     """Every command the CLI modules define, by name: (module, command)."""
     from unlockstep.cli import (
+        approvals,
         catalog,
         contract,
         demo,
@@ -119,7 +120,17 @@ def _real_commands() -> dict[str, tuple[str, click.Command]]:
     )
 
     found: dict[str, tuple[str, click.Command]] = {}
-    for module in (catalog, contract, diff, expectations, flags, registry, serve, tokens):
+    for module in (
+        approvals,
+        catalog,
+        contract,
+        diff,
+        expectations,
+        flags,
+        registry,
+        serve,
+        tokens,
+    ):
         for command in module.COMMANDS:
             assert command.name is not None
             found[command.name] = (module.__name__, command)

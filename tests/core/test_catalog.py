@@ -135,6 +135,20 @@ def test_substitutions_are_refused_without_a_reader() -> None:
         parse_catalog(text, "c.yaml")
 
 
+def test_a_descriptor_gets_the_document_loaders_defences() -> None:
+    duplicated = "apiVersion: backstage.io/v1alpha1\nkind: Group\nkind: Group\n"
+    with pytest.raises(ParseError, match="duplicate key 'kind'") as caught:
+        parse_catalog(duplicated, "catalog-info.yaml")
+    assert caught.value.where == "catalog-info.yaml:3: /"
+    bomb = ['a: &a ["x","x","x","x","x","x","x","x","x"]']
+    bomb += [
+        f"{chr(98 + i)}: &{chr(98 + i)} [" + ",".join([f"*{chr(97 + i)}"] * 9) + "]"
+        for i in range(8)
+    ]
+    with pytest.raises(ParseError, match="alias bomb"):
+        parse_catalog("---\nkind: Group\n---\n" + "\n".join(bomb) + "\n", "catalog-info.yaml")
+
+
 def test_url_substitutions_go_through_the_adapters_reader() -> None:
     text = MULTI.replace("$text: ./apis/orders.yaml", "$text: https://example.org/x.yaml")
     parsed = parse_catalog(text, "c.yaml", reader({"https://example.org/x.yaml": "openapi: 3"}))

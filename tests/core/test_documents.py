@@ -7,13 +7,18 @@ import json
 import pytest
 
 from unlockstep.core.compat._model import Source
-from unlockstep.core.documents._load import (
+from unlockstep.core.documents import (
     MAX_SIZE,
+    MISSING,
     Resolver,
     decode,
     join,
+    json_type,
     load_document,
+    load_stream,
+    split,
     too_large,
+    value_at,
 )
 from unlockstep.errors import DocumentTooLarge, ParseError
 
@@ -243,3 +248,56 @@ def test_the_json_loader_records_every_string_ref_however_it_is_spelt() -> None:
     doc = load_document(Source(text, "s.json"))
     assert sorted(doc.refs or ()) == ["#/$defs/A", "other.json#/B"]
     assert load_document(Source("a: {$ref: '#/x'}", "s.yaml")).refs is None  # not recorded
+
+
+# --------------------------------------------------------------------------- json_type
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (1.0, "integer"),  # JSON Schema: a number with a zero fractional part is an integer
+        (-0.0, "integer"),
+        (1e300, "integer"),
+        (1, "integer"),
+        (1.5, "number"),
+        (float("inf"), "number"),
+        (True, "boolean"),  # never an integer, though bool is an int in Python
+        (False, "boolean"),
+        (None, "null"),
+        ("1.0", "string"),
+        ([], "array"),
+        ({}, "object"),
+    ],
+)
+def test_json_type_names_a_value_as_json_schema_does(value: object, expected: str) -> None:
+    assert json_type(value) == expected
+
+
+# --------------------------------------------------------------------------- pointers
+
+
+@pytest.mark.parametrize(
+    ("pointer", "tokens"),
+    [("", []), ("/a", ["a"]), ("/a~1b/~0c/0", ["a/b", "~c", "0"]), ("#/x/", ["x", ""])],
+)
+def test_a_pointer_splits_into_unescaped_tokens_and_joins_back(
+    pointer: str, tokens: list[str]
+) -> None:
+    assert split(pointer) == tokens
+    assert join("", *tokens) == pointer.removeprefix("#")
+
+
+def test_value_at_follows_members_and_items_and_says_when_nothing_is_there() -> None:
+    data = {"a/b": [{"c": 1}], "~": 2}
+    assert value_at(data, "/a~1b/0/c") == 1
+    assert value_at(data, "#/~0") == 2
+    assert value_at(data, "/a~1b/1") is None
+    assert value_at(data, "/a~1b/x", MISSING) is MISSING
+    assert value_at(data, "") is data
+
+
+def test_a_yaml_stream_loads_every_document_with_its_own_lines() -> None:
+    docs = load_stream(Source("a: 1\n---\n---\nb:\n  c: 2\n", "s.yaml"))
+    assert [d.data for d in docs] == [{"a": 1}, None, {"b": {"c": 2}}]
+    assert docs[2].line_of("/b/c") == 5

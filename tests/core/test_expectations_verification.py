@@ -328,3 +328,17 @@ def test_documents_of_another_kind_are_not_verified_statically(
         )
         is None
     )
+
+
+def test_a_provider_schema_is_reached_through_anchors_and_list_pointers_too() -> None:
+    from unlockstep.core.contracts._schema_walk import Resolver
+
+    document = {
+        "$defs": {"Pet": {"$anchor": "pet", "properties": {"name": {"type": "string"}}}},
+        "allOf": [{"properties": {"id": {"type": "integer"}}}],
+    }
+    resolver = Resolver(document)
+    assert resolver.deref({"$ref": "#pet"}) is document["$defs"]["Pet"]
+    assert resolver.deref({"$ref": "#/allOf/0"}) is document["allOf"][0]
+    assert resolver.deref({"$ref": "#/$defs/Nope"}) == {}  # broken: refused at publish
+    assert resolver.deref({"$ref": "other.json#/x"}) == {}

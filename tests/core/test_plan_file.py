@@ -205,3 +205,15 @@ def test_a_usage_blocker_keeps_its_metric_and_days() -> None:
     blocker = blocker_from_text('api_requests_total{version="v1"} == 0 for 14 days')
     assert blocker.metric == 'api_requests_total{version="v1"}'
     assert blocker.days == 14
+
+
+def test_a_plan_file_gets_the_document_loaders_defences() -> None:
+    with pytest.raises(ParseError, match="nested too deeply"):
+        parse("change: c\nservices: " + "[" * 5_000 + "]" * 5_000 + "\n", "plan.yaml")
+    bomb = ['a: &a ["x","x","x","x","x","x","x","x","x"]']
+    bomb += [
+        f"{chr(98 + i)}: &{chr(98 + i)} [" + ",".join([f"*{chr(97 + i)}"] * 9) + "]"
+        for i in range(8)
+    ]
+    with pytest.raises(ParseError, match="alias bomb"):
+        parse("\n".join(bomb) + "\n", "plan.yaml")

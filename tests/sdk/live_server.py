@@ -30,7 +30,8 @@ class LiveServer:
         self._thread: threading.Thread | None = None
 
     def start(self) -> LiveServer:
-        app = create_app(Settings(database_url=self.url_db), Store(self.url_db))
+        settings = Settings(database_url=self.url_db, flag_rules=[])  # small fixtures
+        app = create_app(settings, Store(self.url_db))
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)

@@ -26,8 +26,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
                 f"/api/v1/environments/{env}/flagset", json={"document": FLAGS}
             ).raise_for_status()
         http.post("/api/v1/flags/color/kill", json={"reason": "test"})
-        http.put(
-            "/api/v1/environments/production/flagset", json={"document": FLAGS}
+        http.put(  # turned back on in production only, on purpose
+            "/api/v1/environments/production/flagset",
+            json={"document": FLAGS, "reverseKills": True},
         ).raise_for_status()
     yield live
     live.stop()

@@ -75,6 +75,16 @@ def _if_match(api: TestClient, env: str, key: str) -> dict[str, str]:
     return {"If-Match": api.get(f"/api/v1/environments/{env}/flags/{key}").json()["etag"]}
 
 
+def _held_change(api: TestClient, note: str) -> dict[str, Any]:
+    """Ask, as root, for a change of ``FLAG`` in protected production (it stays killed)."""
+    flag = _flag(api, "production", FLAG)
+    body = {"flag": {**flag, "metadata": {**flag.get("metadata", {}), "note": note}}}
+    headers = {"Authorization": f"Bearer {ROOT}", **_if_match(api, "production", FLAG)}
+    held = api.put(f"/api/v1/environments/production/flags/{FLAG}", json=body, headers=headers)
+    assert held.status_code == 202, held.text
+    return {"reason": "matrix"}
+
+
 def _contract(api: TestClient) -> dict[str, Any]:
     index = yaml.safe_load((ESTATE / "expectations" / "index.yaml").read_text())
     item = next(c for c in index["contracts"] if c["name"] == "case-events")
@@ -146,6 +156,17 @@ MATRIX = [
     Write("POST", "/api/v1/tokens", "/api/v1/tokens", None,
           lambda _: {"name": "new-token", "team": CASE, "scopes": ["write"]}),
     Write("DELETE", "/api/v1/tokens/{name}", "/api/v1/tokens/spare", None),
+    Write("PUT", "/api/v1/environments/{name}/protection",
+          "/api/v1/environments/production/protection", None,
+          lambda _: {"protected": True, "reason": "matrix"}),
+    # change requests #1 and #2, asked for by root in production (protected above)
+    Write("POST", "/api/v1/approvals/{request_id}/approve", "/api/v1/approvals/1/approve", CASE,
+          lambda api: _held_change(api, "one")),
+    Write("POST", "/api/v1/approvals/{request_id}/reject", "/api/v1/approvals/2/reject", CASE,
+          lambda api: _held_change(api, "two")),
+    Write("PUT", "/api/v1/services/{service}/contracts/{name}/mode",
+          "/api/v1/services/case-service/contracts/case-events/mode", None,
+          lambda _: {"mode": "FULL", "reason": "matrix"}),
 ]  # fmt: skip
 
 #: What a refused write must leave as it was.

@@ -63,10 +63,13 @@ def test_other_content_under_a_published_version_is_a_conflict(api: TestClient) 
 
 def test_forcing_other_content_under_a_version_is_audited(api: TestClient) -> None:
     publish(api, "1.0.0", doc("v1"))
-    response = publish(api, "1.0.0", doc("v2-proposed"), force=True)
+    unexplained = publish(api, "1.0.0", doc("v2-proposed"), force=True)
+    assert unexplained.status_code == 422 and unexplained.json()["error"]["where"] == "reason"
+    response = publish(api, "1.0.0", doc("v2-proposed"), force=True, reason="typo in 1.0.0")
     assert response.json()["outcome"] == "replaced"
     events = api.get("/api/v1/audit", params={"entity_type": "contract"}).json()["items"]
-    assert "contract.version.forced" in [e["action"] for e in events]
+    forced = next(e for e in events if e["action"] == "contract.version.forced")
+    assert "typo in 1.0.0" in forced["reason"]
 
 
 def test_a_compatible_next_version_is_published_with_its_report(api: TestClient) -> None:
@@ -88,11 +91,27 @@ def test_a_version_that_violates_the_mode_is_refused_with_the_report(api: TestCl
     assert [v["version"] for v in versions] == ["1.0.0"]
 
 
-def test_mode_none_accepts_a_breaking_version(api: TestClient) -> None:
+def test_a_publish_never_changes_the_mode_as_a_side_effect(api: TestClient) -> None:
     publish(api, "1.0.0", doc("v1"))
     response = publish(api, "2.0.0", doc("v2-breaking"), mode="NONE")
-    assert response.status_code == 200
-    assert api.get(BASE).json()["mode"] == "NONE"
+    assert response.status_code == 409 and "contract mode set" in response.json()["error"]["hint"]
+    assert api.get(BASE).json()["mode"] == "BACKWARD"
+    assert publish(api, "1.1.0", doc("v2-proposed"), mode="BACKWARD").status_code == 200
+
+
+def test_mode_none_set_on_its_own_accepts_a_breaking_version(api: TestClient) -> None:
+    publish(api, "1.0.0", doc("v1"))
+    unexplained = api.put(f"{BASE}/mode", json={"mode": "NONE", "reason": ""})
+    assert unexplained.status_code == 422
+    changed = api.put(f"{BASE}/mode", json={"mode": "NONE", "reason": "prototype"})
+    assert changed.json()["outcome"] == "updated" and changed.json()["contract"]["mode"] == "NONE"
+    again = api.put(f"{BASE}/mode", json={"mode": "none", "reason": "prototype"})
+    assert again.json()["outcome"] == "unchanged"
+    assert publish(api, "2.0.0", doc("v2-breaking")).status_code == 200
+    events = api.get("/api/v1/audit", params={"entity_type": "contract"}).json()["items"]
+    changes = [e for e in events if e["action"] == "contract.mode_changed"]
+    assert len(changes) == 1 and changes[0]["reason"] == "prototype"
+    assert (changes[0]["before"]["mode"], changes[0]["after"]["mode"]) == ("BACKWARD", "NONE")
 
 
 def test_check_reports_without_writing(api: TestClient) -> None:

@@ -157,6 +157,27 @@ def test_evaluation_counts_feed_the_debt_report(client: TestClient) -> None:
     assert flags["decision.submit.v2"]["owner"] == "decision-platform-team"
 
 
+def test_evaluation_counts_are_bounded_per_request_and_per_count(client: TestClient) -> None:
+    one = {"flag": "color", "variant": "red", "reason": "STATIC", "count": 1}
+    many = {"environment": "production", "counts": [one] * 1001}
+    assert client.post("/api/v1/flag-evaluations", json=many).status_code == 422
+    huge = {"environment": "production", "counts": [{**one, "count": 10**12}]}
+    assert client.post("/api/v1/flag-evaluations", json=huge).status_code == 422
+    assert client.post(
+        "/api/v1/flag-evaluations", json={**many, "counts": [one] * 1000}
+    ).json() == {"accepted": 1000}
+
+
+def test_an_update_sent_after_a_kill_never_turns_it_back_on(client: TestClient) -> None:
+    client.post("/api/v1/flags/color/kill", json={"reason": "incident"}).raise_for_status()
+    body = {**FLAGS["flags"]["color"], "defaultVariant": "blue"}
+    blind = client.put(
+        flag_url("production", "color"), json={"flag": body}, headers={"If-Match": "*"}
+    )
+    assert blind.status_code == 409 and blind.json()["error"]["code"] == "conflict"
+    assert client.get(flag_url("production", "color")).json()["killed"] is True
+
+
 def test_delete_needs_the_current_etag(client: TestClient) -> None:
     etag = client.get(flag_url("staging", "color")).headers["ETag"]
     assert (

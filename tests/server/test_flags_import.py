@@ -153,7 +153,7 @@ def test_allow_invalid_imports_the_rest_and_serves_the_bad_ones_as_parse_error(
     assert listed["banner"]["problems"] == []
 
 
-def test_a_killed_flag_is_listed_as_killed_until_someone_turns_it_back_on(
+def test_a_killed_flag_is_listed_as_killed_until_someone_explicitly_turns_it_back_on(
     client: TestClient,
 ) -> None:
     load(client, SEGMENTS).raise_for_status()
@@ -163,9 +163,14 @@ def test_a_killed_flag_is_listed_as_killed_until_someone_turns_it_back_on(
     read = client.get("/api/v1/environments/production/flags/pilot")
     assert read.json()["killed"] is True
     body = {**read.json()["flag"], "targeting": SEGMENTS["flags"]["pilot"]["targeting"]}
+    url = "/api/v1/environments/production/flags/pilot"
+    quietly = client.put(
+        url, json={"flag": body, "reason": "fixed"}, headers={"If-Match": read.headers["ETag"]}
+    )
+    assert quietly.status_code == 409 and "reverseKill" in quietly.json()["error"]["hint"]
     written = client.put(
-        "/api/v1/environments/production/flags/pilot",
-        json={"flag": body, "reason": "fixed"},
+        url,
+        json={"flag": body, "reason": "fixed", "reverseKill": True},
         headers={"If-Match": read.headers["ETag"]},
     ).json()
     assert written["killed"] is False and "killed" not in written["flag"].get("metadata", {})
@@ -192,3 +197,39 @@ def test_the_export_with_invalid_flags_still_loads_in_flagd_and_serves_them_as_p
     assert ours.error_code == ErrorCode.PARSE_ERROR and "state is missing" in str(
         ours.error_message
     )
+
+
+def test_an_import_never_silently_turns_a_killed_flag_back_on(client: TestClient) -> None:
+    load(client, SEGMENTS).raise_for_status()
+    client.post("/api/v1/flags/pilot/kill", json={"reason": "incident"}).raise_for_status()
+    changed = copy.deepcopy(SEGMENTS)
+    changed["flags"]["pilot"]["metadata"] = {"owner": "checkout-team"}
+    result = load(client, changed).json()
+    assert result["keptKilled"] == ["pilot"] and result["unkilled"] == []
+    assert any("pilot" in note and "--reverse-kills" in note for note in result["notes"])
+    shown = client.get("/api/v1/environments/production/flags/pilot").json()
+    assert shown["killed"] is True
+    assert shown["flag"]["metadata"]["owner"] == "checkout-team"  # the rest of it applied
+    assert evaluate(client, "pilot", {"tenantId": "t-1"})["value"] is False
+
+
+def test_prune_leaves_a_killed_flag_in_place_unless_kills_are_reversed(
+    client: TestClient,
+) -> None:
+    load(client, SEGMENTS).raise_for_status()
+    client.post("/api/v1/flags/pilot/kill", json={"reason": "incident"}).raise_for_status()
+    kept = load(client, OTHER, prune=True).json()
+    assert kept["keptKilled"] == ["pilot"] and kept["deleted"] == ["split"]
+    gone = load(client, OTHER, prune=True, reverseKills=True).json()
+    assert gone["deleted"] == ["pilot"]
+
+
+def test_reverse_kills_turns_them_back_on_named_and_audited(client: TestClient) -> None:
+    load(client, SEGMENTS).raise_for_status()
+    client.post("/api/v1/flags/pilot/kill", json={"reason": "incident"}).raise_for_status()
+    result = load(client, SEGMENTS, reverseKills=True, reason="fixed").json()
+    assert result["unkilled"] == ["pilot"] and result["updated"] == ["pilot"]
+    assert evaluate(client, "pilot", {"tenantId": "t-1"})["value"] is True
+    events = client.get("/api/v1/audit", params={"entity_key": "production/pilot"}).json()
+    assert events["items"][0]["action"] == "flag.unkill"
+    assert events["items"][0]["reason"] == "fixed"

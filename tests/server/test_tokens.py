@@ -175,7 +175,7 @@ def test_changing_a_contracts_mode_needs_admin(guarded: TestClient) -> None:
 def _flag(owner: str) -> dict[str, object]:
     return {
         "state": "ENABLED", "defaultVariant": "off", "variants": {"on": True, "off": False},
-        "metadata": {"owner": owner, "type": "release", "expiry": "2099-01-01"},
+        "metadata": {"owner": owner, "type": "release", "expires": "2099-01-01"},
     }  # fmt: skip
 
 

@@ -17,8 +17,10 @@ import click
 
 from unlockstep.cli import context
 from unlockstep.cli.output import emit, format_option
+from unlockstep.core.documents import decode
 from unlockstep.core.registry import parse_catalog
 from unlockstep.errors import InvalidInput, ParseError, UnlockstepError
+from unlockstep.files import read_text
 
 if TYPE_CHECKING:
     from unlockstep.cli.client import Client
@@ -83,10 +85,7 @@ def url_fetcher(hosts: list[str], max_bytes: int, *, timeout: float = 10.0) -> F
                         raise _too_large(url, max_bytes)
         except httpx.HTTPError as exc:
             raise InvalidInput(f"cannot fetch {url}: {exc}") from None
-        try:
-            return bytes(body).decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise ParseError(f"{url} is not UTF-8 text (byte {exc.start})") from None
+        return decode(bytes(body), url, max_size=None)  # names the byte offset and line
 
     return fetch
 
@@ -103,12 +102,7 @@ def read_descriptor(
 ) -> tuple[str, list[dict[str, Any]], list[str], list[str]]:
     """Parse one descriptor file; returns its location key, entities, skipped and warnings.
     URL substitutions go to ``fetch``; without one they are refused."""
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ParseError(f"not UTF-8 text (byte {exc.start})", where=str(path)) from None
-    except OSError as exc:
-        raise InvalidInput(f"cannot read: {exc.strerror}", where=str(path)) from None
+    text = read_text(path)
     folder = path.resolve().parent
 
     def read_relative(name: str) -> str:
@@ -126,10 +120,12 @@ def read_descriptor(
                 raise
         target = (folder / name).resolve()
         try:
-            return target.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
+            return read_text(target)
+        except ParseError:
+            raise  # too large or not UTF-8: names the file and what to do
+        except InvalidInput as exc:
             raise InvalidInput(
-                f"$text file {name!r} cannot be read ({exc})", where=str(path)
+                f"$text file {name!r} cannot be read ({exc.message})", where=str(path)
             ) from None
 
     parsed = parse_catalog(text, str(path), read_relative)
@@ -139,10 +135,15 @@ def read_descriptor(
 
 
 def import_files(
-    paths: list[Path], prune: bool = False, fetch: Fetch | None = None
+    paths: list[Path],
+    prune: bool = False,
+    fetch: Fetch | None = None,
+    confirm: Callable[[CatalogImportResult], bool] | None = None,
 ) -> CatalogImportResult:
     """Parse every file first (nothing is sent if one is bad), import in one request, then
-    publish the API definitions as contracts of their providers."""
+    publish the API definitions as contracts of their providers. With ``prune`` and a
+    ``confirm``, a dry run comes first: when it would retire or delete anything, ``confirm``
+    sees that preview and the import goes ahead only if it says yes."""
     from pydantic.alias_generators import to_camel
 
     from unlockstep.server.wire_registry import (
@@ -170,8 +171,18 @@ def import_files(
             for e in entities
         ],
         prune=prune,
+        dry_run=False,
     )
     client = context.client()
+    if prune and confirm is not None:
+        preview = CatalogImportResult.model_validate(
+            client.post("/api/v1/catalog/import", {**body.model_dump(mode="json"), "dryRun": True})
+        )
+        if (preview.retired or preview.deleted) and not confirm(preview):
+            raise InvalidInput(
+                "nothing was imported or pruned",
+                hint="confirm at the prompt, or pass --yes",
+            )
     result = CatalogImportResult.model_validate(
         client.post("/api/v1/catalog/import", body.model_dump(mode="json"))
     )
@@ -235,15 +246,32 @@ def summary(result: CatalogImportResult) -> str:
         names = getattr(result, key)
         if names:
             lines.append(f"{key}: {', '.join(names)}")
-    if result.removed:
-        verb = "deleted" if result.pruned else "kept (use --prune to delete)"
-        lines.append(f"removed from the catalog, {verb}: {', '.join(result.removed)}")
+    if result.retired:
+        lines.append(f"retired (history kept): {', '.join(result.retired)}")
+    if result.deleted:
+        lines.append(f"deleted: {', '.join(result.deleted)}")
+    kept = [name for name in result.removed if name not in {*result.retired, *result.deleted}]
+    if kept and not result.pruned:
+        lines.append(f"removed from the catalog, kept (use --prune): {', '.join(kept)}")
     if result.contracts:
         lines.append(f"contracts from API definitions: {', '.join(result.contracts)}")
     if result.skipped:
         lines.append(f"skipped (kinds unlockstep does not import): {', '.join(result.skipped)}")
     lines += [f"warning: {w}" for w in result.warnings]
     return "\n".join(lines) or "nothing to import"
+
+
+def _ask(preview: CatalogImportResult) -> bool:
+    """Show what a prune would do (on stderr) and ask; no answer (not a terminal) is no."""
+    click.echo("catalog import --prune would:", err=True)
+    if preview.retired:
+        click.echo(f"  retire (history kept): {', '.join(preview.retired)}", err=True)
+    if preview.deleted:
+        click.echo(f"  delete: {', '.join(preview.deleted)}", err=True)
+    try:
+        return click.confirm("Go ahead?", default=False, err=True)
+    except click.Abort:
+        return False
 
 
 @click.group("catalog")
@@ -255,15 +283,19 @@ def catalog() -> None:
 @click.argument(
     "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
-@click.option("--prune", is_flag=True, help="delete entities that these files no longer contain")
+@click.option("--prune", is_flag=True,
+              help="act on entities these files no longer contain: retire services "
+                   "(history stays), delete teams, systems, API entities; asks first")  # fmt: skip
+@click.option("--yes", "-y", is_flag=True, help="prune without asking")
 @format_option()
-def catalog_import(files: tuple[Path, ...], prune: bool, fmt: str) -> None:
+def catalog_import(files: tuple[Path, ...], prune: bool, yes: bool, fmt: str) -> None:
     """Import catalog-info.yaml files (multi-document). $text/$json/$yaml resolve next to each
     file, or from URLs on the hosts UNLOCKSTEP_CATALOG_URL_HOSTS allows. API definitions are
-    published as contracts of the components that provide them."""
+    published as contracts of the components that provide them. --prune first shows what it
+    would retire or delete and asks (exit 2 when not confirmed; --yes skips the question)."""
     settings = context.settings()
     fetch = url_fetcher(settings.catalog_url_hosts, settings.catalog_url_max_kb * 1024)
-    result = import_files(list(files), prune, fetch)
+    result = import_files(list(files), prune, fetch, confirm=None if yes else _ask)
     emit(fmt, result.model_dump(mode="json"), lambda _: summary(result))
 
 

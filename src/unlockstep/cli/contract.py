@@ -13,10 +13,11 @@ from typing import Any
 import click
 
 from unlockstep.cli import context
-from unlockstep.cli.diff import document_limit, max_document_option, read_source
+from unlockstep.cli.diff import document_limit, max_document_option
 from unlockstep.cli.output import emit, emit_json, format_option
 from unlockstep.core.compat import render
 from unlockstep.errors import Conflict
+from unlockstep.files import read_source
 
 
 def _body(
@@ -36,7 +37,11 @@ _SHARED = [
     click.option("--service", "-s", required=True, help="the providing service"),
     click.option("--name", "-n", required=True, help="the contract's name (e.g. case-summary-api)"),
     click.option("--kind", help="openapi, asyncapi, jsonschema…; detected from content if absent"),
-    click.option("--mode", help="BACKWARD (default for a new contract), FORWARD, FULL, …, NONE"),
+    click.option(
+        "--mode",
+        help="for a new contract: BACKWARD (default), FORWARD, FULL, …, "
+        "NONE; an existing one keeps its mode (see `contract mode set`)",
+    ),
     click.option("--policy", type=click.Choice(["lenient", "strict"]), help="default lenient"),
     max_document_option,
 ]
@@ -61,6 +66,9 @@ def contract() -> None:
 @click.option("--semantic-change", is_flag=True, help="the meaning of the event changes: "
               "refused unless its eventType is new or --adr links the decision")  # fmt: skip
 @click.option("--adr", help="link to the decision record that accepts a semantic change")
+@click.option(
+    "--reason", help="why a forced publish is agreed (required with an effective --force)"
+)
 @click.argument("file", type=click.Path(path_type=Path))
 @format_option()
 def publish(
@@ -73,6 +81,7 @@ def publish(
     force: bool,
     semantic_change: bool,
     adr: str | None,
+    reason: str | None,
     file: Path,
     fmt: str,
     max_document_mb: int | None,
@@ -85,6 +94,7 @@ def publish(
         "force": force,
         "semanticChange": semantic_change,
         "adr": adr,
+        "reason": reason,
     }
     path = context.api_path("services", service, "contracts", name, "versions", version)
     response = context.client().request("PUT", path, json=body, ok=(409,))
@@ -114,6 +124,33 @@ def publish(
         return line
 
     emit(fmt, published.model_dump(mode="json"), lambda _: text(published))
+
+
+@contract.group("mode")
+def mode_group() -> None:
+    """A contract's compatibility mode (changed only here, audited; never by a publish)."""
+
+
+@mode_group.command("set")
+@click.option("--service", "-s", required=True, help="the providing service")
+@click.option("--name", "-n", required=True, help="the contract's name")
+@click.argument("mode")
+@click.option("--reason", required=True, help="why (audited)")
+@format_option()
+def mode_set(service: str, name: str, mode: str, reason: str, fmt: str) -> None:
+    """Set the compatibility MODE (BACKWARD, FORWARD, FULL, …_TRANSITIVE, NONE) of a contract."""
+    from unlockstep.server.wire_contracts import ModeChanged
+
+    path = f"/api/v1/services/{service}/contracts/{name}/mode"
+    changed = ModeChanged.model_validate(
+        context.client().put(path, {"mode": mode, "reason": reason})
+    )
+    c = changed.contract
+    emit(
+        fmt,
+        changed.model_dump(mode="json"),
+        lambda _: f"{c.service}/{c.name}: mode {c.mode} ({changed.outcome})",
+    )
 
 
 @click.command("check")

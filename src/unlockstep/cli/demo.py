@@ -54,24 +54,24 @@ class Estate:
         path = root / "as-of.yaml"
         if not path.exists():
             return cls(root)
-        import yaml
+        from unlockstep.files import read_document
 
-        try:
-            days = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
-            raise InvalidInput(f"not valid YAML: {exc}", where=str(path)) from None
+        days = read_document(path).data  # dates stay text: the loader reads no timestamps
         shifts: dict[str, int] = {}
-        for part, day in days.items():
-            if not isinstance(day, dt.date):
+        for part, day in (days if isinstance(days, dict) else {}).items():
+            try:
+                shifts[str(part)] = (today - dt.date.fromisoformat(str(day))).days
+            except ValueError:
                 raise InvalidInput(
                     f"{part}: {day!r} is not a date", where=str(path), hint="write YYYY-MM-DD"
-                )
-            shifts[str(part)] = (today - day).days
+                ) from None
         return cls(root, shifts)
 
     def read_text(self, path: Path, part: str) -> str:
         """A file of ``part`` (``flags``, ``plans``…) with its dates moved."""
-        return shift_dates(path.read_text(encoding="utf-8"), self.shifts.get(part, 0))
+        from unlockstep.files import read_text
+
+        return shift_dates(read_text(path), self.shifts.get(part, 0))
 
 
 def shift_dates(text: str, days: int) -> str:
@@ -112,12 +112,12 @@ def _catalog(estate: Estate, client: Client) -> str | None:
 
 
 def _deployments(estate: Estate, client: Client) -> str | None:
-    import yaml
+    from unlockstep.files import read_document
 
     path = estate.root / "deployments.yaml"
     if not path.exists():
         return None
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = read_document(path).data or {}
     for env in data.get("environments", []):
         client.put(
             api_path("environments", env["name"]),
@@ -134,13 +134,14 @@ def _deployments(estate: Estate, client: Client) -> str | None:
 
 
 def _flags(estate: Estate, client: Client) -> str | None:
-    import json
+    from unlockstep.core.compat import Source
+    from unlockstep.core.documents import load_document
 
     files = sorted((estate.root / "flags").glob("*.flagd.json"))
     environments = [e["name"] for e in client.get("/api/v1/environments")["items"]]
     count = 0
     for path in files:
-        document = json.loads(estate.read_text(path, "flags"))
+        document = load_document(Source(estate.read_text(path, "flags"), str(path))).data
         for env in environments:
             client.put(
                 api_path("environments", env, "flagset"),
@@ -153,13 +154,13 @@ def _flags(estate: Estate, client: Client) -> str | None:
 def _expectations(estate: Estate, client: Client) -> str | None:
     """case-service's contracts as 1.4.0 serves them (unless already published), then what
     each live consumer version uses of them."""
-    import yaml
+    from unlockstep.files import read_document, read_text
 
     folder = estate.root / "expectations"
     index = folder / "index.yaml"
     if not index.exists():
         return None
-    data = yaml.safe_load(index.read_text(encoding="utf-8")) or {}
+    data = read_document(index).data or {}
     for item in data.get("contracts", []):
         path = (folder / item["file"]).resolve()
         client.request(
@@ -167,12 +168,12 @@ def _expectations(estate: Estate, client: Client) -> str | None:
             api_path(
                 "services", item["service"], "contracts", item["name"], "versions", item["version"]
             ),
-            json={"content": path.read_text(encoding="utf-8"), "filename": path.name},
+            json={"content": read_text(path), "filename": path.name},
             ok=(409,),  # already published by the contracts step with its own content
         )
     failed = 0
     for item in data.get("expectations", []):
-        document = yaml.safe_load((folder / item["file"]).read_text(encoding="utf-8"))
+        document = read_document(folder / item["file"]).data
         body = {k: item[k] for k in ("consumer", "version", "provider", "contract")}
         result = client.post("/api/v1/expectations", {**body, "document": document})
         failed += sum(1 for v in result["verifications"] if v["status"] != "verified")

@@ -7,7 +7,6 @@ and where, never a traceback).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -15,10 +14,11 @@ import click
 from unlockstep import __version__
 from unlockstep.cli import context
 from unlockstep.cli.output import format_option
-from unlockstep.core import engines
-from unlockstep.core.compat import FORMATS, Mode, Policy, Source, check, render
-from unlockstep.core.documents import MAX_DOCUMENT_MB, MAX_SIZE, decode, too_large
-from unlockstep.errors import InvalidInput, ParseError
+from unlockstep.core.compare import compare
+from unlockstep.core.compat import FORMATS, Mode, Policy, render
+from unlockstep.core.documents import MAX_DOCUMENT_MB
+from unlockstep.errors import InvalidInput
+from unlockstep.files import read_source
 
 max_document_option = click.option(
     "--max-document-mb",
@@ -39,52 +39,6 @@ def document_limit(max_document_mb: int | None) -> int:
     if max_document_mb is not None:
         return max_document_mb * 1024 * 1024
     return context.settings().max_document_bytes
-
-
-def read_source(path: Path, *, max_size: int = MAX_SIZE) -> Source:
-    """A file as a ``Source`` whose relative references are read next to it. A file past
-    ``max_size`` bytes is refused before it is read."""
-    return Source(
-        text=decode(_read_bytes(path, str(path), max_size), str(path), max_size=max_size),
-        filename=str(path),
-        read_relative=_relative_reader(path.parent, str(path), max_size),
-    )
-
-
-def _read_bytes(path: Path, shown: str, max_size: int) -> bytes:
-    try:
-        size = path.stat().st_size
-        if size > max_size:
-            raise too_large(size, max_size, shown)
-        with path.open("rb") as file:
-            data = file.read(max_size + 1)  # a file that grew since stat stays bounded
-    except FileNotFoundError:
-        raise InvalidInput("file not found", where=shown, hint="check the path") from None
-    except IsADirectoryError:
-        raise InvalidInput("is a directory, not a file", where=shown) from None
-    except OSError as exc:
-        raise InvalidInput(f"cannot read: {exc.strerror}", where=shown) from None
-    if len(data) > max_size:
-        raise too_large(len(data), max_size, shown)
-    return data
-
-
-def _relative_reader(base: Path, referrer: str, max_size: int) -> Callable[[str], str]:
-    def read(name: str) -> str:
-        path = base / name
-        try:
-            data = _read_bytes(path, str(path), max_size)
-        except ParseError:
-            raise  # too large: already says which file and what to do
-        except InvalidInput as exc:
-            raise ParseError(
-                f"$ref to {name!r} cannot be read: {exc.message}",
-                where=referrer,
-                hint="references are read relative to the referring file",
-            ) from None
-        return decode(data, str(path), max_size=max_size)
-
-    return read
 
 
 @click.command("diff")
@@ -128,14 +82,7 @@ def diff(
         raise InvalidInput(str(exc), where="--mode") from None
     limit = document_limit(max_document_mb)
     old_source, new_source = read_source(old, max_size=limit), read_source(new, max_size=limit)
-    engine = engines.engine(kind) if kind else engines.detect(new_source)
-    report = check(
-        engine,
-        engine.parse(new_source),
-        [(str(old), engine.parse(old_source))],
-        parsed_mode,
-        Policy(policy),
-    )
+    report = compare(old_source, new_source, kind, parsed_mode, policy, max_size=limit)
     click.echo(render(report, fmt, old=str(old), new=str(new), version=__version__))
     ctx.exit(0 if report.compatible else 1)
 

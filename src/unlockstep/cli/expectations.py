@@ -13,31 +13,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
-import yaml
 
 from unlockstep.cli import context
 from unlockstep.cli.output import emit, format_option, table, warn
 from unlockstep.core import contracts as verification
 from unlockstep.core.contracts import read_any
 from unlockstep.errors import InvalidInput, ParseError
+from unlockstep.files import read_document as read_document_file
 
 if TYPE_CHECKING:
     from unlockstep.server.wire_expectations import Decision
 
 
 def read_document(path: Path) -> Any:
-    """A YAML or JSON file as a value; a syntax error names the file and line."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InvalidInput(f"cannot read {path}: {exc.strerror}", where=str(path)) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ParseError(f"not valid YAML or JSON: {problem}", where=where) from None
+    """A YAML or JSON file as a value (read and loaded with every defence); a syntax error
+    names the file and line."""
+    data = read_document_file(path).data
     if not isinstance(data, dict):
         raise ParseError("expected a mapping at the top of the file", where=str(path))
     return data

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-import yaml
 
 from unlockstep.cli import context
 from unlockstep.cli.output import emit, format_option, table
@@ -22,24 +21,13 @@ from unlockstep.core.flags.evaluator import KINDS
 from unlockstep.core.flags.lifecycle import debt_report
 from unlockstep.core.flags.lint import lint
 from unlockstep.errors import InvalidInput, ParseError
+from unlockstep.files import read_document as read_document_file
+from unlockstep.files import read_text
 
 
 def read_document(path: Path) -> dict[str, Any]:
-    """A flagd document from a JSON or YAML file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"cannot read: {exc}", where=str(path)) from None
-    try:
-        document = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
-    except json.JSONDecodeError as exc:
-        raise ParseError(
-            f"not valid JSON: {exc.msg}", where=f"{path}:{exc.lineno}:{exc.colno}"
-        ) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-        raise ParseError(f"not valid YAML: {exc}", where=where) from None
+    """A flagd document from a JSON or YAML file (read and loaded with every defence)."""
+    document = read_document_file(path).data
     if not isinstance(document, dict):
         raise ParseError("a flag file must hold one flagd document (an object)", where=str(path))
     return document
@@ -52,7 +40,7 @@ def read_flag_set(path: Path, environment: str | None) -> FlagSet:
 def _json_argument(value: str | None, what: str) -> Any:
     if value is None:
         return None
-    text = Path(value[1:]).read_text(encoding="utf-8") if value.startswith("@") else value
+    text = read_text(value[1:]) if value.startswith("@") else value
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
@@ -217,21 +205,29 @@ def debt_command(
 @click.option("--allow-invalid", is_flag=True,
               help="import the good flags and store the bad ones marked invalid (served as "
                    "PARSE_ERROR, as flagd does) instead of refusing the file")  # fmt: skip
+@click.option("--reverse-kills", is_flag=True,
+              help="turn killed flags the file enables back on (and let --prune delete "
+                   "killed flags); without it they stay killed")  # fmt: skip
 @format_option()
 def import_command(
     file: Path, environments: tuple[str, ...], reason: str | None, prune: bool,
-    allow_invalid: bool, fmt: str,
+    allow_invalid: bool, reverse_kills: bool, fmt: str,
 ) -> None:  # fmt: skip
     """Load a flagd file into one or more environments. Its $evaluators and metadata merge
-    with what the environment has (other files' segments stay); the output says what
-    changed, which other flags a changed evaluator affects, and which flags are invalid."""
+    with what the environment has (other files' segments stay); the output names every flag
+    created, updated or deleted, what changed in the set, which other flags a changed
+    evaluator affects, and which flags are invalid. A killed flag stays killed unless
+    --reverse-kills says otherwise."""
     from unlockstep.server.wire_flags import FlagSetImportOut
 
     document = read_document(file)
     for environment in environments:
         read_flag_set(file, environment)  # fail fast, with file positions, before any write
     api = context.client()
-    body = {"document": document, "reason": reason, "prune": prune, "allowInvalid": allow_invalid}
+    body = {
+        "document": document, "reason": reason, "prune": prune, "allowInvalid": allow_invalid,
+        "reverseKills": reverse_kills,
+    }  # fmt: skip
     results = [
         FlagSetImportOut.model_validate(
             api.put(context.api_path("environments", env, "flagset"), body)
@@ -247,6 +243,9 @@ def import_command(
                 f"{len(r.unchanged)} unchanged, {len(r.deleted)} deleted"
                 + (f", {len(r.invalid)} invalid" if r.invalid else "")
             )
+            named = {"created": r.created, "updated": r.updated, "deleted": r.deleted,
+                     "turned back on (--reverse-kills)": r.unkilled}  # fmt: skip
+            lines.extend(f"  {verb}: {', '.join(keys)}" for verb, keys in named.items() if keys)
             for what, changes in (("evaluators", r.evaluators), ("metadata", r.metadata)):
                 for verb in ("added", "changed", "removed"):
                     names = getattr(changes, verb)
@@ -345,13 +344,16 @@ def show_command(key: str, environment: str, fmt: str) -> None:
 @click.option("--file", "body_file", type=click.Path(exists=True, path_type=Path),
               help="a whole flag body (JSON/YAML) to write")  # fmt: skip
 @click.option("--reason", required=True, help="why, for the audit trail")
+@click.option("--reverse-kill", is_flag=True,
+              help="this change turns a killed flag back on, on purpose")  # fmt: skip
 @format_option()
 def set_command(
     key: str, environment: str, state: str | None, default_variant: str | None,
-    targeting: str | None, body_file: Path | None, reason: str, fmt: str,
+    targeting: str | None, body_file: Path | None, reason: str, reverse_kill: bool, fmt: str,
 ) -> None:  # fmt: skip
     """Change one flag in one environment. Reads it first and writes with its ETag, so a
-    concurrent change makes this fail (exit 2) instead of being overwritten."""
+    concurrent change makes this fail (exit 2) instead of being overwritten. A change that
+    would turn a killed flag back on is refused (exit 2) without --reverse-kill."""
     api = context.client()
     path = context.api_path("environments", environment, "flags", key)
     if body_file is not None:
@@ -375,7 +377,9 @@ def set_command(
     from unlockstep.server.wire_flags import FlagWriteOut
 
     written = FlagWriteOut.model_validate(
-        api.put(path, {"flag": body, "reason": reason}, headers=headers)
+        api.put(
+            path, {"flag": body, "reason": reason, "reverseKill": reverse_kill}, headers=headers
+        )
     )
     emit(
         fmt,

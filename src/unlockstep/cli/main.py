@@ -32,6 +32,10 @@ class Lazy(NamedTuple):
 
 
 COMMANDS: dict[str, Lazy] = {
+    "approvals": Lazy(
+        "unlockstep.cli.approvals:approvals",
+        "Changes waiting for a second person in protected environments (four-eyes).",
+    ),
     "audit": Lazy(
         "unlockstep.cli.registry:audit",
         "The audit trail: who changed what, when, why, before and after (newest first).",

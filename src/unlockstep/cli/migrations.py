@@ -16,6 +16,7 @@ from unlockstep.cli.output import format_option
 from unlockstep.core.compat import FORMATS, render_migrations
 from unlockstep.core.migrations import DEFAULT_WINDOW_DAYS, MigrationFile, check_files
 from unlockstep.errors import InvalidInput
+from unlockstep.files import read_document, read_text
 
 
 @click.group()
@@ -57,21 +58,14 @@ def check(
 # -- input -------------------------------------------------------------------------------
 
 
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"cannot read file: {exc}", where=str(path)) from None
-
-
 def _collect(path: Path) -> list[MigrationFile]:
     if not path.exists():
         raise InvalidInput("no such file or folder", where=str(path))
     if path.is_file():
-        return [MigrationFile(str(path), _read(path))]
+        return [MigrationFile(str(path), read_text(path))]
     candidates = sorted(path.rglob("*.sql")) + sorted(path.glob("*.py"))
     candidates += sorted((path / "versions").glob("*.py"))
-    files = [MigrationFile(str(p), _read(p)) for p in candidates]
+    files = [MigrationFile(str(p), read_text(p)) for p in candidates]
     if not files:
         raise InvalidInput(
             "no migrations found (looked for *.sql, *.py and versions/*.py)", where=str(path)
@@ -80,12 +74,7 @@ def _collect(path: Path) -> list[MigrationFile]:
 
 
 def _read_usage(path: Path) -> dict[str, list[str]]:
-    import yaml  # only when a usage file is given: a plain check starts faster
-
-    try:
-        data = yaml.safe_load(_read(path))
-    except yaml.YAMLError as exc:
-        raise InvalidInput(f"cannot parse usage file: {exc}", where=str(path)) from None
+    data = read_document(path).data
     if not isinstance(data, dict) or not all(
         isinstance(v, list) and all(isinstance(s, str) for s in v) for v in data.values()
     ):

@@ -21,9 +21,9 @@ from unlockstep.cli.output import emit, format_option, table
 from unlockstep.core import plans as coordination_doc
 from unlockstep.core import plans as plan_check
 from unlockstep.core import plans as plan_file
-from unlockstep.core.documents import too_large
 from unlockstep.core.plans import Plan
-from unlockstep.errors import InvalidInput, ParseError
+from unlockstep.errors import InvalidInput
+from unlockstep.files import read_text
 
 
 def file_reader(base: Path) -> plan_check.Reader:
@@ -31,27 +31,18 @@ def file_reader(base: Path) -> plan_check.Reader:
     the plan file; a file past the ``max_document_mb`` setting is refused unread."""
     limit = document_limit(None)
 
-    def read_file(path: Path) -> str:
-        size = path.stat().st_size
-        if size > limit:
-            raise too_large(size, limit, str(path))
-        return path.read_text(encoding="utf-8")
-
     def read(name: str) -> str:
         path = base / name
-        try:
-            if path.is_dir():
-                files = sorted((p for p in path.iterdir() if p.is_file()), key=_natural)
-                return "\n".join(read_file(p) for p in files)
-            return read_file(path)
-        except FileNotFoundError:
+        if not path.exists():
             raise InvalidInput(
                 f"contract file {name!r} does not exist",
                 where=str(path),
                 hint="paths in a plan are relative to the plan file",
-            ) from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ParseError(f"cannot read contract file {name!r}: {exc}") from None
+            )
+        if path.is_dir():
+            files = sorted((p for p in path.iterdir() if p.is_file()), key=_natural)
+            return "\n".join(read_text(p, max_size=limit) for p in files)
+        return read_text(path, max_size=limit)
 
     return read
 
@@ -71,12 +62,9 @@ def _today(value: str | None) -> date:
 
 
 def _read_plan(path: str) -> tuple[str, Plan]:
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InvalidInput(f"plan file {path!r} does not exist") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"cannot read plan file {path!r}: {exc}") from None
+    if not Path(path).exists():
+        raise InvalidInput(f"plan file {path!r} does not exist", where=path)
+    text = read_text(path)
     return text, plan_file.parse(text, filename=path)
 
 

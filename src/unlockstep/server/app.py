@@ -18,6 +18,7 @@ from unlockstep.server.deps import read_gate
 from unlockstep.server.flag_engines import FlagEngines
 from unlockstep.server.limits import BodyLimit
 from unlockstep.server.routers import (
+    approvals,
     audit,
     catalog,
     contracts,
@@ -50,6 +51,7 @@ API_ROUTERS: list[APIRouter] = [
     contracts.router,
     flags.router,
     plans.router,
+    approvals.router,
     token_routes.router,
 ]
 

@@ -110,6 +110,16 @@ class Contract(Wire):
     created_at: str | None = Field(None, description="ISO 8601")
 
 
+class ModeIn(Wire):
+    mode: str = Field(description="BACKWARD, FORWARD, FULL, their _TRANSITIVE forms, or NONE")
+    reason: str = Field(min_length=1, max_length=2000, description="why (audited)")
+
+
+class ModeChanged(Wire):
+    contract: Contract
+    outcome: Literal["updated", "unchanged"]
+
+
 class ContractVersion(Wire):
     """One published document of a contract: the provider version it belongs to."""
 
@@ -174,3 +184,6 @@ class PublishIn(DocumentIn):
     semantic_change: bool = Field(False, description="the meaning changes: needs a new "
                                   "eventType or an ADR link")  # fmt: skip
     adr: str | None = Field(None, max_length=500, description="link to the decision record")
+    reason: str | None = Field(
+        None, max_length=2000, description="why a forced publish is agreed (required with force)"
+    )

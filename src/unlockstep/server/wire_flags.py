@@ -12,12 +12,17 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from unlockstep.core.flags import MAX_COUNT, MAX_COUNTS_PER_BATCH
 from unlockstep.server.wire import Wire
 
 
 class FlagIn(Wire):
     flag: dict[str, Any] = Field(description="the flagd flag body for this environment")
     reason: str | None = Field(None, description="why, for the audit trail")
+    reverse_kill: bool = Field(
+        False,
+        description="this write turns a killed flag back on, on purpose (refused otherwise)",
+    )
 
 
 class FlagSetIn(Wire):
@@ -33,6 +38,11 @@ class FlagSetIn(Wire):
         description="import the good flags and store the bad ones marked invalid (served as "
         "PARSE_ERROR, as flagd does) instead of refusing the document",
     )
+    reverse_kills: bool = Field(
+        False,
+        description="turn killed flags the document enables back on (and let prune delete "
+        "killed flags); without it they stay killed and are listed in keptKilled",
+    )
 
 
 class KillIn(Wire):
@@ -44,13 +54,13 @@ class CountIn(Wire):
     flag: str = Field(min_length=1, max_length=200)
     variant: str | None = Field(None, max_length=200)
     reason: str = Field(min_length=1, max_length=40)
-    count: int = Field(ge=0, le=2**53)
+    count: int = Field(ge=0, le=MAX_COUNT)
     day: dt.date | None = Field(None, description="YYYY-MM-DD, today when omitted")
 
 
 class CountsIn(Wire):
     environment: str
-    counts: list[CountIn]
+    counts: list[CountIn] = Field(max_length=MAX_COUNTS_PER_BATCH)
 
 
 class FlagProblemOut(Wire):
@@ -137,6 +147,14 @@ class FlagSetImportOut(Wire):
     affected: list[str] = Field(
         description="flags the document does not name whose behaviour changed with it "
         "(they use a changed evaluator)"
+    )
+    kept_killed: list[str] = Field(
+        default_factory=list,
+        description="killed flags the document would have turned back on or pruned: "
+        "they stay killed (reverseKills turns them back on)",
+    )
+    unkilled: list[str] = Field(
+        default_factory=list, description="killed flags turned back on (reverseKills)"
     )
     notes: list[str]
 

@@ -146,7 +146,12 @@ class CatalogEntityIn(Wire):
 class CatalogImportIn(Wire):
     locations: list[str] = Field(description="every descriptor file this import covers")
     entities: list[CatalogEntityIn]
-    prune: bool = Field(False, description="delete entities gone from these locations")
+    prune: bool = Field(
+        False,
+        description="act on entities gone from these locations: services are marked retired "
+        "(their history stays), teams, systems and API entities are deleted; all audited",
+    )
+    dry_run: bool = Field(False, description="compute the result, write nothing")
 
 
 # -- responses ---------------------------------------------------------------------------
@@ -263,7 +268,14 @@ class CatalogImportResult(Wire):
     updated: list[str]
     unchanged: list[str]
     removed: list[str] = Field(description="entities gone from these locations")
-    pruned: bool = Field(description="whether the removed entities were deleted")
+    pruned: bool = Field(description="whether prune retired or deleted any of them")
+    retired: list[str] = Field(
+        default_factory=list, description="services marked retired by prune (history kept)"
+    )
+    deleted: list[str] = Field(
+        default_factory=list, description="teams, systems and API entities deleted by prune"
+    )
+    dry_run: bool = Field(False, description="a preview: nothing was written")
     warnings: list[str] = Field(default_factory=list)
     skipped: list[str] = Field(
         default_factory=list, description="kinds not imported (the CLI fills this in)"

@@ -2,7 +2,12 @@
 
 An import names the locations (descriptor files) it covers. Entities that an earlier import
 recorded from one of those locations but that are gone now are reported as ``removed``;
-with ``prune`` they are deleted too, otherwise kept and reported again on the next import.
+without ``prune`` they are kept and reported again on the next import. ``prune`` never
+deletes a service — its versions, deployments and contracts are the estate's history — it
+marks it retired (``lifecycle: retired``, audited as ``service.retired``; an import that
+names it again brings it back). Removed teams, systems and API entities are deleted, each
+audited; a team that still owns a service is kept, with a warning. ``dry_run`` computes the
+same result and writes nothing, so the CLI can show what a prune would do before it does.
 
 References to teams nobody registered follow one rule, for a Component's ``spec.owner`` and
 a Group's ``spec.parent`` alike: the import goes on and says so in ``warnings``. An unknown
@@ -13,7 +18,7 @@ owner; a later import of the Group fills it in. A dangling parent is kept as dec
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -67,6 +72,20 @@ class ImportResult:
     removed: list[str]
     pruned: bool
     warnings: list[str]
+    retired: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    dry_run: bool = False
+
+
+class _Preview(Exception):
+    """Raised inside a dry run's unit of work so it rolls back, carrying the result."""
+
+    def __init__(self, result: ImportResult) -> None:
+        super().__init__("dry run")
+        self.result = result
+
+
+RETIRED = "retired"
 
 
 def _save_plain(session: Session, actor: str, kind: str, name: str, fields: dict[str, Any]) -> str:
@@ -108,6 +127,7 @@ def apply_import(
     entities: list[ImportEntity],
     *,
     prune: bool = False,
+    dry_run: bool = False,
 ) -> ImportResult:
     seen: dict[str, set[str]] = defaultdict(set)
     by_kind: dict[str, list[ImportEntity]] = defaultdict(list)
@@ -121,8 +141,14 @@ def apply_import(
             )
         seen[entity.kind].add(entity.name)
         by_kind[entity.kind].append(entity)
-    with store.session() as session:
-        return _apply(session, actor, locations, by_kind, seen, prune)
+    try:
+        with store.session() as session:
+            result = _apply(session, actor, locations, by_kind, seen, prune)
+            if dry_run:
+                raise _Preview(result)
+            return result
+    except _Preview as preview:
+        return replace(preview.result, dry_run=True)
 
 
 def _apply(
@@ -150,21 +176,48 @@ def _apply(
         _sync_relations(session, actor, entity)
 
     removed: list[str] = []
-    for kind in ORDER:
+    retired: list[str] = []
+    deleted: list[str] = []
+    for kind in reversed(ORDER):  # services are retired before their teams are looked at
         for row in rows.stale(session, kind, locations, seen[kind]):
-            removed.append(f"{kind}:{row.name}")
-            if prune:
-                before = rows.plain(row)
-                audit.record(session, actor, f"{kind}.deleted", kind, row.name, before, None)
+            if kind == "service" and row.lifecycle == RETIRED:
+                continue  # retired by an earlier prune: nothing left to do
+            name = f"{kind}:{row.name}"
+            removed.append(name)
+            if not prune:
+                continue
+            before = rows.plain(row)
+            if kind == "service":
+                row.lifecycle = RETIRED
+                session.flush()
+                audit.record(
+                    session, actor, "service.retired", kind, row.name, before, rows.plain(row),
+                    reason="removed from the catalog (catalog import --prune)",
+                )  # fmt: skip
+                retired.append(name)
+            elif kind == "team" and rows.owns_services(session, row.id):
+                warnings.append(
+                    f"team {row.name} is gone from the catalog but still owns services; kept"
+                )
+            else:
+                audit.record(
+                    session, actor, f"{kind}.deleted", kind, row.name, before, None,
+                    reason="removed from the catalog (catalog import --prune)",
+                )  # fmt: skip
                 session.delete(row)
+                deleted.append(name)
     session.flush()
+    order = {kind: index for index, kind in enumerate(ORDER)}
+    removed.sort(key=lambda name: (order[name.split(":", 1)[0]], name))
     return ImportResult(
         created=outcome["created"],
         updated=outcome["updated"],
         unchanged=outcome["unchanged"],
         removed=removed,
-        pruned=prune and bool(removed),
+        pruned=prune and bool(retired or deleted),
         warnings=warnings,
+        retired=retired,
+        deleted=sorted(deleted, key=lambda name: (order[name.split(":", 1)[0]], name)),
     )
 
 

@@ -1,9 +1,13 @@
 """Contracts a service provides: read them, check a candidate, publish a version.
 
 Publishing gathers the contract's history from the store, judges the document in core
-(``core.contracts.judge`` under the contract's mode), refuses a violation unless forced (a
-returned :class:`Refused`, not an exception), persists the document, records the audit
-event and verifies every stored expectation of the contract against it.
+(``core.contracts.judge`` under the contract's mode), refuses a violation unless forced with
+a reason (a returned :class:`Refused`, not an exception), persists the document, records the
+audit event and verifies every stored expectation of the contract against it.
+
+A contract's compatibility mode is set when it is first published and changes only through
+:func:`set_mode`, its own audited action: a publish naming another mode is refused, never a
+quiet way to loosen the check it is about to pass.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from unlockstep.core.contracts import (
     parse_policy,
 )
 from unlockstep.core.envelope import check_publish
-from unlockstep.errors import Conflict, NotFound
+from unlockstep.errors import Conflict, InvalidInput, NotFound
 from unlockstep.services import expectations
 from unlockstep.store import audit, registry
 from unlockstep.store import contracts as store
@@ -148,14 +152,26 @@ def publish(
     force: bool = False,
     semantic_change: bool = False,
     adr: str | None = None,
+    reason: str | None = None,
 ) -> Published | Refused:
+    """Publish ``doc`` as version ``number``. ``force`` publishes despite a violated mode or
+    replaces a version's document, and then needs a ``reason`` (audited)."""
     registry.check_name(name, "contract")
     source = doc.source
     sha256 = canonical_hash(source)
     svc = registry.get_service(session, service)
     contract = store.find_contract(session, svc, name)
     engine = engine_for(source, doc.kind, contract.kind if contract else None)
-    mode = parse_mode(doc.mode or (contract.mode if contract else None))
+    mode = parse_mode(contract.mode if contract else doc.mode)
+    if contract is not None and doc.mode and parse_mode(doc.mode) != mode:
+        raise Conflict(
+            f"{service}/{name} is checked in {mode.value} mode; a publish does not change it "
+            f"(asked for {parse_mode(doc.mode).value})",
+            where="mode",
+            hint=f"change the mode on its own, audited: `unlockstep contract mode set "
+            f"--service {service} --name {name} {parse_mode(doc.mode).value} --reason …` "
+            "(admin), then publish without --mode",
+        )
     existing = store.current(session, contract, number)
     if contract is not None and existing is not None and existing.blob_sha256 == sha256:
         contract = _contract(session, actor, svc, name, engine.kind, mode.value, contract)
@@ -177,6 +193,12 @@ def publish(
                 f"{service}/{name} {number} declares a semantic change under the same event type"
             )
         return Refused(message, report)
+    if force and (existing is not None or not report.compatible) and not (reason or "").strip():
+        raise InvalidInput(
+            f"forcing {service}/{name} {number} needs a reason for the audit trail",
+            where="reason",
+            hint="pass --reason (why the break or replacement is agreed)",
+        )
     if existing is not None and not force:
         raise Conflict(
             f"{service}/{name} already has a different document for version {number}",
@@ -187,7 +209,7 @@ def publish(
     contract = _contract(session, actor, svc, name, engine.kind, mode.value, contract)
     forced = report.to_dict() if not report.compatible else None
     version, outcome = _store_version(
-        session, actor, svc, contract, number, sha256, doc, forced, existing
+        session, actor, svc, contract, number, sha256, doc, forced, existing, reason
     )
     verified = expectations.verify_published(session, svc, number, name)
     return Published(ContractInfo.of(contract, svc.name), version, outcome, report, verified)
@@ -207,13 +229,30 @@ def _contract(
         contract = store.create_contract(session, service, name, kind, mode)
         after = asdict(ContractInfo.of(contract, service.name))
         audit.record(session, actor, "contract.created", "contract", key, None, after)
-    elif contract.mode != mode:
-        before = asdict(ContractInfo.of(contract, service.name))
-        contract.mode = mode
-        session.flush()
-        after = asdict(ContractInfo.of(contract, service.name))
-        audit.record(session, actor, "contract.mode_changed", "contract", key, before, after)
     return contract
+
+
+def set_mode(
+    session: Session, actor: str, service: str, name: str, mode: str, reason: str
+) -> tuple[ContractInfo, str]:
+    """Change a contract's compatibility mode: its own action, with a reason, audited as
+    ``contract.mode_changed``. Returns the contract and ``updated`` or ``unchanged``."""
+    if not reason.strip():
+        raise InvalidInput("changing a contract's mode needs a reason", where="reason")
+    svc = registry.get_service(session, service)
+    contract = store.get_contract(session, svc, name)
+    new = parse_mode(mode).value
+    if contract.mode == new:
+        return ContractInfo.of(contract, svc.name), "unchanged"
+    before = asdict(ContractInfo.of(contract, svc.name))
+    contract.mode = new
+    session.flush()
+    after = asdict(ContractInfo.of(contract, svc.name))
+    key = f"{svc.name}/{name}"
+    audit.record(
+        session, actor, "contract.mode_changed", "contract", key, before, after, reason=reason
+    )
+    return ContractInfo.of(contract, svc.name), "updated"
 
 
 def _store_version(
@@ -226,6 +265,7 @@ def _store_version(
     doc: Document,
     forced_report: dict[str, Any] | None,
     existing: ContractVersion | None,
+    reason: str | None = None,
 ) -> tuple[VersionInfo, str]:
     """Write the document (a forced replacement of ``existing``, or a new version)."""
     store.store_blob(session, sha256, doc.source.text)
@@ -238,7 +278,7 @@ def _store_version(
         after = VersionInfo.of(existing, number)
         audit.record(
             session, actor, "contract.version.forced", "contract", key, before, asdict(after),
-            reason="--force: replaced the document of an already published version",
+            reason=f"--force: replaced the document of an already published version: {reason}",
         )  # fmt: skip
         return after, "replaced"
     version, _ = registry.upsert_version(session, actor, service, number)
@@ -248,7 +288,7 @@ def _store_version(
         audit.record(
             session, actor, "contract.version.forced", "contract", key, None,
             {**asdict(info), "report": forced_report},
-            reason="--force: published although it violates the contract's mode",
+            reason=f"--force: published although it violates the contract's mode: {reason}",
         )  # fmt: skip
     else:
         audit.record(

@@ -19,13 +19,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
 from unlockstep.core.flags import (
+    DEFAULT_RULES,
+    MAX_COUNT,
+    MAX_COUNTS_PER_BATCH,
     Debt,
     FlagProblem,
     blocking_problems,
@@ -37,12 +40,14 @@ from unlockstep.core.flags import (
     key_problem,
     killed,
     parse_flag_set,
+    rule_violations,
     stand_in,
     unkilled,
 )
 from unlockstep.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
-from unlockstep.store import Store, audit, registry
+from unlockstep.store import Store, approvals, audit, registry
 from unlockstep.store import flags as rows
+from unlockstep.store.approvals import ChangeRequest
 from unlockstep.store.flag_tables import FlagRow, FlagSetRow
 
 ENTITY = "flag"
@@ -126,6 +131,8 @@ class ImportResult:
     evaluators: Changes = field(default_factory=Changes)
     metadata: Changes = field(default_factory=Changes)
     affected: list[str] = field(default_factory=list)
+    kept_killed: list[str] = field(default_factory=list)
+    unkilled: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
 
@@ -163,6 +170,38 @@ def _body_problems(
         FlagProblem(p.rule, p.where.replace("request#/", "", 1), p.message)
         for p in found.get(key, [])
     ]
+
+
+def _today() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()
+
+
+def _enforce(
+    bodies: Mapping[str, Any], evaluators: Mapping[str, Any], metadata: Mapping[str, Any],
+    rules: Collection[str], where: str,
+) -> None:  # fmt: skip
+    """Refuse the write when a flag in ``bodies`` breaks an enforced ``flags lint`` rule,
+    naming every flag and rule (422, code ``flag_rules``)."""
+    if not rules or not bodies:
+        return
+    document = {
+        "metadata": {"bucketing": metadata.get("bucketing", "flagd")},
+        "$evaluators": dict(evaluators),
+        "flags": dict(bodies),
+    }
+    found = rule_violations(parse_flag_set(document, source=where), _today(), rules)
+    if not found:
+        return
+    causes = "; ".join(f"{key}: {', '.join(f.message for f in fs)}" for key, fs in found.items())
+    raise InvalidInput(
+        f"{len(found)} flag(s) break the flag rules this server enforces "
+        f"({', '.join(sorted(rules))}), so nothing was written: {causes}",
+        code="flag_rules",
+        where=where,
+        hint="add the missing metadata (owner, type, expires…) — `unlockstep flags lint` "
+        "checks a file offline; the server's rules are the UNLOCKSTEP_FLAG_RULES setting",
+        details=[f.to_dict() for fs in found.values() for f in fs],
+    )
 
 
 def _record(session: Session, row: FlagRow) -> FlagRecord:
@@ -277,63 +316,127 @@ def check_key(key: str, where: str = "key") -> str:
     return key
 
 
+def _refuse_unkill(key: str, environment: str) -> Conflict:
+    return Conflict(
+        f"flag {key!r} is killed in {environment!r}; this write would turn it back on",
+        where=f"flags/{key}",
+        hint="reversing a kill switch must be explicit: resend with reverseKill "
+        "(`unlockstep flags set --reverse-kill`) and a reason",
+    )
+
+
 def put_flag(
     store: Store, actor: str, environment: str, key: str, body: Any, *,
-    if_match: str | None, reason: str | None = None,
-) -> FlagWrite:  # fmt: skip
+    if_match: str | None, reason: str | None = None, reverse_kill: bool = False,
+    rules: Collection[str] = DEFAULT_RULES,
+) -> FlagWrite | ChangeRequest:  # fmt: skip
     """Create or update one flag in one environment. A body flagd could not serve is
-    refused with every cause; an edit that turns a killed flag back on drops its kill mark."""
+    refused with every cause, and so is one that breaks an enforced ``flags lint`` rule
+    (``rules``: owner, type and expiry by default). A write that would turn a killed flag
+    back on is refused unless ``reverse_kill`` says so (audited as ``flag.unkill``); the kill
+    mark is then dropped. Runs under the environment's flag-set lock, so a kill that
+    committed first is seen here (and a stale ETag is refused), and a kill that comes second
+    applies on top. In a protected environment a change that passes every check is held as
+    a change request for a second person (``services/approvals.py``) instead."""
+    with store.locked_session() as session:
+        return put_in(
+            session, actor, environment, key, body, if_match=if_match, reason=reason,
+            reverse_kill=reverse_kill, rules=rules, hold=True,
+        )  # fmt: skip
+
+
+def put_in(
+    session: Session, actor: str, environment: str, key: str, body: Any, *,
+    if_match: str | None, reason: str | None, reverse_kill: bool, rules: Collection[str],
+    hold: bool,
+) -> FlagWrite | ChangeRequest:  # fmt: skip
+    """``put_flag`` inside a locked unit of work; ``hold=False`` applies an approved change."""
     check_key(key)
-    with store.session() as session:
-        registry.get_environment(session, environment)
-        flag_set = rows.set_row(session, environment)
-        body = unkilled(body)
-        problems = _body_problems(key, body, flag_set.evaluators, flag_set.set_metadata)
-        if problems:
-            raise _refuse(key, problems)
-        row = rows.find_flag(session, environment, key)
-        if row is None:
-            if if_match not in (None, "*"):
-                raise PreconditionFailed(
-                    f"flag {key!r} does not exist in {environment!r}, so If-Match cannot match",
-                    where=f"flags/{key}",
-                )
-            row = rows.insert_flag(session, actor, environment, key, body)
-            _audit(session, actor, "flag.create", environment, key, None, body, reason)
-            outcome: Outcome = "created"
-        else:
-            _check_match(row, if_match, key)
-            if row.body == body:
-                outcome = "unchanged"
-            else:
-                before = row.body
-                rows.update_flag(session, actor, row, body)
-                _audit(session, actor, "flag.update", environment, key, before, body, reason)
-                outcome = "updated"
-        if outcome != "unchanged":
-            rows.touch(session, environment)
-        record = _record(session, row)
-        return FlagWrite(**vars(record), outcome=outcome)
+    body = unkilled(body)
+    registry.get_environment(session, environment)
+    flag_set = rows.lock_sets(session, [environment])[environment]
+    problems = _body_problems(key, body, flag_set.evaluators, flag_set.set_metadata)
+    if problems:
+        raise _refuse(key, problems)
+    row = rows.find_flag(session, environment, key)
+    if row is None or row.body != body:
+        _enforce({key: body}, flag_set.evaluators, flag_set.set_metadata, rules, f"flags/{key}")
+    unkill = False
+    if row is None:
+        if if_match not in (None, "*"):
+            raise PreconditionFailed(
+                f"flag {key!r} does not exist in {environment!r}, so If-Match cannot match",
+                where=f"flags/{key}",
+            )
+    else:
+        _check_match(row, if_match, key)
+        unkill = is_killed(row.body) and not is_killed(body)
+        if unkill and not reverse_kill and row.body != body:
+            raise _refuse_unkill(key, environment)
+    if row is not None and row.body == body:
+        return FlagWrite(**vars(_record(session, row)), outcome="unchanged")
+    if hold and approvals.is_protected(session, environment):
+        payload = {
+            "flag": body, "ifMatch": None if row is None else rows.flag_etag(row),
+            "reverseKill": reverse_kill, "rules": sorted(rules),
+        }  # fmt: skip
+        action = "flag.unkill" if unkill else "flag.put"
+        return approvals.hold(session, actor, action, environment, key, payload, reason)
+    outcome: Outcome
+    if row is None:
+        row = rows.insert_flag(session, actor, environment, key, body)
+        _audit(session, actor, "flag.create", environment, key, None, body, reason)
+        outcome = "created"
+    else:
+        before = row.body
+        rows.update_flag(session, actor, row, body)
+        action = "flag.unkill" if unkill else "flag.update"
+        _audit(session, actor, action, environment, key, before, body, reason)
+        outcome = "updated"
+    rows.touch(session, environment)
+    return FlagWrite(**vars(_record(session, row)), outcome=outcome)
 
 
 def delete_flag(
     store: Store, actor: str, environment: str, key: str, *, if_match: str | None,
     reason: str | None = None,
-) -> None:  # fmt: skip
-    with store.session() as session:
-        row = rows.get_flag_row(session, environment, key)
-        _check_match(row, if_match, key)
-        _audit(session, actor, "flag.delete", environment, key, row.body, None, reason)
-        rows.delete_flag(session, row)
-        rows.touch(session, environment)
+) -> ChangeRequest | None:  # fmt: skip
+    """Delete one flag; under the environment's flag-set lock, so a delete and an update
+    sent with the same ETag cannot both succeed. Held for approval in a protected
+    environment (the change request is returned)."""
+    with store.locked_session() as session:
+        return delete_in(session, actor, environment, key, if_match=if_match, reason=reason,
+                         hold=True)  # fmt: skip
+
+
+def delete_in(
+    session: Session, actor: str, environment: str, key: str, *, if_match: str | None,
+    reason: str | None, hold: bool,
+) -> ChangeRequest | None:  # fmt: skip
+    rows.lock_sets(session, [environment])
+    row = rows.get_flag_row(session, environment, key)
+    _check_match(row, if_match, key)
+    if hold and approvals.is_protected(session, environment):
+        payload = {"ifMatch": rows.flag_etag(row)}
+        return approvals.hold(session, actor, "flag.delete", environment, key, payload, reason)
+    _audit(session, actor, "flag.delete", environment, key, row.body, None, reason)
+    rows.delete_flag(session, row)
+    rows.touch(session, environment)
+    return None
 
 
 def kill_flag(store: Store, actor: str, key: str, reason: str) -> KillResult:
     """Pull the kill switch of ``key`` in every environment at once, in one transaction (all
     or none); one audit entry per environment. Says per environment whether it was
-    ``killed`` or already ``unchanged``, what it now serves, and which flags depend on it."""
-    with store.session() as session:
-        found = rows.rows_for_key(session, key)
+    ``killed`` or already ``unchanged``, what it now serves, and which flags depend on it.
+
+    A kill takes no If-Match and never loses to a concurrent write: it locks the flag sets
+    of every environment that has the flag (waiting for writes in flight to finish), then
+    kills what is stored by then."""
+    with store.locked_session() as session:
+        environments = [row.environment for row in rows.rows_for_key(session, key)]
+        rows.lock_sets(session, environments)
+        found = rows.rows_for_key(session, key, fresh=True)
         if not found:
             raise NotFound(f"flag {key!r} exists in no environment", where=f"flags/{key}")
         outcomes: list[KillOutcome] = []
@@ -399,13 +502,19 @@ def _diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> Changes:
 
 def import_flag_set(
     store: Store, actor: str, environment: str, document: Any, *, reason: str | None = None,
-    prune: bool = False, allow_invalid: bool = False,
-) -> ImportResult:  # fmt: skip
+    prune: bool = False, allow_invalid: bool = False, reverse_kills: bool = False,
+    rules: Collection[str] = DEFAULT_RULES,
+) -> ImportResult | ChangeRequest:  # fmt: skip
     """Load a flagd document (our ``environments`` overrides applied for ``environment``)
     into one environment; see the module docstring for how the set's evaluators and
     metadata merge. A document with bad flags is refused naming every one and its cause,
     unless ``allow_invalid``: then the good flags load and the bad ones are stored as
-    written, reported, and served as PARSE_ERROR."""
+    written, reported, and served as PARSE_ERROR.
+
+    An import never silently undoes a kill switch: a killed flag the document would turn
+    back on stays killed (the document's other changes apply on top of the kill) and ``prune``
+    leaves it in place; both are listed in ``kept_killed``. ``reverse_kills`` turns them back
+    on as written (listed in ``unkilled``, audited as ``flag.unkill``)."""
     parse_flag_set(document, source="import", environment=environment)  # the document itself
     plain = for_environment(document, environment)
     incoming: dict[str, Any] = dict(plain.get("flags") or {})
@@ -413,61 +522,111 @@ def import_flag_set(
         check_key(key, where=f"/flags/{key}")
     new_meta = dict(plain.get("metadata") or {})
     new_evaluators = dict(plain.get("$evaluators") or {})
-    with store.session() as session:
-        registry.get_environment(session, environment)
-        flag_set = rows.set_row(session, environment)
-        stored_meta, stored_evaluators = dict(flag_set.set_metadata), dict(flag_set.evaluators)
-        existing = {row.key: row for row in rows.flags_in(session, environment)}
-        kept = {k: row for k, row in existing.items() if k not in incoming and not prune}
-        meta = new_meta if prune else {**stored_meta, **new_meta}
-        evaluators = new_evaluators if prune else {**stored_evaluators, **new_evaluators}
-        result = ImportResult(environment)
-        _check_bucketing(stored_meta, meta, new_meta, kept, incoming, result)
+    with store.locked_session() as session:
+        return import_in(
+            session, actor, environment, document, incoming, new_meta, new_evaluators,
+            reason=reason, prune=prune, allow_invalid=allow_invalid,
+            reverse_kills=reverse_kills, rules=rules, hold=True,
+        )  # fmt: skip
 
-        merged = {"metadata": meta, "$evaluators": evaluators, "flags": incoming}
-        bad = blocking_problems(parse_flag_set(merged, source="import"), source="import")
-        if bad and not allow_invalid:
-            raise _refuse_document(bad)
-        result.invalid = [BadFlag(key, problems) for key, problems in bad.items()]
 
-        result.evaluators = _diff(stored_evaluators, evaluators)
-        result.metadata = _diff(stored_meta, meta)
-        touched = set(result.evaluators.changed) | set(result.evaluators.removed)
-        result.affected = sorted(k for k, row in kept.items() if _refs(row.body) & touched)
-        if result.evaluators or result.metadata:
-            audit.record(
-                session, actor, "flagset.update", "flagset", environment,
-                {"metadata": stored_meta, "$evaluators": stored_evaluators},
-                {"metadata": meta, "$evaluators": evaluators}, reason,
-            )  # fmt: skip
-            flag_set.set_metadata = meta
-            flag_set.evaluators = evaluators
+def import_in(
+    session: Session, actor: str, environment: str, document: Any, incoming: dict[str, Any],
+    new_meta: dict[str, Any], new_evaluators: dict[str, Any], *, reason: str | None,
+    prune: bool, allow_invalid: bool, reverse_kills: bool, rules: Collection[str], hold: bool,
+) -> ImportResult | ChangeRequest:  # fmt: skip
+    """``import_flag_set`` inside a locked unit of work; in a protected environment (and
+    ``hold``) the import is held as a change request, applied whole when approved."""
+    registry.get_environment(session, environment)
+    flag_set = rows.lock_sets(session, [environment])[environment]
+    if hold and approvals.is_protected(session, environment):
+        payload = {
+            "document": document, "prune": prune, "allowInvalid": allow_invalid,
+            "reverseKills": reverse_kills, "rules": sorted(rules),
+        }  # fmt: skip
+        return approvals.hold(
+            session, actor, "flagset.import", environment, environment, payload, reason
+        )
+    stored_meta, stored_evaluators = dict(flag_set.set_metadata), dict(flag_set.evaluators)
+    existing = {row.key: row for row in rows.flags_in(session, environment)}
+    kept = {k: row for k, row in existing.items() if k not in incoming and not prune}
+    meta = new_meta if prune else {**stored_meta, **new_meta}
+    evaluators = new_evaluators if prune else {**stored_evaluators, **new_evaluators}
+    result = ImportResult(environment)
+    _check_bucketing(stored_meta, meta, new_meta, kept, incoming, result)
 
-        for key, body in incoming.items():
-            row = existing.get(key)
-            if row is None:
-                rows.insert_flag(session, actor, environment, key, body)
-                _audit(session, actor, "flag.create", environment, key, None, body, reason)
-                result.created.append(key)
-            elif row.body == body:
-                result.unchanged.append(key)
+    merged = {"metadata": meta, "$evaluators": evaluators, "flags": incoming}
+    bad = blocking_problems(parse_flag_set(merged, source="import"), source="import")
+    if bad and not allow_invalid:
+        raise _refuse_document(bad)
+    written = {
+        key: body
+        for key, body in incoming.items()
+        if key not in bad and (key not in existing or existing[key].body != body)
+    }
+    _enforce(written, evaluators, meta, rules, "import#/flags")
+    result.invalid = [BadFlag(key, problems) for key, problems in bad.items()]
+
+    result.evaluators = _diff(stored_evaluators, evaluators)
+    result.metadata = _diff(stored_meta, meta)
+    touched = set(result.evaluators.changed) | set(result.evaluators.removed)
+    result.affected = sorted(k for k, row in kept.items() if _refs(row.body) & touched)
+    if result.evaluators or result.metadata:
+        audit.record(
+            session, actor, "flagset.update", "flagset", environment,
+            {"metadata": stored_meta, "$evaluators": stored_evaluators},
+            {"metadata": meta, "$evaluators": evaluators}, reason,
+        )  # fmt: skip
+        flag_set.set_metadata = meta
+        flag_set.evaluators = evaluators
+
+    for key, body in incoming.items():
+        row = existing.get(key)
+        action = "flag.update"
+        if row is not None and is_killed(row.body) and not is_killed(body):
+            if reverse_kills:
+                action = "flag.unkill"
+                body = unkilled(body)
+                result.unkilled.append(key)
+            elif isinstance(body, Mapping) and key not in bad:
+                body = killed(body)
+                result.kept_killed.append(key)
             else:
-                before = row.body
-                rows.update_flag(session, actor, row, body)
-                _audit(session, actor, "flag.update", environment, key, before, body, reason)
-                result.updated.append(key)
-        if prune:
-            for key, row in existing.items():
-                if key not in incoming:
-                    _audit(session, actor, "flag.delete", environment, key, row.body, None, reason)
-                    rows.delete_flag(session, row)
-                    result.deleted.append(key)
-        if (
-            result.created or result.updated or result.deleted
-            or result.evaluators or result.metadata
-        ):  # fmt: skip
-            rows.touch(session, environment)
-        return result
+                result.kept_killed.append(key)
+                result.unchanged.append(key)
+                continue
+        if row is None:
+            rows.insert_flag(session, actor, environment, key, body)
+            _audit(session, actor, "flag.create", environment, key, None, body, reason)
+            result.created.append(key)
+        elif row.body == body:
+            result.unchanged.append(key)
+        else:
+            before = row.body
+            rows.update_flag(session, actor, row, body)
+            _audit(session, actor, action, environment, key, before, body, reason)
+            result.updated.append(key)
+    if prune:
+        for key, row in existing.items():
+            if key in incoming:
+                continue
+            if is_killed(row.body) and not reverse_kills:
+                result.kept_killed.append(key)
+                continue
+            _audit(session, actor, "flag.delete", environment, key, row.body, None, reason)
+            rows.delete_flag(session, row)
+            result.deleted.append(key)
+    if result.kept_killed:
+        result.notes.append(
+            f"kept killed: {', '.join(sorted(result.kept_killed))} (its kill switch was "
+            "pulled; import with --reverse-kills to turn it back on as written)"
+        )
+    if (
+        result.created or result.updated or result.deleted
+        or result.evaluators or result.metadata
+    ):  # fmt: skip
+        rows.touch(session, environment)
+    return result
 
 
 def _check_bucketing(
@@ -510,16 +669,52 @@ def _refuse_document(bad: Mapping[str, list[FlagProblem]]) -> InvalidInput:
 # --- evaluation counts and debt ----------------------------------------------------------
 
 
+#: Daily rows written per transaction: SQLite has one write lock for the whole database, and
+#: a flag write (or a kill) waits at most one such chunk.
+COUNT_ROWS_PER_TRANSACTION = 100
+
+
 def record_evaluations(
     store: Store, environment: str, counts: Sequence[Mapping[str, Any]], today: dt.date
 ) -> int:
-    with store.session() as session:
-        return rows.record_counts(session, environment, counts, today)
+    """Add a batch of evaluation counts to the daily totals: summed per daily row first,
+    then written in short transactions of ``COUNT_ROWS_PER_TRANSACTION`` rows each (counts
+    are additive, so a failure part-way keeps what was written: nothing is counted twice).
+    A batch past ``MAX_COUNTS_PER_BATCH`` entries or with a count past ``MAX_COUNT`` is
+    refused whole."""
+    if len(counts) > MAX_COUNTS_PER_BATCH:
+        raise InvalidInput(
+            f"{len(counts)} counts in one request; at most {MAX_COUNTS_PER_BATCH}",
+            where="counts",
+            hint="send them in several requests",
+        )
+    for index, item in enumerate(counts):
+        if not 0 <= int(item["count"]) <= MAX_COUNT:
+            raise InvalidInput(
+                f"count {item['count']} is out of range (0 to {MAX_COUNT})",
+                where=f"counts/{index}/count",
+            )
+    totals = list(rows.total_counts(counts, today).items())
+    for start in range(0, len(totals), COUNT_ROWS_PER_TRANSACTION):
+        with store.session() as session:
+            chunk = dict(totals[start : start + COUNT_ROWS_PER_TRANSACTION])
+            rows.add_counts(session, environment, chunk)
+    return sum(amount for _, amount in totals)
 
 
-def flag_debt(store: Store, environment: str, quiet_days: int, today: dt.date) -> DebtReport:
+def flag_debt(
+    store: Store, environment: str, quiet_days: int, today: dt.date,
+    rules: Collection[str] = DEFAULT_RULES,
+) -> DebtReport:  # fmt: skip
+    """Debt per owner; a flag stored before one of the enforced ``rules`` was (or imported
+    around it) is ``ungoverned`` debt, with the rules it breaks as reasons."""
     with store.session() as session:
         document = rows.export_flag_set(session, environment)
         counts = rows.load_counts(session, environment, today - dt.timedelta(days=400))
-    report = debt_report(parse_flag_set(document), today, counts, quiet_days=quiet_days)
+    flag_set = parse_flag_set(document)
+    broken = {
+        key: [f.message for f in found]
+        for key, found in rule_violations(flag_set, today, rules).items()
+    }
+    report = debt_report(flag_set, today, counts, quiet_days=quiet_days, ungoverned=broken)
     return DebtReport(environment, {owner: list(debts) for owner, debts in report.items()})

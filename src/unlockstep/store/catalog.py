@@ -74,6 +74,10 @@ def stale(session: Session, kind: str, locations: list[str], keep: Iterable[str]
     )
 
 
+def owns_services(session: Session, team_id: int) -> bool:
+    return session.scalar(select(Service.id).where(Service.team_id == team_id).limit(1)) is not None
+
+
 def relations(session: Session, service_id: int) -> set[tuple[str, str, str]]:
     rows = session.scalars(select(Dependency).where(Dependency.service_id == service_id))
     return {(d.relation, d.target_kind, d.target_name) for d in rows}

@@ -83,6 +83,17 @@ class Store:
         with self.sessions() as session, session.begin():
             yield session
 
+    @contextmanager
+    def locked_session(self) -> Iterator[Session]:
+        """A unit of work that writes what it reads: on SQLite it holds the database's write
+        lock from its first statement (``BEGIN IMMEDIATE``), so nothing it read can change
+        before it commits; on PostgreSQL the use case locks its rows (``FOR UPDATE``).
+        Keep these short: every other SQLite writer waits for them."""
+        with self.sessions() as session, session.begin():
+            if self.dialect == "sqlite":
+                session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+            yield session
+
     def retrying(self, work: Callable[[Session], T], attempts: int = 10) -> T:
         """Run ``work`` in a transaction; when another process won a race on a unique key
         (two deployments recorded at the same moment, a version created twice), roll back and

@@ -2,10 +2,15 @@
 set's revision, the flagd export, evaluation counts. What to write and why (validation,
 kill switch, merging an import, audit) is ``services/flags.py``'s.
 
-Concurrency: a flag's ``revision`` goes up by one on every write; its ETag is derived from
-the revision and content. ``update_flag`` only matches the revision it read, so two writers
-racing on one flag — in one process or several sharing a database — get one success and one
-``PreconditionFailed``, never a silent overwrite.
+Concurrency: every flag write runs in ``Store.locked_session`` and first takes
+``lock_sets`` — the flag-set row of each environment it touches, locked ``FOR UPDATE`` on
+PostgreSQL, always in environment order (SQLite's ``BEGIN IMMEDIATE`` already serialises
+writers). Writes to one environment therefore run one after the other, in one process or
+several sharing a database: what a write read (the ETag, whether the flag is killed, whether
+it still exists) is still true when it writes, so a kill never fails on a concurrent update,
+and delete-versus-update is decided by whichever came second seeing the first's result.
+A flag's ``revision`` goes up by one on every write; its ETag is derived from the revision
+and content, and ``update_flag`` still matches the revision it read, as a second guard.
 """
 
 from __future__ import annotations
@@ -16,7 +21,8 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, func, select, update
+from sqlalchemy import Engine, bindparam, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -40,6 +46,37 @@ def set_row(session: Session, environment: str) -> FlagSetRow:
         session.add(row)
         session.flush()
     return row
+
+
+def lock_sets(session: Session, environments: Iterable[str]) -> dict[str, FlagSetRow]:
+    """Lock the flag sets of ``environments`` (created empty when missing) for the rest of
+    the transaction, in environment order so two writers never wait on each other in a
+    circle. Every flag write takes this first; see the module docstring."""
+    names = sorted(set(environments))
+    if not names:
+        return {}
+    dialect = session.get_bind().dialect.name
+    if dialect in ("postgresql", "sqlite"):
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        session.execute(
+            insert(FlagSetRow)
+            .values([
+                {"environment": name, "set_metadata": {}, "evaluators": {}, "revision": 0}
+                for name in names
+            ])
+            .on_conflict_do_nothing(index_elements=["environment"])
+        )  # fmt: skip
+    else:  # pragma: no cover - only the two supported databases
+        for name in names:
+            set_row(session, name)
+    query = (
+        select(FlagSetRow)
+        .where(FlagSetRow.environment.in_(names))
+        .order_by(FlagSetRow.environment)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return {row.environment: row for row in session.scalars(query)}
 
 
 def touch(session: Session, environment: str) -> None:
@@ -96,9 +133,12 @@ def flags_in(session: Session, environment: str) -> list[FlagRow]:
     return list(session.scalars(query))
 
 
-def rows_for_key(session: Session, key: str) -> list[FlagRow]:
-    """``key`` in every environment that has it, by environment."""
+def rows_for_key(session: Session, key: str, *, fresh: bool = False) -> list[FlagRow]:
+    """``key`` in every environment that has it, by environment; ``fresh`` rereads rows the
+    session already holds (after ``lock_sets`` waited for another writer)."""
     query = select(FlagRow).where(FlagRow.key == key).order_by(FlagRow.environment)
+    if fresh:
+        query = query.execution_options(populate_existing=True)
     return list(session.scalars(query))
 
 
@@ -152,8 +192,18 @@ def update_flag(session: Session, actor: str, row: FlagRow, body: Any) -> FlagRo
 
 
 def delete_flag(session: Session, row: FlagRow) -> None:
-    session.delete(row)
-    session.flush()
+    """Delete the row if it is still at the revision read; ``PreconditionFailed`` if not."""
+    result = session.execute(
+        delete(FlagRow)
+        .where(FlagRow.id == row.id, FlagRow.revision == row.revision)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(result, "rowcount", 1) != 1:
+        raise PreconditionFailed(
+            f"flag {row.key!r} changed while this delete was in flight",
+            hint="read it again and retry with its ETag",
+        )
+    session.expunge(row)
 
 
 def export_flag_set(session: Session, environment: str) -> dict[str, Any]:
@@ -171,51 +221,42 @@ def export_flag_set(session: Session, environment: str) -> dict[str, Any]:
     return document
 
 
-def record_counts(
-    session: Session, environment: str, counts: Iterable[Mapping[str, Any]], today: dt.date
-) -> int:
-    """Add a batch of ``{flag, variant, reason, count[, day]}`` to the daily totals.
+CountKey = tuple[str, dt.date, str, str]
+"""flag, day, variant ("" for none), reason"""
 
-    Many SDK instances flush at once: the increment is one UPDATE of the existing row; only
-    the first count of a day inserts, inside a savepoint, and an insert that loses the race to
-    another process falls back to the UPDATE instead of failing the batch."""
-    added = 0
+
+def total_counts(counts: Iterable[Mapping[str, Any]], today: dt.date) -> dict[CountKey, int]:
+    """A batch of ``{flag, variant, reason, count[, day]}`` summed per daily row, so each
+    row is written once however often the batch names it."""
+    totals: dict[CountKey, int] = {}
     for item in counts:
         day = item.get("day") or today
         if isinstance(day, str):
             day = dt.date.fromisoformat(day)
-        variant = item.get("variant") or ""
-        amount = int(item["count"])
-        match = (
-            FlagEvaluationCountRow.environment == environment,
-            FlagEvaluationCountRow.flag == item["flag"],
-            FlagEvaluationCountRow.day == day,
-            FlagEvaluationCountRow.variant == variant,
-            FlagEvaluationCountRow.reason == item["reason"],
+        key = (str(item["flag"]), day, item.get("variant") or "", str(item["reason"]))
+        totals[key] = totals.get(key, 0) + int(item["count"])
+    return totals
+
+
+def add_counts(session: Session, environment: str, totals: Mapping[CountKey, int]) -> None:
+    """Add ``totals`` to the daily rows in one statement: an insert that adds to the row
+    already there (``ON CONFLICT DO UPDATE``), so SDK instances flushing at once, in one
+    process or several, never lose a count and never fail on each other's first row."""
+    if not totals:
+        return
+    values = [
+        {"environment": environment, "flag": flag, "day": day, "variant": variant,
+         "reason": reason, "count": amount}
+        for (flag, day, variant, reason), amount in totals.items()
+    ]  # fmt: skip
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert(FlagEvaluationCountRow).values(values)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["environment", "flag", "day", "variant", "reason"],
+            set_={"count": FlagEvaluationCountRow.count + statement.excluded.count},
         )
-        increment = (
-            update(FlagEvaluationCountRow)
-            .where(*match)
-            .values(count=FlagEvaluationCountRow.count + amount)
-            .execution_options(synchronize_session=False)
-        )
-        if getattr(session.execute(increment), "rowcount", 0) == 0:
-            try:
-                with session.begin_nested():
-                    session.add(
-                        FlagEvaluationCountRow(
-                            environment=environment,
-                            flag=item["flag"],
-                            day=day,
-                            variant=variant,
-                            reason=item["reason"],
-                            count=amount,
-                        )
-                    )
-            except IntegrityError:
-                session.execute(increment)
-        added += amount
-    return added
+    )
 
 
 def load_counts(session: Session, environment: str, since: dt.date) -> list[EvaluationCount]:

@@ -1,6 +1,7 @@
 """Imports every table module so ``Base.metadata`` knows all tables (Alembic, tests)."""
 
 from unlockstep.store import (  # noqa: F401
+    approval_tables,
     contract_tables,
     expectation_tables,
     flag_tables,

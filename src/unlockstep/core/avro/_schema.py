@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from unlockstep.core.compat import Source
-from unlockstep.core.documents import Document
+from unlockstep.core.documents import Document, load_document
 from unlockstep.errors import ParseError
 
 PRIMITIVES = frozenset({"null", "boolean", "int", "long", "float", "double", "bytes", "string"})
@@ -112,14 +112,13 @@ class AvroDocument:
 
 
 def parse_text(text: str, filename: str = "<input>") -> AvroDocument:
-    try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as exc:
+    if not text.lstrip().startswith(("{", "[", '"')):
         raise ParseError(
-            f"not valid JSON: {exc.msg}",
-            where=f"{filename}:{exc.lineno}:{exc.colno}",
+            "not valid JSON: an Avro schema is a JSON object, array or string",
+            where=f"{filename}:1",
             hint="an .avsc file is a JSON document",
-        ) from None
+        )
+    raw = load_document(Source(text, filename)).data  # size, depth, duplicate names
     parser = _Parser(filename)
     root = parser.schema(raw, "", "")
     _fingerprint(root, set(), {})

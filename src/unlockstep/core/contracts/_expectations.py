@@ -32,6 +32,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from unlockstep.core.documents import escape, split
 from unlockstep.errors import InvalidInput
 
 KINDS = ("http", "event")
@@ -162,15 +163,13 @@ def to_pointer(text: str, where: str) -> str:
                 hint="write a dotted path like payload.items[].id or a JSON pointer",
             )
         if match.group(1):
-            parts.append(match.group(1).replace("~", "~0").replace("/", "~1"))
+            parts.append(escape(match.group(1)))
         parts += ["*"] * (len(match.group(2)) // 2)
     return "/" + "/".join(parts)
 
 
 def pointer_parts(pointer: str) -> list[str]:
-    if not pointer:
-        return []
-    return [p.replace("~1", "/").replace("~0", "~") for p in pointer[1:].split("/")]
+    return split(pointer)
 
 
 def template_shape(path: str) -> str:

@@ -3,7 +3,7 @@
 ``canonical_hash`` gives a document its content address: the SHA-256 of its data written as
 canonical JSON (sorted keys, no whitespace), so re-formatting a YAML file or reordering its
 keys publishes nothing new. ``judge`` checks a proposed document against the registered
-history under the contract's mode, through the one ``compat.check``.
+history under the contract's mode, through the one ``compare``.
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from unlockstep.core import engines
-from unlockstep.core.compat import CompatibilityReport, Engine, Mode, Policy, Source, check
-from unlockstep.core.documents import Resolver, check_references, load_document
+from unlockstep.core.compare import Earlier, as_mode, as_policy, compare
+from unlockstep.core.compat import CompatibilityReport, Engine, Mode, Policy, Source
+from unlockstep.core.documents import load_document
 from unlockstep.errors import InvalidInput
 
 
@@ -48,23 +48,11 @@ def engine_for(source: Source, kind: str | None, registered_kind: str | None = N
 
 
 def parse_mode(text: str | None, default: Mode = Mode.BACKWARD) -> Mode:
-    if not text:
-        return default
-    try:
-        return Mode.parse(text)
-    except ValueError as exc:
-        raise InvalidInput(str(exc), where="mode") from None
+    return as_mode(text) if text else default
 
 
 def parse_policy(text: str | None) -> Policy:
-    if not text:
-        return Policy.LENIENT
-    try:
-        return Policy(text.strip().lower())
-    except ValueError:
-        raise InvalidInput(
-            f"unknown policy {text!r}", where="policy", hint="use strict or lenient"
-        ) from None
+    return as_policy(text) if text else Policy.LENIENT
 
 
 def judge(
@@ -74,15 +62,10 @@ def judge(
     mode: Mode,
     policy: Policy = Policy.LENIENT,
 ) -> CompatibilityReport:
-    """``proposed`` against ``history`` (oldest first). With no history, trivially fine;
-    a ``$ref`` in ``proposed`` that does not resolve is refused either way (``ParseError``)."""
-    new = engine.parse(proposed)
-    resolver = getattr(new, "resolver", None)  # the formats that have ``$ref``
-    if isinstance(resolver, Resolver):
-        check_references(resolver)
-    earlier: list[tuple[str | None, Any]] = [
-        (item.version, engine.parse(Source(item.content, item.filename))) for item in history
+    """``proposed`` against ``history`` (oldest first), through the one ``compare``. With no
+    history, trivially fine; a ``$ref`` in ``proposed`` that does not resolve is refused
+    either way (``ParseError``). The history was checked when it was published."""
+    earlier = [
+        Earlier(item.version, Source(item.content, item.filename), checked=True) for item in history
     ]
-    if not earlier:
-        return CompatibilityReport(mode=mode, kind=engine.kind, changes=())
-    return check(engine, new, earlier, mode, policy)
+    return compare(earlier or None, proposed, engine.kind, mode, policy)

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qs
 
+from unlockstep.core.compat import Source
 from unlockstep.core.contracts._expectations import (
     EventUse,
     Expectation,
@@ -27,8 +28,8 @@ from unlockstep.core.contracts._expectations import (
     Parameter,
     to_pointer,
 )
-from unlockstep.core.contracts._schema_walk import json_type
-from unlockstep.errors import InvalidInput
+from unlockstep.core.documents import join, json_type, load_document
+from unlockstep.errors import InvalidInput, ParseError
 
 #: Headers every HTTP client sends; they say nothing about the provider's contract.
 _PLUMBING_HEADERS = {"content-type", "accept", "content-length", "host", "user-agent"}
@@ -61,8 +62,7 @@ def leaf_fields(body: Any, prefix: str = "") -> list[FieldUse]:
             return [FieldUse(prefix, "object")] if prefix else []
         out: list[FieldUse] = []
         for key, value in body.items():
-            escaped = str(key).replace("~", "~0").replace("/", "~1")
-            out += leaf_fields(value, f"{prefix}/{escaped}")
+            out += leaf_fields(value, join(prefix, str(key)))
         return out
     if isinstance(body, list):
         if not body:
@@ -72,7 +72,14 @@ def leaf_fields(body: Any, prefix: str = "") -> list[FieldUse]:
             for f in leaf_fields(item, f"{prefix}/*"):
                 merged.setdefault(f.pointer, f)
         return list(merged.values())
-    return [FieldUse(prefix, json_type(body))] if prefix else []
+    return [FieldUse(prefix, _sample_type(body))] if prefix else []
+
+
+def _sample_type(value: Any) -> str:
+    """The type a consumer reads a field as, from its example value: ``json_type``, except
+    that an example written with a decimal point (``10.0``) says the consumer reads numbers,
+    though JSON Schema counts the value itself an integer."""
+    return "number" if isinstance(value, float) else json_type(value)
 
 
 def _body(part: Mapping[str, Any]) -> Any:
@@ -85,8 +92,13 @@ def _body(part: Mapping[str, Any]) -> Any:
     ):
         content = body.get("content")
         if isinstance(content, str) and "json" in str(body.get("contentType", "json")):
+            if content.lstrip().startswith(("{", "[")):  # a document: the hardened loader
+                try:
+                    return load_document(Source(content, "<pact body>")).data
+                except ParseError:
+                    return content
             try:
-                return json.loads(content)
+                return json.loads(content)  # a JSON scalar
             except ValueError:
                 return content
         return content

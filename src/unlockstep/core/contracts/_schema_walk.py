@@ -12,27 +12,34 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from unlockstep.core.compat import Source
+from unlockstep.core.documents import Document, join, json_type
+from unlockstep.core.documents import Resolver as RefResolver
+from unlockstep.errors import ParseError
+
 _MAX_REF_DEPTH = 32
 
 
 class Resolver:
+    """A provider document's schemas as a reader or writer meets them. References are followed
+    by the one ``$ref`` resolver (``documents.Resolver``: pointers, ``$id``/``$anchor``); one
+    that does not resolve here reads as an empty schema (the registry refused broken ones when
+    the document was published)."""
+
     def __init__(self, document: Any) -> None:
         self.document = document
+        root = Document(data=document, source=Source("", "<provider contract>"), syntax="json")
+        self._refs = RefResolver(root)
 
     def deref(self, schema: Any) -> Any:
         seen = 0
         while isinstance(schema, Mapping) and isinstance(schema.get("$ref"), str):
-            ref = schema["$ref"]
-            if not ref.startswith("#") or seen > _MAX_REF_DEPTH:
+            if seen > _MAX_REF_DEPTH:
                 return {}
-            target: Any = self.document
-            for part in ref[1:].lstrip("/").split("/") if ref != "#" else []:
-                part = part.replace("~1", "/").replace("~0", "~")
-                if isinstance(target, Mapping) and part in target:
-                    target = target[part]
-                else:
-                    return {}
-            schema = target
+            try:
+                schema = self._refs.resolve(schema["$ref"], self._refs.root).value
+            except ParseError:
+                return {}
             seen += 1
         return schema
 
@@ -158,21 +165,6 @@ def types_of(schema: Mapping[str, Any]) -> set[str]:
     return _types(schema)
 
 
-def json_type(value: Any) -> str:
-    """The JSON Schema type name of a decoded JSON value."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return "array" if isinstance(value, list) else "object"
-
-
 def enum_of(schema: Mapping[str, Any]) -> list[Any] | None:
     if isinstance(schema.get("enum"), list):
         return list(schema["enum"])
@@ -195,7 +187,7 @@ def leaf_pointers(resolver: Resolver, schema: Any, prefix: str = "", depth: int 
     out: list[str] = []
     for branch in resolver.branches(schema):
         for name, sub in (branch.get("properties") or {}).items():
-            pointer = f"{prefix}/{name.replace('~', '~0').replace('/', '~1')}"
+            pointer = join(prefix, name)
             out.append(pointer)
             out += leaf_pointers(resolver, sub, pointer, depth + 1)
         if branch.get("items") is not None:

@@ -9,25 +9,33 @@ from __future__ import annotations
 from unlockstep.core.documents._load import (
     MAX_DOCUMENT_MB,
     MAX_SIZE,
-    MISSING,
     Document,
     Resolver,
     Target,
     check_references,
     decode,
+    load_document,
+    load_stream,
+    too_large,
+)
+from unlockstep.core.documents._pointer import (
+    MISSING,
     escape,
     join,
-    load_document,
-    too_large,
+    parent,
+    split,
+    unescape,
     value_at,
 )
-from unlockstep.core.documents._yaml_lines import Validator, describe_type, load, pointer_join
+from unlockstep.core.documents._types import json_type
+from unlockstep.core.documents._validator import LinedDocument, Validator, describe_type, load
 
 __all__ = [
     "MAX_DOCUMENT_MB",
     "MAX_SIZE",
     "MISSING",
     "Document",
+    "LinedDocument",
     "Resolver",
     "Target",
     "Validator",
@@ -36,9 +44,13 @@ __all__ = [
     "describe_type",
     "escape",
     "join",
+    "json_type",
     "load",
     "load_document",
-    "pointer_join",
+    "load_stream",
+    "parent",
+    "split",
     "too_large",
+    "unescape",
     "value_at",
 ]

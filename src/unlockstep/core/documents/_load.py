@@ -32,12 +32,11 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import accumulate
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-import yaml
-
 from unlockstep.core.compat import Source
+from unlockstep.core.documents._pointer import MISSING, join, split, step, unescape
 from unlockstep.errors import DocumentTooLarge, ParseError
 
 #: Default cap on a document's size in bytes, the ``max_document_mb`` setting's default.
@@ -57,24 +56,6 @@ MAX_DEPTH = 400
 _WS = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()
 _SCAN = _DECODER.scan_once  # type: ignore[attr-defined]
-
-
-def escape(token: str) -> str:
-    """One JSON pointer reference token (RFC 6901)."""
-    if "~" in token or "/" in token:
-        return token.replace("~", "~0").replace("/", "~1")
-    return token
-
-
-def unescape(token: str) -> str:
-    return token.replace("~1", "/").replace("~0", "~")
-
-
-def join(pointer: str, *tokens: str | int) -> str:
-    """``pointer`` extended by ``tokens``: ``join("/a", "b/c", 0) == "/a/b~1c/0"``."""
-    for token in tokens:
-        pointer = f"{pointer}/{escape(str(token))}"
-    return pointer
 
 
 def _mib(size: int) -> str:
@@ -339,7 +320,7 @@ def _load_json(source: Source, refs: list[str]) -> Any:
     except json.JSONDecodeError as exc:
         raise ParseError(
             f"invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
-            where=f"{source.filename}:{exc.lineno}",
+            where=f"{source.filename}:{exc.lineno}:{exc.colno}",
         ) from None
     except RecursionError:
         raise _too_deep(source.filename) from None
@@ -361,16 +342,61 @@ def _too_deep(where: str, depth: int | None = None) -> ParseError:
     )
 
 
-_SCALARS = yaml.constructor.SafeConstructor()
+if TYPE_CHECKING:
+    import yaml
+
 _KEEP_AS_TEXT = {"tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:binary"}
-_LOADER: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_SCALARS: Any = None
+_LOADER: Any = None
+
+
+def _import_yaml() -> None:
+    """Import the YAML parser on the first YAML document (every YAML path passes
+    ``_compose``): a command that reads only JSON or plain text, such as ``migrations check``,
+    does not pay for it."""
+    global _SCALARS, _LOADER
+    if _LOADER is None:
+        import yaml as module
+
+        globals()["yaml"] = module
+        _SCALARS = module.constructor.SafeConstructor()
+        _LOADER = getattr(module, "CSafeLoader", module.SafeLoader)
+
+
+def load_stream(
+    source: Source, *, max_size: int | None = None, max_depth: int = MAX_DEPTH
+) -> list[Document]:
+    """Every document of a YAML stream (separated by ``---``), each with its lines, under the
+    same defences as ``load_document`` (the alias budget is shared by the whole stream). An
+    empty document in the stream is one whose ``data`` is ``None``."""
+    if max_size is not None and len(source.text) > max_size:
+        raise too_large(len(source.text), max_size, source.filename)
+    roots = _compose(source, max_depth, stream=True)
+    builder = _YamlBuilder(source.filename, budget=2 * len(source.text) + 10_000, depth=max_depth)
+    out: list[Document] = []
+    for root in roots:
+        builder.lines = {}
+        data = None if root is None else builder.build(root, "")
+        out.append(Document(data=data, source=source, syntax="yaml", _lines=builder.lines))
+    return out
 
 
 def _load_yaml(source: Source, max_depth: int) -> tuple[Any, dict[str, int]]:
+    root = _compose(source, max_depth, stream=False)[0]
+    if root is None:
+        raise ParseError("document is empty", where=source.filename)
+    builder = _YamlBuilder(source.filename, budget=2 * len(source.text) + 10_000, depth=max_depth)
+    return builder.build(root, ""), builder.lines
+
+
+def _compose(source: Source, max_depth: int, *, stream: bool) -> list[Any]:
+    _import_yaml()
     if _may_nest_deeper_than(source.text, _COMPOSE_SAFE_DEPTH):
         _check_depth(source, max_depth)
     try:
-        root = yaml.compose(source.text, Loader=_LOADER)
+        if stream:
+            return list(yaml.compose_all(source.text, Loader=_LOADER))
+        return [yaml.compose(source.text, Loader=_LOADER)]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = f":{mark.line + 1}" if mark is not None else ""
@@ -381,10 +407,6 @@ def _load_yaml(source: Source, max_depth: int) -> tuple[Any, dict[str, int]]:
         raise ParseError(f"invalid YAML: {exc}", where=source.filename) from None
     except RecursionError:
         raise _too_deep(source.filename) from None
-    if root is None:
-        raise ParseError("document is empty", where=source.filename)
-    builder = _YamlBuilder(source.filename, budget=2 * len(source.text) + 10_000, depth=max_depth)
-    return builder.build(root, ""), builder.lines
 
 
 #: How deep libyaml composes quickly and safely: 2,000 levels of flow collections take it
@@ -492,7 +514,7 @@ class _YamlBuilder:
             if key in seen:
                 raise ParseError(
                     f"duplicate key {key!r} (first on line {seen[key]})",
-                    where=f"{self.filename}:{line}",
+                    where=f"{self.filename}:{line}: {pointer or '/'}",
                     hint="a key may appear once per mapping; remove or rename the repeated one",
                 )
             seen[key] = line
@@ -685,50 +707,11 @@ def _root_id(data: Any) -> str | None:
     return None
 
 
-#: What ``value_at`` gives for a pointer that names nothing (when no other default is asked).
-MISSING: Any = object()
-
-
-def _step(value: Any, key: str) -> Any:
-    """``value``'s member or item ``key`` (an unescaped pointer token), or ``MISSING``."""
-    if isinstance(value, dict):
-        return value.get(key, MISSING)
-    if isinstance(value, list) and key.isdigit() and int(key) < len(value):
-        return value[int(key)]
-    return MISSING
-
-
-def value_at(data: Any, pointer: str, default: Any = None) -> Any:
-    """The value at the JSON pointer ``pointer`` (``""`` or ``"/a/b"``) in ``data``, else
-    ``default``."""
-    for token in pointer.split("/")[1:]:
-        data = _step(data, unescape(token))
-        if data is MISSING:
-            return default
-    return data
-
-
 def _walk(doc: Document, fragment: str, ref: str, where: str) -> Any:
     value = doc.data
-    if not fragment:
-        return value
-    for token in fragment[1:].split("/"):
-        key = unescape(token)
-        value = _step(value, key)
+    for key in split(fragment):
+        value = step(value, key)
         if value is MISSING:
-            raise ParseError(
-                f"$ref {ref!r} does not resolve: no {key!r} in {doc.filename}",
-                where=where,
-                hint="fix the reference or add the missing definition",
-            )
-    return value
-    for token in fragment[1:].split("/"):
-        key = unescape(token)
-        if isinstance(value, dict) and key in value:
-            value = value[key]
-        elif isinstance(value, list) and key.isdigit() and int(key) < len(value):
-            value = value[int(key)]
-        else:
             raise ParseError(
                 f"$ref {ref!r} does not resolve: no {key!r} in {doc.filename}",
                 where=where,

@@ -25,12 +25,28 @@ from unlockstep.core.flags.definition import (
 )
 from unlockstep.core.flags.evaluator import ErrorCode, FlagEngine, Reason, Resolution
 from unlockstep.core.flags.keys import KEY_MAX, key_problem
-from unlockstep.core.flags.lifecycle import Debt, EvaluationCount, debt_report
-from unlockstep.core.flags.lint import blocking_problems, lint
+from unlockstep.core.flags.lifecycle import (
+    MAX_COUNT,
+    MAX_COUNTS_PER_BATCH,
+    Debt,
+    EvaluationCount,
+    debt_report,
+)
+from unlockstep.core.flags.lint import (
+    DEFAULT_RULES,
+    ENFORCEABLE_RULES,
+    blocking_problems,
+    lint,
+    rule_violations,
+)
 
 __all__ = [
+    "DEFAULT_RULES",
+    "ENFORCEABLE_RULES",
     "FLAG_TYPES",
     "KEY_MAX",
+    "MAX_COUNT",
+    "MAX_COUNTS_PER_BATCH",
     "Debt",
     "ErrorCode",
     "EvaluationCount",
@@ -52,6 +68,7 @@ __all__ = [
     "killed",
     "lint",
     "parse_flag_set",
+    "rule_violations",
     "stand_in",
     "to_document",
     "unkilled",

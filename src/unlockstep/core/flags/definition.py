@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -296,17 +295,6 @@ def parse_flag_set(
             rule = "targeting" if "/targeting" in where else "definition"
             invalid[key] = InvalidFlag(key, body, FlagProblem(rule, where, error.message))
     return FlagSet(flags=flags, metadata=metadata, evaluators=dict(evaluators), invalid=invalid)
-
-
-def load_flag_set_text(text: str, *, source: str, environment: str | None = None) -> FlagSet:
-    """Parse JSON (or YAML, a superset the caller has already decoded) flag-set text."""
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ParseError(
-            f"not valid JSON: {error.msg}", where=f"{source}:{error.lineno}:{error.colno}"
-        ) from error
-    return parse_flag_set(document, source=source, environment=environment)
 
 
 def flagd_loadable(body: Any) -> bool:

@@ -9,6 +9,9 @@ migration flags 30, ops and permission flags are long-lived (no lifetime).
   ``quiet_days`` days, or has not been evaluated for ``quiet_days`` days.
 * **completed but still evaluated** — its owner marked it ``completed`` and code still asks
   for it after that date: the dead branch is still deployed (a warning).
+* **ungoverned** — it breaks a flag rule the server enforces on writes (no owner, type or
+  expiry by default) because it was stored before the rule was: the caller passes what
+  ``lint.rule_violations`` found.
 """
 
 from __future__ import annotations
@@ -36,6 +39,13 @@ class DebtKind(StrEnum):
     STALE = "stale"
     READY_FOR_CLEANUP = "ready-for-cleanup"
     COMPLETED_BUT_EVALUATED = "completed-but-still-evaluated"
+    UNGOVERNED = "ungoverned"
+
+
+#: The most counts one ingest batch may carry, and the largest single count: an SDK flushes
+#: every few seconds, so either limit is far above what an honest client sends.
+MAX_COUNTS_PER_BATCH = 1000
+MAX_COUNT = 1_000_000_000
 
 
 @dataclass(frozen=True)
@@ -126,9 +136,10 @@ def assess(
     usage: Usage | None = None,
     *,
     quiet_days: int = DEFAULT_QUIET_DAYS,
+    ungoverned: Iterable[str] = (),
 ) -> Debt:
     """The debt one flag carries today; without ``usage`` (no counts known) only the
-    calendar rules apply."""
+    calendar rules apply. ``ungoverned`` are the enforced flag rules it breaks, as messages."""
     life = flag.lifecycle
     known = usage is not None
     usage = usage or Usage()
@@ -168,6 +179,10 @@ def assess(
             f"completed on {life.completed.isoformat()} but still evaluated "
             f"on {usage.last_evaluated.isoformat()}: remove the code path"
         )
+    broken = list(ungoverned)
+    if broken:
+        kinds.append(DebtKind.UNGOVERNED)
+        reasons.extend(broken)
     return Debt(
         flag=flag.key,
         owner=life.owner,
@@ -187,14 +202,20 @@ def debt_report(
     counts: Iterable[EvaluationCount] | None = None,
     *,
     quiet_days: int = DEFAULT_QUIET_DAYS,
+    ungoverned: Mapping[str, Iterable[str]] | None = None,
 ) -> dict[str, list[Debt]]:
     """Flags that carry debt, grouped by owner (``"(no owner)"`` for orphans), sorted.
-    ``counts=None`` means usage is unknown; an empty list means nothing was evaluated."""
+    ``counts=None`` means usage is unknown; an empty list means nothing was evaluated.
+    ``ungoverned`` maps flags to the enforced rules they break (messages)."""
     usage = summarize(counts or ())
+    broken = ungoverned or {}
     by_owner: dict[str, list[Debt]] = defaultdict(list)
     for key in sorted(flag_set.flags):
         flag_usage = usage.get(key, Usage()) if counts is not None else None
-        debt = assess(flag_set.flags[key], today, flag_usage, quiet_days=quiet_days)
+        debt = assess(
+            flag_set.flags[key], today, flag_usage, quiet_days=quiet_days,
+            ungoverned=broken.get(key, ()),
+        )  # fmt: skip
         if debt.kinds:
             by_owner[debt.owner or "(no owner)"].append(debt)
     return dict(sorted(by_owner.items()))

@@ -170,3 +170,25 @@ def blocking_problems(flag_set: FlagSet, source: str = "<flags>") -> dict[str, l
                 FlagProblem(finding.rule, where, finding.message)
             )
     return {key: found[key] for key in sorted(found)}
+
+
+#: Lint rules a server can enforce on every flag write (``UNLOCKSTEP_FLAG_RULES``): those a
+#: flag answers for on its own. ``owner``, ``type`` and ``expires`` are enforced by default.
+ENFORCEABLE_RULES = ("owner", "type", "expires", "expired", "kill-switch", "lifetime", "telemetry")
+DEFAULT_RULES = ("owner", "type", "expires")
+
+
+def rule_violations(
+    flag_set: FlagSet, today: dt.date, rules: Iterable[str], flags: Iterable[str] | None = None
+) -> dict[str, list[Finding]]:
+    """``flags lint``'s findings for the enforced ``rules`` (at any level: a rule named is a
+    rule required), per flag, limited to ``flags`` when given."""
+    enforced = set(rules)
+    wanted = None if flags is None else set(flags)
+    found: dict[str, list[Finding]] = {}
+    if not enforced:
+        return found
+    for finding in lint(flag_set, today):
+        if finding.rule in enforced and (wanted is None or finding.flag in wanted):
+            found.setdefault(finding.flag, []).append(finding)
+    return {key: found[key] for key in sorted(found)}

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from typing import Any, NamedTuple, TypeGuard
 
-from unlockstep.core.documents import Document, Resolver, escape, join
+from unlockstep.core.documents import Document, Resolver, escape, join, json_type
 
 #: Keywords that never change which instances are valid.
 ANNOTATIONS = frozenset(
@@ -141,22 +141,6 @@ def _norm(value: Any) -> Any:
     if isinstance(value, list):
         return [_norm(v) for v in value]
     return value
-
-
-def json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "integer" if value.is_integer() else "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
 
 
 def types_of(schema: dict[str, Any]) -> frozenset[str] | None:

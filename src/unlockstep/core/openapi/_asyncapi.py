@@ -35,7 +35,7 @@ from unlockstep.core.compat import (
     judge,
     register,
 )
-from unlockstep.core.documents import Resolver
+from unlockstep.core.documents import Resolver, escape
 from unlockstep.core.jsonschema import KIND as JSONSCHEMA
 from unlockstep.core.jsonschema import compare_schemas
 from unlockstep.core.openapi._comparison import OWN_SIDE
@@ -45,7 +45,7 @@ from unlockstep.core.openapi._deprecation import (
     judge_property_removal,
     judge_removal,
 )
-from unlockstep.core.openapi._document import Refs, escape, load
+from unlockstep.core.openapi._document import Refs, load
 from unlockstep.errors import ParseError
 
 _SNIFF = re.compile(r"""^\s*["']?asyncapi["']?\s*:""", re.MULTILINE)

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from unlockstep.core.documents import value_at
+from unlockstep.core.documents import join, value_at
 from unlockstep.core.jsonschema import ANNOTATIONS, canon
 
 _MAX_DEPTH = 32
@@ -109,7 +109,7 @@ def _pair(
     if isinstance(oprops, dict) and isinstance(nprops, dict):
         for prop, schema in oprops.items():
             if prop in nprops:
-                step = "/properties/" + str(prop).replace("~", "~0").replace("/", "~1")
+                step = join("/properties", str(prop))
                 _pair(
                     schema,
                     nprops[prop],

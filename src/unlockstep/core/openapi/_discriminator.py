@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from unlockstep.core.documents import value_at
+from unlockstep.core.documents import join, value_at
 
 _MAX_DEPTH = 32
 _BRANCHES = ("oneOf", "anyOf", "allOf")
@@ -138,7 +138,7 @@ def _collect(
             children.append((f"{keyword}/{i}", branch))
     properties = node.get("properties")
     for name, schema in (properties if isinstance(properties, dict) else {}).items():
-        children.append(("properties/" + str(name).replace("~", "~0").replace("/", "~1"), schema))
+        children.append((join("properties", str(name)), schema))
     if isinstance(node.get("items"), dict):
         children.append(("items", node["items"]))
     for step, child in children:

@@ -9,20 +9,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from unlockstep.core.compat import Source
-from unlockstep.core.documents import Document, Resolver, load_document
+from unlockstep.core.documents import (
+    MISSING,
+    Document,
+    Resolver,
+    escape,
+    load_document,
+    value_at,
+)
 from unlockstep.core.openapi._swagger import is_swagger2, to_openapi3
 from unlockstep.errors import ParseError
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-
-
-def escape(token: str) -> str:
-    """One JSON pointer token (RFC 6901)."""
-    return token.replace("~", "~0").replace("/", "~1")
-
-
-def unescape(token: str) -> str:
-    return token.replace("~1", "/").replace("~0", "~")
 
 
 class Refs:
@@ -40,19 +38,13 @@ class Refs:
                 where=self.filename,
                 hint="bundle the document first (e.g. `redocly bundle`)",
             )
-        node = self.root
-        for raw in ref[1:].split("/")[1:]:
-            token = unescape(raw)
-            if isinstance(node, dict) and token in node:
-                node = node[token]
-            elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-                node = node[int(token)]
-            else:
-                raise ParseError(
-                    f"the reference {ref!r} points at nothing",
-                    where=self.filename,
-                    hint="fix the $ref or add the missing component",
-                )
+        node = value_at(self.root, ref, MISSING)
+        if node is MISSING:
+            raise ParseError(
+                f"the reference {ref!r} points at nothing",
+                where=self.filename,
+                hint="fix the $ref or add the missing component",
+            )
         return node
 
     def deref(self, node: Any) -> Any:

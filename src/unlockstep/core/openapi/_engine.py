@@ -26,6 +26,7 @@ from datetime import date
 from typing import Any
 
 from unlockstep.core.compat import Breaks, Change, Policy, Source, register
+from unlockstep.core.documents import escape
 from unlockstep.core.openapi import _rules as openapi_rules
 from unlockstep.core.openapi import _security as openapi_security
 from unlockstep.core.openapi._comparison import (
@@ -38,7 +39,6 @@ from unlockstep.core.openapi._comparison import (
 from unlockstep.core.openapi._document import (
     METHODS,
     OpenAPIDocument,
-    escape,
     load,
     to_document,
 )

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from unlockstep.core.compat import Breaks, Policy
+from unlockstep.core.documents import escape
 from unlockstep.core.openapi import _security as openapi_security
 from unlockstep.core.openapi._comparison import (
     OPERATION,
@@ -30,7 +31,7 @@ from unlockstep.core.openapi._deprecation import (
     deprecation_of,
     judge_removal,
 )
-from unlockstep.core.openapi._document import Refs, escape
+from unlockstep.core.openapi._document import Refs
 
 _TEMPLATE_VAR = re.compile(r"\{([^}/]*)\}")
 #: (path as written, or a webhook's name; path item; operation)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from unlockstep.core.documents import value_at
+from unlockstep.core.documents import split, unescape, value_at
 
 REQUEST, RESPONSE = "request-", "response-"
 
@@ -119,7 +119,7 @@ def refine(rule: str, pointer: str, old_root: Any, new_root: Any, details: Any) 
     if rule in _REQUIRED_MATTERS and len(tokens) > 2 and tokens[-2] == "properties":
         root = old_root if rule == "property-removed" else new_root
         parent = _in_view(root, "/".join(tokens[:-2]))
-        name = tokens[-1].replace("~1", "/").replace("~0", "~")
+        name = unescape(tokens[-1])
         required = _lists_required(root, parent, name, 0)
         if required and rule in _ADDED and "default" in _dict(new):
             names = ("required-property-added-with-default",)
@@ -167,7 +167,7 @@ def _in_view(root: Any, pointer: str) -> Any:
     """The node at ``pointer``, where the JSON Schema engine's pointer may name a property of
     an ``allOf`` as if the holder declared it (it compares the merged view): a token missing
     from a schema is looked for in its ``allOf`` branches (local references followed)."""
-    tokens = [raw.replace("~1", "/").replace("~0", "~") for raw in pointer.split("/")[1:]]
+    tokens = split(pointer)
     return _find(root, root, tokens, 0)
 
 

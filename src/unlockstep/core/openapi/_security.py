@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from unlockstep.core.compat import Breaks, Policy
+from unlockstep.core.documents import escape
 from unlockstep.core.openapi._comparison import Comparison
-from unlockstep.core.openapi._document import escape
 
 Alternative = dict[str, frozenset[str]]
 

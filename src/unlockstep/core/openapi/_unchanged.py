@@ -10,22 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from unlockstep.core.openapi._document import unescape
-
-_MISSING = object()
+from unlockstep.core.documents import MISSING, value_at
 
 
 def _lookup(root: Any, ref: str) -> Any:
-    node = root
-    for raw in ref[1:].split("/")[1:]:
-        token = unescape(raw)
-        if isinstance(node, dict) and token in node:
-            node = node[token]
-        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-            node = node[int(token)]
-        else:
-            return _MISSING
-    return node
+    return value_at(root, ref, MISSING)
 
 
 def refs_in(value: Any) -> set[str]:
@@ -61,7 +50,7 @@ class Unchanged:
                 self._local[ref] = False
             else:
                 old, new = _lookup(self.old_root, ref), _lookup(self.new_root, ref)
-                self._local[ref] = old is not _MISSING and old == new
+                self._local[ref] = old is not MISSING and old == new
                 self._direct[ref] = refs_in(old) if self._local[ref] else set()
         return self._local[ref]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from unlockstep.core.documents import Validator, describe_type, load, pointer_join
+from unlockstep.core.documents import Validator, describe_type, join, load
 from unlockstep.core.plans._plan import (
     Blocker,
     CleanupItem,
@@ -139,7 +139,7 @@ def _services(r: Validator, value: Any, pointer: str) -> tuple[Service, ...]:
     m = r.mapping(value, pointer, set(value) if isinstance(value, dict) else set())
     out: list[Service] = []
     for name, spec in m.items():
-        p = pointer_join(pointer, name)
+        p = join(pointer, name)
         if not _ID.fullmatch(name):
             r.fail(p, f"{name!r} is not a service name; use letters, digits, '.', '_' or '-'")
         s = r.mapping(spec, p, {"role", "change", "owner", "needs", "version", "versions"})
@@ -148,7 +148,7 @@ def _services(r: Validator, value: Any, pointer: str) -> tuple[Service, ...]:
             role = Role(role_text) if role_text else Role.CONSUMER
         except ValueError:
             r.fail(
-                pointer_join(p, "role"),
+                join(p, "role"),
                 f"unknown role {role_text!r}; use one of {', '.join(x.value for x in Role)}",
             )
             role = Role.CONSUMER
@@ -169,12 +169,12 @@ def _services(r: Validator, value: Any, pointer: str) -> tuple[Service, ...]:
         for need in svc.needs:
             if need == svc.name:
                 r.fail(
-                    pointer_join(pointer_join(pointer, svc.name), "needs"),
+                    join(join(pointer, svc.name), "needs"),
                     f"{need!r} cannot need itself",
                 )
             elif need not in names:
                 r.fail(
-                    pointer_join(pointer_join(pointer, svc.name), "needs"),
+                    join(join(pointer, svc.name), "needs"),
                     f"unknown service {need!r}; list it under 'services' first",
                 )
     return tuple(out)
@@ -190,15 +190,13 @@ def _versions(r: Validator, s: dict[str, Any], p: str) -> tuple[tuple[str, str],
     value = s.get("versions")
     if value is None:
         return tuple(out)
-    vp = pointer_join(p, "versions")
+    vp = join(p, "versions")
     if not isinstance(value, dict):
         r.fail(vp, "expected a mapping of phase to version, e.g. {expand: 2.4.0, contract: 2.6.0}")
         return tuple(out)
     for phase, version in value.items():
         if phase not in PHASES:
-            r.fail(
-                pointer_join(vp, phase), f"unknown phase {phase!r}; use one of {', '.join(PHASES)}"
-            )
+            r.fail(join(vp, phase), f"unknown phase {phase!r}; use one of {', '.join(PHASES)}")
             continue
         out.append((phase, str(version)))
     return tuple(out)
@@ -237,13 +235,13 @@ def _contracts(
     seen: set[str] = set()
     pointers: dict[str, str] = {}
     for group_key, items in groups.items():
-        gp = pointer_join(pointer, group_key)
+        gp = join(pointer, group_key)
         group = GROUPS[group_key]
         if not isinstance(items, list):
             r.fail(gp, f"expected a list of {group_key} changes, got {describe_type(items)}")
             continue
         for i, item in enumerate(items):
-            p = pointer_join(gp, i)
+            p = join(gp, i)
             if isinstance(item, str):
                 r.fail(
                     p,
@@ -264,12 +262,12 @@ def _contracts(
         for dep in out_c.after:
             if dep == out_c.id:
                 r.fail(
-                    pointer_join(pointers[out_c.id], "after"),
+                    join(pointers[out_c.id], "after"),
                     f"contract {dep!r} cannot come after itself",
                 )
             elif dep not in seen:
                 r.fail(
-                    pointer_join(pointers[out_c.id], "after"),
+                    join(pointers[out_c.id], "after"),
                     f"unknown contract {dep!r}; contract ids are: {', '.join(sorted(seen))}",
                 )
     return tuple(out)
@@ -293,27 +291,27 @@ def _contract(
             r.fail(p, "missing 'provider' (the service that owns this contract)")
     elif provider not in names:
         r.fail(
-            pointer_join(p, "provider"),
+            join(p, "provider"),
             f"unknown service {provider!r}; list it under 'services' first",
         )
     consumers = r.texts(c, "consumers", p)
     for consumer in consumers:
         if consumer not in names:
             r.fail(
-                pointer_join(p, "consumers"),
+                join(p, "consumers"),
                 f"unknown service {consumer!r}; list it under 'services' first",
             )
     kind = r.text(c, "change", p) or None
     old, new = _paths(r, c, "old", p), _paths(r, c, "new", p)
     if kind is not None and kind not in ROW_BY_KIND:
         r.fail(
-            pointer_join(p, "change"),
+            join(p, "change"),
             f"unknown kind of change {kind!r}; use one of {', '.join(ROW_BY_KIND)}",
         )
         kind = None
     elif kind is not None and group not in ROW_BY_KIND[kind].contracts:
         r.fail(
-            pointer_join(p, "change"),
+            join(p, "change"),
             f"{kind!r} does not apply to {group} contracts; it applies to "
             f"{', '.join(ROW_BY_KIND[kind].contracts)}",
         )
@@ -325,13 +323,13 @@ def _contract(
     strategy = _STRATEGY_ALIASES.get(strategy_text)
     if strategy is None:
         r.fail(
-            pointer_join(p, "strategy"),
+            join(p, "strategy"),
             f"unknown strategy {strategy_text!r}; use one of {', '.join(_STRATEGY_ALIASES)}",
         )
         strategy = Strategy.SAFE
     days = c.get("zeroForDays", 14)
     if not isinstance(days, int) or isinstance(days, bool) or days < 0:
-        r.fail(pointer_join(p, "zeroForDays"), "expected a whole number of days (e.g. 14)")
+        r.fail(join(p, "zeroForDays"), "expected a whole number of days (e.g. 14)")
         days = 14
     cid = r.text(c, "id", p) or _slug(name)
     return ContractChange(
@@ -363,7 +361,7 @@ def _paths(r: Validator, c: dict[str, Any], key: str, p: str) -> tuple[str, ...]
         return (value,)
     if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
         return tuple(value)
-    r.fail(pointer_join(p, key), "expected a path or a list of paths (files or folders)")
+    r.fail(join(p, key), "expected a path or a list of paths (files or folders)")
     return ()
 
 
@@ -375,7 +373,7 @@ def _flags(r: Validator, value: Any, pointer: str, names: set[str]) -> tuple[Fla
         return ()
     out: list[Flag] = []
     for i, item in enumerate(value):
-        p = pointer_join(pointer, i)
+        p = join(pointer, i)
         if isinstance(item, str):
             out.append(Flag(key=item, line=r.line(p)))
             continue
@@ -397,12 +395,12 @@ def _flags(r: Validator, value: Any, pointer: str, names: set[str]) -> tuple[Fla
         kind = r.text(f, "type", p) or "release"
         if kind not in FLAG_TYPES:
             r.fail(
-                pointer_join(p, "type"),
+                join(p, "type"),
                 f"unknown flag type {kind!r}; use one of {', '.join(FLAG_TYPES)}",
             )
         service = r.text(f, "service", p) or None
         if service is not None and service not in names:
-            r.fail(pointer_join(p, "service"), f"unknown service {service!r}")
+            r.fail(join(p, "service"), f"unknown service {service!r}")
         out.append(
             Flag(
                 key=r.text(f, "key", p, required=True),
@@ -437,13 +435,11 @@ def _window(r: Validator, value: Any, pointer: str, names: set[str]) -> Window |
     starts = r.day(w, "starts", pointer, required=True)
     ends = r.day(w, "ends", pointer, required=True)
     if starts and ends and ends < starts:
-        r.fail(
-            pointer_join(pointer, "ends"), f"the window ends ({ends}) before it starts ({starts})"
-        )
+        r.fail(join(pointer, "ends"), f"the window ends ({ends}) before it starts ({starts})")
     consumers = r.texts(w, "consumersRequiredByEnd", pointer)
     for c in consumers:
         if c not in names:
-            r.fail(pointer_join(pointer, "consumersRequiredByEnd"), f"unknown service {c!r}")
+            r.fail(join(pointer, "consumersRequiredByEnd"), f"unknown service {c!r}")
     if starts is None or ends is None:
         return None
     return Window(
@@ -463,14 +459,11 @@ def _cleanup(r: Validator, value: Any, pointer: str) -> tuple[CleanupItem, ...]:
         return ()
     items: list[tuple[str, Any]]
     if isinstance(value, dict) and "items" in value:
-        items = [
-            (pointer_join(pointer_join(pointer, "items"), i), v)
-            for i, v in enumerate(value["items"] or [])
-        ]
+        items = [(join(join(pointer, "items"), i), v) for i, v in enumerate(value["items"] or [])]
     elif isinstance(value, dict):
         items = [(pointer, value)]
     elif isinstance(value, list):
-        items = [(pointer_join(pointer, i), v) for i, v in enumerate(value)]
+        items = [(join(pointer, i), v) for i, v in enumerate(value)]
     else:
         r.fail(pointer, f"expected a cleanup item or a list of them, got {describe_type(value)}")
         return ()
@@ -486,7 +479,7 @@ def _cleanup(r: Validator, value: Any, pointer: str) -> tuple[CleanupItem, ...]:
         if not title:
             r.fail(p, "missing 'item' (what must be removed)")
         blockers = tuple(
-            _blocker(r, b, pointer_join(pointer_join(p, "blockers"), i))
+            _blocker(r, b, join(join(p, "blockers"), i))
             for i, b in enumerate(c.get("blockers") or [])
         )
         out.append(
@@ -519,10 +512,8 @@ def _blocker(r: Validator, value: Any, p: str) -> Blocker:
         return blocker_from_text(value)
     b = r.mapping(value, p, {"verified", "usageZero", "flagDeleted", "workflowDrained", "text"})
     if "verified" in b:
-        v = r.mapping(
-            b["verified"], pointer_join(p, "verified"), {"consumer", "contract", "version"}
-        )
-        vp = pointer_join(p, "verified")
+        v = r.mapping(b["verified"], join(p, "verified"), {"consumer", "contract", "version"})
+        vp = join(p, "verified")
         consumer = r.text(v, "consumer", vp, required=True)
         contract = r.text(v, "contract", vp, required=True)
         version = r.text(v, "version", vp, required=True)
@@ -534,22 +525,20 @@ def _blocker(r: Validator, value: Any, p: str) -> Blocker:
             version=version,
         )
     if "usageZero" in b:
-        u = r.mapping(b["usageZero"], pointer_join(p, "usageZero"), {"metric", "days"})
-        up = pointer_join(p, "usageZero")
+        u = r.mapping(b["usageZero"], join(p, "usageZero"), {"metric", "days"})
+        up = join(p, "usageZero")
         metric = r.text(u, "metric", up, required=True)
         days = u.get("days", 14)
         if not isinstance(days, int):
-            r.fail(pointer_join(up, "days"), "expected a whole number of days")
+            r.fail(join(up, "days"), "expected a whole number of days")
             days = 14
         return Blocker("usage-zero", f"{metric} == 0 for {days} days", metric=metric, days=days)
     if "flagDeleted" in b:
         key = r.text(b, "flagDeleted", p)
         return Blocker("flag-deleted", f"flag {key} deleted", flag=key)
     if "workflowDrained" in b:
-        w = r.mapping(
-            b["workflowDrained"], pointer_join(p, "workflowDrained"), {"workflow", "version"}
-        )
-        wp = pointer_join(p, "workflowDrained")
+        w = r.mapping(b["workflowDrained"], join(p, "workflowDrained"), {"workflow", "version"})
+        wp = join(p, "workflowDrained")
         workflow = r.text(w, "workflow", wp, required=True)
         version = r.text(w, "version", wp, required=True)
         return Blocker(

@@ -19,8 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
+from unlockstep.core.compat import Source
+from unlockstep.core.documents import load_document, load_stream
 from unlockstep.core.registry._names import name_problem
 from unlockstep.errors import InvalidInput, ParseError
 
@@ -99,25 +99,11 @@ def parse_catalog(text: str, filename: str, read_relative: Reader | None = None)
     """Every entity of one descriptor file. Raises ``ParseError``/``InvalidInput`` naming the
     file, document and line of the first problem."""
     catalog = Catalog()
-    loader = yaml.SafeLoader(text)
-    index = 0
-    try:
-        while loader.check_node():
-            node = loader.get_node()
-            index += 1
-            line = node.start_mark.line + 1 if node is not None else 0
-            where = f"{filename}:{line} (document {index})"
-            data = loader.construct_document(node) if node is not None else None
-            if data is None:
-                continue
-            _entity(catalog, data, where, read_relative)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f"{filename}:{mark.line + 1}:{mark.column + 1}" if mark else filename
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ParseError(f"malformed YAML: {problem}", where=at) from None
-    finally:
-        loader.dispose()
+    for index, document in enumerate(load_stream(Source(text, filename)), start=1):
+        if document.data is None:
+            continue
+        where = f"{filename}:{document.line_of('') or 0} (document {index})"
+        _entity(catalog, document.data, where, read_relative)
     return catalog
 
 
@@ -304,7 +290,16 @@ def _load_substitution(key: str, target: Any, where: str, read: Reader | None) -
     text = read(target)
     if key == "$text":
         return text
+    if key == "$json" and not text.lstrip().startswith(("{", "[")):
+        try:
+            return json.loads(text)  # a JSON scalar
+        except ValueError as exc:
+            raise ParseError(f"{key} file {target!r} does not parse: {exc}", where=where) from None
     try:
-        return json.loads(text) if key == "$json" else yaml.safe_load(text)
-    except (ValueError, yaml.YAMLError) as exc:
-        raise ParseError(f"{key} file {target!r} does not parse: {exc}", where=where) from None
+        return load_document(Source(text, target)).data
+    except ParseError as exc:
+        raise ParseError(
+            f"{key} file {target!r} does not parse: {exc.message}",
+            where=exc.where or where,
+            hint=exc.hint,
+        ) from None

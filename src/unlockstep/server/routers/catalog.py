@@ -33,8 +33,9 @@ def import_catalog(
 ) -> wire.CatalogImportResult:
     authz.require_admin(principal, what="import the catalog")
     result = catalog.apply_import(
-        store, principal.name, body.locations, [_entity(e) for e in body.entities], prune=body.prune
-    )
+        store, principal.name, body.locations, [_entity(e) for e in body.entities],
+        prune=body.prune, dry_run=body.dry_run,
+    )  # fmt: skip
     return wire.CatalogImportResult.model_validate(result)
 
 

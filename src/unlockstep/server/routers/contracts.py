@@ -100,6 +100,7 @@ def publish_contract(
         done = contracts.publish(
             session, actor, service, name, version, doc,
             force=body.force, semantic_change=body.semantic_change, adr=body.adr,
+            reason=body.reason,
         )  # fmt: skip
         if isinstance(done, contracts.Refused):
             error = error_body(
@@ -120,3 +121,21 @@ def publish_contract(
                 "verifications": done.verifications,
             }
         )
+
+
+@router.put(
+    "/services/{service}/contracts/{name}/mode",
+    response_model=wire.ModeChanged,
+    responses=wire.errors(401, 403, 404, 422),
+)
+def set_mode(
+    service: str, name: str, body: wire.ModeIn, store: StoreDep, principal: PrincipalDep
+) -> wire.ModeChanged:
+    """Change a contract's compatibility mode (its only way to change, admin only; audited
+    with the reason). A publish never changes it."""
+    authz.require_admin(principal, what=f"change the mode of {service}/{name}")
+    with store.session() as session:
+        info, outcome = contracts.set_mode(
+            session, principal.name, service, name, body.mode, body.reason
+        )
+        return wire.ModeChanged.model_validate({"contract": info, "outcome": outcome})

@@ -8,9 +8,11 @@ import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi.responses import JSONResponse
 
-from unlockstep.server.deps import PageDep, PrincipalDep, StoreDep, with_etag
+from unlockstep.server.deps import PageDep, PrincipalDep, SettingsDep, StoreDep, with_etag
 from unlockstep.server.wire import ErrorBody, Page
+from unlockstep.server.wire_approvals import ChangeRequestOut
 from unlockstep.server.wire_flags import (
     CountsIn,
     EvaluationsAcceptedOut,
@@ -27,6 +29,7 @@ from unlockstep.server.wire_flags import (
 )
 from unlockstep.services import authz
 from unlockstep.services import flags as service
+from unlockstep.store.approvals import ChangeRequest
 
 router = APIRouter(tags=["flags"])
 
@@ -37,6 +40,17 @@ def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """``responses=`` for the error statuses a route can answer, all with the one body."""
     extra = (403,) if 401 in statuses else ()
     return {status: {"model": ErrorBody} for status in (*statuses, *extra, 422)}
+
+
+#: A change in a protected environment: held for approval, not applied.
+HELD: dict[int | str, dict[str, Any]] = {
+    202: {"model": ChangeRequestOut, "description": "held for approval (protected environment)"}
+}
+
+
+def _held(request: ChangeRequest) -> JSONResponse:
+    body = ChangeRequestOut.model_validate(request).model_dump(mode="json")
+    return JSONResponse(body, status_code=202)
 
 
 @router.get("/flags", response_model=Page[FlagSummaryOut], responses=_errors())
@@ -59,16 +73,19 @@ def show_flag(environment: str, key: str, store: StoreDep, response: Response) -
 @router.put(
     "/environments/{environment}/flags/{key}",
     response_model=FlagWriteOut,
-    responses={201: {"model": FlagWriteOut}, **_errors(401, 404, 412)},
+    responses={201: {"model": FlagWriteOut}, **HELD, **_errors(401, 404, 409, 412)},
 )
 def put_flag(
     environment: str, key: str, body: FlagIn, store: StoreDep, principal: PrincipalDep,
-    response: Response, if_match: IfMatch = None,
-) -> FlagWriteOut:  # fmt: skip
+    settings: SettingsDep, response: Response, if_match: IfMatch = None,
+) -> FlagWriteOut | JSONResponse:  # fmt: skip
     authz.require_flag(store, principal, environment, key, body.flag)
     written = service.put_flag(
-        store, principal.name, environment, key, body.flag, if_match=if_match, reason=body.reason
-    )
+        store, principal.name, environment, key, body.flag, if_match=if_match,
+        reason=body.reason, reverse_kill=body.reverse_kill, rules=settings.flag_rules,
+    )  # fmt: skip
+    if isinstance(written, ChangeRequest):
+        return _held(written)
     result = FlagWriteOut.model_validate(written)
     response.status_code = 201 if written.outcome == "created" else 200
     response.headers["ETag"] = result.etag
@@ -79,15 +96,17 @@ def put_flag(
     "/environments/{environment}/flags/{key}",
     status_code=204,
     response_class=Response,
-    responses=_errors(401, 404, 412),
+    responses={**HELD, **_errors(401, 404, 412)},
 )
 def delete_flag(
     environment: str, key: str, store: StoreDep, principal: PrincipalDep,
     if_match: IfMatch = None, reason: str | None = None,
 ) -> Response:  # fmt: skip
     authz.require_admin(principal, what=f"delete flag {key!r}")
-    service.delete_flag(store, principal.name, environment, key, if_match=if_match, reason=reason)
-    return Response(status_code=204)
+    held = service.delete_flag(
+        store, principal.name, environment, key, if_match=if_match, reason=reason
+    )
+    return Response(status_code=204) if held is None else _held(held)
 
 
 @router.post("/flags/{key}/kill", response_model=KillOut, responses=_errors(401, 404))
@@ -99,16 +118,23 @@ def kill_flag(key: str, body: KillIn, store: StoreDep, principal: PrincipalDep) 
 @router.put(
     "/environments/{environment}/flagset",
     response_model=FlagSetImportOut,
-    responses=_errors(401, 404, 409),
+    responses={**HELD, **_errors(401, 404, 409)},
 )
 def import_flag_set(
-    environment: str, body: FlagSetIn, store: StoreDep, principal: PrincipalDep
-) -> FlagSetImportOut:
+    environment: str,
+    body: FlagSetIn,
+    store: StoreDep,
+    principal: PrincipalDep,
+    settings: SettingsDep,
+) -> FlagSetImportOut | JSONResponse:
     authz.require_flag_set(store, principal, environment, body.document, prune=body.prune)
     result = service.import_flag_set(
         store, principal.name, environment, body.document, reason=body.reason, prune=body.prune,
-        allow_invalid=body.allow_invalid,
+        allow_invalid=body.allow_invalid, reverse_kills=body.reverse_kills,
+        rules=settings.flag_rules,
     )  # fmt: skip
+    if isinstance(result, ChangeRequest):
+        return _held(result)
     return FlagSetImportOut.model_validate(result)
 
 
@@ -144,10 +170,11 @@ def record_evaluations(
 @router.get("/flag-debt", response_model=FlagDebtOut, responses=_errors())
 def flag_debt(
     store: StoreDep,
+    settings: SettingsDep,
     environment: str = "production",
     quiet_days: Annotated[int, Query(ge=1, le=365)] = 14,
 ) -> FlagDebtOut:
     today = dt.datetime.now(dt.UTC).date()
-    report = service.flag_debt(store, environment, quiet_days, today)
+    report = service.flag_debt(store, environment, quiet_days, today, settings.flag_rules)
     owners = {owner: [d.to_dict() for d in debts] for owner, debts in report.owners.items()}
     return FlagDebtOut.model_validate({"environment": report.environment, "owners": owners})
