@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from unlockstep.cli.context import api_path
 from unlockstep.cli.output import emit_json, format_option
 from unlockstep.errors import ConfigError, InvalidInput
 
@@ -119,7 +120,7 @@ def _deployments(estate: Estate, client: Client) -> str | None:
     data = read_document(path).data or {}
     for env in data.get("environments", []):
         client.put(
-            f"/api/v1/environments/{env['name']}",
+            api_path("environments", env["name"]),
             {"production": env.get("production", False), "description": env.get("description")},
         )
     count = 0
@@ -143,7 +144,7 @@ def _flags(estate: Estate, client: Client) -> str | None:
         document = load_document(Source(estate.read_text(path, "flags"), str(path))).data
         for env in environments:
             client.put(
-                f"/api/v1/environments/{env}/flagset",
+                api_path("environments", env, "flagset"),
                 {"document": document, "reason": "demo estate"},
             )
         count += len(document.get("flags", {}))
@@ -164,8 +165,9 @@ def _expectations(estate: Estate, client: Client) -> str | None:
         path = (folder / item["file"]).resolve()
         client.request(
             "PUT",
-            f"/api/v1/services/{item['service']}/contracts/{item['name']}/versions/"
-            f"{item['version']}",
+            api_path(
+                "services", item["service"], "contracts", item["name"], "versions", item["version"]
+            ),
             json={"content": read_text(path), "filename": path.name},
             ok=(409,),  # already published by the contracts step with its own content
         )
