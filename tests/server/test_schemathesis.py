@@ -46,9 +46,9 @@ def secured_app(store: Store, tmp_path: Any) -> Iterator[FastAPI]:
 
 def test_the_openapi_document_declares_the_bearer_scheme(secured_app: FastAPI) -> None:
     document = secured_app.openapi()
-    scheme = document["components"]["securitySchemes"]["bearerAuth"]
+    scheme = document["components"]["securitySchemes"]["apiToken"]
     assert (scheme["type"], scheme["scheme"]) == ("http", "bearer")
-    assert {"bearerAuth": []} in document["security"]
+    assert {"apiToken": []} in document["security"]
 
 
 def _declared(operation: Any) -> set[str]:

@@ -135,10 +135,10 @@ def declare_security(app: FastAPI) -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = generate()
-            schema.setdefault("components", {}).setdefault("securitySchemes", {})["bearerAuth"] = (
-                SECURITY_SCHEME
-            )
-            schema.setdefault("security", [{}, {"bearerAuth": []}])
+            # the same scheme the routes that take a principal declare (deps.BEARER)
+            schemes = schema.setdefault("components", {}).setdefault("securitySchemes", {})
+            schemes.setdefault("apiToken", SECURITY_SCHEME)
+            schema.setdefault("security", [{}, {"apiToken": []}])
         return app.openapi_schema or generate()
 
     app.openapi = openapi  # type: ignore[method-assign]
