@@ -18,6 +18,7 @@ import pytest
 from unlockstep.core.migrations import _nesting
 from unlockstep.core.migrations._nesting import LIMIT, count, rough_count
 from unlockstep.core.migrations._sql import parse_statements as parse_typed
+from unlockstep.core.migrations._table import parse_tables
 from unlockstep.core.migrations._tree import parse_statements as parse_plain
 from unlockstep.errors import ParseError
 
@@ -121,3 +122,21 @@ def test_ordinary_files_are_parsed_on_the_callers_stack(monkeypatch: pytest.Monk
     monkeypatch.setattr("unlockstep.core.migrations._tree.on_big_stack", refuse)
     sql = "ALTER TABLE t ADD COLUMN c int NOT NULL DEFAULT 0;\nUPDATE t SET c = c + 1;\n"
     assert len(parse_plain(sql * 50)) == 100
+
+
+def test_the_limit_is_per_statement_not_per_file() -> None:
+    statement = "SELECT " + "+".join(["1"] * (LIMIT // 2)) + ";\n"
+    assert count(statement * 3) == (LIMIT // 2 - 1, -1)
+    assert len(parse_plain(statement * 3)) == len(parse_typed(statement * 3)) == 3
+
+
+def test_a_long_table_statement_reads_the_same_on_the_worker(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    columns = ",\n".join(f"  c{n} int NOT NULL DEFAULT {n} CHECK (c{n} > {n})" for n in range(80))
+    sql = f"CREATE TABLE t (\n{columns}\n);"
+    on_worker = parse_tables(sql)  # longer than SHALLOW
+    monkeypatch.setattr("unlockstep.core.migrations._table.SHALLOW", len(sql))
+    assert parse_tables(sql) == on_worker
+    assert on_worker.tables["t"].columns["c7"].default == "7"
+    assert "c79 > 79" in on_worker.tables["t"].checks

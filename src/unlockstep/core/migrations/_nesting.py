@@ -31,11 +31,15 @@ from unlockstep.errors import ParseError
 
 T = TypeVar("T")
 
-#: the most chained operators, joins and set operations unlockstep reads in one SQL text
+#: the most chained operators, joins and set operations unlockstep reads in one statement
 LIMIT = 20_000
 #: at most this many chaining tokens (counted roughly, over-counting) and a text is parsed
-#: on the caller's own stack: 2,000 levels need under 1 MiB to parse, 4 MiB to deparse
-INLINE = 2_000
+#: on the caller's own stack: 5,000 levels need about 2 MiB to parse (deparsing is bounded
+#: by :data:`SHALLOW`), and ``json`` retries a tree too deep for it on the worker
+INLINE = 5_000
+#: a statement of at most this many characters is deparsed on the caller's stack: a tree level
+#: takes at least two characters (``+1``, ``NOT ``), so under 1,100 levels, 2 MiB of stack
+SHALLOW = 2_048
 #: the worker thread's stack; reserved address space, only the part a parse touches is memory
 STACK = 512 * 1024 * 1024
 #: ``json``'s recursion limit on the worker: each chained operator is two levels of JSON; the
@@ -48,20 +52,24 @@ _OTHER_BYTES = bytes(b for b in range(256) if b not in _OPERATOR_BYTES)
 #: keywords that chain left-deep, as substrings (over-counting is safe: it only sends a text
 #: to the careful count)
 _CHAINING_WORDS = (b"union", b"intersect", b"except", b"join", b"collate", b"at")
-_CHAINING_KEYWORDS = frozenset(w.decode() for w in _CHAINING_WORDS)
 
+#: what the careful count looks at: comments and strings (skipped), operators, chaining
+#: keywords, names (consumed whole, so that no match starts inside one) and statement ends.
+#: Possessive repeats: no input makes the engine backtrack.
 _TOKENS = re.compile(
     r"""
-      --[^\n]*
+      --[^\n]*+
     | /\*
-    | [eE]'(?:[^'\\]|\\.|'')*'
-    | '(?:[^']|'')*'
-    | "(?:[^"]|"")*"
-    | \$(?P<tag>[A-Za-z_\x80-\uffff][\w\x80-\uffff]*)?\$.*?\$(?P=tag)\$
-    | (?P<op>::|[-+*/<>=~!@#%^&|`?]+)
-    | (?P<word>[A-Za-z_\x80-\uffff][\w$\x80-\uffff]*)
+    | (?<![\w$])[eE]'(?:[^'\\]|\\.|'')*+'
+    | '(?:[^']|'')*+'
+    | "(?:[^"]|"")*+"
+    | (?P<dollar>(?<![\w$])\$(?:[A-Za-z_\x80-\uffff][\w\x80-\uffff]*+)?\$)
+    | (?P<chain>::|(?:(?!--|/\*)[-+*/<>=~!@\#%^&|`?])++
+        |(?<![\w$])(?:union|intersect|except|join|collate|at)(?![\w$]))
+    | [\w\x80-\uffff][\w$\x80-\uffff]*+
+    | (?P<end>;)
     """,
-    re.VERBOSE | re.DOTALL,
+    re.VERBOSE | re.DOTALL | re.IGNORECASE,
 )
 
 
@@ -75,39 +83,42 @@ def rough_count(data: bytes) -> int:
     return count + sum(lower.count(word) for word in _CHAINING_WORDS)
 
 
+_COMMENT_MARKS = re.compile(r"/\*|\*/")
+
+
 def _skip_comment(text: str, start: int) -> int:
-    """The end of a block comment opening at ``start``; PostgreSQL's nest."""
-    depth, i = 0, start
-    while i < len(text):
-        if text.startswith("/*", i):
-            depth, i = depth + 1, i + 2
-        elif text.startswith("*/", i):
-            depth, i = depth - 1, i + 2
-            if depth == 0:
-                return i
-        else:
-            i += 1
-    return i
+    """The end of a block comment opening at ``start`` (PostgreSQL's nest); the text's end
+    when it does not close."""
+    depth, pos = 0, start
+    while (mark := _COMMENT_MARKS.search(text, pos)) is not None:
+        depth += 1 if mark.group() == "/*" else -1
+        pos = mark.end()
+        if depth == 0:
+            return pos
+    return len(text)
 
 
 def count(text: str) -> tuple[int, int]:
-    """The chaining tokens in ``text`` outside comments and strings (an upper bound on the
-    depth its chains can reach), and the character offset where the count passed
-    :data:`LIMIT` (-1 if it never did)."""
-    found, at, pos = 0, -1, 0
-    while True:
-        match = _TOKENS.search(text, pos)
-        if match is None:
-            return found, at
-        pos = match.end()
-        if match.group().startswith("/*"):
-            pos = _skip_comment(text, match.start())
-            continue
-        word = match.group("word")
-        if match.group("op") is not None or (word and word.lower() in _CHAINING_KEYWORDS):
+    """The most chaining tokens in one statement of ``text``, outside comments and strings (an
+    upper bound on the depth its chains can reach), and the character offset where a
+    statement's count passed :data:`LIMIT` (-1 if none did). It stops at a dollar quote or
+    comment that does not end: PostgreSQL refuses the text there."""
+    most, found, pos = 0, 0, 0
+    while (match := _TOKENS.search(text, pos)) is not None:
+        pos, group = match.end(), match.lastgroup
+        if group == "chain":
             found += 1
-            if found > LIMIT and at < 0:
-                at = match.start()
+            if found > LIMIT:
+                return found, match.start()
+        elif group == "end":
+            most, found = max(most, found), 0
+        elif group == "dollar":
+            pos = text.find(match.group(), pos) + len(match.group())
+            if pos < len(match.group()):
+                break
+        elif match.group() == "/*":
+            pos = _skip_comment(text, match.start())
+    return max(most, found), -1
 
 
 def needs_big_stack(text: str, data: bytes, filename: str, first_line: int) -> bool:
@@ -119,8 +130,8 @@ def needs_big_stack(text: str, data: bytes, filename: str, first_line: int) -> b
     if at >= 0:
         line = first_line + text.count("\n", 0, at)
         raise ParseError(
-            f"cannot parse SQL: {found:,} chained operators, joins and set operations (UNION,"
-            f" INTERSECT, EXCEPT) in one file; unlockstep reads at most {LIMIT:,}, since"
+            f"cannot parse SQL: a statement chains more than {LIMIT:,} operators, joins and set"
+            f" operations (UNION, INTERSECT, EXCEPT); unlockstep reads at most {LIMIT:,}, since"
             " deeper trees overflow the parser's stack",
             where=f"{filename}:{line}",
             hint="split the expression or query into smaller ones, or exclude the file",

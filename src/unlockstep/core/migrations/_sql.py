@@ -175,14 +175,13 @@ _NODE_FIELDS = {
 def expression_text(node: ast.AstNode) -> str:
     """An expression as PostgreSQL's own deparser writes it (``'open'::varchar``, ``now()``).
 
-    Wrapping the expression copies its protobuf message and deparsing recurses in C (about
-    1.9 KB of stack a level), so both run on the big-stack worker
-    (:mod:`unlockstep.core.migrations._nesting`) whatever the expression's depth.
+    Wrapping the expression copies its protobuf message and deparsing recurses in C, about
+    1.9 KB of stack a level: an expression from a statement longer than
+    :data:`~unlockstep.core.migrations._nesting.SHALLOW` characters must be deparsed on the
+    big-stack worker (``on_big_stack``), as :func:`~unlockstep.core.migrations._table.parse_tables`
+    does.
     """
-    return on_big_stack(_deparse, _message(node))
-
-
-def _deparse(message: Any) -> str:
+    message = _message(node)
     wrapped = pb.Node(**{_NODE_FIELDS[message.DESCRIPTOR.name]: message})
     select = pb.SelectStmt(target_list=[pb.Node(res_target=pb.ResTarget(val=wrapped))])
     tree = pb.ParseResult(stmts=[pb.RawStmt(stmt=pb.Node(select_stmt=select))])
