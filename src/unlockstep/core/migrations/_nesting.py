@@ -14,7 +14,7 @@ is capped by PostgreSQL's grammar at about 10,000 levels ("memory exhausted"), a
 So: a text with at most :data:`INLINE` chaining tokens is parsed where it is, as before (a
 count made with two C passes over the bytes); one with more is counted properly (comments and
 strings skipped), refused past :data:`LIMIT` with a :class:`ParseError`, and otherwise parsed on
-a worker thread whose stack (:data:`STACK`) holds ten times the deepest tree the limit lets
+a worker thread whose stack (:data:`STACK`) holds about nine times the deepest tree the limit lets
 through. ``bench/hostile_sql.py`` prints the thresholds.
 """
 
