@@ -24,10 +24,13 @@ import re
 import sys
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
+from functools import cache
+from typing import TYPE_CHECKING, TypeVar
 
 from unlockstep.errors import ParseError
+
+if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
 
 T = TypeVar("T")
 
@@ -55,9 +58,9 @@ _CHAINING_WORDS = (b"union", b"intersect", b"except", b"join", b"collate", b"at"
 
 #: what the careful count looks at: comments and strings (skipped), operators, chaining
 #: keywords, names (consumed whole, so that no match starts inside one) and statement ends.
-#: Possessive repeats: no input makes the engine backtrack.
-_TOKENS = re.compile(
-    r"""
+#: Possessive repeats: no input makes the engine backtrack. Compiled on first use: the case-
+#: insensitive wide ranges cost ~20 ms, and most files never need the careful count.
+_TOKENS_PATTERN = r"""
       --[^\n]*+
     | /\*
     | (?<![\w$])[eE]'(?:[^'\\]|\\.|'')*+'
@@ -68,9 +71,12 @@ _TOKENS = re.compile(
         |(?<![\w$])(?:union|intersect|except|join|collate|at)(?![\w$]))
     | [\w\x80-\uffff][\w$\x80-\uffff]*+
     | (?P<end>;)
-    """,
-    re.VERBOSE | re.DOTALL | re.IGNORECASE,
-)
+    """
+
+
+@cache
+def _tokens() -> re.Pattern[str]:
+    return re.compile(_TOKENS_PATTERN, re.VERBOSE | re.DOTALL | re.IGNORECASE)
 
 
 def rough_count(data: bytes) -> int:
@@ -103,8 +109,8 @@ def count(text: str) -> tuple[int, int]:
     upper bound on the depth its chains can reach), and the character offset where a
     statement's count passed :data:`LIMIT` (-1 if none did). It stops at a dollar quote or
     comment that does not end: PostgreSQL refuses the text there."""
-    most, found, pos = 0, 0, 0
-    while (match := _TOKENS.search(text, pos)) is not None:
+    most, found, pos, tokens = 0, 0, 0, _tokens()
+    while (match := tokens.search(text, pos)) is not None:
         pos, group = match.end(), match.lastgroup
         if group == "chain":
             found += 1
@@ -149,6 +155,8 @@ def _executor() -> ThreadPoolExecutor:
     global _worker
     with _lock:
         if _worker is None:
+            from concurrent.futures import ThreadPoolExecutor
+
             worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="unlockstep-sql")
             previous = threading.stack_size(STACK)
             try:
