@@ -242,10 +242,21 @@ def demo(directory: Path | None, port: int, host: str, estate: Path, fmt: str) -
         _run_demo(directory, port, host, estate, fmt)
         return
     folder = Path(tempfile.mkdtemp(prefix="unlockstep-demo-"))
+    _stop_on_sigterm()
     try:
         _run_demo(folder, port, host, estate, fmt)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _stop_on_sigterm() -> None:
+    """``kill`` (SIGTERM) stops the demo the way Ctrl+C does, so its temporary folder goes too."""
+    import signal
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
 
 
 def _run_demo(folder: Path, port: int, host: str, estate: Path, fmt: str) -> None:
