@@ -13,7 +13,9 @@ returned value, never one of these. These are for input or state we cannot work 
     ├── Unauthorized                exit 3, HTTP 401  missing, unknown, revoked or expired token
     ├── Forbidden                   exit 3, HTTP 403  a known token whose scope or team may not
     └── ConfigError                 exit 3, HTTP 500  settings or connection problems
-        └── ServerUnreachable       exit 3            the CLI cannot reach UNLOCKSTEP_URL
+        ├── ServerUnreachable       exit 3            the CLI cannot reach UNLOCKSTEP_URL
+        └── DatabaseUnavailable     exit 3, HTTP 503  the server cannot reach or read its
+                                                      database (with Retry-After)
 
 Each class carries its CLI exit code and HTTP status so adapters never keep their own tables.
 """
@@ -120,3 +122,8 @@ class ConfigError(UnlockstepError):
 
 class ServerUnreachable(ConfigError):
     code = "server_unreachable"
+
+
+class DatabaseUnavailable(ConfigError):
+    code = "database_unavailable"
+    http_status = 503

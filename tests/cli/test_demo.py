@@ -52,7 +52,10 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def test_the_demo_serves_the_estate_and_removes_its_temporary_folder_on_ctrl_c() -> None:
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "kill"])
+def test_the_demo_serves_the_estate_and_removes_its_temporary_folder_when_stopped(
+    stop: signal.Signals,
+) -> None:
     port = _free_port()
     demo = subprocess.Popen(
         [sys.executable, "-m", "unlockstep", "demo", "--port", str(port), "--format", "json"],
@@ -74,7 +77,7 @@ def test_the_demo_serves_the_estate_and_removes_its_temporary_folder_on_ctrl_c()
         assert folder.is_dir()
         assert "release plans: 3 submitted" in started["loaded"]
     finally:
-        demo.send_signal(signal.SIGINT)
+        demo.send_signal(stop)
         _, err = demo.communicate(timeout=30)
     assert "Traceback" not in err
     assert not folder.exists(), f"the demo left {folder} behind"

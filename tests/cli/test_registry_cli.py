@@ -2,10 +2,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
 from unlockstep.cli.main import cli
+from unlockstep.errors import InvalidInput
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -133,3 +135,35 @@ def test_a_server_that_is_not_running_gives_one_line_and_exit_3() -> None:
     )
     assert "unlockstep serve" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_version_with_a_slash_stays_one_path_segment_and_creates_nothing_else(
+    estate: TestClient, cli_server: TestClient
+) -> None:
+    code, _, err = run("versions", "create", "--service", "case-service", "1.5.0/../x")
+    assert code == 2
+    assert "contains '/'" in err
+    assert "Traceback" not in err
+    assert estate.get("/api/v1/services/case-service/versions/x").status_code == 404
+
+
+def test_a_service_name_that_walks_up_the_path_is_not_found_not_a_traceback(
+    estate: TestClient, cli_server: TestClient
+) -> None:
+    for name in ("../environments", "..", "."):
+        code, out, err = run("services", "show", name)
+        assert code == 2, name
+        assert out == ""
+        assert "Traceback" not in err
+
+
+def test_every_path_segment_is_escaped_whole() -> None:
+    from unlockstep.cli.client import api_path
+
+    assert api_path("services", "a b", "versions", "1.0+x") == (
+        "/api/v1/services/a%20b/versions/1.0%2Bx"
+    )
+    assert api_path("services", "..") == "/api/v1/services/%2E%2E"
+    assert api_path("flags", "a?b#c", "kill") == "/api/v1/flags/a%3Fb%23c/kill"
+    with pytest.raises(InvalidInput):
+        api_path("services", "../environments")

@@ -197,6 +197,7 @@ def import_files(
 def _publish_definition(client: Client, api: dict[str, Any], result: CatalogImportResult) -> None:
     """Publish an API entity's definition as contract ``<api name>`` of each component that
     provides it, at that component's newest registered version."""
+    from unlockstep.cli.client import api_path
     from unlockstep.server.wire_registry import ApiConsumers, ServiceDetail
 
     name, where = api["name"], api.get("where") or api["location"]
@@ -208,7 +209,7 @@ def _publish_definition(client: Client, api: dict[str, Any], result: CatalogImpo
             f"{', '.join(sorted(API_KINDS))}, so its definition is kept but not a contract"
         )
         return
-    declared = ApiConsumers.model_validate(client.get(f"/api/v1/apis/{name}/consumers"))
+    declared = ApiConsumers.model_validate(client.get(api_path("apis", name, "consumers")))
     providers = sorted({d.service for d in declared.declared if d.relation == "provides_api"})
     if not providers:
         result.warnings.append(
@@ -216,7 +217,7 @@ def _publish_definition(client: Client, api: dict[str, Any], result: CatalogImpo
             "definition is not published as a contract"
         )
     for provider in providers:
-        service = ServiceDetail.model_validate(client.get(f"/api/v1/services/{provider}"))
+        service = ServiceDetail.model_validate(client.get(api_path("services", provider)))
         if not service.versions:
             result.warnings.append(
                 f"{where}: {provider} has no registered version yet, so the definition of "
@@ -225,7 +226,7 @@ def _publish_definition(client: Client, api: dict[str, Any], result: CatalogImpo
             )
             continue
         version = service.versions[0].number
-        path = f"/api/v1/services/{provider}/contracts/{name}/versions/{version}"
+        path = api_path("services", provider, "contracts", name, "versions", version)
         filename = f"{Path(api['location']).name} (API {name})"[:300]
         body = {"content": api["fields"]["definition"], "filename": filename, "kind": kind}
         try:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 import re
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import httpx
 
@@ -28,7 +28,38 @@ _BY_STATUS: dict[int, type[errors.UnlockstepError]] = {
     413: errors.DocumentTooLarge,
     400: errors.InvalidInput,
     422: errors.InvalidInput,
+    503: errors.DatabaseUnavailable,
 }
+
+
+def api_path(*segments: str) -> str:
+    """``/api/v1/`` followed by ``segments``, each percent-escaped whole.
+
+    Every command builds its request path here, so a value a user typed stays one segment:
+    ``?``, ``#``, ``%`` and spaces are percent-escaped, and a value that is only dots (``..``)
+    is sent as ``%2E%2E`` so no client or proxy folds it away. A value with ``/`` is refused
+    here (usage error): servers decode ``%2F`` before routing, so it could never arrive as one
+    segment, and no name, version or flag key may contain it — ``1.5.0/../x`` used to be
+    resolved to ``x`` and create that version.
+    """
+    return "/api/v1/" + "/".join(_segment(value) for value in segments)
+
+
+def _segment(value: str) -> str:
+    if not value:
+        raise errors.InvalidInput(
+            "an empty value cannot name anything on the server",
+            hint="pass a non-empty name, version or key",
+        )
+    if "/" in value:
+        raise errors.InvalidInput(
+            f"{value!r} contains '/', which no name, version or flag key may contain",
+            hint="pass the name itself (e.g. 'case-service', '1.5.0')",
+        )
+    escaped = quote(value, safe="")
+    if set(escaped) == {"."}:
+        escaped = "%2E" * len(escaped)
+    return escaped
 
 
 class Client:

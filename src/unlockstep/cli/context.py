@@ -58,6 +58,14 @@ def _settings_error(exc: ValueError, flags: dict[str, Any]) -> ConfigError:
     )
 
 
+def api_path(*segments: str) -> str:
+    """A request path with every segment escaped whole (``unlockstep.cli.client.api_path``),
+    imported when first asked for, like the client."""
+    from unlockstep.cli.client import api_path as escaped
+
+    return escaped(*segments)
+
+
 def client() -> Client:
     from unlockstep.cli.client import Client
 

@@ -96,7 +96,7 @@ def publish(
         "adr": adr,
         "reason": reason,
     }
-    path = f"/api/v1/services/{service}/contracts/{name}/versions/{version}"
+    path = context.api_path("services", service, "contracts", name, "versions", version)
     response = context.client().request("PUT", path, json=body, ok=(409,))
     data = response.json()
     if response.status_code == 409:
@@ -186,7 +186,7 @@ def check(
 
     checked = Checked.model_validate(
         context.client().post(
-            f"/api/v1/services/{service}/contracts/{name}/check",
+            context.api_path("services", service, "contracts", name, "check"),
             _body(file, kind, mode, policy, max_document_mb),
         )
     )

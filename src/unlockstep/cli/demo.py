@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from unlockstep.cli.context import api_path
 from unlockstep.cli.output import emit_json, format_option
 from unlockstep.errors import ConfigError, InvalidInput
 
@@ -119,7 +120,7 @@ def _deployments(estate: Estate, client: Client) -> str | None:
     data = read_document(path).data or {}
     for env in data.get("environments", []):
         client.put(
-            f"/api/v1/environments/{env['name']}",
+            api_path("environments", env["name"]),
             {"production": env.get("production", False), "description": env.get("description")},
         )
     count = 0
@@ -143,7 +144,7 @@ def _flags(estate: Estate, client: Client) -> str | None:
         document = load_document(Source(estate.read_text(path, "flags"), str(path))).data
         for env in environments:
             client.put(
-                f"/api/v1/environments/{env}/flagset",
+                api_path("environments", env, "flagset"),
                 {"document": document, "reason": "demo estate"},
             )
         count += len(document.get("flags", {}))
@@ -164,8 +165,9 @@ def _expectations(estate: Estate, client: Client) -> str | None:
         path = (folder / item["file"]).resolve()
         client.request(
             "PUT",
-            f"/api/v1/services/{item['service']}/contracts/{item['name']}/versions/"
-            f"{item['version']}",
+            api_path(
+                "services", item["service"], "contracts", item["name"], "versions", item["version"]
+            ),
             json={"content": read_text(path), "filename": path.name},
             ok=(409,),  # already published by the contracts step with its own content
         )
@@ -240,10 +242,21 @@ def demo(directory: Path | None, port: int, host: str, estate: Path, fmt: str) -
         _run_demo(directory, port, host, estate, fmt)
         return
     folder = Path(tempfile.mkdtemp(prefix="unlockstep-demo-"))
+    _stop_on_sigterm()
     try:
         _run_demo(folder, port, host, estate, fmt)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _stop_on_sigterm() -> None:
+    """``kill`` (SIGTERM) stops the demo the way Ctrl+C does, so its temporary folder goes too."""
+    import signal
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
 
 
 def _run_demo(folder: Path, port: int, host: str, estate: Path, fmt: str) -> None:

@@ -235,7 +235,9 @@ def consumers(service: str, contract: str | None, fmt: str) -> None:
     from unlockstep.server.wire_expectations import Consumers
 
     found = Consumers.model_validate(
-        context.client().get(f"/api/v1/services/{service}/consumers", params={"contract": contract})
+        context.client().get(
+            context.api_path("services", service, "consumers"), params={"contract": contract}
+        )
     )
 
     def text(d: Consumers) -> str:

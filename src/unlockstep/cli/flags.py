@@ -229,7 +229,9 @@ def import_command(
         "reverseKills": reverse_kills,
     }  # fmt: skip
     results = [
-        FlagSetImportOut.model_validate(api.put(f"/api/v1/environments/{env}/flagset", body))
+        FlagSetImportOut.model_validate(
+            api.put(context.api_path("environments", env, "flagset"), body)
+        )
         for env in environments
     ]
 
@@ -267,7 +269,7 @@ def import_command(
 @format_option("json")
 def export_command(environment: str, output: Path | None, fmt: str) -> None:
     """One environment's flags as a plain flagd document (any flagd provider reads it)."""
-    document = context.client().get(f"/api/v1/environments/{environment}/flagset")
+    document = context.client().get(context.api_path("environments", environment, "flagset"))
     text = json.dumps(document, indent=2)
     if output is not None:
         output.write_text(text + "\n", encoding="utf-8")
@@ -320,7 +322,7 @@ def show_command(key: str, environment: str, fmt: str) -> None:
     from unlockstep.server.wire_flags import FlagOut
 
     shown = FlagOut.model_validate(
-        context.client().get(f"/api/v1/environments/{environment}/flags/{key}")
+        context.client().get(context.api_path("environments", environment, "flags", key))
     )
 
     def text(_: Any) -> str:
@@ -353,7 +355,7 @@ def set_command(
     concurrent change makes this fail (exit 2) instead of being overwritten. A change that
     would turn a killed flag back on is refused (exit 2) without --reverse-kill."""
     api = context.client()
-    path = f"/api/v1/environments/{environment}/flags/{key}"
+    path = context.api_path("environments", environment, "flags", key)
     if body_file is not None:
         body = read_document(body_file)
         current = api.request("GET", path, ok=(404,))
@@ -395,7 +397,7 @@ def kill_command(key: str, reason: str, fmt: str) -> None:
     from unlockstep.server.wire_flags import KillOut
 
     result = KillOut.model_validate(
-        context.client().post(f"/api/v1/flags/{key}/kill", {"reason": reason})
+        context.client().post(context.api_path("flags", key, "kill"), {"reason": reason})
     )
 
     def text(_: Any) -> str:

@@ -235,7 +235,9 @@ def show_command(change: str, today: str | None, fmt: str) -> None:
     params = {"today": _today(today).isoformat()} if today else None
     from unlockstep.server.wire_plans import PlanShown
 
-    shown = PlanShown.model_validate(context.client().get(f"/api/v1/plans/{change}", params=params))
+    shown = PlanShown.model_validate(
+        context.client().get(context.api_path("plans", change), params=params)
+    )
 
     def text_of(d: PlanShown) -> str:
         p, check, prog = d.plan, d.check, d.progress

@@ -71,7 +71,7 @@ def services_show(name: str, fmt: str) -> None:
     """One service: owner, tier, what is live where, recent versions."""
     from unlockstep.server.wire_registry import ServiceDetail
 
-    data = ServiceDetail.model_validate(context.client().get(f"/api/v1/services/{name}"))
+    data = ServiceDetail.model_validate(context.client().get(context.api_path("services", name)))
 
     def text(d: ServiceDetail) -> str:
         lines = [
@@ -104,7 +104,7 @@ def environments_create(name: str, production: bool, description: str | None, fm
 
     body = EnvironmentIn(production=production, description=description)
     data = EnvironmentWritten.model_validate(
-        context.client().put(f"/api/v1/environments/{name}", body.model_dump(mode="json"))
+        context.client().put(context.api_path("environments", name), body.model_dump(mode="json"))
     )
     _show(fmt, data, lambda d: f"environment {name}: {d.outcome}")
 
@@ -139,7 +139,7 @@ def versions_create(
 
     body = VersionIn(branch=branch, build_url=build_url).model_dump(mode="json")
     data = VersionWritten.model_validate(
-        context.client().put(f"/api/v1/services/{service}/versions/{number}", body)
+        context.client().put(context.api_path("services", service, "versions", number), body)
     )
     _show(fmt, data, lambda d: f"{service} {number}: {d.outcome}")
 

@@ -24,11 +24,14 @@ It imports only the pure core, ``httpx`` and ``openfeature`` — never the serve
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 from openfeature.evaluation_context import EvaluationContext
@@ -44,6 +47,17 @@ from unlockstep.core.flags import FlagEngine, Reason, Resolution, parse_flag_set
 from unlockstep.sdk.counters import EvaluationCounter, Key
 
 log = logging.getLogger(__name__)
+
+
+class SyncDeadline(Exception):
+    """A poll of the flag configuration did not finish within the provider's ``timeout``."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Fetched:
+    document: Any  # None: not modified
+    etag: str | None
+
 
 _REASONS = {reason.value: OFReason(reason.value) for reason in Reason}
 _ERRORS = {code.value: OFErrorCode(code.value) for code in OFErrorCode}
@@ -69,6 +83,9 @@ class UnlockstepProvider(AbstractProvider):
         super().__init__()
         self.environment = environment
         self.poll_interval = poll_interval
+        #: The deadline of one whole poll (connect, headers and body), in seconds.
+        self.timeout = timeout
+        self._fetching: threading.Thread | None = None
         self.flush_interval = flush_interval
         self.counter = EvaluationCounter()
         self._stale = False
@@ -102,7 +119,8 @@ class UnlockstepProvider(AbstractProvider):
         return _NO_HOOKS
 
     def initialize(self, evaluation_context: EvaluationContext) -> None:
-        """First sync (bounded by the timeout), then the background thread.
+        """First sync (bounded by ``timeout``, whatever the server does), then the background
+        thread.
 
         Without any configuration (server unreachable, no bootstrap) it raises
         ``ProviderNotReadyError`` *to the OpenFeature SDK*, which is that SDK's contract: the
@@ -179,28 +197,72 @@ class UnlockstepProvider(AbstractProvider):
         self._publish()
 
     def sync(self) -> bool:
-        """Poll once; True when the configuration is current. Never raises."""
+        """Poll once; True when the configuration is current. Never raises.
+
+        The whole poll — connecting, headers, body — has one deadline, ``timeout`` seconds:
+        httpx's timeouts apply to each read, so a server (or proxy) that trickles a byte at a
+        time would otherwise hold the poll, and ``initialize``, for as long as it likes. The
+        request runs in a short-lived worker thread the poll waits for; past the deadline the
+        poll gives up (STALE, or not ready) and the worker stops at its next chunk. While one
+        such worker is still hanging, later polls do not start another."""
         if self._http is None:
             return self._engine is not None
-        headers = {"If-None-Match": self._etag} if self._etag else {}
-        try:
-            response = self._http.get(
-                f"/api/v1/environments/{self.environment}/flagset", headers=headers
+        if self._fetching is not None and self._fetching.is_alive():
+            self._went_stale(SyncDeadline("the previous poll of the flag configuration hangs"))
+            return False
+        deadline = time.monotonic() + self.timeout
+        outcome: list[_Fetched | Exception] = []
+        worker = threading.Thread(
+            target=self._fetch, args=(deadline, outcome), name="unlockstep-flags-fetch", daemon=True
+        )
+        self._fetching = worker
+        worker.start()
+        worker.join(max(0.0, deadline - time.monotonic()))
+        if not outcome:
+            self._went_stale(
+                SyncDeadline(f"the flag configuration did not arrive within {self.timeout:g}s")
             )
-            if response.status_code == 304:
-                self._fresh(None)
-                return True
-            response.raise_for_status()
+            return False
+        fetched = outcome[0]
+        if isinstance(fetched, Exception):
+            self._went_stale(fetched)
+            return False
+        if fetched.document is None:
+            self._fresh(None)
+            return True
+        try:
             old = self._engine
-            engine = self._compile(response.json())
+            engine = self._compile(fetched.document)
         except Exception as error:  # the host must never see this
             self._went_stale(error)
             return False
         self._install(engine)
-        self._etag = response.headers.get("ETag")
+        self._etag = fetched.etag
         changed = _changed_keys(old, engine)
         self._fresh(changed if old is not None else None)
         return True
+
+    def _fetch(self, deadline: float, outcome: list[_Fetched | Exception]) -> None:
+        """The worker of ``sync``: GET the flag set, reading the body chunk by chunk and
+        stopping when the deadline passes. ``document`` is ``None`` for 304 Not Modified."""
+        assert self._http is not None
+        headers = {"If-None-Match": self._etag} if self._etag else {}
+        path = f"/api/v1/environments/{quote(self.environment, safe='')}/flagset"
+        try:
+            with self._http.stream("GET", path, headers=headers) as response:
+                if response.status_code == 304:
+                    outcome.append(_Fetched(None, None))
+                    return
+                response.raise_for_status()
+                chunks: list[bytes] = []
+                for chunk in response.iter_bytes():
+                    if time.monotonic() > deadline:
+                        raise SyncDeadline("the flag configuration arrives too slowly")
+                    chunks.append(chunk)
+                document = json.loads(b"".join(chunks))
+                outcome.append(_Fetched(document, response.headers.get("ETag")))
+        except Exception as error:  # reported by ``sync``; the host never sees it
+            outcome.append(error)
 
     def _fresh(self, changed: list[str] | None) -> None:
         if self.stale or self._errored:
@@ -219,17 +281,32 @@ class UnlockstepProvider(AbstractProvider):
             )
 
     def flush(self) -> int:
-        """Post the counted evaluations; on failure keep them for next time. Never raises."""
-        if self._http is None:
+        """Post the counted evaluations; on failure keep them for next time. Never raises.
+        Bounded by ``timeout`` like a poll, so ``shutdown`` cannot hang on a slow server."""
+        http = self._http
+        if http is None:
             return 0
         items = self.counter.drain()
         if not items:
             return 0
+        body = {"environment": self.environment, "counts": items}
+        outcome: list[Exception | None] = []
+
+        def post() -> None:
+            try:
+                http.post("/api/v1/flag-evaluations", json=body).raise_for_status()
+                outcome.append(None)
+            except Exception as error:
+                outcome.append(error)
+
+        worker = threading.Thread(target=post, name="unlockstep-flags-flush", daemon=True)
+        worker.start()
+        worker.join(self.timeout)
         try:
-            response = self._http.post(
-                "/api/v1/flag-evaluations", json={"environment": self.environment, "counts": items}
-            )
-            response.raise_for_status()
+            if not outcome:
+                raise SyncDeadline(f"the server did not take the counts within {self.timeout:g}s")
+            if outcome[0] is not None:
+                raise outcome[0]
         except Exception as error:
             log.info("could not flush flag evaluation counts: %s", error)
             self.counter.give_back(items)

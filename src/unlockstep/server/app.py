@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI
 from pydantic import ValidationError
@@ -12,7 +13,7 @@ from starlette.routing import BaseRoute
 
 from unlockstep import __version__
 from unlockstep.errors import ConfigError
-from unlockstep.server import errors
+from unlockstep.server import errors, guard
 from unlockstep.server.deps import read_gate
 from unlockstep.server.flag_engines import FlagEngines
 from unlockstep.server.limits import BodyLimit
@@ -101,7 +102,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         )
     app.state.flag_engines = FlagEngines(store, refresh_seconds=settings.flag_refresh_seconds)
     errors.install(app)
-    app.add_middleware(BodyLimit, settings=settings)
+    guard.install(app)
+    app.add_middleware(guard.InputGuard)
+    app.add_middleware(BodyLimit, settings=settings)  # outermost: refuses before reading
     for router in API_ROUTERS:
         gate = [] if router is health.router else [Depends(read_gate)]
         app.include_router(router, prefix="/api/v1", dependencies=gate)
@@ -110,5 +113,32 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     # With reads behind a token, the SDK's sync goes through its (gated) FastAPI route.
     fast = ofrep.FAST_ROUTES if settings.require_token_for_reads else FAST_ROUTES
     app.router.routes[0:0] = fast
+    declare_security(app)
     log.info("unlockstep %s on %s", __version__, store.safe_url)
     return app
+
+
+#: The OpenAPI security scheme clients send API tokens with (``Authorization: Bearer …``).
+SECURITY_SCHEME = {
+    "type": "http",
+    "scheme": "bearer",
+    "description": "an API token; reads work without one unless the server requires it",
+}
+
+
+def declare_security(app: FastAPI) -> None:
+    """Declare the bearer scheme in ``/openapi.json``, so generated clients send the token.
+    Every operation accepts a request with or without it (``security: [{}, {bearer}]``); which
+    ones refuse anonymous writes is the server's settings' business, answered with 401."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = generate()
+            # the same scheme the routes that take a principal declare (deps.BEARER)
+            schemes = schema.setdefault("components", {}).setdefault("securitySchemes", {})
+            schemes.setdefault("apiToken", SECURITY_SCHEME)
+            schema.setdefault("security", [{}, {"apiToken": []}])
+        return app.openapi_schema or generate()
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -108,8 +108,13 @@ class Page:
         }
 
 
+#: The largest ``offset`` a page may start at: far past any estate, well inside what SQLite
+#: and PostgreSQL take as an integer (a larger one was a 500 from the database driver).
+MAX_OFFSET = 1_000_000_000
+
+
 def get_page(
-    offset: Annotated[int, Query(ge=0, description="items to skip")] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="items to skip")] = 0,
     limit: Annotated[int, Query(ge=1, le=500, description="items per page")] = 50,
 ) -> Page:
     return Page(offset=offset, limit=limit)

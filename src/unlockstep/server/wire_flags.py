@@ -50,9 +50,10 @@ class KillIn(Wire):
 
 
 class CountIn(Wire):
-    flag: str
-    variant: str | None = None
-    reason: str
+    # bounded like the columns they land in, so SQLite and PostgreSQL refuse the same input
+    flag: str = Field(min_length=1, max_length=200)
+    variant: str | None = Field(None, max_length=200)
+    reason: str = Field(min_length=1, max_length=40)
     count: int = Field(ge=0, le=MAX_COUNT)
     day: dt.date | None = Field(None, description="YYYY-MM-DD, today when omitted")
 

@@ -79,25 +79,29 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
 # -- requests ----------------------------------------------------------------------------
 
 
+# Text fields are bounded like the columns they land in, so SQLite (which ignores VARCHAR(n))
+# and PostgreSQL (which refuses) answer the same 422 for a value that is too long.
+
+
 class TeamIn(Wire):
-    display_name: str | None = None
+    display_name: str | None = Field(None, max_length=200)
     description: str | None = None
-    email: str | None = None
+    email: str | None = Field(None, max_length=200)
 
 
 class ServiceIn(Wire):
-    owner: str | None = Field(None, description="the owning team's name")
+    owner: str | None = Field(None, max_length=63, description="the owning team's name")
     tier: int | None = Field(None, ge=1, le=3)
-    lifecycle: str | None = None
-    type: str | None = None
-    system: str | None = None
-    repository_url: str | None = None
+    lifecycle: str | None = Field(None, max_length=40)
+    type: str | None = Field(None, max_length=40)
+    system: str | None = Field(None, max_length=63)
+    repository_url: str | None = Field(None, max_length=500)
     description: str | None = None
 
 
 class VersionIn(Wire):
-    branch: str | None = None
-    build_url: str | None = None
+    branch: str | None = Field(None, max_length=200)
+    build_url: str | None = Field(None, max_length=500)
 
 
 class EnvironmentIn(Wire):

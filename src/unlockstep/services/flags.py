@@ -37,6 +37,7 @@ from unlockstep.core.flags import (
     flagd_loadable,
     for_environment,
     is_killed,
+    key_problem,
     killed,
     parse_flag_set,
     rule_violations,
@@ -309,6 +310,14 @@ def _audit(
     audit.record(session, actor, action, ENTITY, f"{row_env}/{key}", before, after, reason)
 
 
+def check_key(key: str, where: str = "key") -> str:
+    """``key`` when it can be a flag key (``core.flags.key_problem``); refused otherwise."""
+    problem = key_problem(key)
+    if problem:
+        raise InvalidInput(problem, where=where)
+    return key
+
+
 def _refuse_unkill(key: str, environment: str) -> Conflict:
     return Conflict(
         f"flag {key!r} is killed in {environment!r}; this write would turn it back on",
@@ -346,6 +355,7 @@ def put_in(
     """``put_flag`` inside a locked unit of work; ``hold=False`` applies an approved change.
     The principal must own the flag as stored and as sent (checked under the lock)."""
     actor = principal.name
+    check_key(key)
     body = unkilled(body)
     registry.get_environment(session, environment)
     flag_set = rows.lock_sets(session, [environment])[environment]
@@ -520,6 +530,8 @@ def import_flag_set(
     parse_flag_set(document, source="import", environment=environment)  # the document itself
     plain = for_environment(document, environment)
     incoming: dict[str, Any] = dict(plain.get("flags") or {})
+    for key in incoming:
+        check_key(key, where=f"/flags/{key}")
     new_meta = dict(plain.get("metadata") or {})
     new_evaluators = dict(plain.get("$evaluators") or {})
     with store.locked_session() as session:

@@ -17,9 +17,11 @@ from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
+from sqlalchemy.exc import ArgumentError, DatabaseError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from unlockstep.errors import ConfigError, Conflict
@@ -109,7 +111,11 @@ class Store:
         )
 
     def migrate(self) -> None:
-        """Bring the schema to the newest revision (every branch head)."""
+        """Bring the schema to the newest revision (every branch head).
+
+        Refused with one ``ConfigError`` line, before anything is written, when the database
+        cannot be reached, is not a database (a corrupt SQLite file), or carries a schema
+        revision this code does not know (written by a newer unlockstep)."""
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
         try:
@@ -118,13 +124,30 @@ class Store:
                     connection.execute(
                         text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK}
                     )
+                self._refuse_unknown_revisions(config, connection)
                 config.attributes["connection"] = connection
                 command.upgrade(config, "heads")
         except OperationalError as exc:
             raise ConfigError(
-                f"cannot reach the database at {self.safe_url}: {exc.orig}",
+                f"cannot reach the database at {self.safe_url}: {_first_line(exc.orig)}",
                 hint="check UNLOCKSTEP_DATABASE_URL and that the database server is running",
             ) from None
+        except DatabaseError as exc:
+            raise ConfigError(
+                f"cannot read the database at {self.safe_url}: {_first_line(exc.orig)}",
+                hint="restore the database from a backup (a SQLite file may be corrupt)",
+            ) from None
+
+    def _refuse_unknown_revisions(self, config: Config, connection: Any) -> None:
+        known = {script.revision for script in ScriptDirectory.from_config(config).walk_revisions()}
+        current = MigrationContext.configure(connection).get_current_heads()
+        unknown = sorted(revision for revision in current if revision not in known)
+        if unknown:
+            raise ConfigError(
+                f"the database at {self.safe_url} has schema revision {', '.join(unknown)}, "
+                "which this unlockstep does not know (a newer unlockstep migrated it)",
+                hint="run the unlockstep version that migrated it, or a newer one",
+            )
 
     @property
     def safe_url(self) -> str:
@@ -132,3 +155,8 @@ class Store:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _first_line(error: object) -> str:
+    """A driver's message without its multi-line detail (PostgreSQL adds hints and context)."""
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__

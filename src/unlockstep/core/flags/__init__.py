@@ -24,6 +24,7 @@ from unlockstep.core.flags.definition import (
     unkilled,
 )
 from unlockstep.core.flags.evaluator import ErrorCode, FlagEngine, Reason, Resolution
+from unlockstep.core.flags.keys import KEY_MAX, key_problem
 from unlockstep.core.flags.lifecycle import (
     MAX_COUNT,
     MAX_COUNTS_PER_BATCH,
@@ -43,6 +44,7 @@ __all__ = [
     "DEFAULT_RULES",
     "ENFORCEABLE_RULES",
     "FLAG_TYPES",
+    "KEY_MAX",
     "MAX_COUNT",
     "MAX_COUNTS_PER_BATCH",
     "Debt",
@@ -62,6 +64,7 @@ __all__ = [
     "flagd_loadable",
     "for_environment",
     "is_killed",
+    "key_problem",
     "killed",
     "lint",
     "parse_flag_set",

@@ -22,6 +22,7 @@ from typing import Any
 import postgast
 from postgast import nodes as ast
 
+from unlockstep.core.migrations._nesting import needs_big_stack, on_big_stack
 from unlockstep.errors import ParseError
 
 #: libpg_query's protobuf module: its enums (``pb.AlterTableType.AT_AddColumn``) and messages.
@@ -90,8 +91,9 @@ def parse_statements(text: str, filename: str = "<input>", first_line: int = 1) 
             hint="the file must be text in UTF-8; remove or replace the character",
         ) from None
     _allow_deep_trees()
+    deep = needs_big_stack(text, data, filename, first_line)
     try:
-        result = postgast.parse(text)
+        result = on_big_stack(postgast.parse, text) if deep else postgast.parse(text)
     except _DecodeError:
         raise ParseError(
             "cannot parse SQL: a statement nests deeper than the parser's tree can be read",
@@ -171,7 +173,14 @@ _NODE_FIELDS = {
 
 
 def expression_text(node: ast.AstNode) -> str:
-    """An expression as PostgreSQL's own deparser writes it (``'open'::varchar``, ``now()``)."""
+    """An expression as PostgreSQL's own deparser writes it (``'open'::varchar``, ``now()``).
+
+    Wrapping the expression copies its protobuf message and deparsing recurses in C, about
+    1.9 KB of stack a level: an expression from a statement longer than
+    :data:`~unlockstep.core.migrations._nesting.SHALLOW` characters must be deparsed on the
+    big-stack worker (``on_big_stack``), as :func:`~unlockstep.core.migrations._table.parse_tables`
+    does.
+    """
     message = _message(node)
     wrapped = pb.Node(**{_NODE_FIELDS[message.DESCRIPTOR.name]: message})
     select = pb.SelectStmt(target_list=[pb.Node(res_target=pb.ResTarget(val=wrapped))])

@@ -28,7 +28,9 @@ from unlockstep.core.compat import (
     level_for,
     register,
 )
+from unlockstep.core.migrations._nesting import SHALLOW, on_big_stack
 from unlockstep.core.migrations._sql import (
+    Statement,
     expression_text,
     line_at,
     parse_statements,
@@ -162,6 +164,24 @@ def _alter(table: Table, cmd: ast.AlterTableCmd, data: bytes) -> Table:
     return replace(table, columns=columns)
 
 
+def _read(tables: dict[str, Table], stmt: Statement, data: bytes, filename: str) -> None:
+    """Add or alter the table ``stmt`` defines or alters."""
+    if isinstance(stmt.node, ast.CreateStmt):
+        table = _table(stmt.node, data, stmt.line)
+        if table.name in tables:
+            raise ParseError(
+                f"table {table.name} is defined twice",
+                where=f"{filename}:{stmt.line}",
+                hint="a table contract holds one CREATE TABLE per table",
+            )
+        tables[table.name] = table
+    elif isinstance(stmt.node, ast.AlterTableStmt):
+        name = qualified_name(stmt.node.relation)
+        for cmd in stmt.node.cmds:
+            if name in tables and isinstance(cmd, ast.AlterTableCmd):
+                tables[name] = _alter(tables[name], cmd, data)
+
+
 def parse_tables(text: str, filename: str = "<input>") -> TableSchema:
     """Every ``CREATE TABLE`` of a DDL file, with the ``ALTER TABLE`` statements that follow
     applied (so ``pg_dump --schema-only`` output works); raises :class:`ParseError` saying
@@ -170,20 +190,11 @@ def parse_tables(text: str, filename: str = "<input>") -> TableSchema:
     statements = parse_statements(text, filename)
     data = text.encode("utf-8")
     for stmt in statements:
-        if isinstance(stmt.node, ast.CreateStmt):
-            table = _table(stmt.node, data, stmt.line)
-            if table.name in tables:
-                raise ParseError(
-                    f"table {table.name} is defined twice",
-                    where=f"{filename}:{stmt.line}",
-                    hint="a table contract holds one CREATE TABLE per table",
-                )
-            tables[table.name] = table
-        elif isinstance(stmt.node, ast.AlterTableStmt):
-            name = qualified_name(stmt.node.relation)
-            for cmd in stmt.node.cmds:
-                if name in tables and isinstance(cmd, ast.AlterTableCmd):
-                    tables[name] = _alter(tables[name], cmd, data)
+        # a long statement may nest deep enough to overflow the deparser on this stack
+        if len(stmt.text) > SHALLOW:
+            on_big_stack(_read, tables, stmt, data, filename)
+        else:
+            _read(tables, stmt, data, filename)
     if not tables:
         raise ParseError(
             "no CREATE TABLE statement found",

@@ -22,19 +22,16 @@ import ctypes
 import importlib.util
 import json
 import os
-import sys
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from unlockstep.core.migrations._nesting import deep_json, needs_big_stack, on_big_stack
 from unlockstep.errors import ParseError
 
 Node = dict[str, Any]
 
 _SHORT = 120
-#: the recursion limit ``json`` gets for a tree nested deeper than the default allows: each
-#: chained ``a + b`` or ``UNION ALL`` is two levels; libpg_query itself fails long before this
-_DEEPEST = 200_000
 #: where the postgast wheel keeps libpg_query, per platform (as ``postgast.native`` names it)
 _LIBRARY_NAMES = ("libpg_query.so", "libpg_query.dylib", "pg_query.dll")
 
@@ -111,17 +108,21 @@ def _tree(data: bytes) -> tuple[bytes | None, str, int]:
         lib.pg_query_free_parse_result(result)
 
 
-def _decode(tree: bytes) -> Any:
+def _decode(tree: bytes, filename: str) -> Any:
+    """The JSON tree as dicts and lists; one deeper than ``json``'s default recursion limit
+    allows (a few hundred chained operators) is decoded on the big-stack worker."""
     try:
         return json.loads(tree)
     except RecursionError:
         pass
-    limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(limit, _DEEPEST))
     try:
-        return json.loads(tree)
-    finally:
-        sys.setrecursionlimit(limit)
+        return deep_json(json.loads, tree)
+    except RecursionError:
+        raise ParseError(
+            "cannot parse SQL: a statement nests deeper than its parse tree can be read",
+            where=filename,
+            hint="split the expression or query into smaller ones, or exclude the file",
+        ) from None
 
 
 def parse_statements(text: str, filename: str = "<input>", first_line: int = 1) -> list[Statement]:
@@ -139,7 +140,10 @@ def parse_statements(text: str, filename: str = "<input>", first_line: int = 1) 
             where=f"{filename}:{line}",
             hint="the file must be text in UTF-8; remove or replace the character",
         ) from None
-    tree, message, cursorpos = _tree(data)
+    if needs_big_stack(text, data, filename, first_line):
+        tree, message, cursorpos = on_big_stack(_tree, data)
+    else:
+        tree, message, cursorpos = _tree(data)
     if tree is None:
         # 1-based (0: unknown) and, unlike statement positions, counted in characters, as
         # PostgreSQL reports error positions
@@ -150,7 +154,7 @@ def parse_statements(text: str, filename: str = "<input>", first_line: int = 1) 
             hint="the file must be valid PostgreSQL; fix the statement or exclude the file",
         )
     out: list[Statement] = []
-    for raw in _decode(tree).get("stmts", ()):
+    for raw in _decode(tree, filename).get("stmts", ()):
         start = raw.get("stmt_location", 0)
         length = raw.get("stmt_len", 0)
         end = start + length if length else len(data)

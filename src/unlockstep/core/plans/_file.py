@@ -50,7 +50,7 @@ _STRATEGY_ALIASES = {
 }
 
 FLAG_TYPES = ("release", "experiment", "ops", "permission", "migration")
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")  # whole: no trailing newline
 
 
 def _slug(text: str) -> str:
@@ -84,7 +84,7 @@ def parse(text: str, filename: str = "<input>") -> Plan:
         },
     )
     change = r.text(top, "change", "", required=True)
-    if change and not _ID.match(change):
+    if change and not _ID.fullmatch(change):
         r.fail("/change", f"{change!r} is not an id; use letters, digits, '.', '_' or '-'")
     migration = r.mapping(top.get("migration") or {}, "/migration", {"strategy", "folder", "notes"})
     strategy = r.text(migration, "strategy", "/migration") or None
@@ -140,7 +140,7 @@ def _services(r: Validator, value: Any, pointer: str) -> tuple[Service, ...]:
     out: list[Service] = []
     for name, spec in m.items():
         p = join(pointer, name)
-        if not _ID.match(name):
+        if not _ID.fullmatch(name):
             r.fail(p, f"{name!r} is not a service name; use letters, digits, '.', '_' or '-'")
         s = r.mapping(spec, p, {"role", "change", "owner", "needs", "version", "versions"})
         role_text = r.text(s, "role", p, required=True)
