@@ -141,3 +141,11 @@ def test_a_forced_publish_held_in_a_protected_environment_exits_0_naming_the_req
         "--reason", "migration", "--format", "json",
     )  # fmt: skip
     assert code == 0 and json.loads(out)["action"] == "contract.mode"
+
+
+def test_contract_mode_set_sends_the_name_as_one_escaped_segment(server: TestClient) -> None:
+    code, _, err = run(
+        "contract", "mode", "set", "-s", "case-service", "-n", "../../teams/x", "NONE",
+        "--reason", "r",
+    )  # fmt: skip
+    assert code == 2, err

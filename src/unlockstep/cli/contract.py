@@ -153,7 +153,7 @@ def mode_set(service: str, name: str, mode: str, reason: str, fmt: str) -> None:
     """Set the compatibility MODE (BACKWARD, FORWARD, FULL, …_TRANSITIVE, NONE) of a contract."""
     from unlockstep.server.wire_contracts import ModeChanged
 
-    path = f"/api/v1/services/{service}/contracts/{name}/mode"
+    path = context.api_path("services", service, "contracts", name, "mode")
     response = context.client().request("PUT", path, json={"mode": mode, "reason": reason})
     if response.status_code == 202:
         emit(fmt, response.json(), _held_text)
