@@ -122,3 +122,30 @@ def test_the_servers_413_becomes_exit_2_with_its_message(
     assert code == 2
     assert "more than the limit of 1,048,576 bytes" in err
     assert "UNLOCKSTEP_MAX_DOCUMENT_MB (now 1)" in err
+
+
+def test_a_forced_publish_held_in_a_protected_environment_exits_0_naming_the_request(
+    server: TestClient,
+) -> None:
+    assert publish("1.0.0", "v1")[0] == 0
+    server.put("/api/v1/environments/production", json={})
+    deployment = {"service": "case-service", "version": "1.0.0", "environment": "production"}
+    assert server.post("/api/v1/deployments", json=deployment).status_code == 201
+    protect = server.put("/api/v1/environments/production/protection", json={"protected": True})
+    assert protect.status_code == 200, protect.text
+    code, out, _ = publish("2.0.0", "v2-breaking", "--force", "--reason", "consumers moved")
+    assert code == 0 and out.startswith("held for approval: change request ")
+    assert "contract.publish case-service/case-summary-api/2.0.0" in out
+    code, out, _ = run(
+        "contract", "mode", "set", "-s", "case-service", "-n", "case-summary-api", "NONE",
+        "--reason", "migration", "--format", "json",
+    )  # fmt: skip
+    assert code == 0 and json.loads(out)["action"] == "contract.mode"
+
+
+def test_contract_mode_set_sends_the_name_as_one_escaped_segment(server: TestClient) -> None:
+    code, _, err = run(
+        "contract", "mode", "set", "-s", "case-service", "-n", "../../teams/x", "NONE",
+        "--reason", "r",
+    )  # fmt: skip
+    assert code == 2, err

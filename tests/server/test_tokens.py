@@ -276,3 +276,54 @@ def test_a_pact_file_is_published_only_by_the_team_of_the_consumer_it_names(
     assert answer.status_code == 403, answer.text
     assert "'pay'" in answer.json()["error"]["message"]
     assert guarded.get("/api/v1/services/pay/versions/1.0.0").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("PUT", "/api/v1/services/ghost/versions/1.0.0", {}),
+        ("POST", "/api/v1/deployments",
+         {"service": "ghost", "version": "1.0.0", "environment": "production"}),
+        ("POST", "/api/v1/releases",
+         {"service": "ghost", "version": "1.0.0", "environment": "production"}),
+        ("PUT", "/api/v1/services/ghost/contracts/events/versions/1.0.0",
+         {"content": '{"type": "object"}', "filename": "e.json"}),
+    ],
+)  # fmt: skip
+def test_a_team_token_writing_to_a_service_that_does_not_exist_gets_404_like_an_admin(
+    guarded: TestClient, method: str, path: str, body: dict[str, object]
+) -> None:
+    guarded.put("/api/v1/environments/production", json={}, headers=ROOT)
+    team = bearer(create(guarded, "pay-ci", "payments", "write"))
+    missing = guarded.request(method, path, json=body, headers=team)
+    assert missing.status_code == 404, missing.text
+    assert missing.json() == guarded.request(method, path, json=body, headers=ROOT).json()
+    assert "payments" not in missing.text and "pay-ci" not in missing.text
+    reader = bearer(create(guarded, "pay-read", "payments", "read"))
+    refused = guarded.request(method, path, json=body, headers=reader)
+    assert refused.status_code == 403  # no write scope: refused before anything is looked up
+    assert "ghost" not in refused.json()["error"]["hint"]
+
+
+def test_a_held_forced_publish_is_decided_by_the_services_team_not_another(
+    guarded: TestClient,
+) -> None:
+    guarded.put("/api/v1/environments/production", json={}, headers=ROOT)
+    pay = bearer(create(guarded, "pay-ci", "payments", "write"))
+    url = "/api/v1/services/pay/contracts/payment/versions/{}"
+    old = '{"type": "object", "properties": {"id": {"type": "string"}}}'
+    new = '{"type": "object", "properties": {"id": {"type": "integer"}}}'
+    assert guarded.put(url.format("1.0.0"), json={"content": old}, headers=pay).status_code == 200
+    deployment = {"service": "pay", "version": "1.0.0", "environment": "production"}
+    assert guarded.post("/api/v1/deployments", json=deployment, headers=pay).status_code == 201
+    protect = {"protected": True, "reason": "four eyes"}
+    guarded.put("/api/v1/environments/production/protection", json=protect, headers=ROOT)
+    body = {"content": new, "force": True, "reason": "agreed"}
+    held = guarded.put(url.format("2.0.0"), json=body, headers=pay)
+    assert held.status_code == 202, held.text
+    decide = f"/api/v1/approvals/{held.json()['id']}/approve"
+    search = bearer(create(guarded, "search-ci", "search", "write"))
+    assert guarded.post(decide, json={}, headers=search).status_code == 403
+    colleague = bearer(create(guarded, "pay-lead", "payments", "write"))
+    approved = guarded.post(decide, json={}, headers=colleague)
+    assert approved.status_code == 200, approved.text

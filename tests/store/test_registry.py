@@ -7,16 +7,21 @@ from sqlalchemy import func, select
 
 from unlockstep.errors import InvalidInput, NotFound
 from unlockstep.services import registry
+from unlockstep.services.authz import Principal
 from unlockstep.store import Store
 from unlockstep.store import registry as rows
 from unlockstep.store.audit import list_events
 from unlockstep.store.tables import AuditEvent, Deployment
 
 
+def admin(name: str) -> Principal:
+    return Principal(name, None, frozenset({"admin"}))
+
+
 @pytest.fixture
 def seeded(store: Store) -> Store:
     registry.put_team(store, "tester", "case-platform-team")
-    registry.put_service(store, "tester", "case-service", owner="case-platform-team", tier=1)
+    registry.put_service(store, admin("tester"), "case-service", owner="case-platform-team", tier=1)
     registry.put_environment(store, "tester", "production", production=True, description=None)
     registry.put_environment(store, "tester", "mobile", production=True, description=None)
     return store
@@ -32,22 +37,28 @@ def live(store: Store, service: str = "case-service") -> list[tuple[str, str, st
 
 
 def test_a_deployment_replaces_the_version_live_in_that_environment(seeded: Store) -> None:
-    registry.record_deployment(seeded, "ci", "case-service", "1.0.0", "production")
-    registry.record_deployment(seeded, "ci", "case-service", "1.1.0", "production")
+    registry.record_deployment(seeded, admin("ci"), "case-service", "1.0.0", "production")
+    registry.record_deployment(seeded, admin("ci"), "case-service", "1.1.0", "production")
     assert live(seeded) == [("production", "1.1.0", "deployment", "")]
 
 
 def test_recording_the_live_version_again_changes_nothing(seeded: Store) -> None:
-    registry.record_deployment(seeded, "ci", "case-service", "1.0.0", "production")
-    again = registry.record_deployment(seeded, "ci", "case-service", "1.0.0", "production")
+    registry.record_deployment(seeded, admin("ci"), "case-service", "1.0.0", "production")
+    again = registry.record_deployment(seeded, admin("ci"), "case-service", "1.0.0", "production")
     assert again.outcome == "unchanged"
     assert live(seeded) == [("production", "1.0.0", "deployment", "")]
 
 
 def test_application_instances_are_replaced_independently(seeded: Store) -> None:
-    registry.record_deployment(seeded, "ci", "case-service", "1.0.0", "production", instance="eu")
-    registry.record_deployment(seeded, "ci", "case-service", "1.0.0", "production", instance="us")
-    registry.record_deployment(seeded, "ci", "case-service", "1.1.0", "production", instance="eu")
+    registry.record_deployment(
+        seeded, admin("ci"), "case-service", "1.0.0", "production", instance="eu"
+    )
+    registry.record_deployment(
+        seeded, admin("ci"), "case-service", "1.0.0", "production", instance="us"
+    )
+    registry.record_deployment(
+        seeded, admin("ci"), "case-service", "1.1.0", "production", instance="eu"
+    )
     assert sorted(live(seeded)) == [
         ("production", "1.0.0", "deployment", "us"),
         ("production", "1.1.0", "deployment", "eu"),
@@ -55,16 +66,16 @@ def test_application_instances_are_replaced_independently(seeded: Store) -> None
 
 
 def test_releases_keep_several_versions_supported_until_support_ends(seeded: Store) -> None:
-    registry.record_release(seeded, "ci", "case-service", "7", "mobile")
-    registry.record_release(seeded, "ci", "case-service", "8", "mobile")
+    registry.record_release(seeded, admin("ci"), "case-service", "7", "mobile")
+    registry.record_release(seeded, admin("ci"), "case-service", "8", "mobile")
     assert sorted(v for _, v, _, _ in live(seeded)) == ["7", "8"]
-    registry.record_support_ended(seeded, "ci", "case-service", "7", "mobile")
+    registry.record_support_ended(seeded, admin("ci"), "case-service", "7", "mobile")
     assert [v for _, v, _, _ in live(seeded)] == ["8"]
 
 
 def test_undeployment_ends_what_is_live_and_is_audited(seeded: Store) -> None:
-    registry.record_deployment(seeded, "ci", "case-service", "1.0.0", "production")
-    ended = registry.record_undeployment(seeded, "ci", "case-service", "production")
+    registry.record_deployment(seeded, admin("ci"), "case-service", "1.0.0", "production")
+    ended = registry.record_undeployment(seeded, admin("ci"), "case-service", "production")
     assert ended[0].ended_at is not None
     assert live(seeded) == []
     with seeded.session() as s:
@@ -77,11 +88,11 @@ def test_undeployment_ends_what_is_live_and_is_audited(seeded: Store) -> None:
 def test_undeploying_what_is_not_deployed_is_not_found(seeded: Store) -> None:
     expected = "nothing of case-service is deployed in production"
     with pytest.raises(NotFound, match=expected):
-        registry.record_undeployment(seeded, "ci", "case-service", "production")
+        registry.record_undeployment(seeded, admin("ci"), "case-service", "production")
 
 
 def test_every_write_records_actor_and_before_after(seeded: Store) -> None:
-    registry.put_service(seeded, "alice", "case-service", owner="case-platform-team", tier=2)
+    registry.put_service(seeded, admin("alice"), "case-service", owner="case-platform-team", tier=2)
     with seeded.session() as s:
         events, _ = list_events(s, entity_key="case-service", entity_type="service")
     update = events[0]
@@ -98,14 +109,14 @@ def test_invalid_service_names_are_refused_and_nothing_is_written(store: Store, 
     with store.session() as s:
         before = s.scalar(select(func.count()).select_from(AuditEvent))
     with pytest.raises(InvalidInput):
-        registry.put_service(store, "tester", name)
+        registry.put_service(store, admin("tester"), name)
     with store.session() as s:
         assert s.scalar(select(func.count()).select_from(AuditEvent)) == before
 
 
 def test_a_failed_deployment_leaves_no_version_behind(seeded: Store) -> None:
     with pytest.raises(NotFound):
-        registry.record_deployment(seeded, "ci", "case-service", "9.9.9", "nowhere")
+        registry.record_deployment(seeded, admin("ci"), "case-service", "9.9.9", "nowhere")
     with seeded.session() as s, pytest.raises(NotFound):
         rows.get_version(s, rows.get_service(s, "case-service"), "9.9.9")
 
@@ -117,7 +128,7 @@ def test_racing_deployments_leave_exactly_one_live_version(seeded: Store) -> Non
 
     def deploy(number: str) -> None:
         try:
-            registry.record_deployment(seeded, "ci", "case-service", number, "production")
+            registry.record_deployment(seeded, admin("ci"), "case-service", number, "production")
         except BaseException as exc:
             failures.append(exc)
 
@@ -135,9 +146,9 @@ def test_racing_deployments_leave_exactly_one_live_version(seeded: Store) -> Non
 
 
 def test_an_underscore_in_an_audit_entity_key_matches_only_itself(seeded: Store) -> None:
-    registry.put_service(seeded, "tester", "a_b")
-    registry.put_service(seeded, "tester", "axb")
-    registry.put_version(seeded, "tester", "axb", "1.0.0")
+    registry.put_service(seeded, admin("tester"), "a_b")
+    registry.put_service(seeded, admin("tester"), "axb")
+    registry.put_version(seeded, admin("tester"), "axb", "1.0.0")
     with seeded.session() as s:
         events, _ = list_events(s, entity_key="a_b")
     assert {e.entity_key for e in events} == {"a_b"}

@@ -111,6 +111,9 @@ def publish(
             click.echo(render(Report.model_validate(error["details"]).to_core(), "text"))
             click.echo(f"hint: {error['hint']}", err=True)
         raise SystemExit(1)
+    if response.status_code == 202:
+        emit(fmt, data, _held_text)
+        return
     published = Published.model_validate(data)
 
     def text(d: Published) -> str:
@@ -124,6 +127,15 @@ def publish(
         return line
 
     emit(fmt, published.model_dump(mode="json"), lambda _: text(published))
+
+
+def _held_text(request: dict[str, object]) -> str:
+    """A write a protected environment holds: the request a second person decides."""
+    return (
+        f"held for approval: change request {request['id']} ({request['action']} "
+        f"{request['target']}, protected environment {request['environment']}); "
+        f"a second person runs `unlockstep approvals approve {request['id']}`"
+    )
 
 
 @contract.group("mode")
@@ -141,10 +153,12 @@ def mode_set(service: str, name: str, mode: str, reason: str, fmt: str) -> None:
     """Set the compatibility MODE (BACKWARD, FORWARD, FULL, …_TRANSITIVE, NONE) of a contract."""
     from unlockstep.server.wire_contracts import ModeChanged
 
-    path = f"/api/v1/services/{service}/contracts/{name}/mode"
-    changed = ModeChanged.model_validate(
-        context.client().put(path, {"mode": mode, "reason": reason})
-    )
+    path = context.api_path("services", service, "contracts", name, "mode")
+    response = context.client().request("PUT", path, json={"mode": mode, "reason": reason})
+    if response.status_code == 202:
+        emit(fmt, response.json(), _held_text)
+        return
+    changed = ModeChanged.model_validate(response.json())
     c = changed.contract
     emit(
         fmt,

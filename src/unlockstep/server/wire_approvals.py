@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
+from fastapi.responses import JSONResponse
 from pydantic import Field
 
 from unlockstep.server.wire import Wire
@@ -48,3 +49,15 @@ class DecisionIn(Wire):
 
 class DecisionOut(Wire):
     request: ChangeRequestOut
+
+
+#: The 202 a write answers when a protected environment holds it for a second person.
+HELD: dict[int | str, dict[str, Any]] = {
+    202: {"model": ChangeRequestOut, "description": "held for approval (protected environment)"}
+}
+
+
+def held(request: Any) -> JSONResponse:
+    """The 202 answer carrying the change request that holds a write."""
+    body = ChangeRequestOut.model_validate(request).model_dump(mode="json")
+    return JSONResponse(body, status_code=202)

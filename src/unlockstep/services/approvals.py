@@ -1,7 +1,9 @@
 """Protected environments and four-eyes approval.
 
 An environment marked protected holds every flag change (create, update, delete, import, and
-turning a killed flag back on) as a pending change request instead of applying it; the
+turning a killed flag back on) as a pending change request instead of applying it, and so
+does ``services/contracts.py`` for a forced publish or a mode change of a contract whose
+service has a version live there (``contract.publish``, ``contract.mode``); the
 kill switch itself is never held. A second person approves or rejects it: approval
 re-checks and applies the change in the same unit of work that marks the request approved
 (under the environment's flag-set lock, so nothing slips in between), and audits both
@@ -11,8 +13,10 @@ requester cannot approve their own request; a request not decided before ``expir
 no longer be approved. Turning protection off is itself a change request
 (``environment.unprotect``); turning it on is immediate.
 
-Actors are plain names (the principal's name); who may decide a request is checked by the
-router with ``services/authz`` (whoever may make the change itself).
+Who may decide a request is whoever may make the change itself (``services/authz``: the
+flag's team for a flag change, admin for a delete or for turning protection off), checked in
+the deciding unit of work after the request row is locked; the principal's name is the
+audited actor.
 """
 
 from __future__ import annotations
@@ -23,11 +27,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from unlockstep.core.compat import Source
 from unlockstep.core.flags import for_environment
 from unlockstep.errors import Conflict, InvalidInput, PreconditionFailed
-from unlockstep.services import flags
+from unlockstep.services import authz, contracts, flags
+from unlockstep.services.authz import Principal
 from unlockstep.store import Store, audit, registry
 from unlockstep.store import approvals as rows
+from unlockstep.store import flags as flag_rows
 from unlockstep.store.approval_tables import ProtectedEnvironmentRow
 from unlockstep.store.approvals import ChangeRequest
 
@@ -97,13 +104,16 @@ def list_requests(
         return rows.page(session, status, offset, limit)
 
 
-def approve(store: Store, actor: str, request_id: int, reason: str | None = None) -> Decision:
+def approve(
+    store: Store, principal: Principal, request_id: int, reason: str | None = None
+) -> Decision:
     """Apply a pending request as its approver (not its requester), atomically with marking
     it approved. A change that no longer applies (the flag moved on: 412, a rule now
     refuses it: 422…) fails and leaves the request pending, to be rejected or re-requested."""
+    actor = principal.name
     with store.locked_session() as session:
-        row = _pending(session, actor, request_id, deciding="approve")
-        applied = _apply(session, rows.record(row), actor)
+        row = _pending(session, principal, request_id, deciding="approve")
+        applied = _apply(session, rows.record(row), principal)
         _decide(session, row, actor, "approved", reason)
         audit.record(
             session, actor, "approval.approved", "change-request", str(row.id),
@@ -113,11 +123,14 @@ def approve(store: Store, actor: str, request_id: int, reason: str | None = None
         return Decision(rows.record(row), applied)
 
 
-def reject(store: Store, actor: str, request_id: int, reason: str | None = None) -> Decision:
+def reject(
+    store: Store, principal: Principal, request_id: int, reason: str | None = None
+) -> Decision:
     """Decline a pending request; anyone but its requester may (the requester withdraws it
     the same way: ``reject`` of one's own request is allowed)."""
-    with store.session() as session:
-        row = _pending(session, actor, request_id, deciding="reject")
+    actor = principal.name
+    with store.locked_session() as session:
+        row = _pending(session, principal, request_id, deciding="reject")
         _decide(session, row, actor, "rejected", reason)
         audit.record(
             session, actor, "approval.rejected", "change-request", str(row.id),
@@ -126,8 +139,27 @@ def reject(store: Store, actor: str, request_id: int, reason: str | None = None)
         return Decision(rows.record(row))
 
 
-def _pending(session: Session, actor: str, request_id: int, *, deciding: str) -> Any:
+def _may_decide(session: Session, principal: Principal, request: ChangeRequest) -> None:
+    """Whoever may make the change may decide it (checked under the same locks)."""
+    payload, env, target = request.payload, request.environment, request.target
+    if request.action in ("flag.put", "flag.unkill"):
+        flag_rows.lock_sets(session, [env])
+        authz.require_flag(session, principal, env, target, payload.get("flag"))
+    elif request.action == "contract.publish":
+        what = "decide a forced publish"
+        authz.service_for_write(session, principal, str(payload.get("service")), what=what)
+    elif request.action == "flagset.import":
+        flag_rows.lock_sets(session, [env])
+        document, prune = payload.get("document") or {}, bool(payload.get("prune"))
+        authz.require_flag_set(session, principal, env, document, prune=prune)
+    else:
+        authz.require_admin(principal, what=f"decide change request {request.id}")
+
+
+def _pending(session: Session, principal: Principal, request_id: int, *, deciding: str) -> Any:
+    actor = principal.name
     row = rows.get(session, request_id, lock=True)
+    _may_decide(session, principal, rows.record(row))
     if row.status != "pending":
         raise Conflict(
             f"change request {request_id} is already {row.status}",
@@ -159,40 +191,61 @@ def _decide(session: Session, row: Any, actor: str, status: str, reason: str | N
     session.flush()
 
 
-def _apply(session: Session, request: ChangeRequest, approver: str) -> Any:
-    payload = request.payload
+def _apply(session: Session, request: ChangeRequest, principal: Principal) -> Any:
+    payload, approver = request.payload, principal.name
     why = (
         f"{request.reason or 'no reason given'} (requested by {request.requested_by}, "
         f"approved by {approver}, request #{request.id})"
     )
-    requester, env, target = approver, request.environment, request.target
+    env, target = request.environment, request.target
     if request.action in ("flag.put", "flag.unkill"):
         return flags.put_in(
-            session, requester, env, target, payload["flag"], if_match=payload["ifMatch"],
+            session, principal, env, target, payload["flag"], if_match=payload["ifMatch"],
             reason=why, reverse_kill=bool(payload.get("reverseKill")),
             rules=payload.get("rules", ()), hold=False,
         )  # fmt: skip
     if request.action == "flag.delete":
         return flags.delete_in(
-            session, requester, env, target, if_match=payload["ifMatch"], reason=why, hold=False
+            session, principal, env, target, if_match=payload["ifMatch"], reason=why, hold=False
         )
     if request.action == "flagset.import":
         document = payload["document"]
         plain = for_environment(document, env)
         return flags.import_in(
-            session, requester, env, document, dict(plain.get("flags") or {}),
+            session, principal, env, document, dict(plain.get("flags") or {}),
             dict(plain.get("metadata") or {}), dict(plain.get("$evaluators") or {}),
             reason=why, prune=bool(payload.get("prune")),
             allow_invalid=bool(payload.get("allowInvalid")),
             reverse_kills=bool(payload.get("reverseKills")), rules=payload.get("rules", ()),
             hold=False,
         )  # fmt: skip
+    if request.action == "contract.publish":
+        filename = payload.get("filename") or f"{payload['contract']}@{payload['version']}"
+        doc = contracts.Document(
+            Source(payload["content"], filename), payload.get("filename") or "",
+            payload.get("kind"), None, payload.get("policy"),
+        )  # fmt: skip
+        return contracts.publish(
+            session, principal, payload["service"], payload["contract"], payload["version"],
+            doc, force=True, semantic_change=bool(payload.get("semanticChange")),
+            adr=payload.get("adr"), reason=why, hold=False,
+        )  # fmt: skip
+    if request.action == "contract.mode":
+        return contracts.set_mode(
+            session,
+            approver,
+            payload["service"],
+            payload["contract"],
+            payload["mode"],
+            why,
+            hold=False,
+        )
     if request.action == "environment.unprotect":
         protection = rows.protection(session, env)
         if protection is not None:
             session.delete(protection)
             audit.record(
-                session, requester, "environment.unprotected", "environment", env,
+                session, approver, "environment.unprotected", "environment", env,
                 {"protected": True}, {"protected": False}, why,
             )  # fmt: skip
         return None

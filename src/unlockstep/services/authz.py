@@ -4,9 +4,10 @@ A :class:`Principal` is who sent a request (a token's name, its team and scopes)
 levels: ``admin`` includes ``write``, which includes ``read``. A ``write`` principal may
 change only what its team owns; ``admin`` may change anything, and is the only scope for
 estate-wide changes (teams, environments, the catalog, tokens, contract mode changes,
-deletes). Callers pass the owner team of what they are about to change to :func:`require`;
-the ``owner_of_*`` helpers look that owner up. An owner of ``None`` (nothing owns it)
-needs ``admin``.
+deletes). Use cases call these inside their own unit of work, after loading (and locking)
+the row they are about to change, and pass the principal's ``name`` on as the audited actor;
+:func:`require` takes the owner team of what is changed. An owner of ``None`` (nothing owns
+it) needs ``admin``.
 """
 
 from __future__ import annotations
@@ -16,15 +17,13 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from unlockstep.core import plans as plan_core
-from unlockstep.core.contracts import read_any
 from unlockstep.errors import Forbidden
-from unlockstep.store import Store
-from unlockstep.store import contracts as contract_rows
 from unlockstep.store import flags as flag_rows
 from unlockstep.store import registry as rows
 from unlockstep.store.plans import ReleasePlan
+from unlockstep.store.tables import Service
 
 Scope = Literal["read", "write", "admin"]
 SCOPES: tuple[Scope, ...] = ("read", "write", "admin")
@@ -83,63 +82,52 @@ def require_all(principal: Principal, owners: Iterable[str | None], *, what: str
         require(principal, "write", owner, what=what)
 
 
-# --- owners of things, read from the store ------------------------------------------------
+# --- checks inside a use case's unit of work ------------------------------------------
+#
+# Each takes the use case's open session and checks after loading (and, on PostgreSQL,
+# locking) the row the use case is about to change, so an owner change committed by someone
+# else cannot land between the check and the write: it either commits before the lock (and
+# the check sees it) or waits for the write to commit.
 
 
-def owner_of_service(store: Store, service: str) -> str | None:
-    """The owner team of ``service``; ``None`` when it has none. An unknown service also
-    gives ``None`` (only admin passes; the use case would answer 404 anyway)."""
-    with store.session() as session:
-        found = rows.find_service(session, service)
-        return rows.owner_name(session, found) if found is not None else None
-
-
-def require_service(store: Store, principal: Principal, service: str, *, what: str) -> None:
-    """``write`` on what belongs to ``service`` (versions, deployments, contracts…)."""
-    if principal.has("admin"):
-        return
-    require(principal, "write", owner_of_service(store, service), what=f"{what} of {service!r}")
-
-
-def require_expectation(
-    store: Store, principal: Principal, consumer: str | None, document: Any
-) -> None:
-    """Publish an expectation: the consumer (given, or named by the Pact file) is the team's.
-    A consumer not yet registered would be registered unowned, so only admin may."""
-    if principal.has("admin"):
-        return
-    name = consumer or read_any(document, "document")[1]["consumer"]
-    if name:  # without one the use case refuses the request (422)
-        require_service(store, principal, name, what="publish expectations")
+def service_for_write(
+    session: Session, principal: Principal, service: str, *, what: str
+) -> Service:
+    """The service a write of ``principal`` is about (its versions, deployments, contracts…),
+    locked until the unit of work ends, once the principal may write to it. Without the
+    ``write`` scope: 403 before anything is looked up; an unknown service: 404 (the same
+    answer an admin gets, naming nothing but the service asked for); another team's: 403."""
+    if not principal.has("write"):
+        require(principal, "write", what=f"{what} of {service!r}")
+    found = rows.get_service(session, service, lock=True)
+    if not principal.has("admin"):
+        owner = rows.owner_name(session, found)
+        require(principal, "write", owner, what=f"{what} of {service!r}")
+    return found
 
 
 def require_service_write(
-    store: Store, principal: Principal, service: str, new_owner: str | None
+    session: Session, principal: Principal, service: str, new_owner: str | None
 ) -> None:
     """Create or update a service: a team may create or edit its own; changing the owner
     (taking a service over or giving it away) is admin only, as is any unowned service."""
     if principal.has("admin"):
         return
-    with store.session() as session:
-        found = rows.find_service(session, service)
-        current = rows.owner_name(session, found) if found is not None else new_owner
+    found = rows.find_service(session, service, lock=True)
+    current = rows.owner_name(session, found) if found is not None else new_owner
     require(principal, "write", current, what=f"change service {service!r}")
     if new_owner != current:
         require_admin(principal, what=f"change the owner of service {service!r}")
 
 
-def require_contract_publish(
-    store: Store, principal: Principal, service: str, contract: str, mode: str | None
-) -> None:
-    """Publish a contract of ``service``; changing a stored contract's mode is admin only."""
-    require_service(store, principal, service, what="publish contracts")
-    if mode is None or principal.has("admin"):
+def require_plan(session: Session, principal: Principal, change: str, owner: str | None) -> None:
+    """Submit a release plan: it names its owner team, and a stored plan keeps its owner."""
+    if principal.has("admin"):
         return
-    with store.session() as session:
-        found = rows.find_service(session, service)
-        stored = contract_rows.find_contract(session, found, contract) if found else None
-        if stored is not None and stored.mode.upper() != mode.upper():
-            require_admin(principal, what=f"change the mode of {service}/{contract}")
+    query = select(ReleasePlan).where(ReleasePlan.change == change).with_for_update()
+    stored = session.scalar(query)
+    owners = {owner} | ({stored.owner} if stored is not None else set())
+    require_all(principal, owners, what=f"submit release plan {change!r}")
 
 
 def flag_owner(body: Any) -> str | None:
@@ -149,33 +137,41 @@ def flag_owner(body: Any) -> str | None:
     return owner if isinstance(owner, str) and owner else None
 
 
-def require_flag(store: Store, principal: Principal, environment: str, key: str, body: Any) -> None:
-    """Create or update a flag: its stored owner and its new owner must both be the
-    principal's team (a team can neither change another's flag nor give its own away)."""
-    if principal.has("admin"):
-        return
-    with store.session() as session:
-        row = flag_rows.find_flag(session, environment, key)
-        owners = {flag_owner(body)} | ({flag_owner(row.body)} if row is not None else set())
-    require_all(principal, owners, what=f"change flag {key!r} in {environment!r}")
+def _flag_owners(body: Any, row: Any) -> set[str | None]:
+    return {flag_owner(body)} | ({flag_owner(row.body)} if row is not None else set())
 
 
-def require_flag_key(store: Store, principal: Principal, key: str) -> None:
-    """Act on ``key`` in every environment (the kill switch): the team owns every copy."""
+def require_flag(
+    session: Session, principal: Principal, environment: str, key: str, body: Any
+) -> None:
+    """Create or update a flag (inside the write's locked unit of work): its stored owner and
+    its new owner must both be the principal's team (a team can neither change another's
+    flag nor give its own away)."""
     if principal.has("admin"):
         return
-    with store.session() as session:
-        owners = {flag_owner(row.body) for row in flag_rows.rows_for_key(session, key)}
+    row = flag_rows.find_flag(session, environment, key)
+    require_all(principal, _flag_owners(body, row), what=f"change flag {key!r} in {environment!r}")
+
+
+def require_flag_rows(principal: Principal, key: str, found: Iterable[Any]) -> None:
+    """Act on ``key`` in every environment (the kill switch), given its locked rows: the
+    team owns every copy."""
+    if principal.has("admin"):
+        return
+    owners = {flag_owner(row.body) for row in found}
     require_all(principal, owners or {None}, what=f"kill flag {key!r}")
 
 
 def require_flag_set(
-    store: Store, principal: Principal, environment: str, document: Any, *, prune: bool
+    session: Session, principal: Principal, environment: str, document: Any, *, prune: bool
 ) -> None:
-    """Import a flag set: every flag it names, as stored and as sent, is the team's;
-    pruning (deleting what the document omits) and shared evaluators are admin only."""
+    """Import a flag set (inside the import's locked unit of work): every flag it names, as
+    stored and as sent, is the team's; pruning (deleting what the document omits) and
+    shared evaluators are admin only."""
     if principal.has("admin"):
         return
+    if not principal.has("write"):
+        require(principal, "write", what=f"import flags into {environment!r}")
     if prune:
         require_admin(principal, what=f"prune the flags of {environment!r}")
     plain = document if isinstance(document, Mapping) else {}
@@ -183,26 +179,7 @@ def require_flag_set(
         require_admin(principal, what=f"change the shared evaluators of {environment!r}")
     flags = plain.get("flags")
     flags = flags if isinstance(flags, Mapping) else {}
-    with store.session() as session:
-        for key, body in flags.items():
-            row = flag_rows.find_flag(session, environment, str(key))
-            owners = {flag_owner(body)} | ({flag_owner(row.body)} if row is not None else set())
-            require_all(principal, owners, what=f"change flag {key!r} in {environment!r}")
-
-
-def require_plan_source(store: Store, principal: Principal, source: str, filename: str) -> None:
-    """:func:`require_plan` for a plan file's text (its ``change`` and ``owner``)."""
-    if principal.has("admin"):
-        return
-    plan = plan_core.parse(source, filename)
-    require_plan(store, principal, plan.change, plan.owner or None)
-
-
-def require_plan(store: Store, principal: Principal, change: str, owner: str | None) -> None:
-    """Submit a release plan: it names its owner team, and a stored plan keeps its owner."""
-    if principal.has("admin"):
-        return
-    with store.session() as session:
-        stored = session.scalar(select(ReleasePlan).where(ReleasePlan.change == change))
-        owners = {owner} | ({stored.owner} if stored is not None else set())
-    require_all(principal, owners, what=f"submit release plan {change!r}")
+    for key, body in flags.items():
+        row = flag_rows.find_flag(session, environment, str(key))
+        owners = _flag_owners(body, row)
+        require_all(principal, owners, what=f"change flag {key!r} in {environment!r}")

@@ -8,6 +8,11 @@ audit event and verifies every stored expectation of the contract against it.
 A contract's compatibility mode is set when it is first published and changes only through
 :func:`set_mode`, its own audited action: a publish naming another mode is refused, never a
 quiet way to loosen the check it is about to pass.
+
+When the providing service has a version deployed or released in a protected environment, a
+forced publish (one that breaks the mode or replaces a published document) and a mode change
+are held as change requests (``services/approvals.py``) showing what they would do; an
+approval runs them again, as the approver, with ``hold=False``.
 """
 
 from __future__ import annotations
@@ -27,9 +32,12 @@ from unlockstep.core.contracts import (
 )
 from unlockstep.core.envelope import check_publish
 from unlockstep.errors import Conflict, InvalidInput, NotFound
-from unlockstep.services import expectations
+from unlockstep.services import authz, expectations
+from unlockstep.services.authz import Principal
+from unlockstep.store import approvals as held
 from unlockstep.store import audit, registry
 from unlockstep.store import contracts as store
+from unlockstep.store.approvals import ChangeRequest
 from unlockstep.store.contract_tables import Contract, ContractVersion
 from unlockstep.store.tables import Service
 
@@ -143,7 +151,7 @@ def check(session: Session, service: str, name: str, doc: Document) -> Checked:
 
 def publish(
     session: Session,
-    actor: str,
+    principal: Principal,
     service: str,
     name: str,
     number: str,
@@ -153,17 +161,21 @@ def publish(
     semantic_change: bool = False,
     adr: str | None = None,
     reason: str | None = None,
-) -> Published | Refused:
+    hold: bool = True,
+) -> Published | Refused | ChangeRequest:
     """Publish ``doc`` as version ``number``. ``force`` publishes despite a violated mode or
-    replaces a version's document, and then needs a ``reason`` (audited)."""
+    replaces a version's document, and then needs a ``reason`` (audited). The principal
+    must be allowed to write to ``service`` (checked on its locked row)."""
+    actor = principal.name
+    svc = authz.service_for_write(session, principal, service, what="publish contracts")
     registry.check_name(name, "contract")
     source = doc.source
     sha256 = canonical_hash(source)
-    svc = registry.get_service(session, service)
     contract = store.find_contract(session, svc, name)
     engine = engine_for(source, doc.kind, contract.kind if contract else None)
     mode = parse_mode(contract.mode if contract else doc.mode)
     if contract is not None and doc.mode and parse_mode(doc.mode) != mode:
+        authz.require_admin(principal, what=f"change the mode of {service}/{name}")
         raise Conflict(
             f"{service}/{name} is checked in {mode.value} mode; a publish does not change it "
             f"(asked for {parse_mode(doc.mode).value})",
@@ -206,6 +218,22 @@ def publish(
             hint="publish a new version, or pass --force to replace it (audited)",
             details={"registered_sha256": existing.blob_sha256, "proposed_sha256": sha256},
         )
+    protected = _protected(session, svc) if hold and force else []
+    if protected and (existing is not None or not report.compatible):
+        effect = {
+            "outcome": "replaced" if existing is not None else "created",
+            "replaces": existing.blob_sha256 if existing is not None else None,
+            "sha256": sha256, "mode": mode.value, "breaking": len(report.breaking),
+            "report": report.to_dict(),
+        }  # fmt: skip
+        payload = {
+            "service": svc.name, "contract": name, "version": number, "content": source.text,
+            "filename": doc.filename, "kind": doc.kind, "policy": doc.policy,
+            "semanticChange": semantic_change, "adr": adr,
+            "protectedEnvironments": protected, "effect": effect,
+        }  # fmt: skip
+        target = f"{svc.name}/{name}/{number}"
+        return held.hold(session, actor, "contract.publish", protected[0], target, payload, reason)
     contract = _contract(session, actor, svc, name, engine.kind, mode.value, contract)
     forced = report.to_dict() if not report.compatible else None
     version, outcome = _store_version(
@@ -232,11 +260,19 @@ def _contract(
     return contract
 
 
+def _protected(session: Session, service: Service) -> list[str]:
+    """Protected environments where a version of ``service`` is deployed or released."""
+    live = {d.environment for d in registry.live_versions(session, service_id=service.id)}
+    return sorted(env for env in live if held.is_protected(session, env))
+
+
 def set_mode(
-    session: Session, actor: str, service: str, name: str, mode: str, reason: str
-) -> tuple[ContractInfo, str]:
+    session: Session, actor: str, service: str, name: str, mode: str, reason: str, *,
+    hold: bool = True,
+) -> tuple[ContractInfo, str] | ChangeRequest:  # fmt: skip
     """Change a contract's compatibility mode: its own action, with a reason, audited as
-    ``contract.mode_changed``. Returns the contract and ``updated`` or ``unchanged``."""
+    ``contract.mode_changed``. Returns the contract and ``updated`` or ``unchanged``, or (the
+    service being live in a protected environment) the change request that holds it."""
     if not reason.strip():
         raise InvalidInput("changing a contract's mode needs a reason", where="reason")
     svc = registry.get_service(session, service)
@@ -244,6 +280,14 @@ def set_mode(
     new = parse_mode(mode).value
     if contract.mode == new:
         return ContractInfo.of(contract, svc.name), "unchanged"
+    protected = _protected(session, svc) if hold else []
+    if protected:
+        payload = {
+            "service": svc.name, "contract": name, "mode": new,
+            "protectedEnvironments": protected, "effect": {"from": contract.mode, "to": new},
+        }  # fmt: skip
+        target = f"{svc.name}/{name}"
+        return held.hold(session, actor, "contract.mode", protected[0], target, payload, reason)
     before = asdict(ContractInfo.of(contract, svc.name))
     contract.mode = new
     session.flush()

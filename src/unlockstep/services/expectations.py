@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session
 
 from unlockstep.core import contracts as core
 from unlockstep.errors import InvalidInput, NotFound
+from unlockstep.services import authz
+from unlockstep.services.authz import Principal
 from unlockstep.services.registry import save_service
 from unlockstep.store import audit, contract_documents, registry
 from unlockstep.store import expectations as store
@@ -105,7 +107,7 @@ def _named(role: str, given: str | None, named: str) -> str:
 
 def publish_expectation(
     session: Session,
-    actor: str,
+    principal: Principal,
     *,
     version: str,
     document: Any,
@@ -113,9 +115,17 @@ def publish_expectation(
     provider: str | None = None,
     contract: str | None = None,
 ) -> ExpectationPublished:
+    """Publish what ``consumer`` ``version`` expects of a provider contract. The principal
+    must be allowed to write to the consumer; a consumer not yet registered is registered
+    (unowned), which only an admin may: a team token gets 404 for it, as for any service
+    that does not exist."""
+    actor = principal.name
     expectation, names = core.read_any(document, "document")
     consumer = _named("consumer", consumer, names["consumer"])
     provider = _named("provider", provider, names["provider"])
+    registering = principal.has("admin") and registry.find_service(session, consumer) is None
+    if not registering:
+        authz.service_for_write(session, principal, consumer, what="publish expectations")
     provider_service = registry.get_service(session, provider)
     chosen_by = None
     if contract is None:
@@ -191,7 +201,7 @@ def verify_published(
 
 def record_verification(
     session: Session,
-    actor: str,
+    principal: Principal,
     *,
     consumer: str,
     consumer_version: str,
@@ -205,8 +215,10 @@ def record_verification(
     """A result reported from outside (a provider's test run), kept with its source."""
     if source == store.STATIC:
         raise InvalidInput("'static' is reserved for computed results", where="source")
+    actor = principal.name
+    what = "report verifications"
+    provider_service = authz.service_for_write(session, principal, provider, what=what)
     consumer_service = registry.get_service(session, consumer)
-    provider_service = registry.get_service(session, provider)
     cversion = registry.get_version(session, consumer_service, consumer_version)
     expectation = store.find(session, cversion.id, provider_service.id, contract)
     if expectation is None:

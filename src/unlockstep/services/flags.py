@@ -45,6 +45,8 @@ from unlockstep.core.flags import (
     unkilled,
 )
 from unlockstep.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
+from unlockstep.services import authz
+from unlockstep.services.authz import Principal
 from unlockstep.store import Store, approvals, audit, registry
 from unlockstep.store import flags as rows
 from unlockstep.store.approvals import ChangeRequest
@@ -326,7 +328,7 @@ def _refuse_unkill(key: str, environment: str) -> Conflict:
 
 
 def put_flag(
-    store: Store, actor: str, environment: str, key: str, body: Any, *,
+    store: Store, principal: Principal, environment: str, key: str, body: Any, *,
     if_match: str | None, reason: str | None = None, reverse_kill: bool = False,
     rules: Collection[str] = DEFAULT_RULES,
 ) -> FlagWrite | ChangeRequest:  # fmt: skip
@@ -340,21 +342,24 @@ def put_flag(
     a change request for a second person (``services/approvals.py``) instead."""
     with store.locked_session() as session:
         return put_in(
-            session, actor, environment, key, body, if_match=if_match, reason=reason,
+            session, principal, environment, key, body, if_match=if_match, reason=reason,
             reverse_kill=reverse_kill, rules=rules, hold=True,
         )  # fmt: skip
 
 
 def put_in(
-    session: Session, actor: str, environment: str, key: str, body: Any, *,
+    session: Session, principal: Principal, environment: str, key: str, body: Any, *,
     if_match: str | None, reason: str | None, reverse_kill: bool, rules: Collection[str],
     hold: bool,
 ) -> FlagWrite | ChangeRequest:  # fmt: skip
-    """``put_flag`` inside a locked unit of work; ``hold=False`` applies an approved change."""
+    """``put_flag`` inside a locked unit of work; ``hold=False`` applies an approved change.
+    The principal must own the flag as stored and as sent (checked under the lock)."""
+    actor = principal.name
     check_key(key)
     body = unkilled(body)
     registry.get_environment(session, environment)
     flag_set = rows.lock_sets(session, [environment])[environment]
+    authz.require_flag(session, principal, environment, key, body)
     problems = _body_problems(key, body, flag_set.evaluators, flag_set.set_metadata)
     if problems:
         raise _refuse(key, problems)
@@ -398,21 +403,24 @@ def put_in(
 
 
 def delete_flag(
-    store: Store, actor: str, environment: str, key: str, *, if_match: str | None,
+    store: Store, principal: Principal, environment: str, key: str, *, if_match: str | None,
     reason: str | None = None,
 ) -> ChangeRequest | None:  # fmt: skip
     """Delete one flag; under the environment's flag-set lock, so a delete and an update
     sent with the same ETag cannot both succeed. Held for approval in a protected
     environment (the change request is returned)."""
     with store.locked_session() as session:
-        return delete_in(session, actor, environment, key, if_match=if_match, reason=reason,
+        return delete_in(session, principal, environment, key, if_match=if_match, reason=reason,
                          hold=True)  # fmt: skip
 
 
 def delete_in(
-    session: Session, actor: str, environment: str, key: str, *, if_match: str | None,
-    reason: str | None, hold: bool,
+    session: Session, principal: Principal, environment: str, key: str, *,
+    if_match: str | None, reason: str | None, hold: bool,
 ) -> ChangeRequest | None:  # fmt: skip
+    """Delete a flag (admin only) inside a locked unit of work."""
+    authz.require_admin(principal, what=f"delete flag {key!r}")
+    actor = principal.name
     rows.lock_sets(session, [environment])
     row = rows.get_flag_row(session, environment, key)
     _check_match(row, if_match, key)
@@ -425,18 +433,22 @@ def delete_in(
     return None
 
 
-def kill_flag(store: Store, actor: str, key: str, reason: str) -> KillResult:
+def kill_flag(store: Store, principal: Principal, key: str, reason: str) -> KillResult:
     """Pull the kill switch of ``key`` in every environment at once, in one transaction (all
     or none); one audit entry per environment. Says per environment whether it was
     ``killed`` or already ``unchanged``, what it now serves, and which flags depend on it.
 
     A kill takes no If-Match and never loses to a concurrent write: it locks the flag sets
     of every environment that has the flag (waiting for writes in flight to finish), then
-    kills what is stored by then."""
+    kills what is stored by then. The principal's team must own every copy it locked."""
+    actor = principal.name
+    if not principal.has("write"):
+        authz.require(principal, "write", what=f"kill flag {key!r}")
     with store.locked_session() as session:
         environments = [row.environment for row in rows.rows_for_key(session, key)]
         rows.lock_sets(session, environments)
         found = rows.rows_for_key(session, key, fresh=True)
+        authz.require_flag_rows(principal, key, found)
         if not found:
             raise NotFound(f"flag {key!r} exists in no environment", where=f"flags/{key}")
         outcomes: list[KillOutcome] = []
@@ -501,9 +513,9 @@ def _diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> Changes:
 
 
 def import_flag_set(
-    store: Store, actor: str, environment: str, document: Any, *, reason: str | None = None,
-    prune: bool = False, allow_invalid: bool = False, reverse_kills: bool = False,
-    rules: Collection[str] = DEFAULT_RULES,
+    store: Store, principal: Principal, environment: str, document: Any, *,
+    reason: str | None = None, prune: bool = False, allow_invalid: bool = False,
+    reverse_kills: bool = False, rules: Collection[str] = DEFAULT_RULES,
 ) -> ImportResult | ChangeRequest:  # fmt: skip
     """Load a flagd document (our ``environments`` overrides applied for ``environment``)
     into one environment; see the module docstring for how the set's evaluators and
@@ -524,21 +536,25 @@ def import_flag_set(
     new_evaluators = dict(plain.get("$evaluators") or {})
     with store.locked_session() as session:
         return import_in(
-            session, actor, environment, document, incoming, new_meta, new_evaluators,
+            session, principal, environment, document, incoming, new_meta, new_evaluators,
             reason=reason, prune=prune, allow_invalid=allow_invalid,
             reverse_kills=reverse_kills, rules=rules, hold=True,
         )  # fmt: skip
 
 
 def import_in(
-    session: Session, actor: str, environment: str, document: Any, incoming: dict[str, Any],
-    new_meta: dict[str, Any], new_evaluators: dict[str, Any], *, reason: str | None,
-    prune: bool, allow_invalid: bool, reverse_kills: bool, rules: Collection[str], hold: bool,
+    session: Session, principal: Principal, environment: str, document: Any,
+    incoming: dict[str, Any], new_meta: dict[str, Any], new_evaluators: dict[str, Any], *,
+    reason: str | None, prune: bool, allow_invalid: bool, reverse_kills: bool,
+    rules: Collection[str], hold: bool,
 ) -> ImportResult | ChangeRequest:  # fmt: skip
     """``import_flag_set`` inside a locked unit of work; in a protected environment (and
-    ``hold``) the import is held as a change request, applied whole when approved."""
+    ``hold``) the import is held as a change request, applied whole when approved. The
+    principal must own every flag named, as stored and as sent (checked under the lock)."""
+    actor = principal.name
     registry.get_environment(session, environment)
     flag_set = rows.lock_sets(session, [environment])[environment]
+    authz.require_flag_set(session, principal, environment, document, prune=prune)
     if hold and approvals.is_protected(session, environment):
         payload = {
             "document": document, "prune": prune, "allowInvalid": allow_invalid,

@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 from unlockstep.core import plans as core
 from unlockstep.core.plans import Evidence, Plan, Step, blocker_from_text, questions
 from unlockstep.errors import InvalidInput
+from unlockstep.services import authz
+from unlockstep.services.authz import Principal
 from unlockstep.store import plan_evidence
 from unlockstep.store import plans as store
 from unlockstep.store.plans import ReleasePlan
@@ -132,14 +134,18 @@ def _analyse(session: Session, row: ReleasePlan, today: date | None) -> core.Pla
 
 def submit(
     session: Session,
-    actor: str,
+    principal: Principal,
     *,
     source: str,
     filename: str,
     files: dict[str, str],
     today: date | None,
 ) -> Submitted:
+    """Submit (or resubmit) a plan; the principal must be its owner team's, and a stored
+    plan's (checked on the locked stored row)."""
+    actor = principal.name
     plan = core.parse(source, filename)
+    authz.require_plan(session, principal, plan.change, plan.owner or None)
     core.load_engines()
     report = core.analyse(plan, today=today or date.today(), read=_reader(files))
     row, outcome = store.submit_plan(

@@ -1,9 +1,10 @@
 """Registry use cases: teams, services, environments, versions, deployments and releases.
 
-Each function runs one unit of work on the store: it gathers rows, decides what changes,
-writes, and records the audit event in the same transaction, so a failed write leaves
-neither the change nor its audit entry behind. Results are plain records; the adapters turn
-them into wire models or text.
+Each function runs one unit of work on the store: it gathers rows, checks that the principal
+may change them (``services/authz``, after loading and locking the row, so an owner change
+cannot land in between), decides what changes, writes, and records the audit event in the
+same transaction, so a failed write leaves neither the change nor its audit entry behind.
+Results are plain records; the adapters turn them into wire models or text.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from unlockstep.errors import InvalidInput, NotFound
+from unlockstep.services import authz
+from unlockstep.services.authz import Principal
 from unlockstep.store import Store, audit
 from unlockstep.store import registry as rows
 from unlockstep.store.registry import (
@@ -159,7 +162,7 @@ def _detail(session: Session, service: Service) -> ServiceDetail:
 
 def put_service(
     store: Store,
-    actor: str,
+    principal: Principal,
     name: str,
     *,
     owner: str | None = None,
@@ -171,9 +174,10 @@ def put_service(
     description: str | None = None,
 ) -> Written[ServiceDetail]:
     with store.session() as session:
+        authz.require_service_write(session, principal, name, owner)
         service, outcome = save_service(
             session,
-            actor,
+            principal.name,
             name,
             owner=owner,
             tier=tier,
@@ -242,7 +246,7 @@ def show_environment(store: Store, name: str) -> EnvironmentDetail:
 
 def put_version(
     store: Store,
-    actor: str,
+    principal: Principal,
     service_name: str,
     number: str,
     *,
@@ -250,9 +254,9 @@ def put_version(
     build_url: str | None = None,
 ) -> Written[VersionRecord]:
     def work(session: Session) -> Written[VersionRecord]:
-        service = rows.get_service(session, service_name)
+        service = authz.service_for_write(session, principal, service_name, what="record versions")
         version, outcome = rows.upsert_version(
-            session, actor, service, number, branch=branch, build_url=build_url
+            session, principal.name, service, number, branch=branch, build_url=build_url
         )
         return Written(rows.version_record(version, service_name), outcome)
 
@@ -288,7 +292,7 @@ def _ensure_version(
 
 def record_deployment(
     store: Store,
-    actor: str,
+    principal: Principal,
     service_name: str,
     number: str,
     env_name: str,
@@ -301,9 +305,12 @@ def record_deployment(
     if instance:
         rows.check_name(instance, "application instance")
     instance_key = instance or ""
+    actor = principal.name
 
     def work(session: Session) -> Written[DeploymentRecord]:
-        service_id, env_id = rows.service_and_environment_ids(session, service_name, env_name)
+        what = "record deployments"
+        service_id = authz.service_for_write(session, principal, service_name, what=what).id
+        env_id = rows.get_environment(session, env_name).id
         version_id = _ensure_version(session, actor, service_id, service_name, number)
         current = rows.live_rows(
             session, service_id, env_id, kind="deployment", instance=instance_key
@@ -331,12 +338,13 @@ def record_deployment(
 
 
 def record_release(
-    store: Store, actor: str, service_name: str, number: str, env_name: str
+    store: Store, principal: Principal, service_name: str, number: str, env_name: str
 ) -> Written[DeploymentRecord]:
     """Mark ``number`` as released (supported) in the environment, alongside others."""
+    actor = principal.name
 
     def work(session: Session) -> Written[DeploymentRecord]:
-        service = rows.get_service(session, service_name)
+        service = authz.service_for_write(session, principal, service_name, what="record releases")
         env = rows.get_environment(session, env_name)
         version, _ = rows.upsert_version(session, actor, service, number)
         for dep, _ in rows.live_rows(session, service.id, env.id, kind="release"):
@@ -354,11 +362,18 @@ def record_release(
 
 
 def record_undeployment(
-    store: Store, actor: str, service_name: str, env_name: str, *, instance: str | None = None
+    store: Store,
+    principal: Principal,
+    service_name: str,
+    env_name: str,
+    *,
+    instance: str | None = None,
 ) -> list[DeploymentRecord]:
     """End what of the service is deployed in the environment (one instance, or all)."""
+    actor = principal.name
     with store.session() as session:
-        service = rows.get_service(session, service_name)
+        what = "record undeployments"
+        service = authz.service_for_write(session, principal, service_name, what=what)
         env = rows.get_environment(session, env_name)
         current = rows.live_rows(session, service.id, env.id, kind="deployment", instance=instance)
         if not current:
@@ -371,11 +386,12 @@ def record_undeployment(
 
 
 def record_support_ended(
-    store: Store, actor: str, service_name: str, number: str, env_name: str
+    store: Store, principal: Principal, service_name: str, number: str, env_name: str
 ) -> list[DeploymentRecord]:
     """End the support of a released version in the environment."""
+    actor = principal.name
     with store.session() as session:
-        service = rows.get_service(session, service_name)
+        service = authz.service_for_write(session, principal, service_name, what="end support")
         env = rows.get_environment(session, env_name)
         version = rows.get_version(session, service, number)
         current = [

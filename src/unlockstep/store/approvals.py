@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from unlockstep.errors import NotFound
@@ -82,9 +82,24 @@ def get(session: Session, request_id: int, *, lock: bool = False) -> ChangeReque
     return row
 
 
+def expire_overdue(session: Session, now: dt.datetime | None = None) -> int:
+    """Mark every pending request past its ``expires_at`` expired (a listing then shows it
+    as it is, not only once someone acts on it); how many were marked."""
+    now = now or dt.datetime.now(dt.UTC)
+    marked = session.execute(
+        update(ChangeRequestRow)
+        .where(ChangeRequestRow.status == "pending", ChangeRequestRow.expires_at < now)
+        .values(status="expired")
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(marked, "rowcount", 0) or 0)
+
+
 def page(
     session: Session, status: str | None, offset: int, limit: int
 ) -> tuple[list[ChangeRequest], int]:
+    """One page of requests (newest first); overdue pending ones are marked expired first."""
+    expire_overdue(session)
     query = select(ChangeRequestRow)
     if status:
         query = query.where(ChangeRequestRow.status == status)

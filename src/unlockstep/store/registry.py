@@ -174,12 +174,18 @@ def owner_name(session: Session, service: Service) -> str | None:
     return session.scalar(select(Team.name).where(Team.id == service.team_id))
 
 
-def find_service(session: Session, name: str) -> Service | None:
-    return session.scalar(select(Service).where(Service.name == name))
+def find_service(session: Session, name: str, *, lock: bool = False) -> Service | None:
+    """The service called ``name``; with ``lock``, its row is locked until the unit of work
+    ends (``FOR UPDATE`` on PostgreSQL) and read afresh, so its owner cannot change under a
+    write that checked it."""
+    query = select(Service).where(Service.name == name)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return session.scalar(query)
 
 
-def get_service(session: Session, name: str) -> Service:
-    service = find_service(session, name)
+def get_service(session: Session, name: str, *, lock: bool = False) -> Service:
+    service = find_service(session, name, lock=lock)
     if service is None:
         raise NotFound(
             f"service {name!r} is not registered",

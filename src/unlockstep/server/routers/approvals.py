@@ -11,7 +11,6 @@ from unlockstep.server import wire_approvals as wire
 from unlockstep.server.deps import PageDep, PrincipalDep, StoreDep
 from unlockstep.server.wire import ErrorBody, Page
 from unlockstep.services import approvals, authz
-from unlockstep.store import Store
 
 router = APIRouter(tags=["approvals"])
 
@@ -19,20 +18,6 @@ router = APIRouter(tags=["approvals"])
 def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     extra = (403,) if 401 in statuses else ()
     return {status: {"model": ErrorBody} for status in (*statuses, *extra, 422)}
-
-
-def _may_decide(store: Store, principal: authz.Principal, request_id: int) -> None:
-    """Who may approve or reject: whoever may make the change itself (the flag's team for a
-    flag change, admin for a delete or for turning protection off)."""
-    request = approvals.show(store, request_id)
-    payload, env, target = request.payload, request.environment, request.target
-    if request.action in ("flag.put", "flag.unkill"):
-        authz.require_flag(store, principal, env, target, payload.get("flag"))
-    elif request.action == "flagset.import":
-        document, prune = payload.get("document") or {}, bool(payload.get("prune"))
-        authz.require_flag_set(store, principal, env, document, prune=prune)
-    else:
-        authz.require_admin(principal, what=f"decide change request {request_id}")
 
 
 @router.put(
@@ -74,8 +59,7 @@ def approve(
     request_id: int, body: wire.DecisionIn, store: StoreDep, principal: PrincipalDep
 ) -> wire.DecisionOut:
     """Apply a pending change as a second person (not its requester)."""
-    _may_decide(store, principal, request_id)
-    done = approvals.approve(store, principal.name, request_id, body.reason)
+    done = approvals.approve(store, principal, request_id, body.reason)
     return wire.DecisionOut(request=wire.ChangeRequestOut.model_validate(done.request))
 
 
@@ -87,6 +71,5 @@ def approve(
 def reject(
     request_id: int, body: wire.DecisionIn, store: StoreDep, principal: PrincipalDep
 ) -> wire.DecisionOut:
-    _may_decide(store, principal, request_id)
-    done = approvals.reject(store, principal.name, request_id, body.reason)
+    done = approvals.reject(store, principal, request_id, body.reason)
     return wire.DecisionOut(request=wire.ChangeRequestOut.model_validate(done.request))

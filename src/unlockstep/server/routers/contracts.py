@@ -7,12 +7,14 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from unlockstep.server import wire_contracts as wire
-from unlockstep.server.deps import ActorDep, PrincipalDep, SettingsDep, StoreDep, with_etag
+from unlockstep.server.deps import PrincipalDep, SettingsDep, StoreDep, with_etag
 from unlockstep.server.errors import error_body
 from unlockstep.server.limits import document_source
 from unlockstep.server.wire import Page
+from unlockstep.server.wire_approvals import HELD, held
 from unlockstep.services import authz, contracts
 from unlockstep.settings import Settings
+from unlockstep.store.approvals import ChangeRequest
 
 router = APIRouter(tags=["contracts"])
 
@@ -82,7 +84,7 @@ def check_contract(
 @router.put(
     "/services/{service}/contracts/{name}/versions/{version}",
     response_model=wire.Published,
-    responses=wire.errors(401, 403, 404, 409, 413, 422),
+    responses={**HELD, **wire.errors(401, 403, 404, 409, 413, 422)},
 )
 def publish_contract(
     service: str,
@@ -90,18 +92,18 @@ def publish_contract(
     version: str,
     body: wire.PublishIn,
     store: StoreDep,
-    actor: ActorDep,
     settings: SettingsDep,
     principal: PrincipalDep,
 ) -> wire.Published | JSONResponse:
-    authz.require_contract_publish(store, principal, service, name, body.mode)  # trust
     doc = _document(body, f"{name}@{version}", settings)
     with store.session() as session:
         done = contracts.publish(
-            session, actor, service, name, version, doc,
+            session, principal, service, name, version, doc,
             force=body.force, semantic_change=body.semantic_change, adr=body.adr,
             reason=body.reason,
         )  # fmt: skip
+        if isinstance(done, ChangeRequest):
+            return held(done)
         if isinstance(done, contracts.Refused):
             error = error_body(
                 "incompatible",
@@ -126,16 +128,17 @@ def publish_contract(
 @router.put(
     "/services/{service}/contracts/{name}/mode",
     response_model=wire.ModeChanged,
-    responses=wire.errors(401, 403, 404, 422),
+    responses={**HELD, **wire.errors(401, 403, 404, 422)},
 )
 def set_mode(
     service: str, name: str, body: wire.ModeIn, store: StoreDep, principal: PrincipalDep
-) -> wire.ModeChanged:
+) -> wire.ModeChanged | JSONResponse:
     """Change a contract's compatibility mode (its only way to change, admin only; audited
     with the reason). A publish never changes it."""
     authz.require_admin(principal, what=f"change the mode of {service}/{name}")
     with store.session() as session:
-        info, outcome = contracts.set_mode(
-            session, principal.name, service, name, body.mode, body.reason
-        )
+        done = contracts.set_mode(session, principal.name, service, name, body.mode, body.reason)
+        if isinstance(done, ChangeRequest):
+            return held(done)
+        info, outcome = done
         return wire.ModeChanged.model_validate({"contract": info, "outcome": outcome})

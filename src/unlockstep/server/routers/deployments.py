@@ -58,9 +58,8 @@ def show_environment(name: str, request: Request, store: StoreDep) -> Response:
 def record_deployment(
     body: wire.DeploymentIn, store: StoreDep, principal: PrincipalDep
 ) -> wire.DeploymentWritten:
-    authz.require_service(store, principal, body.service, what="record deployments")
     written = registry.record_deployment(
-        store, principal.name, body.service, body.version, body.environment, instance=body.instance
+        store, principal, body.service, body.version, body.environment, instance=body.instance
     )
     return wire.DeploymentWritten(
         deployment=wire.Deployment.model_validate(written.value), outcome=written.outcome
@@ -73,9 +72,8 @@ def record_deployment(
 def record_release(
     body: wire.ReleaseIn, store: StoreDep, principal: PrincipalDep
 ) -> wire.ReleaseWritten:
-    authz.require_service(store, principal, body.service, what="record releases")
     written = registry.record_release(
-        store, principal.name, body.service, body.version, body.environment
+        store, principal, body.service, body.version, body.environment
     )
     return wire.ReleaseWritten(
         release=wire.Deployment.model_validate(written.value), outcome=written.outcome
@@ -86,9 +84,8 @@ def record_release(
 def record_undeployment(
     body: wire.UndeploymentIn, store: StoreDep, principal: PrincipalDep
 ) -> wire.Ended:
-    authz.require_service(store, principal, body.service, what="record undeployments")
     ended = registry.record_undeployment(
-        store, principal.name, body.service, body.environment, instance=body.instance
+        store, principal, body.service, body.environment, instance=body.instance
     )
     return wire.Ended(ended=[wire.Deployment.model_validate(d) for d in ended])
 
@@ -97,8 +94,7 @@ def record_undeployment(
 def record_support_ended(
     body: wire.ReleaseIn, store: StoreDep, principal: PrincipalDep
 ) -> wire.Ended:
-    authz.require_service(store, principal, body.service, what="end support")
     ended = registry.record_support_ended(
-        store, principal.name, body.service, body.version, body.environment
+        store, principal, body.service, body.version, body.environment
     )
     return wire.Ended(ended=[wire.Deployment.model_validate(d) for d in ended])

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 
 from unlockstep.server.deps import PageDep, PrincipalDep, SettingsDep, StoreDep, with_etag
 from unlockstep.server.wire import ErrorBody, Page
-from unlockstep.server.wire_approvals import ChangeRequestOut
+from unlockstep.server.wire_approvals import HELD, held
 from unlockstep.server.wire_flags import (
     CountsIn,
     EvaluationsAcceptedOut,
@@ -43,16 +43,6 @@ def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 #: A change in a protected environment: held for approval, not applied.
-HELD: dict[int | str, dict[str, Any]] = {
-    202: {"model": ChangeRequestOut, "description": "held for approval (protected environment)"}
-}
-
-
-def _held(request: ChangeRequest) -> JSONResponse:
-    body = ChangeRequestOut.model_validate(request).model_dump(mode="json")
-    return JSONResponse(body, status_code=202)
-
-
 @router.get("/flags", response_model=Page[FlagSummaryOut], responses=_errors())
 def list_flags(
     request: Request, store: StoreDep, page: PageDep, environment: str | None = None
@@ -79,13 +69,12 @@ def put_flag(
     environment: str, key: str, body: FlagIn, store: StoreDep, principal: PrincipalDep,
     settings: SettingsDep, response: Response, if_match: IfMatch = None,
 ) -> FlagWriteOut | JSONResponse:  # fmt: skip
-    authz.require_flag(store, principal, environment, key, body.flag)
     written = service.put_flag(
-        store, principal.name, environment, key, body.flag, if_match=if_match,
+        store, principal, environment, key, body.flag, if_match=if_match,
         reason=body.reason, reverse_kill=body.reverse_kill, rules=settings.flag_rules,
     )  # fmt: skip
     if isinstance(written, ChangeRequest):
-        return _held(written)
+        return held(written)
     result = FlagWriteOut.model_validate(written)
     response.status_code = 201 if written.outcome == "created" else 200
     response.headers["ETag"] = result.etag
@@ -102,17 +91,15 @@ def delete_flag(
     environment: str, key: str, store: StoreDep, principal: PrincipalDep,
     if_match: IfMatch = None, reason: str | None = None,
 ) -> Response:  # fmt: skip
-    authz.require_admin(principal, what=f"delete flag {key!r}")
-    held = service.delete_flag(
-        store, principal.name, environment, key, if_match=if_match, reason=reason
+    request = service.delete_flag(
+        store, principal, environment, key, if_match=if_match, reason=reason
     )
-    return Response(status_code=204) if held is None else _held(held)
+    return Response(status_code=204) if request is None else held(request)
 
 
 @router.post("/flags/{key}/kill", response_model=KillOut, responses=_errors(401, 404))
 def kill_flag(key: str, body: KillIn, store: StoreDep, principal: PrincipalDep) -> KillOut:
-    authz.require_flag_key(store, principal, key)
-    return KillOut.model_validate(service.kill_flag(store, principal.name, key, body.reason))
+    return KillOut.model_validate(service.kill_flag(store, principal, key, body.reason))
 
 
 @router.put(
@@ -127,14 +114,13 @@ def import_flag_set(
     principal: PrincipalDep,
     settings: SettingsDep,
 ) -> FlagSetImportOut | JSONResponse:
-    authz.require_flag_set(store, principal, environment, body.document, prune=body.prune)
     result = service.import_flag_set(
-        store, principal.name, environment, body.document, reason=body.reason, prune=body.prune,
+        store, principal, environment, body.document, reason=body.reason, prune=body.prune,
         allow_invalid=body.allow_invalid, reverse_kills=body.reverse_kills,
         rules=settings.flag_rules,
     )  # fmt: skip
     if isinstance(result, ChangeRequest):
-        return _held(result)
+        return held(result)
     return FlagSetImportOut.model_validate(result)
 
 

@@ -65,9 +65,8 @@ def show_service(name: str, request: Request, store: StoreDep) -> Response:
 def put_service(
     name: str, body: wire.ServiceIn, store: StoreDep, principal: PrincipalDep
 ) -> wire.ServiceWritten:
-    authz.require_service_write(store, principal, name, body.owner)
     fields = body.model_dump(by_alias=False)
-    written = registry.put_service(store, principal.name, name, **fields)
+    written = registry.put_service(store, principal, name, **fields)
     return wire.ServiceWritten(service=service_detail(written.value), outcome=written.outcome)
 
 
@@ -79,9 +78,8 @@ def put_service(
 def put_version(
     name: str, number: str, body: wire.VersionIn, store: StoreDep, principal: PrincipalDep
 ) -> wire.VersionWritten:
-    authz.require_service(store, principal, name, what="record versions")
     written = registry.put_version(
-        store, principal.name, name, number, branch=body.branch, build_url=body.build_url
+        store, principal, name, number, branch=body.branch, build_url=body.build_url
     )
     return wire.VersionWritten(
         version=wire.Version.model_validate(written.value), outcome=written.outcome
