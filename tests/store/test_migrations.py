@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -52,3 +54,26 @@ def test_several_processes_starting_together_migrate_once(store: Store) -> None:
     with store.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == []
+
+
+def test_several_processes_migrating_a_new_sqlite_file_together_all_succeed(
+    tmp_path: Path,
+) -> None:
+    """``serve --workers`` on SQLite, or two commands at once: the second migrator waits for
+    the first instead of failing on "table … already exists"."""
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    code = f"from unlockstep.store import Store; Store({url!r}).migrate()"
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE) for _ in range(6)
+    ]
+    results = [(p.wait(120), p.stderr.read().decode() if p.stderr else "") for p in procs]
+    assert all(rc == 0 for rc, _ in results), [err for rc, err in results if rc]
+    store = Store(url)
+    try:
+        with store.engine.connect() as conn:
+            assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+    finally:
+        store.dispose()

@@ -119,7 +119,7 @@ class Store:
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
         try:
-            with self.engine.begin() as connection:
+            with self._sqlite_migration_lock(), self.engine.begin() as connection:
                 if self.dialect == "postgresql":
                     connection.execute(
                         text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK}
@@ -137,6 +137,30 @@ class Store:
                 f"cannot read the database at {self.safe_url}: {_first_line(exc.orig)}",
                 hint="restore the database from a backup (a SQLite file may be corrupt)",
             ) from None
+
+    @contextmanager
+    def _sqlite_migration_lock(self) -> Iterator[None]:
+        """One migrating process at a time on a SQLite file. SQLite's DDL is not transactional
+        here (each CREATE commits by itself), so two processes starting together would both
+        see an empty database and the second would fail on "table … already exists"; an
+        exclusive lock on a file beside the database makes the second wait and then find the
+        schema current. (PostgreSQL uses an advisory lock instead; no lock where ``fcntl`` is
+        missing, i.e. Windows, or for an in-memory database.)"""
+        database = make_url(self.url).database if self.dialect == "sqlite" else None
+        if not database or database == ":memory:" or database.startswith("file:"):
+            yield
+            return
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows
+            yield
+            return
+        with open(f"{database}.migrate-lock", "a+b") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
 
     def _refuse_unknown_revisions(self, config: Config, connection: Any) -> None:
         known = {script.revision for script in ScriptDirectory.from_config(config).walk_revisions()}
