@@ -21,26 +21,7 @@ from unlockstep.core.compat import (
     Location,
     Mode,
 )
-from unlockstep.server.wire import ErrorBody, Wire
-
-_MEANING = {
-    401: "no API token, or one that is unknown, revoked or expired",
-    403: "the token's scope or team may not make this change",
-    404: "the service, contract, version or plan is not registered",
-    409: "refused: the document violates the contract's mode, or differs from the one "
-    "already published under this version",
-    413: "the document is larger than the server accepts",
-    422: "the request or the document is invalid; the message says where",
-}
-
-
-def errors(*statuses: int, json_route: bool = True) -> dict[int | str, dict[str, Any]]:
-    """``responses=`` for a route: each error status it can answer, with the one error body
-    (``json_route=False`` for a route whose success is not JSON: its errors still are)."""
-    if json_route:
-        return {s: {"model": ErrorBody, "description": _MEANING[s]} for s in statuses}
-    body = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
-    return {s: {"description": _MEANING[s], "content": body} for s in statuses}
+from unlockstep.server.wire import Wire
 
 
 class ReportLocation(Wire):

@@ -50,30 +50,9 @@ __all__ = [
     "Version",
     "VersionIn",
     "VersionWritten",
-    "errors",
 ]
 
 Outcome = Literal["created", "updated", "unchanged"]
-
-
-def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """``responses=`` for a route: each status it can send (and 500), with the one error
-    body."""
-    described = {
-        401: "no API token, or one that is unknown, revoked or expired",
-        403: "the token's scope or team may not make this change",
-        404: "an entity named in the path or body is not registered",
-        409: "the write kept colliding with concurrent writes",
-        413: "the request body is too large",
-        422: "the input is invalid (a name, a version, a field); nothing was written",
-        500: "unexpected error; the server log has the details",
-    }
-    if 401 in statuses and 403 not in statuses:
-        statuses = (*statuses, 403)
-    return {
-        s: {"model": ErrorBody, "description": described.get(s, "error")}
-        for s in sorted({*statuses, 500})
-    }
 
 
 # -- requests ----------------------------------------------------------------------------

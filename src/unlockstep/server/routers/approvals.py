@@ -9,21 +9,16 @@ from fastapi import APIRouter, Query, Request
 
 from unlockstep.server import wire_approvals as wire
 from unlockstep.server.deps import PageDep, PrincipalDep, StoreDep
-from unlockstep.server.wire import ErrorBody, Page
+from unlockstep.server.wire import Page, errors
 from unlockstep.services import approvals, authz
 
 router = APIRouter(tags=["approvals"])
 
 
-def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    extra = (403,) if 401 in statuses else ()
-    return {status: {"model": ErrorBody} for status in (*statuses, *extra, 422)}
-
-
 @router.put(
     "/environments/{name}/protection",
     response_model=wire.ProtectionOut,
-    responses=_errors(401, 404),
+    responses=errors(401, 404),
 )
 def set_protection(
     name: str, body: wire.ProtectionIn, store: StoreDep, principal: PrincipalDep
@@ -37,7 +32,7 @@ def set_protection(
     return wire.ProtectionOut.model_validate(done)
 
 
-@router.get("/approvals", response_model=Page[wire.ChangeRequestOut], responses=_errors())
+@router.get("/approvals", response_model=Page[wire.ChangeRequestOut], responses=errors())
 def list_approvals(
     request: Request,
     store: StoreDep,
@@ -53,7 +48,7 @@ def list_approvals(
 @router.post(
     "/approvals/{request_id}/approve",
     response_model=wire.DecisionOut,
-    responses=_errors(401, 404, 409, 412),
+    responses=errors(401, 404, 409, 412),
 )
 def approve(
     request_id: int, body: wire.DecisionIn, store: StoreDep, principal: PrincipalDep
@@ -66,7 +61,7 @@ def approve(
 @router.post(
     "/approvals/{request_id}/reject",
     response_model=wire.DecisionOut,
-    responses=_errors(401, 404, 409),
+    responses=errors(401, 404, 409),
 )
 def reject(
     request_id: int, body: wire.DecisionIn, store: StoreDep, principal: PrincipalDep

@@ -8,12 +8,13 @@ from fastapi import APIRouter, Query, Request
 
 from unlockstep.server import wire_registry as wire
 from unlockstep.server.deps import PageDep, StoreDep
+from unlockstep.server.wire import errors
 from unlockstep.services import audit
 
 router = APIRouter(tags=["audit"])
 
 
-@router.get("/audit", response_model=wire.Page[wire.AuditEvent], responses=wire.errors(422))
+@router.get("/audit", response_model=wire.Page[wire.AuditEvent], responses=errors(422))
 def list_audit(
     request: Request,
     store: StoreDep,

@@ -7,6 +7,7 @@ from pydantic.alias_generators import to_snake
 
 from unlockstep.server import wire_registry as wire
 from unlockstep.server.deps import PrincipalDep, StoreDep
+from unlockstep.server.wire import errors
 from unlockstep.services import authz, catalog
 
 router = APIRouter(tags=["catalog"])
@@ -26,7 +27,7 @@ def _entity(entity: wire.CatalogEntityIn) -> catalog.ImportEntity:
 @router.post(
     "/catalog/import",
     response_model=wire.CatalogImportResult,
-    responses=wire.errors(401, 404, 409, 413, 422),
+    responses=errors(401, 404, 409, 413, 422),
 )
 def import_catalog(
     body: wire.CatalogImportIn, store: StoreDep, principal: PrincipalDep
@@ -42,7 +43,7 @@ def import_catalog(
 @router.get(
     "/services/{name}/dependencies",
     response_model=wire.ServiceDependencies,
-    responses=wire.errors(404, 422),
+    responses=errors(404, 422),
 )
 def service_dependencies(name: str, store: StoreDep) -> wire.ServiceDependencies:
     found = catalog.dependencies(store, name)
@@ -51,20 +52,20 @@ def service_dependencies(name: str, store: StoreDep) -> wire.ServiceDependencies
     )
 
 
-@router.get("/apis/{name}/consumers", response_model=wire.ApiConsumers, responses=wire.errors(422))
+@router.get("/apis/{name}/consumers", response_model=wire.ApiConsumers, responses=errors(422))
 def api_consumers(name: str, store: StoreDep) -> wire.ApiConsumers:
     declared = [wire.Dependent.model_validate(d) for d in catalog.api_consumers(store, name)]
     return wire.ApiConsumers(api=name, declared=declared)
 
 
-@router.get("/systems", response_model=wire.Page[wire.System], responses=wire.errors())
+@router.get("/systems", response_model=wire.Page[wire.System], responses=errors())
 def list_systems(store: StoreDep) -> wire.Page[wire.System]:
     """Systems (groupings of services) from the catalog, with their services."""
     items = [wire.System.model_validate(s) for s in catalog.list_systems(store)]
     return wire.Page[wire.System](items=items, total=len(items))
 
 
-@router.get("/apis", response_model=wire.Page[wire.Api], responses=wire.errors())
+@router.get("/apis", response_model=wire.Page[wire.Api], responses=errors())
 def list_apis(store: StoreDep) -> wire.Page[wire.Api]:
     """API entities from the catalog (their definitions are published as contracts)."""
     items = [wire.Api.model_validate(a) for a in catalog.list_apis(store)]

@@ -10,7 +10,7 @@ from unlockstep.server import wire_contracts as wire
 from unlockstep.server.deps import PrincipalDep, SettingsDep, StoreDep, with_etag
 from unlockstep.server.errors import error_body
 from unlockstep.server.limits import document_source
-from unlockstep.server.wire import Page
+from unlockstep.server.wire import Page, errors
 from unlockstep.server.wire_approvals import HELD, held
 from unlockstep.services import authz, contracts
 from unlockstep.settings import Settings
@@ -31,7 +31,7 @@ def _document(body: wire.DocumentIn, fallback: str, settings: Settings) -> contr
 @router.get(
     "/services/{service}/contracts",
     response_model=Page[wire.Contract],
-    responses=wire.errors(404),
+    responses=errors(404),
 )
 def list_contracts(service: str, store: StoreDep) -> Page[wire.Contract]:
     with store.session() as session:
@@ -44,7 +44,7 @@ def list_contracts(service: str, store: StoreDep) -> Page[wire.Contract]:
 @router.get(
     "/services/{service}/contracts/{name}",
     response_model=wire.ContractDetail,
-    responses=wire.errors(404),
+    responses=errors(404),
 )
 def show_contract(service: str, name: str, request: Request, store: StoreDep) -> Response:
     with store.session() as session:
@@ -55,7 +55,7 @@ def show_contract(service: str, name: str, request: Request, store: StoreDep) ->
 @router.get(
     "/services/{service}/contracts/{name}/versions/{version}",
     response_model=wire.ContractDocument,
-    responses=wire.errors(404),
+    responses=errors(404),
 )
 def get_document(
     service: str, name: str, version: str, request: Request, store: StoreDep
@@ -69,7 +69,7 @@ def get_document(
 @router.post(
     "/services/{service}/contracts/{name}/check",
     response_model=wire.Checked,
-    responses=wire.errors(404, 413, 422),
+    responses=errors(404, 413, 422),
 )
 def check_contract(
     service: str, name: str, body: wire.DocumentIn, store: StoreDep, settings: SettingsDep
@@ -84,7 +84,7 @@ def check_contract(
 @router.put(
     "/services/{service}/contracts/{name}/versions/{version}",
     response_model=wire.Published,
-    responses={**HELD, **wire.errors(401, 403, 404, 409, 413, 422)},
+    responses={**HELD, **errors(401, 403, 404, 409, 413, 422)},
 )
 def publish_contract(
     service: str,
@@ -128,7 +128,7 @@ def publish_contract(
 @router.put(
     "/services/{service}/contracts/{name}/mode",
     response_model=wire.ModeChanged,
-    responses={**HELD, **wire.errors(401, 403, 404, 422)},
+    responses={**HELD, **errors(401, 403, 404, 422)},
 )
 def set_mode(
     service: str, name: str, body: wire.ModeIn, store: StoreDep, principal: PrincipalDep

@@ -6,14 +6,15 @@ from fastapi import APIRouter, Request, Response
 
 from unlockstep.server import wire_registry as wire
 from unlockstep.server.deps import PrincipalDep, StoreDep, with_etag
+from unlockstep.server.wire import errors
 from unlockstep.services import authz, registry
 
 router = APIRouter(tags=["deployments"])
 
-_WRITE_ERRORS = wire.errors(401, 404, 409, 422)
+_WRITE_ERRORS = errors(401, 404, 409, 422)
 
 
-@router.get("/environments", response_model=wire.Page[wire.Environment], responses=wire.errors())
+@router.get("/environments", response_model=wire.Page[wire.Environment], responses=errors())
 def list_environments(store: StoreDep) -> wire.Page[wire.Environment]:
     items = [wire.Environment.model_validate(e) for e in registry.list_environments(store)]
     return wire.Page[wire.Environment](items=items, total=len(items))
@@ -22,7 +23,7 @@ def list_environments(store: StoreDep) -> wire.Page[wire.Environment]:
 @router.put(
     "/environments/{name}",
     response_model=wire.EnvironmentWritten,
-    responses=wire.errors(401, 422),
+    responses=errors(401, 422),
 )
 def put_environment(
     name: str, body: wire.EnvironmentIn, store: StoreDep, principal: PrincipalDep
@@ -39,7 +40,7 @@ def put_environment(
 @router.get(
     "/environments/{name}",
     response_model=wire.EnvironmentDetail,
-    responses={304: {"description": "not modified (If-None-Match)"}, **wire.errors(404, 422)},
+    responses={304: {"description": "not modified (If-None-Match)"}, **errors(404, 422)},
 )
 def show_environment(name: str, request: Request, store: StoreDep) -> Response:
     detail = registry.show_environment(store, name)
@@ -80,7 +81,7 @@ def record_release(
     )
 
 
-@router.post("/undeployments", response_model=wire.Ended, responses=wire.errors(401, 404, 422))
+@router.post("/undeployments", response_model=wire.Ended, responses=errors(401, 404, 422))
 def record_undeployment(
     body: wire.UndeploymentIn, store: StoreDep, principal: PrincipalDep
 ) -> wire.Ended:
@@ -90,7 +91,7 @@ def record_undeployment(
     return wire.Ended(ended=[wire.Deployment.model_validate(d) for d in ended])
 
 
-@router.post("/support-ended", response_model=wire.Ended, responses=wire.errors(401, 404, 422))
+@router.post("/support-ended", response_model=wire.Ended, responses=errors(401, 404, 422))
 def record_support_ended(
     body: wire.ReleaseIn, store: StoreDep, principal: PrincipalDep
 ) -> wire.Ended:

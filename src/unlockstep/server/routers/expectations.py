@@ -9,8 +9,7 @@ from fastapi import APIRouter, Query, Request, Response
 from unlockstep.errors import InvalidInput
 from unlockstep.server import wire_expectations as wire
 from unlockstep.server.deps import PageDep, PrincipalDep, StoreDep
-from unlockstep.server.wire import Page
-from unlockstep.server.wire_contracts import errors
+from unlockstep.server.wire import Page, errors
 from unlockstep.services import can_i_deploy as deploy_check
 from unlockstep.services import expectations, integrations
 

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from unlockstep.server.deps import PageDep, PrincipalDep, SettingsDep, StoreDep, with_etag
-from unlockstep.server.wire import ErrorBody, Page
+from unlockstep.server.wire import Page, errors
 from unlockstep.server.wire_approvals import HELD, held
 from unlockstep.server.wire_flags import (
     CountsIn,
@@ -36,14 +36,8 @@ router = APIRouter(tags=["flags"])
 IfMatch = Annotated[str | None, Header(alias="If-Match")]
 
 
-def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """``responses=`` for the error statuses a route can answer, all with the one body."""
-    extra = (403,) if 401 in statuses else ()
-    return {status: {"model": ErrorBody} for status in (*statuses, *extra, 422)}
-
-
 #: A change in a protected environment: held for approval, not applied.
-@router.get("/flags", response_model=Page[FlagSummaryOut], responses=_errors())
+@router.get("/flags", response_model=Page[FlagSummaryOut], responses=errors())
 def list_flags(
     request: Request, store: StoreDep, page: PageDep, environment: str | None = None
 ) -> Any:
@@ -52,7 +46,7 @@ def list_flags(
 
 
 @router.get(
-    "/environments/{environment}/flags/{key}", response_model=FlagOut, responses=_errors(404)
+    "/environments/{environment}/flags/{key}", response_model=FlagOut, responses=errors(404)
 )
 def show_flag(environment: str, key: str, store: StoreDep, response: Response) -> FlagOut:
     flag = FlagOut.model_validate(service.show_flag(store, environment, key))
@@ -63,7 +57,7 @@ def show_flag(environment: str, key: str, store: StoreDep, response: Response) -
 @router.put(
     "/environments/{environment}/flags/{key}",
     response_model=FlagWriteOut,
-    responses={201: {"model": FlagWriteOut}, **HELD, **_errors(401, 404, 409, 412)},
+    responses={201: {"model": FlagWriteOut}, **HELD, **errors(401, 404, 409, 412)},
 )
 def put_flag(
     environment: str, key: str, body: FlagIn, store: StoreDep, principal: PrincipalDep,
@@ -85,7 +79,7 @@ def put_flag(
     "/environments/{environment}/flags/{key}",
     status_code=204,
     response_class=Response,
-    responses={**HELD, **_errors(401, 404, 412)},
+    responses={**HELD, **errors(401, 404, 412)},
 )
 def delete_flag(
     environment: str, key: str, store: StoreDep, principal: PrincipalDep,
@@ -97,7 +91,7 @@ def delete_flag(
     return Response(status_code=204) if request is None else held(request)
 
 
-@router.post("/flags/{key}/kill", response_model=KillOut, responses=_errors(401, 404))
+@router.post("/flags/{key}/kill", response_model=KillOut, responses=errors(401, 404))
 def kill_flag(key: str, body: KillIn, store: StoreDep, principal: PrincipalDep) -> KillOut:
     return KillOut.model_validate(service.kill_flag(store, principal, key, body.reason))
 
@@ -105,7 +99,7 @@ def kill_flag(key: str, body: KillIn, store: StoreDep, principal: PrincipalDep) 
 @router.put(
     "/environments/{environment}/flagset",
     response_model=FlagSetImportOut,
-    responses={**HELD, **_errors(401, 404, 409)},
+    responses={**HELD, **errors(401, 404, 409)},
 )
 def import_flag_set(
     environment: str,
@@ -127,7 +121,7 @@ def import_flag_set(
 @router.get(
     "/environments/{environment}/flagset",
     response_model=FlagSetDocumentOut,
-    responses={304: {"description": "unchanged since the ETag sent as If-None-Match"}, **_errors()},
+    responses={304: {"description": "unchanged since the ETag sent as If-None-Match"}, **errors()},
 )
 def export_flag_set(environment: str, request: Request, store: StoreDep) -> Response:
     """The whole flagd document of an environment; the SDK polls it with If-None-Match."""
@@ -138,7 +132,7 @@ def export_flag_set(environment: str, request: Request, store: StoreDep) -> Resp
     "/flag-evaluations",
     status_code=202,
     response_model=EvaluationsAcceptedOut,
-    responses=_errors(401),
+    responses=errors(401),
 )
 def record_evaluations(
     body: CountsIn, store: StoreDep, principal: PrincipalDep
@@ -153,7 +147,7 @@ def record_evaluations(
     )
 
 
-@router.get("/flag-debt", response_model=FlagDebtOut, responses=_errors())
+@router.get("/flag-debt", response_model=FlagDebtOut, responses=errors())
 def flag_debt(
     store: StoreDep,
     settings: SettingsDep,

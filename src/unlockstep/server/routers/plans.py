@@ -11,8 +11,7 @@ from fastapi.responses import PlainTextResponse
 
 from unlockstep.server import wire_plans as wire
 from unlockstep.server.deps import PrincipalDep, StoreDep, with_etag
-from unlockstep.server.wire import Page
-from unlockstep.server.wire_contracts import errors
+from unlockstep.server.wire import Page, errors
 from unlockstep.services import plans
 
 router = APIRouter(tags=["plans"])

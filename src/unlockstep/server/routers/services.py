@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from unlockstep.server import wire_registry as wire
 from unlockstep.server.deps import PageDep, PrincipalDep, StoreDep, with_etag
+from unlockstep.server.wire import errors
 from unlockstep.services import authz, registry
 
 router = APIRouter(tags=["services"])
@@ -20,13 +21,13 @@ def service_detail(detail: registry.ServiceDetail) -> wire.ServiceDetail:
     )
 
 
-@router.get("/teams", response_model=wire.Page[wire.Team], responses=wire.errors())
+@router.get("/teams", response_model=wire.Page[wire.Team], responses=errors())
 def list_teams(store: StoreDep) -> wire.Page[wire.Team]:
     items = [wire.Team.model_validate(t) for t in registry.list_teams(store)]
     return wire.Page[wire.Team](items=items, total=len(items))
 
 
-@router.put("/teams/{name}", response_model=wire.TeamWritten, responses=wire.errors(401, 422))
+@router.put("/teams/{name}", response_model=wire.TeamWritten, responses=errors(401, 422))
 def put_team(
     name: str, body: wire.TeamIn, store: StoreDep, principal: PrincipalDep
 ) -> wire.TeamWritten:
@@ -35,7 +36,7 @@ def put_team(
     return wire.TeamWritten(team=wire.Team.model_validate(written.value), outcome=written.outcome)
 
 
-@router.get("/services", response_model=wire.Page[wire.Service], responses=wire.errors(422))
+@router.get("/services", response_model=wire.Page[wire.Service], responses=errors(422))
 def list_services(
     request: Request,
     store: StoreDep,
@@ -50,7 +51,7 @@ def list_services(
 @router.get(
     "/services/{name}",
     response_model=wire.ServiceDetail,
-    responses={304: {"description": "not modified (If-None-Match)"}, **wire.errors(404, 422)},
+    responses={304: {"description": "not modified (If-None-Match)"}, **errors(404, 422)},
 )
 def show_service(name: str, request: Request, store: StoreDep) -> Response:
     body = service_detail(registry.show_service(store, name))
@@ -60,7 +61,7 @@ def show_service(name: str, request: Request, store: StoreDep) -> Response:
 @router.put(
     "/services/{name}",
     response_model=wire.ServiceWritten,
-    responses=wire.errors(401, 404, 422),
+    responses=errors(401, 404, 422),
 )
 def put_service(
     name: str, body: wire.ServiceIn, store: StoreDep, principal: PrincipalDep
@@ -73,7 +74,7 @@ def put_service(
 @router.put(
     "/services/{name}/versions/{number}",
     response_model=wire.VersionWritten,
-    responses=wire.errors(401, 404, 409, 422),
+    responses=errors(401, 404, 409, 422),
 )
 def put_version(
     name: str, number: str, body: wire.VersionIn, store: StoreDep, principal: PrincipalDep
@@ -89,7 +90,7 @@ def put_version(
 @router.get(
     "/services/{name}/versions/{number}",
     response_model=wire.Version,
-    responses={304: {"description": "not modified (If-None-Match)"}, **wire.errors(404, 422)},
+    responses={304: {"description": "not modified (If-None-Match)"}, **errors(404, 422)},
 )
 def get_version(name: str, number: str, request: Request, store: StoreDep) -> Response:
     body = wire.Version.model_validate(registry.show_version(store, name, number))

@@ -6,8 +6,7 @@ from fastapi import APIRouter
 
 from unlockstep.server import wire_tokens as wire
 from unlockstep.server.deps import PrincipalDep, SettingsDep, StoreDep
-from unlockstep.server.wire import Page
-from unlockstep.server.wire_registry import errors
+from unlockstep.server.wire import Page, errors
 from unlockstep.services import authz, tokens
 
 router = APIRouter(tags=["tokens"])
