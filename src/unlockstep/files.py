@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from unlockstep.errors import InvalidInput, ParseError
 
@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # imported where used, so a command that imports this module 
 #: ``core.documents.MAX_SIZE`` (a test keeps them equal), without importing the YAML parser.
 MAX_SIZE = 32 * 1024 * 1024
 
-__all__ = ["read_bytes", "read_document", "read_source", "read_text"]
+__all__ = ["read_bytes", "read_document", "read_mapping", "read_source", "read_text"]
 
 
 def read_bytes(path: str | os.PathLike[str], *, max_size: int = MAX_SIZE) -> bytes:
@@ -76,6 +76,15 @@ def read_document(path: str | os.PathLike[str], *, max_size: int = MAX_SIZE) -> 
     from unlockstep.core.documents import load_document
 
     return load_document(read_source(path, max_size=max_size))
+
+
+def read_mapping(path: str | os.PathLike[str], problem: str) -> dict[str, Any]:
+    """A JSON or YAML file whose top is an object; otherwise a ``ParseError`` saying
+    ``problem`` about the file."""
+    data = read_document(path).data
+    if not isinstance(data, dict):
+        raise ParseError(problem, where=os.fspath(path))
+    return data
 
 
 def _relative_reader(base: Path, referrer: str, max_size: int) -> Callable[[str], str]:

@@ -18,8 +18,8 @@ from unlockstep.cli import context
 from unlockstep.cli.output import emit, format_option, table, warn
 from unlockstep.core import contracts as verification
 from unlockstep.core.contracts import read_any
-from unlockstep.errors import InvalidInput, ParseError
-from unlockstep.files import read_document as read_document_file
+from unlockstep.errors import InvalidInput
+from unlockstep.files import read_mapping
 
 if TYPE_CHECKING:
     from unlockstep.server.wire_expectations import Decision
@@ -28,10 +28,7 @@ if TYPE_CHECKING:
 def read_document(path: Path) -> Any:
     """A YAML or JSON file as a value (read and loaded with every defence); a syntax error
     names the file and line."""
-    data = read_document_file(path).data
-    if not isinstance(data, dict):
-        raise ParseError("expected a mapping at the top of the file", where=str(path))
-    return data
+    return read_mapping(path, "expected a mapping at the top of the file")
 
 
 FILE = click.Path(exists=True, dir_okay=False, path_type=Path)

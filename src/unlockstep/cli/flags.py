@@ -20,17 +20,13 @@ from unlockstep.core.flags.definition import FlagSet
 from unlockstep.core.flags.evaluator import KINDS
 from unlockstep.core.flags.lifecycle import debt_report
 from unlockstep.core.flags.lint import lint
-from unlockstep.errors import InvalidInput, ParseError
-from unlockstep.files import read_document as read_document_file
-from unlockstep.files import read_text
+from unlockstep.errors import InvalidInput
+from unlockstep.files import read_mapping, read_text
 
 
 def read_document(path: Path) -> dict[str, Any]:
     """A flagd document from a JSON or YAML file (read and loaded with every defence)."""
-    document = read_document_file(path).data
-    if not isinstance(document, dict):
-        raise ParseError("a flag file must hold one flagd document (an object)", where=str(path))
-    return document
+    return read_mapping(path, "a flag file must hold one flagd document (an object)")
 
 
 def read_flag_set(path: Path, environment: str | None) -> FlagSet:
