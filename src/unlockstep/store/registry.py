@@ -344,23 +344,6 @@ def live_rows(
     return [(d, n) for d, n in session.execute(query).all()]
 
 
-def service_and_environment_ids(
-    session: Session, service_name: str, env_name: str
-) -> tuple[int, int]:
-    """Service and environment ids in one query; the precise error when either is unknown."""
-    row = session.execute(
-        select(
-            select(Service.id).where(Service.name == service_name).scalar_subquery(),
-            select(Environment.id).where(Environment.name == env_name).scalar_subquery(),
-        )
-    ).one()
-    if row[0] is None:
-        get_service(session, service_name)
-    if row[1] is None:
-        get_environment(session, env_name)
-    return int(row[0]), int(row[1])
-
-
 def version_id(session: Session, service_id: int, number: str) -> int | None:
     return session.scalar(
         select(Version.id).where(Version.service_id == service_id, Version.number == number)

@@ -173,11 +173,6 @@ def unwrap(node: Node) -> tuple[str, Node]:
     return kind, fields
 
 
-def fields_of(node: Node | None, kind: str) -> Node | None:
-    """The fields of ``node`` when it is a ``kind`` node, else None."""
-    return node.get(kind) if node is not None else None
-
-
 def qualified_name(relation: Node | None) -> str:
     """``schema.table`` for a relation (a ``RangeVar``'s fields), with the default ``public``
     schema left out."""
