@@ -2,7 +2,7 @@
 
 Every engine runs over the document pairs the tests have: the demo estate's contracts and
 migrations, the named fixture cases of the engine tests, and the third-party conformance
-corpora when they are present (``shared/conformance``). A rule id that is not in the
+corpora shipped under ``tests/conformance``. A rule id that is not in the
 catalogue has no summary in ``docs/rules.md`` and no description in SARIF.
 """
 
@@ -16,16 +16,13 @@ from typing import Any
 
 import pytest
 
+from tests.conformance import corpus as shipped_corpus
 from unlockstep.core import engines
 from unlockstep.core.compat import RULES, Change, Mode, Policy, Source, check, rule_of
 from unlockstep.core.migrations import MigrationFile, check_files
 
 REPO = Path(__file__).resolve().parents[2]
 ESTATE = REPO / "examples" / "estate"
-CONFORMANCE = next(
-    (p / "shared" / "conformance" for p in REPO.parents if (p / "shared" / "conformance").is_dir()),
-    None,
-)
 
 
 def _undeclared(changes: Iterable[Change], where: str) -> list[str]:
@@ -46,6 +43,7 @@ def _pair(old: Source, new: Source, kind: str | None = None) -> list[Change]:
 
 
 def test_every_catalogue_rule_has_a_kind_and_a_summary() -> None:
+    engines.load_all()  # engines load lazily; each declares its rules as it loads
     missing = [rule_id for rule_id, rule in RULES.items() if not (rule.summary and rule.kind)]
     assert not missing, f"rules without a summary: {missing}"
     assert {"table", "migrations"} <= {rule.kind for rule in RULES.values()}
@@ -81,9 +79,7 @@ def test_the_engine_test_fixtures_emit_only_declared_rules() -> None:
 
 
 def _corpus(name: str) -> Path:
-    if CONFORMANCE is None or not (CONFORMANCE / name).is_dir():
-        pytest.skip(f"shared/conformance/{name} not present")
-    return CONFORMANCE / name
+    return shipped_corpus(name)  # fails, never skips, when the copy is missing
 
 
 def test_the_openapi_corpora_emit_only_declared_rules() -> None:
