@@ -29,6 +29,9 @@ from unlockstep.cli.client import Client
 from unlockstep.settings import Settings
 from unlockstep.store import Store
 
+#: Shared fixtures from other modules: a real Prometheus (``tests/prometheus.py``).
+pytest_plugins = ["tests.prometheus"]
+
 PG_URL = os.environ.get("UNLOCKSTEP_TEST_DATABASE_URL")
 REPO = Path(__file__).resolve().parents[1]
 

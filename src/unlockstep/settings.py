@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     #: How often, in seconds, a server process looks for flag changes written by other
     #: processes sharing its database (its own writes are served at once).
     flag_refresh_seconds: float = Field(default=1.0, ge=0, le=3600)
+    #: Run background jobs (``services/worker.py``) in this server process. With several
+    #: processes on one database each job still runs in one of them at a time (a lease).
+    worker: bool = True
 
     @property
     def max_document_bytes(self) -> int:

@@ -34,7 +34,7 @@ from unlockstep.server.routers import (
 from unlockstep.server.routers import (
     tokens as token_routes,
 )
-from unlockstep.services import tokens
+from unlockstep.services import tokens, worker
 from unlockstep.settings import Settings
 from unlockstep.store import Store
 
@@ -81,9 +81,13 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     settings = settings or _settings()
     store = store or Store(settings.database_url)
 
+    background = worker.Worker(store, worker.jobs() if settings.worker else [])
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        background.start()
         yield
+        background.stop()
         store.dispose()
 
     store.migrate()
@@ -95,6 +99,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     )
     app.state.settings = settings
     app.state.store = store
+    app.state.worker = background
     if not tokens.auth_required(settings, store):
         log.warning(
             "no API token is configured: anyone who reaches this server can write, recorded "

@@ -5,6 +5,7 @@ from unlockstep.store import (  # noqa: F401
     contract_tables,
     expectation_tables,
     flag_tables,
+    lease_tables,
     plans,
     tables,
     token_tables,
