@@ -64,6 +64,11 @@ class Settings(BaseSettings):
     #: Run background jobs (``services/worker.py``) in this server process. With several
     #: processes on one database each job still runs in one of them at a time (a lease).
     worker: bool = True
+    #: Where safety-net state changes (an invariant breached, recovered, in error) are POSTed
+    #: as JSON; empty: they wait in the outbox until one is set.
+    safety_webhook_url: str | None = None
+    #: The HMAC-SHA256 key of the ``X-Unlockstep-Signature`` header of those POSTs.
+    safety_webhook_secret: SecretStr | None = None
 
     @property
     def max_document_bytes(self) -> int:
@@ -140,6 +145,9 @@ class Settings(BaseSettings):
         data["api_tokens"] = {name: "***" for name in self.api_tokens}
         data["token"] = "***" if self.token else None
         data["database_url"] = mask_url(self.database_url)
+        data["safety_webhook_secret"] = "***" if self.safety_webhook_secret else None
+        if self.safety_webhook_url:
+            data["safety_webhook_url"] = mask_url(self.safety_webhook_url)
         return data
 
 

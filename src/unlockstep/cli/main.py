@@ -79,6 +79,11 @@ COMMANDS: dict[str, Lazy] = {
         "unlockstep.cli.expectations:impact",
         "Which consumers a proposed contract FILE breaks, and which removed elements nobody reads.",
     ),
+    "invariants": Lazy(
+        "unlockstep.cli.safety:invariants",
+        "Business invariants over real data: declared in a service's safety-nets file, "
+        "checked on a schedule by the server, gates for plans.",
+    ),
     "matrix": Lazy(
         "unlockstep.cli.expectations:matrix",
         "Consumer version × provider version with verification status.",
@@ -90,6 +95,11 @@ COMMANDS: dict[str, Lazy] = {
     "plan": Lazy(
         "unlockstep.cli.plans:plan",
         "Release plans: risk, safe order, lockstep detection, coordination document.",
+    ),
+    "reconcile": Lazy(
+        "unlockstep.cli.safety:reconcile",
+        "Compare an entity between two systems by key (old vs new, writer vs projection), and "
+        "work the queue of discrepancies.",
     ),
     "record-deployment": Lazy(
         "unlockstep.cli.registry:record_deployment",

@@ -1,0 +1,77 @@
+"""Safety nets: read-only data sources, business invariants over real data, and
+reconciliation of two systems by key (seed 003: the recovery side of release coordination).
+
+Other packages import from here, never from the ``_private`` modules.
+"""
+
+from __future__ import annotations
+
+from unlockstep.core.safety._codec import (
+    invariant_from,
+    reconciliation_from,
+    source_from,
+    to_dict,
+)
+from unlockstep.core.safety._file import NORMALISER_NAMES, duration, parse
+from unlockstep.core.safety._invariants import (
+    NOTIFIED,
+    SAMPLE,
+    Outcome,
+    State,
+    Status,
+    failed,
+    judge,
+    judge_count,
+    transition,
+)
+from unlockstep.core.safety._model import (
+    FieldMap,
+    Guards,
+    InvariantSpec,
+    ReconciliationSpec,
+    SafetyNets,
+    Side,
+    SourceSpec,
+)
+from unlockstep.core.safety._reconcile import (
+    NORMALISERS,
+    Comparison,
+    Discrepancy,
+    FieldDiff,
+    KeyOrderError,
+    Tally,
+    plain,
+)
+
+__all__ = [
+    "NORMALISERS",
+    "NORMALISER_NAMES",
+    "NOTIFIED",
+    "SAMPLE",
+    "Comparison",
+    "Discrepancy",
+    "FieldDiff",
+    "FieldMap",
+    "Guards",
+    "InvariantSpec",
+    "KeyOrderError",
+    "Outcome",
+    "ReconciliationSpec",
+    "SafetyNets",
+    "Side",
+    "SourceSpec",
+    "State",
+    "Status",
+    "Tally",
+    "duration",
+    "failed",
+    "invariant_from",
+    "judge",
+    "judge_count",
+    "parse",
+    "plain",
+    "reconciliation_from",
+    "source_from",
+    "to_dict",
+    "transition",
+]

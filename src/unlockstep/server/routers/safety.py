@@ -1,0 +1,134 @@
+"""Safety nets: each handler translates between the wire (``server/wire_safety.py``) and one
+use case (``services/safety_nets.py``, ``invariants.py``, ``reconciliation.py``)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+
+from unlockstep.core import safety as core
+from unlockstep.errors import InvalidInput
+from unlockstep.server import wire_safety as wire
+from unlockstep.server.deps import PageDep, PrincipalDep, StoreDep
+from unlockstep.server.wire import Page, errors
+from unlockstep.services import authz, invariants, reconciliation, safety_nets
+from unlockstep.store import Store
+
+router = APIRouter(tags=["safety nets"])
+
+
+@router.put(
+    "/safety-nets/{service}", response_model=wire.PublishedOut, responses=errors(401, 404, 409)
+)
+def publish(
+    service: str, body: wire.SafetyNetsIn, store: StoreDep, principal: PrincipalDep
+) -> wire.PublishedOut:
+    """Make a service's safety-nets file (sources, invariants, reconciliations) the
+    registry's, replacing what it declared before."""
+    nets = core.parse(body.document, body.filename, base=body.base)
+    if nets.service != service:
+        raise InvalidInput(
+            f"the file declares service {nets.service!r}, not {service!r}",
+            where=body.filename,
+        )
+    done = safety_nets.publish(store, principal, nets)
+    return wire.PublishedOut.model_validate(done)
+
+
+@router.get("/invariants", response_model=wire.InvariantListOut, responses=errors())
+def list_invariants(store: StoreDep, service: str | None = None) -> wire.InvariantListOut:
+    items = [
+        wire.InvariantOut.model_validate(i) for i in invariants.list_invariants(store, service)
+    ]
+    return wire.InvariantListOut(items=items, breached=sum(i.state == "breached" for i in items))
+
+
+@router.get("/invariants/{name}", response_model=wire.InvariantDetailOut, responses=errors(404))
+def show_invariant(
+    name: str, store: StoreDep, runs: Annotated[int, Query(ge=1, le=500)] = 20
+) -> wire.InvariantDetailOut:
+    found, recent = invariants.show(store, name, runs)
+    return wire.InvariantDetailOut(
+        invariant=wire.InvariantOut.model_validate(found),
+        runs=[wire.InvariantRunOut.model_validate(r) for r in recent],
+    )
+
+
+@router.post(
+    "/invariants/{name}/runs", response_model=wire.InvariantRunOut, responses=errors(401, 404)
+)
+def run_invariant(name: str, store: StoreDep, principal: PrincipalDep) -> wire.InvariantRunOut:
+    """Run the invariant now (recorded, and its state changed, as a scheduled run would)."""
+    found, _ = invariants.show(store, name, 1)
+    _require_service(store, principal, found.service, what="run invariants")
+    done = invariants.run(store, name, trigger=principal.name)
+    return wire.InvariantRunOut.model_validate(done)
+
+
+@router.get("/reconciliations", response_model=wire.ReconciliationListOut, responses=errors())
+def list_reconciliations(store: StoreDep, service: str | None = None) -> wire.ReconciliationListOut:
+    items = reconciliation.statuses(store, service)
+    return wire.ReconciliationListOut(
+        items=[wire.ReconciliationOut.model_validate(i) for i in items]
+    )
+
+
+@router.get("/reconciliations/{name}", response_model=wire.ReconciliationOut, responses=errors(404))
+def show_reconciliation(name: str, store: StoreDep) -> wire.ReconciliationOut:
+    return wire.ReconciliationOut.model_validate(reconciliation.status(store, name))
+
+
+@router.post(
+    "/reconciliations/{name}/runs",
+    response_model=wire.ReconciliationRunOut,
+    responses=errors(401, 404, 409),
+)
+def run_reconciliation(
+    name: str, store: StoreDep, principal: PrincipalDep
+) -> wire.ReconciliationRunOut:
+    """Compare both sides now and update the queue (answers when the run ends)."""
+    found = reconciliation.status(store, name)
+    _require_service(store, principal, found.service, what="run reconciliations")
+    done = reconciliation.run(store, name, trigger=principal.name)
+    return wire.ReconciliationRunOut.model_validate(done)
+
+
+@router.get("/discrepancies", response_model=Page[wire.DiscrepancyOut], responses=errors(404))
+def list_discrepancies(
+    request: Request,
+    store: StoreDep,
+    page: PageDep,
+    reconciliation_name: Annotated[str | None, Query(alias="reconciliation")] = None,
+    status: Annotated[str | None, Query(pattern="^(open|resolved|gone|all)$")] = "open",
+) -> Any:
+    """The operator queue: open discrepancies, the ones waiting longest first."""
+    items, total = reconciliation.queue(
+        store,
+        reconciliation_name,
+        None if status == "all" else status,
+        offset=page.offset,
+        limit=page.limit,
+    )
+    return page.body(request, [wire.DiscrepancyOut.model_validate(i) for i in items], total)
+
+
+@router.post(
+    "/discrepancies/{discrepancy_id}/resolve",
+    response_model=wire.DiscrepancyOut,
+    responses=errors(401, 404, 409),
+)
+def resolve(
+    discrepancy_id: int, body: wire.ResolveIn, store: StoreDep, principal: PrincipalDep
+) -> wire.DiscrepancyOut:
+    """Mark a discrepancy resolved, with the reason (found again later, it reopens)."""
+    service = reconciliation.owner_of_discrepancy(store, discrepancy_id)
+    _require_service(store, principal, service, what="resolve discrepancies")
+    done = reconciliation.resolve(store, principal.name, discrepancy_id, body.reason)
+    return wire.DiscrepancyOut.model_validate(done)
+
+
+def _require_service(store: Store, principal: authz.Principal, service: str, *, what: str) -> None:
+    """Running a safety net or resolving its findings is a write of the service's team."""
+    with store.session() as session:
+        authz.service_for_write(session, principal, service, what=what)

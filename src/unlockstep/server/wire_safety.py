@@ -1,0 +1,130 @@
+"""Safety nets on the wire (``routers/safety.py``): published safety-nets files, invariants
+and their runs, reconciliations, their runs and the discrepancy queue."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import Field
+
+from unlockstep.server.wire import Wire
+
+
+class SafetyNetsIn(Wire):
+    """A safety-nets file as written (YAML or JSON text); the server validates it."""
+
+    document: str = Field(max_length=4 * 1024 * 1024)
+    filename: str = Field("safety-nets.yaml", max_length=500)
+    base: str | None = Field(
+        None,
+        max_length=2000,
+        description="the folder relative SQLite paths in the file are resolved against",
+    )
+
+
+class PublishedOut(Wire):
+    service: str
+    created: list[str]
+    updated: list[str]
+    unchanged: list[str]
+    removed: list[str]
+
+
+class InvariantRunOut(Wire):
+    id: int | None
+    invariant: str
+    status: Literal["ok", "breached", "error"]
+    violations: int | None = Field(description="violating rows or their count; none: no answer")
+    at_least: bool = Field(description="the row limit cut the rows short: there may be more")
+    sample: list[str] = Field(description="violating keys, at most 20")
+    message: str
+    started_at: dt.datetime
+    finished_at: dt.datetime
+    trigger: str = Field(description="who ran it: a token's name, or 'schedule'")
+
+
+class InvariantOut(Wire):
+    name: str
+    service: str
+    owner: str
+    severity: str
+    description: str
+    source: str
+    returns: Literal["rows", "count"]
+    tolerance: int
+    every_seconds: float
+    guards: dict[str, list[str]]
+    query: str
+    state: Literal["unknown", "ok", "breached", "error"]
+    state_since: dt.datetime
+    last_run_at: dt.datetime | None
+    next_run_at: dt.datetime
+    last_run: InvariantRunOut | None
+
+
+class InvariantListOut(Wire):
+    items: list[InvariantOut]
+    breached: int = Field(description="how many of them are breached")
+
+
+class InvariantDetailOut(Wire):
+    invariant: InvariantOut
+    runs: list[InvariantRunOut] = Field(description="newest first")
+
+
+class ReconciliationRunOut(Wire):
+    id: int | None
+    reconciliation: str
+    status: Literal["running", "done", "error"]
+    started_at: dt.datetime
+    progress_at: dt.datetime
+    finished_at: dt.datetime | None
+    left_rows: int
+    right_rows: int
+    matched: int
+    missing_left: int = Field(description="keys only the right side has")
+    missing_right: int = Field(description="keys only the left side has")
+    mismatched: int
+    message: str | None
+    trigger: str
+
+
+class ReconciliationOut(Wire):
+    name: str
+    service: str
+    owner: str
+    description: str
+    tolerance: int
+    every_seconds: float
+    open: int = Field(description="open discrepancies in the queue")
+    breached: bool = Field(description="more open discrepancies than the tolerance")
+    last_run: ReconciliationRunOut | None
+
+
+class ReconciliationListOut(Wire):
+    items: list[ReconciliationOut]
+
+
+class FieldDiffOut(Wire):
+    field: str
+    left: str | None
+    right: str | None
+
+
+class DiscrepancyOut(Wire):
+    id: int
+    reconciliation: str
+    key: str
+    kind: Literal["missing-left", "missing-right", "mismatch"]
+    fields: list[FieldDiffOut]
+    status: Literal["open", "resolved", "gone"]
+    first_seen: dt.datetime
+    last_seen: dt.datetime
+    resolved_by: str | None
+    resolved_at: dt.datetime | None
+    reason: str | None
+
+
+class ResolveIn(Wire):
+    reason: str = Field(min_length=1, max_length=2000, description="why, for the audit trail")
