@@ -9,14 +9,20 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from unlockstep.core import safety as core
 from unlockstep.errors import Conflict
 from unlockstep.services import authz
 from unlockstep.store import Store, audit
-from unlockstep.store.safety_tables import DataSourceRow, InvariantRow, ReconciliationRow
+from unlockstep.store.safety_tables import (
+    DataSourceRow,
+    DiscrepancyRow,
+    InvariantRow,
+    ReconciliationRow,
+    ReconciliationRunRow,
+)
 
 
 @dataclass
@@ -119,3 +125,35 @@ def _replace(
         audit.record(session, actor, f"{entity}.removed", entity, row.name, row.definition, None)
         session.delete(row)
         done.removed.append(f"{entity} {row.name}")
+
+
+def invariant_states(session: Session) -> dict[str, str]:
+    """Every declared invariant's state, for plan gates (``invariant-holds`` blockers)."""
+    rows = session.execute(select(InvariantRow.name, InvariantRow.state))
+    return {name: state for name, state in rows}
+
+
+def reconciliation_states(session: Session) -> dict[str, tuple[int, int, bool]]:
+    """Every reconciliation's (open discrepancies, tolerance, has a completed run), for plan
+    gates (``reconciled`` blockers) and the seed's dual-write signals."""
+    open_counts: dict[str, int] = {
+        name: count
+        for name, count in session.execute(
+            select(DiscrepancyRow.reconciliation, func.count())
+            .where(DiscrepancyRow.status == "open")
+            .group_by(DiscrepancyRow.reconciliation)
+        )
+    }
+    completed = set(
+        session.scalars(
+            select(ReconciliationRunRow.reconciliation)
+            .where(ReconciliationRunRow.status == "done")
+            .distinct()
+        )
+    )
+    return {
+        name: (int(open_counts.get(name, 0)), tolerance, name in completed)
+        for name, tolerance in session.execute(
+            select(ReconciliationRow.name, ReconciliationRow.tolerance)
+        )
+    }

@@ -502,6 +502,10 @@ _VERIFIED = re.compile(
 )
 _USAGE = re.compile(r"^(?P<metric>.+?)\s*==\s*0\s+for\s+(?P<days>\d+)\s+days?$", re.IGNORECASE)
 _FLAG = re.compile(r"^flag\s+(?P<flag>[\w.-]+)\s+(?:is\s+)?deleted$", re.IGNORECASE)
+_INVARIANT = re.compile(r"^invariant\s+(?P<name>[\w.-]+)\s+holds$", re.IGNORECASE)
+_RECONCILED = re.compile(
+    r"^(?:reconciliation\s+)?(?P<name>[\w.-]+)\s+(?:is\s+)?reconciled$", re.IGNORECASE
+)
 _DRAINED = re.compile(
     r"^(?P<workflow>[\w.-]+)\s+v?(?P<version>\w+)\s+has no running instances$", re.IGNORECASE
 )
@@ -510,7 +514,12 @@ _DRAINED = re.compile(
 def _blocker(r: Validator, value: Any, p: str) -> Blocker:
     if isinstance(value, str):
         return blocker_from_text(value)
-    b = r.mapping(value, p, {"verified", "usageZero", "flagDeleted", "workflowDrained", "text"})
+    b = r.mapping(
+        value,
+        p,
+        {"verified", "usageZero", "flagDeleted", "workflowDrained", "invariantHolds",
+         "reconciled", "text"},
+    )  # fmt: skip
     if "verified" in b:
         v = r.mapping(b["verified"], join(p, "verified"), {"consumer", "contract", "version"})
         vp = join(p, "verified")
@@ -547,9 +556,19 @@ def _blocker(r: Validator, value: Any, p: str) -> Blocker:
             workflow=workflow,
             version=version,
         )
+    if "invariantHolds" in b:
+        name = r.text(b, "invariantHolds", p)
+        return Blocker("invariant-holds", f"invariant {name} holds", invariant=name)
+    if "reconciled" in b:
+        name = r.text(b, "reconciled", p)
+        return Blocker("reconciled", f"reconciliation {name} reconciled", reconciliation=name)
     text = r.text(b, "text", p)
     if not text:
-        r.fail(p, "a blocker is text or one of: verified, usageZero, flagDeleted, workflowDrained")
+        r.fail(
+            p,
+            "a blocker is text or one of: verified, usageZero, flagDeleted, workflowDrained, "
+            "invariantHolds, reconciled",
+        )
     return Blocker("manual", text)
 
 
@@ -560,6 +579,10 @@ def blocker_from_text(text: str) -> Blocker:
         return Blocker("usage-zero", t, metric=m["metric"].strip(), days=int(m["days"]))
     if m := _FLAG.match(t):
         return Blocker("flag-deleted", t, flag=m["flag"])
+    if m := _INVARIANT.match(t):
+        return Blocker("invariant-holds", t, invariant=m["name"])
+    if m := _RECONCILED.match(t):
+        return Blocker("reconciled", t, reconciliation=m["name"])
     if m := _DRAINED.match(t):
         return Blocker("workflow-drained", t, workflow=m["workflow"], version=m["version"])
     if m := _VERIFIED.match(t):

@@ -97,7 +97,10 @@ class Blocker:
 
     ``kind`` is one a machine can check — ``verified`` (consumer verified against a
     contract version), ``usage-zero`` (metric zero for N days), ``flag-deleted``,
-    ``workflow-drained`` (no running instances of an old workflow version) — or ``manual``.
+    ``workflow-drained`` (no running instances of an old workflow version),
+    ``invariant-holds`` (a business invariant is not breached: the old path's fallback stays
+    until the new one is proven on real data), ``reconciled`` (a reconciliation has no more
+    open discrepancies than its tolerance) — or ``manual``.
     """
 
     kind: str
@@ -109,6 +112,8 @@ class Blocker:
     days: int | None = None
     flag: str | None = None
     workflow: str | None = None
+    invariant: str | None = None
+    reconciliation: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
