@@ -233,6 +233,9 @@ def test_a_reconciliation_fills_the_queue_and_closes_what_the_data_fixed(
     assert found["9"]["fields"] == [{"field": "state", "left": "done", "right": "refunded"}]
     status = registry.get("/api/v1/reconciliations/payments").json()
     assert (status["open"], status["breached"]) == (3, True)
+    # the seed's dual-write signals
+    assert (status["mismatches"], status["recordsRemaining"]) == (1, 1)
+    assert 0 <= status["backfillLagSeconds"] < 600
 
     resolved = registry.post(
         f"/api/v1/discrepancies/{found['9']['id']}/resolve", json={"reason": "refund is right"}

@@ -100,6 +100,13 @@ class ReconciliationOut(Wire):
     open: int = Field(description="open discrepancies in the queue")
     breached: bool = Field(description="more open discrepancies than the tolerance")
     last_run: ReconciliationRunOut | None
+    mismatches: int = Field(description="dual-write signal: open mismatched keys")
+    records_remaining: int = Field(
+        description="dual-write signal: open keys the new (right) system does not have yet"
+    )
+    backfill_lag_seconds: float | None = Field(
+        description="dual-write signal: how long the oldest of those has been open"
+    )
 
 
 class ReconciliationListOut(Wire):

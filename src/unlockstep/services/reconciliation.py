@@ -91,6 +91,11 @@ class Status:
     open: int
     last_run: RunStatus | None
     breached: bool
+    #: the seed's dual-write signals: open mismatches, open keys the new (right) side lacks,
+    #: and how long the oldest of those has waited (seconds)
+    mismatches: int = 0
+    records_remaining: int = 0
+    backfill_lag_seconds: float | None = None
 
 
 Progress = Callable[[core.Tally], None]
@@ -379,14 +384,20 @@ def _status(session: Session, row: ReconciliationRow) -> Status:
         .order_by(ReconciliationRunRow.id.desc())
         .limit(1)
     ).first()
-    open_count = (
-        session.scalar(
-            select(func.count())
-            .select_from(DiscrepancyRow)
+    by_kind: dict[str, tuple[int, datetime | None]] = {
+        kind: (count, oldest)
+        for kind, count, oldest in session.execute(
+            select(DiscrepancyRow.kind, func.count(), func.min(DiscrepancyRow.first_seen))
             .where(DiscrepancyRow.reconciliation == row.name, DiscrepancyRow.status == "open")
+            .group_by(DiscrepancyRow.kind)
         )
-        or 0
-    )
+    }
+    open_count = sum(count for count, _ in by_kind.values())
+    remaining, oldest = by_kind.get("missing-right", (0, None))
+    if isinstance(oldest, str):  # SQLite returns an aggregate of timestamps as text
+        oldest = datetime.fromisoformat(oldest)
+    if oldest is not None and oldest.tzinfo is None:
+        oldest = oldest.replace(tzinfo=UTC)
     return Status(
         name=row.name,
         service=row.service,
@@ -397,6 +408,11 @@ def _status(session: Session, row: ReconciliationRow) -> Status:
         open=open_count,
         last_run=_run_status(last) if last is not None else None,
         breached=open_count > row.tolerance,
+        mismatches=by_kind.get("mismatch", (0, None))[0],
+        records_remaining=remaining,
+        backfill_lag_seconds=(
+            (datetime.now(UTC) - oldest).total_seconds() if oldest is not None else None
+        ),
     )
 
 

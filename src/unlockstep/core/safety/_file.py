@@ -51,8 +51,8 @@ def parse(text: str, filename: str = "<input>", *, base: str | None = None) -> S
     service = _name(r, top, "service", "", required=True)
     owner = r.text(top, "owner", "")
     sources = _sources(r, top.get("sources"), base)
-    known = {s.name for s in sources}
-    invariants = _invariants(r, top.get("invariants"), service, owner, known)
+    known: dict[str, str] = {s.name: s.kind for s in sources}
+    invariants = _invariants(r, top.get("invariants"), service, owner, set(known))
     reconciliations = _reconciliations(r, top.get("reconciliations"), service, owner, known)
     if r.errors:
         raise ParseError(
@@ -238,12 +238,19 @@ def _invariants(
     return tuple(out)
 
 
-def _side(r: Validator, value: Any, pointer: str, known: set[str]) -> Side:
+def _side(r: Validator, value: Any, pointer: str, known: dict[str, str]) -> Side:
     m = r.mapping(value if value is not None else {}, pointer, {"source", "query", "key"})
     if value is None:
         r.fail(pointer, "missing: give source, query and key")
+    source = _source_ref(r, m, pointer, set(known))
+    if known.get(source) not in (None, "postgresql", "sqlite"):
+        r.fail(
+            join(pointer, "source"),
+            f"{source!r} is a {known[source]} source; a reconciliation streams both sides "
+            "from SQL sources (postgresql or sqlite)",
+        )
     return Side(
-        source=_source_ref(r, m, pointer, known),
+        source=source,
         query=r.text(m, "query", pointer, required=True),
         key=r.text(m, "key", pointer, required=True),
     )
@@ -287,7 +294,7 @@ def _fields(r: Validator, value: Any, pointer: str) -> tuple[FieldMap, ...]:
 
 
 def _reconciliations(
-    r: Validator, value: Any, service: str, owner: str, known: set[str]
+    r: Validator, value: Any, service: str, owner: str, known: dict[str, str]
 ) -> tuple[ReconciliationSpec, ...]:
     out: list[ReconciliationSpec] = []
     for name, p, body in _entries(r, value, "/reconciliations", "reconciliation"):
