@@ -88,3 +88,17 @@ def test_the_registry_commands_run_list_show_and_work_the_queue(
     assert code == 0 and "resolved" in out
     code, out, _ = invoke("reconcile", "queue", "--status", "resolved")
     assert "closed in legacy on purpose" in out
+
+
+@SQLITE_ONLY
+def test_replay_check_says_which_schema_versions_and_since_when(
+    estate: TestClient, cli_server: TestClient
+) -> None:
+    args = ("replay", "check", "--consumer", "notification-service", "--version", "3.0.2")
+    code, out, _ = invoke(*args, "--retention", "7d")
+    assert code == 0
+    assert "✓ case-service case-events: readable (retention 7d" in out
+    assert "schema of 1.4.0" in out
+    code, out, _ = invoke(*args, "--format", "json")
+    assert code == 1  # no retention declared or given: unknown is not a pass
+    assert json.loads(out)["contracts"][0]["status"] == "unknown"

@@ -117,6 +117,10 @@ COMMANDS: dict[str, Lazy] = {
         "unlockstep.cli.registry:record_undeployment",
         "Record that a service is no longer deployed in an environment.",
     ),
+    "replay": Lazy(
+        "unlockstep.cli.safety:replay",
+        "Replay safety: can a consumer version read every event still in its topics?",
+    ),
     "serve": Lazy(
         "unlockstep.cli.serve:serve", "Run the registry server (migrates the database first)."
     ),

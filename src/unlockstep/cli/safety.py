@@ -439,4 +439,62 @@ def reconcile_resolve(discrepancy_id: int, reason: str, fmt: str) -> None:
     emit(fmt, d.model_dump(mode="json"), lambda _: f"#{d.id} {d.reconciliation} {d.key}: resolved")
 
 
-COMMANDS: tuple[click.Command, ...] = (invariants, reconcile)
+# -- replay ---------------------------------------------------------------------------------
+
+
+@click.group("replay")
+def replay() -> None:
+    """Replay safety: can a consumer version read every event still in its topics?"""
+
+
+@replay.command("check")
+@click.option("--consumer", required=True, help="the consumer service")
+@click.option("--version", "version", required=True, help="the consumer version to deploy")
+@click.option("--environment", "-e", default="production", show_default=True)
+@click.option("--retention", help="the topics' retention (7d, 36h); default: as declared in "
+              "the AsyncAPI document (Kafka retention.ms)")  # fmt: skip
+@format_option()
+def replay_check(
+    consumer: str, version: str, environment: str, retention: str | None, fmt: str
+) -> None:
+    """Before a consumer version deploys: can it read every event schema version still inside
+    the retention of the topics it reads, as published in ENVIRONMENT? Says which versions and
+    since when. Exit 1 when one is unreadable or cannot be checked."""
+    from unlockstep.server.wire_safety import ReplayCheckOut
+
+    params = {"consumer": consumer, "version": version, "environment": environment}
+    if retention:
+        params["retention"] = retention
+    found = ReplayCheckOut.model_validate(
+        context.client().get("/api/v1/replay-check", params=params)
+    )
+
+    def text(_: Any) -> str:
+        lines = []
+        for c in found.contracts:
+            mark = {"readable": "✓", "unreadable": "✗", "unknown": "?"}[c.status]
+            window = (
+                f"retention {c.retention_seconds / 86400:g}d, since {c.window_start:%Y-%m-%d %H:%M}"
+                if c.retention_seconds and c.window_start else "retention unknown"
+            )  # fmt: skip
+            lines.append(f"{mark} {c.provider} {c.contract}: {c.status} ({window})")
+            for v in c.versions:
+                until = f"until {v.until:%Y-%m-%d}" if v.until else "still published"
+                lines.append(
+                    f"    {v.status:10} schema of {', '.join(v.provider_versions)} "
+                    f"(since {v.since:%Y-%m-%d}, {until})"
+                )
+                lines += [f"      {p.get('element', '')} {p.get('reason', '')}".rstrip()
+                          for p in v.problems]  # fmt: skip
+            if c.note:
+                lines.append(f"    {c.note}")
+        verdict = "can read" if found.ok else "cannot be shown to read"
+        lines.append(f"{consumer} {version} {verdict} every event still retained in {environment}")
+        return "\n".join(lines)
+
+    emit(fmt, found.model_dump(mode="json"), text)
+    if not found.ok:
+        click.get_current_context().exit(1)
+
+
+COMMANDS: tuple[click.Command, ...] = (invariants, reconcile, replay)

@@ -4,7 +4,7 @@ and their runs, reconciliations, their runs and the discrepancy queue."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -135,3 +135,29 @@ class DiscrepancyOut(Wire):
 
 class ResolveIn(Wire):
     reason: str = Field(min_length=1, max_length=2000, description="why, for the audit trail")
+
+
+class SchemaVersionOut(Wire):
+    provider_versions: list[str] = Field(description="the provider versions that published it")
+    since: dt.datetime = Field(description="since when its events may be in the topic")
+    until: dt.datetime | None = Field(description="when its last producer stopped; none: live")
+    status: Literal["readable", "unreadable", "unknown"]
+    problems: list[dict[str, Any]]
+
+
+class ReplayOut(Wire):
+    contract: str
+    provider: str
+    status: Literal["readable", "unreadable", "unknown"]
+    retention_seconds: float | None
+    window_start: dt.datetime | None
+    versions: list[SchemaVersionOut]
+    note: str
+
+
+class ReplayCheckOut(Wire):
+    consumer: str
+    version: str
+    environment: str
+    ok: bool = Field(description="every schema version inside every retention is readable")
+    contracts: list[ReplayOut]

@@ -42,6 +42,8 @@ from unlockstep.core.safety._reconcile import (
     Tally,
     plain,
 )
+from unlockstep.core.safety._replay import Published, Replay, SchemaVersion, retention_of
+from unlockstep.core.safety._replay import judge as judge_replay
 
 __all__ = [
     "NORMALISERS",
@@ -56,8 +58,11 @@ __all__ = [
     "InvariantSpec",
     "KeyOrderError",
     "Outcome",
+    "Published",
     "ReconciliationSpec",
+    "Replay",
     "SafetyNets",
+    "SchemaVersion",
     "Side",
     "SourceSpec",
     "State",
@@ -68,9 +73,11 @@ __all__ = [
     "invariant_from",
     "judge",
     "judge_count",
+    "judge_replay",
     "parse",
     "plain",
     "reconciliation_from",
+    "retention_of",
     "source_from",
     "to_dict",
     "transition",

@@ -12,7 +12,7 @@ from unlockstep.errors import InvalidInput
 from unlockstep.server import wire_safety as wire
 from unlockstep.server.deps import PageDep, PrincipalDep, StoreDep
 from unlockstep.server.wire import Page, errors
-from unlockstep.services import authz, invariants, reconciliation, safety_nets
+from unlockstep.services import authz, invariants, reconciliation, replay, safety_nets
 from unlockstep.store import Store
 
 router = APIRouter(tags=["safety nets"])
@@ -132,3 +132,51 @@ def _require_service(store: Store, principal: authz.Principal, service: str, *, 
     """Running a safety net or resolving its findings is a write of the service's team."""
     with store.session() as session:
         authz.service_for_write(session, principal, service, what=what)
+
+
+@router.get("/replay-check", response_model=wire.ReplayCheckOut, responses=errors(404))
+def replay_check(
+    store: StoreDep,
+    consumer: str,
+    version: str,
+    environment: str = "production",
+    retention: Annotated[
+        str | None, Query(description="the topics' retention (7d, 36h…); default: declared")
+    ] = None,
+) -> wire.ReplayCheckOut:
+    """Can this consumer version read every event schema version still inside its topics'
+    retention in the environment (what the registry knows was published, and since when)?"""
+    seconds = None
+    if retention is not None:
+        seconds = core.duration(retention)
+        if seconds is None:
+            raise InvalidInput(f"{retention!r} is not a duration; write e.g. 7d or 36h")
+    found = replay.check(store, consumer, version, environment, retention_seconds=seconds)
+    items = [
+        wire.ReplayOut(
+            contract=r.contract,
+            provider=r.provider,
+            status=r.status,  # type: ignore[arg-type]
+            retention_seconds=r.retention_seconds,
+            window_start=r.window_start,
+            versions=[
+                wire.SchemaVersionOut(
+                    provider_versions=list(v.provider_versions),
+                    since=v.since,
+                    until=v.until,
+                    status=v.status,  # type: ignore[arg-type]
+                    problems=list(v.problems),
+                )
+                for v in r.versions
+            ],
+            note=r.note,
+        )
+        for r in found
+    ]
+    return wire.ReplayCheckOut(
+        consumer=consumer,
+        version=version,
+        environment=environment,
+        ok=all(i.status == "readable" for i in items),
+        contracts=items,
+    )
