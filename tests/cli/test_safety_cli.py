@@ -88,6 +88,8 @@ def test_the_registry_commands_run_list_show_and_work_the_queue(
     assert code == 0 and "resolved" in out
     code, out, _ = invoke("reconcile", "queue", "--status", "resolved")
     assert "closed in legacy on purpose" in out
+    code, out, _ = invoke("outbox", "check")
+    assert code == 1 and "✗ case-service outbox-case-events-outbox: breached" in out
 
 
 @SQLITE_ONLY

@@ -59,7 +59,11 @@ def test_the_demo_declares_one_invariant_that_holds_and_one_that_is_breached(
     estate: TestClient,
 ) -> None:
     names = {i["name"] for i in estate.get("/api/v1/invariants").json()["items"]}
-    assert names == {"escalated-cases-have-a-basis", "escalations-are-published"}
+    assert names == {
+        "escalated-cases-have-a-basis",
+        "escalations-are-published",
+        "outbox-case-events-outbox",
+    }
     holds = run_invariant(estate, "escalated-cases-have-a-basis")
     breached = run_invariant(estate, "escalations-are-published")
     assert (holds["status"], holds["violations"]) == ("ok", 0)
@@ -73,6 +77,34 @@ def test_the_demo_declares_one_invariant_that_holds_and_one_that_is_breached(
     shown = estate.get("/api/v1/invariants/escalations-are-published").json()
     assert shown["invariant"]["state"] == "breached"
     assert shown["runs"][0]["sample"] == ["6"]
+
+
+def test_the_outbox_gate_shows_the_stuck_relay_and_publishers_without_one_are_flagged(
+    estate: TestClient,
+) -> None:
+    before = estate.get("/api/v1/outboxes").json()
+    [outbox] = before["outboxes"]
+    assert (outbox["service"], outbox["state"], outbox["metrics"]) == (
+        "case-service",
+        "unknown",
+        {},
+    )
+    assert before["problems"] == []
+    run_invariant(estate, "outbox-case-events-outbox")
+    after = estate.get("/api/v1/outboxes").json()
+    [outbox] = after["outboxes"]
+    assert outbox["state"] == "breached" and after["ok"] is False
+    assert outbox["metrics"]["unpublished"] == 1
+    assert outbox["metrics"]["oldestUnpublishedAgeSeconds"] > 86400
+    # a service whose contract sends events, with no outbox declared
+    document = (REPO / "examples" / "estate" / "contracts" / "case-events.v1.yaml").read_text()
+    published = estate.put(
+        "/api/v1/services/decision-service/contracts/decision-events/versions/2.1.0",
+        json={"content": document},
+    )
+    assert published.status_code in (200, 201), published.text
+    [problem] = estate.get("/api/v1/outboxes").json()["problems"]
+    assert (problem["service"], problem["contracts"]) == ("decision-service", ["decision-events"])
 
 
 @SQLITE_ONLY

@@ -92,6 +92,11 @@ COMMANDS: dict[str, Lazy] = {
         "unlockstep.cli.migrations:migrations",
         "SQL migrations classified as expand, migrate or contract.",
     ),
+    "outbox": Lazy(
+        "unlockstep.cli.safety:outbox",
+        "Transactional outboxes: the oldest unpublished row, the publish rate, and who "
+        "publishes events without one.",
+    ),
     "plan": Lazy(
         "unlockstep.cli.plans:plan",
         "Release plans: risk, safe order, lockstep detection, coordination document.",

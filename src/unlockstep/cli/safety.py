@@ -497,4 +497,42 @@ def replay_check(
         click.get_current_context().exit(1)
 
 
-COMMANDS: tuple[click.Command, ...] = (invariants, reconcile, replay)
+# -- outbox ---------------------------------------------------------------------------------
+
+
+@click.group("outbox")
+def outbox() -> None:
+    """Transactional outboxes: the oldest unpublished row, the publish rate, and who
+    publishes events without one."""
+
+
+@outbox.command("check")
+@format_option()
+def outbox_check(fmt: str) -> None:
+    """Every declared outbox's gate (no row unpublished past its maximum age) with the age
+    of its oldest unpublished row and its publish rate, and every service whose contracts
+    publish events without a declared outbox. Exit 1 when either fails."""
+    from unlockstep.server.wire_safety import OutboxesOut
+
+    found = OutboxesOut.model_validate(context.client().get("/api/v1/outboxes"))
+
+    def text(_: Any) -> str:
+        lines = []
+        for o in found.outboxes:
+            m = o.metrics
+            figures = (
+                f"{m.get('unpublished') or 0:g} unpublished, oldest "
+                f"{m.get('oldestUnpublishedAgeSeconds') or 0:g}s, "
+                f"{m.get('publishRatePerSecond') or 0:g} published/s"
+                if m else "not run yet"
+            )  # fmt: skip
+            lines.append(f"{_MARK[o.state]} {o.service} {o.invariant}: {o.state} ({figures})")
+        lines += [f"✗ {p.message}" for p in found.problems]
+        return "\n".join(lines) or "no outboxes declared and no service publishes events"
+
+    emit(fmt, found.model_dump(mode="json"), text)
+    if not found.ok:
+        click.get_current_context().exit(1)
+
+
+COMMANDS: tuple[click.Command, ...] = (invariants, reconcile, replay, outbox)

@@ -42,6 +42,11 @@ class InvariantRunOut(Wire):
     started_at: dt.datetime
     finished_at: dt.datetime
     trigger: str = Field(description="who ran it: a token's name, or 'schedule'")
+    metrics: dict[str, float | None] = Field(
+        default_factory=dict,
+        description="an outbox check's figures: unpublished, oldestUnpublishedAgeSeconds, "
+        "publishRatePerSecond",
+    )
 
 
 class InvariantOut(Wire):
@@ -51,7 +56,7 @@ class InvariantOut(Wire):
     severity: str
     description: str
     source: str
-    returns: Literal["rows", "count"]
+    returns: Literal["rows", "count", "outbox"]
     tolerance: int
     every_seconds: float
     guards: dict[str, list[str]]
@@ -161,3 +166,25 @@ class ReplayCheckOut(Wire):
     environment: str
     ok: bool = Field(description="every schema version inside every retention is readable")
     contracts: list[ReplayOut]
+
+
+class OutboxOut(Wire):
+    service: str
+    invariant: str = Field(description="the outbox's gate (an invariant of the service)")
+    state: Literal["unknown", "ok", "breached", "error"]
+    metrics: dict[str, float | None] = Field(description="as of the last run")
+    checked_at: dt.datetime | None
+
+
+class OutboxLintOut(Wire):
+    service: str
+    contracts: list[str]
+    message: str
+
+
+class OutboxesOut(Wire):
+    ok: bool = Field(description="no outbox gate breached and no publisher without an outbox")
+    outboxes: list[OutboxOut]
+    problems: list[OutboxLintOut] = Field(
+        description="services whose contracts publish events without a declared outbox"
+    )

@@ -10,7 +10,7 @@ processes recording at once apply their state changes one after the other.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -46,6 +46,7 @@ class Run:
     started_at: datetime
     finished_at: datetime
     trigger: str
+    metrics: dict[str, float | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,7 @@ def record(
             status=outcome.status,
             violations=outcome.violations,
             at_least=outcome.at_least,
-            sample={"keys": list(outcome.sample)},
+            sample={"keys": list(outcome.sample), "metrics": dict(outcome.metrics)},
             message=outcome.message,
             trigger=trigger,
         )
@@ -237,9 +238,10 @@ def _invariant(session: Session, row: InvariantRow) -> Invariant:
 
 def _run(row: InvariantRunRow) -> Run:
     sample: Any = (row.sample or {}).get("keys", [])
+    metrics: Any = (row.sample or {}).get("metrics", {})
     return Run(
         row.id, row.invariant, row.status, row.violations, row.at_least, list(sample),
-        row.message, row.started_at, row.finished_at, row.trigger,
+        row.message, row.started_at, row.finished_at, row.trigger, dict(metrics),
     )  # fmt: skip
 
 
@@ -247,5 +249,5 @@ def outcome_run(spec: core.InvariantSpec, outcome: core.Outcome, at: datetime) -
     """A run that was not recorded (the CLI's ``--file`` mode)."""
     return Run(
         None, spec.name, outcome.status, outcome.violations, outcome.at_least,
-        list(outcome.sample), outcome.message, at, at, "file",
+        list(outcome.sample), outcome.message, at, at, "file", dict(outcome.metrics),
     )  # fmt: skip

@@ -33,6 +33,8 @@ from unlockstep.core.safety._model import (
     Side,
     SourceSpec,
 )
+from unlockstep.core.safety._outbox import RATE_WINDOW, LintProblem, OutboxSpec, publishes
+from unlockstep.core.safety._outbox import lint as lint_outboxes
 from unlockstep.core.safety._reconcile import (
     NORMALISERS,
     Comparison,
@@ -49,6 +51,7 @@ __all__ = [
     "NORMALISERS",
     "NORMALISER_NAMES",
     "NOTIFIED",
+    "RATE_WINDOW",
     "SAMPLE",
     "Comparison",
     "Discrepancy",
@@ -57,6 +60,8 @@ __all__ = [
     "Guards",
     "InvariantSpec",
     "KeyOrderError",
+    "LintProblem",
+    "OutboxSpec",
     "Outcome",
     "Published",
     "ReconciliationSpec",
@@ -74,8 +79,10 @@ __all__ = [
     "judge",
     "judge_count",
     "judge_replay",
+    "lint_outboxes",
     "parse",
     "plain",
+    "publishes",
     "reconciliation_from",
     "retention_of",
     "source_from",

@@ -27,6 +27,8 @@ from unlockstep.core.safety._model import (
     SourceKind,
     SourceSpec,
 )
+from unlockstep.core.safety._outbox import OutboxSpec
+from unlockstep.core.safety._outbox import invariant as outbox_invariant
 from unlockstep.errors import ParseError
 
 _NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")
@@ -46,7 +48,7 @@ def parse(text: str, filename: str = "<input>", *, base: str | None = None) -> S
     top = r.mapping(
         doc.value if doc.value is not None else {},
         "",
-        {"service", "owner", "sources", "invariants", "reconciliations"},
+        {"service", "owner", "sources", "invariants", "reconciliations", "outbox"},
     )
     service = _name(r, top, "service", "", required=True)
     owner = r.text(top, "owner", "")
@@ -54,6 +56,11 @@ def parse(text: str, filename: str = "<input>", *, base: str | None = None) -> S
     known: dict[str, str] = {s.name: s.kind for s in sources}
     invariants = _invariants(r, top.get("invariants"), service, owner, set(known))
     reconciliations = _reconciliations(r, top.get("reconciliations"), service, owner, known)
+    outbox = _outbox(r, top.get("outbox"), service, owner, known)
+    if outbox is not None:
+        invariants = (*invariants, outbox[1])
+        if sum(1 for i in invariants if i.name == outbox[1].name) > 1:
+            r.fail("/outbox", f"an invariant is already named {outbox[1].name!r}")
     if r.errors:
         raise ParseError(
             f"{len(r.errors)} problem(s) in safety-nets file:\n" + "\n".join(r.errors),
@@ -61,7 +68,42 @@ def parse(text: str, filename: str = "<input>", *, base: str | None = None) -> S
             hint="see docs/safety-nets.md for the file format",
             details=list(r.errors),
         )
-    return SafetyNets(service, owner, sources, invariants, reconciliations, filename)
+    return SafetyNets(
+        service,
+        owner,
+        sources,
+        invariants,
+        reconciliations,
+        filename,
+        outboxes=(outbox[0].table,) if outbox is not None else (),
+    )
+
+
+def _outbox(
+    r: Validator, value: Any, service: str, owner: str, known: dict[str, str]
+) -> tuple[OutboxSpec, InvariantSpec] | None:
+    if value is None:
+        return None
+    p = "/outbox"
+    m = r.mapping(
+        value, p, {"source", "table", "createdAt", "publishedAt", "maxAge", "every", "contracts"}
+    )
+    source = _source_ref(r, m, p, set(known))
+    kind = known.get(source)
+    if kind not in (None, "postgresql", "sqlite"):
+        r.fail(join(p, "source"), f"{source!r} is a {kind} source; an outbox is a SQL table")
+    table = r.text(m, "table", p, required=True)
+    spec = OutboxSpec(
+        source=source,
+        table=table,
+        created_at=r.text(m, "createdAt", p) or "created_at",
+        published_at=r.text(m, "publishedAt", p) or "published_at",
+        max_age=_duration(r, m, "maxAge", p, 300.0),
+        every=_duration(r, m, "every", p, 60.0),
+    )
+    sql_kind: SourceKind = "postgresql" if kind == "postgresql" else "sqlite"
+    contracts = r.texts(m, "contracts", p)
+    return spec, outbox_invariant(spec, sql_kind, service, owner, contracts)
 
 
 def duration(value: Any) -> float | None:

@@ -13,11 +13,12 @@ States and the events their changes raise (audited; ``breached``, ``recovered`` 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from unlockstep.core.safety._model import InvariantSpec
+from unlockstep.core.safety._outbox import figures
 
 Status = Literal["ok", "breached", "error"]
 State = Literal["unknown", "ok", "breached", "error"]
@@ -35,12 +36,24 @@ class Outcome:
     at_least: bool
     sample: tuple[str, ...]
     message: str
+    metrics: Mapping[str, float | None] = field(default_factory=dict)
 
 
 def judge(
     spec: InvariantSpec, columns: Sequence[str], rows: Sequence[Sequence[Any]], truncated: bool
 ) -> Outcome:
     """The outcome of ``spec``'s query having returned ``rows``."""
+    if spec.returns == "outbox":
+        if len(rows) != 1:
+            return failed(f"the outbox query returned {len(rows)} rows where one was expected")
+        stale, metrics = figures(rows[0])
+        done = _outcome(spec, stale, False, ())
+        age = metrics["oldestUnpublishedAgeSeconds"] or 0.0
+        message = (
+            f"{stale} row(s) unpublished for too long; {metrics['unpublished']:g} unpublished, "
+            f"the oldest for {age_text(age)}; {metrics['publishRatePerSecond']:g} published/s"
+        )
+        return Outcome(done.status, stale, False, (), message, metrics)
     if spec.returns == "count":
         if len(rows) != 1 or len(rows[0]) != 1 or not _is_number(rows[0][0]):
             return failed(
@@ -116,3 +129,17 @@ def _is_number(value: Any) -> bool:
 
 def _text(value: Any) -> str:
     return "" if value is None else str(value)
+
+
+def age_text(seconds: float) -> str:
+    """``seconds`` for a person: ``42s``, ``7m 5s``, ``3h 20m``, ``12d 4h``."""
+    whole = int(seconds)
+    for unit, size, smaller, small_size in (
+        ("d", 86400, "h", 3600),
+        ("h", 3600, "m", 60),
+        ("m", 60, "s", 1),
+    ):
+        if whole >= size:
+            rest = (whole % size) // small_size
+            return f"{whole // size}{unit} {rest}{smaller}" if rest else f"{whole // size}{unit}"
+    return f"{whole}s"

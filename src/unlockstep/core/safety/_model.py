@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 SourceKind = Literal["postgresql", "sqlite", "http", "prometheus"]
-Returns = Literal["rows", "count"]
+Returns = Literal["rows", "count", "outbox"]
 KeyType = Literal["text", "integer"]
 SEVERITIES = ("low", "medium", "high", "critical")
 
@@ -118,6 +118,8 @@ class SafetyNets:
     invariants: tuple[InvariantSpec, ...]
     reconciliations: tuple[ReconciliationSpec, ...]
     filename: str = "<input>"
+    #: the tables of the transactional outboxes the service declares
+    outboxes: tuple[str, ...] = ()
 
     def source(self, name: str) -> SourceSpec | None:
         return next((s for s in self.sources if s.name == name), None)

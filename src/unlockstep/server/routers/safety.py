@@ -12,7 +12,7 @@ from unlockstep.errors import InvalidInput
 from unlockstep.server import wire_safety as wire
 from unlockstep.server.deps import PageDep, PrincipalDep, StoreDep
 from unlockstep.server.wire import Page, errors
-from unlockstep.services import authz, invariants, reconciliation, replay, safety_nets
+from unlockstep.services import authz, invariants, outbox, reconciliation, replay, safety_nets
 from unlockstep.store import Store
 
 router = APIRouter(tags=["safety nets"])
@@ -179,4 +179,17 @@ def replay_check(
         environment=environment,
         ok=all(i.status == "readable" for i in items),
         contracts=items,
+    )
+
+
+@router.get("/outboxes", response_model=wire.OutboxesOut, responses=errors())
+def outboxes(store: StoreDep) -> wire.OutboxesOut:
+    """Every declared transactional outbox (its gate: no row unpublished past its maximum
+    age; the age of the oldest unpublished row and the publish rate), and the services whose
+    contracts publish events without one."""
+    found = outbox.report(store)
+    return wire.OutboxesOut(
+        ok=found.ok,
+        outboxes=[wire.OutboxOut.model_validate(o) for o in found.outboxes],
+        problems=[wire.OutboxLintOut.model_validate(p) for p in found.problems],
     )
