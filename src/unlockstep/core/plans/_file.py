@@ -11,6 +11,7 @@ from typing import Any
 
 from unlockstep.core.documents import Validator, describe_type, join, load
 from unlockstep.core.plans._plan import (
+    Authority,
     Blocker,
     CleanupItem,
     ContractChange,
@@ -81,6 +82,7 @@ def parse(text: str, filename: str = "<input>") -> Plan:
             "inFlight",
             "evidence",
             "environment",
+            "authority",
         },
     )
     change = r.text(top, "change", "", required=True)
@@ -103,6 +105,7 @@ def parse(text: str, filename: str = "<input>") -> Plan:
     cleanup = _cleanup(r, top.get("cleanup"), "/cleanup")
     obs = r.texts(top, "observability", "")
     evidence = r.texts(top, "evidence", "")
+    authority = _authority(r, top.get("authority"), "/authority")
     if r.errors:
         raise ParseError(
             f"{len(r.errors)} problem(s) in plan file:\n" + "\n".join(r.errors),
@@ -127,9 +130,34 @@ def parse(text: str, filename: str = "<input>") -> Plan:
         in_flight=r.text(top, "inFlight", ""),
         evidence=evidence,
         environment=r.text(top, "environment", "") or "production",
+        authority=authority,
         filename=filename,
         source_lines=dict(doc.lines),
     )
+
+
+def _authority(r: Validator, value: Any, pointer: str) -> tuple[Authority, ...]:
+    """``concept: {phase: system}`` — which system writes each business concept in each
+    phase of a strangler migration (a list names several: the check refuses that)."""
+    if value is None:
+        return ()
+    if not isinstance(value, dict):
+        r.fail(pointer, "expected a mapping of business concept to {phase: system}")
+        return ()
+    out: list[Authority] = []
+    for concept, phases in value.items():
+        cp = join(pointer, str(concept))
+        if not isinstance(phases, dict):
+            r.fail(cp, "expected a mapping of phase (expand, migrate, contract) to the system")
+            continue
+        for phase in phases:
+            pp = join(cp, str(phase))
+            if phase not in PHASES:
+                r.fail(pp, f"unknown phase {phase!r}; use one of {', '.join(PHASES)}")
+                continue
+            names = r.texts(phases, str(phase), cp)
+            out.append(Authority(str(concept), str(phase), names, r.line(pp)))
+    return tuple(out)
 
 
 def _services(r: Validator, value: Any, pointer: str) -> tuple[Service, ...]:

@@ -117,6 +117,17 @@ class Blocker:
 
 
 @dataclass(frozen=True, slots=True)
+class Authority:
+    """Which system writes a business concept (is its source of truth) in one phase of a
+    strangler migration; ``writers`` as the plan lists them (exactly one is right)."""
+
+    concept: str
+    phase: str
+    writers: tuple[str, ...]
+    line: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class CleanupItem:
     title: str
     owner: str | None = None
@@ -144,6 +155,7 @@ class Plan:
     in_flight: str = ""
     evidence: tuple[str, ...] = ()
     environment: str = "production"  # where progress is read from
+    authority: tuple[Authority, ...] = ()
     filename: str = "<input>"
     source_lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 
