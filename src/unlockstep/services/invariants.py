@@ -173,7 +173,7 @@ def run_due(store: Store, now: datetime, env: Mapping[str, str] | None = None) -
             .where(InvariantRow.next_run_at <= now)
             .order_by(InvariantRow.next_run_at)
         ).all()
-    return [run(store, name, trigger="schedule", env=env) for name in names]
+    return [run(store, name, trigger="schedule", env=env, now=now) for name in names]
 
 
 def list_invariants(store: Store, service: str | None = None) -> list[Invariant]:
