@@ -79,6 +79,7 @@ def test_the_demo_declares_one_invariant_that_holds_and_one_that_is_breached(
     assert shown["runs"][0]["sample"] == ["6"]
 
 
+@SQLITE_ONLY
 def test_the_outbox_gate_shows_the_stuck_relay_and_publishers_without_one_are_flagged(
     estate: TestClient,
 ) -> None:
@@ -288,6 +289,31 @@ def test_a_reconciliation_fills_the_queue_and_closes_what_the_data_fixed(
     assert any(
         e["action"] == "discrepancy.resolved" and e["reason"] == "refund is right" for e in audit
     )
+
+
+@SQLITE_ONLY
+def test_a_long_reconciliation_runs_in_the_background_with_its_progress_to_poll(
+    registry: TestClient, system: Path
+) -> None:
+    import time
+
+    publish(registry, SYSTEM, system.parent)
+    write(system, "DELETE FROM ledger WHERE id = 3")
+    started = registry.post("/api/v1/reconciliations/payments/runs", params={"wait": "false"})
+    assert started.status_code == 202
+    run = started.json()
+    assert run["status"] == "running"
+    # a second run while it compares is refused
+    again = registry.post("/api/v1/reconciliations/payments/runs", params={"wait": "false"})
+    assert again.status_code in (202, 409)
+    path = f"/api/v1/reconciliations/payments/runs/{run['id']}"
+    for _ in range(100):
+        run = registry.get(path).json()
+        if run["status"] != "running":
+            break
+        time.sleep(0.05)
+    assert (run["status"], run["missingRight"]) == ("done", 1)
+    assert registry.get("/api/v1/reconciliations/other/runs/1").status_code == 404
 
 
 @SQLITE_ONLY

@@ -255,8 +255,9 @@ def reconcile_run(name: str, file: str | None, show: int, fmt: str) -> None:
         return
     client = context.client()
     run = ReconciliationRunOut.model_validate(
-        client.post(context.api_path("reconciliations", name, "runs"), {})
+        client.post(context.api_path("reconciliations", name, "runs"), {}, params={"wait": "false"})
     )
+    run = _follow(client, name, run)
     status = ReconciliationOut.model_validate(client.get(context.api_path("reconciliations", name)))
 
     def text(_: Any) -> str:
@@ -270,6 +271,25 @@ def reconcile_run(name: str, file: str | None, show: int, fmt: str) -> None:
         click.get_current_context().exit(3)
     if status.breached:
         click.get_current_context().exit(1)
+
+
+def _follow(client: Any, name: str, run: ReconciliationRunOut) -> ReconciliationRunOut:
+    """Poll a running run until it ends, showing its progress on stderr on long runs."""
+    import time
+
+    from unlockstep.server.wire_safety import ReconciliationRunOut
+
+    began, shown = time.monotonic(), 0.0
+    path = context.api_path("reconciliations", name, "runs", str(run.id))
+    while run.status == "running":
+        time.sleep(0.2 if time.monotonic() - began < 2 else 1.0)
+        run = ReconciliationRunOut.model_validate(client.get(path))
+        waited = time.monotonic() - began
+        if run.status == "running" and waited >= 2 and waited - shown >= 2:
+            shown = waited
+            warn(f"  … {run.left_rows:,} left, {run.right_rows:,} right rows compared "
+                 f"({waited:.0f}s)")  # fmt: skip
+    return run
 
 
 def _counts(run: ReconciliationRunOut) -> str:

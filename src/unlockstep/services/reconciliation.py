@@ -13,6 +13,7 @@ with a reason; found again after either, it is open again.
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -34,6 +35,8 @@ from unlockstep.store.safety_tables import (
     ReconciliationRow,
     ReconciliationRunRow,
 )
+
+log = logging.getLogger(__name__)
 
 #: Discrepancies written per transaction.
 BATCH = 500
@@ -155,31 +158,47 @@ def compare(
     return comparison.tally
 
 
-def run(
+@dataclass(frozen=True)
+class Started:
+    """A run that holds its reconciliation's lease and has its row; :func:`execute` does the
+    comparison."""
+
+    run_id: int
+    name: str
+    spec: core.ReconciliationSpec
+    sides: tuple[core.SourceSpec | None, core.SourceSpec | None]
+    lease: str
+    holder: str
+
+
+def start(
     store: Store,
     name: str,
     *,
     trigger: str,
-    env: Mapping[str, str] | None = None,
     holder: str | None = None,
-) -> RunStatus:
-    """Run the reconciliation ``name`` now, updating its queue. A run already in progress
-    elsewhere is a ``Conflict``."""
+    now: datetime | None = None,
+) -> Started:
+    """Take the reconciliation's lease and record a ``running`` run; a run already in
+    progress elsewhere is a ``Conflict``."""
     holder = holder or f"{trigger}:{os.getpid()}:{time.monotonic_ns()}"
-    started = datetime.now(UTC)
+    started = now or datetime.now(UTC)
     with store.session() as session:
         row = _get(session, name)
         spec = core.reconciliation_from(row.definition)
-        sides = [session.get(DataSourceRow, s.source) for s in (spec.left, spec.right)]
-        row.next_run_at = started + timedelta(seconds=row.every_seconds)
+        found = [session.get(DataSourceRow, s.source) for s in (spec.left, spec.right)]
+        sides = tuple(core.source_from(s.definition) if s else None for s in found)
     lease = f"reconcile:{name}"
-    if not leases.acquire(store, lease, holder, started, LEASE):
+    if not leases.acquire(store, lease, holder, datetime.now(UTC), LEASE):
         raise Conflict(
             f"reconciliation {name} is already running",
             hint="see its progress with `unlockstep reconcile status`",
         )
     try:
         with store.session() as session:
+            session.get_one(ReconciliationRow, name).next_run_at = started + timedelta(
+                seconds=spec.every
+            )
             run_row = ReconciliationRunRow(
                 reconciliation=name, status="running", started_at=started,
                 progress_at=started, trigger=trigger,
@@ -187,6 +206,17 @@ def run(
             session.add(run_row)
             session.flush()
             run_id = run_row.id
+    except BaseException:
+        leases.release(store, lease, holder)
+        raise
+    return Started(run_id, name, spec, (sides[0], sides[1]), lease, holder)
+
+
+def execute(store: Store, started: Started, env: Mapping[str, str] | None = None) -> RunStatus:
+    """Compare both sides of a started run, keep its discrepancies, close what it no longer
+    finds, and give the lease up."""
+    name, run_id, lease, holder = started.name, started.run_id, started.lease, started.holder
+    try:
 
         def progress(t: core.Tally) -> None:
             now = datetime.now(UTC)
@@ -204,13 +234,17 @@ def run(
         status, message = "done", None
         tally = core.Tally()
         try:
-            specs = [s for s in sides if s is not None]
-            if len(specs) != 2:
+            left, right = started.sides
+            if left is None or right is None:
                 raise InvalidInput(f"reconciliation {name} names a source that is not declared")
-            left, right = (core.source_from(s.definition) for s in specs)
-            tally = compare(spec, left, right, env=env, on_progress=progress, on_discrepancies=keep)
+            tally = compare(
+                started.spec, left, right, env=env, on_progress=progress, on_discrepancies=keep
+            )
         except (SourceError, InvalidInput) as exc:
             status, message = "error", exc.message
+        except Exception as exc:  # recorded, so the run does not stay "running" for ever
+            status, message = "error", f"unexpected {type(exc).__name__}; see the server log"
+            log.exception("reconciliation %s run %s failed", name, run_id)
         finished = datetime.now(UTC)
         with store.session() as session:
             run_row = session.get_one(ReconciliationRunRow, run_id)
@@ -236,6 +270,27 @@ def run(
             return _run_status(run_row)
     finally:
         leases.release(store, lease, holder)
+
+
+def run(
+    store: Store,
+    name: str,
+    *,
+    trigger: str,
+    env: Mapping[str, str] | None = None,
+    holder: str | None = None,
+    now: datetime | None = None,
+) -> RunStatus:
+    """Run the reconciliation ``name`` now, updating its queue (``start`` + ``execute``)."""
+    return execute(store, start(store, name, trigger=trigger, holder=holder, now=now), env)
+
+
+def get_run(store: Store, run_id: int) -> RunStatus:
+    with store.session() as session:
+        row = session.get(ReconciliationRunRow, run_id)
+        if row is None:
+            raise NotFound(f"no reconciliation run {run_id}")
+        return _run_status(row)
 
 
 def _counts(t: core.Tally) -> dict[str, int]:
@@ -293,7 +348,7 @@ def run_due(store: Store, now: datetime, env: Mapping[str, str] | None = None) -
     done = []
     for name in names:
         try:
-            done.append(run(store, name, trigger="schedule", env=env))
+            done.append(run(store, name, trigger="schedule", env=env, now=now))
         except Conflict:
             continue  # a manual run is comparing it right now
     return done

@@ -3,12 +3,14 @@ use case (``services/safety_nets.py``, ``invariants.py``, ``reconciliation.py``)
 
 from __future__ import annotations
 
+import threading
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
 
 from unlockstep.core import safety as core
-from unlockstep.errors import InvalidInput
+from unlockstep.errors import InvalidInput, NotFound
 from unlockstep.server import wire_safety as wire
 from unlockstep.server.deps import PageDep, PrincipalDep, StoreDep
 from unlockstep.server.wire import Page, errors
@@ -82,16 +84,44 @@ def show_reconciliation(name: str, store: StoreDep) -> wire.ReconciliationOut:
 @router.post(
     "/reconciliations/{name}/runs",
     response_model=wire.ReconciliationRunOut,
-    responses=errors(401, 404, 409),
-)
+    responses={**errors(401, 404, 409), 202: {"model": wire.ReconciliationRunOut,
+               "description": "started (wait=false): poll the run for its progress"}},
+)  # fmt: skip
 def run_reconciliation(
-    name: str, store: StoreDep, principal: PrincipalDep
-) -> wire.ReconciliationRunOut:
-    """Compare both sides now and update the queue (answers when the run ends)."""
+    name: str,
+    store: StoreDep,
+    principal: PrincipalDep,
+    wait: Annotated[bool, Query(description="answer when the run ends (false: at once)")] = True,
+) -> Any:
+    """Compare both sides now and update the queue. With ``wait=false`` the answer is the
+    running run (202), compared in the background: poll ``/reconciliations/{name}/runs/{id}``
+    for its progress."""
     found = reconciliation.status(store, name)
     _require_service(store, principal, found.service, what="run reconciliations")
-    done = reconciliation.run(store, name, trigger=principal.name)
-    return wire.ReconciliationRunOut.model_validate(done)
+    started = reconciliation.start(store, name, trigger=principal.name)
+    if wait:
+        done = reconciliation.execute(store, started)
+        return wire.ReconciliationRunOut.model_validate(done)
+    threading.Thread(
+        target=reconciliation.execute, args=(store, started), name=f"reconcile-{name}", daemon=True
+    ).start()
+    running = wire.ReconciliationRunOut.model_validate(
+        reconciliation.get_run(store, started.run_id)
+    )
+    return JSONResponse(running.model_dump(mode="json"), status_code=202)
+
+
+@router.get(
+    "/reconciliations/{name}/runs/{run_id}",
+    response_model=wire.ReconciliationRunOut,
+    responses=errors(404),
+)
+def show_reconciliation_run(name: str, run_id: int, store: StoreDep) -> wire.ReconciliationRunOut:
+    """One run, with its counts so far while it runs."""
+    found = reconciliation.get_run(store, run_id)
+    if found.reconciliation != name:
+        raise NotFound(f"reconciliation {name} has no run {run_id}")
+    return wire.ReconciliationRunOut.model_validate(found)
 
 
 @router.get("/discrepancies", response_model=Page[wire.DiscrepancyOut], responses=errors(404))
