@@ -29,8 +29,15 @@ DEMO = REPO / "examples" / "estate" / "safety-nets" / "case-service.yaml"
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    """No background worker: these tests run the jobs' functions themselves."""
-    return Settings(database_url=f"sqlite:///{tmp_path / 'test.db'}", flag_rules=[], worker=False)
+    """No background worker (these tests run the jobs' functions themselves); the sources may
+    read PAYMENTS_DSN and open SQLite databases in the test's folder, nothing else."""
+    return Settings(
+        database_url=f"sqlite:///{tmp_path / 'test.db'}",
+        flag_rules=[],
+        worker=False,
+        safety_source_secrets=["PAYMENTS_DSN"],
+        safety_sqlite_dirs=[str(tmp_path)],
+    )
 
 
 @pytest.fixture
@@ -365,6 +372,40 @@ invariants:
         assert SECRET not in body
         assert "reader:" not in body
     assert "PAYMENTS_DSN" in seen[3]  # what is stored and audited is the reference
+
+
+@SQLITE_ONLY
+def test_a_published_file_cannot_make_the_server_read_its_own_secrets_or_files(
+    registry: TestClient, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A team's token publishes safety-nets files: naming the server's database URL, or a
+    SQLite file outside the allowed folders, gets no answer (an error run), not the data."""
+    monkeypatch.setenv("UNLOCKSTEP_DATABASE_URL", f"postgresql://admin:{SECRET}@db/registry")
+    elsewhere = tmp_path.parent / "elsewhere.db"
+    sqlite3.connect(elsewhere).close()
+    text = f"""
+service: case-service
+sources:
+  registry-db: {{kind: postgresql, dsnEnv: UNLOCKSTEP_DATABASE_URL}}
+  other-file: {{kind: sqlite, path: {elsewhere}}}
+invariants:
+  read-the-registry:
+    description: x
+    source: registry-db
+    query: SELECT name FROM tokens
+  read-a-file:
+    description: x
+    source: other-file
+    query: SELECT name FROM sqlite_master
+"""
+    publish(registry, text, tmp_path)
+    run = run_invariant(registry, "read-the-registry")
+    assert run["status"] == "error"
+    assert "does not let sources read UNLOCKSTEP_DATABASE_URL" in run["message"]
+    assert SECRET not in json.dumps(run)
+    run = run_invariant(registry, "read-a-file")
+    assert run["status"] == "error"
+    assert "UNLOCKSTEP_SAFETY_SQLITE_DIRS" in run["message"]
 
 
 @pytest.fixture

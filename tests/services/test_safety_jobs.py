@@ -36,7 +36,9 @@ def test_several_processes_run_each_due_safety_net_once_and_resume_after_a_resta
     api: TestClient,
     store: Store,
     system: Path,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setenv("UNLOCKSTEP_SAFETY_SQLITE_DIRS", str(system.parent))  # the jobs' settings
     assert api.put("/api/v1/services/case-service", json={}).status_code in (200, 201)
     publish(api, SYSTEM, system.parent)
     now = [datetime.now(UTC) + timedelta(seconds=1)]
@@ -54,6 +56,8 @@ def test_several_processes_run_each_due_safety_net_once_and_resume_after_a_resta
 
     all_at_once()
     assert runs(store) == (1, 1)
+    with store.session() as session:
+        assert session.scalars(select(InvariantRunRow.status)).all() == ["ok"]
     now[0] += timedelta(seconds=30)  # every worker tries again; nothing is due yet
     all_at_once()
     assert runs(store) == (1, 1)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from unlockstep.core import safety as core
 from unlockstep.errors import NotFound
 from unlockstep.services import notifications
-from unlockstep.sources.connect import fetch
+from unlockstep.sources.connect import ANYTHING, SourcePolicy, fetch
 from unlockstep.sources.errors import SourceError
 from unlockstep.store import Store, audit
 from unlockstep.store.safety_tables import DataSourceRow, InvariantRow, InvariantRunRow
@@ -70,12 +70,15 @@ class Invariant:
 
 
 def evaluate(
-    spec: core.InvariantSpec, source: core.SourceSpec, env: Mapping[str, str] | None = None
+    spec: core.InvariantSpec,
+    source: core.SourceSpec,
+    env: Mapping[str, str] | None = None,
+    policy: SourcePolicy = ANYTHING,
 ) -> core.Outcome:
     """Ask the source and judge its answer (no registry involved: the CLI's ``--file`` mode
-    uses this too)."""
+    uses this too). The server passes its :class:`SourcePolicy`."""
     try:
-        result = fetch(source, spec.query, env)
+        result = fetch(source, spec.query, env, policy)
     except SourceError as exc:
         return core.failed(f"{_WHY[exc.kind]}: {exc.message}")
     return core.judge(spec, result.columns, result.rows, result.truncated)
@@ -88,6 +91,7 @@ def run(
     trigger: str,
     env: Mapping[str, str] | None = None,
     now: datetime | None = None,
+    policy: SourcePolicy = ANYTHING,
 ) -> Run:
     """Run the invariant ``name`` now and record it."""
     started = now or datetime.now(UTC)
@@ -99,7 +103,7 @@ def run(
     if source is None:
         outcome = core.failed(f"the source {spec.source!r} is not declared")
     else:
-        outcome = evaluate(spec, source, env)
+        outcome = evaluate(spec, source, env, policy)
     finished = datetime.now(UTC) if now is None else started
     return record(store, spec, outcome, trigger=trigger, started=started, finished=finished)
 
@@ -165,7 +169,12 @@ def record(
         return _run(run_row)
 
 
-def run_due(store: Store, now: datetime, env: Mapping[str, str] | None = None) -> list[Run]:
+def run_due(
+    store: Store,
+    now: datetime,
+    env: Mapping[str, str] | None = None,
+    policy: SourcePolicy = ANYTHING,
+) -> list[Run]:
     """Run every invariant whose time has come (the background job)."""
     with store.session() as session:
         names = session.scalars(
@@ -173,7 +182,7 @@ def run_due(store: Store, now: datetime, env: Mapping[str, str] | None = None) -
             .where(InvariantRow.next_run_at <= now)
             .order_by(InvariantRow.next_run_at)
         ).all()
-    return [run(store, name, trigger="schedule", env=env, now=now) for name in names]
+    return [run(store, name, trigger="schedule", env=env, now=now, policy=policy) for name in names]
 
 
 def list_invariants(store: Store, service: str | None = None) -> list[Invariant]:

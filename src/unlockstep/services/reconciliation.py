@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from unlockstep.core import safety as core
 from unlockstep.errors import Conflict, InvalidInput, NotFound
+from unlockstep.sources.connect import ANYTHING, SourcePolicy
 from unlockstep.sources.errors import SourceError
 from unlockstep.sources.sql import SqlSource
 from unlockstep.store import Store, audit, leases
@@ -112,6 +113,7 @@ def compare(
     env: Mapping[str, str] | None = None,
     on_progress: Progress | None = None,
     on_discrepancies: Callable[[list[core.Discrepancy]], None] | None = None,
+    policy: SourcePolicy = ANYTHING,
 ) -> core.Tally:
     """Compare both sides of ``spec``; every discrepancy goes to ``on_discrepancies`` in
     batches, ``on_progress`` hears the counts about every second. Raises ``SourceError`` or
@@ -129,6 +131,9 @@ def compare(
             last[0] = time.monotonic()
             on_progress(tally_holder[0])
 
+    policy.check(left)
+    policy.check(right)
+    env = policy.environment() if env is None else env
     a, b = SqlSource(left, env), SqlSource(right, env)
     with (
         a.stream(spec.left.query, spec.left.key, integer_key=integer, chunk=spec.chunk,
@@ -212,7 +217,12 @@ def start(
     return Started(run_id, name, spec, (sides[0], sides[1]), lease, holder)
 
 
-def execute(store: Store, started: Started, env: Mapping[str, str] | None = None) -> RunStatus:
+def execute(
+    store: Store,
+    started: Started,
+    env: Mapping[str, str] | None = None,
+    policy: SourcePolicy = ANYTHING,
+) -> RunStatus:
     """Compare both sides of a started run, keep its discrepancies, close what it no longer
     finds, and give the lease up."""
     name, run_id, lease, holder = started.name, started.run_id, started.lease, started.holder
@@ -238,8 +248,9 @@ def execute(store: Store, started: Started, env: Mapping[str, str] | None = None
             if left is None or right is None:
                 raise InvalidInput(f"reconciliation {name} names a source that is not declared")
             tally = compare(
-                started.spec, left, right, env=env, on_progress=progress, on_discrepancies=keep
-            )
+                started.spec, left, right, env=env, on_progress=progress,
+                on_discrepancies=keep, policy=policy,
+            )  # fmt: skip
         except (SourceError, InvalidInput) as exc:
             status, message = "error", exc.message
         except Exception as exc:  # recorded, so the run does not stay "running" for ever
@@ -280,9 +291,11 @@ def run(
     env: Mapping[str, str] | None = None,
     holder: str | None = None,
     now: datetime | None = None,
+    policy: SourcePolicy = ANYTHING,
 ) -> RunStatus:
     """Run the reconciliation ``name`` now, updating its queue (``start`` + ``execute``)."""
-    return execute(store, start(store, name, trigger=trigger, holder=holder, now=now), env)
+    started = start(store, name, trigger=trigger, holder=holder, now=now)
+    return execute(store, started, env, policy)
 
 
 def get_run(store: Store, run_id: int) -> RunStatus:
@@ -337,7 +350,12 @@ def _upsert(
             row.kind, row.fields, row.last_seen, row.last_run = d.kind, _fields(d), now, run_id
 
 
-def run_due(store: Store, now: datetime, env: Mapping[str, str] | None = None) -> list[RunStatus]:
+def run_due(
+    store: Store,
+    now: datetime,
+    env: Mapping[str, str] | None = None,
+    policy: SourcePolicy = ANYTHING,
+) -> list[RunStatus]:
     """Run every reconciliation whose time has come (the background job)."""
     with store.session() as session:
         names = session.scalars(
@@ -348,7 +366,7 @@ def run_due(store: Store, now: datetime, env: Mapping[str, str] | None = None) -
     done = []
     for name in names:
         try:
-            done.append(run(store, name, trigger="schedule", env=env, now=now))
+            done.append(run(store, name, trigger="schedule", env=env, now=now, policy=policy))
         except Conflict:
             continue  # a manual run is comparing it right now
     return done

@@ -13,14 +13,16 @@ from unlockstep.store import Store
 
 def _invariants(store: Store, now: datetime) -> None:
     from unlockstep.services import invariants
+    from unlockstep.settings import Settings
 
-    invariants.run_due(store, now)
+    invariants.run_due(store, now, policy=Settings().source_policy)
 
 
 def _reconciliations(store: Store, now: datetime) -> None:
     from unlockstep.services import reconciliation
+    from unlockstep.settings import Settings
 
-    reconciliation.run_due(store, now)
+    reconciliation.run_due(store, now, policy=Settings().source_policy)
 
 
 def _notifications(store: Store, now: datetime) -> None:

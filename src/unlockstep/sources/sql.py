@@ -220,7 +220,13 @@ class SqlSource:
                 if len(script) > MAX_SCRIPT:
                     raise SourceError("config", f"source {self.spec.name}: {path} is too large")
                 conn = sqlite3.connect(":memory:", check_same_thread=False)
-                conn.executescript(script.decode("utf-8"))
+                try:
+                    conn.executescript(script.decode("utf-8"))
+                except (sqlite3.Error, ValueError, UnicodeDecodeError):
+                    # SQLite quotes the text it could not run: say where, not what
+                    raise SourceError(
+                        "config", f"source {self.spec.name}: {path} is not a SQL script SQLite runs"
+                    ) from None
             else:
                 if not Path(path).is_file():
                     raise SourceError(

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from unlockstep.core import safety as core
 from unlockstep.errors import InvalidInput, NotFound
 from unlockstep.server import wire_safety as wire
-from unlockstep.server.deps import PageDep, PrincipalDep, StoreDep
+from unlockstep.server.deps import PageDep, PrincipalDep, SettingsDep, StoreDep
 from unlockstep.server.wire import Page, errors
 from unlockstep.services import authz, invariants, outbox, reconciliation, replay, safety_nets
 from unlockstep.store import Store
@@ -60,11 +60,13 @@ def show_invariant(
 @router.post(
     "/invariants/{name}/runs", response_model=wire.InvariantRunOut, responses=errors(401, 404)
 )
-def run_invariant(name: str, store: StoreDep, principal: PrincipalDep) -> wire.InvariantRunOut:
+def run_invariant(
+    name: str, store: StoreDep, principal: PrincipalDep, settings: SettingsDep
+) -> wire.InvariantRunOut:
     """Run the invariant now (recorded, and its state changed, as a scheduled run would)."""
     found, _ = invariants.show(store, name, 1)
     _require_service(store, principal, found.service, what="run invariants")
-    done = invariants.run(store, name, trigger=principal.name)
+    done = invariants.run(store, name, trigger=principal.name, policy=settings.source_policy)
     return wire.InvariantRunOut.model_validate(done)
 
 
@@ -91,6 +93,7 @@ def run_reconciliation(
     name: str,
     store: StoreDep,
     principal: PrincipalDep,
+    settings: SettingsDep,
     wait: Annotated[bool, Query(description="answer when the run ends (false: at once)")] = True,
 ) -> Any:
     """Compare both sides now and update the queue. With ``wait=false`` the answer is the
@@ -99,11 +102,15 @@ def run_reconciliation(
     found = reconciliation.status(store, name)
     _require_service(store, principal, found.service, what="run reconciliations")
     started = reconciliation.start(store, name, trigger=principal.name)
+    policy = settings.source_policy
     if wait:
-        done = reconciliation.execute(store, started)
+        done = reconciliation.execute(store, started, policy=policy)
         return wire.ReconciliationRunOut.model_validate(done)
     threading.Thread(
-        target=reconciliation.execute, args=(store, started), name=f"reconcile-{name}", daemon=True
+        target=reconciliation.execute,
+        args=(store, started, None, policy),
+        name=f"reconcile-{name}",
+        daemon=True,
     ).start()
     running = wire.ReconciliationRunOut.model_validate(
         reconciliation.get_run(store, started.run_id)
