@@ -54,3 +54,29 @@ def test_breached_invariants_and_open_discrepancies_block_the_cleanup(
         "unmet",
         "2 open discrepancies (tolerance 0)",
     )
+
+
+@SQLITE_ONLY
+def test_every_step_waits_while_an_invariant_the_change_touches_is_breached(
+    estate: TestClient,
+) -> None:
+    from tests.server.test_plan_evidence import show
+
+    text = (PLANS / "risk-explanation.yaml").read_text()
+    text += "invariants: [escalations-are-published, escalated-cases-have-a-basis]\n"
+    submit(estate, "risk-explanation", text)
+    steps = show(estate)["progress"]["steps"]
+    gates = {g["what"]: g["status"] for g in steps[0]["gates"]}
+    assert gates["invariant escalations-are-published holds"] == "unknown"  # never run yet
+    assert steps[0]["ready"] is True  # unknown does not hold a step; unmet does
+    for name in ("escalations-are-published", "escalated-cases-have-a-basis"):
+        estate.post(f"/api/v1/invariants/{name}/runs")
+    steps = show(estate)["progress"]["steps"]
+    gates = {g["what"]: g["status"] for g in steps[0]["gates"]}
+    assert gates["invariant escalations-are-published holds"] == "unmet"
+    assert gates["invariant escalated-cases-have-a-basis holds"] == "met"
+    assert not any(s["ready"] for s in steps)
+    assert show(estate)["report"]["invariants"] == [
+        "escalations-are-published",
+        "escalated-cases-have-a-basis",
+    ]

@@ -126,6 +126,7 @@ class PlanReport:
             "rollback": p.rollback,
             "inFlight": p.in_flight,
             "evidence": list(p.evidence),
+            "invariants": list(p.invariants),
             "checklist": [a.to_dict() for a in self.checklist],
             "authority": authority.to_dict(p),
         }

@@ -83,6 +83,7 @@ def parse(text: str, filename: str = "<input>") -> Plan:
             "evidence",
             "environment",
             "authority",
+            "invariants",
         },
     )
     change = r.text(top, "change", "", required=True)
@@ -131,6 +132,7 @@ def parse(text: str, filename: str = "<input>") -> Plan:
         evidence=evidence,
         environment=r.text(top, "environment", "") or "production",
         authority=authority,
+        invariants=r.texts(top, "invariants", ""),
         filename=filename,
         source_lines=dict(doc.lines),
     )

@@ -156,6 +156,9 @@ class Plan:
     evidence: tuple[str, ...] = ()
     environment: str = "production"  # where progress is read from
     authority: tuple[Authority, ...] = ()
+    #: the business invariants the change touches (``docs/safety-nets.md``): every step waits
+    #: while one of them is breached
+    invariants: tuple[str, ...] = ()
     filename: str = "<input>"
     source_lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 
