@@ -207,3 +207,21 @@ def test_a_sqlite_statement_past_the_timeout_is_interrupted(tmp_path: Path) -> N
     with pytest.raises(SourceError) as slow:
         source.fetch(endless)
     assert slow.value.kind == "unavailable"
+
+
+def test_a_long_sqlite_stream_times_each_chunk_not_the_whole_read(tmp_path: Path) -> None:
+    """A reconciliation reads for as long as the table is long; the statement timeout
+    applies to each chunk (as PostgreSQL applies it to each FETCH)."""
+    import sqlite3
+    import time
+
+    path = tmp_path / "big.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+        conn.executemany("INSERT INTO t VALUES (?, ?)", [(i, "x" * 20) for i in range(8000)])
+    source = SqlSource(SourceSpec(name="t", kind="sqlite", path=str(path), statement_timeout=0.3))
+    with source.stream(
+        "SELECT id, v FROM t", "id", integer_key=True, chunk=2000,
+        on_chunk=lambda _: time.sleep(0.15),
+    ) as (_, rows):  # fmt: skip
+        assert sum(1 for _ in rows) == 8000  # 4 chunks, 0.6 s in all: past 0.3 s, each inside

@@ -100,6 +100,10 @@ class SqlSource:
         self.spec = spec
         self.env = os.environ if env is None else env
         self._secrets: list[str] = []
+        self._deadline = 0.0
+
+    def _restart_clock(self) -> None:
+        self._deadline = time.monotonic() + self.spec.statement_timeout
 
     # -- answers -------------------------------------------------------------------------
 
@@ -144,6 +148,7 @@ class SqlSource:
             def rows() -> Iterator[tuple[Any, ...]]:
                 with self._errors():
                     while True:
+                        self._restart_clock()
                         batch = cursor.fetchmany(chunk)
                         if not batch:
                             return
@@ -239,9 +244,10 @@ class SqlSource:
                 "config", f"source {self.spec.name}: cannot open {path}: {exc}"
             ) from None
         conn.execute("PRAGMA query_only = ON")
-        deadline = time.monotonic() + self.spec.statement_timeout
-        # an abort past the deadline is SQLite's statement timeout ("interrupted")
-        conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
+        self._restart_clock()
+        # an abort past the deadline is SQLite's statement timeout ("interrupted"); a stream
+        # restarts the clock for every chunk, as PostgreSQL times every FETCH on its own
+        conn.set_progress_handler(lambda: int(time.monotonic() > self._deadline), 10_000)
         return conn
 
     @contextmanager
