@@ -477,3 +477,33 @@ reconciliations:
     assert (run["leftRows"], run["rightRows"], run["missingRight"]) == (200, 199, 1)
     queue = registry.get("/api/v1/discrepancies", params={"reconciliation": "payments-ledger"})
     assert [d["key"] for d in queue.json()["items"]] == ["77"]
+
+
+@SQLITE_ONLY
+def test_the_safety_nets_are_scrapeable_as_prometheus_metrics(estate: TestClient) -> None:
+    import shutil
+    import subprocess
+
+    for name in ("escalations-are-published", "outbox-case-events-outbox"):
+        run_invariant(estate, name)
+    estate.post("/api/v1/reconciliations/legacy-cases/runs")
+    response = estate.get("/api/v1/safety-nets/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain; version=0.0.4")
+    text = response.text
+    assert (
+        'unlockstep_invariant_state{invariant="escalations-are-published",'
+        'service="case-service",severity="critical",state="breached"} 1' in text
+    )
+    assert 'unlockstep_invariant_violations{invariant="escalations-are-published"' in text
+    assert "unlockstep_outbox_oldest_unpublished_age_seconds{" in text
+    assert (
+        'unlockstep_reconciliation_records_remaining{reconciliation="legacy-cases",'
+        'service="case-service"} 1' in text
+    )
+    promtool = shutil.which("promtool")
+    if promtool:  # the exposition format, checked by Prometheus's own linter
+        checked = subprocess.run(
+            [promtool, "check", "metrics"], input=text, capture_output=True, text=True
+        )
+        assert checked.returncode == 0, checked.stdout + checked.stderr

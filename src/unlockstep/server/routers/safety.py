@@ -7,14 +7,22 @@ import threading
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 
 from unlockstep.core import safety as core
 from unlockstep.errors import InvalidInput, NotFound
 from unlockstep.server import wire_safety as wire
 from unlockstep.server.deps import PageDep, PrincipalDep, SettingsDep, StoreDep
 from unlockstep.server.wire import Page, errors
-from unlockstep.services import authz, invariants, outbox, reconciliation, replay, safety_nets
+from unlockstep.services import (
+    authz,
+    invariants,
+    outbox,
+    reconciliation,
+    replay,
+    safety_metrics,
+    safety_nets,
+)
 from unlockstep.store import Store
 
 router = APIRouter(tags=["safety nets"])
@@ -229,4 +237,21 @@ def outboxes(store: StoreDep) -> wire.OutboxesOut:
         ok=found.ok,
         outboxes=[wire.OutboxOut.model_validate(o) for o in found.outboxes],
         problems=[wire.OutboxLintOut.model_validate(p) for p in found.problems],
+    )
+
+
+@router.get(
+    "/safety-nets/metrics",
+    response_class=PlainTextResponse,
+    responses={
+        200: {"content": {"text/plain": {}}, "description": "Prometheus text exposition 0.0.4"},
+        **errors(json_route=False),
+    },
+)
+def metrics(store: StoreDep) -> PlainTextResponse:
+    """Every safety net as Prometheus metrics, as of its latest run: invariant states and
+    violations, outbox age and publish rate, reconciliation discrepancies and the dual-write
+    signals. Scrape it to alert on them."""
+    return PlainTextResponse(
+        safety_metrics.exposition(store), media_type="text/plain; version=0.0.4; charset=utf-8"
     )
