@@ -367,11 +367,18 @@ invariants:
         registry.get("/api/v1/invariants").text,
         registry.get("/api/v1/invariants/no-stuck-payments").text,
         registry.get("/api/v1/audit", params={"limit": 500}).text,
+        registry.get("/api/v1/data-sources").text,
     ]
     for body in seen:
         assert SECRET not in body
         assert "reader:" not in body
     assert "PAYMENTS_DSN" in seen[3]  # what is stored and audited is the reference
+    [source] = json.loads(seen[4])["items"]
+    assert (source["name"], source["kind"], source["dsnEnv"]) == (
+        "payments",
+        "postgresql",
+        "PAYMENTS_DSN",
+    )
 
 
 @SQLITE_ONLY

@@ -31,6 +31,25 @@ class PublishedOut(Wire):
     removed: list[str]
 
 
+class DataSourceOut(Wire):
+    """A declared read-only source: references to its secrets, never a secret."""
+
+    name: str
+    service: str
+    kind: Literal["postgresql", "sqlite", "http", "prometheus"]
+    path: str | None
+    url: str | None
+    dsn_env: str | None = Field(description="the environment variable holding the DSN")
+    dsn_file: str | None = Field(description="the file holding the DSN")
+    headers_env: list[tuple[str, str]] = Field(description="(header, environment variable)")
+    statement_timeout: float
+    row_limit: int
+
+
+class DataSourceListOut(Wire):
+    items: list[DataSourceOut]
+
+
 class InvariantRunOut(Wire):
     id: int | None
     invariant: str

@@ -157,3 +157,13 @@ def reconciliation_states(session: Session) -> dict[str, tuple[int, int, bool]]:
             select(ReconciliationRow.name, ReconciliationRow.tolerance)
         )
     }
+
+
+def data_sources(store: Store, service: str | None = None) -> list[dict[str, Any]]:
+    """Every declared source as published: kind, path or URL, the names of the variable or
+    file holding its DSN or header values (never a value), timeout and row limit."""
+    with store.session() as session:
+        query = select(DataSourceRow).order_by(DataSourceRow.name)
+        if service:
+            query = query.where(DataSourceRow.service == service)
+        return [{"service": row.service, **row.definition} for row in session.scalars(query)]

@@ -4,7 +4,7 @@ over them, and reconciliations between two of them. Plain values; ``_file.py`` b
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 SourceKind = Literal["postgresql", "sqlite", "http", "prometheus"]
 Returns = Literal["rows", "count", "outbox"]
@@ -27,23 +27,6 @@ class SourceSpec:
     headers_env: tuple[tuple[str, str], ...] = ()
     statement_timeout: float = 10.0
     row_limit: int = 10_000
-
-    def to_dict(self) -> dict[str, Any]:
-        """The definition as stored and shown (references only, never a secret)."""
-        out: dict[str, Any] = {"name": self.name, "kind": self.kind}
-        for key, value in (
-            ("path", self.path),
-            ("url", self.url),
-            ("dsnEnv", self.dsn_env),
-            ("dsnFile", self.dsn_file),
-        ):
-            if value is not None:
-                out[key] = value
-        if self.headers_env:
-            out["headersEnv"] = dict(self.headers_env)
-        out["statementTimeout"] = self.statement_timeout
-        out["rowLimit"] = self.row_limit
-        return out
 
 
 @dataclass(frozen=True, slots=True)

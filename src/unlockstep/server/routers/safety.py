@@ -46,6 +46,13 @@ def publish(
     return wire.PublishedOut.model_validate(done)
 
 
+@router.get("/data-sources", response_model=wire.DataSourceListOut, responses=errors())
+def list_data_sources(store: StoreDep, service: str | None = None) -> wire.DataSourceListOut:
+    """The declared read-only sources (what names their secrets, never a secret)."""
+    items = safety_nets.data_sources(store, service)
+    return wire.DataSourceListOut(items=[wire.DataSourceOut.model_validate(i) for i in items])
+
+
 @router.get("/invariants", response_model=wire.InvariantListOut, responses=errors())
 def list_invariants(store: StoreDep, service: str | None = None) -> wire.InvariantListOut:
     items = [
