@@ -23,7 +23,11 @@ from unlockstep.cli.output import emit, format_option, table, warn
 
 if TYPE_CHECKING:
     from unlockstep.core.safety import SafetyNets
-    from unlockstep.server.wire_safety import InvariantRunOut, ReconciliationRunOut
+    from unlockstep.server.wire_safety import (
+        InvariantRunOut,
+        ReconciliationOut,
+        ReconciliationRunOut,
+    )
 
 _MARK = {"ok": "✓", "breached": "✗", "error": "?", "unknown": "·"}
 
@@ -379,7 +383,8 @@ def _reconcile_file(file: str, name: str, show: int, fmt: str) -> None:
 @format_option()
 def reconcile_status(name: str | None, fmt: str) -> None:
     """Each reconciliation's latest run (with its progress while it runs) and open
-    discrepancies: exit 1 when one has more open than its tolerance."""
+    discrepancies: exit 1 when one has more open than its tolerance, 3 when one was never
+    compared or its last run failed (unknown is not a pass)."""
     from unlockstep.server.wire_safety import ReconciliationListOut, ReconciliationOut
 
     client = context.client()
@@ -395,7 +400,7 @@ def reconcile_status(name: str | None, fmt: str) -> None:
             return "no reconciliations (publish a safety-nets file: unlockstep invariants publish)"
         lines = []
         for r in items:
-            mark = "✗" if r.breached else "✓"
+            mark = "✗" if r.breached else "?" if _unknown(r) else "✓"
             lines.append(
                 f"{mark} {r.name} ({r.service}): {r.open} open discrepancies, "
                 f"tolerance {r.tolerance}"
@@ -406,6 +411,12 @@ def reconcile_status(name: str | None, fmt: str) -> None:
     emit(fmt, {"items": [i.model_dump(mode="json") for i in items]}, text)
     if any(i.breached for i in items):
         click.get_current_context().exit(1)
+    if any(_unknown(i) for i in items):
+        click.get_current_context().exit(3)  # never compared, or the last run failed
+
+
+def _unknown(r: ReconciliationOut) -> bool:
+    return r.last_run is None or r.last_run.status == "error"
 
 
 @reconcile.command("queue")
@@ -532,6 +543,7 @@ def outbox_check(fmt: str) -> None:
     """Every declared outbox's gate (no row unpublished past its maximum age) with the age
     of its oldest unpublished row and its publish rate, and every service whose contracts
     publish events without a declared outbox. Exit 1 when either fails."""
+    from unlockstep.core.safety import age_text
     from unlockstep.server.wire_safety import OutboxesOut
 
     found = OutboxesOut.model_validate(context.client().get("/api/v1/outboxes"))
@@ -542,7 +554,7 @@ def outbox_check(fmt: str) -> None:
             m = o.metrics
             figures = (
                 f"{m.get('unpublished') or 0:g} unpublished, oldest "
-                f"{m.get('oldestUnpublishedAgeSeconds') or 0:g}s, "
+                f"{age_text(m.get('oldestUnpublishedAgeSeconds') or 0)}, "
                 f"{m.get('publishRatePerSecond') or 0:g} published/s"
                 if m else "not run yet"
             )  # fmt: skip
