@@ -251,7 +251,7 @@ def test_webhook_deliveries_are_signed_and_retried_until_they_succeed(
 
 
 def test_a_reconciliation_fills_the_queue_and_closes_what_the_data_fixed(
-    registry: TestClient, system: Path
+    registry: TestClient, store: Store, system: Path
 ) -> None:
     publish(registry, SYSTEM, system.parent)
     write(
@@ -296,6 +296,11 @@ def test_a_reconciliation_fills_the_queue_and_closes_what_the_data_fixed(
     assert any(
         e["action"] == "discrepancy.resolved" and e["reason"] == "refund is right" for e in audit
     )
+    # over the tolerance on the first run: audited and notified once
+    assert [e["action"] for e in audit if e["action"].startswith("reconciliation.b")] == [
+        "reconciliation.breached"
+    ]
+    assert "reconciliation.breached" in [n.event for n in notifications.pending(store)]
 
 
 @SQLITE_ONLY

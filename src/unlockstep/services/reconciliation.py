@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from unlockstep.core import safety as core
 from unlockstep.errors import Conflict, InvalidInput, NotFound
+from unlockstep.services import notifications
 from unlockstep.sources.connect import ANYTHING, SourcePolicy
 from unlockstep.sources.errors import SourceError
 from unlockstep.sources.sql import SqlSource
@@ -174,6 +175,8 @@ class Started:
     sides: tuple[core.SourceSpec | None, core.SourceSpec | None]
     lease: str
     holder: str
+    open_before: int = 0
+    trigger: str = "schedule"
 
 
 def start(
@@ -193,6 +196,7 @@ def start(
         spec = core.reconciliation_from(row.definition)
         found = [session.get(DataSourceRow, s.source) for s in (spec.left, spec.right)]
         sides = tuple(core.source_from(s.definition) if s else None for s in found)
+        open_before = _open_count(session, name)
     lease = f"reconcile:{name}"
     if not leases.acquire(store, lease, holder, datetime.now(UTC), LEASE):
         raise Conflict(
@@ -214,7 +218,7 @@ def start(
     except BaseException:
         leases.release(store, lease, holder)
         raise
-    return Started(run_id, name, spec, (sides[0], sides[1]), lease, holder)
+    return Started(run_id, name, spec, (sides[0], sides[1]), lease, holder, open_before, trigger)
 
 
 def execute(
@@ -277,10 +281,56 @@ def execute(
                     .values(status="gone", resolved_at=finished, resolved_by=f"run {run_id}",
                             reason="no longer found")
                 )  # fmt: skip
+                _tell(session, started, run_id, finished)
             session.flush()
             return _run_status(run_row)
     finally:
         leases.release(store, lease, holder)
+
+
+def _open_count(session: Session, name: str) -> int:
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(DiscrepancyRow)
+            .where(DiscrepancyRow.reconciliation == name, DiscrepancyRow.status == "open")
+        )
+        or 0
+    )
+
+
+def _tell(session: Session, started: Started, run_id: int, at: datetime) -> None:
+    """Audit and notify when a completed run takes the reconciliation over its tolerance, or
+    back under it (the previous run's open count is the state before)."""
+    spec = started.spec
+    previous = session.scalars(
+        select(ReconciliationRunRow)
+        .where(
+            ReconciliationRunRow.reconciliation == started.name,
+            ReconciliationRunRow.status == "done",
+            ReconciliationRunRow.id != run_id,
+        )
+        .order_by(ReconciliationRunRow.id.desc())
+        .limit(1)
+    ).first()
+    was = previous is not None and started.open_before > spec.tolerance
+    now_open = _open_count(session, started.name)
+    now = now_open > spec.tolerance
+    if was == now:
+        return
+    event = "reconciliation.breached" if now else "reconciliation.recovered"
+    payload = {
+        "reconciliation": started.name,
+        "service": spec.service,
+        "owner": spec.owner,
+        "open": now_open,
+        "tolerance": spec.tolerance,
+        "run": run_id,
+        "at": at.isoformat(),
+    }
+    before = {"open": started.open_before}
+    audit.record(session, started.trigger, event, "reconciliation", started.name, before, payload)
+    notifications.enqueue(session, event, payload, at)
 
 
 def run(
