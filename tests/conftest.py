@@ -131,7 +131,7 @@ class SqliteTemplates:
             shutil.copyfile(self.migrated(), path)
             url = f"sqlite:///{path}"
             store = Store(url)
-            with TestClient(create_app(Settings(database_url=url), store)) as api:
+            with TestClient(create_app(Settings(database_url=url, worker=False), store)) as api:
                 load_demo_estate(api)
             _close(store)
             self._estate = path
@@ -174,8 +174,10 @@ def store(
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """The server's settings for tests about other things: flag rules off, so the small flag
-    fixtures need no owner, type and expiry (``test_flag_rules.py`` tests the default)."""
-    return Settings(database_url=f"sqlite:///{tmp_path / 'test.db'}", flag_rules=[])
+    fixtures need no owner, type and expiry (``test_flag_rules.py`` tests the default); no
+    background worker, whose scheduled jobs (safety nets…) would write to the estate under a
+    test's feet (tests run a job's function, or a ``Worker``, themselves)."""
+    return Settings(database_url=f"sqlite:///{tmp_path / 'test.db'}", flag_rules=[], worker=False)
 
 
 @pytest.fixture

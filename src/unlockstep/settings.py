@@ -9,7 +9,7 @@ back to a default silently).
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import (
@@ -20,6 +20,9 @@ from pydantic_settings import (
 )
 
 from unlockstep.config import config_file, read_file
+
+if TYPE_CHECKING:
+    from unlockstep.sources.connect import SourcePolicy
 from unlockstep.core.documents import MAX_DOCUMENT_MB
 
 DEFAULT_URL = "http://127.0.0.1:8080"
@@ -64,6 +67,23 @@ class Settings(BaseSettings):
     #: Run background jobs (``services/worker.py``) in this server process. With several
     #: processes on one database each job still runs in one of them at a time (a lease).
     worker: bool = True
+    #: Where safety-net state changes (an invariant breached, recovered, in error) are POSTed
+    #: as JSON; empty: they wait in the outbox until one is set.
+    safety_webhook_url: str | None = None
+    #: The HMAC-SHA256 key of the ``X-Unlockstep-Signature`` header of those POSTs.
+    safety_webhook_secret: SecretStr | None = None
+    #: Environment variables and files (comma-separated) the server's data sources may read
+    #: a DSN or header value from; a safety-nets file naming any other is refused when run.
+    safety_source_secrets: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    #: Folders (comma-separated) the server opens SQLite data sources in.
+    safety_sqlite_dirs: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    @property
+    def source_policy(self) -> SourcePolicy:
+        """What the server's safety-net sources may read (``sources.connect``)."""
+        from unlockstep.sources.connect import SourcePolicy
+
+        return SourcePolicy(frozenset(self.safety_source_secrets), tuple(self.safety_sqlite_dirs))
 
     @property
     def max_document_bytes(self) -> int:
@@ -74,6 +94,13 @@ class Settings(BaseSettings):
     def _parse_hosts(cls, value: Any) -> Any:
         if isinstance(value, str):
             return [h.strip().lower() for h in value.split(",") if h.strip()]
+        return value
+
+    @field_validator("safety_source_secrets", "safety_sqlite_dirs", mode="before")
+    @classmethod
+    def _parse_names(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [v.strip() for v in value.split(",") if v.strip()]
         return value
 
     @field_validator("flag_rules", mode="before")
@@ -140,6 +167,9 @@ class Settings(BaseSettings):
         data["api_tokens"] = {name: "***" for name in self.api_tokens}
         data["token"] = "***" if self.token else None
         data["database_url"] = mask_url(self.database_url)
+        data["safety_webhook_secret"] = "***" if self.safety_webhook_secret else None
+        if self.safety_webhook_url:
+            data["safety_webhook_url"] = mask_url(self.safety_webhook_url)
         return data
 
 

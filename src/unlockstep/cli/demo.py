@@ -197,7 +197,22 @@ def _plans(estate: Estate, client: Client) -> str | None:
     return f"release plans: {len(files)} submitted{rejected}"
 
 
-STEPS: list[Step] = [_catalog, _deployments, _flags, _expectations, _plans]
+def _safety_nets(estate: Estate, client: Client) -> str | None:
+    """Each service's safety-nets file (its sources are SQLite scripts beside it)."""
+    from unlockstep.files import read_text
+
+    files = sorted((estate.root / "safety-nets").glob("*.yaml"))
+    for path in files:
+        from unlockstep.core.safety import parse
+
+        service = parse(read_text(path), str(path)).service
+        body = {"document": read_text(path), "filename": path.name,
+                "base": str(path.resolve().parent)}  # fmt: skip
+        client.put(api_path("safety-nets", service), body)
+    return f"safety nets: {len(files)} file(s)" if files else None
+
+
+STEPS: list[Step] = [_catalog, _deployments, _flags, _expectations, _safety_nets, _plans]
 
 
 def load_estate(

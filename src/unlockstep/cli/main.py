@@ -79,6 +79,11 @@ COMMANDS: dict[str, Lazy] = {
         "unlockstep.cli.expectations:impact",
         "Which consumers a proposed contract FILE breaks, and which removed elements nobody reads.",
     ),
+    "invariants": Lazy(
+        "unlockstep.cli.safety:invariants",
+        "Business invariants over real data: declared in a service's safety-nets file, "
+        "checked on a schedule by the server, gates for plans.",
+    ),
     "matrix": Lazy(
         "unlockstep.cli.expectations:matrix",
         "Consumer version × provider version with verification status.",
@@ -87,9 +92,19 @@ COMMANDS: dict[str, Lazy] = {
         "unlockstep.cli.migrations:migrations",
         "SQL migrations classified as expand, migrate or contract.",
     ),
+    "outbox": Lazy(
+        "unlockstep.cli.safety:outbox",
+        "Transactional outboxes: the oldest unpublished row, the publish rate, and who "
+        "publishes events without one.",
+    ),
     "plan": Lazy(
         "unlockstep.cli.plans:plan",
         "Release plans: risk, safe order, lockstep detection, coordination document.",
+    ),
+    "reconcile": Lazy(
+        "unlockstep.cli.safety:reconcile",
+        "Compare an entity between two systems by key (old vs new, writer vs projection), and "
+        "work the queue of discrepancies.",
     ),
     "record-deployment": Lazy(
         "unlockstep.cli.registry:record_deployment",
@@ -106,6 +121,10 @@ COMMANDS: dict[str, Lazy] = {
     "record-undeployment": Lazy(
         "unlockstep.cli.registry:record_undeployment",
         "Record that a service is no longer deployed in an environment.",
+    ),
+    "replay": Lazy(
+        "unlockstep.cli.safety:replay",
+        "Replay safety: can a consumer version read every event still in its topics?",
     ),
     "serve": Lazy(
         "unlockstep.cli.serve:serve", "Run the registry server (migrates the database first)."

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from unlockstep.core import plans as core
 from unlockstep.core.plans import Evidence, Plan, Step, blocker_from_text, questions
 from unlockstep.errors import InvalidInput
-from unlockstep.services import authz
+from unlockstep.services import authz, safety_nets
 from unlockstep.services.authz import Principal
 from unlockstep.store import plan_evidence
 from unlockstep.store import plans as store
@@ -115,6 +115,8 @@ def _gather(
             session, plan.environment, sorted(_metrics(plan, steps)), today
         ),
         usage_note=NO_USAGE_SOURCE,
+        invariants=safety_nets.invariant_states(session),
+        reconciliations=safety_nets.reconciliation_states(session),
     )
 
 

@@ -17,6 +17,7 @@ from datetime import date
 from typing import Any
 
 from unlockstep.core.compat import ENGINES, Change, Engine, Policy, Source
+from unlockstep.core.plans import _authority as authority
 from unlockstep.core.plans import _checklist as checklist
 from unlockstep.core.plans import _lockstep as lockstep
 from unlockstep.core.plans import _planner as planner
@@ -125,7 +126,9 @@ class PlanReport:
             "rollback": p.rollback,
             "inFlight": p.in_flight,
             "evidence": list(p.evidence),
+            "invariants": list(p.invariants),
             "checklist": [a.to_dict() for a in self.checklist],
+            "authority": authority.to_dict(p),
         }
 
 
@@ -227,6 +230,7 @@ def analyse(
     win, cleanup, flag_problems = window.check_all(plan, evidence, today)
     answers = checklist.answer(checklist.Facts(plan, rows, groups))
     errors = [g.describe() for g in groups]
+    errors += authority.check(plan)
     if win is not None and win.overdue:
         errors.append(
             f"compatibility window ended {win.ends.isoformat()} but "

@@ -11,6 +11,7 @@ from typing import Any
 
 from unlockstep.core.documents import Validator, describe_type, join, load
 from unlockstep.core.plans._plan import (
+    Authority,
     Blocker,
     CleanupItem,
     ContractChange,
@@ -81,6 +82,8 @@ def parse(text: str, filename: str = "<input>") -> Plan:
             "inFlight",
             "evidence",
             "environment",
+            "authority",
+            "invariants",
         },
     )
     change = r.text(top, "change", "", required=True)
@@ -103,6 +106,7 @@ def parse(text: str, filename: str = "<input>") -> Plan:
     cleanup = _cleanup(r, top.get("cleanup"), "/cleanup")
     obs = r.texts(top, "observability", "")
     evidence = r.texts(top, "evidence", "")
+    authority = _authority(r, top.get("authority"), "/authority")
     if r.errors:
         raise ParseError(
             f"{len(r.errors)} problem(s) in plan file:\n" + "\n".join(r.errors),
@@ -127,9 +131,35 @@ def parse(text: str, filename: str = "<input>") -> Plan:
         in_flight=r.text(top, "inFlight", ""),
         evidence=evidence,
         environment=r.text(top, "environment", "") or "production",
+        authority=authority,
+        invariants=r.texts(top, "invariants", ""),
         filename=filename,
         source_lines=dict(doc.lines),
     )
+
+
+def _authority(r: Validator, value: Any, pointer: str) -> tuple[Authority, ...]:
+    """``concept: {phase: system}`` — which system writes each business concept in each
+    phase of a strangler migration (a list names several: the check refuses that)."""
+    if value is None:
+        return ()
+    if not isinstance(value, dict):
+        r.fail(pointer, "expected a mapping of business concept to {phase: system}")
+        return ()
+    out: list[Authority] = []
+    for concept, phases in value.items():
+        cp = join(pointer, str(concept))
+        if not isinstance(phases, dict):
+            r.fail(cp, "expected a mapping of phase (expand, migrate, contract) to the system")
+            continue
+        for phase in phases:
+            pp = join(cp, str(phase))
+            if phase not in PHASES:
+                r.fail(pp, f"unknown phase {phase!r}; use one of {', '.join(PHASES)}")
+                continue
+            names = r.texts(phases, str(phase), cp)
+            out.append(Authority(str(concept), str(phase), names, r.line(pp)))
+    return tuple(out)
 
 
 def _services(r: Validator, value: Any, pointer: str) -> tuple[Service, ...]:
@@ -502,6 +532,10 @@ _VERIFIED = re.compile(
 )
 _USAGE = re.compile(r"^(?P<metric>.+?)\s*==\s*0\s+for\s+(?P<days>\d+)\s+days?$", re.IGNORECASE)
 _FLAG = re.compile(r"^flag\s+(?P<flag>[\w.-]+)\s+(?:is\s+)?deleted$", re.IGNORECASE)
+_INVARIANT = re.compile(r"^invariant\s+(?P<name>[\w.-]+)\s+holds$", re.IGNORECASE)
+_RECONCILED = re.compile(
+    r"^(?:reconciliation\s+)?(?P<name>[\w.-]+)\s+(?:is\s+)?reconciled$", re.IGNORECASE
+)
 _DRAINED = re.compile(
     r"^(?P<workflow>[\w.-]+)\s+v?(?P<version>\w+)\s+has no running instances$", re.IGNORECASE
 )
@@ -510,7 +544,12 @@ _DRAINED = re.compile(
 def _blocker(r: Validator, value: Any, p: str) -> Blocker:
     if isinstance(value, str):
         return blocker_from_text(value)
-    b = r.mapping(value, p, {"verified", "usageZero", "flagDeleted", "workflowDrained", "text"})
+    b = r.mapping(
+        value,
+        p,
+        {"verified", "usageZero", "flagDeleted", "workflowDrained", "invariantHolds",
+         "reconciled", "text"},
+    )  # fmt: skip
     if "verified" in b:
         v = r.mapping(b["verified"], join(p, "verified"), {"consumer", "contract", "version"})
         vp = join(p, "verified")
@@ -547,9 +586,19 @@ def _blocker(r: Validator, value: Any, p: str) -> Blocker:
             workflow=workflow,
             version=version,
         )
+    if "invariantHolds" in b:
+        name = r.text(b, "invariantHolds", p)
+        return Blocker("invariant-holds", f"invariant {name} holds", invariant=name)
+    if "reconciled" in b:
+        name = r.text(b, "reconciled", p)
+        return Blocker("reconciled", f"reconciliation {name} reconciled", reconciliation=name)
     text = r.text(b, "text", p)
     if not text:
-        r.fail(p, "a blocker is text or one of: verified, usageZero, flagDeleted, workflowDrained")
+        r.fail(
+            p,
+            "a blocker is text or one of: verified, usageZero, flagDeleted, workflowDrained, "
+            "invariantHolds, reconciled",
+        )
     return Blocker("manual", text)
 
 
@@ -560,6 +609,10 @@ def blocker_from_text(text: str) -> Blocker:
         return Blocker("usage-zero", t, metric=m["metric"].strip(), days=int(m["days"]))
     if m := _FLAG.match(t):
         return Blocker("flag-deleted", t, flag=m["flag"])
+    if m := _INVARIANT.match(t):
+        return Blocker("invariant-holds", t, invariant=m["name"])
+    if m := _RECONCILED.match(t):
+        return Blocker("reconciled", t, reconciliation=m["name"])
     if m := _DRAINED.match(t):
         return Blocker("workflow-drained", t, workflow=m["workflow"], version=m["version"])
     if m := _VERIFIED.match(t):

@@ -97,7 +97,10 @@ class Blocker:
 
     ``kind`` is one a machine can check — ``verified`` (consumer verified against a
     contract version), ``usage-zero`` (metric zero for N days), ``flag-deleted``,
-    ``workflow-drained`` (no running instances of an old workflow version) — or ``manual``.
+    ``workflow-drained`` (no running instances of an old workflow version),
+    ``invariant-holds`` (a business invariant is not breached: the old path's fallback stays
+    until the new one is proven on real data), ``reconciled`` (a reconciliation has no more
+    open discrepancies than its tolerance) — or ``manual``.
     """
 
     kind: str
@@ -109,6 +112,19 @@ class Blocker:
     days: int | None = None
     flag: str | None = None
     workflow: str | None = None
+    invariant: str | None = None
+    reconciliation: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Authority:
+    """Which system writes a business concept (is its source of truth) in one phase of a
+    strangler migration; ``writers`` as the plan lists them (exactly one is right)."""
+
+    concept: str
+    phase: str
+    writers: tuple[str, ...]
+    line: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +155,10 @@ class Plan:
     in_flight: str = ""
     evidence: tuple[str, ...] = ()
     environment: str = "production"  # where progress is read from
+    authority: tuple[Authority, ...] = ()
+    #: the business invariants the change touches (``docs/safety-nets.md``): every step waits
+    #: while one of them is breached
+    invariants: tuple[str, ...] = ()
     filename: str = "<input>"
     source_lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 

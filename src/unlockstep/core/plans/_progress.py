@@ -17,7 +17,15 @@ from unlockstep.core.plans._check import PlanReport
 from unlockstep.core.plans._evidence import NEW, gate_consumers
 from unlockstep.core.plans._file import blocker_from_text
 from unlockstep.core.plans._steps import Step
-from unlockstep.core.plans._window import MET, UNMET, Evidence, Status, moved, usage
+from unlockstep.core.plans._window import (
+    MET,
+    UNMET,
+    Evidence,
+    Status,
+    invariant_holds,
+    moved,
+    usage,
+)
 
 DONE, PENDING, UNKNOWN = "done", "pending", "unknown"
 
@@ -147,6 +155,8 @@ def _gates(report: PlanReport, step: Step, evidence: Evidence) -> tuple[Status, 
             blocker = blocker_from_text(gate.text)
             if blocker.kind == "usage-zero" and blocker.metric:
                 out.append(Status(gate.text, *usage(blocker.metric, blocker.days or 0, evidence)))
+    # the business invariants the change touches hold every step while one is breached
+    out += [Status(f"invariant {n} holds", *invariant_holds(n, evidence)) for n in plan.invariants]
     return tuple(out)
 
 

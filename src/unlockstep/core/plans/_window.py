@@ -30,6 +30,10 @@ class Evidence:
     usage_note: str = ""
     flags: Mapping[str, str] | None = None  # flag key -> state; a missing key is deleted
     running_instances: Mapping[tuple[str, str], int] | None = None  # (workflow, version)
+    #: invariant -> its state (unknown, ok, breached, error); a missing name is not declared
+    invariants: Mapping[str, str] | None = None
+    #: reconciliation -> (open discrepancies, tolerance, whether it has completed a run)
+    reconciliations: Mapping[str, tuple[int, int, bool]] | None = None
     sources: tuple[str, ...] = field(default=())
 
     @classmethod
@@ -99,7 +103,41 @@ def check_blocker(blocker: Blocker, evidence: Evidence) -> Status:
         return Status(
             blocker.text, MET if running == 0 else UNMET, f"{running} running instance(s)"
         )
+    if blocker.kind == "invariant-holds":
+        return Status(blocker.text, *invariant_holds(blocker.invariant or "", evidence))
+    if blocker.kind == "reconciled":
+        return Status(blocker.text, *reconciled(blocker.reconciliation or "", evidence))
     return Status(blocker.text, UNKNOWN, "not machine-checkable; a person must confirm it")
+
+
+def invariant_holds(name: str, evidence: Evidence) -> tuple[str, str]:
+    """A business invariant as a gate: met when its last answer was ok, unmet when breached,
+    unknown when it was never answered or its source failed (unknown is never a pass)."""
+    if evidence.invariants is None:
+        return UNKNOWN, "no invariant states available; could not be checked"
+    state = evidence.invariants.get(name)
+    if state is None:
+        return UNKNOWN, f"no invariant {name} is declared"
+    if state == "ok":
+        return MET, "holds"
+    if state == "breached":
+        return UNMET, "breached"
+    return UNKNOWN, f"state {state}: could not be checked"
+
+
+def reconciled(name: str, evidence: Evidence) -> tuple[str, str]:
+    """Met when a completed reconciliation left no more open discrepancies than its
+    tolerance."""
+    if evidence.reconciliations is None:
+        return UNKNOWN, "no reconciliations available; could not be checked"
+    found = evidence.reconciliations.get(name)
+    if found is None:
+        return UNKNOWN, f"no reconciliation {name} is declared"
+    open_count, tolerance, completed = found
+    if not completed:
+        return UNKNOWN, "no completed run yet"
+    detail = f"{open_count} open discrepancies (tolerance {tolerance})"
+    return (MET if open_count <= tolerance else UNMET), detail
 
 
 @dataclass(frozen=True, slots=True)
