@@ -243,6 +243,30 @@ def publish(
     return Published(ContractInfo.of(contract, svc.name), version, outcome, report, verified)
 
 
+def ensure_contract(
+    session: Session, actor: str, service: Service, name: str, kind: str, mode: str
+) -> Contract:
+    """The contract ``name`` of ``service``, created (audited) when it does not exist yet."""
+    registry.check_name(name, "contract")
+    return _contract(
+        session, actor, service, name, kind, mode, store.find_contract(session, service, name)
+    )
+
+
+def record_version(
+    session: Session, actor: str, service: Service, contract: Contract, number: str, doc: Document
+) -> ContractVersion:
+    """Store ``doc`` as the new version ``number`` of ``contract``, already judged by the
+    caller under its own rules (the schema-registry API): written, audited and verified
+    against the contract's expectations like a publish."""
+    sha256 = canonical_hash(doc.source)
+    _store_version(session, actor, service, contract, number, sha256, doc, None, None)
+    expectations.verify_published(session, service, number, contract.name)
+    row = store.current(session, contract, number)
+    assert row is not None
+    return row
+
+
 def _contract(
     session: Session,
     actor: str,
