@@ -133,3 +133,99 @@ def test_avro_references_resolve_named_types_from_another_subject(
     back: Any = AvroDeserializer(client)(data, _ctx("customers"))
     assert back == {"name": "Ada", "home": {"city": "Paris"}}
     assert customer_schema.references
+
+
+PERSON = {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "title": "Person",
+    "type": "object",
+    "properties": {"name": {"type": "string"}, "age": {"type": "integer"}},
+    "required": ["name"],
+}
+
+
+def test_json_serializer_registers_a_json_schema_and_the_deserializer_reads_it_back(
+    client: SchemaRegistryClient,
+) -> None:
+    import json
+
+    from confluent_kafka.schema_registry.json_schema import JSONDeserializer, JSONSerializer
+
+    serializer = JSONSerializer(json.dumps(PERSON), client)
+    data = serializer({"name": "Ada", "age": 36}, _ctx("people"))
+    assert data is not None
+    schema_id = int.from_bytes(data[1:5], "big")
+    assert client.get_schema(schema_id).schema_type == "JSON"
+    back: Any = JSONDeserializer(None, schema_registry_client=client)(data, _ctx("people"))
+    assert back == {"name": "Ada", "age": 36}
+    assert client.get_latest_version("people-value").schema.schema_type == "JSON"
+
+
+def test_json_schema_references_resolve_a_ref_to_another_subject(
+    client: SchemaRegistryClient,
+) -> None:
+    import json
+
+    address = {"type": "object", "properties": {"city": {"type": "string"}}}
+    client.register_schema("address.json", Schema(json.dumps(address), "JSON"))
+    person = {
+        "type": "object",
+        "properties": {"name": {"type": "string"}, "home": {"$ref": "address.json"}},
+    }
+    ref = SchemaReference("address.json", "address.json", 1)
+    schema_id = client.register_schema("people-value", Schema(json.dumps(person), "JSON", [ref]))
+    assert client.get_referenced_by("address.json", 1) == [schema_id]
+    with pytest.raises(SchemaRegistryError) as refused:
+        client.delete_version("address.json", 1)
+    assert refused.value.error_code == 42206
+
+
+def _proto_classes() -> tuple[Any, Any]:
+    """Two generated-style message classes: ``acme.Customer`` in one file importing
+    ``acme.Address`` from another (what protoc would make, built without protoc)."""
+    from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+
+    pool = descriptor_pool.DescriptorPool()
+    address = descriptor_pb2.FileDescriptorProto(
+        name="acme/address.proto", package="acme", syntax="proto3"
+    )
+    msg = address.message_type.add(name="Address")
+    msg.field.add(name="city", number=1, type=9, label=1)
+    pool.Add(address)
+    customer = descriptor_pb2.FileDescriptorProto(
+        name="acme/customer.proto", package="acme", syntax="proto3",
+        dependency=["acme/address.proto"],
+    )  # fmt: skip
+    msg = customer.message_type.add(name="Customer")
+    msg.field.add(name="name", number=1, type=9, label=1)
+    msg.field.add(name="home", number=2, type=11, label=1, type_name=".acme.Address")
+    msg.field.add(name="tags", number=3, type=9, label=3)
+    pool.Add(customer)
+    cls = message_factory.GetMessageClass(pool.FindMessageTypeByName("acme.Customer"))
+    addr = message_factory.GetMessageClass(pool.FindMessageTypeByName("acme.Address"))
+    return cls, addr
+
+
+def test_protobuf_serializer_registers_the_file_and_its_import_as_references(
+    client: SchemaRegistryClient,
+) -> None:
+    from confluent_kafka.schema_registry.protobuf import ProtobufDeserializer, ProtobufSerializer
+
+    customer_cls, address_cls = _proto_classes()
+    serializer = ProtobufSerializer(customer_cls, client, {"use.deprecated.format": False})
+    message = customer_cls(name="Ada", home=address_cls(city="Paris"), tags=["a", "b"])
+    data = serializer(message, _ctx("customers"))
+    assert data is not None
+    back = ProtobufDeserializer(customer_cls, {"use.deprecated.format": False})(
+        data, _ctx("customers")
+    )
+    assert back == message
+    latest = client.get_latest_version("customers-value")
+    assert latest.schema.schema_type == "PROTOBUF"
+    assert [(r.name, r.subject, r.version) for r in latest.schema.references] == [
+        ("acme/address.proto", "acme/address.proto", 1)
+    ]
+    assert "message Customer" in latest.schema.schema_str
+    assert client.get_referenced_by("acme/address.proto", 1) == [latest.schema_id]
+    again = client.lookup_schema("customers-value", latest.schema)
+    assert again.version == 1

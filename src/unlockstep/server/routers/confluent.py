@@ -217,7 +217,7 @@ def subjects(
         return registry.list_subjects(session, settings, subject_prefix, deleted=deleted)
 
 
-@router.get("/subjects/{subject}/versions", response_model=list[int])
+@router.get("/subjects/{subject:path}/versions", response_model=list[int])
 def versions(
     subject: str, request: Request, store: StoreDep, settings: SettingsDep, deleted: Deleted = False
 ) -> list[int]:
@@ -225,7 +225,7 @@ def versions(
     return _run(store, lambda s: registry.list_versions(s, settings, subject, deleted=deleted))
 
 
-@router.get("/subjects/{subject}/versions/{version}", response_model=ConfluentSubjectVersion)
+@router.get("/subjects/{subject:path}/versions/{version}", response_model=ConfluentSubjectVersion)
 def version(
     subject: str,
     version: str,
@@ -242,7 +242,7 @@ def version(
     return RegistryJSON(version_body(found, serialized=format == "serialized"))
 
 
-@router.get("/subjects/{subject}/versions/{version}/schema", responses=RAW_SCHEMA)
+@router.get("/subjects/{subject:path}/versions/{version}/schema", responses=RAW_SCHEMA)
 def raw_version(
     subject: str, version: str, request: Request, store: StoreDep, settings: SettingsDep
 ) -> Response:
@@ -251,7 +251,7 @@ def raw_version(
     return _raw(found.schema.text, found.schema.kind)
 
 
-@router.get("/subjects/{subject}/versions/{version}/referencedby", response_model=list[int])
+@router.get("/subjects/{subject:path}/versions/{version}/referencedby", response_model=list[int])
 def referencedby(
     subject: str, version: str, request: Request, store: StoreDep, settings: SettingsDep
 ) -> list[int]:
@@ -259,18 +259,7 @@ def referencedby(
     return _run(store, lambda s: registry.referenced_by(s, settings, subject, version))
 
 
-@router.post("/subjects/{subject}", response_model=ConfluentSubjectVersion)
-async def lookup(
-    subject: str, request: Request, store: StoreDep, settings: SettingsDep, deleted: Deleted = False
-) -> Response:
-    """Whether the subject has this schema: its version, id and text."""
-    _reader(request)
-    given = registry.SchemaIn.of(await _body(request))
-    found = _run(store, lambda s: registry.lookup(s, settings, subject, given, deleted=deleted))
-    return RegistryJSON(version_body(found))
-
-
-@router.post("/subjects/{subject}/versions", response_model=ConfluentSubjectVersion)
+@router.post("/subjects/{subject:path}/versions", response_model=ConfluentSubjectVersion)
 async def register(
     subject: str,
     request: Request,
@@ -292,17 +281,7 @@ async def register(
     return RegistryJSON(version_body(result))
 
 
-@router.delete("/subjects/{subject}", response_model=list[int])
-def delete_subject(
-    subject: str, request: Request, store: StoreDep, settings: SettingsDep, permanent: bool = False
-) -> list[int]:
-    who = principal(request)
-    return _run(
-        store, lambda s: registry.delete_subject(s, settings, who, subject, permanent=permanent)
-    )
-
-
-@router.delete("/subjects/{subject}/versions/{version}", response_model=int)
+@router.delete("/subjects/{subject:path}/versions/{version}", response_model=int)
 def delete_version(
     subject: str,
     version: str,
@@ -315,6 +294,31 @@ def delete_version(
     return _run(
         store,
         lambda s: registry.delete_version(s, settings, who, subject, version, permanent=permanent),
+    )
+
+
+# Matched in order: a subject may hold "/" (Protobuf file names), so the bare
+# ``/subjects/{subject}`` routes come after the longer ones.
+
+
+@router.post("/subjects/{subject:path}", response_model=ConfluentSubjectVersion)
+async def lookup(
+    subject: str, request: Request, store: StoreDep, settings: SettingsDep, deleted: Deleted = False
+) -> Response:
+    """Whether the subject has this schema: its version, id and text."""
+    _reader(request)
+    given = registry.SchemaIn.of(await _body(request))
+    found = _run(store, lambda s: registry.lookup(s, settings, subject, given, deleted=deleted))
+    return RegistryJSON(version_body(found))
+
+
+@router.delete("/subjects/{subject:path}", response_model=list[int])
+def delete_subject(
+    subject: str, request: Request, store: StoreDep, settings: SettingsDep, permanent: bool = False
+) -> list[int]:
+    who = principal(request)
+    return _run(
+        store, lambda s: registry.delete_subject(s, settings, who, subject, permanent=permanent)
     )
 
 
@@ -334,7 +338,7 @@ async def _check(
 
 
 @router.post(
-    "/compatibility/subjects/{subject}/versions/{version}",
+    "/compatibility/subjects/{subject:path}/versions/{version}",
     response_model=ConfluentCompatibility,
     response_model_exclude_none=True,
 )
@@ -351,7 +355,7 @@ async def compatibility(
 
 
 @router.post(
-    "/compatibility/subjects/{subject}/versions",
+    "/compatibility/subjects/{subject:path}/versions",
     response_model=ConfluentCompatibility,
     response_model_exclude_none=True,
 )
@@ -381,7 +385,7 @@ async def put_config(request: Request, store: StoreDep) -> ConfluentLevelSet:
     return ConfluentLevelSet(compatibility=value)
 
 
-@router.get("/config/{subject}", response_model=ConfluentLevel, response_model_by_alias=True)
+@router.get("/config/{subject:path}", response_model=ConfluentLevel, response_model_by_alias=True)
 def get_subject_config(
     subject: str,
     request: Request,
@@ -397,7 +401,7 @@ def get_subject_config(
     return ConfluentLevel.model_validate({"compatibilityLevel": level})
 
 
-@router.put("/config/{subject}", response_model=ConfluentLevelSet)
+@router.put("/config/{subject:path}", response_model=ConfluentLevelSet)
 async def put_subject_config(
     subject: str, request: Request, store: StoreDep, settings: SettingsDep
 ) -> ConfluentLevelSet:
@@ -408,7 +412,9 @@ async def put_subject_config(
     return ConfluentLevelSet(compatibility=value)
 
 
-@router.delete("/config/{subject}", response_model=ConfluentLevel, response_model_by_alias=True)
+@router.delete(
+    "/config/{subject:path}", response_model=ConfluentLevel, response_model_by_alias=True
+)
 def delete_subject_config(
     subject: str, request: Request, store: StoreDep, settings: SettingsDep
 ) -> ConfluentLevel:
@@ -434,7 +440,7 @@ async def put_mode(request: Request, store: StoreDep, settings: SettingsDep) -> 
     )
 
 
-@router.get("/mode/{subject}", response_model=ConfluentMode)
+@router.get("/mode/{subject:path}", response_model=ConfluentMode)
 def get_subject_mode(
     subject: str,
     request: Request,
@@ -448,7 +454,7 @@ def get_subject_mode(
     return ConfluentMode(mode=mode)
 
 
-@router.put("/mode/{subject}", response_model=ConfluentMode)
+@router.put("/mode/{subject:path}", response_model=ConfluentMode)
 async def put_subject_mode(
     subject: str, request: Request, store: StoreDep, settings: SettingsDep
 ) -> ConfluentMode:
@@ -460,7 +466,7 @@ async def put_subject_mode(
     )
 
 
-@router.delete("/mode/{subject}", response_model=ConfluentMode)
+@router.delete("/mode/{subject:path}", response_model=ConfluentMode)
 def delete_subject_mode(
     subject: str, request: Request, store: StoreDep, settings: SettingsDep
 ) -> ConfluentMode:
