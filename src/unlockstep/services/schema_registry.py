@@ -550,13 +550,30 @@ def register(
         _source(prepared.kind, prepared.canonical, subject, {}), kind=prepared.kind
     )
     stored: ContractVersion = contracts.record_version(
-        session, actor, service, contract, f"{contract.name}.{number}", doc
-    )
+        session, actor, service, contract, f"{contract.name}.{number}", doc,
+        _pinned(session, prepared.references),
+    )  # fmt: skip
     version = rows.add_version(session, row, number, schema, stored.id)
     after = {"subject": subject, "version": number, "id": schema.id,
              "contract": f"{service.name}/{contract.name}"}  # fmt: skip
     audit.record(session, actor, "schema.registered", "subject", subject, None, after)
     return _out(session, row, version)
+
+
+def _pinned(session: Session, references: list[Reference]) -> list[tuple[str, ContractVersion]]:
+    """The contract versions the references' subject versions are stored as."""
+    out = []
+    for ref in references:
+        subject = rows.find_subject(session, ref.subject)
+        found = rows.version(session, subject, ref.version) if subject is not None else None
+        cv = (
+            session.get(ContractVersion, found.contract_version_id)
+            if found and found.contract_version_id
+            else None
+        )
+        if cv is not None:
+            out.append((ref.name, cv))
+    return out
 
 
 def _service_for_write(

@@ -82,6 +82,24 @@ class RegistryReference(Base):
     number: Mapped[int] = mapped_column(Integer)
 
 
+class ContractReference(Base):
+    """A contract version that is several files: the file ``name`` it imports or ``$ref``s is
+    the document of contract version ``target_id``, pinned when it was published (the same
+    for contracts published the unlockstep way and through the schema-registry API)."""
+
+    __tablename__ = "contract_references"
+    __table_args__ = (
+        UniqueConstraint("contract_version_id", "name"),
+        Index("ix_contract_references_target", "target_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_version_id: Mapped[int] = mapped_column(
+        ForeignKey("contract_versions.id", ondelete="CASCADE")
+    )
+    name: Mapped[str] = mapped_column(String(300))
+    target_id: Mapped[int] = mapped_column(ForeignKey("contract_versions.id"))
+
+
 class RegistrySetting(Base):
     """The registry's global settings: ``compatibility`` and ``mode``."""
 

@@ -1,5 +1,6 @@
 """schemaregistry: global schema ids, subjects bound to contracts, numbered subject versions,
-references between them and the registry's global settings
+references between them, references between contract versions (multi-file contracts) and
+the registry's global settings
 
 Revision ID: schemaregistry_0001
 Revises: contracts_0001
@@ -73,6 +74,20 @@ def upgrade() -> None:
     )
     op.create_index("ix_sr_references_target", "sr_references", ["subject", "number"])
     op.create_table(
+        "contract_references",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("contract_version_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=300), nullable=False),
+        sa.Column("target_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["contract_version_id"], ["contract_versions.id"], ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(["target_id"], ["contract_versions.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("contract_version_id", "name"),
+    )
+    op.create_index("ix_contract_references_target", "contract_references", ["target_id"])
+    op.create_table(
         "sr_settings",
         sa.Column("key", sa.String(length=40), nullable=False),
         sa.Column("value", sa.String(length=200), nullable=False),
@@ -82,6 +97,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("sr_settings")
+    op.drop_index("ix_contract_references_target", table_name="contract_references")
+    op.drop_table("contract_references")
     op.drop_index("ix_sr_references_target", table_name="sr_references")
     op.drop_table("sr_references")
     op.drop_index("ix_sr_subject_versions_contract_version", table_name="sr_subject_versions")
