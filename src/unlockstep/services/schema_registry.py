@@ -437,7 +437,7 @@ def _judge(
     history = _parsed_history(session, subject, rules, prepared.kind, only=only)
     if not history:
         return None
-    return judge(engine_for(prepared.kind, rules), prepared.parsed, history, level)
+    return judge(engine_for(prepared.kind, rules), prepared.parsed, history, level, rules)
 
 
 # -- lookup, check, register -------------------------------------------------------------
