@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import fnmatch
 import logging
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,7 +59,7 @@ from unlockstep.errors import Conflict, InvalidInput, ParseError
 from unlockstep.services import authz, contracts
 from unlockstep.services.authz import Principal
 from unlockstep.settings import Settings
-from unlockstep.store import audit, registry
+from unlockstep.store import Store, audit, registry
 from unlockstep.store import contracts as contract_rows
 from unlockstep.store import schema_registry as rows
 from unlockstep.store.approvals import ChangeRequest
@@ -222,13 +224,11 @@ def _existing(session: Session, settings: Settings, subject: str) -> RegistrySub
 
 def _sync(session: Session, subject: RegistrySubject) -> None:
     """Give every contract version without a subject version one, in publish order."""
-    contract = session.get(Contract, subject.contract_id)
-    assert contract is not None
-    published = contract_rows.versions(session, contract)
-    known = {v.contract_version_id for v in rows.versions(session, subject)}
-    missing = [cv for cv, _ in published if cv.id not in known]
+    missing = rows.unsynced(session, subject)
     if not missing:
         return
+    contract = session.get(Contract, subject.contract_id)
+    assert contract is not None
     number = rows.next_number(session, subject)
     for cv in missing:
         text = contract_rows.content(session, cv.blob_sha256) or ""
@@ -328,6 +328,32 @@ def schema_by_id(session: Session, schema_id: int) -> SchemaOut:
     return SchemaOut.of(row)
 
 
+class SchemaCache:
+    """Schemas by id, kept in the process: a schema id's type, text and references never
+    change and its row is never deleted, so every server process may keep what it read
+    (the deserializers' hot path, ``GET /schemas/ids/{id}``). Bounded, least recently used
+    out first."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self.size = size
+        self._items: OrderedDict[int, SchemaOut] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, store: Store, schema_id: int) -> SchemaOut:
+        with self._lock:
+            found = self._items.get(schema_id)
+            if found is not None:
+                self._items.move_to_end(schema_id)
+                return found
+        with store.session() as session:
+            found = schema_by_id(session, schema_id)
+        with self._lock:
+            self._items[schema_id] = found
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return found
+
+
 def schema_uses(
     session: Session, schema_id: int, *, deleted: bool = False
 ) -> list[tuple[str, int]]:
@@ -388,12 +414,26 @@ def _prepare(session: Session, subject: str, given: SchemaIn, engine_kind: str) 
 
 
 def _parsed_history(
-    session: Session, subject: RegistrySubject, engine_kind: str, kind: str, *, only: int | None
+    session: Session,
+    subject: RegistrySubject,
+    engine_kind: str,
+    kind: str,
+    *,
+    only: int | None,
+    every: bool,
 ) -> list[tuple[str | None, Any]]:
+    """The live versions to judge against, parsed: ``only`` that one, ``every`` one (the
+    transitive levels), or the latest."""
+    if only is not None:
+        found = rows.version(session, subject, only)
+        targets = [found] if found is not None else []
+    elif every:
+        targets = rows.versions(session, subject, deleted=False)
+    else:
+        latest = rows.latest(session, subject)
+        targets = [latest] if latest is not None else []
     history: list[tuple[str | None, Any]] = []
-    for row in rows.versions(session, subject, deleted=False):
-        if only is not None and row.number != only:
-            continue
+    for row in targets:
         schema = rows.schema(session, row.schema_id)
         assert schema is not None
         if schema.kind != kind:
@@ -434,7 +474,9 @@ def _judge(
         return None
     level = mode or _level(session, subject)
     rules = settings.schema_registry_rules
-    history = _parsed_history(session, subject, rules, prepared.kind, only=only)
+    history = _parsed_history(
+        session, subject, rules, prepared.kind, only=only, every=level.transitive
+    )
     if not history:
         return None
     return judge(engine_for(prepared.kind, rules), prepared.parsed, history, level, rules)
@@ -448,10 +490,9 @@ def lookup(
 ) -> SubjectVersion:
     row = _existing(session, settings, subject)
     prepared = _prepare(session, subject, given, settings.schema_registry_rules)
-    for version in reversed(rows.versions(session, row, deleted=deleted)):
-        schema = rows.schema(session, version.schema_id)
-        if schema is not None and schema.fingerprint == prepared.fingerprint:
-            return _out(session, row, version)
+    found = rows.version_with(session, row, prepared.fingerprint, deleted=deleted)
+    if found is not None:
+        return _out(session, row, found)
     raise SchemaNotFound("Schema not found", where="schema")
 
 
@@ -488,7 +529,7 @@ def _kind_problem(session: Session, row: RegistrySubject | None, kind: str) -> s
     contract = session.get(Contract, row.contract_id) if row is not None else None
     if row is None or contract is None or contract.kind == kind:
         return None
-    if not rows.versions(session, row, deleted=False):
+    if rows.latest(session, row) is None:
         return None
     held = TYPE_OF_KIND.get(contract.kind, contract.kind)
     return f"Incompatible schema type: the subject holds {held} schemas, not {TYPE_OF_KIND[kind]}"
@@ -505,20 +546,20 @@ def register(
     schema, a new version when it is compatible, or the verdict that refuses it."""
     if _mode(session, subject) in ("READONLY", "READONLY_OVERRIDE"):
         raise NotPermitted(f"Subject {subject} is in read-only mode", where="mode")
-    service_name, name, _ = _target(session, settings, subject)
     row = _subject(session, settings, subject)
-    if row is not None:
+    if row is None:
+        service_name, name, _ = _target(session, settings, subject)
+    else:
         contract = session.get(Contract, row.contract_id)
         assert contract is not None
         service_row = session.get(Service, contract.service_id)
         assert service_row is not None
-        service_name = service_row.name
+        service_name, name = service_row.name, contract.name
     prepared = _prepare(session, subject, given, settings.schema_registry_rules)
     if row is not None:
-        for version in rows.versions(session, row, deleted=False):
-            schema = rows.schema(session, version.schema_id)
-            if schema is not None and schema.fingerprint == prepared.fingerprint:
-                return _out(session, row, version)
+        same = rows.version_with(session, row, prepared.fingerprint)
+        if same is not None:
+            return _out(session, row, same)
     service = _service_for_write(session, settings, principal, service_name)
     problem = _kind_problem(session, row, prepared.kind)
     if problem is not None:

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from unlockstep.store.contract_tables import Contract
+from unlockstep.store.contract_tables import Contract, ContractVersion
 from unlockstep.store.schema_registry_tables import (
     RegistryReference,
     RegistrySchema,
@@ -96,6 +96,41 @@ def latest(
     if not deleted:
         query = query.where(RegistrySubjectVersion.deleted.is_(False))
     return session.scalar(query.order_by(RegistrySubjectVersion.number.desc()).limit(1))
+
+
+def version_with(
+    session: Session, subject: RegistrySubject, fingerprint: str, *, deleted: bool = False
+) -> RegistrySubjectVersion | None:
+    """The subject's latest version with the schema ``fingerprint``."""
+    query = (
+        select(RegistrySubjectVersion)
+        .join(RegistrySchema, RegistrySchema.id == RegistrySubjectVersion.schema_id)
+        .where(
+            RegistrySubjectVersion.subject_id == subject.id,
+            RegistrySchema.fingerprint == fingerprint,
+        )
+    )
+    if not deleted:
+        query = query.where(RegistrySubjectVersion.deleted.is_(False))
+    return session.scalar(query.order_by(RegistrySubjectVersion.number.desc()).limit(1))
+
+
+def unsynced(session: Session, subject: RegistrySubject) -> list[ContractVersion]:
+    """The subject's contract versions that have no subject version yet, in publish order."""
+    known = select(RegistrySubjectVersion.contract_version_id).where(
+        RegistrySubjectVersion.subject_id == subject.id,
+        RegistrySubjectVersion.contract_version_id.is_not(None),
+    )
+    return list(
+        session.scalars(
+            select(ContractVersion)
+            .where(
+                ContractVersion.contract_id == subject.contract_id,
+                ContractVersion.id.not_in(known),
+            )
+            .order_by(ContractVersion.published_at, ContractVersion.id)
+        )
+    )
 
 
 def next_number(session: Session, subject: RegistrySubject) -> int:

@@ -162,9 +162,16 @@ def schema_by_id(
     subject: str | None = None,
 ) -> Response:
     _reader(request)
-    with store.session() as session:
-        found = registry.schema_by_id(session, schema_id)
+    found = _cache(request).get(store, schema_id)
     return RegistryJSON(schema_body(found, serialized=format == "serialized"))
+
+
+def _cache(request: Request) -> registry.SchemaCache:
+    state = request.app.state
+    cache: registry.SchemaCache | None = getattr(state, "schema_cache", None)
+    if cache is None:
+        cache = state.schema_cache = registry.SchemaCache()
+    return cache
 
 
 @router.get("/schemas/ids/{schema_id}/schema", responses=RAW_SCHEMA)
