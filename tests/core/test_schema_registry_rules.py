@@ -198,6 +198,15 @@ def test_the_unlockstep_rule_set_differs_where_documented() -> None:
     )
     assert compatible("protobuf", *removed)
     assert not compatible("protobuf", *removed, rules="unlockstep")
+    renamed = (proto("message M { string a = 1; }"), proto("message M { string b = 1; }"))
+    assert compatible("protobuf", *renamed)
+    assert not compatible("protobuf", *renamed, rules="unlockstep")  # the JSON mapping breaks
+    dropped = (
+        proto("message M { string a = 1; }\nmessage N { string a = 1; }"),
+        proto("message M { string a = 1; }"),
+    )
+    assert not compatible("protobuf", *dropped)
+    assert compatible("protobuf", *dropped, rules="unlockstep")
 
 
 def test_a_change_inside_a_referenced_schema_is_judged_with_the_whole() -> None:
