@@ -118,3 +118,15 @@ def test_schema_registry_references_are_pinned_as_contract_references(api: TestC
     by = api.get("/api/v1/services/schema-registry/contracts/address.json/versions/"
                  "address.json.1/referencedby").json()["items"]  # fmt: skip
     assert [(r["contract"], r["name"]) for r in by] == [("people-value", "address.json")]
+
+
+def test_a_multi_file_contract_published_the_unlockstep_way_reads_with_its_references(
+    api: TestClient,
+) -> None:
+    api.put("/api/v1/services/people", json={})
+    publish(api, "address", "1.0.0", ADDRESS_V1, kind="jsonschema")
+    refs = [ref("address.json", "address", "1.0.0")]
+    publish(api, "person", "1.0.0", PERSON, kind="jsonschema", references=refs)
+    found = api.get("/confluent/subjects/person/versions/1").json()
+    assert found["references"] == [{"name": "address.json", "subject": "address", "version": 1}]
+    assert api.get("/confluent/subjects/address/versions/1/referencedby").json() == [found["id"]]

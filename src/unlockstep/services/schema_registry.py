@@ -56,7 +56,7 @@ from unlockstep.core.schema_registry import (
     kind_of,
 )
 from unlockstep.errors import Conflict, InvalidInput, ParseError
-from unlockstep.services import authz, contracts
+from unlockstep.services import authz, contract_references, contracts
 from unlockstep.services.authz import Principal
 from unlockstep.settings import Settings
 from unlockstep.store import Store, audit, registry
@@ -222,7 +222,7 @@ def _existing(session: Session, settings: Settings, subject: str) -> RegistrySub
     return row
 
 
-def _sync(session: Session, subject: RegistrySubject) -> None:
+def _sync(session: Session, subject: RegistrySubject, depth: int = 0) -> None:
     """Give every contract version without a subject version one, in publish order."""
     missing = rows.unsynced(session, subject)
     if not missing:
@@ -233,12 +233,32 @@ def _sync(session: Session, subject: RegistrySubject) -> None:
     for cv in missing:
         text = contract_rows.content(session, cv.blob_sha256) or ""
         canonical = canonical_text(contract.kind, text)
-        fp = fingerprint(contract.kind, canonical, [])
+        refs = _references_of(session, cv, depth)
+        fp = fingerprint(contract.kind, canonical, refs)
         schema = rows.schema_by_fingerprint(session, fp) or rows.add_schema(
-            session, contract.kind, fp, canonical, []
+            session, contract.kind, fp, canonical, [r.to_dict() for r in refs]
         )
         rows.add_version(session, subject, number, schema, cv.id)
         number += 1
+
+
+def _references_of(session: Session, cv: ContractVersion, depth: int) -> list[Reference]:
+    """A multi-file contract version's references as subject versions: each referenced
+    contract is bound to a subject of its own name (synced) when it has none yet."""
+    out = []
+    for name, target in contract_references.stored(session, cv.id):
+        found = rows.version_of_contract_version(session, target.id)
+        if found is None and depth < MAX_REFERENCE_DEPTH:
+            contract = session.get(Contract, target.contract_id)
+            unbound = contract is not None and not rows.subject_of_contract(session, contract.id)
+            if contract is not None and unbound and not rows.find_subject(session, contract.name):
+                _sync(session, rows.add_subject(session, contract.name, contract), depth + 1)
+            found = rows.version_of_contract_version(session, target.id)
+        if found is not None:
+            subject = session.get(RegistrySubject, found.subject_id)
+            assert subject is not None
+            out.append(Reference(name, subject.name, found.number))
+    return out
 
 
 def list_subjects(

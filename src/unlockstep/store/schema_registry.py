@@ -133,6 +133,16 @@ def unsynced(session: Session, subject: RegistrySubject) -> list[ContractVersion
     )
 
 
+def version_of_contract_version(
+    session: Session, contract_version_id: int
+) -> RegistrySubjectVersion | None:
+    return session.scalar(
+        select(RegistrySubjectVersion)
+        .where(RegistrySubjectVersion.contract_version_id == contract_version_id)
+        .limit(1)
+    )
+
+
 def next_number(session: Session, subject: RegistrySubject) -> int:
     top = session.scalar(
         select(func.max(RegistrySubjectVersion.number)).where(
