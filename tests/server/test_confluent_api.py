@@ -56,6 +56,7 @@ def test_errors_use_the_protocol_body_and_content_type(api: TestClient) -> None:
         ("GET", "/subjects/s/versions/zero", None, 42202),
         ("PUT", "/config", {"compatibility": "SOMETIMES"}, 42203),
         ("PUT", "/mode", {"mode": "WRITEONLY"}, 42204),
+        ("POST", "/subjects/s/versions", {"schema": V2, "id": 77}, 42205),
     ],
 )
 def test_invalid_input_gets_the_protocols_422_codes(

@@ -92,6 +92,8 @@ class SchemaIn:
     text: str
     kind: str = "avro"
     references: list[Reference] = field(default_factory=list)
+    #: an explicit schema id (the protocol's ``IMPORT`` mode), which is not supported
+    schema_id: int | None = None
 
     @classmethod
     def of(cls, body: Any) -> SchemaIn:
@@ -119,7 +121,8 @@ class SchemaIn:
                     "a reference is {name, subject, version}", where=f"references/{i}"
                 )
             refs.append(Reference(ref["name"], ref["subject"], ref["version"]))
-        return cls(text, kind, refs)
+        schema_id = body.get("id")
+        return cls(text, kind, refs, schema_id if isinstance(schema_id, int) else None)
 
 
 @dataclass(frozen=True)
@@ -566,6 +569,13 @@ def register(
     schema, a new version when it is compatible, or the verdict that refuses it."""
     if _mode(session, subject) in ("READONLY", "READONLY_OVERRIDE"):
         raise NotPermitted(f"Subject {subject} is in read-only mode", where="mode")
+    if given.schema_id is not None:
+        raise NotPermitted(
+            "registering a schema with an explicit id is not supported: ids are given by "
+            "unlockstep, one per canonical schema",
+            where="id",
+            hint="leave 'id' out (IMPORT of another registry's ids is not supported)",
+        )
     row = _subject(session, settings, subject)
     if row is None:
         service_name, name, _ = _target(session, settings, subject)
