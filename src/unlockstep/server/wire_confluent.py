@@ -51,6 +51,33 @@ class ConfluentSubjectVersion(ConfluentBody):
     references: list[ConfluentReference] | None = None
 
 
+class ConfluentSchemaIn(ConfluentBody):
+    """What register, lookup and the compatibility checks take."""
+
+    schema_: str = Field(alias="schema", description="the schema text (Protobuf: or base64 "
+                         "FileDescriptorProto)")  # fmt: skip
+    schema_type: str | None = Field(default=None, alias="schemaType",
+                                    description="AVRO (default), JSON or PROTOBUF")  # fmt: skip
+    references: list[ConfluentReference] | None = None
+
+
+class ConfluentLevelIn(ConfluentBody):
+    compatibility: str
+
+
+class ConfluentModeIn(ConfluentBody):
+    mode: str
+
+
+def request_body(model: type[BaseModel]) -> dict[str, Any]:
+    """``openapi_extra`` declaring the body a route reads itself (to answer with the
+    protocol's error codes rather than the framework's)."""
+    schema = model.model_json_schema(by_alias=True, ref_template="#/components/schemas/{model}")
+    media = {"schema": schema}
+    return {"requestBody": {"required": True,
+                            "content": {MEDIA_TYPE: media, "application/json": media}}}  # fmt: skip
+
+
 class ConfluentVersionRef(ConfluentBody):
     subject: str
     version: int

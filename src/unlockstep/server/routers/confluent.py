@@ -32,11 +32,15 @@ from unlockstep.server.wire_confluent import (
     ConfluentCompatibility,
     ConfluentError,
     ConfluentLevel,
+    ConfluentLevelIn,
     ConfluentLevelSet,
     ConfluentMode,
+    ConfluentModeIn,
     ConfluentSchema,
+    ConfluentSchemaIn,
     ConfluentSubjectVersion,
     ConfluentVersionRef,
+    request_body,
     schema_body,
     version_body,
 )
@@ -266,7 +270,11 @@ def referencedby(
     return _run(store, lambda s: registry.referenced_by(s, settings, subject, version))
 
 
-@router.post("/subjects/{subject:path}/versions", response_model=ConfluentSubjectVersion)
+@router.post(
+    "/subjects/{subject:path}/versions",
+    response_model=ConfluentSubjectVersion,
+    openapi_extra=request_body(ConfluentSchemaIn),
+)
 async def register(
     subject: str,
     request: Request,
@@ -308,7 +316,11 @@ def delete_version(
 # ``/subjects/{subject}`` routes come after the longer ones.
 
 
-@router.post("/subjects/{subject:path}", response_model=ConfluentSubjectVersion)
+@router.post(
+    "/subjects/{subject:path}",
+    response_model=ConfluentSubjectVersion,
+    openapi_extra=request_body(ConfluentSchemaIn),
+)
 async def lookup(
     subject: str, request: Request, store: StoreDep, settings: SettingsDep, deleted: Deleted = False
 ) -> Response:
@@ -348,6 +360,7 @@ async def _check(
     "/compatibility/subjects/{subject:path}/versions/{version}",
     response_model=ConfluentCompatibility,
     response_model_exclude_none=True,
+    openapi_extra=request_body(ConfluentSchemaIn),
 )
 async def compatibility(
     subject: str,
@@ -365,6 +378,7 @@ async def compatibility(
     "/compatibility/subjects/{subject:path}/versions",
     response_model=ConfluentCompatibility,
     response_model_exclude_none=True,
+    openapi_extra=request_body(ConfluentSchemaIn),
 )
 async def compatibility_all(
     subject: str, request: Request, store: StoreDep, settings: SettingsDep, verbose: bool = False
@@ -383,7 +397,9 @@ def get_config(request: Request, store: StoreDep) -> ConfluentLevel:
         return ConfluentLevel.model_validate({"compatibilityLevel": registry.global_level(session)})
 
 
-@router.put("/config", response_model=ConfluentLevelSet)
+@router.put(
+    "/config", response_model=ConfluentLevelSet, openapi_extra=request_body(ConfluentLevelIn)
+)
 async def put_config(request: Request, store: StoreDep) -> ConfluentLevelSet:
     who = principal(request)
     body = await _body(request)
@@ -408,7 +424,11 @@ def get_subject_config(
     return ConfluentLevel.model_validate({"compatibilityLevel": level})
 
 
-@router.put("/config/{subject:path}", response_model=ConfluentLevelSet)
+@router.put(
+    "/config/{subject:path}",
+    response_model=ConfluentLevelSet,
+    openapi_extra=request_body(ConfluentLevelIn),
+)
 async def put_subject_config(
     subject: str, request: Request, store: StoreDep, settings: SettingsDep
 ) -> ConfluentLevelSet:
@@ -437,7 +457,7 @@ def get_mode(request: Request, store: StoreDep, settings: SettingsDep) -> Conflu
         return ConfluentMode(mode=registry.get_mode(session, settings, None))
 
 
-@router.put("/mode", response_model=ConfluentMode)
+@router.put("/mode", response_model=ConfluentMode, openapi_extra=request_body(ConfluentModeIn))
 async def put_mode(request: Request, store: StoreDep, settings: SettingsDep) -> ConfluentMode:
     who = principal(request)
     body = await _body(request)
@@ -461,7 +481,11 @@ def get_subject_mode(
     return ConfluentMode(mode=mode)
 
 
-@router.put("/mode/{subject:path}", response_model=ConfluentMode)
+@router.put(
+    "/mode/{subject:path}",
+    response_model=ConfluentMode,
+    openapi_extra=request_body(ConfluentModeIn),
+)
 async def put_subject_mode(
     subject: str, request: Request, store: StoreDep, settings: SettingsDep
 ) -> ConfluentMode:
