@@ -257,3 +257,14 @@ def test_auth_takes_a_bearer_token_or_basic_with_the_token_as_password(
         assert api.get(f"{SR}/subjects").status_code == 401
         audit = api.get("/api/v1/audit", params={"entity_type": "subject"}, headers=bearer)
         assert {e["actor"] for e in audit.json()["items"]} == {"root"}
+
+
+def test_the_registrys_impact_view_compares_with_the_latest_registered_version(
+    api: TestClient,
+) -> None:
+    register(api, "orders-value", V1)
+    register(api, "orders-value", V2)
+    body = {"provider": "schema-registry", "contract": "orders-value", "document": json.loads(BAD)}
+    impact = api.post("/api/v1/impact", json=body)
+    assert impact.status_code == 200, impact.text
+    assert impact.json()["comparedWith"] == "orders-value.2"
