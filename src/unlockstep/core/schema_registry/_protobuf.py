@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from unlockstep.core.compat import Breaks, Change, Level, Policy, Source
+from unlockstep.core.compat import Breaks, Change, Policy, Source, judge
 
 _GROUPS = (
     frozenset({"int32", "uint32", "int64", "uint64", "bool", "enum"}),
@@ -58,10 +58,12 @@ class RegistryProtobuf:
         return [self._judge(c, old, new, moved) for c in found]
 
     def _judge(self, change: Change, old: Any, new: Any, moved: set[str]) -> Change:
+        hurt = Breaks.NONE
         if _breaks(change, old, new, moved):
-            breaks = change.breaks if change.breaks is not Breaks.NONE else Breaks.READERS
-            return replace(change, level=Level.BREAKING, breaks=breaks)
-        return replace(change, level=Level.INFO, breaks=Breaks.NONE, suggestion="")
+            hurt = change.breaks if change.breaks is not Breaks.NONE else Breaks.READERS
+        level = judge(change.rule, hurt, policy=Policy.LENIENT)  # the catalogue's level
+        suggestion = change.suggestion if hurt is not Breaks.NONE else ""
+        return replace(change, level=level, breaks=hurt, suggestion=suggestion)
 
 
 def _breaks(change: Change, old: Any, new: Any, moved: set[str]) -> bool:
