@@ -78,6 +78,16 @@ class Settings(BaseSettings):
     #: Folders (comma-separated) the server opens SQLite data sources in.
     safety_sqlite_dirs: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
+    #: The schema-registry API (``/confluent``): the service that owns a subject no mapping
+    #: names and no other service already has a contract for (created on first use).
+    schema_registry_service: str = "schema-registry"
+    #: Subject patterns (shell-style, first match wins) and the service owning them:
+    #: ``orders-*=orders,com.acme.billing.*=billing``.
+    schema_registry_subjects: Annotated[dict[str, str], NoDecode] = Field(default_factory=dict)
+    #: How the schema-registry API judges compatibility: ``registry`` (each type as
+    #: schema-registry users know it) or ``unlockstep`` (as ``contract publish`` does).
+    schema_registry_rules: str = Field(default="registry", pattern="^(registry|unlockstep)$")
+
     @property
     def source_policy(self) -> SourcePolicy:
         """What the server's safety-net sources may read (``sources.connect``)."""
@@ -101,6 +111,22 @@ class Settings(BaseSettings):
     def _parse_names(cls, value: Any) -> Any:
         if isinstance(value, str):
             return [v.strip() for v in value.split(",") if v.strip()]
+        return value
+
+    @field_validator("schema_registry_subjects", mode="before")
+    @classmethod
+    def _parse_subjects(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            pairs: dict[str, str] = {}
+            for item in (i.strip() for i in value.split(",")):
+                pattern, sep, service = item.partition("=")
+                if item and (not sep or not pattern.strip() or not service.strip()):
+                    raise ValueError(
+                        f"UNLOCKSTEP_SCHEMA_REGISTRY_SUBJECTS item {item!r} is not pattern=service"
+                    )
+                if item:
+                    pairs[pattern.strip()] = service.strip()
+            return pairs
         return value
 
     @field_validator("flag_rules", mode="before")

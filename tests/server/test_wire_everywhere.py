@@ -42,6 +42,7 @@ def test_every_property_on_the_wire_is_camel_case(api: TestClient) -> None:
     snake = sorted(
         f"{name}.{prop}"
         for name, schema in schemas.items()
+        if not name.startswith("Confluent")  # the schema-registry protocol spells its own names
         for prop in schema.get("properties") or {}
         if "_" in prop.strip("_")
     )

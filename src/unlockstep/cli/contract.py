@@ -21,7 +21,12 @@ from unlockstep.files import read_source
 
 
 def _body(
-    path: Path, kind: str | None, mode: str | None, policy: str | None, max_document_mb: int | None
+    path: Path,
+    kind: str | None,
+    mode: str | None,
+    policy: str | None,
+    max_document_mb: int | None,
+    refs: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     source = read_source(path, max_size=document_limit(max_document_mb))
     return {
@@ -30,7 +35,21 @@ def _body(
         "kind": kind,
         "mode": mode,
         "policy": policy,
+        "references": [_reference(r) for r in refs],
     }
+
+
+def _reference(text: str) -> dict[str, Any]:
+    """``FILE=[SERVICE/]CONTRACT@VERSION`` as a reference body."""
+    name, sep, target = text.partition("=")
+    where, at, version = target.rpartition("@")
+    service, _, contract = where.rpartition("/")
+    if not (sep and at and name and contract and version):
+        raise click.BadParameter(
+            f"{text!r} is not FILE=[SERVICE/]CONTRACT@VERSION (e.g. address.json=addresses@1.2.0)",
+            param_hint="--ref",
+        )
+    return {"name": name, "contract": contract, "version": version, "service": service or None}
 
 
 _SHARED = [
@@ -44,6 +63,13 @@ _SHARED = [
     ),
     click.option("--policy", type=click.Choice(["lenient", "strict"]), help="default lenient"),
     max_document_option,
+    click.option(
+        "--ref",
+        "refs",
+        multiple=True,
+        metavar="FILE=[SERVICE/]CONTRACT@VERSION",
+        help="a file FILE imports or $refs, published as that contract version (repeatable)",
+    ),
 ]
 
 
@@ -85,12 +111,13 @@ def publish(
     file: Path,
     fmt: str,
     max_document_mb: int | None,
+    refs: tuple[str, ...],
 ) -> None:
     """Store FILE as the contract NAME of SERVICE at VERSION, if it satisfies the mode."""
     from unlockstep.server.wire_contracts import Published, Report
 
     body = {
-        **_body(file, kind, mode, policy, max_document_mb),
+        **_body(file, kind, mode, policy, max_document_mb, refs),
         "force": force,
         "semanticChange": semantic_change,
         "adr": adr,
@@ -180,6 +207,7 @@ def check(
     file: Path,
     fmt: str,
     max_document_mb: int | None,
+    refs: tuple[str, ...],
 ) -> None:
     """What publishing FILE as the next version of SERVICE's NAME would do (writes nothing)."""
     from unlockstep.server.wire_contracts import Checked
@@ -187,7 +215,7 @@ def check(
     checked = Checked.model_validate(
         context.client().post(
             context.api_path("services", service, "contracts", name, "check"),
-            _body(file, kind, mode, policy, max_document_mb),
+            _body(file, kind, mode, policy, max_document_mb, refs),
         )
     )
     report = checked.report.to_core()

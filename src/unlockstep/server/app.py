@@ -21,6 +21,7 @@ from unlockstep.server.routers import (
     approvals,
     audit,
     catalog,
+    confluent,
     contracts,
     deployments,
     expectations,
@@ -58,7 +59,7 @@ API_ROUTERS: list[APIRouter] = [
 ]
 
 #: Routers mounted at the root (OFREP, Pact-compatible paths, dashboard pages).
-ROOT_ROUTERS: list[APIRouter] = [ofrep.router]
+ROOT_ROUTERS: list[APIRouter] = [ofrep.router, confluent.router]
 
 #: The hot paths as plain ASGI routes, matched before every other route (``server/fast.py``):
 #: OFREP evaluation and the SDK's flag sync. Each path is also declared by its router above.

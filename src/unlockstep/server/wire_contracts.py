@@ -151,12 +151,39 @@ class Checked(Wire):
     report: Report
 
 
+class ReferenceIn(Wire):
+    """A file the document imports or ``$ref``s: a published contract version."""
+
+    name: str = Field(max_length=300, description="as the document names it (address.json)")
+    contract: str = Field(description="the contract that is this file")
+    version: str = Field(description="its provider version, pinned")
+    service: str | None = Field(None, description="its service; the publishing one if absent")
+
+
+class Referrer(Wire):
+    """A contract version that references another, and the file name it uses."""
+
+    service: str
+    contract: str
+    version: str
+    name: str
+
+
+class ReferencedBy(Wire):
+    """Who references a contract version."""
+
+    items: list[Referrer]
+
+
 class DocumentIn(Wire):
     content: str = Field(description="the document (OpenAPI, AsyncAPI, JSON Schema…) as text")
     filename: str = Field("", max_length=300, description="where it came from, for messages")
     kind: str | None = Field(None, description="openapi, asyncapi, jsonschema…; detected if absent")
     mode: str | None = Field(None, description="BACKWARD (default), FORWARD, FULL, …, NONE")
     policy: str | None = Field(None, description="lenient (default) or strict")
+    references: list[ReferenceIn] = Field(
+        default_factory=list, max_length=100, description="the files it imports or $refs"
+    )
 
 
 class PublishIn(DocumentIn):

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from unlockstep.core.compat import CompatibilityReport, Source
 from unlockstep.core.contracts import (
+    Registered,
     canonical_hash,
     engine_for,
     judge,
@@ -33,7 +34,9 @@ from unlockstep.core.contracts import (
 from unlockstep.core.envelope import check_publish
 from unlockstep.errors import Conflict, InvalidInput, NotFound
 from unlockstep.services import authz, expectations
+from unlockstep.services import contract_references as refs
 from unlockstep.services.authz import Principal
+from unlockstep.services.contract_references import ContractRef
 from unlockstep.store import approvals as held
 from unlockstep.store import audit, registry
 from unlockstep.store import contracts as store
@@ -89,6 +92,8 @@ class Document:
     kind: str | None = None
     mode: str | None = None
     policy: str | None = None
+    #: the files it imports or ``$ref``s, each a published contract version
+    references: tuple[ContractRef, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -138,15 +143,41 @@ def document(session: Session, service: str, name: str, number: str) -> Contract
     return ContractDocument(**asdict(VersionInfo.of(cv, number)), content=text)
 
 
+def referenced_by(session: Session, service: str, name: str, number: str) -> list[refs.Referrer]:
+    svc = registry.get_service(session, service)
+    cv = store.current(session, store.get_contract(session, svc, name), number)
+    if cv is None:
+        raise NotFound(f"{svc.name}/{name} has no document for version {number!r}", where="version")
+    return refs.referenced_by(session, cv)
+
+
 def check(session: Session, service: str, name: str, doc: Document) -> Checked:
     """What this document would do if published next: the report, nothing written."""
     svc = registry.get_service(session, service)
     contract = store.find_contract(session, svc, name)
     engine = engine_for(doc.source, doc.kind, contract.kind if contract else None)
     mode = parse_mode(doc.mode or (contract.mode if contract else None))
-    history = store.history(session, contract)
-    report = judge(engine, doc.source, history, mode, parse_policy(doc.policy))
+    history = _history(session, contract)
+    source = refs.with_references(
+        doc.source, refs.resolve(session, svc.name, doc.references), session
+    )
+    report = judge(engine, source, history, mode, parse_policy(doc.policy))
     return Checked(contract is not None, report)
+
+
+def _history(
+    session: Session, contract: Contract | None, *, excluding: str | None = None
+) -> list[Registered]:
+    """The registered documents, oldest first, each reading the files it references."""
+    if contract is None:
+        return []
+    out = []
+    for cv, number in store.versions(session, contract):
+        text = store.content(session, cv.blob_sha256)
+        if number != excluding and text is not None:
+            filename = cv.filename or f"{contract.name}@{number}"
+            out.append(Registered(number, text, filename, refs.reader_of(session, cv)))
+    return out
 
 
 def publish(
@@ -169,7 +200,8 @@ def publish(
     actor = principal.name
     svc = authz.service_for_write(session, principal, service, what="publish contracts")
     registry.check_name(name, "contract")
-    source = doc.source
+    targets = refs.resolve(session, svc.name, doc.references)
+    source = refs.with_references(doc.source, targets, session)
     sha256 = canonical_hash(source)
     contract = store.find_contract(session, svc, name)
     engine = engine_for(source, doc.kind, contract.kind if contract else None)
@@ -189,7 +221,7 @@ def publish(
         contract = _contract(session, actor, svc, name, engine.kind, mode.value, contract)
         info = ContractInfo.of(contract, svc.name)
         return Published(info, VersionInfo.of(existing, number), "unchanged", None, [])
-    history = store.history(session, contract, excluding=number)
+    history = _history(session, contract, excluding=number)
     report = judge(engine, source, history, mode, parse_policy(doc.policy))
     if semantic_change:
         last = Source(history[-1].content, history[-1].filename) if history else None
@@ -239,8 +271,43 @@ def publish(
     version, outcome = _store_version(
         session, actor, svc, contract, number, sha256, doc, forced, existing, reason
     )
+    if outcome == "created" and targets:
+        stored = store.current(session, contract, number)
+        assert stored is not None
+        refs.save(session, stored, targets)
     verified = expectations.verify_published(session, svc, number, name)
     return Published(ContractInfo.of(contract, svc.name), version, outcome, report, verified)
+
+
+def ensure_contract(
+    session: Session, actor: str, service: Service, name: str, kind: str, mode: str
+) -> Contract:
+    """The contract ``name`` of ``service``, created (audited) when it does not exist yet."""
+    registry.check_name(name, "contract")
+    return _contract(
+        session, actor, service, name, kind, mode, store.find_contract(session, service, name)
+    )
+
+
+def record_version(
+    session: Session,
+    actor: str,
+    service: Service,
+    contract: Contract,
+    number: str,
+    doc: Document,
+    targets: list[tuple[str, ContractVersion]] | None = None,
+) -> ContractVersion:
+    """Store ``doc`` as the new version ``number`` of ``contract``, already judged by the
+    caller under its own rules (the schema-registry API): written, audited and verified
+    against the contract's expectations like a publish."""
+    sha256 = canonical_hash(doc.source)
+    _store_version(session, actor, service, contract, number, sha256, doc, None, None)
+    expectations.verify_published(session, service, number, contract.name)
+    row = store.current(session, contract, number)
+    assert row is not None
+    refs.save(session, row, targets or [])
+    return row
 
 
 def _contract(

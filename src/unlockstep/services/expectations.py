@@ -181,11 +181,13 @@ def verify_published(
 ) -> list[ConsumerResult]:
     """Verify every expectation of ``provider``'s ``contract`` against the document its
     ``version`` just published."""
+    rows = store.of_contract(session, provider.id, contract)
+    if not rows:
+        return []  # nobody to verify: the document need not be read
     found = contract_documents.documents(session, provider.id, contract, number=version)
     if not found:
         return []
     provider_version_id, _, document = found[0]
-    rows = store.of_contract(session, provider.id, contract)
     numbers = store.numbers(session, {r.consumer_version_id for r in rows})
     results = []
     for row in rows:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from unlockstep.core.contracts import Registered
 from unlockstep.errors import NotFound
 from unlockstep.store.contract_tables import Contract, ContractBlob, ContractVersion
 from unlockstep.store.tables import Service, Version
@@ -56,22 +55,6 @@ def versions(session: Session, contract: Contract) -> list[tuple[ContractVersion
 def content(session: Session, sha256: str) -> str | None:
     blob = session.get(ContractBlob, sha256)
     return blob.content if blob is not None else None
-
-
-def history(
-    session: Session, contract: Contract | None, *, excluding: str | None = None
-) -> list[Registered]:
-    """The registered documents, oldest first (without ``excluding``, the version at hand)."""
-    if contract is None:
-        return []
-    out = []
-    for cv, number in versions(session, contract):
-        if number == excluding:
-            continue
-        text = content(session, cv.blob_sha256)
-        if text is not None:
-            out.append(Registered(number, text, cv.filename or f"{contract.name}@{number}"))
-    return out
 
 
 def current(session: Session, contract: Contract | None, number: str) -> ContractVersion | None:

@@ -8,6 +8,7 @@ from unlockstep.store import (  # noqa: F401
     lease_tables,
     plans,
     safety_tables,
+    schema_registry_tables,
     tables,
     token_tables,
 )

@@ -556,7 +556,7 @@ class AvroEngine:
         )
 
     def parse(self, source: Source) -> AvroDocument:
-        return parse_text(source.text, source.filename)
+        return parse_text(source.text, source.filename, source.read_relative)
 
     def diff(self, old: AvroDocument, new: AvroDocument, policy: Policy) -> list[Change]:
         return diff(old, new, policy)

@@ -4,11 +4,16 @@ Named types (records, enums, fixed) are single objects shared by every reference
 recursive record is a cycle in the graph and the walk memoises pairs by identity. Names follow
 the specification: a dotted name carries its namespace, otherwise ``namespace`` or the
 enclosing namespace applies; aliases are made full relative to the type's namespace.
+
+A named type defined in another schema (a schema registry's reference, named by the type's
+full name) is read through ``Source.read_relative``: given the full name, it returns the text
+of the schema that defines it, whose named types then join this document's.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -111,7 +116,9 @@ class AvroDocument:
         return line
 
 
-def parse_text(text: str, filename: str = "<input>") -> AvroDocument:
+def parse_text(
+    text: str, filename: str = "<input>", read_relative: Callable[[str], str] | None = None
+) -> AvroDocument:
     if not text.lstrip().startswith(("{", "[", '"')):
         raise ParseError(
             "not valid JSON: an Avro schema is a JSON object, array or string",
@@ -119,7 +126,7 @@ def parse_text(text: str, filename: str = "<input>") -> AvroDocument:
             hint="an .avsc file is a JSON document",
         )
     raw = load_document(Source(text, filename)).data  # size, depth, duplicate names
-    parser = _Parser(filename)
+    parser = _Parser(filename, read_relative)
     root = parser.schema(raw, "", "")
     _fingerprint(root, set(), {})
     return AvroDocument(root=root, filename=filename, names=parser.names, text=text)
@@ -179,9 +186,11 @@ _LOGICAL_PARAMS = ("precision", "scale")
 
 
 class _Parser:
-    def __init__(self, filename: str) -> None:
+    def __init__(self, filename: str, read: Callable[[str], str] | None = None) -> None:
         self.filename = filename
         self.names: dict[str, Named] = {}
+        self.read = read
+        self.reading: set[str] = set()
 
     def fail(self, message: str, pointer: str, hint: str | None = None) -> ParseError:
         return ParseError(message, where=f"{self.filename}#{pointer or '/'}", hint=hint)
@@ -229,11 +238,32 @@ class _Parser:
         for candidate in candidates:
             if candidate in self.names:
                 return self.names[candidate]
+        for candidate in candidates:
+            if self.read is not None and candidate not in self.reading:
+                found = self.external(candidate)
+                if found is not None:
+                    return found
         raise self.fail(
             f"unknown type {name!r}",
             pointer,
             hint="define a named type before it is used, or check the namespace",
         )
+
+    def external(self, fullname: str) -> Named | None:
+        """The named type ``fullname`` from the schema that defines it (``read``)."""
+        assert self.read is not None
+        try:
+            text = self.read(fullname)
+        except (ParseError, OSError, KeyError):
+            return None
+        self.reading.add(fullname)
+        outer, self.filename = self.filename, fullname
+        try:
+            self.schema(load_document(Source(text, fullname)).data, "", "")
+        finally:
+            self.filename = outer
+            self.reading.discard(fullname)
+        return self.names.get(fullname)
 
     def named(self, raw: dict[str, Any], kind: str, namespace: str, pointer: str) -> Named:
         name = raw.get("name")

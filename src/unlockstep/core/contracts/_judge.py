@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from unlockstep.core import engines
@@ -27,6 +27,8 @@ class Registered:
     version: str
     content: str
     filename: str = "<registered>"
+    #: the files it references (a multi-file contract), as pinned when it was published
+    read_relative: Callable[[str], str] | None = None
 
 
 def canonical_hash(source: Source) -> str:
@@ -66,6 +68,7 @@ def judge(
     history, trivially fine; a ``$ref`` in ``proposed`` that does not resolve is refused
     either way (``ParseError``). The history was checked when it was published."""
     earlier = [
-        Earlier(item.version, Source(item.content, item.filename), checked=True) for item in history
+        Earlier(item.version, Source(item.content, item.filename, item.read_relative), checked=True)
+        for item in history
     ]
     return compare(earlier or None, proposed, engine.kind, mode, policy)

@@ -1,11 +1,21 @@
-"""The Protobuf compatibility engine (wire and source compatibility, as buf judges them).
+"""The Protobuf compatibility engine (wire and source compatibility, as buf judges them),
+and serialized descriptors read back as ``.proto`` text.
 
 Other packages import from here, never from the ``_private`` modules.
 """
 
 from __future__ import annotations
 
+from unlockstep.core.protobuf._descriptor import from_serialized, looks_serialized
 from unlockstep.core.protobuf._engine import ENGINE, ProtobufEngine
 from unlockstep.core.protobuf._parser import parse_text
+from unlockstep.core.protobuf._rules import Category
 
-__all__ = ["ENGINE", "ProtobufEngine", "parse_text"]
+__all__ = [
+    "ENGINE",
+    "Category",
+    "ProtobufEngine",
+    "from_serialized",
+    "looks_serialized",
+    "parse_text",
+]

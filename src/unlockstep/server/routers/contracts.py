@@ -13,6 +13,7 @@ from unlockstep.server.limits import document_source
 from unlockstep.server.wire import Page, errors
 from unlockstep.server.wire_approvals import HELD, held
 from unlockstep.services import authz, contracts
+from unlockstep.services.contract_references import ContractRef
 from unlockstep.settings import Settings
 from unlockstep.store.approvals import ChangeRequest
 
@@ -25,7 +26,10 @@ def _base(service: str, name: str) -> str:
 
 def _document(body: wire.DocumentIn, fallback: str, settings: Settings) -> contracts.Document:
     source = document_source(body.content, body.filename or fallback, settings)
-    return contracts.Document(source, body.filename, body.kind, body.mode, body.policy)
+    references = tuple(
+        ContractRef(r.name, r.contract, r.version, r.service) for r in body.references
+    )
+    return contracts.Document(source, body.filename, body.kind, body.mode, body.policy, references)
 
 
 @router.get(
@@ -64,6 +68,18 @@ def get_document(
         found = contracts.document(session, service, name, version)
         body = wire.ContractDocument.model_validate(found)
     return with_etag(request, body.model_dump(mode="json"))
+
+
+@router.get(
+    "/services/{service}/contracts/{name}/versions/{version}/referencedby",
+    response_model=wire.ReferencedBy,
+    responses=errors(404),
+)
+def referenced_by(service: str, name: str, version: str, store: StoreDep) -> wire.ReferencedBy:
+    """The contract versions that import or ``$ref`` this one (a multi-file contract)."""
+    with store.session() as session:
+        found = contracts.referenced_by(session, service, name, version)
+    return wire.ReferencedBy(items=[wire.Referrer.model_validate(r) for r in found])
 
 
 @router.post(

@@ -1,0 +1,209 @@
+"""The schema-registry API (``/confluent``) with 10,000 subjects x 20 versions stored.
+
+Run: ``python bench/schema_registry.py`` (``--subjects``/``--versions`` to scale, and
+``--database-url`` for PostgreSQL). Seeds the store with bulk inserts (an Avro record per
+subject that gains one defaulted field per version, each version a contract version of the
+``schema-registry`` service with its subject version and global schema id), then times,
+
+
+- ``GET /confluent/schemas/ids/{id}`` for random ids (the deserializer's hot path);
+- ``POST /confluent/subjects/{s}/versions`` of a new compatible version of a random subject
+  (parse, BACKWARD check against the latest version, contract version + subject version
+  written, audited).
+
+over HTTP, as the serializers do: the server runs in its own process (uvicorn, one worker)
+and one keep-alive ``httpx`` client sends the requests one after another.
+
+Prints p50/p95/p99 in milliseconds for each. Targets: GET p95 < 5 ms, register p95 < 30 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import insert, select
+
+from unlockstep.core.compat import Source
+from unlockstep.core.contracts import canonical_hash
+from unlockstep.core.schema_registry import canonical_text, fingerprint
+from unlockstep.store import Store
+from unlockstep.store.contract_tables import Contract, ContractBlob, ContractVersion
+from unlockstep.store.schema_registry_tables import (
+    RegistrySchema,
+    RegistrySubject,
+    RegistrySubjectVersion,
+)
+from unlockstep.store.tables import Service, Version, utcnow
+
+CHUNK = 5000
+
+
+def schema(subject: int, fields: int) -> str:
+    out = [{"name": "id", "type": "string"}]
+    out += [{"name": f"f{i}", "type": "long", "default": 0} for i in range(1, fields)]
+    return json.dumps(
+        {"type": "record", "name": f"Event{subject}", "namespace": "bench", "fields": out}
+    )
+
+
+def _flush(store: Store, table: Any, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        with store.session() as session:
+            session.execute(insert(table), rows)
+        rows.clear()
+
+
+def seed(store: Store, subjects: int, versions: int) -> None:
+    now = utcnow()
+    with store.session() as session:
+        session.add(Service(name="schema-registry"))
+        session.flush()
+        service_id = session.scalar(select(Service.id).where(Service.name == "schema-registry"))
+        assert service_id is not None
+    contracts = [
+        {"id": s + 1, "service_id": service_id, "name": f"topic-{s}-value", "kind": "avro",
+         "mode": "BACKWARD", "created_at": now, "updated_at": now}
+        for s in range(subjects)
+    ]  # fmt: skip
+    for start in range(0, len(contracts), CHUNK):
+        _flush(store, Contract, contracts[start : start + CHUNK])
+    subject_rows = [
+        {"id": s + 1, "name": f"topic-{s}-value", "contract_id": s + 1, "created_at": now}
+        for s in range(subjects)
+    ]
+    for start in range(0, len(subject_rows), CHUNK):
+        _flush(store, RegistrySubject, subject_rows[start : start + CHUNK])
+    tables: dict[Any, list[dict[str, Any]]] = {
+        Version: [], ContractBlob: [], ContractVersion: [], RegistrySchema: [],
+        RegistrySubjectVersion: [],
+    }  # fmt: skip
+    row = 0
+    for s in range(subjects):
+        for v in range(1, versions + 1):
+            row += 1
+            text = schema(s, v)
+            canonical = canonical_text("avro", text)
+            sha = canonical_hash(Source(canonical, "x.avsc"))
+            number = f"topic-{s}-value.{v}"
+            tables[Version].append({"id": row, "service_id": service_id, "number": number,
+                                    "created_at": now})  # fmt: skip
+            tables[ContractBlob].append({"sha256": sha, "content": canonical, "created_at": now})
+            tables[ContractVersion].append({"id": row, "contract_id": s + 1, "version_id": row,
+                                            "blob_sha256": sha, "filename": "",
+                                            "published_by": "bench",
+                                            "published_at": now})  # fmt: skip
+            tables[RegistrySchema].append({"id": row, "kind": "avro", "text": canonical,
+                                           "fingerprint": fingerprint("avro", canonical, []),
+                                           "refs": [], "created_at": now})  # fmt: skip
+            tables[RegistrySubjectVersion].append({"id": row, "subject_id": s + 1, "number": v,
+                                                   "schema_id": row, "contract_version_id": row,
+                                                   "deleted": False,
+                                                   "created_at": now})  # fmt: skip
+        if row % CHUNK < versions:
+            for table, rows in tables.items():
+                _flush(store, table, rows)
+    for table, rows in tables.items():
+        _flush(store, table, rows)
+
+
+def percentiles(samples: list[float]) -> str:
+    cuts = statistics.quantiles(samples, n=100)
+    return f"p50 {cuts[49]:.2f} ms  p95 {cuts[94]:.2f} ms  p99 {cuts[98]:.2f} ms"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--subjects", type=int, default=10_000)
+    parser.add_argument("--versions", type=int, default=20)
+    parser.add_argument("--reads", type=int, default=2000)
+    parser.add_argument("--registrations", type=int, default=300)
+    parser.add_argument("--database-url", help="an empty database (default: a new SQLite file)")
+    parser.add_argument(
+        "--seeded", action="store_true", help="the database is already seeded (same sizes)"
+    )
+    args = parser.parse_args()
+    url = args.database_url or f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.db'}"
+    store = Store(url)
+    store.migrate()
+    started = time.perf_counter()
+    if not args.seeded:
+        seed(store, args.subjects, args.versions)
+    total = args.subjects * args.versions
+    print(f"seeded {args.subjects:,} subjects x {args.versions} versions "
+          f"({total:,} schemas) in {time.perf_counter() - started:.0f} s")  # fmt: skip
+    store.dispose()
+    rng = random.Random(7)
+    with _server(url) as api:
+        api.get("/confluent/schemas/ids/1")  # warm up
+        floor = []
+        for _ in range(min(args.reads, 500)):
+            t = time.perf_counter()
+            api.get("/confluent/schemas/types")
+            floor.append((time.perf_counter() - t) * 1000)
+        print(f"GET /schemas/types (no database; floor) {percentiles(floor)}")
+        reads = []
+        for _ in range(args.reads):
+            schema_id = rng.randint(1, total)
+            t = time.perf_counter()
+            response = api.get(f"/confluent/schemas/ids/{schema_id}")
+            reads.append((time.perf_counter() - t) * 1000)
+            assert response.status_code == 200, response.text
+        print(f"GET /schemas/ids/{{id}}                {percentiles(reads)}")
+        writes = []
+        chosen = rng.sample(range(args.subjects), min(args.registrations, args.subjects))
+        for s in chosen:
+            subject = f"/confluent/subjects/topic-{s}-value/versions"
+            latest = api.get(f"{subject}/latest").json()["version"]
+            body = {"schema": schema(s, latest + 1)}
+            t = time.perf_counter()
+            response = api.post(subject, json=body)
+            writes.append((time.perf_counter() - t) * 1000)
+            assert response.status_code == 200, response.text
+            assert response.json()["version"] == latest + 1
+        print(f"POST /subjects/{{s}}/versions (checked) {percentiles(writes)}")
+
+
+@contextmanager
+def _server(url: str) -> Iterator[httpx.Client]:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "UNLOCKSTEP_DATABASE_URL": url, "UNLOCKSTEP_WORKER": "false",
+           "UNLOCKSTEP_LOG_LEVEL": "WARNING"}  # fmt: skip
+    command = [sys.executable, "-m", "uvicorn", "--factory", "unlockstep.server.app:create_app",
+               "--port", str(port), "--log-level", "warning", "--no-access-log"]  # fmt: skip
+    server = subprocess.Popen(command, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        with httpx.Client(base_url=base, timeout=30) as client:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    client.get("/confluent/schemas/types")
+                    break
+                except httpx.TransportError:
+                    if time.monotonic() > deadline or server.poll() is not None:
+                        raise
+                    time.sleep(0.1)
+            yield client
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()

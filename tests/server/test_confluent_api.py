@@ -1,0 +1,270 @@
+"""The schema-registry API (``/confluent``) in-process: the protocol's error codes and body,
+deletes, levels and modes, auth, and subjects as contracts of the registry's services."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
+
+from unlockstep.server.app import create_app
+from unlockstep.settings import Settings
+from unlockstep.store import Store
+
+SR = "/confluent"
+MEDIA = "application/vnd.schemaregistry.v1+json"
+
+
+def record(*fields: tuple[str, Any], name: str = "Order") -> str:
+    """An Avro record schema: ``(name, type)`` or ``(name, type, default)`` per field."""
+    out = []
+    for f in fields:
+        item: dict[str, Any] = {"name": f[0], "type": f[1]}
+        if len(f) > 2:
+            item["default"] = f[2]
+        out.append(item)
+    return json.dumps({"type": "record", "name": name, "namespace": "com.acme", "fields": out})
+
+
+V1 = record(("id", "string"))
+V2 = record(("id", "string"), ("note", "string", ""))
+V3 = record(("id", "string"), ("note", "string", ""), ("size", "int", 0))
+BAD = record(("id", "string"), ("currency", "string"))
+
+
+def register(api: TestClient, subject: str, schema: str, **extra: Any) -> Any:
+    return api.post(f"{SR}/subjects/{subject}/versions", json={"schema": schema, **extra})
+
+
+def test_errors_use_the_protocol_body_and_content_type(api: TestClient) -> None:
+    response = api.get(f"{SR}/subjects/nobody/versions")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == MEDIA
+    assert response.json() == {"error_code": 40401, "message": "Subject 'nobody' not found."}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "code"),
+    [
+        ("POST", "/subjects/s/versions", {"schema": "{not json"}, 42201),
+        ("POST", "/subjects/s/versions", {"schema": V1, "schemaType": "XML"}, 42201),
+        ("POST", "/subjects/s/versions", {}, 42201),
+        ("GET", "/subjects/s/versions/zero", None, 42202),
+        ("PUT", "/config", {"compatibility": "SOMETIMES"}, 42203),
+        ("PUT", "/mode", {"mode": "WRITEONLY"}, 42204),
+        ("POST", "/subjects/s/versions", {"schema": V2, "id": 77}, 42205),
+    ],
+)
+def test_invalid_input_gets_the_protocols_422_codes(
+    api: TestClient, method: str, path: str, body: Any, code: int
+) -> None:
+    assert register(api, "s", V1).status_code == 200
+    response = api.request(method, SR + path, json=body)
+    assert (response.status_code, response.json()["error_code"]) == (422, code), response.text
+
+
+def test_registering_answers_the_id_and_the_same_schema_is_not_a_new_version(
+    api: TestClient,
+) -> None:
+    first = register(api, "orders-value", V1).json()
+    assert (first["subject"], first["version"]) == ("orders-value", 1)
+    spaced = json.dumps(json.loads(V1), indent=4)
+    assert register(api, "orders-value", spaced).json()["id"] == first["id"]
+    assert api.get(f"{SR}/subjects/orders-value/versions").json() == [1]
+    found = api.post(f"{SR}/subjects/orders-value", json={"schema": spaced}).json()
+    assert (found["version"], found["id"]) == (1, first["id"])
+    missing = api.post(f"{SR}/subjects/orders-value", json={"schema": V2})
+    assert (missing.status_code, missing.json()["error_code"]) == (404, 40403)
+    raw = api.get(f"{SR}/schemas/ids/{first['id']}/schema")
+    assert json.loads(raw.text) == json.loads(V1)
+    assert api.get(f"{SR}/schemas/types").json() == ["AVRO", "JSON", "PROTOBUF"]
+
+
+def test_an_incompatible_schema_is_409_with_the_breaking_change_named(api: TestClient) -> None:
+    register(api, "orders-value", V1)
+    response = register(api, "orders-value", BAD)
+    assert response.status_code == 409
+    body = response.json()
+    assert body["error_code"] == 409
+    assert "incompatible with an earlier schema" in body["message"]
+    assert "currency" in body["message"]
+    verdict = api.post(
+        f"{SR}/compatibility/subjects/orders-value/versions/latest?verbose=true",
+        json={"schema": BAD},
+    ).json()
+    assert verdict["is_compatible"] is False
+    assert any("currency" in m for m in verdict["messages"])
+    quiet = api.post(f"{SR}/compatibility/subjects/orders-value/versions/1", json={"schema": V2})
+    assert quiet.json() == {"is_compatible": True}
+
+
+def test_another_schema_type_under_a_subject_is_incompatible(api: TestClient) -> None:
+    register(api, "orders-value", V1)
+    response = register(api, "orders-value", '{"type": "object"}', schemaType="JSON")
+    assert response.status_code == 409
+    assert "AVRO" in response.json()["message"]
+
+
+def test_transitive_levels_check_every_live_version(api: TestClient) -> None:
+    register(api, "orders-value", V1)
+    register(api, "orders-value", V2)
+    # dropping the default of 'note' is fine against v2 (it has 'note') but v1 data lacks it
+    no_default = record(("id", "string"), ("note", "string"))
+    assert api.put(f"{SR}/config/orders-value", json={"compatibility": "BACKWARD"}).json() == {
+        "compatibility": "BACKWARD"
+    }
+    check = f"{SR}/compatibility/subjects/orders-value/versions/latest"
+    assert api.post(check, json={"schema": no_default}).json()["is_compatible"] is True
+    every = f"{SR}/compatibility/subjects/orders-value/versions"
+    assert api.post(every, json={"schema": no_default}).json()["is_compatible"] is False
+    api.put(f"{SR}/config/orders-value", json={"compatibility": "BACKWARD_TRANSITIVE"})
+    assert register(api, "orders-value", no_default).status_code == 409
+    api.put(f"{SR}/config/orders-value", json={"compatibility": "BACKWARD"})
+    assert register(api, "orders-value", no_default).status_code == 200
+
+
+def test_levels_are_global_until_a_subject_sets_its_own(api: TestClient) -> None:
+    register(api, "orders-value", V1)
+    assert api.get(f"{SR}/config").json() == {"compatibilityLevel": "BACKWARD"}
+    own = api.get(f"{SR}/config/orders-value")
+    assert (own.status_code, own.json()["error_code"]) == (404, 40408)
+    fallback = api.get(f"{SR}/config/orders-value?defaultToGlobal=true").json()
+    assert fallback == {"compatibilityLevel": "BACKWARD"}
+    assert api.put(f"{SR}/config", json={"compatibility": "NONE"}).status_code == 200
+    assert register(api, "orders-value", BAD).status_code == 200
+    api.put(f"{SR}/config/orders-value", json={"compatibility": "FULL"})
+    assert api.get(f"{SR}/config/orders-value").json() == {"compatibilityLevel": "FULL"}
+    assert register(api, "orders-value", V1).status_code == 200  # v1 is already version 1
+    assert register(api, "orders-value", record(("id", "long"))).status_code == 409
+    deleted = api.delete(f"{SR}/config/orders-value").json()
+    assert deleted == {"compatibilityLevel": "FULL"}
+    assert api.get(f"{SR}/config/orders-value").status_code == 404
+
+
+def test_read_only_mode_refuses_registrations(api: TestClient) -> None:
+    assert api.get(f"{SR}/mode").json() == {"mode": "READWRITE"}
+    assert api.put(f"{SR}/mode", json={"mode": "READONLY"}).json() == {"mode": "READONLY"}
+    refused = register(api, "orders-value", V1)
+    assert (refused.status_code, refused.json()["error_code"]) == (422, 42205)
+    api.put(f"{SR}/mode", json={"mode": "READWRITE"})
+    assert register(api, "orders-value", V1).status_code == 200
+    api.put(f"{SR}/mode/orders-value", json={"mode": "READONLY"})
+    assert api.get(f"{SR}/mode/orders-value").json() == {"mode": "READONLY"}
+    assert register(api, "orders-value", V2).json()["error_code"] == 42205
+    assert register(api, "other-value", V2).status_code == 200
+
+
+def test_soft_delete_hides_versions_and_a_hard_delete_needs_one_first(api: TestClient) -> None:
+    schema_id = register(api, "orders-value", V1).json()["id"]
+    register(api, "orders-value", V2)
+    hard = api.delete(f"{SR}/subjects/orders-value/versions/1?permanent=true")
+    assert hard.json()["error_code"] == 40407
+    assert api.delete(f"{SR}/subjects/orders-value/versions/1").json() == 1
+    assert api.get(f"{SR}/subjects/orders-value/versions").json() == [2]
+    assert api.get(f"{SR}/subjects/orders-value/versions?deleted=true").json() == [1, 2]
+    gone = api.get(f"{SR}/subjects/orders-value/versions/1")
+    assert gone.json()["error_code"] == 40402
+    assert api.get(f"{SR}/subjects/orders-value/versions/1?deleted=true").status_code == 200
+    assert api.get(f"{SR}/schemas/ids/{schema_id}").status_code == 200
+    assert api.delete(f"{SR}/subjects/orders-value?permanent=true").json()["error_code"] == 40405
+    assert api.delete(f"{SR}/subjects/orders-value").json() == [2]
+    assert api.get(f"{SR}/subjects").json() == []
+    assert api.get(f"{SR}/subjects?deleted=true").json() == ["orders-value"]
+    assert api.delete(f"{SR}/subjects/orders-value").json()["error_code"] == 40404
+    assert api.delete(f"{SR}/subjects/orders-value?permanent=true").json() == [1, 2]
+    assert api.get(f"{SR}/subjects?deleted=true").json() == []
+    contract = api.get("/api/v1/services/schema-registry/contracts/orders-value")
+    assert contract.status_code == 404
+
+
+def test_a_registered_schema_is_a_contract_version_of_the_owning_service(
+    api: TestClient,
+) -> None:
+    register(api, "orders-value", V1)
+    register(api, "orders-value", V2)
+    contract = api.get("/api/v1/services/schema-registry/contracts/orders-value").json()
+    assert contract["kind"] == "avro"
+    assert [v["version"] for v in contract["versions"]] == ["orders-value.1", "orders-value.2"]
+    audit = api.get("/api/v1/audit", params={"entity_type": "subject"}).json()
+    assert any(e["action"] == "schema.registered" for e in audit["items"])
+
+
+def test_a_contract_published_the_unlockstep_way_is_readable_as_a_subject(
+    api: TestClient,
+) -> None:
+    api.put("/api/v1/services/orders", json={})
+    published = api.put(
+        "/api/v1/services/orders/contracts/orders-value/versions/1.4.0",
+        json={"content": V1, "kind": "avro"},
+    )
+    assert published.status_code == 200, published.text
+    assert api.get(f"{SR}/subjects").json() == ["orders-value"]
+    found = api.get(f"{SR}/subjects/orders-value/versions/latest").json()
+    assert (found["version"], json.loads(found["schema"])) == (1, json.loads(V1))
+    assert api.get(f"{SR}/config/orders-value").json() == {"compatibilityLevel": "BACKWARD"}
+    assert register(api, "orders-value", BAD).status_code == 409
+    assert register(api, "orders-value", V2).json()["version"] == 2
+    contract = api.get("/api/v1/services/orders/contracts/orders-value").json()
+    assert [v["version"] for v in contract["versions"]] == ["1.4.0", "orders-value.2"]
+
+
+def test_a_subject_pattern_names_the_owning_service(store: Store, settings: Settings) -> None:
+    mapped = settings.model_copy(update={"schema_registry_subjects": {"billing-*": "billing"}})
+    with TestClient(create_app(mapped, store)) as api:
+        api.put("/api/v1/services/billing", json={})
+        assert register(api, "billing-invoices-value", V1).status_code == 200
+        assert register(api, "orders-value", V1).status_code == 200
+        billing = api.get("/api/v1/services/billing/contracts").json()["items"]
+        assert [c["name"] for c in billing] == ["billing-invoices-value"]
+        default = api.get("/api/v1/services/schema-registry/contracts").json()["items"]
+        assert [c["name"] for c in default] == ["orders-value"]
+
+
+def test_subject_pattern_setting_is_read_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("UNLOCKSTEP_SCHEMA_REGISTRY_SUBJECTS", "billing-*=billing, orders-*=orders")
+    assert Settings().schema_registry_subjects == {"billing-*": "billing", "orders-*": "orders"}
+
+
+def _basic(secret: str, user: str = "anyone") -> dict[str, str]:
+    token = base64.b64encode(f"{user}:{secret}".encode()).decode()
+    return {"Authorization": f"Basic {token}"}
+
+
+def test_auth_takes_a_bearer_token_or_basic_with_the_token_as_password(
+    store: Store, settings: Settings
+) -> None:
+    guarded = settings.model_copy(
+        update={"api_tokens": {"root": SecretStr("s3cret")}, "require_token_for_reads": True}
+    )
+    with TestClient(create_app(guarded, store)) as api:
+        refused = register(api, "orders-value", V1)
+        assert refused.status_code == 401
+        assert refused.json()["error_code"] == 40101
+        wrong = api.get(f"{SR}/subjects", headers=_basic("nope"))
+        assert (wrong.status_code, wrong.json()["error_code"]) == (401, 40101)
+        ok = api.post(
+            f"{SR}/subjects/orders-value/versions", json={"schema": V1}, headers=_basic("s3cret")
+        )
+        assert ok.status_code == 200, ok.text
+        bearer = {"Authorization": "Bearer s3cret"}
+        assert api.get(f"{SR}/subjects", headers=bearer).json() == ["orders-value"]
+        assert api.get(f"{SR}/subjects").status_code == 401
+        audit = api.get("/api/v1/audit", params={"entity_type": "subject"}, headers=bearer)
+        assert {e["actor"] for e in audit.json()["items"]} == {"root"}
+
+
+def test_the_registrys_impact_view_compares_with_the_latest_registered_version(
+    api: TestClient,
+) -> None:
+    register(api, "orders-value", V1)
+    register(api, "orders-value", V2)
+    body = {"provider": "schema-registry", "contract": "orders-value", "document": json.loads(BAD)}
+    impact = api.post("/api/v1/impact", json=body)
+    assert impact.status_code == 200, impact.text
+    assert impact.json()["comparedWith"] == "orders-value.2"
