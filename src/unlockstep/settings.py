@@ -64,6 +64,16 @@ class Settings(BaseSettings):
     #: Run background jobs (``services/worker.py``) in this server process. With several
     #: processes on one database each job still runs in one of them at a time (a lease).
     worker: bool = True
+    #: Usage evidence (``docs/usage.md``): how long hourly and daily rollups are kept, in
+    #: days; the most usage series one service may create (further series are refused and
+    #: counted); the environment of points whose resource names none.
+    usage_hourly_days: int = Field(default=14, ge=1, le=366)
+    usage_daily_days: int = Field(default=400, ge=1, le=3660)
+    usage_series_per_service: int = Field(default=10_000, ge=1)
+    usage_environment: str = "production"
+    #: A Prometheus-compatible query API (Prometheus, Thanos, Mimir) for usage blockers
+    #: written in PromQL; empty: none.
+    prometheus_url: str = ""
 
     @property
     def max_document_bytes(self) -> int:
@@ -140,6 +150,7 @@ class Settings(BaseSettings):
         data["api_tokens"] = {name: "***" for name in self.api_tokens}
         data["token"] = "***" if self.token else None
         data["database_url"] = mask_url(self.database_url)
+        data["prometheus_url"] = mask_url(self.prometheus_url)
         return data
 
 

@@ -28,13 +28,16 @@ from unlockstep.server.routers import (
     flags,
     health,
     ofrep,
+    otlp,
     plans,
     services,
+    usage,
 )
 from unlockstep.server.routers import (
     tokens as token_routes,
 )
 from unlockstep.services import tokens, worker
+from unlockstep.services import usage as usage_service
 from unlockstep.settings import Settings
 from unlockstep.store import Store
 
@@ -53,10 +56,11 @@ API_ROUTERS: list[APIRouter] = [
     plans.router,
     approvals.router,
     token_routes.router,
+    usage.router,
 ]
 
 #: Routers mounted at the root (OFREP, Pact-compatible paths, dashboard pages).
-ROOT_ROUTERS: list[APIRouter] = [ofrep.router]
+ROOT_ROUTERS: list[APIRouter] = [ofrep.router, otlp.router]
 
 #: The hot paths as plain ASGI routes, matched before every other route (``server/fast.py``):
 #: OFREP evaluation and the SDK's flag sync. Each path is also declared by its router above.
@@ -81,7 +85,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     settings = settings or _settings()
     store = store or Store(settings.database_url)
 
-    background = worker.Worker(store, worker.jobs() if settings.worker else [])
+    jobs = [*worker.jobs(), *usage_service.jobs(settings)]
+    background = worker.Worker(store, jobs if settings.worker else [])
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -100,6 +105,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.state.settings = settings
     app.state.store = store
     app.state.worker = background
+    app.state.usage = usage_service.writer(store, settings)
     if not tokens.auth_required(settings, store):
         log.warning(
             "no API token is configured: anyone who reaches this server can write, recorded "

@@ -9,4 +9,5 @@ from unlockstep.store import (  # noqa: F401
     plans,
     tables,
     token_tables,
+    usage_tables,
 )
