@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -86,3 +87,58 @@ class Recorder:
         data = self.reader.get_metrics_data()
         assert data is not None
         return bytes(encode_metrics(data).SerializeToString())
+
+
+def otlp_sum(
+    service: str,
+    metric: str,
+    points: list[tuple[dict[str, str], datetime, float]],
+    *,
+    start: datetime | None = None,
+    delta: bool = False,
+) -> dict[str, Any]:
+    """An OTLP/JSON export of one monotonic sum: ``(attributes, time, value)`` per point, all
+    with the same ``start`` (a cumulative stream), or each starting where its stream's last
+    point ended (``delta``)."""
+    data_points = []
+    previous: dict[tuple[tuple[str, str], ...], datetime] = {}
+    for attributes, at, value in points:
+        key = tuple(sorted(attributes.items()))
+        begin = previous.get(key, at - timedelta(hours=1)) if delta else start or at
+        previous[key] = at
+        data_points.append(
+            {
+                "attributes": [
+                    {"key": k, "value": {"stringValue": v}} for k, v in attributes.items()
+                ],
+                "startTimeUnixNano": str(_nanos(begin)),
+                "timeUnixNano": str(_nanos(at)),
+                "asDouble": value,
+            }
+        )
+    resource = [{"key": "service.name", "value": {"stringValue": service}}]
+    return {
+        "resourceMetrics": [
+            {
+                "resource": {"attributes": resource},
+                "scopeMetrics": [
+                    {
+                        "metrics": [
+                            {
+                                "name": metric,
+                                "sum": {
+                                    "aggregationTemporality": 1 if delta else 2,
+                                    "isMonotonic": True,
+                                    "dataPoints": data_points,
+                                },
+                            }
+                        ]
+                    }
+                ],
+            }
+        ]
+    }
+
+
+def _nanos(at: datetime) -> int:
+    return int(at.timestamp()) * 1_000_000_000 + at.microsecond * 1000

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from unlockstep.core import usage as core
 from unlockstep.core.usage import Decoded, ZeroDays
 from unlockstep.errors import DocumentTooLarge, InvalidInput
@@ -157,17 +159,16 @@ class ZeroAnswer:
     why: str = ""
 
 
-def zero_for(store: Store, selector: core.Selector, today: date) -> ZeroAnswer | None:
+def zero_for(session: Session, selector: core.Selector, today: date) -> ZeroAnswer | None:
     """``None`` when the store has never seen the selector's metric (another source may
     answer); else the days it has been zero."""
     since = today - timedelta(days=core.LOOKBACK_DAYS)
-    with store.session() as session:
-        if not rows.metric_known(session, selector.metric):
-            return None
-        every = rows.series(session, selector.metric, _scope(selector.labels))
-        chosen = rows.series(session, selector.metric, selector.labels)
-        reported = rows.days_with(session, [s.id for s in every], since, used_only=False)
-        used = rows.days_with(session, [s.id for s in chosen], since, used_only=True)
+    if not rows.metric_known(session, selector.metric):
+        return None
+    every = rows.series(session, selector.metric, _scope(selector.labels))
+    chosen = rows.series(session, selector.metric, selector.labels)
+    reported = rows.days_with(session, [s.id for s in every], since, used_only=False)
+    used = rows.days_with(session, [s.id for s in chosen], since, used_only=True)
     zero = core.zero_days(used, reported, today)
     why = "" if zero is not None else f"{selector.metric} has no reports before {today}"
     return ZeroAnswer(selector.text(), zero, why)
@@ -179,13 +180,12 @@ def _scope(labels: Mapping[str, str]) -> dict[str, str]:
     return {k: v for k, v in labels.items() if k in ("service", "environment")}
 
 
-def running(store: Store, selector: core.Selector, now: datetime) -> float | None:
+def running(session: Session, selector: core.Selector, now: datetime) -> float | None:
     """The current value of a gauge (e.g. running workflow instances): the latest value of
     each stream reported in the last hour, summed; None when none was."""
     since = int((now - timedelta(hours=1)).timestamp()) * rows.NANOS
-    with store.session() as session:
-        found = rows.series(session, selector.metric, selector.labels)
-        return rows.gauge_now(session, [s.id for s in found], since)
+    found = rows.series(session, selector.metric, selector.labels)
+    return rows.gauge_now(session, [s.id for s in found], since)
 
 
 def rejections(store: Store, since: date) -> list[dict[str, Any]]:

@@ -18,11 +18,11 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
+from sqlalchemy.orm import Session
+
 from unlockstep.core import usage as core
 from unlockstep.services import usage as service
-from unlockstep.settings import Settings
 from unlockstep.sources.prometheus import Prometheus, PrometheusError, safe_url
-from unlockstep.store import Store
 
 STORE, PROMETHEUS, NONE = "usage-store", "prometheus", "none"
 
@@ -39,23 +39,25 @@ class ZeroEvidence:
     last_used: date | None = None
     missing_days: list[date] = field(default_factory=list)
     detail: str = ""
+    #: ``detail`` without "zero for N of M days" (what a plan's blocker adds to its own)
+    facts: str = ""
 
 
-def zero(store: Store, settings: Settings, text: str, days: int, today: date) -> ZeroEvidence:
+def zero(session: Session, prometheus_url: str, text: str, days: int, today: date) -> ZeroEvidence:
     """How long ``text`` has been zero before ``today`` (see the module's docstring)."""
     selector = core.parse(text)
     if selector is not None:
-        answer = service.zero_for(store, selector, today)
+        answer = service.zero_for(session, selector, today)
         if answer is not None:
             if answer.zero is None:
                 return ZeroEvidence(text, STORE, False, detail=f"{answer.why} (usage store)")
             z = answer.zero
             return ZeroEvidence(
                 text, STORE, True, z.days, z.last_used, list(z.missing),
-                f"{z.detail(days)} (usage store)",
+                f"{z.detail(days)} (usage store)", f"{z.facts()} (usage store)",
             )  # fmt: skip
-    if settings.prometheus_url:
-        return from_prometheus(settings.prometheus_url, text, days, today)
+    if prometheus_url:
+        return from_prometheus(prometheus_url, text, days, today)
     return ZeroEvidence(
         text,
         NONE,
@@ -101,16 +103,18 @@ def from_prometheus(url: str, text: str, days: int, today: date) -> ZeroEvidence
     return ZeroEvidence(
         text, PROMETHEUS, True, z.days, z.last_used, list(z.missing),
         f"{z.detail(days)} (Prometheus at {where}, last {lookback} days)",
+        f"{z.facts()} (Prometheus at {where}, last {lookback} days)",
     )  # fmt: skip
 
 
-def running(store: Store, workflow: str, version: str, now: datetime) -> float | None:
-    """Running instances of ``workflow`` ``version`` now (``unlockstep.workflow.instances``)."""
-    selector = core.Selector(
-        "unlockstep.workflow.instances", {"contract": workflow, "version": version}
-    )
-    found = service.running(store, selector, now)
-    if found is None and version.lower().startswith("v"):
-        selector = core.Selector(selector.metric, {"contract": workflow, "version": version[1:]})
-        found = service.running(store, selector, now)
-    return found
+def running(session: Session, workflow: str, version: str, now: datetime) -> float | None:
+    """Running instances of ``workflow`` ``version`` now (``unlockstep.workflow.instances``),
+    the version written ``2`` or ``v2``; None when nothing reported it in the last hour."""
+    for spelled in dict.fromkeys((version, version.removeprefix("v"), f"v{version}")):
+        selector = core.Selector(
+            "unlockstep.workflow.instances", {"contract": workflow, "version": spelled}
+        )
+        found = service.running(session, selector, now)
+        if found is not None:
+            return found
+    return None

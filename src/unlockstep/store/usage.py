@@ -302,9 +302,9 @@ def _series_query(metric: str | None, labels: Mapping[str, str]) -> Select[Any]:
 
 
 def _metric_matches(metric: str) -> Any:
-    wanted = core.metric_name(metric)
+    names = core.metric_names(metric)
     normalised = func.lower(func.replace(func.replace(UsageSeries.metric, ".", "_"), "-", "_"))
-    return normalised.in_([wanted, wanted + "_total"])
+    return normalised.in_(sorted(names))
 
 
 def series(session: Session, metric: str | None, labels: Mapping[str, str]) -> list[SeriesRow]:

@@ -28,6 +28,8 @@ class Evidence:
     usage_zero_days: Mapping[str, int] | None = None  # metric -> days it has been zero
     #: why a metric missing from ``usage_zero_days`` could not be checked
     usage_note: str = ""
+    #: metric -> where its answer came from and what else it says (last used, missing days)
+    usage_details: Mapping[str, str] | None = None
     flags: Mapping[str, str] | None = None  # flag key -> state; a missing key is deleted
     running_instances: Mapping[tuple[str, str], int] | None = None  # (workflow, version)
     sources: tuple[str, ...] = field(default=())
@@ -68,11 +70,15 @@ def moved(consumer: str, contract: str, version: str, evidence: Evidence) -> tup
 
 def usage(metric: str, days: int, evidence: Evidence) -> tuple[str, str]:
     """Whether ``metric`` has been zero for ``days`` days, as ``(status, detail)``."""
+    details = evidence.usage_details or {}
     if evidence.usage_zero_days is None or metric not in evidence.usage_zero_days:
-        note = evidence.usage_note or f"no usage data for {metric}"
+        note = details.get(metric) or evidence.usage_note or f"no usage data for {metric}"
         return UNKNOWN, f"{note}; could not be checked"
     zero = evidence.usage_zero_days[metric]
-    return (MET if zero >= days else UNMET), f"zero for {zero} of {days} days"
+    detail = f"zero for {zero} of {days} days"
+    if metric in details:
+        detail = f"{detail}; {details[metric]}"
+    return (MET if zero >= days else UNMET), detail
 
 
 def check_blocker(blocker: Blocker, evidence: Evidence) -> Status:
@@ -95,7 +101,14 @@ def check_blocker(blocker: Blocker, evidence: Evidence) -> Status:
             return Status(
                 blocker.text, UNKNOWN, "no workflow instance counts available; could not be checked"
             )
-        running = evidence.running_instances.get((blocker.workflow or "", blocker.version or ""), 0)
+        running = evidence.running_instances.get((blocker.workflow or "", blocker.version or ""))
+        if running is None:
+            return Status(
+                blocker.text,
+                UNKNOWN,
+                f"no running-instance count of {blocker.workflow} v{blocker.version} reported "
+                "in the last hour (unlockstep.workflow.instances); could not be checked",
+            )
         return Status(
             blocker.text, MET if running == 0 else UNMET, f"{running} running instance(s)"
         )

@@ -5,7 +5,7 @@ from unlockstep.core.usage._conventions import DIMENSIONS, METRICS, UNKNOWN_SERV
 from unlockstep.core.usage._counting import DUPLICATE, STALE, Cursor, Step, advance
 from unlockstep.core.usage._otlp import Decoded, parse_json, parse_protobuf, read
 from unlockstep.core.usage._points import COUNTER, GAUGE, HISTOGRAM, Dimensions, Point
-from unlockstep.core.usage._selector import LABELS, Selector, metric_name, parse
+from unlockstep.core.usage._selector import LABELS, Selector, metric_name, metric_names, parse
 from unlockstep.core.usage._zero import LOOKBACK_DAYS, ZeroDays, utc_day, zero_days
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "ZeroDays",
     "advance",
     "metric_name",
+    "metric_names",
     "parse",
     "parse_json",
     "parse_protobuf",

@@ -3,7 +3,8 @@
 ``api_requests_total{version="v1"}`` is PromQL's spelling; the same text selects from the
 usage store when its metric is one the store knows (``api.requests``, ``api_requests``…: names
 compare with dots and dashes read as ``_`` and without a ``_total`` suffix) and every label is
-a dimension the store keeps. Anything else (functions, ``=~``, other labels) is PromQL only.
+a dimension the store keeps; the SDK's ``unlockstep.`` prefix may be left out.
+Anything else (functions, ``=~``, other labels) is PromQL only.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ LABELS = {
     "service_name": "service",
     "job": "service",
     "environment": "environment",
+    "endpoint": "contract",
     "env": "environment",
     "consumer": "consumer",
     "contract": "contract",
@@ -46,6 +48,16 @@ def metric_name(name: str) -> str:
     """The form names are compared in: ``api.requests`` and ``api_requests_total`` agree."""
     out = re.sub(r"[.\-]", "_", name.strip().lower())
     return out.removesuffix("_total")
+
+
+def metric_names(name: str) -> set[str]:
+    """Every stored spelling (dots and dashes read as ``_``, lower case) a selector's metric
+    matches: with or without ``_total`` and the ``unlockstep.`` prefix of the SDK's metrics
+    (``api_requests_total`` selects ``unlockstep.api.requests``)."""
+    base = metric_name(name).removeprefix("unlockstep_")
+    return {
+        f"{prefix}{base}{suffix}" for prefix in ("", "unlockstep_") for suffix in ("", "_total")
+    }
 
 
 def parse(text: str) -> Selector | None:

@@ -1,7 +1,8 @@
 """ "Zero for N days", decided from daily rollups.
 
 Days are UTC calendar days, and only whole days count: today is still running, so the days
-judged are those before it. A day counts as *zero* when the metric was reported that day
+judged are those before it (though usage today means zero days). A day counts as *zero*
+when the metric was reported that day
 (some series of it had data points: an OpenTelemetry exporter sends a cumulative counter
 every interval, used or not) and the selected series added nothing. A day with no report
 at all is *missing*: the source was down or silent, which is not evidence of zero, so it is
@@ -27,7 +28,11 @@ class ZeroDays:
     missing: tuple[date, ...]  # days since the last use without any report
 
     def detail(self, wanted: int) -> str:
-        parts = [f"zero for {self.days} of {wanted} days"]
+        return f"zero for {self.days} of {wanted} days; {self.facts()}"
+
+    def facts(self) -> str:
+        """When it was last used, and the days without reports that were not counted."""
+        parts = []
         parts.append(
             f"last used {self.last_used.isoformat()}"
             if self.last_used
@@ -54,7 +59,9 @@ def zero_days(used: Collection[date], reported: Collection[date], today: date) -
     if not before:
         return None
     first = min(before)
-    last_used = max((d for d in used if d < today), default=None)
+    last_used = max(used, default=None)
+    if last_used is not None and last_used >= today:  # used today: not zero, whatever before
+        return ZeroDays(0, last_used, first, ())
     start = last_used + timedelta(days=1) if last_used else first
     days = 0
     missing: list[date] = []

@@ -73,7 +73,8 @@ def zero_days(store: StoreDep, settings: SettingsDep, selector: str, days: Days 
     if not selector.strip():
         raise InvalidInput("the selector is empty", where="selector")
     today = core.utc_day(service.utc_now())
-    answer = usage_evidence.zero(store, settings, selector, days, today)
+    with store.session() as session:
+        answer = usage_evidence.zero(session, settings.prometheus_url, selector, days, today)
     return ZeroOut.model_validate(answer)
 
 
