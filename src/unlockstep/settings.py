@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     #: Run background jobs (``services/worker.py``) in this server process. With several
     #: processes on one database each job still runs in one of them at a time (a lease).
     worker: bool = True
+    #: How often, in seconds, a server process adds the OFREP evaluations it counted to the
+    #: daily evaluation counts flag debt reads (and when it stops); 0: only when it stops.
+    ofrep_count_seconds: float = Field(default=10.0, ge=0, le=3600)
     #: Usage evidence (``docs/usage.md``): how long hourly and daily rollups are kept, in
     #: days; the most usage series one service may create (further series are refused and
     #: counted); the environment of points whose resource names none.

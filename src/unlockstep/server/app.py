@@ -17,6 +17,7 @@ from unlockstep.server import errors, guard
 from unlockstep.server.deps import read_gate
 from unlockstep.server.flag_engines import FlagEngines
 from unlockstep.server.limits import BodyLimit
+from unlockstep.server.ofrep_counts import OfrepCounts
 from unlockstep.server.routers import (
     approvals,
     audit,
@@ -88,10 +89,14 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     jobs = [*worker.jobs(), *usage_service.jobs(settings)]
     background = worker.Worker(store, jobs if settings.worker else [])
 
+    counts = OfrepCounts(store, settings.ofrep_count_seconds)
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         background.start()
+        counts.start()
         yield
+        await counts.stop()
         background.stop()
         store.dispose()
 
@@ -106,6 +111,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.state.store = store
     app.state.worker = background
     app.state.usage = usage_service.writer(store, settings)
+    app.state.ofrep_counts = counts
     if not tokens.auth_required(settings, store):
         log.warning(
             "no API token is configured: anyone who reaches this server can write, recorded "
