@@ -86,3 +86,45 @@ def test_workflow_drained_is_read_from_running_instance_gauges(estate: TestClien
     estate.post("/otlp/v1/metrics", json=gauge("escalation-workflow", "1", 0, later))
     assert blockers(estate)[DRAINED] == ("met", "0 running instance(s)")
     assert show(estate)["sources"]["workflows"].startswith("running instances")
+
+
+def report_consumed(api: TestClient, consumer: str, v1_last_used: date) -> None:
+    """``consumer``'s own count of CaseEscalated events consumed, per event version, exported
+    at noon every day from 20 June to 19 July."""
+    points = []
+    v1 = v2 = 0.0
+    day = date(2026, 6, 20)
+    while day <= date(2026, 7, 19):
+        noon = datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
+        v1 += 3 if day <= v1_last_used else 0
+        v2 += 30
+        for version, value in (("v1", v1), ("v2", v2)):
+            attributes = {
+                "unlockstep.event.type": "CaseEscalated",
+                "unlockstep.event.version": version,
+            }
+            points.append((attributes, noon, value))
+        day += timedelta(days=1)
+    start = datetime(2026, 6, 20, tzinfo=UTC)
+    document = otlp_sum(consumer, "unlockstep.events.consumed", points, start=start)
+    assert api.post("/otlp/v1/metrics", json=document).status_code == 200
+
+
+def test_the_window_shows_one_consumer_moved_and_one_still_on_v1_with_when_it_was_seen(
+    estate: TestClient,
+) -> None:
+    submit(estate, "risk-explanation")
+    report_consumed(estate, "notification-service", v1_last_used=date(2026, 7, 1))
+    report_consumed(estate, "dashboard-service", v1_last_used=date(2026, 7, 18))
+    window = show(estate)["report"]["window"]
+    found = {c["what"].split(" ")[0]: (c["status"], c["detail"]) for c in window["consumers"]}
+    assert found["notification-service"] == (
+        "met",
+        "moved: old version unused for 18 days; last used 2026-07-01 (usage store)",
+    )
+    assert found["dashboard-service"] == (
+        "unmet",
+        "still on the old version: zero for 1 of 14 days; last used 2026-07-18 (usage store)",
+    )
+    assert "dashboard-service" in window["mustMove"]
+    assert "notification-service" not in window["mustMove"]

@@ -19,6 +19,7 @@ from unlockstep.core import plans as core
 from unlockstep.core.plans import Evidence, Plan, Step, blocker_from_text, questions
 from unlockstep.errors import InvalidInput
 from unlockstep.services import authz, usage_evidence
+from unlockstep.services import usage as usage_service
 from unlockstep.services.authz import Principal
 from unlockstep.store import plan_evidence
 from unlockstep.store import plans as store
@@ -134,7 +135,10 @@ def _gather(
             count = usage_evidence.running(session, b.workflow, b.version, now)
             if count is not None:
                 running[(b.workflow, b.version)] = int(count)
+    consumer_usage, window_days = _window_usage(session, plan, today)
     return Evidence(
+        consumer_usage=consumer_usage,
+        window_zero_days=window_days,
         flags=store.flag_states(session, plan.environment),
         verifications=plan_evidence.verifications(session, plan, files, questions(plan, steps)),
         usage_zero_days=zero_days,
@@ -142,6 +146,25 @@ def _gather(
         usage_details=details,
         running_instances=running,
     )
+
+
+def _window_usage(
+    session: Session, plan: Plan, today: date
+) -> tuple[dict[str, tuple[int, str]], int]:
+    """Each window consumer's use of the old version(s), from the usage store: zero days and
+    what else is known; and the zero days that make a consumer moved."""
+    w = plan.window
+    if w is None or w.contract is None:
+        return {}, 14
+    contract = core.find_contract(plan, w.contract)
+    names = {w.contract} | ({contract.id, contract.name} if contract else set())
+    versions = core.old_versions(w)
+    out: dict[str, tuple[int, str]] = {}
+    for consumer in w.consumers_required_by_end if versions else ():
+        found = usage_service.consumer_zero(session, consumer, names, versions, today)
+        if found is not None:
+            out[consumer] = (found.days, f"{found.facts()} (usage store)")
+    return out, contract.zero_days if contract else 14
 
 
 def _analyse(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import zlib
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -172,6 +172,25 @@ def zero_for(session: Session, selector: core.Selector, today: date) -> ZeroAnsw
     zero = core.zero_days(used, reported, today)
     why = "" if zero is not None else f"{selector.metric} has no reports before {today}"
     return ZeroAnswer(selector.text(), zero, why)
+
+
+def consumer_zero(
+    session: Session,
+    consumer: str,
+    names: Collection[str],
+    versions: Collection[str],
+    today: date,
+) -> ZeroDays | None:
+    """How long ``consumer`` has not used ``versions`` of the contract known by ``names``;
+    days count as reported when the consumer's use of any version of it was reported."""
+    found = rows.consumer_series(session, consumer, names)
+    if not found:
+        return None
+    since = today - timedelta(days=core.LOOKBACK_DAYS)
+    old = [s.id for s in found if s.dims.version in versions]
+    reported = rows.days_with(session, [s.id for s in found], since, used_only=False)
+    used = rows.days_with(session, old, since, used_only=True)
+    return core.zero_days(used, reported, today)
 
 
 def _scope(labels: Mapping[str, str]) -> dict[str, str]:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, delete, func, select, text
+from sqlalchemy import Select, and_, delete, func, or_, select, text
 from sqlalchemy import insert as sqlalchemy_insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
@@ -317,6 +317,21 @@ def _dims(r: UsageSeries) -> Dimensions:
         r.service, r.environment, r.metric, r.kind, r.consumer, r.contract, r.version,
         r.operation, r.field,
     )  # fmt: skip
+
+
+def consumer_series(session: Session, consumer: str, names: Collection[str]) -> list[SeriesRow]:
+    """Series of ``consumer``'s use of a contract known by any of ``names`` (as its contract
+    or operation): reported by a provider about it (``consumer``), or by the consumer itself
+    (its own ``service`` with no consumer, e.g. events it consumed)."""
+    if not names:
+        return []
+    by_name = or_(UsageSeries.contract.in_(sorted(names)), UsageSeries.operation.in_(sorted(names)))
+    whose = or_(
+        UsageSeries.consumer == consumer,
+        and_(UsageSeries.service == consumer, UsageSeries.consumer == ""),
+    )
+    rows = session.scalars(select(UsageSeries).where(by_name, whose).order_by(UsageSeries.id))
+    return [SeriesRow(r.id, _dims(r)) for r in rows]
 
 
 def metric_known(session: Session, metric: str) -> bool:

@@ -32,6 +32,11 @@ class Evidence:
     usage_details: Mapping[str, str] | None = None
     flags: Mapping[str, str] | None = None  # flag key -> state; a missing key is deleted
     running_instances: Mapping[tuple[str, str], int] | None = None  # (workflow, version)
+    #: window consumer -> (whole days its use of the window's old version has been zero,
+    #: what else is known: last seen, days without reports, the source)
+    consumer_usage: Mapping[str, tuple[int, str]] | None = None
+    #: how many zero days make a consumer "moved" by usage (the contract's ``zeroDays``)
+    window_zero_days: int = 14
     sources: tuple[str, ...] = field(default=())
 
     @classmethod
@@ -137,6 +142,36 @@ class WindowReport:
         }
 
 
+def old_versions(window: Window) -> tuple[str, ...]:
+    """The versions the window phases out: those its producer supports (``CaseEscalated.v1``)
+    other than the one consumers must move to, each as ``v1`` and ``1``."""
+    new = (window.version or "").lower().removeprefix("v")
+    out: list[str] = []
+    for entry in window.producer_supports:
+        _, _, version = entry.rpartition(".")
+        bare = version.split("-", 1)[0].lower().removeprefix("v")
+        if bare and bare != new:
+            out += [f"v{bare}", bare]
+    return tuple(dict.fromkeys(out))
+
+
+def _by_usage(consumer: str, status: Status, evidence: Evidence) -> Status:
+    """A consumer not verified as moved has moved when its use of the old version has been
+    zero for the required days; one still using it is not moved, with when it was seen."""
+    found = (evidence.consumer_usage or {}).get(consumer)
+    if found is None or status.status == MET:
+        return status
+    days, facts = found
+    needed = evidence.window_zero_days
+    if days >= needed:
+        return Status(status.what, MET, f"moved: old version unused for {days} days; {facts}")
+    return Status(
+        status.what,
+        UNMET,
+        f"still on the old version: zero for {days} of {needed} days; {facts}",
+    )
+
+
 def check_window(window: Window, evidence: Evidence, today: date) -> WindowReport:
     consumers: list[Status] = []
     for consumer in window.consumers_required_by_end:
@@ -163,6 +198,10 @@ def check_window(window: Window, evidence: Evidence, today: date) -> WindowRepor
                     detail,
                 )
             )
+    consumers = [
+        _by_usage(name, status, evidence)
+        for name, status in zip(window.consumers_required_by_end, consumers, strict=True)
+    ]
     must_move = tuple(
         name
         for name, status in zip(window.consumers_required_by_end, consumers, strict=True)
