@@ -117,6 +117,7 @@ def _real_commands() -> dict[str, tuple[str, click.Command]]:
         registry,
         serve,
         tokens,
+        usage,
     )
 
     found: dict[str, tuple[str, click.Command]] = {}
@@ -130,6 +131,7 @@ def _real_commands() -> dict[str, tuple[str, click.Command]]:
         registry,
         serve,
         tokens,
+        usage,
     ):
         for command in module.COMMANDS:
             assert command.name is not None

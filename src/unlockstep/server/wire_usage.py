@@ -62,3 +62,25 @@ class RejectionOut(Wire):
 class RejectionsOut(Wire):
     since: date
     items: list[RejectionOut]
+
+
+class DeprecationUserOut(Wire):
+    consumer: str
+    amount: float = Field(description="uses over the report's period")
+    last_used: date | None = None
+
+
+class DeprecationOut(Wire):
+    provider: str
+    contract: str
+    version: str = Field(description="the provider version whose document declares it")
+    element: str = Field(description="the operation or message")
+    field: str | None = Field(None, description="the parameter or body field, if not all of it")
+    sunset: str | None = None
+    in_use: bool
+    users: list[DeprecationUserOut]
+
+
+class DeprecationsOut(Wire):
+    days: int
+    items: list[DeprecationOut]

@@ -55,13 +55,13 @@ def utc_day(at: datetime) -> date:
 def zero_days(used: Collection[date], reported: Collection[date], today: date) -> ZeroDays | None:
     """How long the selected series has been zero (see the module's docstring); ``None``
     when the metric was never reported before ``today``."""
+    last_used = max(used, default=None)
+    if last_used is not None and last_used >= today:  # used today: not zero, whatever before
+        return ZeroDays(0, last_used, min(reported, default=today), ())
     before = [d for d in reported if d < today]
     if not before:
         return None
     first = min(before)
-    last_used = max(used, default=None)
-    if last_used is not None and last_used >= today:  # used today: not zero, whatever before
-        return ZeroDays(0, last_used, first, ())
     start = last_used + timedelta(days=1) if last_used else first
     days = 0
     missing: list[date] = []

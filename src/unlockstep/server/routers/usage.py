@@ -12,12 +12,15 @@ from unlockstep.errors import InvalidInput
 from unlockstep.server.deps import SettingsDep, StoreDep
 from unlockstep.server.wire import errors
 from unlockstep.server.wire_usage import (
+    DeprecationOut,
+    DeprecationsOut,
     RejectionOut,
     RejectionsOut,
     UsageLineOut,
     UsageOut,
     ZeroOut,
 )
+from unlockstep.services import deprecations as deprecation_service
 from unlockstep.services import usage as service
 from unlockstep.services import usage_evidence
 
@@ -76,6 +79,22 @@ def zero_days(store: StoreDep, settings: SettingsDep, selector: str, days: Days 
     with store.session() as session:
         answer = usage_evidence.zero(session, settings.prometheus_url, selector, days, today)
     return ZeroOut.model_validate(answer)
+
+
+@router.get("/deprecations", response_model=DeprecationsOut, responses=errors())
+def deprecations(store: StoreDep, days: Days = 30) -> DeprecationsOut:
+    """Every deprecated operation, parameter and field with its sunset, and who still uses
+    it (from the usage store): how much over the last ``days`` and when last seen."""
+    today = core.utc_day(service.utc_now())
+    with store.session() as session:
+        found = deprecation_service.report(session, today, days)
+    items = [
+        DeprecationOut.model_validate(
+            {**vars(d), "in_use": d.in_use, "users": [vars(u) for u in d.users]}
+        )
+        for d in found
+    ]
+    return DeprecationsOut(days=days, items=items)
 
 
 @router.get("/usage/rejections", response_model=RejectionsOut, responses=errors())
