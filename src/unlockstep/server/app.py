@@ -28,6 +28,7 @@ from unlockstep.server.routers import (
     flag_sync,
     flags,
     health,
+    metrics,
     ofrep,
     otlp,
     plans,
@@ -61,7 +62,7 @@ API_ROUTERS: list[APIRouter] = [
 ]
 
 #: Routers mounted at the root (OFREP, Pact-compatible paths, dashboard pages).
-ROOT_ROUTERS: list[APIRouter] = [ofrep.router, otlp.router]
+ROOT_ROUTERS: list[APIRouter] = [ofrep.router, otlp.router, metrics.router]
 
 #: The hot paths as plain ASGI routes, matched before every other route (``server/fast.py``):
 #: OFREP evaluation and the SDK's flag sync. Each path is also declared by its router above.
