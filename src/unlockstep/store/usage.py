@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, func, or_, select, text
+from sqlalchemy import Select, Table, and_, delete, func, or_, select, text
 from sqlalchemy import insert as sqlalchemy_insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
@@ -60,6 +60,12 @@ def _chunks(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
         yield items[start : start + _CHUNK]
 
 
+def _table(entity: type[Any]) -> Table:
+    """The Core table of a mapped class: bulk statements on it skip the ORM's bookkeeping."""
+    table: Table = entity.__table__
+    return table
+
+
 def _insert(session: Session) -> Any:
     return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
@@ -92,18 +98,19 @@ class UsageWriter:
                 session.execute(
                     text("SELECT pg_advisory_xact_lock(735612, hashtext(:s))"), {"s": service}
                 )
-        ids = self._series_ids(session, {p.dims.key(): p.dims for p in decoded.points}, out)
-        points = [p for p in decoded.points if p.dims.key() in ids]
-        for p in decoded.points:
-            if p.dims.key() not in ids:
+        keyed = [(p.dims.key(), p) for p in decoded.points]
+        ids = self._series_ids(session, {key: p.dims for key, p in keyed}, out)
+        points = [(ids[key], p) for key, p in keyed if key in ids]
+        for key, p in keyed:
+            if key not in ids:
                 out.refused[p.dims.service] += 1
-        cursors = _cursors(session, sorted({p.stream for p in points}))
+        cursors = _cursors(session, sorted({p.stream for _, p in points}))
         changed: dict[str, tuple[int, Cursor]] = {}
         hourly: dict[Any, list[float]] = {}
         daily: dict[Any, list[float]] = {}
-        gauge = {ids[p.dims.key()] for p in points if p.dims.kind == GAUGE}
-        for p in sorted(points, key=lambda p: (p.stream, p.time)):
-            sid = ids[p.dims.key()]
+        gauge = {sid for sid, p in points if p.dims.kind == GAUGE}
+        epoch = date(1970, 1, 1)
+        for sid, p in sorted(points, key=lambda item: (item[1].stream, item[1].time)):
             step = core.advance(cursors.get(p.stream), p)
             if step.skipped:
                 out.skipped[step.skipped] += 1
@@ -113,7 +120,7 @@ class UsageWriter:
             out.counted += 1
             seconds = p.time // NANOS
             hour = seconds - seconds % 3600
-            day = date(1970, 1, 1) + timedelta(days=seconds // 86400)
+            day = epoch + timedelta(days=seconds // 86400)
             _add(hourly, (sid, hour), step.value, step.total, sid in gauge)
             _add(daily, (sid, day), step.value, step.total, sid in gauge)
         _write_cursors(session, changed, today)
@@ -166,7 +173,7 @@ class UsageWriter:
                          "operation": d.operation, "field": d.field}
                     )  # fmt: skip
             if rows:
-                session.execute(sqlalchemy_insert(UsageSeries), rows)
+                session.execute(sqlalchemy_insert(_table(UsageSeries)), rows)
                 for chunk in _chunks([r["key"] for r in rows]):
                     ids.update(
                         session.execute(
@@ -214,7 +221,7 @@ def _write_cursors(
     if not changed:
         return
     insert = _insert(session)
-    statement = insert(UsageStream)
+    statement = insert(_table(UsageStream))
     statement = statement.on_conflict_do_update(
         index_elements=["key"],
         set_={
@@ -248,18 +255,19 @@ def _write_rollup(
         ]
         if not values:
             continue
-        statement = insert(table)
+        t = _table(table)
+        statement = insert(t)
         amount = (
-            func.max(table.amount, statement.excluded.amount)
+            func.max(t.c.amount, statement.excluded.amount)
             if session.get_bind().dialect.name == "sqlite"
-            else func.greatest(table.amount, statement.excluded.amount)
+            else func.greatest(t.c.amount, statement.excluded.amount)
         )
         statement = statement.on_conflict_do_update(
             index_elements=["series_id", column],
             set_={
-                "amount": amount if is_gauge else table.amount + statement.excluded.amount,
-                "total": table.total + statement.excluded.total,
-                "points": table.points + statement.excluded.points,
+                "amount": amount if is_gauge else t.c.amount + statement.excluded.amount,
+                "total": t.c.total + statement.excluded.total,
+                "points": t.c.points + statement.excluded.points,
             },
         )
         session.execute(statement, values)
@@ -269,10 +277,10 @@ def write_rejections(session: Session, day: date, counts: Mapping[tuple[str, str
     if not counts:
         return
     insert = _insert(session)
-    statement = insert(UsageRejection)
+    statement = insert(_table(UsageRejection))
     statement = statement.on_conflict_do_update(
         index_elements=["service", "day", "reason"],
-        set_={"count": UsageRejection.count + statement.excluded.count},
+        set_={"count": _table(UsageRejection).c.count + statement.excluded.count},
     )
     session.execute(
         statement,
