@@ -215,28 +215,45 @@ def _cursors(session: Session, keys: Sequence[str]) -> dict[str, Cursor]:
     return out
 
 
+def _upsert(
+    session: Session,
+    table: str,
+    columns: Sequence[str],
+    conflict: Sequence[str],
+    updates: Mapping[str, str],
+    rows: Sequence[tuple[Any, ...]],
+) -> None:
+    """``INSERT … ON CONFLICT DO UPDATE`` for many rows in one driver ``executemany``: the
+    hot path of ingest, so without SQLAlchemy's per-row parameter processing. ``updates``
+    maps a column to its new value in SQL (``excluded.x`` is the row offered)."""
+    if not rows:
+        return
+    mark = "?" if session.get_bind().dialect.name == "sqlite" else "%s"
+    names = ", ".join(f'"{c}"' for c in columns)
+    sets = ", ".join(f'"{c}" = {expression}' for c, expression in updates.items())
+    keys = ", ".join(f'"{c}"' for c in conflict)
+    sql = (
+        f"INSERT INTO {table} ({names}) VALUES ({', '.join([mark] * len(columns))}) "
+        f"ON CONFLICT ({keys}) DO UPDATE SET {sets}"
+    )
+    session.connection().exec_driver_sql(sql, list(rows))
+
+
 def _write_cursors(
     session: Session, changed: Mapping[str, tuple[int, Cursor]], today: date
 ) -> None:
-    if not changed:
-        return
-    insert = _insert(session)
-    statement = insert(_table(UsageStream))
-    statement = statement.on_conflict_do_update(
-        index_elements=["key"],
-        set_={
-            name: getattr(statement.excluded, name)
-            for name in ("start", "time", "value", "total", "seen_on")
-        },
-    )
-    session.execute(
-        statement,
+    moved = ("start", "time", "value", "total", "seen_on")
+    _upsert(
+        session,
+        "usage_streams",
+        ("key", "series_id", *moved),
+        ("key",),
+        {c: f'excluded."{c}"' for c in moved},
         [
-            {"key": key, "series_id": sid, "start": c.start, "time": c.time, "value": c.value,
-             "total": c.total, "seen_on": today}
+            (key, sid, c.start, c.time, c.value, c.total, today)
             for key, (sid, c) in sorted(changed.items())
         ],
-    )  # fmt: skip
+    )
 
 
 def _write_rollup(
@@ -246,31 +263,31 @@ def _write_rollup(
     rows: Mapping[tuple[int, Any], list[float]],
     gauges: Collection[int],
 ) -> None:
-    insert = _insert(session)
+    name = _table(table).name
+    peak = "max" if session.get_bind().dialect.name == "sqlite" else "greatest"
     for is_gauge in (False, True):
         values = [
-            {"series_id": sid, column: at, "amount": r[0], "total": r[1], "points": int(r[2])}
+            (sid, at, r[0], r[1], int(r[2]))
             for (sid, at), r in sorted(rows.items())
             if (sid in gauges) == is_gauge
         ]
-        if not values:
-            continue
-        t = _table(table)
-        statement = insert(t)
         amount = (
-            func.max(t.c.amount, statement.excluded.amount)
-            if session.get_bind().dialect.name == "sqlite"
-            else func.greatest(t.c.amount, statement.excluded.amount)
+            f"{peak}({name}.amount, excluded.amount)"
+            if is_gauge
+            else f"{name}.amount + excluded.amount"
         )
-        statement = statement.on_conflict_do_update(
-            index_elements=["series_id", column],
-            set_={
-                "amount": amount if is_gauge else t.c.amount + statement.excluded.amount,
-                "total": t.c.total + statement.excluded.total,
-                "points": t.c.points + statement.excluded.points,
+        _upsert(
+            session,
+            name,
+            ("series_id", column, "amount", "total", "points"),
+            ("series_id", column),
+            {
+                "amount": amount,
+                "total": f"{name}.total + excluded.total",
+                "points": f"{name}.points + excluded.points",
             },
+            values,
         )
-        session.execute(statement, values)
 
 
 def write_rejections(session: Session, day: date, counts: Mapping[tuple[str, str], int]) -> None:
