@@ -17,7 +17,7 @@ Pure: no store, no clock.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from unlockstep.core.usage._points import GAUGE, Point
 
@@ -26,16 +26,14 @@ DUPLICATE = "duplicate or out-of-order point (already counted)"
 STALE = "an older gauge value than the one recorded"
 
 
-@dataclass(frozen=True, slots=True)
-class Cursor:
+class Cursor(NamedTuple):
     start: int
     time: int
     value: float
     total: float
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
+class Step(NamedTuple):
     """What one point does: the stream's new cursor and the increment of value and total
     (``skipped`` says why nothing was counted)."""
 

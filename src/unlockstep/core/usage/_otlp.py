@@ -114,6 +114,36 @@ def _canonical(attrs: Mapping[str, str]) -> str:
     return "\x1e".join(f"{k}\x1d{v}" for k, v in sorted(attrs.items()))
 
 
+#: (origin, metric, kind, default environment, point attributes) -> (series, stream): an
+#: exporter sends the same attribute sets in every export, so each is read once per process
+_IDENTITIES: dict[tuple[Any, ...], tuple[Dimensions, str]] = {}
+_IDENTITY_LIMIT = 100_000
+
+
+def _identity(
+    service: str,
+    resource: Mapping[str, str],
+    origin: str,
+    metric: str,
+    kind: str,
+    raw: tuple[tuple[str, str], ...],
+    environment_default: str,
+) -> tuple[Dimensions, str]:
+    attrs = dict(raw)
+    dims = Dimensions(
+        service=service,
+        environment=dimension("environment", attrs, resource) or environment_default,
+        metric=metric,
+        kind=kind,
+        consumer=dimension("consumer", attrs, resource),
+        contract=dimension("contract", attrs, resource),
+        version=dimension("version", attrs, resource),
+        operation=dimension("operation", attrs, resource),
+        field=dimension("field", attrs, resource),
+    )
+    return dims, digest(origin, metric, _canonical(attrs))
+
+
 def read(request: ExportMetricsServiceRequest, default_environment: str) -> Decoded:
     """Every data point of ``request`` as a :class:`Point`, and what was not understood."""
     out = Decoded()
@@ -180,19 +210,17 @@ def _read_metric(
         if math.isnan(value) or math.isinf(value):
             out.rejected[(service, "a value that is NaN or infinite")] += 1
             continue
-        attrs = attributes(point.attributes)
-        dims = Dimensions(
-            service=service,
-            environment=dimension("environment", attrs, resource) or environment_default,
-            metric=metric.name,
-            kind=kind,
-            consumer=dimension("consumer", attrs, resource),
-            contract=dimension("contract", attrs, resource),
-            version=dimension("version", attrs, resource),
-            operation=dimension("operation", attrs, resource),
-            field=dimension("field", attrs, resource),
-        )
-        stream = digest(origin, metric.name, _canonical(attrs))
+        raw = tuple((kv.key, text(kv.value)) for kv in point.attributes)
+        identity = (origin, metric.name, kind, environment_default, raw)
+        known = _IDENTITIES.get(identity)
+        if known is None:
+            known = _identity(
+                service, resource, origin, metric.name, kind, raw, environment_default
+            )
+            if len(_IDENTITIES) >= _IDENTITY_LIMIT:
+                _IDENTITIES.clear()
+            _IDENTITIES[identity] = known
+        dims, stream = known
         out.points.append(
             Point(
                 dims,

@@ -6,18 +6,18 @@ version, operation, field). A *stream* is what one exporter reports: the series 
 other attribute of the resource, the scope and the point (an instance id, a status code…).
 Counters are differenced per stream (a cumulative counter restarts per process) and summed
 per series; attributes outside the series are aggregated away, which keeps rollups small.
+Named tuples, not dataclasses: ingest makes one of each per data point.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from typing import NamedTuple
 
 COUNTER, GAUGE, HISTOGRAM = "counter", "gauge", "histogram"
 
 
-@dataclass(frozen=True, slots=True)
-class Dimensions:
+class Dimensions(NamedTuple):
     """The series a point belongs to (see the module's docstring)."""
 
     service: str
@@ -54,8 +54,7 @@ class Dimensions:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class Point:
+class Point(NamedTuple):
     """One data point: ``value`` is a counter's sum, a gauge's value or a histogram's count
     (``total`` its sum); times are Unix nanoseconds (``start`` 0 when the exporter set none)."""
 
