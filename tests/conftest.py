@@ -203,10 +203,10 @@ def cli_server(api: TestClient, monkeypatch: pytest.MonkeyPatch) -> TestClient:
 
 def load_demo_estate(api: TestClient) -> None:
     """The demo estate through the API, except its release plans (the plan tests submit
-    those themselves)."""
+    those themselves) and its recorded usage (the usage tests report their own)."""
     from unlockstep.cli import demo
 
-    steps = [step for step in demo.STEPS if step is not demo._plans]
+    steps = [step for step in demo.STEPS if step not in (demo._plans, demo._usage)]
     demo.load_estate(REPO / "examples" / "estate", "http://testserver", http=api, steps=steps)
 
 

@@ -123,7 +123,16 @@ def start_prometheus(
         source = root / "backfill.om"
         source.write_text(backfill if backfill.rstrip().endswith("# EOF") else backfill + "# EOF\n")
         subprocess.run(
-            [promtool, "tsdb", "create-blocks-from", "openmetrics", str(source), str(data)],
+            # blocks of up to 31 days: the default (2h) writes hundreds for a month of history
+            [
+                promtool,
+                "tsdb",
+                "create-blocks-from",
+                "openmetrics",
+                "--max-block-duration=744h",
+                str(source),
+                str(data),
+            ],
             check=True,
             capture_output=True,
         )

@@ -88,6 +88,20 @@ class Settings(BaseSettings):
     #: schema-registry users know it) or ``unlockstep`` (as ``contract publish`` does).
     schema_registry_rules: str = Field(default="registry", pattern="^(registry|unlockstep)$")
 
+    #: How often, in seconds, a server process adds the OFREP evaluations it counted to the
+    #: daily evaluation counts flag debt reads (and when it stops); 0: only when it stops.
+    ofrep_count_seconds: float = Field(default=10.0, ge=0, le=3600)
+    #: Usage evidence (``docs/usage.md``): how long hourly and daily rollups are kept, in
+    #: days; the most usage series one service may create (further series are refused and
+    #: counted); the environment of points whose resource names none.
+    usage_hourly_days: int = Field(default=14, ge=1, le=366)
+    usage_daily_days: int = Field(default=400, ge=1, le=3660)
+    usage_series_per_service: int = Field(default=10_000, ge=1)
+    usage_environment: str = "production"
+    #: A Prometheus-compatible query API (Prometheus, Thanos, Mimir) for usage blockers
+    #: written in PromQL; empty: none.
+    prometheus_url: str = ""
+
     @property
     def source_policy(self) -> SourcePolicy:
         """What the server's safety-net sources may read (``sources.connect``)."""
@@ -196,6 +210,7 @@ class Settings(BaseSettings):
         data["safety_webhook_secret"] = "***" if self.safety_webhook_secret else None
         if self.safety_webhook_url:
             data["safety_webhook_url"] = mask_url(self.safety_webhook_url)
+        data["prometheus_url"] = mask_url(self.prometheus_url)
         return data
 
 

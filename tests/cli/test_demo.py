@@ -35,6 +35,7 @@ def test_the_estate_moves_each_part_by_its_own_story_day() -> None:
     assert estate.shifts == {
         "flags": 10,
         "plans": (dt.date(2026, 11, 30) - dt.date(2026, 7, 6)).days,
+        "usage": (dt.date(2026, 11, 30) - dt.date(2026, 7, 6)).days,
     }
     assert Estate.as_of(ESTATE, None).shifts == {}
 

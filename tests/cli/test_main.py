@@ -118,6 +118,7 @@ def _real_commands() -> dict[str, tuple[str, click.Command]]:
         safety,
         serve,
         tokens,
+        usage,
     )
 
     found: dict[str, tuple[str, click.Command]] = {}
@@ -132,6 +133,7 @@ def _real_commands() -> dict[str, tuple[str, click.Command]]:
         safety,
         serve,
         tokens,
+        usage,
     ):
         for command in module.COMMANDS:
             assert command.name is not None

@@ -155,7 +155,7 @@ def test_plan_submit_list_and_show_go_through_the_server(
     code, out, _ = run("plan", "show", "regulatory-escalation-basis", *TODAY)
     assert code == 0
     assert "progress in production: 3 done" in out
-    assert "usage: flag evaluation counts only" in out
+    assert "usage: flag evaluation counts, the usage store (OTLP)" in out
 
 
 def test_plan_submit_sends_the_contract_files_the_plan_points_at(

@@ -87,3 +87,18 @@ def test_the_demo_flags_lint_clean_and_its_plans_are_not_overdue_on_any_day(
     )
     assert shown.exit_code == 0, shown.output
     assert "check ok" in shown.output  # as written, its window and cleanup are overdue then
+
+
+def test_the_demo_window_has_one_consumer_moved_and_one_still_on_v1(
+    demo_estate: TestClient,
+) -> None:
+    report = demo_estate.get("/api/v1/plans/risk-explanation-in-escalation-flow").json()["report"]
+    window = {c["what"].split(" ")[0]: c for c in report["window"]["consumers"]}
+    assert window["notification-service"]["status"] == "met"
+    assert window["notification-service"]["detail"].startswith("moved: old version unused")
+    assert window["dashboard-service"]["status"] == "unmet"
+    assert "still on the old version" in window["dashboard-service"]["detail"]
+    [cleanup] = report["cleanup"]
+    blockers = {b["what"]: b for b in cleanup["blockers"]}
+    v1 = blockers['api_requests_total{version="v1"} == 0 for 14 days']
+    assert v1["status"] == "met" and v1["detail"].endswith("(usage store)")

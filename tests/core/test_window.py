@@ -97,6 +97,11 @@ BLOCKERS = {
         Evidence(running_instances={("w", "1"): 7}),
         "unmet",
     ),
+    "workflow not reported": (
+        Blocker("workflow-drained", "t", workflow="w", version="1"),
+        Evidence(running_instances={("w", "2"): 0}),
+        "unknown",
+    ),
     "manual": (Blocker("manual", "update docs"), Evidence(flags={}), "unknown"),
     "no flag source": (Blocker("flag-deleted", "t", flag="f"), Evidence.none(), "unknown"),
 }

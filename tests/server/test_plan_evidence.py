@@ -109,7 +109,7 @@ def test_cleanup_blockers_naming_a_consumer_are_checked_against_the_registry(
     assert found["dashboard-service migrated to CaseEscalated v2"][0] == "unknown"
     usage = found['api_requests_total{version="v1"} == 0 for 14 days']
     assert usage[0] == "unknown"
-    assert "no usage source for this metric" in usage[1]
+    assert "no usage source knows" in usage[1] and "UNLOCKSTEP_PROMETHEUS_URL" in usage[1]
 
 
 def test_a_blocker_may_name_the_provider_version_that_ships_the_contract(
@@ -176,11 +176,11 @@ def test_usage_measured_by_a_flags_evaluation_count_is_derived(published: TestCl
     found = blockers(published)
     assert found["risk.explanation.read evaluations == 0 for 14 days"] == (
         "met",
-        "zero for 18 of 14 days",
+        "zero for 18 of 14 days; flag evaluation counts",
     )
     assert found["risk.explanation.display evaluations == 0 for 14 days"] == (
         "unmet",
-        "zero for 4 of 14 days",
+        "zero for 4 of 14 days; flag evaluation counts",
     )
 
 

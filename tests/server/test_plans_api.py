@@ -116,7 +116,7 @@ def test_show_names_the_evidence_sources_and_what_usage_can_be_read(estate: Test
     assert body["sources"]["deployments"] == "available"
     assert body["sources"]["flags"] == "available"
     assert body["sources"]["verifications"] == "available"
-    assert body["sources"]["usage"].startswith("flag evaluation counts only")
+    assert body["sources"]["usage"].startswith("flag evaluation counts, the usage store")
     first = body["progress"]["steps"][0]
     assert first["status"] == "unknown"
     assert "names no version of case-service" in first["detail"]

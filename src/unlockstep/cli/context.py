@@ -70,3 +70,10 @@ def client() -> Client:
     from unlockstep.cli.client import Client
 
     return Client.from_settings(settings())
+
+
+def client_at(url: str) -> Client:
+    """A client of the server at ``url`` (a command's own URL option), with the token."""
+    from unlockstep.cli.client import Client
+
+    return Client.from_settings(settings(url=url))

@@ -212,7 +212,59 @@ def _safety_nets(estate: Estate, client: Client) -> str | None:
     return f"safety nets: {len(files)} file(s)" if files else None
 
 
-STEPS: list[Step] = [_catalog, _deployments, _flags, _expectations, _safety_nets, _plans]
+def _usage(estate: Estate, client: Client) -> str | None:
+    """A month of recorded usage, exported to the OTLP receiver as the services' SDKs would
+    (``usage.yaml``): one export per service and day, cumulative counters."""
+    from unlockstep.files import read_document
+
+    path = estate.root / "usage.yaml"
+    if not path.exists():
+        return None
+    data = read_document(path).data or {}
+    shift = dt.timedelta(days=estate.shifts.get("usage", 0))
+    first = dt.date.fromisoformat(str(data["from"])) + shift
+    last = dt.date.fromisoformat(str(data["to"])) + shift
+    start = dt.datetime.combine(first, dt.time(0), tzinfo=dt.UTC) - dt.timedelta(days=1)
+    series = data.get("series", [])
+    day, exports = first, 0
+    while day <= last:
+        noon = dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC)
+        by_service: dict[str, list[dict[str, Any]]] = {}
+        for item in series:
+            until = item.get("until")
+            end = dt.date.fromisoformat(str(until)) + shift if until else last
+            days_used = (min(day, end) - first).days + 1
+            value = float(item.get("perDay", 1)) * max(0, days_used)
+            by_service.setdefault(item["service"], []).append(
+                _otlp_point(item["metric"], item.get("attributes") or {}, start, noon, value)
+            )
+        for service, metrics in by_service.items():
+            client.post("/otlp/v1/metrics", _otlp_export(service, metrics))
+            exports += 1
+        day += dt.timedelta(days=1)
+    return f"usage: {len(series)} series over {(last - first).days + 1} days ({exports} exports)"
+
+
+def _otlp_point(
+    metric: str, attributes: dict[str, Any], start: dt.datetime, at: dt.datetime, value: float
+) -> dict[str, Any]:
+    point = {
+        "attributes": [{"key": k, "value": {"stringValue": str(v)}} for k, v in attributes.items()],
+        "startTimeUnixNano": str(int(start.timestamp()) * 10**9),
+        "timeUnixNano": str(int(at.timestamp()) * 10**9),
+        "asDouble": value,
+    }
+    monotonic = {"aggregationTemporality": 2, "isMonotonic": True, "dataPoints": [point]}
+    return {"name": metric, "sum": monotonic}
+
+
+def _otlp_export(service: str, metrics: list[dict[str, Any]]) -> dict[str, Any]:
+    resource = {"attributes": [{"key": "service.name", "value": {"stringValue": service}}]}
+    scope = {"scope": {"name": "unlockstep-demo"}, "metrics": metrics}
+    return {"resourceMetrics": [{"resource": resource, "scopeMetrics": [scope]}]}
+
+
+STEPS: list[Step] = [_catalog, _deployments, _flags, _expectations, _safety_nets, _plans, _usage]
 
 
 def load_estate(

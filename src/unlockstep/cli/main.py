@@ -63,6 +63,10 @@ COMMANDS: dict[str, Lazy] = {
         "unlockstep.cli.demo:demo",
         "Start a server on a fresh SQLite file with the seed's estate loaded.",
     ),
+    "deprecations": Lazy(
+        "unlockstep.cli.usage:deprecations",
+        "Deprecated operations, parameters and fields: sunset, who still uses them, last seen.",
+    ),
     "diff": Lazy("unlockstep.cli.diff:diff", "Compare OLD and NEW versions of a contract."),
     "environments": Lazy(
         "unlockstep.cli.registry:environments", "Environments versions are deployed to."
@@ -133,6 +137,10 @@ COMMANDS: dict[str, Lazy] = {
     "tokens": Lazy(
         "unlockstep.cli.tokens:tokens",
         "API tokens: who may write, for which team, with which scope.",
+    ),
+    "usage": Lazy(
+        "unlockstep.cli.usage:usage",
+        "Measured usage (OTLP exports, the SDK): who uses what, and since when not.",
     ),
     "verification": Lazy(
         "unlockstep.cli.expectations:verification_group",

@@ -14,7 +14,13 @@ import click
 from unlockstep import __version__
 from unlockstep.cli.output import format_option
 from unlockstep.core.compat import FORMATS, render_migrations
-from unlockstep.core.migrations import DEFAULT_WINDOW_DAYS, MigrationFile, check_files
+from unlockstep.core.migrations import (
+    DEFAULT_WINDOW_DAYS,
+    MigrationFile,
+    MigrationsReport,
+    check_files,
+    observe,
+)
 from unlockstep.errors import InvalidInput
 from unlockstep.files import read_document, read_text
 
@@ -40,8 +46,19 @@ def migrations() -> None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="JSON/YAML mapping of table.column (or table) to the services that use it.",
 )
+@click.option(
+    "--evidence-from",
+    "evidence_from",
+    metavar="URL",
+    help="an unlockstep server whose usage store (unlockstep.db.accesses) measures each "
+    "contract step's zero usage; a step measured unused for the window passes.",
+)
 def check(
-    paths: tuple[Path, ...], fmt: str, usage_window_days: int, usage_file: Path | None
+    paths: tuple[Path, ...],
+    fmt: str,
+    usage_window_days: int,
+    usage_file: Path | None,
+    evidence_from: str | None,
 ) -> None:
     """Classify every statement of the migrations in PATH… (folders or files).
 
@@ -50,9 +67,33 @@ def check(
     """
     usage = _read_usage(usage_file) if usage_file else {}
     reports = [(str(path), check_files(_collect(path), usage, usage_window_days)) for path in paths]
+    if evidence_from:
+        reports = _with_evidence(reports, evidence_from, usage_window_days)
     breaks = any(report.breaks_running_clients for _, report in reports)
     click.echo(render_migrations(reports, fmt, version=__version__))
     click.get_current_context().exit(1 if breaks else 0)
+
+
+def _with_evidence(
+    reports: list[tuple[str, MigrationsReport]], url: str, days: int
+) -> list[tuple[str, MigrationsReport]]:
+    """Ask the server how long each contract step's subject has gone untouched: the
+    ``unlockstep.db.accesses`` counter with ``unlockstep.field`` = ``table.column`` (a
+    column) or ``unlockstep.contract`` = ``table`` (a table)."""
+    from unlockstep.cli import context
+    from unlockstep.server.wire_usage import ZeroOut
+
+    client = context.client_at(url)
+    subjects = sorted({e.subject for _, r in reports for s in r.steps for e in s.evidence})
+    answers: dict[str, tuple[int | None, str]] = {}
+    for subject in subjects:
+        label = "field" if "." in subject else "contract"
+        selector = f'unlockstep_db_accesses{{{label}="{subject}"}}'
+        found = ZeroOut.model_validate(
+            client.get("/api/v1/usage/zero", params={"selector": selector, "days": days})
+        )
+        answers[subject] = (found.zero_days if found.known else None, found.detail)
+    return [(path, observe(report, answers)) for path, report in reports]
 
 
 # -- input -------------------------------------------------------------------------------

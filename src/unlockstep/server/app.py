@@ -17,6 +17,7 @@ from unlockstep.server import errors, guard
 from unlockstep.server.deps import read_gate
 from unlockstep.server.flag_engines import FlagEngines
 from unlockstep.server.limits import BodyLimit
+from unlockstep.server.ofrep_counts import OfrepCounts
 from unlockstep.server.routers import (
     approvals,
     audit,
@@ -28,15 +29,19 @@ from unlockstep.server.routers import (
     flag_sync,
     flags,
     health,
+    metrics,
     ofrep,
+    otlp,
     plans,
     safety,
     services,
+    usage,
 )
 from unlockstep.server.routers import (
     tokens as token_routes,
 )
 from unlockstep.services import tokens, worker
+from unlockstep.services import usage as usage_service
 from unlockstep.settings import Settings
 from unlockstep.store import Store
 
@@ -56,10 +61,11 @@ API_ROUTERS: list[APIRouter] = [
     approvals.router,
     token_routes.router,
     safety.router,
+    usage.router,
 ]
 
 #: Routers mounted at the root (OFREP, Pact-compatible paths, dashboard pages).
-ROOT_ROUTERS: list[APIRouter] = [ofrep.router, confluent.router]
+ROOT_ROUTERS: list[APIRouter] = [ofrep.router, confluent.router, otlp.router, metrics.router]
 
 #: The hot paths as plain ASGI routes, matched before every other route (``server/fast.py``):
 #: OFREP evaluation and the SDK's flag sync. Each path is also declared by its router above.
@@ -84,12 +90,17 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     settings = settings or _settings()
     store = store or Store(settings.database_url)
 
-    background = worker.Worker(store, worker.jobs() if settings.worker else [])
+    jobs = [*worker.jobs(), *usage_service.jobs(settings)]
+    background = worker.Worker(store, jobs if settings.worker else [])
+
+    counts = OfrepCounts(store, settings.ofrep_count_seconds)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         background.start()
+        counts.start()
         yield
+        await counts.stop()
         background.stop()
         store.dispose()
 
@@ -103,6 +114,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.state.settings = settings
     app.state.store = store
     app.state.worker = background
+    app.state.usage = usage_service.writer(store, settings)
+    app.state.ofrep_counts = counts
     if not tokens.auth_required(settings, store):
         log.warning(
             "no API token is configured: anyone who reaches this server can write, recorded "

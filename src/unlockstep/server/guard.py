@@ -136,7 +136,9 @@ class InputGuard:
         if problem is not None:
             await _send(scope, send, problem)
             return
-        if scope.get("method") in ("GET", "HEAD", "DELETE", "OPTIONS"):
+        if scope.get("method") in ("GET", "HEAD", "DELETE", "OPTIONS") or scope.get(
+            "path", ""
+        ).startswith(_BINARY):
             await self.app(scope, receive, send)
             return
         messages: list[Message] = []
@@ -161,6 +163,8 @@ class InputGuard:
 
 
 _OFREP = "/ofrep/"
+#: Receivers of binary (and compressed) bodies that check what they decode themselves.
+_BINARY = "/otlp/"
 _OFREP_FLAG = "/ofrep/v1/evaluate/flags/"
 
 

@@ -10,7 +10,7 @@ cleanup and its steps' gates), and judged in ``core.plans``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 from unlockstep.core import plans as core
 from unlockstep.core.plans import Evidence, Plan, Step, blocker_from_text, questions
 from unlockstep.errors import InvalidInput
-from unlockstep.services import authz, safety_nets
+from unlockstep.services import authz, safety_nets, usage_evidence
+from unlockstep.services import usage as usage_service
 from unlockstep.services.authz import Principal
 from unlockstep.store import plan_evidence
 from unlockstep.store import plans as store
@@ -29,9 +30,10 @@ SOURCES = {
     "deployments": "available",
     "flags": "available",
     "verifications": "available",
-    "usage": "flag evaluation counts only; other metrics have no usage source",
+    "usage": "flag evaluation counts, the usage store (OTLP), Prometheus when configured",
+    "workflows": "running instances reported as unlockstep.workflow.instances",
 }
-NO_USAGE_SOURCE = "no usage source for this metric (only flag evaluation counts are recorded)"
+NO_USAGE_SOURCE = "no usage source for this metric"
 
 
 @dataclass(frozen=True)
@@ -104,33 +106,82 @@ def _metrics(plan: Plan, steps: tuple[Step, ...]) -> set[str]:
 
 
 def _gather(
-    session: Session, plan: Plan, files: dict[str, Any], today: date, steps: tuple[Step, ...]
+    session: Session,
+    plan: Plan,
+    files: dict[str, Any],
+    today: date,
+    steps: tuple[Step, ...],
+    prometheus_url: str,
 ) -> Evidence:
     """What the registry records about the plan: flag states, verifications of its consumers
-    against the new contracts, and usage where the metric is a flag's evaluation count."""
+    against the new contracts, usage (flag evaluation counts first, then the usage store or
+    Prometheus: ``services/usage_evidence.py``) and running workflow instances."""
+    metrics = sorted(_metrics(plan, steps))
+    zero_days = plan_evidence.flag_usage(session, plan.environment, metrics, today)
+    details = {m: "flag evaluation counts" for m in zero_days}
+    for metric in metrics:
+        if metric in zero_days:
+            continue
+        found = usage_evidence.zero(session, prometheus_url, metric, 14, today)
+        if found.known and found.zero_days is not None:
+            zero_days[metric] = found.zero_days
+            details[metric] = found.facts
+        else:
+            details[metric] = found.detail
+    now = datetime.now(UTC)
+    running: dict[tuple[str, str], int] = {}
+    for b in (b for item in plan.cleanup for b in item.blockers):
+        if b.kind == "workflow-drained" and b.workflow and b.version:
+            count = usage_evidence.running(session, b.workflow, b.version, now)
+            if count is not None:
+                running[(b.workflow, b.version)] = int(count)
+    consumer_usage, window_days = _window_usage(session, plan, today)
     return Evidence(
+        consumer_usage=consumer_usage,
+        window_zero_days=window_days,
         flags=store.flag_states(session, plan.environment),
         verifications=plan_evidence.verifications(session, plan, files, questions(plan, steps)),
-        usage_zero_days=plan_evidence.flag_usage(
-            session, plan.environment, sorted(_metrics(plan, steps)), today
-        ),
+        usage_zero_days=zero_days,
         usage_note=NO_USAGE_SOURCE,
         invariants=safety_nets.invariant_states(session),
         reconciliations=safety_nets.reconciliation_states(session),
+        usage_details=details,
+        running_instances=running,
     )
 
 
-def _analyse(session: Session, row: ReleasePlan, today: date | None) -> core.PlanReport:
+def _window_usage(
+    session: Session, plan: Plan, today: date
+) -> tuple[dict[str, tuple[int, str]], int]:
+    """Each window consumer's use of the old version(s), from the usage store: zero days and
+    what else is known; and the zero days that make a consumer moved."""
+    w = plan.window
+    if w is None or w.contract is None:
+        return {}, 14
+    contract = core.find_contract(plan, w.contract)
+    names = {w.contract} | ({contract.id, contract.name} if contract else set())
+    versions = core.old_versions(w)
+    out: dict[str, tuple[int, str]] = {}
+    for consumer in w.consumers_required_by_end if versions else ():
+        found = usage_service.consumer_zero(session, consumer, names, versions, today)
+        if found is not None:
+            out[consumer] = (found.days, f"{found.facts()} (usage store)")
+    return out, contract.zero_days if contract else 14
+
+
+def _analyse(
+    session: Session, row: ReleasePlan, today: date | None, prometheus_url: str = ""
+) -> core.PlanReport:
     """The plan's report, judged by the registry's evidence (gathered once, when the steps
     are known)."""
     plan = core.parse(row.source, row.filename)
-    day = today or date.today()
+    day = today or datetime.now(UTC).date()
     core.load_engines()
     return core.analyse(
         plan,
         today=day,
         read=_reader(row.files),
-        evidence_for=lambda steps: _gather(session, plan, row.files, day, steps),
+        evidence_for=lambda steps: _gather(session, plan, row.files, day, steps, prometheus_url),
     )
 
 
@@ -171,9 +222,9 @@ def list_plans(session: Session, today: date | None) -> list[tuple[PlanRecord, P
     ]
 
 
-def show(session: Session, change: str, today: date | None) -> Shown:
+def show(session: Session, change: str, today: date | None, prometheus_url: str = "") -> Shown:
     row = store.get_plan(session, change)
-    report = _analyse(session, row, today)
+    report = _analyse(session, row, today, prometheus_url)
     deployed = store.deployed_versions(session, report.plan.environment)
     progress = core.derive(report, deployed=deployed, evidence=report.evidence)
     return Shown(
@@ -182,7 +233,7 @@ def show(session: Session, change: str, today: date | None) -> Shown:
     )  # fmt: skip
 
 
-def document(session: Session, change: str, today: date | None) -> str:
+def document(session: Session, change: str, today: date | None, prometheus_url: str = "") -> str:
     """The release coordination document in Markdown."""
     row = store.get_plan(session, change)
-    return core.render_markdown(_analyse(session, row, today))
+    return core.render_markdown(_analyse(session, row, today, prometheus_url))

@@ -11,4 +11,5 @@ from unlockstep.store import (  # noqa: F401
     schema_registry_tables,
     tables,
     token_tables,
+    usage_tables,
 )

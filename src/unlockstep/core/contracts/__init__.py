@@ -15,6 +15,7 @@ from unlockstep.core.contracts._can_i_deploy import (
     decide,
 )
 from unlockstep.core.contracts._choose import choose_contract
+from unlockstep.core.contracts._deprecations import deprecated_elements
 from unlockstep.core.contracts._expectations import Expectation, parse
 from unlockstep.core.contracts._impact import (
     Element,
@@ -48,6 +49,7 @@ __all__ = [
     "canonical_hash",
     "choose_contract",
     "decide",
+    "deprecated_elements",
     "deprecated_uses",
     "elements",
     "engine_for",

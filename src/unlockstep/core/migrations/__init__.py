@@ -10,7 +10,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from unlockstep.core.migrations._classify import DEFAULT_WINDOW_DAYS, MigrationsReport, Step
+from unlockstep.core.migrations._classify import (
+    DEFAULT_WINDOW_DAYS,
+    MigrationsReport,
+    Step,
+    observe,
+)
 from unlockstep.core.migrations._folders import MigrationFile, check_files
 from unlockstep.core.migrations._rules import RULES
 
@@ -27,6 +32,7 @@ __all__ = [
     "Step",
     "TableEngine",
     "check_files",
+    "observe",
 ]
 
 

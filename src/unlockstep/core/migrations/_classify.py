@@ -16,7 +16,7 @@ comes from registered expectations and is empty until they exist.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from unlockstep.core.compat import Change, Location
@@ -36,6 +36,7 @@ __all__ = [
     "Phase",
     "Step",
     "classify_sql",
+    "observe",
 ]
 
 
@@ -51,10 +52,21 @@ class Evidence:
     services: tuple[str, ...]
     zero_usage_days: int
     requires: str = ""  # an extra precondition in words (e.g. "every writer sets it")
+    #: measured whole days of zero usage (``--evidence-from``); None: not measured or unknown
+    observed_days: int | None = None
+    observed: str = ""  # what the evidence source said
+
+    @property
+    def met(self) -> bool:
+        """Measured zero usage for the whole window (an extra precondition in words is the
+        author's to confirm)."""
+        return self.observed_days is not None and self.observed_days >= self.zero_usage_days
 
     def describe(self) -> str:
         who = ", ".join(self.services) if self.services else "none registered yet"
         text = f"{self.subject}: no {self.role} for {self.zero_usage_days} days (known: {who})"
+        if self.observed:
+            text = f"{text}; measured: {self.observed}"
         return f"{text}; {self.requires}" if self.requires else text
 
     def to_dict(self) -> dict[str, Any]:
@@ -64,6 +76,8 @@ class Evidence:
             "services": list(self.services),
             "zero_usage_days": self.zero_usage_days,
             "requires": self.requires,
+            "observed_zero_days": self.observed_days,
+            "met": self.met,
             "waits_for": self.describe(),
         }
 
@@ -85,7 +99,17 @@ class Step:
         return tuple(c for c in self.changes if RULES[c.rule].family == "hazard")
 
     @property
+    def evidenced(self) -> bool:
+        """A contract step whose every wait is met by measured zero usage."""
+        return bool(self.evidence) and all(e.met for e in self.evidence)
+
+    @property
     def breaks_running_clients(self) -> bool:
+        if self.evidenced:  # nobody uses it any more: only hazards (locks, rewrites) remain
+            return any(
+                c.level.value == "breaking" and RULES[c.rule].family != "contract"
+                for c in self.changes
+            )
         return self.phase is Phase.CONTRACT or any(
             c.level.value == "breaking" for c in self.changes
         )
@@ -98,6 +122,7 @@ class Step:
             "phase": self.phase.value,
             "actions": list(self.actions),
             "breaks_running_clients": self.breaks_running_clients,
+            "evidenced": self.evidenced,
             "changes": [c.to_dict() for c in self.changes],
             "evidence": [e.to_dict() for e in self.evidence],
         }
@@ -310,6 +335,27 @@ class MigrationsReport:
             "summary": self.summary(),
             "files": [f.to_dict() for f in self.files],
         }
+
+
+def observe(
+    report: MigrationsReport, answers: Mapping[str, tuple[int | None, str]]
+) -> MigrationsReport:
+    """``report`` with measured usage put beside each contract step's evidence: ``answers``
+    maps a subject (``cases.escalation_basis``, ``cases``) to (whole days of zero usage or
+    None when unknown, what the source said)."""
+
+    def evidence(e: Evidence) -> Evidence:
+        days, said = answers.get(e.subject, (None, ""))
+        return replace(e, observed_days=days, observed=said)
+
+    files = tuple(
+        replace(
+            f,
+            steps=tuple(replace(s, evidence=tuple(map(evidence, s.evidence))) for s in f.steps),
+        )
+        for f in report.files
+    )
+    return replace(report, files=files)
 
 
 def classify_sql(

@@ -22,7 +22,7 @@ from unlockstep.core.plans._file import blocker_from_text, parse
 from unlockstep.core.plans._plan import ContractChange, Plan
 from unlockstep.core.plans._progress import derive
 from unlockstep.core.plans._steps import Step
-from unlockstep.core.plans._window import Evidence
+from unlockstep.core.plans._window import Evidence, old_versions
 
 __all__ = [
     "FAILED",
@@ -42,6 +42,7 @@ __all__ = [
     "find_contract",
     "flag_metric",
     "load_engines",
+    "old_versions",
     "parse",
     "questions",
     "render_json",

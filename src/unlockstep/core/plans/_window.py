@@ -28,12 +28,19 @@ class Evidence:
     usage_zero_days: Mapping[str, int] | None = None  # metric -> days it has been zero
     #: why a metric missing from ``usage_zero_days`` could not be checked
     usage_note: str = ""
+    #: metric -> where its answer came from and what else it says (last used, missing days)
+    usage_details: Mapping[str, str] | None = None
     flags: Mapping[str, str] | None = None  # flag key -> state; a missing key is deleted
     running_instances: Mapping[tuple[str, str], int] | None = None  # (workflow, version)
     #: invariant -> its state (unknown, ok, breached, error); a missing name is not declared
     invariants: Mapping[str, str] | None = None
     #: reconciliation -> (open discrepancies, tolerance, whether it has completed a run)
     reconciliations: Mapping[str, tuple[int, int, bool]] | None = None
+    #: window consumer -> (whole days its use of the window's old version has been zero,
+    #: what else is known: last seen, days without reports, the source)
+    consumer_usage: Mapping[str, tuple[int, str]] | None = None
+    #: how many zero days make a consumer "moved" by usage (the contract's ``zeroDays``)
+    window_zero_days: int = 14
     sources: tuple[str, ...] = field(default=())
 
     @classmethod
@@ -72,11 +79,15 @@ def moved(consumer: str, contract: str, version: str, evidence: Evidence) -> tup
 
 def usage(metric: str, days: int, evidence: Evidence) -> tuple[str, str]:
     """Whether ``metric`` has been zero for ``days`` days, as ``(status, detail)``."""
+    details = evidence.usage_details or {}
     if evidence.usage_zero_days is None or metric not in evidence.usage_zero_days:
-        note = evidence.usage_note or f"no usage data for {metric}"
+        note = details.get(metric) or evidence.usage_note or f"no usage data for {metric}"
         return UNKNOWN, f"{note}; could not be checked"
     zero = evidence.usage_zero_days[metric]
-    return (MET if zero >= days else UNMET), f"zero for {zero} of {days} days"
+    detail = f"zero for {zero} of {days} days"
+    if metric in details:
+        detail = f"{detail}; {details[metric]}"
+    return (MET if zero >= days else UNMET), detail
 
 
 def check_blocker(blocker: Blocker, evidence: Evidence) -> Status:
@@ -99,7 +110,14 @@ def check_blocker(blocker: Blocker, evidence: Evidence) -> Status:
             return Status(
                 blocker.text, UNKNOWN, "no workflow instance counts available; could not be checked"
             )
-        running = evidence.running_instances.get((blocker.workflow or "", blocker.version or ""), 0)
+        running = evidence.running_instances.get((blocker.workflow or "", blocker.version or ""))
+        if running is None:
+            return Status(
+                blocker.text,
+                UNKNOWN,
+                f"no running-instance count of {blocker.workflow} v{blocker.version} reported "
+                "in the last hour (unlockstep.workflow.instances); could not be checked",
+            )
         return Status(
             blocker.text, MET if running == 0 else UNMET, f"{running} running instance(s)"
         )
@@ -162,6 +180,36 @@ class WindowReport:
         }
 
 
+def old_versions(window: Window) -> tuple[str, ...]:
+    """The versions the window phases out: those its producer supports (``CaseEscalated.v1``)
+    other than the one consumers must move to, each as ``v1`` and ``1``."""
+    new = (window.version or "").lower().removeprefix("v")
+    out: list[str] = []
+    for entry in window.producer_supports:
+        _, _, version = entry.rpartition(".")
+        bare = version.split("-", 1)[0].lower().removeprefix("v")
+        if bare and bare != new:
+            out += [f"v{bare}", bare]
+    return tuple(dict.fromkeys(out))
+
+
+def _by_usage(consumer: str, status: Status, evidence: Evidence) -> Status:
+    """A consumer not verified as moved has moved when its use of the old version has been
+    zero for the required days; one still using it is not moved, with when it was seen."""
+    found = (evidence.consumer_usage or {}).get(consumer)
+    if found is None or status.status == MET:
+        return status
+    days, facts = found
+    needed = evidence.window_zero_days
+    if days >= needed:
+        return Status(status.what, MET, f"moved: old version unused for {days} days; {facts}")
+    return Status(
+        status.what,
+        UNMET,
+        f"still on the old version: zero for {days} of {needed} days; {facts}",
+    )
+
+
 def check_window(window: Window, evidence: Evidence, today: date) -> WindowReport:
     consumers: list[Status] = []
     for consumer in window.consumers_required_by_end:
@@ -188,6 +236,10 @@ def check_window(window: Window, evidence: Evidence, today: date) -> WindowRepor
                     detail,
                 )
             )
+    consumers = [
+        _by_usage(name, status, evidence)
+        for name, status in zip(window.consumers_required_by_end, consumers, strict=True)
+    ]
     must_move = tuple(
         name
         for name, status in zip(window.consumers_required_by_end, consumers, strict=True)

@@ -34,6 +34,7 @@ from pydantic import Field
 from starlette.types import Receive, Scope, Send
 
 from unlockstep.core.flags import ErrorCode
+from unlockstep.sdk.counters import EvaluationCounter
 from unlockstep.server.deps import etag_of
 from unlockstep.server.fast import (
     fast_route,
@@ -44,6 +45,7 @@ from unlockstep.server.fast import (
     send_not_modified,
 )
 from unlockstep.server.flag_engines import FlagEngines, ServedSet, bulk_etag, ofrep_failure
+from unlockstep.server.ofrep_counts import OfrepCounts
 from unlockstep.server.wire import Wire
 
 router = APIRouter(tags=["ofrep"])
@@ -137,12 +139,17 @@ def read_context(raw: bytes) -> dict[str, Any] | str:
     return context
 
 
-def evaluate_one(served: ServedSet, key: str, raw: bytes) -> tuple[int, bytes]:
-    """Status and body of a single evaluation."""
+def evaluate_one(
+    served: ServedSet, key: str, raw: bytes, counter: EvaluationCounter | None = None
+) -> tuple[int, bytes]:
+    """Status and body of a single evaluation (counted in ``counter`` when the environment
+    has the flag)."""
     context = read_context(raw)
     if isinstance(context, str):
         return 400, ofrep_failure(key, ErrorCode.INVALID_CONTEXT, context)
     resolution = served.engine.evaluate(key, None, context)
+    if counter is not None and resolution.error_code != ErrorCode.FLAG_NOT_FOUND:
+        counter.record_key((key, resolution.variant, resolution.reason.value))
     code = resolution.error_code
     if code is None:
         return 200, served.item(key, resolution)
@@ -150,13 +157,20 @@ def evaluate_one(served: ServedSet, key: str, raw: bytes) -> tuple[int, bytes]:
     return status, ofrep_failure(key, code, resolution.error_message or "")
 
 
-def evaluate_all(served: ServedSet, raw: bytes) -> tuple[int, bytes]:
-    """Status and body of a bulk evaluation."""
+def evaluate_all(
+    served: ServedSet, raw: bytes, counter: EvaluationCounter | None = None
+) -> tuple[int, bytes]:
+    """Status and body of a bulk evaluation (every flag counted in ``counter``)."""
     context = read_context(raw)
     if isinstance(context, str):
         return 400, ofrep_failure(None, ErrorCode.INVALID_CONTEXT, context)
     evaluate, item = served.engine.evaluate, served.item
-    items = [item(key, evaluate(key, None, context)) for key in served.keys]
+    resolutions = [(key, evaluate(key, None, context)) for key in served.keys]
+    if counter is not None:
+        record = counter.record_key
+        for key, resolution in resolutions:
+            record((key, resolution.variant, resolution.reason.value))
+    items = [item(key, resolution) for key, resolution in resolutions]
     return 200, b'{"flags":[' + b",".join(items) + b'],"metadata":' + served.metadata + b"}"
 
 
@@ -177,6 +191,11 @@ def request_facts(scope: Scope) -> tuple[str, str | None]:
     return environment or "production", if_none_match
 
 
+def ofrep_counts(scope: Scope) -> OfrepCounts:
+    counts: OfrepCounts = scope["app"].state.ofrep_counts
+    return counts
+
+
 # --- the fast routes: plain ASGI --------------------------------------------------------
 
 
@@ -184,7 +203,8 @@ async def _fast_single(scope: Scope, receive: Receive, send: Send) -> None:
     environment, _ = request_facts(scope)
     raw = await read_body(receive)
     served = await flag_engines(scope).get(environment)
-    status, body = evaluate_one(served, scope["path_params"]["key"], raw)
+    counter = ofrep_counts(scope).counter(environment) if served.keys else None
+    status, body = evaluate_one(served, scope["path_params"]["key"], raw, counter)
     await send_json(send, status, body)
 
 
@@ -192,7 +212,8 @@ async def _fast_bulk(scope: Scope, receive: Receive, send: Send) -> None:
     environment, if_none_match = request_facts(scope)
     raw = await read_body(receive)
     served = await flag_engines(scope).get(environment)
-    status, body = evaluate_all(served, raw)
+    counter = ofrep_counts(scope).counter(environment) if served.keys else None
+    status, body = evaluate_all(served, raw, counter)
     if status != 200:
         await send_json(send, status, body)
         return
@@ -235,8 +256,10 @@ def _environment(request: Request) -> str:
 async def evaluate_flag(key: str, request: Request) -> Response:
     """Evaluate one flag for a context (OFREP)."""
     engines: FlagEngines = request.app.state.flag_engines
-    served = await engines.get(_environment(request))
-    status, body = evaluate_one(served, key, await request.body())
+    environment = _environment(request)
+    served = await engines.get(environment)
+    counter = ofrep_counts(request.scope).counter(environment) if served.keys else None
+    status, body = evaluate_one(served, key, await request.body(), counter)
     return Response(body, status_code=status, media_type="application/json")
 
 
@@ -253,8 +276,10 @@ async def evaluate_flag(key: str, request: Request) -> Response:
 async def evaluate_flags(request: Request) -> Response:
     """Evaluate every flag of the environment for a context (OFREP bulk)."""
     engines: FlagEngines = request.app.state.flag_engines
-    served = await engines.get(_environment(request))
-    status, body = evaluate_all(served, await request.body())
+    environment = _environment(request)
+    served = await engines.get(environment)
+    counter = ofrep_counts(request.scope).counter(environment) if served.keys else None
+    status, body = evaluate_all(served, await request.body(), counter)
     if status != 200:
         return Response(body, status_code=status, media_type="application/json")
     tag = bulk_etag(body)

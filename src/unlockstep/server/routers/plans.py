@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import PlainTextResponse
 
 from unlockstep.server import wire_plans as wire
-from unlockstep.server.deps import PrincipalDep, StoreDep, with_etag
+from unlockstep.server.deps import PrincipalDep, SettingsDep, StoreDep, with_etag
 from unlockstep.server.wire import Page, errors
 from unlockstep.services import plans
 
@@ -45,9 +45,16 @@ def list_plans(store: StoreDep, today: TodayQuery = None) -> Page[wire.PlanSumma
 
 
 @router.get("/plans/{change}", response_model=wire.PlanShown, responses=errors(404, 422))
-def show(change: str, request: Request, store: StoreDep, today: TodayQuery = None) -> Response:
+def show(
+    change: str,
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+    today: TodayQuery = None,
+) -> Response:
     with store.session() as session:
-        body = wire.PlanShown.model_validate(plans.show(session, change, today))
+        shown = plans.show(session, change, today, settings.prometheus_url)
+        body = wire.PlanShown.model_validate(shown)
     return with_etag(request, body.model_dump(mode="json"))
 
 
@@ -66,8 +73,10 @@ class MarkdownResponse(PlainTextResponse):
         **errors(404, 422, json_route=False),
     },
 )
-def document(change: str, store: StoreDep, today: TodayQuery = None) -> MarkdownResponse:
+def document(
+    change: str, store: StoreDep, settings: SettingsDep, today: TodayQuery = None
+) -> MarkdownResponse:
     """The release coordination document in Markdown."""
     with store.session() as session:
-        text = plans.document(session, change, today)
+        text = plans.document(session, change, today, settings.prometheus_url)
     return MarkdownResponse(text)
