@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     #: Run background jobs (``services/worker.py``) in this server process. With several
     #: processes on one database each job still runs in one of them at a time (a lease).
     worker: bool = True
+    #: The Prometheus-compatible server analysis checks ask when they name no ``address``.
+    analysis_prometheus_url: str | None = None
 
     @property
     def max_document_bytes(self) -> int:

@@ -45,8 +45,10 @@ class Job:
 
 
 def jobs() -> list[Job]:
-    """Every feature's periodic jobs (empty until a feature adds one here)."""
-    return []
+    """Every feature's periodic jobs."""
+    from unlockstep.services import rollouts
+
+    return [Job("rollouts", every=rollouts.TICK_SECONDS, run=rollouts.run_job)]
 
 
 def _holder() -> str:
