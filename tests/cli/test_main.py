@@ -115,6 +115,7 @@ def _real_commands() -> dict[str, tuple[str, click.Command]]:
         migrations,
         plans,
         registry,
+        rollouts,
         serve,
         tokens,
     )
@@ -128,6 +129,7 @@ def _real_commands() -> dict[str, tuple[str, click.Command]]:
         expectations,
         flags,
         registry,
+        rollouts,
         serve,
         tokens,
     ):

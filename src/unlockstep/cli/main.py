@@ -32,6 +32,10 @@ class Lazy(NamedTuple):
 
 
 COMMANDS: dict[str, Lazy] = {
+    "analysis": Lazy(
+        "unlockstep.cli.rollouts:analysis",
+        "Metric analyses: checks with conditions and limits, judged pass / fail / inconclusive.",
+    ),
     "approvals": Lazy(
         "unlockstep.cli.approvals:approvals",
         "Changes waiting for a second person in protected environments (four-eyes).",
@@ -106,6 +110,10 @@ COMMANDS: dict[str, Lazy] = {
     "record-undeployment": Lazy(
         "unlockstep.cli.registry:record_undeployment",
         "Record that a service is no longer deployed in an environment.",
+    ),
+    "rollout": Lazy(
+        "unlockstep.cli.rollouts:rollout",
+        "Progressive delivery: move a flag's exposure stage by stage, gated by analyses.",
     ),
     "serve": Lazy(
         "unlockstep.cli.serve:serve", "Run the registry server (migrates the database first)."

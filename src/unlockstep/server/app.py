@@ -29,6 +29,7 @@ from unlockstep.server.routers import (
     health,
     ofrep,
     plans,
+    rollouts,
     services,
 )
 from unlockstep.server.routers import (
@@ -53,6 +54,7 @@ API_ROUTERS: list[APIRouter] = [
     plans.router,
     approvals.router,
     token_routes.router,
+    rollouts.router,
 ]
 
 #: Routers mounted at the root (OFREP, Pact-compatible paths, dashboard pages).
