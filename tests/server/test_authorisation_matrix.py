@@ -109,6 +109,17 @@ def _expectation(_: TestClient) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def _rollout(_: TestClient) -> dict[str, Any]:
+    check = {
+        "name": "errors", "provider": {"web": {"url": "http://127.0.0.1:9/x", "jsonPath": "$.e"}},
+        "successCondition": "result < 1", "initialDelay": "1h",
+    }  # fmt: skip
+    return {"rollout": {
+        "flag": "risk.explanation.display", "environment": "staging", "stages": [5, 100],
+        "analysis": {"name": "matrix", "checks": [check]},
+    }}  # fmt: skip
+
+
 CASE, MESSAGING = "case-platform-team", "messaging-team"
 FLAG = "risk.explanation.write"  # owned by case-platform-team
 #: In the order the allowed writes run (a release before its end of support, …).
@@ -167,6 +178,11 @@ MATRIX = [
     Write("PUT", "/api/v1/services/{service}/contracts/{name}/mode",
           "/api/v1/services/case-service/contracts/case-events/mode", None,
           lambda _: {"mode": "FULL", "reason": "matrix"}),
+    # rollout #1, of a flag dashboard-team owns; its analysis waits an hour, so the
+    # controller writes nothing while the matrix runs
+    Write("POST", "/api/v1/rollouts", "/api/v1/rollouts", "dashboard-team", _rollout),
+    Write("POST", "/api/v1/rollouts/{rollout_id}/{verb}", "/api/v1/rollouts/1/abort",
+          "dashboard-team", lambda _: {"reason": "matrix"}),
 ]  # fmt: skip
 
 #: What a refused write must leave as it was.

@@ -213,6 +213,19 @@ def stored_measurements(session: Session, run_ids: Iterable[int]) -> dict[int, l
     return found
 
 
+def stored_phases(session: Session, run_ids: Iterable[int]) -> dict[int, list[Measurement]]:
+    """Measurements of ``run_ids`` with only what judging needs (check, seq, phase): the
+    controller's view, cheaper than :func:`stored_measurements`. Their time is unknown
+    (``at`` is the epoch) and they carry no value or message."""
+    found: dict[int, list[Measurement]] = {}
+    for run_id, check, seq, phase in rows.phases(session, run_ids):
+        found.setdefault(run_id, []).append(Measurement(check, seq, _EPOCH, phase, None, ""))  # type: ignore[arg-type]
+    return found
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
 def run_report(session: Session, run: AnalysisRunRow, measured: list[Measurement]) -> RunReport:
     status: Status = run.status  # type: ignore[assignment]
     return report(

@@ -25,7 +25,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -111,6 +112,44 @@ def _headers(check: Check) -> dict[str, str]:
     return {str(k): str(v) for k, v in raw.items()} if isinstance(raw, Mapping) else {}
 
 
+# --- clients: one per source and settings, kept (an HTTP client with its connection pool
+# costs milliseconds to build; a controller asks thousands of times a minute) -------------
+
+_clients: dict[Any, Any] = {}
+_clients_lock = threading.Lock()
+MAX_CLIENTS = 256
+
+
+def _kept(key: Any, build: Callable[[], Any]) -> Any:
+    with _clients_lock:
+        found = _clients.get(key)
+        if found is None:
+            if len(_clients) >= MAX_CLIENTS:
+                _clients.pop(next(iter(_clients))).close()
+            found = _clients[key] = build()
+        return found
+
+
+def _client(context: Context) -> httpx.Client:
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=32)
+    client: httpx.Client = _kept(
+        ("web", id(context.transport)),
+        lambda: httpx.Client(transport=context.transport, limits=limits),
+    )
+    return client
+
+
+def _prometheus(
+    address: str, timeout: float, headers: dict[str, str], context: Context
+) -> Prometheus:
+    key = ("prometheus", address, timeout, tuple(sorted(headers.items())), id(context.transport))
+    client: Prometheus = _kept(
+        key,
+        lambda: Prometheus(address, timeout=timeout, headers=headers, transport=context.transport),
+    )
+    return client
+
+
 # --- prometheus --------------------------------------------------------------------------
 
 
@@ -131,23 +170,20 @@ def prometheus(check: Check, now: dt.datetime, context: Context) -> Reading:
             "no Prometheus address: give the check an address or set "
             "UNLOCKSTEP_ANALYSIS_PROMETHEUS_URL",
         )
-    client = Prometheus(
-        address, timeout=_timeout(check), headers=_headers(check), transport=context.transport
-    )
+    client = _prometheus(address, _timeout(check), _headers(check), context)
     try:
-        with client:
-            if check.judge is not None:
-                baseline, canary = _text(check, "baseline"), _text(check, "canary")
-                assert baseline is not None and canary is not None
-                span = dt.timedelta(seconds=seconds(check.options.get("range", "10m"), "range"))
-                step = dt.timedelta(seconds=seconds(check.options.get("step", "30s"), "step"))
-                base = _values(client.query_range(baseline, now - span, now, step))
-                cand = _values(client.query_range(canary, now - span, now, step))
-                return Reading(baseline=base, canary=cand, data={"address": safe_url(address)})
-            query = _text(check, "query")
-            assert query is not None
-            value = client.scalar(query, now)
-            return Reading(value=value, data={"address": safe_url(address), "query": query})
+        if check.judge is not None:
+            baseline, canary = _text(check, "baseline"), _text(check, "canary")
+            assert baseline is not None and canary is not None
+            span = dt.timedelta(seconds=seconds(check.options.get("range", "10m"), "range"))
+            step = dt.timedelta(seconds=seconds(check.options.get("step", "30s"), "step"))
+            base = _values(client.query_range(baseline, now - span, now, step))
+            cand = _values(client.query_range(canary, now - span, now, step))
+            return Reading(baseline=base, canary=cand, data={"address": safe_url(address)})
+        query = _text(check, "query")
+        assert query is not None
+        value = client.scalar(query, now)
+        return Reading(value=value, data={"address": safe_url(address), "query": query})
     except PrometheusError as error:
         raise ProviderError(error.kind, error.message) from None
 
@@ -186,10 +222,7 @@ def web(check: Check, now: dt.datetime, context: Context) -> Reading:
     assert url is not None and path is not None
     where = safe_url(url)
     try:
-        with httpx.Client(
-            timeout=_timeout(check), headers=_headers(check), transport=context.transport
-        ) as client:
-            response = client.get(url)
+        response = _client(context).get(url, headers=_headers(check), timeout=_timeout(check))
     except httpx.TimeoutException:
         raise ProviderError("unavailable", f"{where} did not answer in time") from None
     except httpx.HTTPError as exc:

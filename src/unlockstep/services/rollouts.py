@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 import logging
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -486,25 +487,41 @@ class TickReport:
     transitions: list[str] = field(default_factory=list)
 
 
-def _gather(store: Store, now: dt.datetime) -> list[_Work]:
-    work: list[_Work] = []
-    with store.session() as session:
-        for rollout_id in rows.due(session, now):
-            row = rows.get(session, rollout_id)
-            run = rows.current_run(session, row)
-            if run is None or run.finished_at is not None:
-                continue
-            template = _template(run)
-            measured = analysis.by_check(
-                analysis.stored_measurements(session, [run.id]).get(run.id, [])
-            )
-            due = analysis.due_checks(template, run.started_at, measured, now)
-            work.append(_Work(rollout_id, run.id, due))
-    return work
+#: Rollouts recorded per locked unit of work: each is short (no provider call inside), and
+#: batching keeps the per-transaction cost off each rollout.
+RECORD_CHUNK = 100
+
+_templates: dict[str, Template] = {}
 
 
 def _template(run: AnalysisRunRow) -> Template:
-    return parse_template(run.template)
+    """The run's template, parsed once per process for each distinct document (most rollouts
+    share a handful of templates)."""
+    key = json.dumps(run.template, sort_keys=True)
+    found = _templates.get(key)
+    if found is None:
+        if len(_templates) > 10_000:
+            _templates.clear()
+        found = _templates[key] = parse_template(run.template)
+    return found
+
+
+def _phases(session: Session, run_ids: Sequence[int]) -> dict[int, dict[str, list[Measurement]]]:
+    measured = analysis.stored_phases(session, run_ids)
+    return {run_id: analysis.by_check(items) for run_id, items in measured.items()}
+
+
+def _gather(store: Store, now: dt.datetime) -> list[_Work]:
+    """The measurements due now, in a few queries however many rollouts run."""
+    with store.session() as session:
+        runs = rows.due_runs(session, now)
+        measured = _phases(session, [run.id for _, run in runs])
+        work = []
+        for rollout_id, run in runs:
+            done = measured.get(run.id, {})
+            due = analysis.due_checks(_template(run), run.started_at, done, now)
+            work.append(_Work(rollout_id, run.id, due))
+    return work
 
 
 def tick(
@@ -522,50 +539,77 @@ def tick(
     per_rollout: dict[int, list[Measurement]] = {}
     for (w, _, _), m in zip(jobs, taken, strict=True):
         per_rollout.setdefault(w.rollout_id, []).append(m)
-    for w in work:
+    for start in range(0, len(work), RECORD_CHUNK):
+        chunk = work[start : start + RECORD_CHUNK]
         try:
-            done = _record_and_decide(store, w, per_rollout.get(w.rollout_id, []), now)
-        except Exception:  # one rollout's trouble must not stop the others
-            log.exception("rollout #%s: the controller could not record its analysis", w.rollout_id)
+            added, moved = _record_chunk(store, chunk, per_rollout, now)
+        except Exception:  # one chunk's trouble must not stop the others
+            log.exception("the rollout controller could not record %d rollouts", len(chunk))
             continue
-        report.measurements += done[0]
-        if done[1]:
-            report.transitions.append(done[1])
+        report.measurements += added
+        report.transitions += moved
     return report
 
 
 def _record_and_decide(
     store: Store, w: _Work, measured: list[Measurement], now: dt.datetime
 ) -> tuple[int, str | None]:
+    """``_record_chunk`` for one rollout (tests)."""
+    added, moved = _record_chunk(store, [w], {w.rollout_id: measured}, now)
+    return added, (moved[0] if moved else None)
+
+
+def _record_chunk(
+    store: Store, chunk: Sequence[_Work], measured: Mapping[int, list[Measurement]],
+    now: dt.datetime,
+) -> tuple[int, list[str]]:  # fmt: skip
+    """Store the chunk's measurements and act on every analysis that decided, in one locked
+    unit of work (flag sets first, then the rollout rows, as every transition locks)."""
+    moved: list[str] = []
     with store.locked_session() as session:
-        row = _locked(session, w.rollout_id)
-        run = rows.current_run(session, row)
-        if row.status != "running" or run is None or run.id != w.run_id or run.finished_at:
-            return 0, None  # someone acted meanwhile: these measurements belong to nobody
-        flag = flag_rows.find_flag(session, row.environment, row.flag)
-        if flag is None or flag.revision != row.flag_revision:
-            why = (
-                f"flag {row.flag!r} was deleted" if flag is None else
-                f"flag {row.flag!r} was edited outside the rollout (revision "
-                f"{flag.revision}, the rollout wrote {row.flag_revision}); check the edit, "
-                "then resume or abort"
-            )  # fmt: skip
-            _finish_run(session, CONTROLLER, run, "inconclusive", why, now)
-            _set_status(session, CONTROLLER, row, "paused", why)
-            return 0, f"#{row.id} paused"
-        added = rows.add_measurements(session, [m.to_row(run.id) for m in measured])
-        template = _template(run)
-        stored = analysis.by_check(analysis.stored_measurements(session, [run.id]).get(run.id, []))
-        status = analysis_status(analysis.statuses(template, stored).values())
-        if status == "running":
-            row.next_at = analysis.next_due(template, run.started_at, stored)
-            return added, None
-        plan = parse_rollout(row.plan)
-        reason = analysis.explain(template, stored)
-        _finish_run(session, CONTROLLER, run, status, reason, now)
-        before = (row.stage, row.status)
-        _conclude(session, CONTROLLER, row, plan, run, status, reason, now)
-        return added, f"#{row.id} {before[1]}@{before[0]} -> {row.status}@{row.stage}"
+        ids = [w.rollout_id for w in chunk]
+        flag_rows.lock_sets(session, rows.environments_of(session, ids))
+        locked = {row.id: row for row in rows.lock_many(session, ids)}
+        runs = rows.current_runs(session, locked.values())
+        revisions = rows.flag_revisions(session, locked.values())
+        fresh: list[_Work] = []
+        for w in chunk:
+            row, run = locked.get(w.rollout_id), runs.get(w.rollout_id)
+            if row is None or row.status != "running" or run is None:
+                continue  # someone acted meanwhile: these measurements belong to nobody
+            if run.id != w.run_id or run.finished_at is not None:
+                continue
+            revision = revisions.get(row.id)
+            if revision != row.flag_revision:
+                why = (
+                    f"flag {row.flag!r} was deleted" if revision is None else
+                    f"flag {row.flag!r} was edited outside the rollout (revision {revision}, "
+                    f"the rollout wrote {row.flag_revision}); check the edit, then resume or "
+                    "abort"
+                )  # fmt: skip
+                _finish_run(session, CONTROLLER, run, "inconclusive", why, now)
+                _set_status(session, CONTROLLER, row, "paused", why)
+                moved.append(f"#{row.id} paused")
+                continue
+            fresh.append(w)
+        values = [m.to_row(w.run_id) for w in fresh for m in measured.get(w.rollout_id, [])]
+        added = rows.add_measurements(session, values)
+        stored = _phases(session, [w.run_id for w in fresh])
+        for w in fresh:
+            row, run = locked[w.rollout_id], runs[w.rollout_id]
+            template = _template(run)
+            done = stored.get(run.id, {})
+            status = analysis_status(analysis.statuses(template, done).values())
+            if status == "running":
+                row.next_at = analysis.next_due(template, run.started_at, done)
+                continue
+            full = analysis.stored_measurements(session, [run.id]).get(run.id, [])
+            reason = analysis.explain(template, analysis.by_check(full))
+            _finish_run(session, CONTROLLER, run, status, reason, now)
+            before = (row.stage, row.status)
+            _conclude(session, CONTROLLER, row, parse_rollout(row.plan), run, status, reason, now)
+            moved.append(f"#{row.id} {before[1]}@{before[0]} -> {row.status}@{row.stage}")
+    return added, moved
 
 
 @functools.cache

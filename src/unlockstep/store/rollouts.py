@@ -118,3 +118,91 @@ def service_names(session: Session, ids: Iterable[int]) -> list[str]:
     if not wanted:
         return []
     return sorted(session.scalars(select(Service.name).where(Service.id.in_(wanted))))
+
+
+def due_runs(
+    session: Session, now: datetime, limit: int = 5000
+) -> list[tuple[int, AnalysisRunRow]]:
+    """(rollout id, its current open analysis run) of every running rollout the controller
+    has something to do for by ``now``, in one query."""
+    query = (
+        select(RolloutRow.id, AnalysisRunRow)
+        .join(
+            AnalysisRunRow,
+            (AnalysisRunRow.rollout_id == RolloutRow.id)
+            & (AnalysisRunRow.stage == RolloutRow.stage)
+            & AnalysisRunRow.finished_at.is_(None),
+        )
+        .where(RolloutRow.status == "running", RolloutRow.next_at <= now)
+        .order_by(RolloutRow.next_at)
+        .limit(limit)
+    )
+    return [(rollout_id, run) for rollout_id, run in session.execute(query).all()]
+
+
+def environments_of(session: Session, ids: Iterable[int]) -> list[str]:
+    wanted = list(ids)
+    query = select(RolloutRow.environment).where(RolloutRow.id.in_(wanted)).distinct()
+    return list(session.scalars(query)) if wanted else []
+
+
+def lock_many(session: Session, ids: Iterable[int]) -> list[RolloutRow]:
+    """The rollouts ``ids``, locked (in id order), fresh from the database."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return []
+    query = (
+        select(RolloutRow)
+        .where(RolloutRow.id.in_(wanted))
+        .order_by(RolloutRow.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return list(session.scalars(query))
+
+
+def current_runs(session: Session, rollouts: Iterable[RolloutRow]) -> dict[int, AnalysisRunRow]:
+    """The newest analysis run of each rollout's current stage."""
+    stage_of = {r.id: r.stage for r in rollouts}
+    if not stage_of:
+        return {}
+    found: dict[int, AnalysisRunRow] = {}
+    query = (
+        select(AnalysisRunRow)
+        .where(AnalysisRunRow.rollout_id.in_(list(stage_of)))
+        .order_by(AnalysisRunRow.id)
+    )
+    for run in session.scalars(query):
+        if run.rollout_id is not None and run.stage == stage_of[run.rollout_id]:
+            found[run.rollout_id] = run
+    return found
+
+
+def flag_revisions(session: Session, rollouts: Iterable[RolloutRow]) -> dict[int, int]:
+    """The stored revision of each rollout's flag (absent: the flag was deleted)."""
+    from sqlalchemy import tuple_
+
+    from unlockstep.store.flag_tables import FlagRow
+
+    by_pair = {(r.environment, r.flag): r.id for r in rollouts}
+    if not by_pair:
+        return {}
+    query = select(FlagRow.environment, FlagRow.key, FlagRow.revision).where(
+        tuple_(FlagRow.environment, FlagRow.key).in_(list(by_pair))
+    )
+    return {by_pair[(env, key)]: revision for env, key, revision in session.execute(query).all()}
+
+
+def phases(session: Session, run_ids: Iterable[int]) -> list[tuple[int, str, int, str]]:
+    """(run, check, seq, phase) of every measurement of ``run_ids``: what judging needs,
+    without the values, messages and data."""
+    ids = list(run_ids)
+    if not ids:
+        return []
+    query = (
+        select(MeasurementRow.run_id, MeasurementRow.check_name, MeasurementRow.seq,
+               MeasurementRow.phase)
+        .where(MeasurementRow.run_id.in_(ids))
+        .order_by(MeasurementRow.run_id, MeasurementRow.check_name, MeasurementRow.seq)
+    )  # fmt: skip
+    return [(r, c, s, p) for r, c, s, p in session.execute(query).all()]

@@ -57,9 +57,7 @@ def plan(stages: list[Any]) -> Any:
 def bodies(stages: list[Any]) -> list[dict[str, Any]]:
     p = plan(stages)
     new, safe = variants_of(p, FLAG)
-    return [
-        staged_body(FLAG, stage_targeting(p, i, new, safe), safe) for i in range(len(p.stages))
-    ]
+    return [staged_body(FLAG, stage_targeting(p, i, new, safe), safe) for i in range(len(p.stages))]
 
 
 def test_segments_accumulate_then_percentages_apply_to_everyone_else() -> None:
