@@ -627,3 +627,45 @@ def run_job(store: Store, now: dt.datetime) -> None:
     """The worker job (``services/worker.py``)."""
     context = job_context()
     tick(store, now, Context(store=store, prometheus_url=context.prometheus_url), _pool())
+
+
+# --- plans -------------------------------------------------------------------------------
+
+
+def plan_rollouts(session: Session, environment: str, flags: Sequence[str]) -> list[dict[str, Any]]:
+    """The live (else the latest) rollout of each of a plan's flags in its environment:
+    stage, last analysis and what it waits for, for ``plan show`` and the coordination
+    document. Flags never rolled out are left out."""
+    found: list[dict[str, Any]] = []
+    for flag in flags:
+        row = rows.active_for(session, environment, flag)
+        if row is None:
+            latest = [r for r in rows.listed(session, flag=flag, limit=20)
+                      if r.environment == environment]  # fmt: skip
+            row = latest[0] if latest else None
+        if row is None:
+            continue
+        record = _record(session, row)
+        last = record.last_analysis
+        found.append({
+            "id": record.id, "flag": flag, "status": record.status, "stage": record.stage,
+            "stages": len(record.stages), "stageName": record.stage_name,
+            "reason": record.reason, "waitingFor": record.waiting_for,
+            "lastAnalysis": None if last is None else {
+                "id": last.id, "status": last.status, "reason": last.reason,
+            },
+        })  # fmt: skip
+    return found
+
+
+def rollout_lines(found: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Markdown lines for the coordination document."""
+    lines = []
+    for r in found:
+        last = r["lastAnalysis"]
+        analysis_text = f"; last analysis {last['status']}: {last['reason']}" if last else ""
+        lines.append(
+            f"- `{r['flag']}` rollout #{r['id']}: **{r['status']}** at stage {r['stage'] + 1}/"
+            f"{r['stages']} ({r['stageName']}){analysis_text}; waiting for {r['waitingFor']}"
+        )
+    return lines
