@@ -145,6 +145,23 @@ abort_command = _action(
 )
 
 
+@rollout.command("demo")
+@click.option("--environment", "-e", default="staging", show_default=True)
+@format_option()
+def demo_command(environment: str, fmt: str) -> None:
+    """Roll out risk.explanation.display on the demo server, fed by simulated traffic: it
+    promotes twice, then aborts on an injected error-rate rise (exit 1 if it does not)."""
+    from unlockstep.cli.output import emit_json
+    from unlockstep.cli.rollout_demo import run_demo
+
+    say = (lambda _: None) if fmt == "json" else click.echo
+    ok, shown = run_demo(context.client(), environment, say)
+    if fmt == "json":
+        emit_json(shown)
+    if not ok:
+        click.get_current_context().exit(1)
+
+
 @click.group("analysis")
 def analysis() -> None:
     """Metric analyses: checks with conditions and limits, judged pass / fail / inconclusive."""
