@@ -252,3 +252,24 @@ def test_checks_per_consumer_follow_the_registry_and_an_unknown_contract_is_refu
     plan = rollout([5], contract="nobody/nothing")
     with pytest.raises(Exception, match="no service 'nobody'"):
         rollouts.start(seeded, ANONYMOUS, plan, now=T0)
+
+
+def test_two_controllers_at_once_store_each_measurement_and_enter_each_stage_once(
+    seeded: Store, script: Script
+) -> None:
+    """Belt and braces under the worker's lease: even two controllers ticking at the same
+    moment (two processes whose leases overlapped) neither repeat nor skip."""
+    script.answers["errors"] = [0.0]
+    started = rollouts.start(seeded, ANONYMOUS, rollout([5, 25, 100]), now=T0)
+    for moment in (30, 60, 90, 120, 150, 180):
+        threads = [threading.Thread(target=run, args=(seeded, moment)) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    shown = rollouts.show(seeded, started.id)
+    assert shown.status == "completed"
+    for run_report in shown.analyses:
+        assert [m.seq for m in run_report.checks[0].measurements] == [0, 1]
+    stages = [e for e in events(seeded, "rollout") if e.action == "rollout.stage"]
+    assert len(stages) == 3
