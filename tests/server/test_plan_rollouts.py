@@ -4,6 +4,7 @@ and the coordination document shows it."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from unlockstep.cli.main import cli
 from unlockstep.settings import Settings
 
 from ..services.rollout_fixtures import FLAG, Script, check, script_fixture
-from .test_plans_api import submit
+from .test_plans_api import PLANS, submit
 
 __all__ = ["script_fixture"]
 
@@ -52,3 +53,38 @@ def test_plan_show_reports_the_rollout_of_its_flag(
     monkeypatch.setattr(context, "client", lambda: Client("http://testserver", http=estate))
     text = CliRunner().invoke(cli, ["plan", "show", change]).output
     assert f"rollout #{rollout['id']} of {FLAG}: running at stage 1/2 (5%)" in text
+
+
+ROLLOUT = """    rollout:
+      stages: [{segment: segment.internal.staff, approval: true}, 5, 100]
+      analysis:
+        name: health
+        checks:
+          - {name: errors, provider: {scripted: {}}, successCondition: result < 0.05}
+"""
+
+
+def test_a_rollout_the_plan_states_is_started_from_the_plan(
+    estate: TestClient, script: Script, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = (PLANS / "risk-explanation.yaml").read_text()
+    marker = "    service: dashboard-service\n"
+    assert text.count(marker) == 1
+    submit(estate, "risk-explanation", text.replace(marker, marker + ROLLOUT))
+    from unlockstep.cli import context
+    from unlockstep.cli.client import Client
+
+    monkeypatch.setattr(context, "client", lambda: Client("http://testserver", http=estate))
+    change = "risk-explanation-in-escalation-flow"
+    args = ["rollout", "start", "--plan", change, "--flag", FLAG, "-e", "production"]
+    result = CliRunner().invoke(cli, [*args, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    shown = estate.get(f"/api/v1/rollouts/{json.loads(result.output)['id']}").json()
+    assert shown["planChange"] == change
+    assert [s["name"] for s in shown["stages"]] == ["internal.staff", "5%", "100%"]
+    assert shown["stages"][0]["approval"] is True
+
+    other = CliRunner().invoke(
+        cli, ["rollout", "start", "--plan", change, "--flag", "risk.model.v2"]
+    )
+    assert other.exit_code == 2 and "has no flag 'risk.model.v2'" in other.output

@@ -70,16 +70,34 @@ def _show(raw: Any, fmt: str) -> None:
 
 
 @rollout.command("start")
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file", type=click.Path(dir_okay=False), required=False)
 @click.option("--flag", help="the flag (overrides the file's)")
 @click.option("--environment", "-e", help="the environment (overrides the file's)")
+@click.option(
+    "--plan",
+    "plan_change",
+    metavar="CHANGE",
+    help="take the stages and analysis from this release plan's entry for the flag",
+)
 @format_option()
-def start_command(file: str, flag: str | None, environment: str | None, fmt: str) -> None:
-    """Start the rollout FILE describes (YAML or JSON: flag, environment, stages, analysis);
-    its first stage is exposed at once."""
+def start_command(
+    file: str | None, flag: str | None, environment: str | None, plan_change: str | None,
+    fmt: str,
+) -> None:  # fmt: skip
+    """Start the rollout FILE describes (YAML or JSON: flag, environment, stages, analysis),
+    or the one a release plan states for --flag (--plan); its first stage is exposed at once."""
+    from unlockstep.errors import InvalidInput
     from unlockstep.files import read_mapping
 
-    document = read_mapping(file, "a rollout file must be an object (flag, environment, stages)")
+    if file is None and not (plan_change and flag):
+        raise InvalidInput("give a rollout FILE, or --plan CHANGE with --flag KEY", where="FILE")
+    document: dict[str, Any] = (
+        read_mapping(file, "a rollout file must be an object (flag, environment, stages)")
+        if file
+        else {}
+    )
+    if plan_change:
+        document["plan"] = plan_change
     if flag:
         document["flag"] = flag
     if environment:

@@ -221,7 +221,12 @@ def start(
     store: Store, principal: Principal, document: Any, *, now: dt.datetime | None = None,
     plan_change: str | None = None,
 ) -> RolloutRecord:  # fmt: skip
-    """Start a rollout: the first stage is exposed at once and its analysis begins."""
+    """Start a rollout: the first stage is exposed at once and its analysis begins. A
+    document naming a release ``plan`` takes its stages and analysis from that plan's entry
+    for the flag (what it does not say itself)."""
+    if isinstance(document, Mapping) and document.get("plan"):
+        plan_change = str(document["plan"])
+        document = _from_plan(store, plan_change, document)
     plan = parse_rollout(document)
     now = now or _now()
     with store.locked_session() as session:
@@ -266,6 +271,31 @@ def start(
         )  # fmt: skip
         _enter_stage(session, principal.name, row, plan, 0, now, consumers)
         return _record(session, row)
+
+
+def _from_plan(store: Store, change: str, document: Mapping[str, Any]) -> dict[str, Any]:
+    from unlockstep.core import plans as plan_core
+    from unlockstep.store import plans as plan_rows
+
+    with store.session() as session:
+        row = plan_rows.get_plan(session, change)
+    release = plan_core.parse(row.source, row.filename)
+    key = document.get("flag")
+    entry = next((f for f in release.flags if f.key == key), None)
+    if entry is None:
+        named = ", ".join(f.key for f in release.flags) or "none"
+        raise InvalidInput(
+            f"plan {change!r} has no flag {key!r} (its flags: {named})", where="rollout/flag"
+        )
+    if entry.rollout is None:
+        raise InvalidInput(
+            f"plan {change!r} states no rollout for {key!r}",
+            where="rollout/plan",
+            hint="add `rollout: {stages: […], analysis: {…}}` to the flag in the plan file, "
+            "or give the stages in the rollout file",
+        )
+    own = {k: v for k, v in document.items() if k != "plan"}
+    return {"environment": release.environment, **dict(entry.rollout), **own}
 
 
 # --- transitions (inside a locked unit of work) ------------------------------------------
