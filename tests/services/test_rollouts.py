@@ -273,3 +273,37 @@ def test_two_controllers_at_once_store_each_measurement_and_enter_each_stage_onc
         assert [m.seq for m in run_report.checks[0].measurements] == [0, 1]
     stages = [e for e in events(seeded, "rollout") if e.action == "rollout.stage"]
     assert len(stages) == 3
+
+
+def test_an_abort_notifies_the_webhooks_once_it_committed(seeded: Store, script: Script) -> None:
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    received: list[Any] = []
+
+    class Hook(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            import json
+
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *_: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+        script.answers["errors"] = [0.5]
+        started = rollouts.start(seeded, ANONYMOUS, rollout([5, 100], notify=[url]), now=T0)
+        run(seeded, 30)
+        deadline = dt.datetime.now() + dt.timedelta(seconds=10)
+        while not received and dt.datetime.now() < deadline:
+            threading.Event().wait(0.05)
+    finally:
+        server.shutdown()
+        server.server_close()
+    (message,) = received
+    assert (message["event"], message["rollout"]) == ("rollout.aborted", started.id)
+    assert "aborted at stage 1" in message["text"] and "0.5 does not meet" in message["reason"]

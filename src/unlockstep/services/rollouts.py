@@ -26,8 +26,10 @@ import datetime as dt
 import functools
 import json
 import logging
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -415,6 +417,61 @@ def _abort(session: Session, actor: str, row: RolloutRow, why: str, now: dt.date
                     f"rollout aborted: {why}", now)  # fmt: skip
     _set_status(session, actor, row, "aborted", why)
     log.warning("rollout #%s of %s in %s aborted: %s", row.id, row.flag, row.environment, why)
+    urls = parse_rollout(row.plan).notify
+    if urls:
+        text = (
+            f"unlockstep: rollout #{row.id} of {row.flag} in {row.environment} aborted at "
+            f"stage {row.stage + 1}; the safe variant {row.safe_variant!r} is served. {why}"
+        )
+        payload = {
+            "event": "rollout.aborted", "rollout": row.id, "flag": row.flag,
+            "environment": row.environment, "stage": row.stage, "reason": why,
+            "actor": actor, "at": now.isoformat(), "text": text,
+        }  # fmt: skip
+        _outbox().extend((url, payload) for url in urls)
+
+
+# --- notifications: sent once the transition committed, never from inside it --------------
+
+_pending = threading.local()
+
+
+def _outbox() -> list[tuple[str, dict[str, Any]]]:
+    items: list[tuple[str, dict[str, Any]]] | None = getattr(_pending, "items", None)
+    if items is None:
+        items = _pending.items = []
+    return items
+
+
+def _send(items: list[tuple[str, dict[str, Any]]]) -> None:
+    import httpx
+
+    for url, payload in items:
+        try:
+            httpx.post(url, json=payload, timeout=5.0).raise_for_status()
+        except httpx.HTTPError as error:
+            log.warning("could not notify %s of rollout #%s: %s", url, payload["rollout"], error)
+
+
+def _deliver(committed: bool) -> None:
+    """Send what the unit of work queued once it committed (in the background: a slow
+    webhook must not hold the controller), or drop it when it rolled back."""
+    items, _pending.items = _outbox(), []
+    if committed and items:
+        threading.Thread(target=_send, args=(items,), name="rollout-notify", daemon=True).start()
+
+
+@contextmanager
+def _transition(store: Store) -> Iterator[Session]:
+    """A locked unit of work whose notifications go out only if it commits."""
+    _pending.items = []
+    try:
+        with store.locked_session() as session:
+            yield session
+    except BaseException:
+        _deliver(committed=False)
+        raise
+    _deliver(committed=True)
 
 
 def _locked(session: Session, rollout_id: int) -> RolloutRow:
@@ -441,7 +498,7 @@ def _act(
     now: dt.datetime | None,
 ) -> RolloutRecord:  # fmt: skip
     now = now or _now()
-    with store.locked_session() as session:
+    with _transition(store) as session:
         row = _locked(session, rollout_id)
         flag = flag_rows.find_flag(session, row.environment, row.flag)
         authz.require_flag(session, principal, row.environment, row.flag,
@@ -596,7 +653,7 @@ def _record_chunk(
     """Store the chunk's measurements and act on every analysis that decided, in one locked
     unit of work (flag sets first, then the rollout rows, as every transition locks)."""
     moved: list[str] = []
-    with store.locked_session() as session:
+    with _transition(store) as session:
         ids = [w.rollout_id for w in chunk]
         flag_rows.lock_sets(session, rows.environments_of(session, ids))
         locked = {row.id: row for row in rows.lock_many(session, ids)}

@@ -77,6 +77,8 @@ class RolloutPlan:
     analysis: Template | None = None
     contract: str | None = None
     args: Mapping[str, str] | None = None
+    #: Webhook URLs told when the rollout aborts (JSON with a Slack-style ``text``).
+    notify: tuple[str, ...] = ()
 
     def analysis_for(self, index: int) -> Template | None:
         stage = self.stages[index]
@@ -100,6 +102,8 @@ class RolloutPlan:
             body["analysis"] = self.analysis.to_dict()
         if self.args:
             body["args"] = dict(self.args)
+        if self.notify:
+            body["notify"] = list(self.notify)
         return body
 
 
@@ -217,6 +221,13 @@ def parse_rollout(raw: Any, where: str = "rollout") -> RolloutPlan:
         value = raw.get(name)
         return None if value is None else str(value)
 
+    notify = raw.get("notify") or []
+    notify = [notify] if isinstance(notify, str) else notify
+    if not isinstance(notify, list) or not all(
+        isinstance(u, str) and u.startswith(("http://", "https://")) for u in notify
+    ):
+        raise InvalidInput("notify must be a list of http(s) webhook URLs", where=f"{where}/notify")
+
     return RolloutPlan(
         flag=flag,
         environment=environment,
@@ -228,4 +239,5 @@ def parse_rollout(raw: Any, where: str = "rollout") -> RolloutPlan:
         else parse_template(analysis_raw, f"{where}/analysis"),
         contract=text("contract"),
         args={str(k): str(v) for k, v in args.items()},
+        notify=tuple(notify),
     )
