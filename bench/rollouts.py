@@ -4,7 +4,7 @@ process's controller: does it keep up, and what limits it?
 Run: ``python bench/rollouts.py [--rollouts 1000] [--database sqlite|postgresql://…]``.
 Starts 1,000 rollouts (one flag each) whose analyses have three checks measured every 30 s,
 answered by a JSON web metric on a loopback HTTP server (a real request per measurement),
-then runs the controller (``services.rollouts.tick``, with its thread pool for provider
+then runs the controller (``services.rollout_controller.tick``, with its thread pool for provider
 calls) over two simulated intervals, with the clock stepping one second per tick as the
 worker does. Prints the wall and CPU time one interval's work takes — 3,000 measurements,
 each stored and judged, 1,000 row updates — against the 30 s it has, and where the time goes
@@ -24,7 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from unlockstep.services import analysis, rollouts
+from unlockstep.services import analysis, rollout_controller, rollouts
 from unlockstep.services.analysis_providers import Context
 from unlockstep.services.authz import ANONYMOUS
 from unlockstep.services.flags import import_flag_set
@@ -105,7 +105,7 @@ def main() -> None:
     print(f"started {n} rollouts in {time.perf_counter() - started:.1f} s")
 
     context = Context(store=store)
-    pool = rollouts._pool()
+    pool = rollout_controller._pool()
     provider_time = [0.0]
     take = analysis.take
 
@@ -123,7 +123,7 @@ def main() -> None:
         for second in range(INTERVAL):
             now = t0 + dt.timedelta(seconds=interval * INTERVAL + second)
             tick_start = time.perf_counter()
-            report = rollouts.tick(store, now, context, pool)
+            report = rollout_controller.tick(store, now, context, pool)
             busiest = max(busiest, time.perf_counter() - tick_start)
             measured += report.measurements
         wall = time.perf_counter() - wall
@@ -135,7 +135,7 @@ def main() -> None:
             f"{measured / wall:.0f} measurements/s"
         )
     print(
-        f"provider calls (thread time, {rollouts.MEASURE_THREADS} threads): "
+        f"provider calls (thread time, {rollout_controller.MEASURE_THREADS} threads): "
         f"{provider_time[0]:.1f} s in all"
     )
     print(f"database: {store.dialect}")

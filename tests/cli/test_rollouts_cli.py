@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
 from unlockstep.cli.main import cli
-from unlockstep.services import rollouts
+from unlockstep.services import rollout_controller
 from unlockstep.services.analysis_providers import Context
 from unlockstep.settings import Settings
 from unlockstep.store import Store
@@ -53,7 +53,7 @@ def test_a_rollout_is_started_steered_and_aborted_from_the_cli(
     rid = json.loads(started.output)["id"]
 
     for moment in (31, 61):
-        rollouts.tick(store, later(moment), Context(store=store))
+        rollout_controller.tick(store, later(moment), Context(store=store))
     status = invoke("rollout", "status", str(rid))
     assert status.exit_code == 0
     assert "waiting" in status.output and "rollout promote" in status.output

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from unlockstep.core.flags import is_killed
 from unlockstep.errors import Conflict, PreconditionFailed
-from unlockstep.services import flags, rollouts
+from unlockstep.services import analysis, flags, rollout_controller, rollouts
 from unlockstep.services.analysis_providers import Context
 from unlockstep.services.authz import ANONYMOUS
 from unlockstep.settings import Settings
@@ -43,7 +43,7 @@ def at(seconds: float) -> dt.datetime:
 def run(store: Store, *moments: float) -> list[str]:
     transitions: list[str] = []
     for moment in moments:
-        transitions += rollouts.tick(store, at(moment), Context(store=store)).transitions
+        transitions += rollout_controller.tick(store, at(moment), Context(store=store)).transitions
     return transitions
 
 
@@ -149,11 +149,11 @@ def test_a_restarted_controller_neither_repeats_nor_skips(seeded: Store, script:
     every stage is entered once."""
     script.answers["errors"] = [0.0]
     started = rollouts.start(seeded, ANONYMOUS, rollout([5, 25, 100]), now=T0)
-    work = rollouts._gather(seeded, at(30))  # the first controller measured, then died
+    work = rollout_controller._gather(seeded, at(30))  # the first controller measured, then died
     assert [seq for _, seq in work[0].checks] == [0]
     run(seeded, 30)  # its successor takes the same measurement
-    taken = [rollouts.analysis.take(c, s, at(30), Context()) for c, s in work[0].checks]
-    assert rollouts._record_and_decide(seeded, work[0], taken, at(30)) == (0, None)
+    taken = [analysis.take(c, s, at(30), Context()) for c, s in work[0].checks]
+    assert rollout_controller._record_and_decide(seeded, work[0], taken, at(30)) == (0, None)
     run(seeded, 60, 60)  # the second pass at the same moment finds nothing due
     shown = rollouts.show(seeded, started.id)
     assert shown.stage == 1

@@ -1,10 +1,11 @@
-"""Rollout use cases and the controller that moves them.
+"""Rollout use cases and the transitions the controller makes.
 
 ``start`` checks the plan against the flag as stored, exposes the first stage and starts its
-analysis. The controller (:func:`tick`, a worker job: one process of the estate at a time)
-takes the measurements that are due, and when a stage's analysis decides, promotes, waits for
-approval, pauses or aborts (``core.rollouts.decide``). People ``promote`` (approve, or skip
-the rest of the analysis), ``pause``, ``resume`` and ``abort``.
+analysis. The controller (``services/rollout_controller.py``, a worker job: one process of
+the estate at a time) takes the measurements that are due, and when a stage's analysis
+decides, calls :func:`conclude`: promote, wait for approval, pause or abort
+(``core.rollouts.decide``). People ``promote`` (approve, or skip the rest of the analysis),
+``pause``, ``resume`` and ``abort``.
 
 Every transition runs in one locked unit of work that first locks the environment's flag set
 (the same lock every flag write takes, in the same order), then the rollout row: a transition
@@ -23,12 +24,9 @@ overwrite their edit at the next stage); abort always wins.
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import json
 import logging
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,10 +35,7 @@ from sqlalchemy.orm import Session
 
 from unlockstep.core.analysis import (
     Status,
-    Template,
-    analysis_status,
     instantiate,
-    parse_template,
 )
 from unlockstep.core.flags import blocking_problems, is_killed, parse_flag_set
 from unlockstep.core.rollouts import (
@@ -56,8 +51,7 @@ from unlockstep.core.rollouts import (
 )
 from unlockstep.errors import Conflict, InvalidInput
 from unlockstep.services import analysis, authz
-from unlockstep.services.analysis import Measurement, RunReport
-from unlockstep.services.analysis_providers import Context
+from unlockstep.services.analysis import RunReport
 from unlockstep.services.authz import Principal
 from unlockstep.store import Store, audit, registry
 from unlockstep.store import expectations as expectation_rows
@@ -67,12 +61,6 @@ from unlockstep.store.rollout_tables import AnalysisRunRow, RolloutRow
 
 log = logging.getLogger(__name__)
 ENTITY = "rollout"
-CONTROLLER = "rollout-controller"
-#: Measurements taken at once by one controller tick (provider calls are I/O).
-MEASURE_THREADS = 16
-#: How often the controller looks for due measurements (each rollout's own schedule is in
-#: ``rollouts.next_at``; a tick with nothing due is one indexed query).
-TICK_SECONDS = 1.0
 
 
 def _now() -> dt.datetime:
@@ -337,7 +325,7 @@ def _enter_stage(
     )  # fmt: skip
     base = plan.analysis_for(index)
     if base is None:
-        _conclude(session, actor, row, plan, None, "pass", "the stage has no analysis", now)
+        conclude(session, actor, row, plan, None, "pass", "the stage has no analysis", now)
         return
     who = consumers if consumers is not None else consumers_of(session, plan.contract)
     template = instantiate(base, {**(plan.args or {}), "flag": row.flag,
@@ -350,13 +338,13 @@ def _enter_stage(
     session.flush()
     if not template.checks:
         reason = "no checks to run (a perConsumer check found no consumers of the contract)"
-        _finish_run(session, actor, run, "inconclusive", reason, now)
-        _conclude(session, actor, row, plan, run, "inconclusive", reason, now)
+        finish_run(session, actor, run, "inconclusive", reason, now)
+        conclude(session, actor, row, plan, run, "inconclusive", reason, now)
         return
     row.next_at = analysis.next_due(template, now, {})
 
 
-def _finish_run(
+def finish_run(
     session: Session, actor: str, run: AnalysisRunRow, status: str, reason: str,
     now: dt.datetime,
 ) -> None:  # fmt: skip
@@ -368,7 +356,7 @@ def _finish_run(
     )  # fmt: skip
 
 
-def _conclude(
+def conclude(
     session: Session, actor: str, row: RolloutRow, plan: RolloutPlan,
     run: AnalysisRunRow | None, status: Status, reason: str, now: dt.datetime,
 ) -> None:  # fmt: skip
@@ -385,10 +373,10 @@ def _conclude(
         status_of: dict[str, RolloutStatus] = {
             "wait": "waiting", "pause": "paused", "complete": "completed",
         }  # fmt: skip
-        _set_status(session, actor, row, status_of[decision.action], why)
+        set_status(session, actor, row, status_of[decision.action], why)
 
 
-def _set_status(
+def set_status(
     session: Session, actor: str, row: RolloutRow, status: RolloutStatus, why: str,
     *, action: str | None = None,
 ) -> None:  # fmt: skip
@@ -413,9 +401,9 @@ def _abort(session: Session, actor: str, row: RolloutRow, why: str, now: dt.date
         _write_flag(session, actor, row, body, action, f"abort: {why}")
     run = rows.current_run(session, row)
     if run is not None and run.finished_at is None:
-        _finish_run(session, actor, run, run.status if run.status != "running" else "fail",
+        finish_run(session, actor, run, run.status if run.status != "running" else "fail",
                     f"rollout aborted: {why}", now)  # fmt: skip
-    _set_status(session, actor, row, "aborted", why)
+    set_status(session, actor, row, "aborted", why)
     log.warning("rollout #%s of %s in %s aborted: %s", row.id, row.flag, row.environment, why)
     urls = parse_rollout(row.plan).notify
     if urls:
@@ -462,7 +450,7 @@ def _deliver(committed: bool) -> None:
 
 
 @contextmanager
-def _transition(store: Store) -> Iterator[Session]:
+def transition(store: Store) -> Iterator[Session]:
     """A locked unit of work whose notifications go out only if it commits."""
     _pending.items = []
     try:
@@ -498,7 +486,7 @@ def _act(
     now: dt.datetime | None,
 ) -> RolloutRecord:  # fmt: skip
     now = now or _now()
-    with _transition(store) as session:
+    with transition(store) as session:
         row = _locked(session, rollout_id)
         flag = flag_rows.find_flag(session, row.environment, row.flag)
         authz.require_flag(session, principal, row.environment, row.flag,
@@ -512,8 +500,8 @@ def _act(
             _refuse(row, verb, ("running", "waiting"))
             run = rows.current_run(session, row)
             if run is not None and run.finished_at is None:
-                _finish_run(session, actor, run, "inconclusive", f"paused: {why}", now)
-            _set_status(session, actor, row, "paused", why)
+                finish_run(session, actor, run, "inconclusive", f"paused: {why}", now)
+            set_status(session, actor, row, "paused", why)
         elif verb == "resume":
             _refuse(row, verb, ("paused",))
             # a fresh analysis of the same stage: the paused one's verdict was no verdict
@@ -524,11 +512,11 @@ def _act(
             _refuse(row, verb, ACTIVE)
             run = rows.current_run(session, row)
             if run is not None and run.finished_at is None:
-                _finish_run(session, actor, run, "inconclusive", f"promoted early: {why}", now)
+                finish_run(session, actor, run, "inconclusive", f"promoted early: {why}", now)
             audit.record(session, actor, "rollout.promote", ENTITY, str(row.id),
                          {"stage": row.stage}, {"stage": row.stage + 1}, why)  # fmt: skip
             if row.stage + 1 >= len(plan.stages):
-                _set_status(session, actor, row, "completed", why)
+                set_status(session, actor, row, "completed", why)
             else:
                 _enter_stage(session, actor, row, plan, row.stage + 1, now)
         return _record(session, row)
@@ -555,165 +543,6 @@ def resume(store: Store, principal: Principal, rollout_id: int, reason: str | No
 def abort(store: Store, principal: Principal, rollout_id: int, reason: str | None = None,
           *, now: dt.datetime | None = None) -> RolloutRecord:  # fmt: skip
     return _act(store, principal, rollout_id, "abort", reason, now)
-
-
-# --- the controller ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Work:
-    rollout_id: int
-    run_id: int
-    checks: list[tuple[Any, int]]
-
-
-@dataclass
-class TickReport:
-    rollouts: int = 0
-    measurements: int = 0
-    transitions: list[str] = field(default_factory=list)
-
-
-#: Rollouts recorded per locked unit of work: each is short (no provider call inside), and
-#: batching keeps the per-transaction cost off each rollout.
-RECORD_CHUNK = 100
-
-_templates: dict[str, Template] = {}
-
-
-def _template(run: AnalysisRunRow) -> Template:
-    """The run's template, parsed once per process for each distinct document (most rollouts
-    share a handful of templates)."""
-    key = json.dumps(run.template, sort_keys=True)
-    found = _templates.get(key)
-    if found is None:
-        if len(_templates) > 10_000:
-            _templates.clear()
-        found = _templates[key] = parse_template(run.template)
-    return found
-
-
-def _phases(session: Session, run_ids: Sequence[int]) -> dict[int, dict[str, list[Measurement]]]:
-    measured = analysis.stored_phases(session, run_ids)
-    return {run_id: analysis.by_check(items) for run_id, items in measured.items()}
-
-
-def _gather(store: Store, now: dt.datetime) -> list[_Work]:
-    """The measurements due now, in a few queries however many rollouts run."""
-    with store.session() as session:
-        runs = rows.due_runs(session, now)
-        measured = _phases(session, [run.id for _, run in runs])
-        work = []
-        for rollout_id, run in runs:
-            done = measured.get(run.id, {})
-            due = analysis.due_checks(_template(run), run.started_at, done, now)
-            work.append(_Work(rollout_id, run.id, due))
-    return work
-
-
-def tick(
-    store: Store, now: dt.datetime, context: Context, pool: ThreadPoolExecutor | None = None
-) -> TickReport:
-    """One pass of the controller: measure what is due, decide what is decided."""
-    report = TickReport()
-    work = _gather(store, now)
-    report.rollouts = len(work)
-    jobs = [(w, check, seq) for w in work for check, seq in w.checks]
-    if pool is not None and len(jobs) > 1:
-        taken = list(pool.map(lambda j: analysis.take(j[1], j[2], now, context), jobs))
-    else:
-        taken = [analysis.take(check, seq, now, context) for _, check, seq in jobs]
-    per_rollout: dict[int, list[Measurement]] = {}
-    for (w, _, _), m in zip(jobs, taken, strict=True):
-        per_rollout.setdefault(w.rollout_id, []).append(m)
-    for start in range(0, len(work), RECORD_CHUNK):
-        chunk = work[start : start + RECORD_CHUNK]
-        try:
-            added, moved = _record_chunk(store, chunk, per_rollout, now)
-        except Exception:  # one chunk's trouble must not stop the others
-            log.exception("the rollout controller could not record %d rollouts", len(chunk))
-            continue
-        report.measurements += added
-        report.transitions += moved
-    return report
-
-
-def _record_and_decide(
-    store: Store, w: _Work, measured: list[Measurement], now: dt.datetime
-) -> tuple[int, str | None]:
-    """``_record_chunk`` for one rollout (tests)."""
-    added, moved = _record_chunk(store, [w], {w.rollout_id: measured}, now)
-    return added, (moved[0] if moved else None)
-
-
-def _record_chunk(
-    store: Store, chunk: Sequence[_Work], measured: Mapping[int, list[Measurement]],
-    now: dt.datetime,
-) -> tuple[int, list[str]]:  # fmt: skip
-    """Store the chunk's measurements and act on every analysis that decided, in one locked
-    unit of work (flag sets first, then the rollout rows, as every transition locks)."""
-    moved: list[str] = []
-    with _transition(store) as session:
-        ids = [w.rollout_id for w in chunk]
-        flag_rows.lock_sets(session, rows.environments_of(session, ids))
-        locked = {row.id: row for row in rows.lock_many(session, ids)}
-        runs = rows.current_runs(session, locked.values())
-        revisions = rows.flag_revisions(session, locked.values())
-        fresh: list[_Work] = []
-        for w in chunk:
-            row, run = locked.get(w.rollout_id), runs.get(w.rollout_id)
-            if row is None or row.status != "running" or run is None:
-                continue  # someone acted meanwhile: these measurements belong to nobody
-            if run.id != w.run_id or run.finished_at is not None:
-                continue
-            revision = revisions.get(row.id)
-            if revision != row.flag_revision:
-                why = (
-                    f"flag {row.flag!r} was deleted" if revision is None else
-                    f"flag {row.flag!r} was edited outside the rollout (revision {revision}, "
-                    f"the rollout wrote {row.flag_revision}); check the edit, then resume or "
-                    "abort"
-                )  # fmt: skip
-                _finish_run(session, CONTROLLER, run, "inconclusive", why, now)
-                _set_status(session, CONTROLLER, row, "paused", why)
-                moved.append(f"#{row.id} paused")
-                continue
-            fresh.append(w)
-        values = [m.to_row(w.run_id) for w in fresh for m in measured.get(w.rollout_id, [])]
-        added = rows.add_measurements(session, values)
-        stored = _phases(session, [w.run_id for w in fresh])
-        for w in fresh:
-            row, run = locked[w.rollout_id], runs[w.rollout_id]
-            template = _template(run)
-            done = stored.get(run.id, {})
-            status = analysis_status(analysis.statuses(template, done).values())
-            if status == "running":
-                row.next_at = analysis.next_due(template, run.started_at, done)
-                continue
-            full = analysis.stored_measurements(session, [run.id]).get(run.id, [])
-            reason = analysis.explain(template, analysis.by_check(full))
-            _finish_run(session, CONTROLLER, run, status, reason, now)
-            before = (row.stage, row.status)
-            _conclude(session, CONTROLLER, row, parse_rollout(row.plan), run, status, reason, now)
-            moved.append(f"#{row.id} {before[1]}@{before[0]} -> {row.status}@{row.stage}")
-    return added, moved
-
-
-@functools.cache
-def _pool() -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(MEASURE_THREADS, thread_name_prefix="unlockstep-analysis")
-
-
-def job_context() -> Context:
-    from unlockstep.settings import Settings
-
-    return Context(prometheus_url=Settings().analysis_prometheus_url)
-
-
-def run_job(store: Store, now: dt.datetime) -> None:
-    """The worker job (``services/worker.py``)."""
-    context = job_context()
-    tick(store, now, Context(store=store, prometheus_url=context.prometheus_url), _pool())
 
 
 # --- plans -------------------------------------------------------------------------------

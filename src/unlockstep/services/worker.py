@@ -46,9 +46,9 @@ class Job:
 
 def jobs() -> list[Job]:
     """Every feature's periodic jobs."""
-    from unlockstep.services import rollouts
+    from unlockstep.services import rollout_controller
 
-    return [Job("rollouts", every=rollouts.TICK_SECONDS, run=rollouts.run_job)]
+    return [Job("rollouts", every=rollout_controller.TICK_SECONDS, run=rollout_controller.run_job)]
 
 
 def _holder() -> str:
