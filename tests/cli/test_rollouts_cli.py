@@ -171,3 +171,18 @@ def test_analysis_run_in_text_says_why(source: Source, tmp_path: Path) -> None:
     result = invoke("analysis", "run", str(template(tmp_path, source.url)))
     assert result.exit_code == 1
     assert "inconclusive" in result.output and "HTTP 503" in result.output
+
+
+def test_analysis_run_on_the_server_is_stored_with_every_measurement(
+    cli_server: TestClient, source: Source, tmp_path: Path
+) -> None:
+    source.body = {"services": [{"errorRate": 0.001}]}
+    path = str(template(tmp_path, source.url))
+    result = invoke("analysis", "run", path, "--server", "--format", "json")
+    assert result.exit_code == 0, result.output
+    run_id = json.loads(result.output)["id"]
+    stored = cli_server.get(f"/api/v1/analysis-runs/{run_id}").json()
+    assert stored["status"] == "pass"
+    assert [m["seq"] for m in stored["checks"][0]["measurements"]] == [0, 1, 2]
+    source.body = {"services": [{"errorRate": 0.3}]}
+    assert invoke("analysis", "run", path, "--server").exit_code == 1

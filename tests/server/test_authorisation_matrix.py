@@ -37,6 +37,8 @@ PUBLIC = {
 }
 #: Writes any valid token may make (the SDK's evaluation counts, sent with its read token).
 ANY_TOKEN = {("POST", "/api/v1/flag-evaluations")}
+#: Writes any team's write token may make (a one-off analysis run records only itself).
+ANY_WRITE_TOKEN = {("POST", "/api/v1/analysis-runs")}
 
 NO_TOKEN = {
     "error": {
@@ -243,7 +245,7 @@ def _write_routes() -> set[tuple[str, str]]:
         if not path.startswith("/ofrep/"):
             found |= {(m.upper(), path) for m in operations if m.upper() in WRITES}
     assert found, "no write routes found"
-    return found - PUBLIC - ANY_TOKEN
+    return found - PUBLIC - ANY_TOKEN - ANY_WRITE_TOKEN
 
 
 def test_every_write_endpoint_is_in_the_matrix() -> None:
@@ -313,3 +315,22 @@ def test_evaluation_counts_need_a_valid_token_and_change_nothing_without_one(
     sent = api.post("/api/v1/flag-evaluations", json=body, headers=guarded.auth("reader"))
     assert sent.status_code == 202
     assert sent.json()["accepted"] == 5
+
+
+def test_a_one_off_analysis_run_needs_a_write_token_of_any_team(guarded: Estate) -> None:
+    api = guarded.api
+    check = {"name": "e", "provider": {"web": {"url": "http://127.0.0.1:9/x", "jsonPath": "$.e",
+             "timeout": "1s"}}, "successCondition": "result < 1"}  # fmt: skip
+    body = {"analysis": {"name": "ci", "checks": [check]}}
+    for headers, status in [
+        ({}, 401),
+        ({"Authorization": "Bearer not-a-token"}, 401),
+        (guarded.auth("reader"), 403),
+    ]:
+        sent = api.post("/api/v1/analysis-runs", json=body, headers=headers)
+        assert sent.status_code == status, sent.text
+    sent = api.post("/api/v1/analysis-runs", json=body, headers=guarded.auth(f"w-{MESSAGING}"))
+    assert sent.status_code == 201, sent.text
+    assert sent.json()["status"] == "inconclusive"  # nothing listens there: never a pass
+    events = api.get("/api/v1/audit?limit=1", headers=guarded.auth("root")).json()["items"]
+    assert (events[0]["action"], events[0]["actor"]) == ("analysis.inconclusive", f"w-{MESSAGING}")

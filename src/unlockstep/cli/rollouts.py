@@ -190,13 +190,24 @@ def analysis() -> None:
 @click.option("--arg", "args", multiple=True, metavar="NAME=VALUE", help="fill {{NAME}}")
 @click.option("--consumer", "consumers", multiple=True, help="a consumer for perConsumer checks")
 @click.option("--prometheus", "prometheus_url", help="Prometheus for checks without address")
+@click.option(
+    "--server",
+    "on_server",
+    is_flag=True,
+    help="run it on the server (UNLOCKSTEP_URL), which stores and audits it",
+)
+@click.option(
+    "--contract",
+    metavar="PROVIDER/NAME",
+    help="with --server: its consumers in the registry, for perConsumer checks",
+)
 @format_option()
 def run_command(
     file: str, args: tuple[str, ...], consumers: tuple[str, ...], prometheus_url: str | None,
-    fmt: str,
+    on_server: bool, contract: str | None, fmt: str,
 ) -> None:  # fmt: skip
-    """Run the analysis template FILE once, here, to its end (count × interval); exit 1
-    unless it passes."""
+    """Run the analysis template FILE once to its end (count × interval), here or on the
+    server; exit 1 unless it passes."""
     from unlockstep.core.analysis import instantiate, parse_template
     from unlockstep.errors import InvalidInput
     from unlockstep.files import read_mapping
@@ -211,13 +222,16 @@ def run_command(
             raise InvalidInput(f"--arg {item!r} is not NAME=VALUE", where="--arg")
         values[name] = value
     raw = read_mapping(file, "an analysis template must be an object with checks")
-    template = instantiate(parse_template(raw, file), values, consumers)
-    settings = context.settings()
-    url = prometheus_url or settings.analysis_prometheus_url
-    done = run_once(template, Context(prometheus_url=url))
-    shown = AnalysisRunOut.model_validate(done)
+    if on_server:
+        body = {"analysis": raw, "args": values, "consumers": list(consumers),
+                "contract": contract}  # fmt: skip
+        shown = AnalysisRunOut.model_validate(context.client().post("/api/v1/analysis-runs", body))
+    else:
+        template = instantiate(parse_template(raw, file), values, consumers)
+        url = prometheus_url or context.settings().analysis_prometheus_url
+        shown = AnalysisRunOut.model_validate(run_once(template, Context(prometheus_url=url)))
     emit(fmt, shown.model_dump(mode="json"), lambda _: "\n".join(_analysis_text(shown, "")))
-    if done.status != "pass":
+    if shown.status != "pass":
         click.get_current_context().exit(1)
 
 

@@ -19,6 +19,17 @@ class RolloutIn(Wire):
     reason: str | None = None
 
 
+class AnalysisIn(Wire):
+    analysis: dict[str, Any] = Field(description="the analysis template: name and checks")
+    args: dict[str, str] = Field(default_factory=dict, description="fills {{name}}")
+    consumers: list[str] = Field(
+        default_factory=list, description="consumers for perConsumer checks"
+    )
+    contract: str | None = Field(
+        None, description="provider/contract: its consumers in the registry, for perConsumer"
+    )
+
+
 class ActionIn(Wire):
     reason: str | None = Field(None, description="why, for the audit trail")
 

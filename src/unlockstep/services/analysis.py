@@ -30,6 +30,8 @@ from unlockstep.core.analysis import (
     judge_value,
     parse_template,
 )
+from unlockstep.errors import InvalidInput
+from unlockstep.services import authz
 from unlockstep.services.analysis_providers import Context, ProviderError, measure
 from unlockstep.services.authz import Principal
 from unlockstep.store import Store, audit
@@ -264,6 +266,32 @@ def run_once(
         if upcoming is not None:
             sleep(max(0.0, (upcoming - clock()).total_seconds()))
     return report(template, measured, run_id=None, started=started, finished=clock())
+
+
+#: The longest one-off run the server takes on (``count`` × ``interval`` + ``initialDelay`` of
+#: its slowest check): the request waits for it.
+MAX_ONE_OFF_SECONDS = 600.0
+
+
+def run_and_record(
+    store: Store, principal: Principal, template: Template, context: Context
+) -> RunReport:
+    """A one-off run on the server (``analysis run --server``): measured from the server,
+    stored with every measurement and audited, like a rollout stage's. Any team's write
+    token may: the run changes nothing but the record of itself."""
+    authz.require(principal, "write", principal.team, what="run an analysis")
+    longest = max(
+        (c.initial_delay + (c.count - 1) * c.interval for c in template.checks), default=0.0
+    )
+    if longest > MAX_ONE_OFF_SECONDS:
+        raise InvalidInput(
+            f"this analysis takes {longest:g} s; a one-off run on the server takes at most "
+            f"{MAX_ONE_OFF_SECONDS:g} s",
+            where="analysis/checks",
+            hint="run it here with `unlockstep analysis run` (no --server), or shorten "
+            "count × interval",
+        )
+    return record_run(store, principal, run_once(template, context), template)
 
 
 def record_run(

@@ -188,13 +188,15 @@ def _pool() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(MEASURE_THREADS, thread_name_prefix="unlockstep-analysis")
 
 
-def job_context() -> Context:
+@functools.cache
+def default_prometheus() -> str | None:
+    """``UNLOCKSTEP_ANALYSIS_PROMETHEUS_URL`` as the server's settings read it (environment,
+    then the settings file), read once per process."""
     from unlockstep.settings import Settings
 
-    return Context(prometheus_url=Settings().analysis_prometheus_url)
+    return Settings().analysis_prometheus_url
 
 
 def run_job(store: Store, now: dt.datetime) -> None:
     """The worker job (``services/worker.py``)."""
-    context = job_context()
-    tick(store, now, Context(store=store, prometheus_url=context.prometheus_url), _pool())
+    tick(store, now, Context(store=store, prometheus_url=default_prometheus()), _pool())

@@ -8,10 +8,18 @@ from typing import Literal
 
 from fastapi import APIRouter, Request
 
-from unlockstep.server.deps import PrincipalDep, StoreDep
+from unlockstep.core.analysis import instantiate, parse_template
+from unlockstep.server.deps import PrincipalDep, SettingsDep, StoreDep
 from unlockstep.server.wire import Page, errors
-from unlockstep.server.wire_rollouts import ActionIn, AnalysisRunOut, RolloutIn, RolloutOut
+from unlockstep.server.wire_rollouts import (
+    ActionIn,
+    AnalysisIn,
+    AnalysisRunOut,
+    RolloutIn,
+    RolloutOut,
+)
 from unlockstep.services import analysis, rollouts
+from unlockstep.services.analysis_providers import Context
 
 router = APIRouter(tags=["rollouts"])
 
@@ -74,6 +82,24 @@ def act(
     done = _ACTIONS[verb](store, principal, rollout_id, body.reason)
     _wake(request)
     return RolloutOut.model_validate(done)
+
+
+@router.post(
+    "/analysis-runs", status_code=201, response_model=AnalysisRunOut, responses=errors(401)
+)
+def run_analysis(
+    body: AnalysisIn, store: StoreDep, principal: PrincipalDep, settings: SettingsDep
+) -> AnalysisRunOut:
+    """Run an analysis once, here, to its end (the request waits, at most 10 minutes of
+    checks), and store it with every measurement; audited."""
+    template = parse_template(body.analysis, "analysis")
+    with store.session() as session:
+        found = rollouts.consumers_of(session, body.contract) if body.contract else []
+    template = instantiate(template, body.args, [*body.consumers, *found])
+    context = Context(store=store, prometheus_url=settings.analysis_prometheus_url)
+    return AnalysisRunOut.model_validate(
+        analysis.run_and_record(store, principal, template, context)
+    )
 
 
 @router.get("/analysis-runs/{run_id}", response_model=AnalysisRunOut, responses=errors(404))
