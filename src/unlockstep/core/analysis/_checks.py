@@ -135,10 +135,14 @@ class Template:
         return {"name": self.name, "checks": [c.to_dict() for c in self.checks]}
 
 
-def _int(raw: Any, default: int, where: str, low: int = 0) -> int:
+#: The most measurements one check takes (a day of one a minute, and some).
+MAX_COUNT = 2000
+
+
+def _int(raw: Any, default: int, where: str, low: int = 0, high: int = MAX_COUNT) -> int:
     value = default if raw is None else raw
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise InvalidInput(f"must be an integer of at least {low}, not {raw!r}", where=where)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise InvalidInput(f"must be an integer from {low} to {high}, not {raw!r}", where=where)
     return value
 
 
@@ -165,7 +169,7 @@ def _judge(raw: Any, where: str) -> Judge | None:
     return Judge(
         alpha=_float(raw.get("alpha"), 0.05, f"{where}/alpha", 0.0, 1.0),
         min_effect=_float(raw.get("minEffect"), 0.3, f"{where}/minEffect", 0.0, 1.0),
-        min_samples=_int(raw.get("minSamples"), 5, f"{where}/minSamples", 1),
+        min_samples=_int(raw.get("minSamples"), 5, f"{where}/minSamples", 1, 100_000),
         direction=direction,
     )
 
