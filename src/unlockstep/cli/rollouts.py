@@ -54,10 +54,12 @@ def _rollout_text(r: RolloutOut) -> str:
         f"  waiting for: {r.waiting_for}",
         "  stages:",
     ]
-    marks = {"done": "✓", "current": "▶", "pending": " "}
+    marks = {"done": "✓", "current": "▶", "aborted": "✗", "pending": " "}
     for s in r.stages:
         gate = " (approval)" if s.approval else ""
-        lines.append(f"    {marks[s.state]} {s.index + 1}. {s.name} — {s.percent:g}%{gate}")
+        share = f"{len(s.segments)} segment(s)" if s.segments and not s.percent else ""
+        share = share or f"{s.percent:g}% of everyone else" if s.segments else f"{s.percent:g}%"
+        lines.append(f"    {marks[s.state]} {s.index + 1}. {s.name} — {share}{gate}")
     lines.extend(_analysis_text(r.last_analysis))
     return "\n".join(lines)
 

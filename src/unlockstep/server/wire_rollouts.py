@@ -73,7 +73,7 @@ class StageOut(Wire):
     percent: float
     segments: list[Any]
     approval: bool
-    state: Literal["done", "current", "pending"]
+    state: Literal["done", "current", "aborted", "pending"]
 
 
 class RolloutOut(Wire):

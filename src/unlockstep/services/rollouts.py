@@ -74,7 +74,7 @@ class StageView:
     percent: float
     segments: list[Any]
     approval: bool
-    state: str  # done, current, pending
+    state: str  # done, current, aborted, pending
 
 
 @dataclass(frozen=True)
@@ -132,6 +132,8 @@ def _record(session: Session, row: RolloutRow, *, history: bool = False) -> Roll
     def state(index: int) -> str:
         if index < row.stage or (index == row.stage and row.status == "completed"):
             return "done"
+        if index == row.stage and row.status == "aborted":
+            return "aborted"
         return "current" if index == row.stage and not ended else "pending"
 
     stages = [
