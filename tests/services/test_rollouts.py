@@ -307,3 +307,23 @@ def test_an_abort_notifies_the_webhooks_once_it_committed(seeded: Store, script:
     (message,) = received
     assert (message["event"], message["rollout"]) == ("rollout.aborted", started.id)
     assert "aborted at stage 1" in message["text"] and "0.5 does not meet" in message["reason"]
+
+
+def test_a_flag_can_state_its_own_stages(seeded: Store, script: Script) -> None:
+    record = flags.show_flag(seeded, "production", FLAG)
+    body = {**record.flag, "metadata": {**record.flag["metadata"],
+            "rolloutStages": "segment.internal.staff, 5, 25%, 100"}}  # fmt: skip
+    flags.put_flag(seeded, ANONYMOUS, "production", FLAG, body, if_match=record.etag, rules=[])
+    document = rollout([])
+    del document["stages"]
+    started = rollouts.start(seeded, ANONYMOUS, document, now=T0)
+    assert [s.name for s in started.stages] == ["internal.staff", "5%", "25%", "100%"]
+
+
+def test_without_stages_anywhere_the_rollout_is_refused(seeded: Store, script: Script) -> None:
+    from unlockstep.errors import InvalidInput
+
+    document = rollout([])
+    del document["stages"]
+    with pytest.raises(InvalidInput, match="states none"):
+        rollouts.start(seeded, ANONYMOUS, document, now=T0)

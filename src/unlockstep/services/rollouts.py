@@ -47,6 +47,7 @@ from unlockstep.core.rollouts import (
     parse_rollout,
     stage_targeting,
     staged_body,
+    stages_from_metadata,
     variants_of,
 )
 from unlockstep.errors import Conflict, InvalidInput
@@ -215,10 +216,13 @@ def start(
 ) -> RolloutRecord:  # fmt: skip
     """Start a rollout: the first stage is exposed at once and its analysis begins. A
     document naming a release ``plan`` takes its stages and analysis from that plan's entry
-    for the flag (what it does not say itself)."""
+    for the flag (what it does not say itself); one without ``stages`` takes them from the
+    flag's ``rolloutStages`` metadata (``core.rollouts.stages_from_metadata``)."""
     if isinstance(document, Mapping) and document.get("plan"):
         plan_change = str(document["plan"])
         document = _from_plan(store, plan_change, document)
+    if isinstance(document, Mapping) and "stages" not in document:
+        document = _from_flag(store, document)
     plan = parse_rollout(document)
     now = now or _now()
     with store.locked_session() as session:
@@ -263,6 +267,24 @@ def start(
         )  # fmt: skip
         _enter_stage(session, principal.name, row, plan, 0, now, consumers)
         return _record(session, row)
+
+
+def _from_flag(store: Store, document: Mapping[str, Any]) -> dict[str, Any]:
+    flag, environment = document.get("flag"), document.get("environment")
+    if not isinstance(flag, str) or not isinstance(environment, str):
+        return dict(document)  # parse_rollout says what is missing
+    with store.session() as session:
+        row = flag_rows.get_flag_row(session, environment, flag)
+    metadata = row.body.get("metadata") if isinstance(row.body, Mapping) else None
+    stages = stages_from_metadata(metadata if isinstance(metadata, Mapping) else {})
+    if stages is None:
+        raise InvalidInput(
+            f"the rollout gives no stages and flag {flag!r} states none",
+            where="rollout/stages",
+            hint="give stages, or set the flag's metadata rolloutStages, e.g. "
+            "'segment.internal.staff,1,5,25,100'",
+        )
+    return {**document, "stages": stages}
 
 
 def _from_plan(store: Store, change: str, document: Mapping[str, Any]) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from unlockstep.core.rollouts._plan import (
     Stage,
     parse_rollout,
     parse_stage,
+    stages_from_metadata,
 )
 
 __all__ = [
@@ -34,5 +35,6 @@ __all__ = [
     "parse_stage",
     "stage_targeting",
     "staged_body",
+    "stages_from_metadata",
     "variants_of",
 ]

@@ -123,6 +123,29 @@ def _percent(raw: Any, where: str) -> int:
     return round(float(raw) * WEIGHT_TOTAL / 100)
 
 
+#: The flag-metadata key that states a flag's stages (flagd metadata values are scalars).
+STAGES_KEY = "rolloutStages"
+
+
+def stages_from_metadata(metadata: Mapping[str, Any]) -> list[Any] | None:
+    """A flag's own stages, from its metadata ``rolloutStages``: comma-separated segment
+    names (``segment.…``) and percentages, e.g. ``segment.internal.staff,1,5,25,100``
+    (``None`` when the flag states none). ``parse_rollout`` checks them."""
+    raw = metadata.get(STAGES_KEY)
+    if not isinstance(raw, str) or not raw.strip():
+        return None
+    stages: list[Any] = []
+    for item in (part.strip() for part in raw.split(",")):
+        if item.startswith("segment."):
+            stages.append({"segment": item})
+            continue
+        try:
+            stages.append({"percent": float(item.removesuffix("%"))})
+        except ValueError:
+            stages.append({"percent": item})  # refused by parse_stage, naming the stage
+    return stages
+
+
 def parse_stage(raw: Any, where: str, previous: int) -> Stage:
     if isinstance(raw, int | float | str) and not isinstance(raw, bool):
         raw = {"percent": raw}
