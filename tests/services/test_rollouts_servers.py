@@ -33,8 +33,8 @@ def test_a_second_server_takes_over_mid_stage_without_repeating_or_skipping(
         http.put("/environments/production/flagset", json={"document": document})
         script.answers["errors"] = [0.0]
         check = {"name": "errors", "provider": {"scripted": {}},
-                 "successCondition": "result < 0.05", "interval": "1s", "count": 3}  # fmt: skip
-        plan = {"flag": FLAG, "environment": "production", "stages": [5, 25, 50, 100],
+                 "successCondition": "result < 0.05", "interval": "1s", "count": 4}  # fmt: skip
+        plan = {"flag": FLAG, "environment": "production", "stages": [5, 25, 50, 75, 100],
                 "analysis": {"name": "health", "checks": [check]}}  # fmt: skip
         rid = http.post("/rollouts", json={"rollout": plan}).json()["id"]
 
@@ -58,8 +58,8 @@ def test_a_second_server_takes_over_mid_stage_without_repeating_or_skipping(
     with store.session() as session:
         events = audit.list_events(session, entity_type="rollout", limit=500)[0]
     stages = [e.after["stage"] for e in events if e.action == "rollout.stage" and e.after]
-    assert sorted(stages) == [0, 1, 2, 3]
+    assert sorted(stages) == [0, 1, 2, 3, 4]
     record = rollouts.show(store, rid)
     for run in record.analyses:
-        assert [m.seq for m in run.checks[0].measurements] == [0, 1, 2]
+        assert [m.seq for m in run.checks[0].measurements] == [0, 1, 2, 3]
     store.dispose()
