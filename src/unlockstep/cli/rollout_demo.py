@@ -49,7 +49,13 @@ def plan(url: str, environment: str) -> dict[str, Any]:
         "flag": FLAG,
         "environment": environment,
         "analysis": {"name": "explanation-health", "checks": [check]},
-        "stages": [{"segment": "segment.internal.staff"}, {"percent": 5}, {"percent": 25}, 100],
+        "stages": [
+            {"segment": "segment.internal.staff"},
+            {"percent": 5},
+            # a longer soak at 25 %: the error rise comes during it
+            {"percent": 25, "analysis": {"name": "soak", "checks": [{**check, "count": 20}]}},
+            100,
+        ],
     }
 
 
