@@ -99,7 +99,7 @@ class Settings(BaseSettings):
     usage_series_per_service: int = Field(default=10_000, ge=1)
     usage_environment: str = "production"
     #: A Prometheus-compatible query API (Prometheus, Thanos, Mimir) for usage blockers
-    #: written in PromQL; empty: none.
+    #: written in PromQL and for analysis checks that name no ``address``; empty: none.
     prometheus_url: str = ""
 
     @property

@@ -35,8 +35,11 @@ PUBLIC = {
     ("POST", "/api/v1/services/{service}/contracts/{name}/check"),
     ("POST", "/api/v1/impact"),
 }
-#: Writes any valid token may make (the SDK's evaluation counts, sent with its read token).
-ANY_TOKEN = {("POST", "/api/v1/flag-evaluations")}
+#: Writes any valid token may make (the SDK's evaluation counts and OTLP exports, sent with
+#: a read token).
+ANY_TOKEN = {("POST", "/api/v1/flag-evaluations"), ("POST", "/otlp/v1/metrics")}
+#: Writes any team's write token may make (a one-off analysis run records only itself).
+ANY_WRITE_TOKEN = {("POST", "/api/v1/analysis-runs")}
 
 NO_TOKEN = {
     "error": {
@@ -109,6 +112,23 @@ def _expectation(_: TestClient) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def _rollout(_: TestClient) -> dict[str, Any]:
+    check = {
+        "name": "errors", "provider": {"web": {"url": "http://127.0.0.1:9/x", "jsonPath": "$.e"}},
+        "successCondition": "result < 1", "initialDelay": "1h",
+    }  # fmt: skip
+    return {"rollout": {
+        "flag": "risk.explanation.display", "environment": "staging", "stages": [5, 100],
+        "analysis": {"name": "matrix", "checks": [check]},
+    }}  # fmt: skip
+
+
+def _safety_nets(_: TestClient) -> dict[str, Any]:
+    path = ESTATE / "safety-nets" / "case-service.yaml"
+    text = path.read_text().replace("Every escalated case", "Each escalated case")  # a change
+    return {"document": text, "filename": path.name, "base": str(path.parent)}
+
+
 CASE, MESSAGING = "case-platform-team", "messaging-team"
 FLAG = "risk.explanation.write"  # owned by case-platform-team
 #: In the order the allowed writes run (a release before its end of support, …).
@@ -167,6 +187,20 @@ MATRIX = [
     Write("PUT", "/api/v1/services/{service}/contracts/{name}/mode",
           "/api/v1/services/case-service/contracts/case-events/mode", None,
           lambda _: {"mode": "FULL", "reason": "matrix"}),
+    # rollout #1, of a flag dashboard-team owns; its analysis waits an hour, so the
+    # controller writes nothing while the matrix runs
+    Write("POST", "/api/v1/rollouts", "/api/v1/rollouts", "dashboard-team", _rollout),
+    Write("POST", "/api/v1/rollouts/{rollout_id}/{verb}", "/api/v1/rollouts/1/abort",
+          "dashboard-team", lambda _: {"reason": "matrix"}),
+    Write("PUT", "/api/v1/safety-nets/{service}", "/api/v1/safety-nets/case-service", CASE,
+          _safety_nets),
+    Write("POST", "/api/v1/invariants/{name}/runs",
+          "/api/v1/invariants/escalated-cases-have-a-basis/runs", CASE),
+    # the demo's seeded discrepancies are #1 and #2
+    Write("POST", "/api/v1/reconciliations/{name}/runs",
+          "/api/v1/reconciliations/legacy-cases/runs", CASE),
+    Write("POST", "/api/v1/discrepancies/{discrepancy_id}/resolve",
+          "/api/v1/discrepancies/1/resolve", CASE, lambda _: {"reason": "matrix"}),
 ]  # fmt: skip
 
 #: What a refused write must leave as it was.
@@ -202,7 +236,8 @@ class Estate:
 def guarded(estate: TestClient, store: Store) -> Iterator[Estate]:
     """The demo estate behind a server that requires tokens: a bootstrap admin, a write token
     per team, a read token, an expired write token and a spare to revoke."""
-    settings = Settings(api_tokens={"root": SecretStr(ROOT)})
+    # no background jobs: a scheduled run would write between a refusal and its snapshot
+    settings = Settings(api_tokens={"root": SecretStr(ROOT)}, worker=False)
     created: dict[str, str] = {"root": ROOT}
 
     def make(name: str, team: str | None, scope: str, **kw: Any) -> None:
@@ -228,7 +263,7 @@ def _write_routes() -> set[tuple[str, str]]:
         if not path.startswith(("/ofrep/", "/confluent/")):
             found |= {(m.upper(), path) for m in operations if m.upper() in WRITES}
     assert found, "no write routes found"
-    return found - PUBLIC - ANY_TOKEN
+    return found - PUBLIC - ANY_TOKEN - ANY_WRITE_TOKEN
 
 
 def test_every_write_endpoint_is_in_the_matrix() -> None:
@@ -298,3 +333,22 @@ def test_evaluation_counts_need_a_valid_token_and_change_nothing_without_one(
     sent = api.post("/api/v1/flag-evaluations", json=body, headers=guarded.auth("reader"))
     assert sent.status_code == 202
     assert sent.json()["accepted"] == 5
+
+
+def test_a_one_off_analysis_run_needs_a_write_token_of_any_team(guarded: Estate) -> None:
+    api = guarded.api
+    check = {"name": "e", "provider": {"web": {"url": "http://127.0.0.1:9/x", "jsonPath": "$.e",
+             "timeout": "1s"}}, "successCondition": "result < 1"}  # fmt: skip
+    body = {"analysis": {"name": "ci", "checks": [check]}}
+    for headers, status in [
+        ({}, 401),
+        ({"Authorization": "Bearer not-a-token"}, 401),
+        (guarded.auth("reader"), 403),
+    ]:
+        sent = api.post("/api/v1/analysis-runs", json=body, headers=headers)
+        assert sent.status_code == status, sent.text
+    sent = api.post("/api/v1/analysis-runs", json=body, headers=guarded.auth(f"w-{MESSAGING}"))
+    assert sent.status_code == 201, sent.text
+    assert sent.json()["status"] == "inconclusive"  # nothing listens there: never a pass
+    events = api.get("/api/v1/audit?limit=1", headers=guarded.auth("root")).json()["items"]
+    assert (events[0]["action"], events[0]["actor"]) == ("analysis.inconclusive", f"w-{MESSAGING}")

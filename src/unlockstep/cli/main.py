@@ -32,6 +32,10 @@ class Lazy(NamedTuple):
 
 
 COMMANDS: dict[str, Lazy] = {
+    "analysis": Lazy(
+        "unlockstep.cli.rollouts:analysis",
+        "Metric analyses: checks with conditions and limits, judged pass / fail / inconclusive.",
+    ),
     "approvals": Lazy(
         "unlockstep.cli.approvals:approvals",
         "Changes waiting for a second person in protected environments (four-eyes).",
@@ -129,6 +133,10 @@ COMMANDS: dict[str, Lazy] = {
     "replay": Lazy(
         "unlockstep.cli.safety:replay",
         "Replay safety: can a consumer version read every event still in its topics?",
+    ),
+    "rollout": Lazy(
+        "unlockstep.cli.rollouts:rollout",
+        "Progressive delivery: move a flag's exposure stage by stage, gated by analyses.",
     ),
     "serve": Lazy(
         "unlockstep.cli.serve:serve", "Run the registry server (migrates the database first)."

@@ -260,6 +260,13 @@ def show_command(change: str, today: str | None, fmt: str) -> None:
             lines.append("gates not met yet:")
             lines.append(table(gates, ["step", "status", "gate", "evidence"]))
         lines += _evidence_lines(d.report)
+        for r in d.rollouts:
+            last = r["lastAnalysis"]
+            lines.append(
+                f"rollout #{r['id']} of {r['flag']}: {r['status']} at stage {r['stage'] + 1}/"
+                f"{r['stages']} ({r['stageName']}); last analysis "
+                f"{last['status'] if last else 'none yet'}; waiting for {r['waitingFor']}"
+            )
         lines += [f"  {name}: {state}" for name, state in d.sources.items() if state != "available"]
         return "\n".join(lines)
 

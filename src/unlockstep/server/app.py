@@ -33,6 +33,7 @@ from unlockstep.server.routers import (
     ofrep,
     otlp,
     plans,
+    rollouts,
     safety,
     services,
     usage,
@@ -62,6 +63,7 @@ API_ROUTERS: list[APIRouter] = [
     token_routes.router,
     safety.router,
     usage.router,
+    rollouts.router,
 ]
 
 #: Routers mounted at the root (OFREP, Pact-compatible paths, dashboard pages).

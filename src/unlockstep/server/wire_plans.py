@@ -63,3 +63,8 @@ class PlanShown(Wire):
     )
     sources: dict[str, str] = Field(description="evidence sources and whether they are known")
     report: dict[str, Any] = Field(description="the plan report (`plan render --format json`)")
+    rollouts: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="the live (else latest) rollout of each of the plan's flags: stage, last "
+        "analysis, what it waits for",
+    )

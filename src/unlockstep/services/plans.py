@@ -9,7 +9,7 @@ cleanup and its steps' gates), and judged in ``core.plans``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -82,6 +82,8 @@ class Shown:
     progress: dict[str, Any]
     sources: dict[str, str]
     report: dict[str, Any]
+    #: the live (else latest) rollout of each of the plan's flags (``services.rollouts``)
+    rollouts: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _reader(files: dict[str, Any]) -> core.Reader:
@@ -226,14 +228,34 @@ def show(session: Session, change: str, today: date | None, prometheus_url: str 
     row = store.get_plan(session, change)
     report = _analyse(session, row, today, prometheus_url)
     deployed = store.deployed_versions(session, report.plan.environment)
-    progress = core.derive(report, deployed=deployed, evidence=report.evidence)
+    progress = core.derive(report, deployed=deployed, evidence=report.evidence).to_dict()
+    live = _rollouts(session, report.plan)
+    by_flag = {r["flag"]: r for r in live}
+    flag_of = {step.id: step.flag for step in report.graph.steps}
+    for shown in progress["steps"]:
+        flag = flag_of.get(shown["step"])
+        if flag in by_flag:
+            shown["rollout"] = by_flag[flag]
     return Shown(
-        PlanRecord.of(row), PlanCheck.of(report), progress.to_dict(), dict(SOURCES),
-        report.to_dict(),
+        PlanRecord.of(row), PlanCheck.of(report), progress, dict(SOURCES), report.to_dict(),
+        live,
     )  # fmt: skip
+
+
+def _rollouts(session: Session, plan: Plan) -> list[dict[str, Any]]:
+    from unlockstep.services import rollouts
+
+    return rollouts.plan_rollouts(session, plan.environment, [f.key for f in plan.flags])
 
 
 def document(session: Session, change: str, today: date | None, prometheus_url: str = "") -> str:
     """The release coordination document in Markdown."""
     row = store.get_plan(session, change)
-    return core.render_markdown(_analyse(session, row, today, prometheus_url))
+    report = _analyse(session, row, today, prometheus_url)
+    text = core.render_markdown(report)
+    live = _rollouts(session, report.plan)
+    if not live:
+        return text
+    from unlockstep.services.rollouts import rollout_lines
+
+    return "\n".join([text.rstrip("\n"), "", "## Rollouts", "", *rollout_lines(live), ""])

@@ -46,9 +46,12 @@ class Job:
 
 def jobs() -> list[Job]:
     """Every feature's periodic jobs."""
-    from unlockstep.services import safety_jobs
+    from unlockstep.services import rollout_controller, safety_jobs
 
-    return [*safety_jobs.jobs()]
+    return [
+        *safety_jobs.jobs(),
+        Job("rollouts", every=rollout_controller.TICK_SECONDS, run=rollout_controller.run_job),
+    ]
 
 
 def _holder() -> str:

@@ -7,6 +7,7 @@ from unlockstep.store import (  # noqa: F401
     flag_tables,
     lease_tables,
     plans,
+    rollout_tables,
     safety_tables,
     schema_registry_tables,
     tables,

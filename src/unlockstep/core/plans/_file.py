@@ -420,6 +420,7 @@ def _flags(r: Validator, value: Any, pointer: str, names: set[str]) -> tuple[Fla
                 "created",
                 "default",
                 "cleanupIssue",
+                "rollout",
             },
         )
         kind = r.text(f, "type", p) or "release"
@@ -440,9 +441,20 @@ def _flags(r: Validator, value: Any, pointer: str, names: set[str]) -> tuple[Fla
                 service=service,
                 kill_switch=bool(f.get("killSwitch", False)),
                 line=r.line(p),
+                rollout=_rollout(r, f.get("rollout"), join(p, "rollout")),
             )
         )
     return tuple(out)
+
+
+def _rollout(r: Validator, value: Any, pointer: str) -> dict[str, Any] | None:
+    """A flag's rollout as the plan states it: checked by ``core.rollouts`` when started."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not isinstance(value.get("stages"), list):
+        r.fail(pointer, "a rollout is an object with stages (see docs/rollouts.md)")
+        return None
+    return dict(value)
 
 
 def _window(r: Validator, value: Any, pointer: str, names: set[str]) -> Window | None:

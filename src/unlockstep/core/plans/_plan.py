@@ -3,9 +3,11 @@ compatibility window and cleanup items. ``core.plan_file`` reads one from YAML."
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+from typing import Any
 
 
 class Role(StrEnum):
@@ -77,6 +79,9 @@ class Flag:
     service: str | None = None
     kill_switch: bool = False
     line: int | None = None
+    #: How the flag is rolled out (a rollout document without ``flag``; ``core.rollouts``),
+    #: started by ``unlockstep rollout start --plan CHANGE --flag KEY``.
+    rollout: Mapping[str, Any] | None = field(default=None, hash=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
