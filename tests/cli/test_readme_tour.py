@@ -89,6 +89,7 @@ def test_the_demo_flags_lint_clean_and_its_plans_are_not_overdue_on_any_day(
     assert "check ok" in shown.output  # as written, its window and cleanup are overdue then
 
 
+@pytest.mark.slow
 def test_the_demo_window_has_one_consumer_moved_and_one_still_on_v1(
     demo_estate: TestClient,
 ) -> None:

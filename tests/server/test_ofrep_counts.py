@@ -57,3 +57,21 @@ def test_the_declared_routes_count_too_and_stopping_the_server_flushes(
         api.post(EVAL, json={})
         assert counted(store) == {}  # nothing flushed while running
     assert counted(store)[("color", "red")] == 2
+
+
+def test_flags_on_their_way_out_are_in_the_deprecation_report_with_ofrep_reads(
+    api: TestClient,
+) -> None:
+    seed(api)
+    for _ in range(3):
+        api.post(f"{EVAL}/decision.submit.v2", json={"context": {"tenantId": "t-1"}})
+    api.app.state.ofrep_counts.flush()  # type: ignore[attr-defined]
+    items = api.get("/api/v1/deprecations").json()["items"]
+    [flag] = [i for i in items if i["contract"] == "production"]
+    assert (flag["element"], flag["sunset"], flag["inUse"]) == (
+        "flag decision.submit.v2",
+        "2026-08-05",
+        True,
+    )
+    [reads] = flag["users"]
+    assert reads["amount"] == 3.0 and reads["lastUsed"] is not None

@@ -33,6 +33,7 @@ def test_metrics_show_deployments_flags_windows_and_blockers(estate: TestClient)
     assert found['unlockstep_cleanup_blockers{status="unknown"}'] >= 1
 
 
+@pytest.mark.slow
 def test_promtool_accepts_the_exposition(estate: TestClient) -> None:
     promtool = find("promtool")
     if promtool is None:

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.server.otlp_export import otlp_sum
 from tests.server.test_plan_evidence import blockers, show
 from tests.server.test_plans_api import PLANS, submit
+
+pytestmark = pytest.mark.slow  # the demo estate and plan analysis per test: ~5 s each
 
 V1_ZERO = 'api_requests_total{version="v1"} == 0 for 14 days'
 DRAINED = "escalation-workflow v1 has no running instances"

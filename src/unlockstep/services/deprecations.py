@@ -1,6 +1,7 @@
-"""The deprecation report: every deprecated operation, parameter and field the registry's
-contracts declare (their newest published documents), with its sunset date, and who still
-uses it — per consumer, how much over the period and when last seen — from the usage store.
+"""The deprecation report: every deprecated operation, parameter, field and message the
+registry's contracts declare (their newest published documents), with its sunset date, and
+who still uses it — per consumer, how much over the period and when last seen — from the
+usage store; and flags on their way out, with their evaluations.
 
 Usage is matched by the provider's service and the element's operation (``GET /cases/{id}``);
 a field also by the ``field`` dimension (``/legacyRiskScore`` or ``legacyRiskScore``).
@@ -9,6 +10,7 @@ a field also by the ``field`` dimension (``/legacyRiskScore`` or ``legacyRiskSco
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -17,9 +19,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from unlockstep.core import contracts as core
-from unlockstep.store import contract_documents
+from unlockstep.services import flags as flag_service
+from unlockstep.store import Store, contract_documents
 from unlockstep.store import usage as rows
 from unlockstep.store.contract_tables import Contract
+from unlockstep.store.flag_tables import FlagRow
 from unlockstep.store.tables import Service
 
 
@@ -85,3 +89,31 @@ def _users(session: Session, entry: Deprecated, today: date, days: int) -> list[
         per[consumer] = (before + amount, newest)
     users = [User(c, a, seen) for c, (a, seen) in per.items()]
     return sorted(users, key=lambda u: (-u.amount, u.consumer))
+
+
+#: flag debt that means "on its way out": the flag should be removed
+_LEAVING = {"stale", "ready-for-cleanup", "completed-but-still-evaluated"}
+
+
+def flags(store: Store, rules: Collection[str], today: date) -> list[Deprecated]:
+    """Flags whose debt says they should go (stale, ready for cleanup, completed but still
+    evaluated), per environment, with their evaluations (SDK and OFREP) and last evaluation;
+    the expiry stands for the sunset."""
+    with store.session() as session:
+        environments = sorted(set(session.scalars(select(FlagRow.environment).distinct())))
+    out: list[Deprecated] = []
+    for environment in environments:
+        report = flag_service.flag_debt(store, environment, 14, today, rules)
+        for debts in report.owners.values():
+            for debt in debts:
+                if not {str(k) for k in debt.kinds} & _LEAVING:
+                    continue
+                entry = Deprecated(
+                    "flags", environment, "", f"flag {debt.flag}", None,
+                    debt.expires.isoformat() if debt.expires else None,
+                )  # fmt: skip
+                entry.users = [
+                    User("(evaluations)", float(debt.usage.total), debt.usage.last_evaluated)
+                ]
+                out.append(entry)
+    return sorted(out, key=lambda d: (d.contract, d.element))

@@ -82,12 +82,13 @@ def zero_days(store: StoreDep, settings: SettingsDep, selector: str, days: Days 
 
 
 @router.get("/deprecations", response_model=DeprecationsOut, responses=errors())
-def deprecations(store: StoreDep, days: Days = 30) -> DeprecationsOut:
+def deprecations(store: StoreDep, settings: SettingsDep, days: Days = 30) -> DeprecationsOut:
     """Every deprecated operation, parameter and field with its sunset, and who still uses
     it (from the usage store): how much over the last ``days`` and when last seen."""
     today = core.utc_day(service.utc_now())
     with store.session() as session:
         found = deprecation_service.report(session, today, days)
+    found += deprecation_service.flags(store, settings.flag_rules, today)
     items = [
         DeprecationOut.model_validate(
             {**vars(d), "in_use": d.in_use, "users": [vars(u) for u in d.users]}
