@@ -1,0 +1,688 @@
+"""Use cases behind the Pact Broker API (``server/pact``), mapped onto the registry:
+pacticipants are services, versions carry branches and tags, environments get stable UUIDs
+(``core.broker``), deployed and released versions are deployments, a published Pact is an
+expectation (checked statically whenever the provider published a contract) plus the Pact
+file itself, kept for the provider's Pact verification.
+
+Each function runs one unit of work and returns plain records; the router renders HAL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from unlockstep.core import broker as handles
+from unlockstep.core import contracts as core
+from unlockstep.errors import InvalidInput, NotFound
+from unlockstep.services import authz
+from unlockstep.services import registry as registry_cases
+from unlockstep.services.authz import Principal
+from unlockstep.services.expectations import publish_expectation, record_verification
+from unlockstep.store import Store, audit, registry
+from unlockstep.store import broker as rows
+from unlockstep.store import expectations as expectation_rows
+from unlockstep.store.broker import LiveRecord
+from unlockstep.store.broker_tables import BrokerService
+from unlockstep.store.expectation_tables import ExpectationRow
+from unlockstep.store.tables import Environment, Service, Team, Version
+
+#: Branches taken as a service's main branch when it has none yet (the Pact Broker's rule).
+MAIN_BRANCH_CANDIDATES = ("main", "master", "develop")
+
+
+@dataclass(frozen=True, slots=True)
+class Pacticipant:
+    name: str
+    display_name: str | None
+    main_branch: str | None
+    repository_url: str | None
+    owner: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class VersionView:
+    pacticipant: str
+    number: str
+    branches: list[str]
+    tags: list[str]
+    build_url: str | None
+    created_at: datetime
+    live: list[LiveRecord] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class EnvironmentView:
+    uuid: str
+    name: str
+    display_name: str | None
+    production: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    type: str  # success | info | warning | error | debug
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ContractIn:
+    consumer: str
+    provider: str
+    specification: str
+    document: Any
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedContract:
+    consumer: str
+    provider: str
+    version: str
+    sha: str
+    contract: str
+
+
+@dataclass(frozen=True, slots=True)
+class Published:
+    pacticipant: str
+    version: str
+    tags: list[str]
+    contracts: list[PublishedContract]
+    notices: list[Notice]
+
+
+# -- pacticipants ------------------------------------------------------------------------
+
+
+def _pacticipant(session: Session, service: Service) -> Pacticipant:
+    details = rows.broker_service(session, service.id)
+    return Pacticipant(
+        service.name,
+        details.display_name if details else None,
+        details.main_branch if details else None,
+        service.repository_url,
+        registry.owner_name(session, service),
+        service.created_at,
+        service.updated_at,
+    )
+
+
+def list_pacticipants(store: Store) -> list[Pacticipant]:
+    with store.session() as session:
+        services = session.scalars(select(Service).order_by(Service.name)).all()
+        details = {r.service_id: r for r in session.scalars(select(BrokerService))}
+        teams = {tid: name for tid, name in session.execute(select(Team.id, Team.name))}
+        out = []
+        for s in services:
+            d = details.get(s.id)
+            out.append(
+                Pacticipant(
+                    s.name,
+                    d.display_name if d else None,
+                    d.main_branch if d else None,
+                    s.repository_url,
+                    teams.get(s.team_id) if s.team_id is not None else None,
+                    s.created_at,
+                    s.updated_at,
+                )
+            )
+        return out
+
+
+def show_pacticipant(store: Store, name: str) -> Pacticipant:
+    with store.session() as session:
+        return _pacticipant(session, _service(session, name))
+
+
+def _service(session: Session, name: str) -> Service:
+    service = registry.find_service(session, name)
+    if service is None:
+        raise NotFound(f"pacticipant {name!r} is not registered", where="pacticipant")
+    return service
+
+
+def put_pacticipant(
+    store: Store,
+    principal: Principal,
+    name: str,
+    *,
+    display_name: str | None = None,
+    main_branch: str | None = None,
+    repository_url: str | None = None,
+) -> tuple[Pacticipant, bool]:
+    """Create the service (unowned) or update what the Pact Broker says about it; its owner
+    is never changed here. Returns it and whether it was created."""
+
+    def work(session: Session) -> tuple[Pacticipant, bool]:
+        service = registry.find_service(session, name)
+        created = service is None
+        if service is None:
+            authz.require_service_write(session, principal, name, None)
+            service, _ = registry_cases.save_service(
+                session, principal.name, name, repository_url=repository_url
+            )
+        else:
+            service = authz.service_for_write(session, principal, name, what="change")
+            before = registry.snapshot(
+                registry.service_record(service, registry.owner_name(session, service))
+            )
+            if repository_url is not None and registry.assign(
+                service, {"repository_url": repository_url}
+            ):
+                session.flush()
+                after = registry.snapshot(
+                    registry.service_record(service, registry.owner_name(session, service))
+                )
+                audit.record(
+                    session, principal.name, "service.updated", "service", name, before, after
+                )
+        if rows.set_service_details(
+            session, service.id, main_branch=main_branch, display_name=display_name
+        ):
+            after_details = {"mainBranch": main_branch, "displayName": display_name}
+            audit.record(
+                session, principal.name, "pacticipant.updated", "service", name, None,
+                after_details,
+            )  # fmt: skip
+        return _pacticipant(session, service), created
+
+    return store.retrying(work)
+
+
+# -- versions ----------------------------------------------------------------------------
+
+
+def _version_view(session: Session, service: Service, version: Version) -> VersionView:
+    return VersionView(
+        service.name,
+        version.number,
+        rows.branches_of(session, [version.id]).get(version.id, []),
+        rows.tags_of(session, [version.id]).get(version.id, []),
+        version.build_url,
+        version.created_at,
+        rows.live_of_version(session, version.id),
+    )
+
+
+def show_version(store: Store, pacticipant: str, number: str) -> VersionView:
+    with store.session() as session:
+        service = _service(session, pacticipant)
+        return _version_view(session, service, registry.get_version(session, service, number))
+
+
+def latest_version(
+    store: Store, pacticipant: str, *, branch: str | None = None, tag: str | None = None
+) -> VersionView:
+    with store.session() as session:
+        service = _service(session, pacticipant)
+        version = rows.latest_version(session, service.id, branch=branch, tag=tag)
+        if version is None:
+            on = f" on branch {branch!r}" if branch else f" tagged {tag!r}" if tag else ""
+            raise NotFound(f"{pacticipant} has no version{on}", where="version")
+        return _version_view(session, service, version)
+
+
+def _mark(
+    session: Session,
+    actor: str,
+    service: Service,
+    version: Version,
+    branch: str | None,
+    tags: list[str],
+) -> None:
+    """Put the version on its branch and tags (audited), and take the branch as the
+    service's main branch when it has none and the branch is a usual main-branch name."""
+    key = f"{service.name}/{version.number}"
+    if branch:
+        registry.check_version(branch)
+        if rows.add_branch(session, version, branch):
+            audit.record(
+                session, actor, "version.branched", "version", key, None, {"branch": branch}
+            )
+            details = rows.broker_service(session, service.id)
+            if (details is None or not details.main_branch) and branch in MAIN_BRANCH_CANDIDATES:
+                rows.set_service_details(session, service.id, main_branch=branch, display_name=None)
+    for tag in tags:
+        registry.check_version(tag)
+        if rows.add_tag(session, version, tag):
+            audit.record(session, actor, "version.tagged", "version", key, None, {"tag": tag})
+
+
+def put_version(
+    store: Store,
+    principal: Principal,
+    pacticipant: str,
+    number: str,
+    *,
+    branch: str | None = None,
+    tags: list[str] | None = None,
+    build_url: str | None = None,
+) -> tuple[VersionView, bool]:
+    """Create or update a version with its branch and tags; whether it was created."""
+
+    def work(session: Session) -> tuple[VersionView, bool]:
+        service = authz.service_for_write(session, principal, pacticipant, what="record versions")
+        version, outcome = registry.upsert_version(
+            session, principal.name, service, number, build_url=build_url
+        )
+        _mark(session, principal.name, service, version, branch, tags or [])
+        return _version_view(session, service, version), outcome == "created"
+
+    return store.retrying(work)
+
+
+# -- environments ------------------------------------------------------------------------
+
+
+def _environment_view(session: Session, env: Environment) -> EnvironmentView:
+    return EnvironmentView(
+        handles.handle("environment", env.id),
+        env.name,
+        rows.environment_display_name(session, env.id),
+        env.production,
+        env.created_at,
+    )
+
+
+def _environment(session: Session, uuid: str) -> Environment:
+    env_id = handles.row_id("environment", uuid)
+    env = session.get(Environment, env_id) if env_id is not None else None
+    if env is None:
+        raise NotFound(f"no environment has the UUID {uuid!r}", where="environment")
+    return env
+
+
+def list_environments(store: Store, name: str | None = None) -> list[EnvironmentView]:
+    with store.session() as session:
+        query = select(Environment).order_by(Environment.name)
+        if name:
+            query = query.where(Environment.name == name)
+        return [_environment_view(session, e) for e in session.scalars(query)]
+
+
+def show_environment(store: Store, uuid: str) -> EnvironmentView:
+    with store.session() as session:
+        return _environment_view(session, _environment(session, uuid))
+
+
+def put_environment(
+    store: Store,
+    principal: Principal,
+    name: str,
+    *,
+    display_name: str | None,
+    production: bool,
+    uuid: str | None = None,
+) -> tuple[EnvironmentView, bool]:
+    """Create an environment, or update the one ``uuid`` names (which may rename it only to
+    its own name: environments are named for good). Admin only, as elsewhere."""
+    authz.require_admin(principal, what="create or change environments")
+    if uuid is not None:
+        with store.session() as session:
+            current = _environment(session, uuid)
+            if current.name != name:
+                raise InvalidInput(
+                    f"environment {current.name!r} cannot be renamed to {name!r}",
+                    where="name",
+                    hint="create a new environment instead",
+                )
+    written = registry_cases.put_environment(
+        store, principal.name, name, production=production, description=None
+    )
+    with store.session() as session:
+        env = registry.get_environment(session, name)
+        if display_name is not None:
+            rows.set_environment_display_name(session, env.id, display_name)
+        return _environment_view(session, env), written.outcome == "created"
+
+
+# -- deployed and released versions --------------------------------------------------------
+
+
+def record(
+    store: Store,
+    principal: Principal,
+    pacticipant: str,
+    number: str,
+    environment_uuid: str,
+    *,
+    kind: str,
+    instance: str | None = None,
+) -> LiveRecord:
+    """Record a deployment (``kind="deployment"``) or a release of a version that exists."""
+    with store.session() as session:
+        env = _environment(session, environment_uuid)
+        registry.get_version(session, _service(session, pacticipant), number)
+        env_name = env.name
+    if kind == "deployment":
+        registry_cases.record_deployment(
+            store, principal, pacticipant, number, env_name, instance=instance
+        )
+    else:
+        registry_cases.record_release(store, principal, pacticipant, number, env_name)
+    with store.session() as session:
+        service = _service(session, pacticipant)
+        version = registry.get_version(session, service, number)
+        found = rows.live_in(
+            session,
+            env.id,
+            kind,
+            service_id=service.id,
+            version_id=version.id,
+            instance=(instance or "") if kind == "deployment" else None,
+        )
+        return found[-1]
+
+
+def currently_live(
+    store: Store,
+    environment_uuid: str,
+    kind: str,
+    *,
+    pacticipant: str | None = None,
+    instance: str | None = None,
+) -> tuple[EnvironmentView, list[LiveRecord]]:
+    with store.session() as session:
+        env = _environment(session, environment_uuid)
+        service_id = None
+        if pacticipant:
+            service = registry.find_service(session, pacticipant)
+            if service is None:
+                return _environment_view(session, env), []
+            service_id = service.id
+        live = rows.live_in(session, env.id, kind, service_id=service_id, instance=instance)
+        return _environment_view(session, env), live
+
+
+def show_live(store: Store, uuid: str, kind: str) -> LiveRecord:
+    with store.session() as session:
+        return _live(session, uuid, kind)
+
+
+def _live(session: Session, uuid: str, kind: str) -> LiveRecord:
+    handle_kind: handles.Kind = "deployed-version" if kind == "deployment" else "released-version"
+    dep_id = handles.row_id(handle_kind, uuid)
+    found = rows.deployment(session, dep_id, kind) if dep_id is not None else None
+    if found is None:
+        what = "deployed" if kind == "deployment" else "released"
+        raise NotFound(f"no {what} version has the UUID {uuid!r}", where=what)
+    return found
+
+
+def end_live(store: Store, principal: Principal, uuid: str, kind: str) -> LiveRecord:
+    """Mark a deployed version undeployed, or a released version's support ended."""
+    from unlockstep.store.tables import Deployment
+
+    with store.session() as session:
+        found = _live(session, uuid, kind)
+        if found.ended_at is not None:
+            return found
+        what = "record undeployments" if kind == "deployment" else "end support"
+        authz.service_for_write(session, principal, found.service, what=what)
+        dep = session.get(Deployment, found.id)
+        assert dep is not None
+        before = registry.snapshot(found)
+        reason = "undeployed" if kind == "deployment" else "support-ended"
+        registry.end_deployments(session, [dep], reason)
+        ended = _live(session, uuid, kind)
+        action = "deployment.ended" if kind == "deployment" else "release.support-ended"
+        key = f"{found.service}/{found.environment}/{found.version}"
+        audit.record(session, principal.name, action, kind, key, before, registry.snapshot(ended))
+        return ended
+
+
+# -- publishing contracts ------------------------------------------------------------------
+
+
+def _provider(session: Session, principal: Principal, name: str, notices: list[Notice]) -> Service:
+    found = registry.find_service(session, name)
+    if found is not None:
+        return found
+    if not principal.has("admin"):
+        registry.get_service(session, name)  # the same 404 as any unknown service
+    service, _ = registry_cases.save_service(session, principal.name, name)
+    notices.append(
+        Notice("warning", f"Registered provider {name} (owner: unassigned; assign it a team)")
+    )
+    return service
+
+
+def publish_contracts(
+    store: Store,
+    principal: Principal,
+    *,
+    pacticipant: str,
+    version: str,
+    branch: str | None,
+    tags: list[str],
+    build_url: str | None,
+    contracts: list[ContractIn],
+) -> Published:
+    """Publish the consumer version's Pacts: each becomes an expectation of the provider
+    contract ``core.contracts.pact_contract`` chooses (checked statically against it when
+    the provider published one), and the Pact file is kept for the provider's verification.
+    Unknown pacticipants are registered, unowned, and the notices say so."""
+    registry.check_name(pacticipant, "pacticipant")
+    registry.check_version(version)
+
+    def work(session: Session) -> Published:
+        notices: list[Notice] = []
+        published: list[PublishedContract] = []
+        for item in contracts:
+            if item.specification != "pact":
+                raise InvalidInput(
+                    f"only Pact contracts can be published here, not {item.specification!r}",
+                    where="contracts/specification",
+                )
+            if item.consumer != pacticipant:
+                raise InvalidInput(
+                    f"the contract's consumer {item.consumer!r} is not the pacticipant "
+                    f"{pacticipant!r} publishing it",
+                    where="contracts/consumerName",
+                )
+            expectation, names = core.read_any(item.document, "pact")
+            if names["provider"] and names["provider"] != item.provider:
+                raise InvalidInput(
+                    f"the Pact's provider is {names['provider']!r}, not {item.provider!r}",
+                    where="contracts/providerName",
+                )
+            provider = _provider(session, principal, item.provider, notices)
+            candidates = expectation_rows.contract_kinds(session, provider.id)
+            contract, why = core.pact_contract(expectation.kind, item.provider, candidates)
+            registering = registry.find_service(session, pacticipant) is None
+            result = publish_expectation(
+                session,
+                principal,
+                version=version,
+                document=item.document,
+                consumer=pacticipant,
+                provider=item.provider,
+                contract=contract,
+            )
+            if registering:
+                notices.append(
+                    Notice(
+                        "warning",
+                        f"Registered consumer {pacticipant} (owner: unassigned; assign it a team)",
+                    )
+                )
+            consumer = registry.get_service(session, pacticipant)
+            cversion = registry.get_version(session, consumer, version)
+            row = expectation_rows.find(session, cversion.id, provider.id, contract)
+            assert row is not None
+            sha = expectation_rows.content_hash(item.document)
+            _, changed = rows.save_pact(
+                session,
+                consumer_id=consumer.id,
+                consumer_version_id=cversion.id,
+                provider_id=provider.id,
+                expectation_id=row.id,
+                content=item.document,
+                sha=sha,
+            )
+            state = "published" if changed else "unchanged (already published)"
+            notices.append(
+                Notice(
+                    "success",
+                    f"Pact for consumer {pacticipant} version {version} and provider "
+                    f"{item.provider} {state}",
+                )
+            )
+            notices.append(Notice("info", f"Verified against contract {contract}: {why}"))
+            for check in result.verifications:
+                kind = "success" if check.status == "verified" else "warning"
+                notices.append(
+                    Notice(
+                        kind,
+                        f"Checked statically against {item.provider} {check.provider_version} "
+                        f"({contract}): {check.status}",
+                    )
+                )
+            published.append(PublishedContract(pacticipant, item.provider, version, sha, contract))
+        found = registry.find_service(session, pacticipant)
+        if found is None:
+            authz.require_service_write(session, principal, pacticipant, None)
+            consumer, _ = registry_cases.save_service(session, principal.name, pacticipant)
+            notices.append(
+                Notice("warning", f"Registered {pacticipant} (owner: unassigned; assign it a team)")
+            )
+        else:
+            consumer = authz.service_for_write(
+                session, principal, pacticipant, what="publish contracts"
+            )
+        cversion, _ = registry.upsert_version(
+            session, principal.name, consumer, version, build_url=build_url
+        )
+        _mark(session, principal.name, consumer, cversion, branch, tags)
+        if branch:
+            notices.append(
+                Notice("info", f"Version {version} of {pacticipant} is on branch {branch}")
+            )
+        return Published(pacticipant, version, list(tags), published, notices)
+
+    return store.retrying(work)
+
+
+# -- reading pacts -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PactView:
+    consumer: str
+    consumer_version: str
+    provider: str
+    sha: str
+    content: dict[str, Any]
+    created_at: datetime
+
+
+def show_pact(store: Store, provider: str, consumer: str, version: str) -> PactView:
+    with store.session() as session:
+        consumer_service = _service(session, consumer)
+        provider_service = _service(session, provider)
+        cversion = registry.get_version(session, consumer_service, version)
+        row = rows.find_pact(session, cversion.id, provider_service.id)
+        if row is None:
+            raise NotFound(
+                f"{consumer} {version} has published no pact with {provider}", where="pact"
+            )
+        return PactView(consumer, version, provider, row.sha, row.content, row.created_at)
+
+
+def pact_version(store: Store, provider: str, consumer: str, sha: str) -> PactView:
+    with store.session() as session:
+        consumer_service = _service(session, consumer)
+        provider_service = _service(session, provider)
+        row = rows.pact_by_sha(session, provider_service.id, consumer_service.id, sha)
+        if row is None:
+            raise NotFound(f"no pact between {consumer} and {provider} has sha {sha}")
+        number = session.scalar(select(Version.number).where(Version.id == row.consumer_version_id))
+        return PactView(consumer, str(number), provider, row.sha, row.content, row.created_at)
+
+
+def latest_pacts(store: Store, provider: str | None = None) -> list[PactView]:
+    with store.session() as session:
+        found = rows.latest_pacts(session)
+        return [
+            PactView(c, r.number, p, r.sha, r.content, r.created_at)
+            for c, p, r in found
+            if provider is None or p == provider
+        ]
+
+
+# -- verification results ------------------------------------------------------------------
+
+#: The source verification results published through the Pact Broker API are kept under.
+PACT_VERIFICATION = "pact-verification"
+
+
+@dataclass(frozen=True, slots=True)
+class VerificationPublished:
+    provider: str
+    provider_version: str
+    consumer: str
+    consumer_versions: list[str]
+    success: bool
+    verified_at: datetime | None
+
+
+def publish_verification(
+    store: Store,
+    principal: Principal,
+    provider: str,
+    consumer: str,
+    sha: str,
+    *,
+    success: bool,
+    provider_version: str,
+    branch: str | None = None,
+    tags: list[str] | None = None,
+    build_url: str | None = None,
+) -> VerificationPublished:
+    """A provider's Pact verification of one pact content: it holds for every consumer
+    version that published exactly this content, and is kept as evidence beside the static
+    checks (source ``pact-verification``)."""
+    registry.check_version(provider_version)
+
+    def work(session: Session) -> VerificationPublished:
+        consumer_service = _service(session, consumer)
+        provider_service = _service(session, provider)
+        version_ids = rows.versions_with_sha(session, provider_service.id, consumer_service.id, sha)
+        if not version_ids:
+            raise NotFound(f"no pact between {consumer} and {provider} has sha {sha}")
+        numbers = expectation_rows.numbers(session, set(version_ids))
+        verified_at = None
+        done = []
+        for vid in sorted(version_ids):
+            row = rows.find_pact(session, vid, provider_service.id)
+            expectation = session.get(ExpectationRow, row.expectation_id) if row else None
+            if expectation is None:
+                continue
+            recorded = record_verification(
+                session,
+                principal,
+                consumer=consumer,
+                consumer_version=numbers[vid][1],
+                provider=provider,
+                provider_version=provider_version,
+                contract=expectation.contract,
+                success=success,
+                source=PACT_VERIFICATION,
+                build_url=build_url,
+            )
+            verified_at = datetime.fromisoformat(recorded.verified_at)
+            done.append(numbers[vid][1])
+        pversion = registry.get_version(session, provider_service, provider_version)
+        _mark(session, principal.name, provider_service, pversion, branch, tags or [])
+        return VerificationPublished(
+            provider, provider_version, consumer, done, success, verified_at
+        )
+
+    return store.retrying(work)
