@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
+
+import httpx
+
+from tests.prometheus import free_port
+from unlockstep.store import Store
 
 
 def http_pact(consumer: str, provider: str, fields: list[str], spec: str = "3.0.0") -> Any:
@@ -51,3 +63,43 @@ def publish_body(
             for pact in pacts
         ],
     }
+
+
+TOKEN = "pact-ci-secret"
+UVICORN = [sys.executable, "-m", "uvicorn", "--factory", "unlockstep.server.app:create_app"]
+
+
+@contextmanager
+def live_server(store: Store, log_path: Path) -> Iterator[str]:
+    """unlockstep in a uvicorn subprocess on ``store``'s database, requiring :data:`TOKEN`;
+    yields the Pact Broker API's base URL."""
+    database = store.engine.url.render_as_string(hide_password=False)
+    store.dispose()
+    port = free_port()
+    env = {
+        **os.environ,
+        "UNLOCKSTEP_DATABASE_URL": database,
+        "UNLOCKSTEP_API_TOKENS": f"ci:{TOKEN}",
+        "UNLOCKSTEP_WORKER": "false",
+    }
+    with log_path.open("w") as log:
+        server = subprocess.Popen(
+            [*UVICORN, "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(300):
+                try:
+                    if httpx.get(f"{base}/api/v1/health", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                assert server.poll() is None, log_path.read_text()
+                time.sleep(0.1)
+            yield f"{base}/pact"
+        finally:
+            server.terminate()
+            server.wait(10)

@@ -11,24 +11,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from unlockstep.core import broker as handles
-from unlockstep.core import contracts as core
 from unlockstep.errors import InvalidInput, NotFound
 from unlockstep.services import authz
 from unlockstep.services import registry as registry_cases
 from unlockstep.services.authz import Principal
-from unlockstep.services.expectations import publish_expectation, record_verification
 from unlockstep.store import Store, audit, registry
 from unlockstep.store import broker as rows
-from unlockstep.store import expectations as expectation_rows
 from unlockstep.store.broker import LiveRecord
 from unlockstep.store.broker_tables import BrokerService
-from unlockstep.store.expectation_tables import ExpectationRow
 from unlockstep.store.tables import Environment, Service, Team, Version
 
 #: Branches taken as a service's main branch when it has none yet (the Pact Broker's rule).
@@ -64,38 +59,6 @@ class EnvironmentView:
     display_name: str | None
     production: bool
     created_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class Notice:
-    type: str  # success | info | warning | error | debug
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class ContractIn:
-    consumer: str
-    provider: str
-    specification: str
-    document: Any
-
-
-@dataclass(frozen=True, slots=True)
-class PublishedContract:
-    consumer: str
-    provider: str
-    version: str
-    sha: str
-    contract: str
-
-
-@dataclass(frozen=True, slots=True)
-class Published:
-    pacticipant: str
-    version: str
-    tags: list[str]
-    contracts: list[PublishedContract]
-    notices: list[Notice]
 
 
 # -- pacticipants ------------------------------------------------------------------------
@@ -138,10 +101,11 @@ def list_pacticipants(store: Store) -> list[Pacticipant]:
 
 def show_pacticipant(store: Store, name: str) -> Pacticipant:
     with store.session() as session:
-        return _pacticipant(session, _service(session, name))
+        return _pacticipant(session, service_named(session, name))
 
 
-def _service(session: Session, name: str) -> Service:
+def service_named(session: Session, name: str) -> Service:
+    """The service a Pact Broker path names (404 naming the pacticipant)."""
     service = registry.find_service(session, name)
     if service is None:
         raise NotFound(f"pacticipant {name!r} is not registered", where="pacticipant")
@@ -213,7 +177,7 @@ def _version_view(session: Session, service: Service, version: Version) -> Versi
 
 def show_version(store: Store, pacticipant: str, number: str) -> VersionView:
     with store.session() as session:
-        service = _service(session, pacticipant)
+        service = service_named(session, pacticipant)
         return _version_view(session, service, registry.get_version(session, service, number))
 
 
@@ -221,7 +185,7 @@ def latest_version(
     store: Store, pacticipant: str, *, branch: str | None = None, tag: str | None = None
 ) -> VersionView:
     with store.session() as session:
-        service = _service(session, pacticipant)
+        service = service_named(session, pacticipant)
         version = rows.latest_version(session, service.id, branch=branch, tag=tag)
         if version is None:
             on = f" on branch {branch!r}" if branch else f" tagged {tag!r}" if tag else ""
@@ -229,7 +193,7 @@ def latest_version(
         return _version_view(session, service, version)
 
 
-def _mark(
+def mark(
     session: Session,
     actor: str,
     service: Service,
@@ -272,7 +236,7 @@ def put_version(
         version, outcome = registry.upsert_version(
             session, principal.name, service, number, build_url=build_url
         )
-        _mark(session, principal.name, service, version, branch, tags or [])
+        mark(session, principal.name, service, version, branch, tags or [])
         return _version_view(session, service, version), outcome == "created"
 
     return store.retrying(work)
@@ -359,7 +323,7 @@ def record(
     """Record a deployment (``kind="deployment"``) or a release of a version that exists."""
     with store.session() as session:
         env = _environment(session, environment_uuid)
-        registry.get_version(session, _service(session, pacticipant), number)
+        registry.get_version(session, service_named(session, pacticipant), number)
         env_name = env.name
     if kind == "deployment":
         registry_cases.record_deployment(
@@ -368,7 +332,7 @@ def record(
     else:
         registry_cases.record_release(store, principal, pacticipant, number, env_name)
     with store.session() as session:
-        service = _service(session, pacticipant)
+        service = service_named(session, pacticipant)
         version = registry.get_version(session, service, number)
         found = rows.live_in(
             session,
@@ -436,253 +400,3 @@ def end_live(store: Store, principal: Principal, uuid: str, kind: str) -> LiveRe
         key = f"{found.service}/{found.environment}/{found.version}"
         audit.record(session, principal.name, action, kind, key, before, registry.snapshot(ended))
         return ended
-
-
-# -- publishing contracts ------------------------------------------------------------------
-
-
-def _provider(session: Session, principal: Principal, name: str, notices: list[Notice]) -> Service:
-    found = registry.find_service(session, name)
-    if found is not None:
-        return found
-    if not principal.has("admin"):
-        registry.get_service(session, name)  # the same 404 as any unknown service
-    service, _ = registry_cases.save_service(session, principal.name, name)
-    notices.append(
-        Notice("warning", f"Registered provider {name} (owner: unassigned; assign it a team)")
-    )
-    return service
-
-
-def publish_contracts(
-    store: Store,
-    principal: Principal,
-    *,
-    pacticipant: str,
-    version: str,
-    branch: str | None,
-    tags: list[str],
-    build_url: str | None,
-    contracts: list[ContractIn],
-) -> Published:
-    """Publish the consumer version's Pacts: each becomes an expectation of the provider
-    contract ``core.contracts.pact_contract`` chooses (checked statically against it when
-    the provider published one), and the Pact file is kept for the provider's verification.
-    Unknown pacticipants are registered, unowned, and the notices say so."""
-    registry.check_name(pacticipant, "pacticipant")
-    registry.check_version(version)
-
-    def work(session: Session) -> Published:
-        notices: list[Notice] = []
-        published: list[PublishedContract] = []
-        for item in contracts:
-            if item.specification != "pact":
-                raise InvalidInput(
-                    f"only Pact contracts can be published here, not {item.specification!r}",
-                    where="contracts/specification",
-                )
-            if item.consumer != pacticipant:
-                raise InvalidInput(
-                    f"the contract's consumer {item.consumer!r} is not the pacticipant "
-                    f"{pacticipant!r} publishing it",
-                    where="contracts/consumerName",
-                )
-            expectation, names = core.read_any(item.document, "pact")
-            if names["provider"] and names["provider"] != item.provider:
-                raise InvalidInput(
-                    f"the Pact's provider is {names['provider']!r}, not {item.provider!r}",
-                    where="contracts/providerName",
-                )
-            provider = _provider(session, principal, item.provider, notices)
-            candidates = expectation_rows.contract_kinds(session, provider.id)
-            contract, why = core.pact_contract(expectation.kind, item.provider, candidates)
-            registering = registry.find_service(session, pacticipant) is None
-            result = publish_expectation(
-                session,
-                principal,
-                version=version,
-                document=item.document,
-                consumer=pacticipant,
-                provider=item.provider,
-                contract=contract,
-            )
-            if registering:
-                notices.append(
-                    Notice(
-                        "warning",
-                        f"Registered consumer {pacticipant} (owner: unassigned; assign it a team)",
-                    )
-                )
-            consumer = registry.get_service(session, pacticipant)
-            cversion = registry.get_version(session, consumer, version)
-            row = expectation_rows.find(session, cversion.id, provider.id, contract)
-            assert row is not None
-            sha = expectation_rows.content_hash(item.document)
-            _, changed = rows.save_pact(
-                session,
-                consumer_id=consumer.id,
-                consumer_version_id=cversion.id,
-                provider_id=provider.id,
-                expectation_id=row.id,
-                content=item.document,
-                sha=sha,
-            )
-            state = "published" if changed else "unchanged (already published)"
-            notices.append(
-                Notice(
-                    "success",
-                    f"Pact for consumer {pacticipant} version {version} and provider "
-                    f"{item.provider} {state}",
-                )
-            )
-            notices.append(Notice("info", f"Verified against contract {contract}: {why}"))
-            for check in result.verifications:
-                kind = "success" if check.status == "verified" else "warning"
-                notices.append(
-                    Notice(
-                        kind,
-                        f"Checked statically against {item.provider} {check.provider_version} "
-                        f"({contract}): {check.status}",
-                    )
-                )
-            published.append(PublishedContract(pacticipant, item.provider, version, sha, contract))
-        found = registry.find_service(session, pacticipant)
-        if found is None:
-            authz.require_service_write(session, principal, pacticipant, None)
-            consumer, _ = registry_cases.save_service(session, principal.name, pacticipant)
-            notices.append(
-                Notice("warning", f"Registered {pacticipant} (owner: unassigned; assign it a team)")
-            )
-        else:
-            consumer = authz.service_for_write(
-                session, principal, pacticipant, what="publish contracts"
-            )
-        cversion, _ = registry.upsert_version(
-            session, principal.name, consumer, version, build_url=build_url
-        )
-        _mark(session, principal.name, consumer, cversion, branch, tags)
-        if branch:
-            notices.append(
-                Notice("info", f"Version {version} of {pacticipant} is on branch {branch}")
-            )
-        return Published(pacticipant, version, list(tags), published, notices)
-
-    return store.retrying(work)
-
-
-# -- reading pacts -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class PactView:
-    consumer: str
-    consumer_version: str
-    provider: str
-    sha: str
-    content: dict[str, Any]
-    created_at: datetime
-
-
-def show_pact(store: Store, provider: str, consumer: str, version: str) -> PactView:
-    with store.session() as session:
-        consumer_service = _service(session, consumer)
-        provider_service = _service(session, provider)
-        cversion = registry.get_version(session, consumer_service, version)
-        row = rows.find_pact(session, cversion.id, provider_service.id)
-        if row is None:
-            raise NotFound(
-                f"{consumer} {version} has published no pact with {provider}", where="pact"
-            )
-        return PactView(consumer, version, provider, row.sha, row.content, row.created_at)
-
-
-def pact_version(store: Store, provider: str, consumer: str, sha: str) -> PactView:
-    with store.session() as session:
-        consumer_service = _service(session, consumer)
-        provider_service = _service(session, provider)
-        row = rows.pact_by_sha(session, provider_service.id, consumer_service.id, sha)
-        if row is None:
-            raise NotFound(f"no pact between {consumer} and {provider} has sha {sha}")
-        number = session.scalar(select(Version.number).where(Version.id == row.consumer_version_id))
-        return PactView(consumer, str(number), provider, row.sha, row.content, row.created_at)
-
-
-def latest_pacts(store: Store, provider: str | None = None) -> list[PactView]:
-    with store.session() as session:
-        found = rows.latest_pacts(session)
-        return [
-            PactView(c, r.number, p, r.sha, r.content, r.created_at)
-            for c, p, r in found
-            if provider is None or p == provider
-        ]
-
-
-# -- verification results ------------------------------------------------------------------
-
-#: The source verification results published through the Pact Broker API are kept under.
-PACT_VERIFICATION = "pact-verification"
-
-
-@dataclass(frozen=True, slots=True)
-class VerificationPublished:
-    provider: str
-    provider_version: str
-    consumer: str
-    consumer_versions: list[str]
-    success: bool
-    verified_at: datetime | None
-
-
-def publish_verification(
-    store: Store,
-    principal: Principal,
-    provider: str,
-    consumer: str,
-    sha: str,
-    *,
-    success: bool,
-    provider_version: str,
-    branch: str | None = None,
-    tags: list[str] | None = None,
-    build_url: str | None = None,
-) -> VerificationPublished:
-    """A provider's Pact verification of one pact content: it holds for every consumer
-    version that published exactly this content, and is kept as evidence beside the static
-    checks (source ``pact-verification``)."""
-    registry.check_version(provider_version)
-
-    def work(session: Session) -> VerificationPublished:
-        consumer_service = _service(session, consumer)
-        provider_service = _service(session, provider)
-        version_ids = rows.versions_with_sha(session, provider_service.id, consumer_service.id, sha)
-        if not version_ids:
-            raise NotFound(f"no pact between {consumer} and {provider} has sha {sha}")
-        numbers = expectation_rows.numbers(session, set(version_ids))
-        verified_at = None
-        done = []
-        for vid in sorted(version_ids):
-            row = rows.find_pact(session, vid, provider_service.id)
-            expectation = session.get(ExpectationRow, row.expectation_id) if row else None
-            if expectation is None:
-                continue
-            recorded = record_verification(
-                session,
-                principal,
-                consumer=consumer,
-                consumer_version=numbers[vid][1],
-                provider=provider,
-                provider_version=provider_version,
-                contract=expectation.contract,
-                success=success,
-                source=PACT_VERIFICATION,
-                build_url=build_url,
-            )
-            verified_at = datetime.fromisoformat(recorded.verified_at)
-            done.append(numbers[vid][1])
-        pversion = registry.get_version(session, provider_service, provider_version)
-        _mark(session, principal.name, provider_service, pversion, branch, tags or [])
-        return VerificationPublished(
-            provider, provider_version, consumer, done, success, verified_at
-        )
-
-    return store.retrying(work)

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from unlockstep.core.broker import Candidate
 from unlockstep.store.broker_tables import (
     BrokerEnvironment,
     BrokerService,
@@ -20,6 +21,7 @@ from unlockstep.store.broker_tables import (
     VersionBranch,
     VersionTag,
 )
+from unlockstep.store.expectation_tables import VerificationRow
 from unlockstep.store.tables import Deployment, Environment, Service, Version, utcnow
 
 
@@ -356,3 +358,75 @@ def live_in(
 def live_of_version(session: Session, version_id: int) -> list[LiveRecord]:
     query = _live_query().where(Deployment.version_id == version_id, Deployment.ended_at.is_(None))
     return [_live_record(r) for r in session.execute(query.order_by(Deployment.id))]
+
+
+# -- pacts for verification ------------------------------------------------------------------
+
+
+def verification_candidates(session: Session, provider_id: int) -> list[Candidate]:
+    """Every pact published for the provider as ``core.broker.Candidate`` values."""
+    consumer = Service.__table__.alias("consumer")
+    rows = session.execute(
+        select(
+            consumer.c.name,
+            PactRow.consumer_service_id,
+            PactRow.consumer_version_id,
+            Version.number,
+            PactRow.sha,
+            PactRow.created_at,
+        )
+        .join(Version, Version.id == PactRow.consumer_version_id)
+        .join(consumer, consumer.c.id == PactRow.consumer_service_id)
+        .where(PactRow.provider_service_id == provider_id)
+        .order_by(consumer.c.name, Version.created_at, Version.id)
+    ).all()
+    version_ids = [r.consumer_version_id for r in rows]
+    branches = branches_of(session, version_ids)
+    tags = tags_of(session, version_ids)
+    mains = main_branches(session, sorted({r.consumer_service_id for r in rows}))
+    live: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    if version_ids:
+        for vid, env, kind in session.execute(
+            select(Deployment.version_id, Environment.name, Deployment.kind)
+            .join(Environment, Environment.id == Deployment.environment_id)
+            .where(Deployment.version_id.in_(version_ids), Deployment.ended_at.is_(None))
+        ):
+            live[vid].append((env, kind))
+    return [
+        Candidate(
+            consumer=r.name,
+            version=r.number,
+            sha=r.sha,
+            created_at=r.created_at,
+            order=order,
+            branches=tuple(branches.get(r.consumer_version_id, [])),
+            tags=tuple(tags.get(r.consumer_version_id, [])),
+            live=tuple(live.get(r.consumer_version_id, [])),
+            main_branch=mains.get(r.consumer_service_id),
+        )
+        for order, r in enumerate(rows)
+    ]
+
+
+def verified_shas(session: Session, provider_id: int, branch: str | None) -> set[str]:
+    """Pact contents a build of the provider verified successfully (on ``branch``, when
+    given); computed (static) checks are not a build's verification."""
+    query = (
+        select(PactRow.sha)
+        .join(
+            VerificationRow,
+            (VerificationRow.expectation_id == PactRow.expectation_id)
+            & (VerificationRow.consumer_version_id == PactRow.consumer_version_id),
+        )
+        .where(
+            PactRow.provider_service_id == provider_id,
+            VerificationRow.status == "verified",
+            VerificationRow.source != "static",
+        )
+        .distinct()
+    )
+    if branch:
+        query = query.join(
+            VersionBranch, VersionBranch.version_id == VerificationRow.provider_version_id
+        ).where(VersionBranch.name == branch)
+    return set(session.scalars(query))

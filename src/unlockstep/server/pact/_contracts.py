@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Body, Request
@@ -14,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from unlockstep.errors import InvalidInput
 from unlockstep.server.deps import PrincipalDep, StoreDep
 from unlockstep.server.pact._hal import base, hal, link, pacticipant_url, seg, version_url, when
-from unlockstep.services import broker, broker_matrix
+from unlockstep.services import broker_matrix, broker_pacts
 
 router = APIRouter()
 
@@ -52,7 +53,7 @@ def _decode(content: str, where: str) -> Any:
         raise InvalidInput("the contract content is not base64-encoded JSON", where=where) from None
 
 
-def _published_body(root: str, published: broker.Published) -> dict[str, Any]:
+def _published_body(root: str, published: broker_pacts.Published) -> dict[str, Any]:
     p_url = pacticipant_url(root, published.pacticipant)
     v_url = version_url(root, published.pacticipant, published.version)
     return {
@@ -90,7 +91,7 @@ def publish_contracts(
     body: PublishIn, request: Request, store: StoreDep, principal: PrincipalDep
 ) -> JSONResponse:
     contracts = [
-        broker.ContractIn(
+        broker_pacts.ContractIn(
             c.consumer_name,
             c.provider_name,
             c.specification,
@@ -98,7 +99,7 @@ def publish_contracts(
         )
         for i, c in enumerate(body.contracts)
     ]
-    published = broker.publish_contracts(
+    published = broker_pacts.publish_contracts(
         store,
         principal,
         pacticipant=body.pacticipant_name,
@@ -111,7 +112,7 @@ def publish_contracts(
     return hal(_published_body(base(request), published), 200)
 
 
-def _pact_body(root: str, pact: broker.PactView) -> dict[str, Any]:
+def _pact_body(root: str, pact: broker_pacts.PactView) -> dict[str, Any]:
     url = pact_url(root, pact.provider, pact.consumer, pact.consumer_version)
     sha_url = (
         f"{root}/pacts/provider/{seg(pact.provider)}/consumer/{seg(pact.consumer)}"
@@ -142,7 +143,9 @@ def _pact_body(root: str, pact: broker.PactView) -> dict[str, Any]:
 def show_pact(
     provider: str, consumer: str, version: str, request: Request, store: StoreDep
 ) -> JSONResponse:
-    return hal(_pact_body(base(request), broker.show_pact(store, provider, consumer, version)))
+    return hal(
+        _pact_body(base(request), broker_pacts.show_pact(store, provider, consumer, version))
+    )
 
 
 @router.put("/pacts/provider/{provider}/consumer/{consumer}/version/{version}")
@@ -155,7 +158,7 @@ def put_pact(
     principal: PrincipalDep,
     document: dict[str, Any] = Body(),  # noqa: B008 (FastAPI's way to take the raw JSON)
 ) -> JSONResponse:
-    published = broker.publish_contracts(
+    published = broker_pacts.publish_contracts(
         store,
         principal,
         pacticipant=consumer,
@@ -163,9 +166,9 @@ def put_pact(
         branch=None,
         tags=[],
         build_url=None,
-        contracts=[broker.ContractIn(consumer, provider, "pact", document)],
+        contracts=[broker_pacts.ContractIn(consumer, provider, "pact", document)],
     )
-    pact = broker.show_pact(store, provider, consumer, version)
+    pact = broker_pacts.show_pact(store, provider, consumer, version)
     changed = any("unchanged" not in n.text for n in published.notices if n.type == "success")
     return hal(_pact_body(base(request), pact), 201 if changed else 200)
 
@@ -174,10 +177,10 @@ def put_pact(
 def show_pact_version(
     provider: str, consumer: str, sha: str, request: Request, store: StoreDep
 ) -> JSONResponse:
-    return hal(_pact_body(base(request), broker.pact_version(store, provider, consumer, sha)))
+    return hal(_pact_body(base(request), broker_pacts.pact_version(store, provider, consumer, sha)))
 
 
-def _latest_body(request: Request, pacts: list[broker.PactView]) -> dict[str, Any]:
+def _latest_body(request: Request, pacts: list[broker_pacts.PactView]) -> dict[str, Any]:
     root = base(request)
     items = [
         {
@@ -206,12 +209,12 @@ def _latest_body(request: Request, pacts: list[broker.PactView]) -> dict[str, An
 
 @router.get("/pacts/latest")
 def latest_pacts(request: Request, store: StoreDep) -> JSONResponse:
-    return hal(_latest_body(request, broker.latest_pacts(store)))
+    return hal(_latest_body(request, broker_pacts.latest_pacts(store)))
 
 
 @router.get("/pacts/provider/{provider}/latest")
 def latest_provider_pacts(provider: str, request: Request, store: StoreDep) -> JSONResponse:
-    pacts = broker.latest_pacts(store, provider)
+    pacts = broker_pacts.latest_pacts(store, provider)
     root = base(request)
     body = _latest_body(request, pacts)
     body["_links"]["pb:pacts"] = [
@@ -419,7 +422,7 @@ def publish_verification(
     store: StoreDep,
     principal: PrincipalDep,
 ) -> JSONResponse:
-    done = broker.publish_verification(
+    done = broker_pacts.publish_verification(
         store,
         principal,
         provider,
@@ -448,4 +451,85 @@ def publish_verification(
             },
         },
         201,
+    )
+
+
+# -- pacts for verification ------------------------------------------------------------------
+
+
+class ForVerificationIn(_In):
+    consumer_version_selectors: list[dict[str, Any]] = Field([], alias="consumerVersionSelectors")
+    provider_version_branch: str | None = Field(None, alias="providerVersionBranch")
+    provider_version_tags: list[str] = Field([], alias="providerVersionTags")
+    include_pending_status: bool = Field(False, alias="includePendingStatus")
+    include_wip_pacts_since: datetime | None = Field(None, alias="includeWipPactsSince")
+
+
+@router.post("/pacts/provider/{provider}/for-verification")
+def pacts_for_verification(
+    provider: str, request: Request, store: StoreDep, body: ForVerificationIn | None = None
+) -> JSONResponse:
+    body = body or ForVerificationIn.model_validate({})
+    since = body.include_wip_pacts_since
+    if since is not None and since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
+    found = broker_pacts.pacts_for_verification(
+        store,
+        provider,
+        selectors=body.consumer_version_selectors,
+        provider_branch=body.provider_version_branch,
+        include_pending=body.include_pending_status,
+        wip_since=since,
+    )
+    root = base(request)
+    pacts = []
+    for entry in found:
+        url = (
+            f"{root}/pacts/provider/{seg(provider)}/consumer/{seg(entry.consumer)}"
+            f"/pact-version/{entry.sha}"
+        )
+        versions = ", ".join(entry.versions)
+        notices = [
+            {
+                "when": "before_verification",
+                "text": f"The pact of {entry.consumer} ({versions}) is verified because it is "
+                f"the {'; '.join(entry.reasons)}",
+            }
+        ]
+        if entry.pending:
+            notices.append(
+                {
+                    "when": "before_verification",
+                    "text": "This pact is pending: no build of the provider has verified it "
+                    "yet, so a failure does not fail this build",
+                }
+            )
+        properties: dict[str, Any] = {"pending": entry.pending, "notices": notices}
+        if entry.wip:
+            properties["wip"] = True
+        pacts.append(
+            {
+                "shortDescription": f"{entry.consumer} ({versions})",
+                "verificationProperties": properties,
+                "_links": {
+                    "self": link(
+                        url, name=f"Pact between {entry.consumer} ({versions}) and {provider}"
+                    )
+                },
+            }
+        )
+    return hal({"_embedded": {"pacts": pacts}, "_links": {"self": link(str(request.url))}})
+
+
+@router.get("/pacts/provider/{provider}/for-verification")
+def for_verification_resource(provider: str, request: Request) -> JSONResponse:
+    """What a verifier reads before it posts its selectors (to ``self``)."""
+    url = f"{base(request)}/pacts/provider/{seg(provider)}/for-verification"
+    return hal(
+        {
+            "_links": {
+                "self": link(url, title="Pacts to be verified"),
+                "pb:provider": link(f"{base(request)}/pacticipants/{seg(provider)}"),
+            }
+        }
     )
