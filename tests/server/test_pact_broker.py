@@ -254,3 +254,28 @@ def test_writes_need_the_bearer_token_the_clients_send_with_broker_token(
     assert secured.post("/pact/contracts/publish", json=body, headers=headers).status_code == 200
     audit = secured.get("/api/v1/audit", params={"entityType": "service"}, headers=headers)
     assert audit.status_code == 200
+
+
+def test_can_i_merge_checks_against_the_newest_main_branch_version_of_each_integration(
+    api: TestClient,
+) -> None:
+    publish(api, "dashboard", "1.0.0", ["id"])
+    body = publish_body("dashboard", "2.0.0", [http_pact("dashboard", "case-service", ["id", "x"])])
+    body["branch"] = "feat-x"
+    ok(api.post("/pact/contracts/publish", json=body))
+    ok(api.put("/pact/pacticipants/case-service/branches/main/versions/5.0.0", json={}))
+    verify(api, "dashboard", "1.0.0", "5.0.0", ok_=True)
+    verify(api, "dashboard", "2.0.0", "5.0.0", ok_=False)
+
+    def merge(service: str, version: str) -> Any:
+        query = f"q[][pacticipant]={service}&q[][version]={version}"
+        query += "&latestby=cvp&mainBranch=true&latest=true"
+        return ok(api.get(f"/pact/matrix?{query}"))
+
+    assert merge("dashboard", "1.0.0")["summary"]["deployable"] is True
+    answer = merge("dashboard", "2.0.0")
+    assert answer["summary"]["deployable"] is False
+    (row,) = answer["matrix"]
+    assert row["provider"]["version"]["number"] == "5.0.0"
+    # the provider's side: its main-branch consumers (dashboard 1.0.0 is the newest on main)
+    assert merge("case-service", "5.0.0")["summary"]["deployable"] is True

@@ -87,8 +87,15 @@ class Broker:
         """Ask both CLIs at once; they must agree with each other and with the matrix: exit
         0 and "Computer says yes" only when it says deployable."""
         args = ["can-i-deploy", "--pacticipant", service, "--version", version]
-        args += ["--to-environment", "production"]
         query = f"q[][pacticipant]={service}&q[][version]={version}&environment=production"
+        return self._ask([*args, "--to-environment", "production"], query)
+
+    def can_i_merge(self, service: str, version: str) -> bool | None:
+        args = ["can-i-merge", "--pacticipant", service, "--version", version]
+        query = f"q[][pacticipant]={service}&q[][version]={version}&mainBranch=true"
+        return self._ask(args, query)
+
+    def _ask(self, args: list[str], query: str) -> bool | None:
         deployable = self.http.get(f"{self.url}/matrix?{query}").json()["summary"]["deployable"]
         running = {}
         for cli in CLIS:
@@ -138,6 +145,9 @@ def test_the_full_cycle_with_both_clis_giving_the_same_answers(broker: Broker, c
     # pact_broker #903: the newest released consumer version passes, the older one does not
     assert broker.can_i_deploy("case-service", "5.0.0") is False
     assert broker.can_i_deploy("dashboard-service", "2.0.0") is True
+    # can-i-merge: against case-service's newest main-branch version, 5.0.0
+    assert broker.can_i_merge("dashboard-service", "2.0.0") is True
+    assert broker.can_i_merge("dashboard-service", "1.0.0") is False
     run(cli, "record-support-ended", "--pacticipant", "dashboard-service", "--version", "1.0.0",
         "--environment", "production")  # fmt: skip
     assert broker.can_i_deploy("case-service", "5.0.0") is True

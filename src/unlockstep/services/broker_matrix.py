@@ -1,5 +1,8 @@
 """The Pact Broker's matrix, answered by can-i-deploy.
 
+With ``mainBranch=true`` and no environment (``can-i-merge``), the counterparts are the
+newest main-branch version of each integrated service instead.
+
 A matrix query names pacticipant versions (``q[]`` selectors: a version, the latest, the
 latest on a branch or the main branch, the latest with a tag) and where they go
 (``environment``, or a ``tag`` naming one). The answer is unlockstep's can-i-deploy for that
@@ -20,6 +23,10 @@ from unlockstep.errors import InvalidInput, NotFound
 from unlockstep.store import Store, registry
 from unlockstep.store import broker as rows
 from unlockstep.store.can_i_deploy import gather
+from unlockstep.store.can_i_merge import gather_main_branches
+
+#: What can-i-merge checks against.
+MAIN_BRANCHES = "the main branches"
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,14 +95,21 @@ def matrix(
     *,
     environment: str | None,
     tag: str | None = None,
+    main_branch: bool = False,
     ignore: frozenset[str] = frozenset(),
 ) -> MatrixAnswer:
+    """can-i-deploy to ``environment`` (or the environment a ``tag`` names); with
+    ``main_branch`` and no environment, can-i-merge: against the newest main-branch version
+    of each integrated service."""
     if not selectors:
         raise InvalidInput("name at least one pacticipant (q[][pacticipant])", where="q")
     with store.session() as session:
         subjects = [(s.pacticipant, _resolve(session, s)) for s in selectors]
         if environment is None and tag is not None and registry.find_environment(session, tag):
             environment = tag  # a `--to production` tag names the environment
+        if environment is None and main_branch:
+            decision = core.decide(gather_main_branches(session, subjects), MAIN_BRANCHES)
+            return MatrixAnswer(decision, subjects, None, ignore)
         if environment is None:
             return MatrixAnswer(
                 None,
@@ -103,7 +117,7 @@ def matrix(
                 None,
                 ignore,
                 "unlockstep answers can-i-deploy for an environment: pass --to-environment "
-                "(every version live there is checked)",
+                "(every version live there is checked), or ask can-i-merge",
             )
         decision = core.decide(gather(session, subjects, environment), environment)
         return MatrixAnswer(decision, subjects, environment, ignore)

@@ -309,14 +309,13 @@ def matrix_body(root: str, answer: broker_matrix.MatrixAnswer) -> dict[str, Any]
         "no": "One or more of the verifications have failed",
         "unknown": "Missing one or more required verification results",
     }[outcome]
-    notices.insert(
-        0,
-        {
-            "type": "info",
-            "text": f"Every version live in {answer.environment} was checked (deployed and "
-            "released), whatever latestby the client asked for",
-        },
+    scope = (
+        f"Every version live in {answer.environment} was checked (deployed and released), "
+        "whatever latestby the client asked for"
+        if answer.environment
+        else "Checked against the newest main-branch version of each integrated service"
     )
+    notices.insert(0, {"type": "info", "text": scope})
     notices.append({"type": _RESULT_NOTICE[outcome], "text": reason})
     return {
         "summary": {
@@ -397,6 +396,7 @@ def matrix(request: Request, store: StoreDep) -> JSONResponse:
         selectors,
         environment=params.get("environment"),
         tag=params.get("tag"),
+        main_branch=_true(params.get("mainBranch")),
         ignore=ignored,
     )
     return hal(matrix_body(base(request), answer))
