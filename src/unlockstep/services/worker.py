@@ -45,8 +45,10 @@ class Job:
 
 
 def jobs() -> list[Job]:
-    """Every feature's periodic jobs (empty until a feature adds one here)."""
-    return []
+    """Every feature's periodic jobs."""
+    from unlockstep.services import webhooks
+
+    return [webhooks.JOB]
 
 
 def _holder() -> str:

@@ -13,7 +13,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 
-from unlockstep.server.pact import _contracts, _registry
+from unlockstep.server.pact import _contracts, _registry, _webhooks
 
 #: Where the Pact Broker API is mounted.
 PREFIX = "/pact"
@@ -21,6 +21,7 @@ PREFIX = "/pact"
 router = APIRouter(tags=["pact-broker"], include_in_schema=False)
 router.include_router(_registry.router)
 router.include_router(_contracts.router)
+router.include_router(_webhooks.router)
 
 
 def install(app: FastAPI, dependencies: Sequence[Any]) -> None:

@@ -108,7 +108,9 @@ def publish_contracts(
         tags=body.tags,
         build_url=body.build_url,
         contracts=contracts,
+        links_base=base(request),
     )
+    request.app.state.worker.wake()
     return hal(_published_body(base(request), published), 200)
 
 
@@ -433,7 +435,9 @@ def publish_verification(
         branch=body.provider_version_branch,
         tags=body.provider_version_tags,
         build_url=body.build_url,
+        links_base=base(request),
     )
+    request.app.state.worker.wake()
     root = base(request)
     url = (
         f"{root}/pacts/provider/{seg(provider)}/consumer/{seg(consumer)}/pact-version/{sha}"

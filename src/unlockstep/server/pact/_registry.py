@@ -103,6 +103,7 @@ def index(request: Request) -> JSONResponse:
         ),
         "pb:matrix": ("/matrix", "The matrix (answered by can-i-deploy)"),
         "pb:webhooks": ("/webhooks", "Webhooks"),
+        "pb:webhook": ("/webhooks/{uuid}", "Webhook"),
     }
     links: dict[str, Any] = {"self": link(root, title="Index")}
     for rel, (path, title) in rels.items():
