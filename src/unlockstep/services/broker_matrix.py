@@ -52,14 +52,13 @@ class MatrixAnswer:
 
 
 def _resolve(session: Session, selector: Selector) -> str:
+    if selector.version is not None:
+        return selector.version  # can-i-deploy's gathering says if it does not exist
     service = registry.find_service(session, selector.pacticipant)
     if service is None:
         raise NotFound(
             f"pacticipant {selector.pacticipant!r} is not registered", where="q/pacticipant"
         )
-    if selector.version is not None:
-        registry.get_version(session, service, selector.version)
-        return selector.version
     branch = selector.branch
     if selector.main_branch:
         details = rows.broker_service(session, service.id)

@@ -265,7 +265,9 @@ class _Gatherer:
                     name,
                     contract,
                     tuple(cps),
-                    subject_has_contract=contract in published,
+                    # a pact kept under `pact` has no document to publish: only the
+                    # provider's verification result can be its evidence
+                    subject_has_contract=contract in published or contract == core.PACT_ONLY,
                 )
                 for (consumer, contract), cps in sorted(grouped.items())
             ]
