@@ -103,3 +103,25 @@ def live_server(store: Store, log_path: Path) -> Iterator[str]:
         finally:
             server.terminate()
             server.wait(10)
+
+
+def write_pact(folder: Path, consumer: str, spec: str, fields: list[str]) -> Path:
+    """A pact file written by pact-python (its FFI, offline) for specification ``spec``
+    (``V2``, ``V3``, ``V4``): ``consumer`` reads ``fields`` of ``GET /cases/1``; the consumer
+    test runs against pact-python's mock server, as a real consumer build does."""
+    from pact import Pact
+
+    pact = Pact(consumer, "case-service").with_specification(spec)
+    (
+        pact.upon_receiving("a case")
+        .given("case 1 exists")
+        .with_request("GET", "/cases/1")
+        .will_respond_with(200)
+        .with_body({field: "x" for field in fields}, content_type="application/json")
+    )
+    with pact.serve(verbose=False) as server:
+        assert httpx.get(f"{server.url}/cases/1", timeout=10).json() == {f: "x" for f in fields}
+    folder.mkdir(parents=True)
+    pact.write_file(folder)
+    (written,) = folder.glob("*.json")
+    return written
