@@ -23,6 +23,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -32,9 +33,17 @@ from can_i_deploy import FAN_OUT, VERSIONS, generate, start_server
 from unlockstep.store import Store
 
 
-def measure(url: str, services: int, requests: int) -> tuple[float, float, dict[str, int]]:
+def _figures(latencies: list[float]) -> tuple[float, float]:
+    latencies.sort()
+    return statistics.median(latencies) * 1000, latencies[int(len(latencies) * 0.95)] * 1000
+
+
+def measure(url: str, services: int, requests: int) -> tuple[float, float, float, float, Any]:
+    """Matrix p50/p95, and unlockstep's own can-i-deploy p50/p95 for the same questions asked
+    in between (the baseline on the same machine at the same moment)."""
     rng = random.Random(11)
-    latencies: list[float] = []
+    matrix: list[float] = []
+    native: list[float] = []
     answers: dict[str, int] = {}
     with httpx.Client(base_url=url, timeout=30) as http:
         for i in range(requests + 20):
@@ -48,16 +57,16 @@ def measure(url: str, services: int, requests: int) -> tuple[float, float, dict[
             response = http.get(f"/pact/matrix?{query}")
             elapsed = time.perf_counter() - start
             response.raise_for_status()
+            params = {"service": name, "version": f"1.0.{VERSIONS}", "environment": "production"}
+            start = time.perf_counter()
+            http.get("/api/v1/can-i-deploy", params=params).raise_for_status()
+            baseline = time.perf_counter() - start
             if i >= 20:  # warm-up excluded
-                latencies.append(elapsed)
+                matrix.append(elapsed)
+                native.append(baseline)
                 key = str(response.json()["summary"]["deployable"])
                 answers[key] = answers.get(key, 0) + 1
-    latencies.sort()
-    return (
-        statistics.median(latencies) * 1000,
-        latencies[int(len(latencies) * 0.95)] * 1000,
-        answers,
-    )
+    return (*_figures(matrix), *_figures(native), answers)
 
 
 def run(label: str, database_url: str, services: int, requests: int) -> None:
@@ -70,14 +79,15 @@ def run(label: str, database_url: str, services: int, requests: int) -> None:
     store.dispose()
     proc, url = start_server(database_url)
     try:
-        p50, p95, answers = measure(url, services, requests)
+        p50, p95, base50, base95, answers = measure(url, services, requests)
     finally:
         proc.terminate()
         proc.wait(10)
     print(
         f"{label:<11} {services:>5} pacticipants x {VERSIONS} versions "
         f"({FAN_OUT * services} integrations; loaded in {seconds:5.1f} s): GET /pact/matrix "
-        f"p50 {p50:5.1f} ms p95 {p95:5.1f} ms (target < 25 ms); deployable {answers}"
+        f"p50 {p50:5.1f} ms p95 {p95:5.1f} ms (target < 25 ms); /api/v1/can-i-deploy for "
+        f"the same questions p50 {base50:5.1f} ms p95 {base95:5.1f} ms; deployable {answers}"
     )
 
 

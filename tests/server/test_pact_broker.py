@@ -279,3 +279,24 @@ def test_can_i_merge_checks_against_the_newest_main_branch_version_of_each_integ
     assert row["provider"]["version"]["number"] == "5.0.0"
     # the provider's side: its main-branch consumers (dashboard 1.0.0 is the newest on main)
     assert merge("case-service", "5.0.0")["summary"]["deployable"] is True
+
+
+def test_a_matrix_rows_verification_result_link_reads_the_result(api: TestClient) -> None:
+    env = environment(api)
+    publish(api, "dashboard", "1.0.0", ["id"])
+    record(api, "dashboard", "1.0.0", "released", env)
+    ok(api.put("/pact/pacticipants/case-service/versions/5.0.0", json={}))
+    verify(api, "dashboard", "1.0.0", "5.0.0", ok_=False)
+    (row,) = matrix(api, "case-service", "5.0.0")["matrix"]
+    href = row["verificationResult"]["_links"]["self"]["href"]
+    result = ok(api.get(href.removeprefix("http://testserver")))
+    assert (result["success"], result["source"]) == (False, "pact-verification")
+
+
+def test_the_ruby_clients_fallback_publish_by_put_stores_the_pact(api: TestClient) -> None:
+    pact = http_pact("dashboard", "case-service", ["id"])
+    path = "/pact/pacts/provider/case-service/consumer/dashboard/version/1.0.0"
+    assert api.put(path, json=pact).status_code == 201
+    assert api.put(path, json=pact).status_code == 200  # the same content again
+    back = ok(api.get(path))
+    assert back["interactions"] == pact["interactions"]

@@ -28,7 +28,7 @@ from unlockstep.services.expectations import publish_expectation, record_verific
 from unlockstep.store import Store, registry
 from unlockstep.store import broker as rows
 from unlockstep.store import expectations as expectation_rows
-from unlockstep.store.expectation_tables import ExpectationRow
+from unlockstep.store.expectation_tables import ExpectationRow, VerificationRow
 from unlockstep.store.tables import Service, Version
 
 
@@ -389,4 +389,41 @@ def pacts_for_verification(
             verified=verified.__contains__,
             include_pending=include_pending,
             wip_since=wip_since,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class VerificationView:
+    success: bool
+    source: str
+    verified_at: datetime
+    build_url: str | None
+
+
+def show_verification(
+    store: Store, provider: str, consumer: str, version: str, provider_version: str
+) -> VerificationView:
+    """The newest verification of consumer ``version`` by ``provider_version`` (any source)."""
+    with store.session() as session:
+        consumer_service = service_named(session, consumer)
+        provider_service = service_named(session, provider)
+        cversion = registry.get_version(session, consumer_service, version)
+        pversion = registry.get_version(session, provider_service, provider_version)
+        row = session.scalar(
+            select(VerificationRow)
+            .join(ExpectationRow, ExpectationRow.id == VerificationRow.expectation_id)
+            .where(
+                ExpectationRow.consumer_version_id == cversion.id,
+                ExpectationRow.provider_service_id == provider_service.id,
+                VerificationRow.provider_version_id == pversion.id,
+            )
+            .order_by(VerificationRow.verified_at.desc(), VerificationRow.id.desc())
+            .limit(1)
+        )
+        if row is None:
+            raise NotFound(
+                f"{provider} {provider_version} has no verification of {consumer} {version}"
+            )
+        return VerificationView(
+            row.status == "verified", row.source, row.verified_at, row.build_url
         )

@@ -537,3 +537,31 @@ def for_verification_resource(provider: str, request: Request) -> JSONResponse:
             }
         }
     )
+
+
+@router.get(
+    "/pacts/provider/{provider}/consumer/{consumer}/version/{version}"
+    "/verification-results/{provider_version}"
+)
+def show_verification(
+    provider: str,
+    consumer: str,
+    version: str,
+    provider_version: str,
+    request: Request,
+    store: StoreDep,
+) -> JSONResponse:
+    found = broker_pacts.show_verification(store, provider, consumer, version, provider_version)
+    body: dict[str, Any] = {
+        "success": found.success,
+        "providerApplicationVersion": provider_version,
+        "verifiedAt": when(found.verified_at),
+        "source": found.source,
+        "_links": {
+            "self": link(str(request.url)),
+            "pb:pact-version": link(pact_url(base(request), provider, consumer, version)),
+        },
+    }
+    if found.build_url:
+        body["buildUrl"] = found.build_url
+    return hal(body)
