@@ -6,7 +6,7 @@ content), ``contract_content_changed`` (the same), ``contract_requiring_verifica
 (a pact content no build of the provider has verified yet), ``provider_verification_published``
 and its ``…_succeeded`` / ``…_failed`` halves. A write that fires an event only enqueues a
 delivery in its own transaction (:func:`fire`), so nothing is sent for a write that rolled
-back; the background job :data:`JOB` sends what is due, in one server process at a time.
+back; the background job (:func:`run_job`) sends what is due, in one server process at a time.
 
 Every request carries ``X-Unlockstep-Event``, ``X-Unlockstep-Delivery`` and
 ``X-Unlockstep-Signature: sha256=<hex>``, the HMAC-SHA256 of the body under the webhook's
@@ -34,7 +34,6 @@ from sqlalchemy.orm import Session
 from unlockstep.errors import InvalidInput, NotFound
 from unlockstep.services import authz
 from unlockstep.services.authz import Principal
-from unlockstep.services.worker import Job
 from unlockstep.store import Store, audit
 from unlockstep.store import webhooks as rows
 from unlockstep.store.broker_tables import Webhook, WebhookDelivery
@@ -298,9 +297,10 @@ def execute(store: Store, principal: Principal, uuid: str) -> Attempt:
         return Attempt("test", status, error is None, error, delivery.log)
 
 
-def _job(store: Store, now: datetime) -> None:
+#: How often the background job (``services.worker.jobs``) sends what is due, in seconds.
+EVERY = 5.0
+
+
+def run_job(store: Store, now: datetime) -> None:
+    """The background job: send what is due."""
     deliver_due(store, now)
-
-
-#: The background job that sends what is due (registered in ``services.worker.jobs``).
-JOB = Job("webhook-deliveries", 5.0, _job)

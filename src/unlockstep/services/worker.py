@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from unlockstep.services import webhooks
 from unlockstep.store import Store, leases
 
 log = logging.getLogger("unlockstep.worker")
@@ -46,9 +47,7 @@ class Job:
 
 def jobs() -> list[Job]:
     """Every feature's periodic jobs."""
-    from unlockstep.services import webhooks
-
-    return [webhooks.JOB]
+    return [Job("webhook-deliveries", webhooks.EVERY, webhooks.run_job)]
 
 
 def _holder() -> str:
