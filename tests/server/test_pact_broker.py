@@ -300,3 +300,16 @@ def test_the_ruby_clients_fallback_publish_by_put_stores_the_pact(api: TestClien
     assert api.put(path, json=pact).status_code == 200  # the same content again
     back = ok(api.get(path))
     assert back["interactions"] == pact["interactions"]
+
+
+def test_with_reads_behind_a_token_the_pact_api_needs_one_too(store: Store, tmp_path: Any) -> None:
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'unused.db'}",
+        api_tokens={"ci": SecretStr("s3cret")},
+        require_token_for_reads=True,
+    )
+    with TestClient(create_app(settings, store), raise_server_exceptions=False) as client:
+        assert client.get("/pact").status_code == 401
+        assert client.get("/pact/pacticipants").status_code == 401
+        headers = {"Authorization": "Bearer s3cret"}
+        assert client.get("/pact", headers=headers).status_code == 200
