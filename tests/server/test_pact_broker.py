@@ -313,3 +313,16 @@ def test_with_reads_behind_a_token_the_pact_api_needs_one_too(store: Store, tmp_
         assert client.get("/pact/pacticipants").status_code == 401
         headers = {"Authorization": "Bearer s3cret"}
         assert client.get("/pact", headers=headers).status_code == 200
+
+
+def test_an_environment_is_deleted_only_when_nothing_is_live_there(api: TestClient) -> None:
+    env = environment(api, "qa")
+    publish(api, "dashboard", "1.0.0", ["id"])
+    record(api, "dashboard", "1.0.0", "deployed", env)
+    assert api.delete(f"/pact/environments/{env}").status_code == 409
+    (live,) = ok(api.get(f"/pact/environments/{env}/deployed-versions/currently-deployed"))[
+        "_embedded"
+    ]["deployedVersions"]
+    ok(api.patch(f"/pact/deployed-versions/{live['uuid']}", json={"currentlyDeployed": False}))
+    assert api.delete(f"/pact/environments/{env}").status_code == 204
+    assert api.get(f"/pact/environments/{env}").status_code == 404

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from unlockstep.core import broker as handles
-from unlockstep.errors import InvalidInput, NotFound
+from unlockstep.errors import Conflict, InvalidInput, NotFound
 from unlockstep.services import authz
 from unlockstep.services import registry as registry_cases
 from unlockstep.services.authz import Principal
@@ -274,6 +274,26 @@ def list_environments(store: Store, name: str | None = None) -> list[Environment
 def show_environment(store: Store, uuid: str) -> EnvironmentView:
     with store.session() as session:
         return _environment_view(session, _environment(session, uuid))
+
+
+def delete_environment(store: Store, principal: Principal, uuid: str) -> None:
+    """Delete an environment nothing is live in (admin only); its deployment history goes
+    with it, which the audit trail keeps."""
+    authz.require_admin(principal, what="delete environments")
+    with store.session() as session:
+        env = _environment(session, uuid)
+        live = registry.live_versions(session, environment_id=env.id)
+        if live:
+            names = ", ".join(f"{d.service} {d.version}" for d in live[:5])
+            raise Conflict(
+                f"environment {env.name!r} still has live versions: {names}",
+                hint="record their undeployment or end of support first",
+            )
+        before = registry.snapshot(registry.environment_record(env))
+        session.delete(env)
+        audit.record(
+            session, principal.name, "environment.deleted", "environment", env.name, before, None
+        )
 
 
 def put_environment(

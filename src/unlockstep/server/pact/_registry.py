@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -307,6 +307,12 @@ def create_environment(
 @router.get("/environments/{uuid}")
 def show_environment(uuid: str, request: Request, store: StoreDep) -> JSONResponse:
     return hal(environment_body(base(request), broker.show_environment(store, uuid)))
+
+
+@router.delete("/environments/{uuid}")
+def delete_environment(uuid: str, store: StoreDep, principal: PrincipalDep) -> Response:
+    broker.delete_environment(store, principal, uuid)
+    return Response(status_code=204)
 
 
 @router.put("/environments/{uuid}")
