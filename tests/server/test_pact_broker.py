@@ -326,3 +326,15 @@ def test_an_environment_is_deleted_only_when_nothing_is_live_there(api: TestClie
     ok(api.patch(f"/pact/deployed-versions/{live['uuid']}", json={"currentlyDeployed": False}))
     assert api.delete(f"/pact/environments/{env}").status_code == 204
     assert api.get(f"/pact/environments/{env}").status_code == 404
+
+
+def test_tags_and_branches_can_be_deleted_and_the_versions_stay(api: TestClient) -> None:
+    publish(api, "dashboard", "1.0.0", ["id"])
+    ok(api.put("/pact/pacticipants/dashboard/versions/1.0.0/tags/prod", json={}))
+    tag = "/pact/pacticipants/dashboard/versions/1.0.0/tags/prod"
+    assert api.delete(tag).status_code == 204
+    assert api.delete(tag).status_code == 404
+    assert api.delete("/pact/pacticipants/dashboard/branches/main").status_code == 204
+    version = ok(api.get("/pact/pacticipants/dashboard/versions/1.0.0"))
+    assert version["_embedded"] == {"branchVersions": [], "tags": []}
+    assert api.get("/pact/pacticipants/dashboard/branches/main/latest-version").status_code == 404

@@ -242,6 +242,31 @@ def put_version(
     return store.retrying(work)
 
 
+def delete_branch(store: Store, principal: Principal, pacticipant: str, branch: str) -> None:
+    """Take the service's versions off a branch (they, their pacts and verifications stay,
+    but selectors and can-i-merge no longer find them by it)."""
+    with store.session() as session:
+        service = authz.service_for_write(session, principal, pacticipant, what="delete branches")
+        if not rows.remove_branch(session, service.id, branch):
+            raise NotFound(f"{pacticipant} has no branch {branch!r}", where="branch")
+        audit.record(
+            session, principal.name, "branch.deleted", "service", pacticipant,
+            {"branch": branch}, None,
+        )  # fmt: skip
+
+
+def delete_tag(store: Store, principal: Principal, pacticipant: str, number: str, tag: str) -> None:
+    with store.session() as session:
+        service = authz.service_for_write(session, principal, pacticipant, what="delete tags")
+        version = registry.get_version(session, service, number)
+        if not rows.remove_tag(session, version.id, tag):
+            raise NotFound(f"{pacticipant} {number} has no tag {tag!r}", where="tag")
+        key = f"{pacticipant}/{number}"
+        audit.record(
+            session, principal.name, "version.untagged", "version", key, {"tag": tag}, None
+        )
+
+
 # -- environments ------------------------------------------------------------------------
 
 

@@ -131,6 +131,36 @@ def add_tag(session: Session, version: Version, name: str) -> bool:
     return True
 
 
+def remove_branch(session: Session, service_id: int, name: str) -> int:
+    """Take every version of the service off the branch (the versions stay); how many."""
+    rows = list(
+        session.scalars(
+            select(VersionBranch).where(
+                VersionBranch.service_id == service_id, VersionBranch.name == name
+            )
+        )
+    )
+    for row in rows:
+        session.delete(row)
+    for version in session.scalars(
+        select(Version).where(Version.service_id == service_id, Version.branch == name)
+    ):
+        version.branch = None
+    session.flush()
+    return len(rows)
+
+
+def remove_tag(session: Session, version_id: int, name: str) -> bool:
+    row = session.scalar(
+        select(VersionTag).where(VersionTag.version_id == version_id, VersionTag.name == name)
+    )
+    if row is None:
+        return False
+    session.delete(row)
+    session.flush()
+    return True
+
+
 def branches_of(session: Session, version_ids: list[int]) -> dict[int, list[str]]:
     found: dict[int, list[str]] = defaultdict(list)
     if version_ids:

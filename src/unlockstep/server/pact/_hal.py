@@ -97,6 +97,7 @@ def pacticipant_body(root: str, p: Pacticipant) -> dict[str, Any]:
         "pb:versions": link(f"{url}/versions"),
         "pb:latest-version": link(f"{url}/latest-version"),
         "pb:version": link(f"{url}/versions/{{version}}", templated=True),
+        "pb:version-tag": link(f"{url}/versions/{{version}}/tags/{{tag}}", templated=True),
         "pb:branch-version": link(
             f"{url}/branches/{{branch}}/versions/{{version}}", templated=True
         ),

@@ -91,6 +91,10 @@ def index(request: Request) -> JSONResponse:
             "/pacticipants/{pacticipant}/branches/{branch}/versions/{version}",
             "Get or add/create a pacticipant version for a branch",
         ),
+        "pb:pacticipant-branch": (
+            "/pacticipants/{pacticipant}/branches/{branch}",
+            "Get or delete a pacticipant branch",
+        ),
         "pb:environments": ("/environments", "Environments"),
         "pb:environment": ("/environments/{uuid}", "Environment"),
         "pb:latest-provider-pacts": (
@@ -253,6 +257,20 @@ def put_tag(
         },
         201,
     )
+
+
+@router.delete("/pacticipants/{name}/versions/{number}/tags/{tag}")
+def delete_tag(
+    name: str, number: str, tag: str, store: StoreDep, principal: PrincipalDep
+) -> Response:
+    broker.delete_tag(store, principal, name, number, tag)
+    return Response(status_code=204)
+
+
+@router.delete("/pacticipants/{name}/branches/{branch}")
+def delete_branch(name: str, branch: str, store: StoreDep, principal: PrincipalDep) -> Response:
+    broker.delete_branch(store, principal, name, branch)
+    return Response(status_code=204)
 
 
 @router.get("/pacticipants/{name}/latest-version")
