@@ -13,7 +13,7 @@ from starlette.routing import BaseRoute
 
 from unlockstep import __version__
 from unlockstep.errors import ConfigError
-from unlockstep.server import errors, guard
+from unlockstep.server import errors, guard, pact
 from unlockstep.server.deps import read_gate
 from unlockstep.server.flag_engines import FlagEngines
 from unlockstep.server.limits import BodyLimit
@@ -133,6 +133,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         app.include_router(router, prefix="/api/v1", dependencies=gate)
     for router in ROOT_ROUTERS:
         app.include_router(router)
+    pact.install(app, dependencies=[Depends(read_gate)])
     # With reads behind a token, the SDK's sync goes through its (gated) FastAPI route.
     fast = ofrep.FAST_ROUTES if settings.require_token_for_reads else FAST_ROUTES
     app.router.routes[0:0] = fast

@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from unlockstep.services import webhooks
 from unlockstep.store import Store, leases
 
 log = logging.getLogger("unlockstep.worker")
@@ -51,6 +52,7 @@ def jobs() -> list[Job]:
     return [
         *safety_jobs.jobs(),
         Job("rollouts", every=rollout_controller.TICK_SECONDS, run=rollout_controller.run_job),
+        Job("webhook-deliveries", webhooks.EVERY, webhooks.run_job),
     ]
 
 

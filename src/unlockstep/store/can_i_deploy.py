@@ -112,7 +112,7 @@ def _why(kind: str, env_name: str) -> str:
     return f"{'released' if kind == 'release' else 'deployed'} in {env_name}"
 
 
-def _evidence(rows: list[Row[Any]]) -> tuple[core.Evidence, ...]:
+def evidence(rows: list[Row[Any]]) -> tuple[core.Evidence, ...]:
     return tuple(
         core.Evidence(
             status=r.status,
@@ -129,7 +129,7 @@ def _evidence(rows: list[Row[Any]]) -> tuple[core.Evidence, ...]:
     )
 
 
-def _verifications(session: Session, pairs: set[Pair]) -> dict[Pair, list[Row[Any]]]:
+def verifications(session: Session, pairs: set[Pair]) -> dict[Pair, list[Row[Any]]]:
     found: dict[Pair, list[Row[Any]]] = defaultdict(list)
     if not pairs:
         return found
@@ -232,7 +232,7 @@ class _Gatherer:
             provides, provider_pairs = self.provider_side(sid, vid)
             pairs |= consumer_pairs | provider_pairs
             sides.append((name, number, vid, consumes, provides))
-        evidence = _verifications(self.session, pairs)
+        found = verifications(self.session, pairs)
         subjects = []
         for name, number, vid, consumes, provides in sides:
             integrations = [
@@ -242,7 +242,7 @@ class _Gatherer:
                     provider,
                     contract,
                     tuple(
-                        core.Counterpart(n, why, _evidence(evidence.get((exp_id, pvid), [])))
+                        core.Counterpart(n, why, evidence(found.get((exp_id, pvid), [])))
                         for pvid, n, why in versions
                     ),
                 )
@@ -256,7 +256,7 @@ class _Gatherer:
                 provides, key=lambda p: (p[0], p[1], p[3], p[2])
             ):
                 grouped[(consumer, contract)].append(
-                    core.Counterpart(cnumber, why, _evidence(evidence.get((exp_id, vid), [])))
+                    core.Counterpart(cnumber, why, evidence(found.get((exp_id, vid), [])))
                 )
             integrations += [
                 core.Integration(
@@ -265,7 +265,9 @@ class _Gatherer:
                     name,
                     contract,
                     tuple(cps),
-                    subject_has_contract=contract in published,
+                    # a pact kept under `pact` has no document to publish: only the
+                    # provider's verification result can be its evidence
+                    subject_has_contract=contract in published or contract == core.PACT_ONLY,
                 )
                 for (consumer, contract), cps in sorted(grouped.items())
             ]

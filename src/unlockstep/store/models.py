@@ -2,6 +2,7 @@
 
 from unlockstep.store import (  # noqa: F401
     approval_tables,
+    broker_tables,
     contract_tables,
     expectation_tables,
     flag_tables,

@@ -14,8 +14,8 @@ from unlockstep.core.contracts._can_i_deploy import (
     Subject,
     decide,
 )
-from unlockstep.core.contracts._choose import choose_contract
 from unlockstep.core.contracts._deprecations import deprecated_elements
+from unlockstep.core.contracts._choose import PACT_ONLY, choose_contract, pact_contract
 from unlockstep.core.contracts._expectations import Expectation, parse
 from unlockstep.core.contracts._impact import (
     Element,
@@ -36,6 +36,7 @@ from unlockstep.core.contracts._pact import read_any
 from unlockstep.core.contracts._verification import Problem, Verification, unverifiable, verify
 
 __all__ = [
+    "PACT_ONLY",
     "Counterpart",
     "Decision",
     "Element",
@@ -55,6 +56,7 @@ __all__ = [
     "engine_for",
     "judge",
     "offers",
+    "pact_contract",
     "parse",
     "parse_mode",
     "parse_policy",

@@ -44,3 +44,30 @@ def choose_contract(
         where="contract",
         hint=f"pass --contract (one of {', '.join(fitting)})",
     )
+
+
+#: The contract a Pact published through the Pact Broker API is kept under when its provider
+#: has published no contract of its kind.
+PACT_ONLY = "pact"
+
+
+def pact_contract(
+    expectation_kind: str, provider: str, contracts: Iterable[tuple[str, str]]
+) -> tuple[str, str]:
+    """(contract name, why) for a Pact published through the Pact Broker API, whose clients
+    cannot be asked (``docs/pact-broker.md``). Among the provider's contracts of the Pact's
+    kind: exactly one, that one; several, the one named after the provider, else the first by
+    name; none (the plain Pact way), :data:`PACT_ONLY`, verified only by the results the
+    provider's Pact verification publishes."""
+    fitting = sorted(name for name, kind in contracts if kind in KINDS.get(expectation_kind, ()))
+    label = _LABEL.get(expectation_kind, expectation_kind)
+    if len(fitting) == 1:
+        return fitting[0], f"the only {label} contract {provider} has published"
+    if fitting:
+        chosen = provider if provider in fitting else fitting[0]
+        rule = "the one named after the provider" if chosen == provider else "the first by name"
+        return chosen, f"{provider} has {len(fitting)} {label} contracts: {rule}"
+    return PACT_ONLY, (
+        f"{provider} has published no {label} contract to unlockstep: the pact is verified "
+        "by the results its Pact verification publishes"
+    )

@@ -1,0 +1,192 @@
+"""Webhooks: Pact events enqueue deliveries in the write's transaction; the background job
+sends them signed with the webhook's secret, retries with backoff and logs each attempt."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from unlockstep.server.app import create_app
+from unlockstep.services import webhooks, worker
+from unlockstep.settings import Settings
+from unlockstep.store import Store
+
+from .pact_helpers import http_pact, publish_body
+
+
+class Receiver:
+    def __init__(self) -> None:
+        self.received: list[tuple[dict[str, str], bytes]] = []
+        self.failures = 0  # answer 500 this many times first
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                if receiver.failures > 0:
+                    receiver.failures -= 1
+                    self.send_response(500)
+                else:
+                    receiver.received.append(
+                        ({k.lower(): v for k, v in self.headers.items()}, body)
+                    )
+                    self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = HTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    r = Receiver()
+    yield r
+    r.server.shutdown()
+
+
+@pytest.fixture
+def quiet_api(store: Store, tmp_path: Path) -> Iterator[TestClient]:
+    """The API without its background worker, so the test sends deliveries itself."""
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'x.db'}", worker=False)
+    with TestClient(create_app(settings, store), raise_server_exceptions=False) as client:
+        yield client
+
+
+def hook(api: TestClient, url: str, events: list[str]) -> Any:
+    body = {
+        "description": "tell CI",
+        "events": [{"name": e} for e in events],
+        "provider": {"name": "case-service"},
+        "request": {
+            "method": "POST",
+            "url": url,
+            "headers": {"X-Consumer": "${pactbroker.consumerName}"},
+            "body": {"consumer": "${pactbroker.consumerName}", "pact": "${pactbroker.pactUrl}"},
+        },
+        "secret": "hook-secret",
+    }
+    response = api.post("/pact/webhooks", json=body)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def publish(api: TestClient, version: str, fields: list[str]) -> None:
+    pact = http_pact("dashboard", "case-service", fields)
+    response = api.post("/pact/contracts/publish", json=publish_body("dashboard", version, [pact]))
+    assert response.status_code == 200, response.text
+
+
+def test_the_worker_runs_the_delivery_job() -> None:
+    assert any(job.run is webhooks.run_job for job in worker.jobs())
+
+
+def test_a_published_pact_is_delivered_signed_with_the_variables_filled_in(
+    quiet_api: TestClient, store: Store, receiver: Receiver
+) -> None:
+    hook(
+        quiet_api, receiver.url, ["contract_published", "contract_requiring_verification_published"]
+    )
+    publish(quiet_api, "1.0.0", ["id"])
+    assert webhooks.deliver_due(store, datetime.now(UTC)) == 2
+    events = sorted(h["x-unlockstep-event"] for h, _ in receiver.received)
+    assert events == ["contract_published", "contract_requiring_verification_published"]
+    headers, body = receiver.received[0]
+    assert headers["x-unlockstep-signature"] == webhooks.sign("hook-secret", body)
+    assert headers["x-consumer"] == "dashboard"
+    sent = json.loads(body)
+    assert sent["consumer"] == "dashboard"
+    assert sent["pact"].startswith(
+        "http://testserver/pact/pacts/provider/case-service/consumer/dashboard/pact-version/"
+    )
+    # the same content again fires nothing
+    publish(quiet_api, "1.0.0", ["id"])
+    assert webhooks.deliver_due(store, datetime.now(UTC)) == 0
+
+
+def test_a_failed_delivery_is_retried_with_backoff_and_logged(
+    quiet_api: TestClient, store: Store, receiver: Receiver
+) -> None:
+    created = hook(quiet_api, receiver.url, ["contract_published"])
+    publish(quiet_api, "1.0.0", ["id"])
+    receiver.failures = 1
+    now = datetime.now(UTC)
+    assert webhooks.deliver_due(store, now) == 1
+    assert receiver.received == []
+    assert webhooks.deliver_due(store, now + timedelta(seconds=5)) == 0  # not due yet
+    assert webhooks.deliver_due(store, now + timedelta(seconds=11)) == 1
+    assert len(receiver.received) == 1
+    log = quiet_api.get(f"/pact/webhooks/{created['uuid']}/deliveries").json()["deliveries"]
+    (delivery,) = log
+    assert (delivery["attempts"], delivery["succeeded"]) == (2, True)
+    assert [entry["status"] for entry in delivery["log"]] == [500, 200]
+
+
+def test_a_delivery_that_keeps_failing_is_given_up_after_the_last_attempt(
+    quiet_api: TestClient, store: Store, receiver: Receiver
+) -> None:
+    created = hook(quiet_api, receiver.url, ["contract_published"])
+    publish(quiet_api, "1.0.0", ["id"])
+    receiver.failures = 100
+    now = datetime.now(UTC)
+    for _ in range(webhooks.MAX_ATTEMPTS + 2):
+        webhooks.deliver_due(store, now)
+        now += timedelta(hours=1)
+    (delivery,) = quiet_api.get(f"/pact/webhooks/{created['uuid']}/deliveries").json()["deliveries"]
+    assert delivery["attempts"] == webhooks.MAX_ATTEMPTS
+    assert delivery["done"] is True and delivery["succeeded"] is False
+
+
+def test_a_verification_result_fires_published_and_succeeded_or_failed(
+    quiet_api: TestClient, store: Store, receiver: Receiver
+) -> None:
+    hook(
+        quiet_api, receiver.url, ["provider_verification_published", "provider_verification_failed"]
+    )
+    publish(quiet_api, "1.0.0", ["id"])
+    pact = quiet_api.get(
+        "/pact/pacts/provider/case-service/consumer/dashboard/version/1.0.0"
+    ).json()
+    url = pact["_links"]["pb:publish-verification-results"]["href"].removeprefix(
+        "http://testserver"
+    )
+    assert (
+        quiet_api.post(
+            url, json={"success": False, "providerApplicationVersion": "5.0.0"}
+        ).status_code
+        == 201
+    )
+    assert webhooks.deliver_due(store, datetime.now(UTC)) == 2
+    events = sorted(h["x-unlockstep-event"] for h, _ in receiver.received)
+    assert events == ["provider_verification_failed", "provider_verification_published"]
+
+
+def test_webhooks_are_listed_tested_and_deleted(quiet_api: TestClient, receiver: Receiver) -> None:
+    created = hook(quiet_api, receiver.url, ["contract_published"])
+    listed = quiet_api.get("/pact/webhooks").json()
+    assert [w["uuid"] for w in listed["_embedded"]["webhooks"]] == [created["uuid"]]
+    executed = quiet_api.post(
+        created["_links"]["pb:execute"]["href"].removeprefix("http://testserver")
+    )
+    assert executed.json()["success"] is True
+    assert receiver.received[0][0]["x-unlockstep-event"] == "test"
+    assert quiet_api.delete(f"/pact/webhooks/{created['uuid']}").status_code == 204
+    assert quiet_api.get(f"/pact/webhooks/{created['uuid']}").status_code == 404
+
+
+def test_an_unknown_event_is_refused(quiet_api: TestClient) -> None:
+    body = {"events": [{"name": "pact_changed"}], "request": {"method": "POST", "url": "http://x"}}
+    response = quiet_api.post("/pact/webhooks", json=body)
+    assert response.status_code == 422
+    assert response.json()["error"]["where"] == "events"
