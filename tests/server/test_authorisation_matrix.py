@@ -109,6 +109,13 @@ def _expectation(_: TestClient) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def _safety_nets(_: TestClient) -> dict[str, Any]:
+    """case-service's safety-nets file with one invariant's description changed."""
+    path = ESTATE / "safety-nets" / "case-service.yaml"
+    text = path.read_text().replace("Every escalated case carries", "Each escalated case has")
+    return {"document": text, "filename": path.name, "base": str(path.parent)}
+
+
 CASE, MESSAGING = "case-platform-team", "messaging-team"
 FLAG = "risk.explanation.write"  # owned by case-platform-team
 #: In the order the allowed writes run (a release before its end of support, …).
@@ -167,6 +174,15 @@ MATRIX = [
     Write("PUT", "/api/v1/services/{service}/contracts/{name}/mode",
           "/api/v1/services/case-service/contracts/case-events/mode", None,
           lambda _: {"mode": "FULL", "reason": "matrix"}),
+    Write("PUT", "/api/v1/safety-nets/{service}", "/api/v1/safety-nets/case-service", CASE,
+          _safety_nets),
+    Write("POST", "/api/v1/invariants/{name}/runs",
+          "/api/v1/invariants/escalated-cases-have-a-basis/runs", CASE),
+    Write("POST", "/api/v1/reconciliations/{name}/runs",
+          "/api/v1/reconciliations/legacy-cases/runs", CASE),
+    # discrepancy #1, found by the run above
+    Write("POST", "/api/v1/discrepancies/{discrepancy_id}/resolve",
+          "/api/v1/discrepancies/1/resolve", CASE, lambda _: {"reason": "matrix"}),
 ]  # fmt: skip
 
 #: What a refused write must leave as it was.
@@ -202,7 +218,7 @@ class Estate:
 def guarded(estate: TestClient, store: Store) -> Iterator[Estate]:
     """The demo estate behind a server that requires tokens: a bootstrap admin, a write token
     per team, a read token, an expired write token and a spare to revoke."""
-    settings = Settings(api_tokens={"root": SecretStr(ROOT)})
+    settings = Settings(api_tokens={"root": SecretStr(ROOT)}, worker=False)
     created: dict[str, str] = {"root": ROOT}
 
     def make(name: str, team: str | None, scope: str, **kw: Any) -> None:
