@@ -14,8 +14,8 @@ from unlockstep.core.contracts._can_i_deploy import (
     Subject,
     decide,
 )
-from unlockstep.core.contracts._deprecations import deprecated_elements
 from unlockstep.core.contracts._choose import PACT_ONLY, choose_contract, pact_contract
+from unlockstep.core.contracts._deprecations import deprecated_elements
 from unlockstep.core.contracts._expectations import Expectation, parse
 from unlockstep.core.contracts._impact import (
     Element,
