@@ -114,6 +114,7 @@ def _real_commands() -> dict[str, tuple[str, click.Command]]:
         flags,
         migrations,
         plans,
+        policy,
         registry,
         serve,
         tokens,
@@ -137,6 +138,7 @@ def _real_commands() -> dict[str, tuple[str, click.Command]]:
     found["demo"] = (demo.__name__, demo.demo)
     found["migrations"] = (migrations.__name__, migrations.migrations)
     found["plan"] = (plans.__name__, plans.plan)
+    found["policy"] = (policy.__name__, policy.policy)
     return found
 
 

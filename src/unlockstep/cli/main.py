@@ -91,6 +91,10 @@ COMMANDS: dict[str, Lazy] = {
         "unlockstep.cli.plans:plan",
         "Release plans: risk, safe order, lockstep detection, coordination document.",
     ),
+    "policy": Lazy(
+        "unlockstep.cli.policy:policy",
+        "Fitness functions: built-in rules and Rego v1 policies over plans, flags, contracts.",
+    ),
     "record-deployment": Lazy(
         "unlockstep.cli.registry:record_deployment",
         "Record that a version is now live in an environment (replaces the previous one).",
