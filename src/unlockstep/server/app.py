@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI
@@ -20,6 +21,7 @@ from unlockstep.server.limits import BodyLimit
 from unlockstep.server.routers import (
     approvals,
     audit,
+    calendar,
     catalog,
     contracts,
     deployments,
@@ -29,16 +31,22 @@ from unlockstep.server.routers import (
     health,
     ofrep,
     plans,
+    policies,
     services,
 )
 from unlockstep.server.routers import (
     tokens as token_routes,
 )
+from unlockstep.services import policies as policy_service
 from unlockstep.services import tokens, worker
+from unlockstep.services.authz import Principal
 from unlockstep.settings import Settings
 from unlockstep.store import Store
 
 log = logging.getLogger(__name__)
+
+#: Who the audit trail names for the policy set read from ``policies_dir`` at start.
+POLICIES_DIR = Principal("policies-dir", None, frozenset({"admin"}))
 
 #: Routers mounted under /api/v1. Each area adds its router here, one line each.
 API_ROUTERS: list[APIRouter] = [
@@ -53,6 +61,8 @@ API_ROUTERS: list[APIRouter] = [
     plans.router,
     approvals.router,
     token_routes.router,
+    policies.router,
+    calendar.router,
 ]
 
 #: Routers mounted at the root (OFREP, Pact-compatible paths, dashboard pages).
@@ -88,6 +98,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         background.start()
         yield
         background.stop()
+        admission.close()
         store.dispose()
 
     store.migrate()
@@ -105,6 +116,12 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             "no API token is configured: anyone who reaches this server can write, recorded "
             "as 'anonymous' (set UNLOCKSTEP_API_TOKENS or create tokens)"
         )
+    admission = policy_service.Admission(
+        store, timeout=settings.policy_timeout, enforce=settings.policy_enforce
+    )
+    if settings.policies_dir:
+        policy_service.publish_folder(store, POLICIES_DIR, Path(settings.policies_dir))
+    app.state.admission = admission
     app.state.flag_engines = FlagEngines(store, refresh_seconds=settings.flag_refresh_seconds)
     errors.install(app)
     guard.install(app)

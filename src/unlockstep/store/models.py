@@ -7,6 +7,7 @@ from unlockstep.store import (  # noqa: F401
     flag_tables,
     lease_tables,
     plans,
+    policy_tables,
     tables,
     token_tables,
 )

@@ -10,6 +10,7 @@ from unlockstep.core.policies._builtins import (
     RULES,
     Rule,
     is_critical,
+    plan_contracts,
     rules_markdown,
 )
 from unlockstep.core.policies._builtins import run as run_builtins
@@ -55,6 +56,7 @@ __all__ = [
     "from_rego",
     "is_critical",
     "parse_exceptions",
+    "plan_contracts",
     "render",
     "rule_id",
     "rules_markdown",
