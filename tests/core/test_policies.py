@@ -91,6 +91,12 @@ CASES: dict[str, tuple[Subject, Subject, dict[str, Any], str]] = {
         {},
         "/spec/contracts/api/0/consumers",
     ),
+    "plan-omits-known-consumer": (
+        rp(plan(api=[{"id": "a", "provider": "case-service", "consumers": ["dashboard-service"]}])),
+        rp(plan(api=[{"id": "a", "provider": "case-service", "consumers": []}])),
+        {"services": {"case-service": {"consumers": ["dashboard-service"]}}},
+        "/spec/contracts/api/0/consumers",
+    ),
     "tier1-deploy-needs-canary": (
         deploy(canary="case-service-canary"),
         deploy(),
@@ -119,7 +125,8 @@ def test_builtin_rule_passes_its_good_fixture_and_fails_its_bad_one(rule_id: str
     finding = found[0]
     assert finding.path == path
     assert finding.fix == core.BY_ID[rule_id].fix and finding.fix
-    assert finding.severity is Severity.DENY and finding.blocks
+    assert finding.severity is core.BY_ID[rule_id].severity
+    assert finding.blocks is (finding.severity is Severity.DENY)
     assert finding.subject == f"{bad.kind}/{bad.name}"
 
 

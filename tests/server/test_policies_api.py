@@ -248,3 +248,21 @@ def test_the_calendar_holds_deploys_back_and_a_freeze_exception_lets_one_through
     shown = ok(estate.get("/api/v1/calendar", params={"environment": "production"}))
     assert [(p["name"], p["active"]) for p in shown["periods"]] == [("q4-close", True)]
     assert audit(estate, "calendar.exception.granted")[0]["reason"] == "security fix CVE-1"
+
+
+@pytest.mark.parametrize(("mode", "answer", "gates"), [("warn", "yes", 1), ("off", "yes", 0)])
+def test_hidden_dependencies_are_configurable_per_environment(
+    estate: TestClient, store: Store, mode: str, answer: str, gates: int
+) -> None:
+    from unlockstep.services.can_i_deploy import can_i_deploy as ask
+
+    register(estate, "decision-service", "9.9.9")
+    wanted = [("decision-service", "9.9.9")]
+    with store.session() as session:
+        asked = ask(session, wanted, "production", hidden={"production": mode, "*": "unknown"})
+        staging = ask(session, wanted, "staging", hidden={"production": mode, "*": "unknown"})
+    found = [g for g in asked.decision.gates if g.kind == "hidden-dependency"]
+    assert asked.decision.answer == answer and len(found) == gates
+    assert all(g.outcome == "yes" for g in found)
+    # case-service is live in staging too, and staging follows "*"
+    assert staging.decision.answer == "unknown"

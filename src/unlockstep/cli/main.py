@@ -45,6 +45,10 @@ COMMANDS: dict[str, Lazy] = {
         "May these versions go to ENV? yes / no / unknown, with the evidence for every "
         "integration.",
     ),
+    "calendar": Lazy(
+        "unlockstep.cli.calendar:calendar",
+        "Release calendar: blackout and freeze periods, risky windows, freeze exceptions.",
+    ),
     "catalog": Lazy("unlockstep.cli.catalog:catalog", "Backstage catalog descriptors."),
     "check": Lazy(
         "unlockstep.cli.contract:check",

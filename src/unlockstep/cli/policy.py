@@ -95,6 +95,15 @@ def _subjects(path: Path) -> list[Subject]:
     show_default=True,
     help="Seconds one Rego policy may run on one subject before it is stopped.",
 )
+@click.option(
+    "--server",
+    is_flag=True,
+    help="Check on the server (UNLOCKSTEP_URL): the policies in force there, with the "
+    "registry snapshot (tiers, owners, consumers, live versions) around each file.",
+)
+@click.option(
+    "--environment", help="With --server: the environment the registry snapshot is about."
+)
 def check(
     paths: tuple[Path, ...],
     folder: Path | None,
@@ -102,6 +111,8 @@ def check(
     no_builtins: bool,
     disabled: tuple[str, ...],
     timeout: float,
+    server: bool,
+    environment: str | None,
 ) -> None:
     """Check plans, flag files, contracts and resources in PATHS… against the policies.
 
@@ -111,11 +122,67 @@ def check(
     from unlockstep import __version__
     from unlockstep.core.policies import render
 
-    subjects = [s for path in _files(paths) for s in _subjects(path)]
-    with _policy_set(folder, builtins=not no_builtins, disabled=disabled, timeout=timeout) as ps:
-        decision = ps.check(subjects)
+    files = _files(paths)
+    subjects = [s for path in files for s in _subjects(path)]
+    if server:
+        decision = _on_server(files, environment)
+    else:
+        options = {"builtins": not no_builtins, "disabled": disabled, "timeout": timeout}
+        with _policy_set(folder, **options) as ps:
+            decision = ps.check(subjects)
     click.echo(render(decision, fmt, version=__version__))
     click.get_current_context().exit(0 if decision.allowed else 1)
+
+
+def _on_server(files: list[Path], environment: str | None) -> Any:
+    from unlockstep.cli import context
+    from unlockstep.core.policies import Decision, Finding, Problem, Severity
+    from unlockstep.files import read_text
+    from unlockstep.server.wire_policies import PolicyDecisionOut
+
+    body = {
+        "documents": [{"filename": str(p), "text": read_text(p)} for p in files],
+        "environment": environment,
+    }
+    data = PolicyDecisionOut.model_validate(context.client().post("/api/v1/policies/check", body))
+    findings = tuple(
+        Finding(
+            f.rule,
+            Severity(f.severity),
+            f.message,
+            f.subject,
+            f.path,
+            f.fix,
+            f.source,
+            f.file or "",
+            f.line,
+            f.excepted_by,
+        )
+        for f in data.findings
+    )
+    problems = tuple(Problem(p["policy"], p["message"]) for p in data.problems)
+    return Decision(findings, problems, tuple(data.subjects))
+
+
+@policy.command("push")
+@click.argument("folder", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@format_option()
+def push(folder: Path, fmt: str) -> None:
+    """Publish FOLDER's Rego policies and exceptions.yaml to the server as the version in force."""
+    from unlockstep.cli import context
+    from unlockstep.policies import read_folder
+    from unlockstep.server.wire_policies import PoliciesWritten
+
+    modules, exceptions = read_folder(folder)
+    body = {
+        "modules": [{"name": m.name, "text": m.text} for m in modules],
+        "exceptions": [e.to_dict() for e in exceptions],
+        "source": str(folder),
+    }
+    data = PoliciesWritten.model_validate(context.client().put("/api/v1/policies", body))
+    emit(
+        fmt, data.model_dump(mode="json"), lambda d: f"policies {d['version'][:12]}: {d['outcome']}"
+    )
 
 
 @policy.command("list")

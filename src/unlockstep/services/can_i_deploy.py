@@ -22,7 +22,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from unlockstep.core import contracts as core
-from unlockstep.core.policies._hidden import hidden_gates, mode_for
+from unlockstep.core.policies import hidden_gates, mode_for
 from unlockstep.services import calendar, policies
 from unlockstep.store import policies as policy_rows
 from unlockstep.store.can_i_deploy import gather

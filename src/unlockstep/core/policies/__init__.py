@@ -22,6 +22,7 @@ from unlockstep.core.policies._decide import (
     parse_exceptions,
     rule_id,
 )
+from unlockstep.core.policies._hidden import MODES, hidden_gates, mode_for
 from unlockstep.core.policies._model import (
     API_VERSION,
     Decision,
@@ -40,10 +41,12 @@ __all__ = [
     "BY_ID",
     "CRITICAL_TIERS",
     "FORMATS",
+    "MODES",
     "RULES",
     "RULE_SEVERITY",
     "Decision",
     "Finding",
+    "Omitted",
     "PolicyException",
     "Problem",
     "Rule",
@@ -54,7 +57,10 @@ __all__ = [
     "empty_registry",
     "flag_spec",
     "from_rego",
+    "hidden_gates",
     "is_critical",
+    "mode_for",
+    "omitted_consumers",
     "parse_exceptions",
     "plan_contracts",
     "render",

@@ -196,6 +196,25 @@ def _consumer_impact(subject: Subject, registry: dict[str, Any]) -> Iterator[Hit
             )
 
 
+def _omitted_consumers(subject: Subject, registry: dict[str, Any]) -> Iterator[Hit]:
+    """Consumers the registry knows a changed contract's provider has (catalog relations)
+    that neither the change's consumers nor the plan's services name."""
+    known = registry.get("services") or {}
+    services = subject.spec.get("services")
+    in_plan = {str(n) for n in services} if isinstance(services, dict) else set()
+    for _group, path, item in plan_contracts(subject.spec):
+        provider = str(item.get("provider") or "")
+        listed = item.get("consumers")
+        named = {str(c) for c in (listed if isinstance(listed, list) else [])} | in_plan
+        for consumer in (known.get(provider) or {}).get("consumers") or []:
+            if consumer not in named:
+                yield (
+                    f"{_label(item)} changes {provider}, which {consumer} consumes according "
+                    "to the registry, but the plan does not name it",
+                    f"{path}/consumers",
+                )
+
+
 # ---- deploys ----------------------------------------------------------------------------
 
 
@@ -314,6 +333,15 @@ RULES: tuple[Rule, ...] = (
         "A change without its consumer impact list is a change nobody reviewed for them (§37).",
         "list consumers: [...] on the change (consumers: [] when there are none)",
         _consumer_impact,
+    ),
+    Rule(
+        "plan-omits-known-consumer",
+        Severity.WARN,
+        ("ReleasePlan",),
+        "A plan names every consumer the registry knows for the contracts it changes.",
+        "A consumer left out of the plan is a hidden dependency: nobody sequences it (§18, §25).",
+        "add the consumer to the change's consumers (and to services, with its role)",
+        _omitted_consumers,
     ),
     Rule(
         "tier1-deploy-needs-canary",

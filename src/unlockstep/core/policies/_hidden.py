@@ -1,16 +1,14 @@
 """Hidden dependencies (seed §18, §25): a consumer the registry knows of — declared in the
 catalog (``consumesApis``, ``dependsOn``) — that has published no expectation, so nothing
-verified that the new version works for it. can-i-deploy must not answer yes over it, and a
-release plan that leaves it out is missing a consumer."""
+verified that the new version works for it. can-i-deploy must not answer yes over it (a
+release plan that leaves such a consumer out is the built-in rule
+``plan-omits-known-consumer``)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
 
 from unlockstep.core.contracts import Gate
-from unlockstep.core.policies._builtins import plan_contracts
 
 MODES = ("unknown", "warn", "off")
 
@@ -55,43 +53,3 @@ def hidden_gates(
             )
         )
     return gates
-
-
-@dataclass(frozen=True, slots=True)
-class Omitted:
-    """A consumer the registry knows of that a plan's contract change does not list."""
-
-    change: str  # the plan's contract change id
-    provider: str
-    consumer: str
-    path: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "change": self.change,
-            "provider": self.provider,
-            "consumer": self.consumer,
-            "path": self.path,
-        }
-
-
-def omitted_consumers(plan: Mapping[str, Any], registry: Mapping[str, Any]) -> list[Omitted]:
-    """For each contract change of a plan (its raw spec), the consumers the registry knows
-    its provider has (catalog relations) that neither the change nor the plan's services
-    name."""
-
-    known = registry.get("services") or {}
-    in_plan = set((plan.get("services") or {}) if isinstance(plan.get("services"), dict) else ())
-    out: list[Omitted] = []
-    for _group, path, item in plan_contracts(dict(plan)):
-        provider = str(item.get("provider") or "")
-        listed = item.get("consumers")
-        named = {str(c) for c in (listed if isinstance(listed, list) else [])} | in_plan
-        for consumer in (known.get(provider) or {}).get("consumers") or []:
-            if consumer not in named:
-                out.append(
-                    Omitted(
-                        str(item.get("id") or item.get("name") or path), provider, consumer, path
-                    )
-                )
-    return out
