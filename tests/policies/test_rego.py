@@ -119,3 +119,24 @@ def test_a_table_case_that_expects_other_messages_fails_and_says_both(tmp_path: 
         results, _ = ps.test()
     assert not results[0].passed
     assert "expected ['nothing']" in results[0].message and "has no owner" in results[0].message
+
+
+def test_rules_guarded_by_a_kind_are_skipped_for_other_kinds_only() -> None:
+    from unlockstep._rego_worker import kind_guards
+
+    text = (
+        'package p\n\ndeny contains "a" if {\n\tinput.kind == "Deployment"\n}\n\n'
+        'deny contains "b" if {\n\tinput.kind == "ReleasePlan"\n}\n\n'
+        'warn contains "c" if {\n\tnot input.kind == "FeatureFlag"\n}\n\n'
+        'violation contains "d" if {\n\tinput.kind == "Contract"\n}\n\n'
+        'violation contains "e" if {\n\ttrue\n}\n'
+    )
+    guards = kind_guards(text)
+    assert guards["deny"] == {"Deployment", "ReleasePlan"}
+    assert guards["warn"] is None  # negated: not a guard
+    assert guards["violation"] is None  # one body has no guard
+    with Runner([Module("p.rego", text)]) as runner:
+        flag = runner.evaluate({"kind": "FeatureFlag"}).values
+        deploy = runner.evaluate({"kind": "Deployment"}).values
+    assert flag["p/deny"] == [] and deploy["p/deny"] == ["a"]
+    assert flag["p/violation"] == ["e"] and flag["p/warn"] == []

@@ -7,6 +7,7 @@ it is reported as a problem naming the policy, and the check fails closed.
 
 from __future__ import annotations
 
+from unlockstep._rego_worker import RULES, package_of
 from unlockstep.policies._rego import DEFAULT_TIMEOUT, Evaluated, Module, PolicyError, Runner
 from unlockstep.policies._set import (
     EXCEPTIONS_FILE,
@@ -16,7 +17,6 @@ from unlockstep.policies._set import (
     is_test,
     read_folder,
 )
-from unlockstep.policies._worker import RULES, package_of
 
 __all__ = [
     "DEFAULT_TIMEOUT",

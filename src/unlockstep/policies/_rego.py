@@ -1,6 +1,6 @@
 """Rego v1 policies evaluated in a child process with a time limit.
 
-``Runner(modules)`` starts ``python -m unlockstep.policies._worker`` on first use, loads the
+``Runner(modules)`` starts ``unlockstep._rego_worker`` in a child process on first use, loads the
 modules into it once (compiled to a bundle), and answers ``evaluate(input)`` with the value of
 every ``deny`` / ``violation`` / ``warn`` rule of every package. A policy that runs past the
 time limit gets the worker killed (its process group) and is reported as an error naming the
@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from unlockstep.policies._worker import RULES
+from unlockstep._rego_worker import RULES
 
 DEFAULT_TIMEOUT = 2.0
 
@@ -53,7 +53,7 @@ class _Worker:
     def __init__(self) -> None:
         env = dict(os.environ)
         self.process = subprocess.Popen(
-            [sys.executable, "-c", "from unlockstep.policies._worker import main; main()"],
+            [sys.executable, "-c", "from unlockstep._rego_worker import main; main()"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -191,29 +191,28 @@ class Runner:
             values: dict[str, Any] = {}
             errors = [PolicyError(e, self._stuck[e]) for e in wanted if e in self._stuck]
             wanted = [e for e in wanted if e not in self._stuck]
+            single = False  # after a batch ran out of time: one at a time, to find why
             while wanted:
                 worker = self._start()
-                worker.send({"op": "eval", "input": value, "entrypoints": wanted})
-                deadline = time.monotonic() + self.timeout
-                finished = False
-                while True:
-                    message = worker.receive(deadline)
-                    if message is None:
-                        break
-                    if message.get("done"):
-                        finished = True
-                        break
-                    entrypoint = message["entrypoint"]
-                    if "error" in message:
-                        errors.append(PolicyError(entrypoint, message["error"]))
-                    else:
-                        values[entrypoint] = message["value"]
-                    wanted.remove(entrypoint)
-                if finished:
-                    break
-                # the first entrypoint not answered was running: it is the one to blame
-                culprit = wanted.pop(0)
+                batch = wanted[:1] if single else list(wanted)
+                worker.send({"op": "eval", "input": value, "entrypoints": batch})
+                message = worker.receive(time.monotonic() + self.timeout)
+                if message is not None:
+                    for result in message["results"]:
+                        entrypoint = result["entrypoint"]
+                        if "error" in result:
+                            errors.append(PolicyError(entrypoint, result["error"]))
+                        else:
+                            values[entrypoint] = result["value"]
+                        wanted.remove(entrypoint)
+                    continue
                 dead = worker.process.poll() is not None
+                worker.kill()
+                self._worker = None
+                if len(batch) > 1:
+                    single = True
+                    continue
+                culprit = wanted.pop(0)
                 reason = (
                     "the policy engine stopped while evaluating it (crash or memory limit)"
                     if dead
@@ -221,8 +220,6 @@ class Runner:
                 )
                 errors.append(PolicyError(culprit, reason))
                 self._stuck[culprit] = f"skipped: {reason} before"
-                worker.kill()
-                self._worker = None
             return Evaluated(values, tuple(errors))
 
     def close(self) -> None:

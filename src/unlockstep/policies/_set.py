@@ -15,12 +15,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from unlockstep._rego_worker import package_of
 from unlockstep.core import policies as core
 from unlockstep.core.documents import Validator, load
 from unlockstep.errors import ParseError
 from unlockstep.files import read_text
 from unlockstep.policies._rego import DEFAULT_TIMEOUT, Module, Runner
-from unlockstep.policies._worker import package_of
 
 EXCEPTIONS_FILE = "exceptions.yaml"
 

@@ -1,4 +1,5 @@
-"""The child process that evaluates Rego: one JSON request per line on stdin, JSON lines out.
+"""The child process that evaluates Rego (a top-level module so that starting it imports
+nothing else of unlockstep): one JSON request per line on stdin, JSON lines out.
 
 It runs apart from the server and the CLI so that a bad policy (an evaluation that never ends,
 a crash inside the engine) ends this process only; the parent
@@ -10,10 +11,10 @@ Requests::
     {"op": "eval", "input": {…}, "entrypoints": ["release/flags/deny", …]}
 
 ``load`` compiles each module alone first (so a module that does not parse is named, and the
-others still load), then one bundle of every module that compiled. ``eval`` answers one line
-per entrypoint as it finishes (``{"entrypoint": …, "value": […]}`` or ``{"entrypoint": …,
-"error": …}``), then ``{"done": true}``: the parent knows which entrypoint was running when
-the time ran out.
+others still load), then one bundle of every module that compiled. ``eval`` answers one line:
+``{"done": true, "results": [{"entrypoint": …, "value": […]} or {"entrypoint": …, "error": …}]}``.
+When no answer comes in time, the parent evaluates the entrypoints one at a time in a fresh
+worker to find the one at fault.
 """
 
 from __future__ import annotations
@@ -34,6 +35,29 @@ def package_of(text: str) -> str | None:
     return found.group(1) if found else None
 
 
+_HEAD = re.compile(r"^([A-Za-z_]\w*)\b", re.MULTILINE)
+_KIND_GUARD = re.compile(r"^\s*input\.kind\s*==\s*\"(\w+)\"\s*$", re.MULTILINE)
+
+
+def kind_guards(text: str) -> dict[str, set[str] | None]:
+    """Rule name -> the subject kinds its bodies are limited to by a line of their own
+    ``input.kind == "Kind"`` (a conjunct of the body), or None when one body has no such
+    line. An admission check then skips rules that cannot apply to its subject's kind."""
+    heads = [(m.start(), m.group(1)) for m in _HEAD.finditer(text)]
+    out: dict[str, set[str] | None] = {}
+    for i, (start, name) in enumerate(heads):
+        end = heads[i + 1][0] if i + 1 < len(heads) else len(text)
+        kinds = set(_KIND_GUARD.findall(text, start, end))
+        if name in out and out[name] is None:
+            continue
+        if not kinds:
+            out[name] = None
+        else:
+            known = out.get(name, set())
+            out[name] = (known or set()) | kinds
+    return out
+
+
 def rule_names(text: str) -> set[str]:
     """Top-level rule names defined in a module (a rule head starts a line)."""
     return set(
@@ -49,6 +73,7 @@ class Engine:
         self.bundle: Any = None
         self.entrypoints: set[str] = set()
         self.compiled = True
+        self.kinds: dict[str, set[str] | None] = {}
 
     def _interpreter(self) -> Any:
         interpreter = self.regopy.Interpreter()
@@ -107,14 +132,32 @@ class Engine:
                     errors.setdefault(module["name"], _first_lines(str(exc)))
                 wanted = []
         self.entrypoints = set(wanted) if self.bundle is not None else set()
+        self.kinds = {}
+        for module in good:
+            package = (package_of(module["text"]) or "").replace(".", "/")
+            for name, kinds in kind_guards(module["text"]).items():
+                if name not in RULES:
+                    continue
+                key = f"{package}/{name}"
+                if key in self.kinds:  # one rule over several modules of a package
+                    known = self.kinds[key]
+                    self.kinds[key] = None if known is None or kinds is None else known | kinds
+                else:
+                    self.kinds[key] = kinds
         return {"ok": True, "errors": errors, "entrypoints": sorted(self.entrypoints)}
 
     def eval(self, value: Any, entrypoints: list[str]) -> None:
         interpreter = self._interpreter()
         interpreter.set_input_term(json.dumps(value))
+        results: list[dict[str, Any]] = []
+        kind = value.get("kind") if isinstance(value, dict) else None
         for entrypoint in entrypoints:
             if self.bundle is None or entrypoint not in self.entrypoints:
-                _send({"entrypoint": entrypoint, "error": "not loaded"})
+                results.append({"entrypoint": entrypoint, "error": "not loaded"})
+                continue
+            guard = self.kinds.get(entrypoint)
+            if guard is not None and kind not in guard:
+                results.append({"entrypoint": entrypoint, "value": []})  # cannot apply
                 continue
             try:
                 if self.compiled:
@@ -124,13 +167,13 @@ class Engine:
                     path = entrypoint.replace("/", ".")
                     output = self.bundle.query(f"data.{path}")
             except Exception as exc:
-                _send({"entrypoint": entrypoint, "error": _first_lines(str(exc))})
+                results.append({"entrypoint": entrypoint, "error": _first_lines(str(exc))})
                 continue
             text = str(output)
             if text == "undefined":
-                _send({"entrypoint": entrypoint, "value": None})
+                results.append({"entrypoint": entrypoint, "value": None})
             elif not output.ok():
-                _send(
+                results.append(
                     {
                         "entrypoint": entrypoint,
                         "error": "evaluation failed (a built-in raised an error: wrong type, "
@@ -141,10 +184,14 @@ class Engine:
                 try:
                     expressions = json.loads(text)["expressions"]
                 except (ValueError, KeyError, TypeError):
-                    _send({"entrypoint": entrypoint, "error": f"unreadable result: {text[:200]}"})
+                    results.append(
+                        {"entrypoint": entrypoint, "error": f"unreadable result: {text[:200]}"}
+                    )
                     continue
-                _send({"entrypoint": entrypoint, "value": expressions[0] if expressions else None})
-        _send({"done": True})
+                results.append(
+                    {"entrypoint": entrypoint, "value": expressions[0] if expressions else None}
+                )
+        _send({"done": True, "results": results})
 
 
 _ENGINE_ERROR = re.compile(r"\(error \d+:[^|]*\|(\d+)\|\d+\s*\(errormsg \d+:([^)]*)\)")
