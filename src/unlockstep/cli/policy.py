@@ -123,12 +123,15 @@ def check(
     from unlockstep.core.policies import render
 
     files = _files(paths)
-    subjects = [s for path in files for s in _subjects(path)]
     if server:
+        for path in files:
+            _subjects(path)  # a file that cannot be read or a plan that is not valid: exit 2
         decision = _on_server(files, environment)
     else:
         options = {"builtins": not no_builtins, "disabled": disabled, "timeout": timeout}
         with _policy_set(folder, **options) as ps:
+            ps.spawn()  # the Rego worker starts while the files are read
+            subjects = [s for path in files for s in _subjects(path)]
             decision = ps.check(subjects)
     click.echo(render(decision, fmt, version=__version__))
     click.get_current_context().exit(0 if decision.allowed else 1)

@@ -116,20 +116,34 @@ class Runner:
         #: entrypoints stopped for running past the limit: skipped from then on, so one
         #: looping policy costs its time limit once, not on every write
         self._stuck: dict[str, str] = {}
+        self._pending: _Worker | None = None  # spawned, its load answer not read yet
+
+    def spawn(self) -> None:
+        """Start the worker and send it the modules now, without waiting for it: the caller
+        goes on with its own work (reading files) while the worker starts and compiles."""
+        with self._lock:
+            if self._worker is None and self._pending is None and self.modules:
+                worker = _Worker()
+                worker.send(self._load_request(self.modules))
+                self._pending = worker
+
+    def _load_request(self, modules: Sequence[Module]) -> dict[str, Any]:
+        return {
+            "op": "load",
+            "modules": [{"name": m.name, "text": m.text} for m in modules],
+            "compiled": self.compiled,
+        }
 
     def _load(self, modules: Sequence[Module]) -> tuple[_Worker, dict[str, Any] | None]:
-        worker = _Worker()
         wait = max(self.timeout, 10.0)
+        if self._pending is not None and list(modules) == list(self.modules):
+            worker, self._pending = self._pending, None
+        else:
+            worker = _Worker()
+            worker.send(self._load_request(modules))
         if worker.receive(time.monotonic() + wait) is None:
             worker.kill()
             raise RuntimeError("the Rego worker did not start")
-        worker.send(
-            {
-                "op": "load",
-                "modules": [{"name": m.name, "text": m.text} for m in modules],
-                "compiled": self.compiled,
-            }
-        )
         return worker, worker.receive(time.monotonic() + wait * 3)
 
     def _start(self) -> _Worker:
@@ -224,9 +238,10 @@ class Runner:
 
     def close(self) -> None:
         with self._lock:
-            if self._worker is not None:
-                self._worker.kill()
-                self._worker = None
+            for worker in (self._worker, self._pending):
+                if worker is not None:
+                    worker.kill()
+            self._worker = self._pending = None
 
     def __enter__(self) -> Runner:
         return self

@@ -136,6 +136,11 @@ class PolicySet:
         made.cases = tuple(read_cases(folder))
         return made
 
+    def spawn(self) -> None:
+        """Start the Rego worker in the background (see ``Runner.spawn``)."""
+        if self._runner is not None:
+            self._runner.spawn()
+
     @property
     def version(self) -> str:
         return digest(self.modules)

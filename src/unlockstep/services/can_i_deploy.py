@@ -75,7 +75,8 @@ def can_i_deploy(
     gates.extend(calendar.gates(session, wanted, environment, now))
     if admission is not None:
         for service, version in wanted:
-            subject = policies.deployment(session, service, version, environment)
-            found = admission.decide(session, subject, [service], environment)
+            registry = policy_rows.snapshot(session, [service], environment)
+            subject = policies.deployment(session, service, version, environment, registry=registry)
+            found = admission.judge(subject, registry)
             gates.extend(policies.as_gates(found, f"{service} {version}"))
     return Asked(decision.gated(gates), list(wanted))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -170,15 +170,9 @@ class Admission:
     def close(self) -> None:
         self._set.close()
 
-    def decide(
-        self,
-        session: Session,
-        subject: core.Subject,
-        services: Iterable[str],
-        environment: str | None,
-    ) -> core.Decision:
-        """Every finding for ``subject``; built-ins not enforced here count as warnings."""
-        registry = rows.snapshot(session, services, environment)
+    def judge(self, subject: core.Subject, registry: dict[str, Any]) -> core.Decision:
+        """Every finding for ``subject`` with ``registry`` (its snapshot); built-ins not
+        enforced here count as warnings."""
         decision = self.policy_set().check([subject], lambda _: registry)
         findings = tuple(
             f
@@ -193,7 +187,7 @@ def admit(
     store: Store,
     admission: Admission | None,
     principal: Principal,
-    subject: core.Subject,
+    subject: core.Subject | Callable[[Session, dict[str, Any]], core.Subject],
     *,
     services: Iterable[str],
     environment: str | None,
@@ -201,12 +195,15 @@ def admit(
     entity_type: str,
     entity_key: str,
 ) -> core.Decision | None:
-    """Check a write before it is made. A deny is audited (``policy.denied``) and raised as
+    """Check a write before it is made (``subject`` may be built from the registry snapshot,
+    in the same unit of work). A deny is audited (``policy.denied``) and raised as
     ``PolicyDenied`` whose details carry the decision; nothing else is written."""
     if admission is None:
         return None
     with store.session() as session:
-        decision = admission.decide(session, subject, services, environment)
+        registry = rows.snapshot(session, services, environment)
+        made = subject(session, registry) if callable(subject) else subject
+        decision = admission.judge(made, registry)
     if decision.allowed:
         return decision
     body = decision.to_dict()
@@ -293,12 +290,17 @@ def check_documents(
 
 
 def rollback_breaks(
-    session: Session, service: str, version: str, environment: str
+    session: Session,
+    service: str,
+    version: str,
+    environment: str,
+    live: list[str] | None = None,
 ) -> dict[str, Any] | None:
     """What rolling ``service`` back from ``version`` to the version live in ``environment``
     would break (§6, N-1): each contract's change from the new document back to the old one,
     judged BACKWARD (readers of the new one reading the old). None on a first deploy."""
-    live = rows.live_versions(session, [service]).get(service, {}).get(environment, [])
+    if live is None:
+        live = rows.live_versions(session, [service]).get(service, {}).get(environment, [])
     previous = next((v for v in reversed(live) if v != version), None)
     if previous is None:
         return None
@@ -330,16 +332,24 @@ def deployment(
     *,
     canary: str | None = None,
     instance: str | None = None,
+    registry: dict[str, Any] | None = None,
 ) -> core.Subject:
-    """A deploy as a policy subject; for a critical tier, with what rollback would break."""
+    """A deploy as a policy subject; for a critical tier, with what rollback would break.
+    With the registry snapshot, its tier and live versions are not read again."""
     spec: dict[str, Any] = {"service": service, "version": version, "environment": environment}
     if canary:
         spec["canary"] = canary
     if instance:
         spec["instance"] = instance
-    found = find_service(session, service)
-    if found is not None and core.is_critical(found.tier):
-        rollback = rollback_breaks(session, service, version, environment)
+    known = (registry or {}).get("services", {}).get(service)
+    if known is not None:
+        tier = known.get("tier")
+    else:
+        found = find_service(session, service)
+        tier = found.tier if found is not None else None
+    if core.is_critical(tier):
+        live = known.get("live", {}).get(environment) if known is not None else None
+        rollback = rollback_breaks(session, service, version, environment, live)
         if rollback is not None:
             spec["rollback"] = rollback
     return core.Subject("Deployment", f"{service}@{version}", spec)
@@ -361,10 +371,13 @@ def admit_deployment(
 ) -> core.Decision | None:
     if admission is None:
         return None
-    with store.session() as session:
-        subject = deployment(
-            session, service, version, environment, canary=canary, instance=instance
-        )
+
+    def subject(session: Session, registry: dict[str, Any]) -> core.Subject:
+        return deployment(
+            session, service, version, environment, canary=canary, instance=instance,
+            registry=registry,
+        )  # fmt: skip
+
     return admit(
         store, admission, principal, subject, services=[service], environment=environment,
         action="record-deployment", entity_type="deployment", entity_key=f"{service}/{environment}",

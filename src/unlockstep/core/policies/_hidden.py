@@ -7,8 +7,10 @@ release plan that leaves such a consumer out is the built-in rule
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
-from unlockstep.core.contracts import Gate
+if TYPE_CHECKING:  # imported where used: core.contracts costs ~100 ms to import
+    from unlockstep.core.contracts import Gate
 
 MODES = ("unknown", "warn", "off")
 
@@ -30,6 +32,8 @@ def hidden_gates(
     """One gate per consumer of ``service`` that is declared, live in ``environment``, and
     has published no expectation of it. ``unknown`` mode makes the answer unknown; ``warn``
     reports it (outcome ``yes``); ``off`` says nothing."""
+    from unlockstep.core.contracts import Gate
+
     if mode == "off":
         return []
     verified = set(with_expectations)
