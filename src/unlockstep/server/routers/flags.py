@@ -57,7 +57,7 @@ def show_flag(environment: str, key: str, store: StoreDep, response: Response) -
 @router.put(
     "/environments/{environment}/flags/{key}",
     response_model=FlagWriteOut,
-    responses={201: {"model": FlagWriteOut}, **HELD, **errors(401, 404, 409, 412)},
+    responses={201: {"model": FlagWriteOut}, **HELD, **errors(401, 403, 404, 409, 412)},
 )
 def put_flag(
     environment: str, key: str, body: FlagIn, request: Request, store: StoreDep,
