@@ -266,3 +266,23 @@ def test_hidden_dependencies_are_configurable_per_environment(
     assert all(g.outcome == "yes" for g in found)
     # case-service is live in staging too, and staging follows "*"
     assert staging.decision.answer == "unknown"
+
+
+def test_a_tier1_deploy_says_what_rolling_back_to_n_minus_1_would_break(
+    estate: TestClient,
+) -> None:
+    examples = Path(__file__).resolve().parents[2] / "examples" / "estate" / "contracts"
+    path = "/api/v1/services/case-service/contracts/case-summary-api/versions/1.5.0"
+    text = (examples / "case-summary-api.v2-proposed.yaml").read_text()
+    ok(estate.put(path, json={"content": text}))
+    answer = can_i_deploy(estate, "case-service", "1.5.0", "staging")
+    rollback = [g for g in answer["gates"] if g["rule"] == "tier1-rollback-compatible"]
+    assert rollback and rollback[0]["outcome"] == "yes"  # a warning unless enforced
+    assert (
+        "rolling case-service back to 1.4.0 would break: case-summary-api"
+        in (rollback[0]["message"])
+    )
+    # the rule applies to tier 1 only: dashboard-service is tier 2
+    register(estate, "dashboard-service", "5.8.0")
+    other = can_i_deploy(estate, "dashboard-service", "5.8.0", "staging")
+    assert not [g for g in other["gates"] if g["rule"] == "tier1-rollback-compatible"]
