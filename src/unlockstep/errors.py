@@ -12,6 +12,8 @@ returned value, never one of these. These are for input or state we cannot work 
     ├── PreconditionFailed          exit 2, HTTP 412  stale If-Match
     ├── Unauthorized                exit 3, HTTP 401  missing, unknown, revoked or expired token
     ├── Forbidden                   exit 3, HTTP 403  a known token whose scope or team may not
+    ├── PolicyDenied                exit 1, HTTP 403  a policy denied the write (details: the
+    │                                                 decision, every finding with its fix)
     └── ConfigError                 exit 3, HTTP 500  settings or connection problems
         ├── ServerUnreachable       exit 3            the CLI cannot reach UNLOCKSTEP_URL
         └── DatabaseUnavailable     exit 3, HTTP 503  the server cannot reach or read its
@@ -111,6 +113,14 @@ class Unauthorized(UnlockstepError):
 class Forbidden(UnlockstepError):
     code = "forbidden"
     exit_code = 3
+    http_status = 403
+
+
+class PolicyDenied(UnlockstepError):
+    """A write refused at an admission point: nothing changed, the refusal is audited."""
+
+    code = "policy_denied"
+    exit_code = 1
     http_status = 403
 
 

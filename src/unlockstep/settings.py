@@ -102,6 +102,23 @@ class Settings(BaseSettings):
     #: written in PromQL and for analysis checks that name no ``address``; empty: none.
     prometheus_url: str = ""
 
+    #: Policies (docs/policies.md). A folder of Rego v1 policies and exceptions.yaml the
+    #: server publishes as a new policy version at start when its content changed.
+    policies_dir: str | None = None
+    #: Seconds one Rego policy may run on one subject before it is stopped (and reported).
+    policy_timeout: float = Field(default=1.0, gt=0, le=60)
+    #: Built-in rules that block at the server's admission points (comma-separated; the
+    #: others are reported as warnings there). Rego ``deny`` rules always block. Empty by
+    #: default: flag writes already enforce ``flag_rules``, and the rest are new.
+    policy_enforce: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    #: What can-i-deploy does about a consumer the catalog declares but that has published no
+    #: expectation, per environment: ``env=mode`` pairs, comma-separated, ``*`` for the rest;
+    #: mode ``unknown`` (the answer is at most unknown), ``warn`` (a gate that informs) or
+    #: ``off``.
+    hidden_dependencies: Annotated[dict[str, str], NoDecode] = Field(
+        default_factory=lambda: {"*": "unknown"}
+    )
+
     @property
     def source_policy(self) -> SourcePolicy:
         """What the server's safety-net sources may read (``sources.connect``)."""
@@ -157,6 +174,29 @@ class Settings(BaseSettings):
                 f"use any of {', '.join(known)}"
             )
         return rules
+
+    @field_validator("policy_enforce", mode="before")
+    @classmethod
+    def _parse_enforce(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [r.strip() for r in value.split(",") if r.strip()]
+        return value
+
+    @field_validator("hidden_dependencies", mode="before")
+    @classmethod
+    def _parse_hidden(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        modes: dict[str, str] = {}
+        for item in (i.strip() for i in value.split(",") if i.strip()):
+            env, sep, mode = item.partition("=")
+            if not sep or mode.strip() not in ("unknown", "warn", "off"):
+                raise ValueError(
+                    f"hidden_dependencies item {item!r} is not env=mode "
+                    "(mode: unknown, warn or off)"
+                )
+            modes[env.strip()] = mode.strip()
+        return modes
 
     @field_validator("api_tokens", mode="before")
     @classmethod

@@ -106,6 +106,7 @@ def _real_commands() -> dict[str, tuple[str, click.Command]]:
     """Every command the CLI modules define, by name: (module, command)."""
     from unlockstep.cli import (
         approvals,
+        calendar,
         catalog,
         contract,
         demo,
@@ -114,6 +115,7 @@ def _real_commands() -> dict[str, tuple[str, click.Command]]:
         flags,
         migrations,
         plans,
+        policy,
         registry,
         rollouts,
         safety,
@@ -143,6 +145,8 @@ def _real_commands() -> dict[str, tuple[str, click.Command]]:
     found["demo"] = (demo.__name__, demo.demo)
     found["migrations"] = (migrations.__name__, migrations.migrations)
     found["plan"] = (plans.__name__, plans.plan)
+    found["policy"] = (policy.__name__, policy.policy)
+    found["calendar"] = (calendar.__name__, calendar.calendar)
     return found
 
 

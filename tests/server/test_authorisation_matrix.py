@@ -34,6 +34,7 @@ WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 PUBLIC = {
     ("POST", "/api/v1/services/{service}/contracts/{name}/check"),
     ("POST", "/api/v1/impact"),
+    ("POST", "/api/v1/policies/check"),
 }
 #: Writes any valid token may make (the SDK's evaluation counts and OTLP exports, sent with
 #: a read token).
@@ -201,6 +202,16 @@ MATRIX = [
           "/api/v1/reconciliations/legacy-cases/runs", CASE),
     Write("POST", "/api/v1/discrepancies/{discrepancy_id}/resolve",
           "/api/v1/discrepancies/1/resolve", CASE, lambda _: {"reason": "matrix"}),
+    Write("PUT", "/api/v1/policies", "/api/v1/policies", None,
+          lambda _: {"modules": [{"name": "m.rego",
+                                  "text": 'package m\n\ndeny contains "x" if { false }\n'}]}),
+    Write("PUT", "/api/v1/calendar/{environment}/{name}", "/api/v1/calendar/staging/matrix",
+          None, lambda _: {"kind": "risky", "timezone": "UTC", "days": ["sun"]}),
+    Write("DELETE", "/api/v1/calendar/{environment}/{name}", "/api/v1/calendar/staging/matrix",
+          None),
+    Write("POST", "/api/v1/calendar/exceptions", "/api/v1/calendar/exceptions", None,
+          lambda _: {"environment": "staging", "service": "case-service", "owner": CASE,
+                     "reason": "matrix", "expiresAt": "2999-01-01T00:00:00Z"}),
 ]  # fmt: skip
 
 #: What a refused write must leave as it was.
@@ -216,6 +227,9 @@ SNAPSHOT = [
     "/api/v1/plans",
     "/api/v1/matrix?limit=500",
     "/api/v1/tokens",
+    "/api/v1/policies/versions",
+    "/api/v1/calendar?at=2026-01-01T00:00:00Z",
+    "/api/v1/calendar/exceptions",
 ]
 
 

@@ -321,6 +321,10 @@ def _decision_text(d: Decision) -> str:
             lines.append(f"      missing: {m}")
         if i.next_action:
             lines.append(f"      next: {i.next_action}")
+    for gate in d.gates:
+        lines.append(f"  {marks[gate.outcome]} {gate.kind}: {gate.message}")
+        if gate.fix:
+            lines.append(f"      next: {gate.fix}")
     for note in d.notes:
         lines.append(f"  note: {note}")
     return "\n".join(lines)

@@ -49,6 +49,10 @@ COMMANDS: dict[str, Lazy] = {
         "May these versions go to ENV? yes / no / unknown, with the evidence for every "
         "integration.",
     ),
+    "calendar": Lazy(
+        "unlockstep.cli.calendar:calendar",
+        "Release calendar: blackout and freeze periods, risky windows, freeze exceptions.",
+    ),
     "catalog": Lazy("unlockstep.cli.catalog:catalog", "Backstage catalog descriptors."),
     "check": Lazy(
         "unlockstep.cli.contract:check",
@@ -113,6 +117,10 @@ COMMANDS: dict[str, Lazy] = {
         "unlockstep.cli.safety:reconcile",
         "Compare an entity between two systems by key (old vs new, writer vs projection), and "
         "work the queue of discrepancies.",
+    ),
+    "policy": Lazy(
+        "unlockstep.cli.policy:policy",
+        "Fitness functions: built-in rules and Rego v1 policies over plans, flags, contracts.",
     ),
     "record-deployment": Lazy(
         "unlockstep.cli.registry:record_deployment",

@@ -149,15 +149,21 @@ def versions_create(
 @click.option("--version", "version", required=True)
 @click.option("--environment", "--to", "environment", required=True)
 @click.option("--instance", help="application instance, when several run in the environment")
+@click.option("--canary", help="the canary analysis that judged this version (policies read it)")
 @format_option()
 def record_deployment(
-    service: str, version: str, environment: str, instance: str | None, fmt: str
+    service: str,
+    version: str,
+    environment: str,
+    instance: str | None,
+    canary: str | None,
+    fmt: str,
 ) -> None:
     """Record that a version is now live in an environment (replaces the previous one)."""
     from unlockstep.server.wire_registry import DeploymentIn, DeploymentWritten
 
     body = DeploymentIn(
-        service=service, version=version, environment=environment, instance=instance
+        service=service, version=version, environment=environment, instance=instance, canary=canary
     )
     data = DeploymentWritten.model_validate(
         context.client().post("/api/v1/deployments", body.model_dump(mode="json"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI
@@ -21,6 +22,7 @@ from unlockstep.server.ofrep_counts import OfrepCounts
 from unlockstep.server.routers import (
     approvals,
     audit,
+    calendar,
     catalog,
     confluent,
     contracts,
@@ -33,6 +35,7 @@ from unlockstep.server.routers import (
     ofrep,
     otlp,
     plans,
+    policies,
     rollouts,
     safety,
     services,
@@ -41,12 +44,17 @@ from unlockstep.server.routers import (
 from unlockstep.server.routers import (
     tokens as token_routes,
 )
+from unlockstep.services import policies as policy_service
 from unlockstep.services import tokens, worker
 from unlockstep.services import usage as usage_service
+from unlockstep.services.authz import Principal
 from unlockstep.settings import Settings
 from unlockstep.store import Store
 
 log = logging.getLogger(__name__)
+
+#: Who the audit trail names for the policy set read from ``policies_dir`` at start.
+POLICIES_DIR = Principal("policies-dir", None, frozenset({"admin"}))
 
 #: Routers mounted under /api/v1. Each area adds its router here, one line each.
 API_ROUTERS: list[APIRouter] = [
@@ -64,6 +72,8 @@ API_ROUTERS: list[APIRouter] = [
     safety.router,
     usage.router,
     rollouts.router,
+    policies.router,
+    calendar.router,
 ]
 
 #: Routers mounted at the root (OFREP, Pact-compatible paths, dashboard pages).
@@ -104,6 +114,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         yield
         await counts.stop()
         background.stop()
+        admission.close()
         store.dispose()
 
     store.migrate()
@@ -123,6 +134,12 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             "no API token is configured: anyone who reaches this server can write, recorded "
             "as 'anonymous' (set UNLOCKSTEP_API_TOKENS or create tokens)"
         )
+    admission = policy_service.Admission(
+        store, timeout=settings.policy_timeout, enforce=settings.policy_enforce
+    )
+    if settings.policies_dir:
+        policy_service.publish_folder(store, POLICIES_DIR, Path(settings.policies_dir))
+    app.state.admission = admission
     app.state.flag_engines = FlagEngines(store, refresh_seconds=settings.flag_refresh_seconds)
     errors.install(app)
     guard.install(app)

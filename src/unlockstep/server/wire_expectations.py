@@ -116,6 +116,18 @@ class DeploySubject(Wire):
     version: str
 
 
+class Gate(Wire):
+    """A condition beside the integrations: a hidden dependency, the release calendar, a
+    policy. ``outcome`` is what it does to the answer (``yes`` only informs)."""
+
+    kind: Literal["hidden-dependency", "calendar", "policy"]
+    outcome: Answer
+    subject: str
+    message: str
+    fix: str
+    rule: str | None = None
+
+
 class Decision(Wire):
     """yes / no / unknown, with the evidence for every integration."""
 
@@ -125,6 +137,7 @@ class Decision(Wire):
     summary: dict[str, int]
     integrations: list[IntegrationOutcome]
     notes: list[str]
+    gates: list[Gate] = Field(default_factory=list)
     subjects: list[DeploySubject]
 
 

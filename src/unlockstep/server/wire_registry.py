@@ -93,6 +93,9 @@ class DeploymentIn(Wire):
     version: str
     environment: str
     instance: str | None = Field(None, description="application instance, when several run")
+    canary: str | None = Field(
+        None, max_length=200, description="the canary analysis that judged this version"
+    )
 
 
 class ReleaseIn(Wire):

@@ -1,14 +1,30 @@
 """can-i-deploy: gather each subject's integrations and their evidence from the store (a
 handful of indexed queries per subject), then decide in ``core.contracts.decide``. The
-answer (yes / no / unknown) is a returned value, never an exception."""
+answer (yes / no / unknown) is a returned value, never an exception.
+
+Beside the integrations, gates can hold the answer back (``core.contracts.Gate``):
+
+- **hidden dependencies**: a consumer the catalog declares (``consumesApis``, ``dependsOn``),
+  live in the environment, that published no expectation — per environment, ``unknown``
+  (default), ``warn`` or ``off`` (setting ``hidden_dependencies``);
+- **policies** (``services.policies``): the deploy as a ``Deployment`` subject; a finding
+  that blocks makes the answer no, a warning informs;
+- **the release calendar** (``services.calendar``): blackout and freeze periods make it no
+  (unless a freeze exception covers the service), risky windows inform.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from unlockstep.core import contracts as core
+from unlockstep.core.policies import hidden_gates, mode_for
+from unlockstep.services import calendar, policies
+from unlockstep.store import policies as policy_rows
 from unlockstep.store.can_i_deploy import gather
 
 
@@ -20,6 +36,47 @@ class Asked:
     subjects: list[tuple[str, str]]
 
 
-def can_i_deploy(session: Session, wanted: list[tuple[str, str]], environment: str) -> Asked:
+def hidden_dependencies(
+    session: Session,
+    wanted: list[tuple[str, str]],
+    environment: str,
+    mode: str,
+    decision: core.Decision,
+) -> list[core.Gate]:
+    together = {service for service, _ in wanted}
+    gates: list[core.Gate] = []
+    for service, version in wanted:
+        declared = policy_rows.declared_consumers(session, service) - together
+        if not declared:
+            continue
+        evidenced = policy_rows.consumers_with_expectations(session, service) | {
+            i.integration.consumer
+            for i in decision.integrations
+            if i.integration.provider == service
+        }
+        live = policy_rows.live_versions(session, declared)
+        in_env = {c: envs.get(environment, []) for c, envs in live.items()}
+        gates.extend(hidden_gates(service, version, environment, declared, in_env, evidenced, mode))
+    return gates
+
+
+def can_i_deploy(
+    session: Session,
+    wanted: list[tuple[str, str]],
+    environment: str,
+    *,
+    hidden: Mapping[str, str] | None = None,
+    admission: policies.Admission | None = None,
+    now: datetime | None = None,
+) -> Asked:
     decision = core.decide(gather(session, wanted, environment), environment)
-    return Asked(decision, list(wanted))
+    mode = mode_for(hidden or {"*": "unknown"}, environment)
+    gates = hidden_dependencies(session, wanted, environment, mode, decision)
+    gates.extend(calendar.gates(session, wanted, environment, now))
+    if admission is not None:
+        for service, version in wanted:
+            registry = policy_rows.snapshot(session, [service], environment)
+            subject = policies.deployment(session, service, version, environment, registry=registry)
+            found = admission.judge(subject, registry)
+            gates.extend(policies.as_gates(found, f"{service} {version}"))
+    return Asked(decision.gated(gates), list(wanted))

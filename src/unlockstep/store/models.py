@@ -8,6 +8,7 @@ from unlockstep.store import (  # noqa: F401
     flag_tables,
     lease_tables,
     plans,
+    policy_tables,
     rollout_tables,
     safety_tables,
     schema_registry_tables,

@@ -118,11 +118,51 @@ class IntegrationResult:
 
 
 @dataclass(frozen=True)
+class Gate:
+    """A condition beside the integrations that can hold a deploy back: a consumer the
+    registry knows of without evidence (``hidden-dependency``), the release calendar
+    (``calendar``), a policy (``policy``). ``outcome`` is what it does to the answer."""
+
+    kind: str
+    outcome: str  # yes (informational) | unknown | no
+    subject: str  # "decision-service 9.9.9"
+    message: str
+    fix: str = ""
+    rule: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "outcome": self.outcome,
+            "subject": self.subject,
+            "message": self.message,
+            "fix": self.fix,
+            "rule": self.rule,
+        }
+
+
+@dataclass(frozen=True)
 class Decision:
     answer: str
     environment: str
     integrations: tuple[IntegrationResult, ...]
     notes: tuple[str, ...] = field(default=())
+    gates: tuple[Gate, ...] = field(default=())
+
+    def gated(self, gates: list[Gate]) -> Decision:
+        """This decision with ``gates`` added: a ``no`` gate makes it no, an ``unknown`` gate
+        makes a yes unknown; a ``yes`` gate only informs."""
+        if not gates:
+            return self
+        outcomes = {g.outcome for g in gates}
+        answer = self.answer
+        if NO in outcomes:
+            answer = NO
+        elif UNKNOWN in outcomes and answer == YES:
+            answer = UNKNOWN
+        return Decision(
+            answer, self.environment, self.integrations, self.notes, (*self.gates, *gates)
+        )
 
     @property
     def deployable(self) -> bool:
@@ -139,6 +179,7 @@ class Decision:
             "summary": counts,
             "integrations": [r.to_dict() for r in self.integrations],
             "notes": list(self.notes),
+            "gates": [g.to_dict() for g in self.gates],
         }
 
 

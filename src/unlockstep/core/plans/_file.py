@@ -172,7 +172,12 @@ def _services(r: Validator, value: Any, pointer: str) -> tuple[Service, ...]:
         p = join(pointer, name)
         if not _ID.fullmatch(name):
             r.fail(p, f"{name!r} is not a service name; use letters, digits, '.', '_' or '-'")
-        s = r.mapping(spec, p, {"role", "change", "owner", "needs", "version", "versions"})
+        s = r.mapping(
+            spec,
+            p,
+            # tier and canary are read by policies (docs/policies.md)
+            {"role", "change", "owner", "needs", "version", "versions", "tier", "canary"},
+        )
         role_text = r.text(s, "role", p, required=True)
         try:
             role = Role(role_text) if role_text else Role.CONSUMER
@@ -250,6 +255,10 @@ _CONTRACT_FIELDS = {
     "usageMetric",
     "zeroForDays",
     "description",
+    # read by policies (docs/policies.md): the change's records
+    "adr",
+    "deprecation",
+    "versioningNote",
 }
 
 

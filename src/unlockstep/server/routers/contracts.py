@@ -12,7 +12,7 @@ from unlockstep.server.errors import error_body
 from unlockstep.server.limits import document_source
 from unlockstep.server.wire import Page, errors
 from unlockstep.server.wire_approvals import HELD, held
-from unlockstep.services import authz, contracts
+from unlockstep.services import authz, contracts, policies
 from unlockstep.services.contract_references import ContractRef
 from unlockstep.settings import Settings
 from unlockstep.store.approvals import ChangeRequest
@@ -107,11 +107,16 @@ def publish_contract(
     name: str,
     version: str,
     body: wire.PublishIn,
+    request: Request,
     store: StoreDep,
     settings: SettingsDep,
     principal: PrincipalDep,
 ) -> wire.Published | JSONResponse:
     doc = _document(body, f"{name}@{version}", settings)
+    policies.admit_contract(
+        store, request.app.state.admission, principal, service, name, version,
+        content=body.content, filename=body.filename, kind=body.kind, adr=body.adr,
+    )  # fmt: skip
     with store.session() as session:
         done = contracts.publish(
             session, principal, service, name, version, doc,

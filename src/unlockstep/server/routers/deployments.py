@@ -7,11 +7,12 @@ from fastapi import APIRouter, Request, Response
 from unlockstep.server import wire_registry as wire
 from unlockstep.server.deps import PrincipalDep, StoreDep, with_etag
 from unlockstep.server.wire import errors
-from unlockstep.services import authz, registry
+from unlockstep.services import authz, policies, registry
 
 router = APIRouter(tags=["deployments"])
 
 _WRITE_ERRORS = errors(401, 404, 409, 422)
+_ADMITTED_ERRORS = errors(401, 403, 404, 409, 422)
 
 
 @router.get("/environments", response_model=wire.Page[wire.Environment], responses=errors())
@@ -54,11 +55,17 @@ def show_environment(name: str, request: Request, store: StoreDep) -> Response:
     "/deployments",
     status_code=201,
     response_model=wire.DeploymentWritten,
-    responses=_WRITE_ERRORS,
+    responses=_ADMITTED_ERRORS,
 )
 def record_deployment(
-    body: wire.DeploymentIn, store: StoreDep, principal: PrincipalDep
+    body: wire.DeploymentIn, request: Request, store: StoreDep, principal: PrincipalDep
 ) -> wire.DeploymentWritten:
+    """Record that a version is live; policies are checked first (a deny is a 403
+    ``policy_denied``, audited, and records nothing)."""
+    policies.admit_deployment(
+        store, request.app.state.admission, principal, body.service, body.version,
+        body.environment, canary=body.canary, instance=body.instance,
+    )  # fmt: skip
     written = registry.record_deployment(
         store, principal, body.service, body.version, body.environment, instance=body.instance
     )

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from unlockstep.errors import InvalidInput
 from unlockstep.server import wire_expectations as wire
-from unlockstep.server.deps import PageDep, PrincipalDep, StoreDep
+from unlockstep.server.deps import PageDep, PrincipalDep, SettingsDep, StoreDep
 from unlockstep.server.wire import Page, errors
 from unlockstep.services import can_i_deploy as deploy_check
 from unlockstep.services import expectations, integrations
@@ -69,7 +69,9 @@ def report_verification(
 
 @router.get("/can-i-deploy", response_model=wire.Decision, responses=errors(404, 422))
 def can_i_deploy(
+    request: Request,
     store: StoreDep,
+    settings: SettingsDep,
     service: Annotated[list[str], Query(description="service; repeat for several")],
     version: Annotated[list[str], Query(description="its version, in the same order")],
     environment: Annotated[str, Query(description="where it is going")],
@@ -83,7 +85,11 @@ def can_i_deploy(
         )
     with store.session() as session:
         asked = deploy_check.can_i_deploy(
-            session, list(zip(service, version, strict=True)), environment
+            session,
+            list(zip(service, version, strict=True)),
+            environment,
+            hidden=settings.hidden_dependencies,
+            admission=request.app.state.admission,
         )
     subjects = [{"service": s, "version": v} for s, v in asked.subjects]
     body = wire.Decision.model_validate({**asked.decision.to_dict(), "subjects": subjects})

@@ -27,7 +27,7 @@ from unlockstep.server.wire_flags import (
     KillIn,
     KillOut,
 )
-from unlockstep.services import authz
+from unlockstep.services import authz, policies
 from unlockstep.services import flags as service
 from unlockstep.store.approvals import ChangeRequest
 
@@ -57,12 +57,14 @@ def show_flag(environment: str, key: str, store: StoreDep, response: Response) -
 @router.put(
     "/environments/{environment}/flags/{key}",
     response_model=FlagWriteOut,
-    responses={201: {"model": FlagWriteOut}, **HELD, **errors(401, 404, 409, 412)},
+    responses={201: {"model": FlagWriteOut}, **HELD, **errors(401, 403, 404, 409, 412)},
 )
 def put_flag(
-    environment: str, key: str, body: FlagIn, store: StoreDep, principal: PrincipalDep,
+    environment: str, key: str, body: FlagIn, request: Request, store: StoreDep,
+    principal: PrincipalDep,
     settings: SettingsDep, response: Response, if_match: IfMatch = None,
 ) -> FlagWriteOut | JSONResponse:  # fmt: skip
+    policies.admit_flag(store, request.app.state.admission, principal, environment, key, body.flag)
     written = service.put_flag(
         store, principal, environment, key, body.flag, if_match=if_match,
         reason=body.reason, reverse_kill=body.reverse_kill, rules=settings.flag_rules,

@@ -12,7 +12,7 @@ from fastapi.responses import PlainTextResponse
 from unlockstep.server import wire_plans as wire
 from unlockstep.server.deps import PrincipalDep, SettingsDep, StoreDep, with_etag
 from unlockstep.server.wire import Page, errors
-from unlockstep.services import plans
+from unlockstep.services import plans, policies
 
 router = APIRouter(tags=["plans"])
 
@@ -23,9 +23,10 @@ TodayQuery = Annotated[date | None, Query(description="judge windows as of this 
     "/plans", status_code=201, response_model=wire.PlanSubmitted, responses=errors(401, 403, 422)
 )
 def submit(
-    body: wire.PlanIn, store: StoreDep, principal: PrincipalDep,
+    body: wire.PlanIn, request: Request, store: StoreDep, principal: PrincipalDep,
     today: TodayQuery = None,
 ) -> wire.PlanSubmitted:  # fmt: skip
+    policies.admit_plan(store, request.app.state.admission, principal, body.source, body.filename)
     with store.session() as session:
         done = plans.submit(
             session, principal, source=body.source, filename=body.filename, files=body.files,
