@@ -13,7 +13,7 @@ from starlette.routing import BaseRoute
 
 from unlockstep import __version__
 from unlockstep.errors import ConfigError
-from unlockstep.server import errors, guard
+from unlockstep.server import dashboard, errors, guard
 from unlockstep.server.deps import read_gate
 from unlockstep.server.flag_engines import FlagEngines
 from unlockstep.server.limits import BodyLimit
@@ -96,6 +96,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         version=__version__,
         description="Release coordination without distributed lockstep.",
         lifespan=lifespan,
+        docs_url=None,  # the dashboard serves /docs from bundled files (no CDN)
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.store = store
@@ -115,6 +117,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         app.include_router(router, prefix="/api/v1", dependencies=gate)
     for router in ROOT_ROUTERS:
         app.include_router(router)
+    dashboard.install(app, settings)
     # With reads behind a token, the SDK's sync goes through its (gated) FastAPI route.
     fast = ofrep.FAST_ROUTES if settings.require_token_for_reads else FAST_ROUTES
     app.router.routes[0:0] = fast
