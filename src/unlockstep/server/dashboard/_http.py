@@ -251,7 +251,7 @@ def failure(request: Request, error: UnlockstepError, visitor: Visitor | None) -
     """An error as a page with the error's status; the twin is the API's one error body."""
     if visitor is None:
         sessions = sessions_of(request)
-        visitor = Visitor(None, sessions.new(), True, bearer=False)
+        visitor = Visitor(None, sessions.new(), fresh=False, bearer=False)
     return render(request, "error.html", error.to_dict(), visitor, error.http_status, title="Error")
 
 

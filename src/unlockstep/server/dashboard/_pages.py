@@ -12,7 +12,13 @@ from fastapi import APIRouter, Form, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from unlockstep.errors import Forbidden, InvalidInput, PreconditionFailed, Unauthorized
+from unlockstep.errors import (
+    Forbidden,
+    InvalidInput,
+    PreconditionFailed,
+    Unauthorized,
+    UnlockstepError,
+)
 from unlockstep.server.dashboard import _views as views
 from unlockstep.server.dashboard._http import (
     Visitor,
@@ -27,6 +33,7 @@ from unlockstep.server.dashboard._http import (
 )
 from unlockstep.services import flags as flag_service
 from unlockstep.services import tokens
+from unlockstep.services.authz import Principal
 from unlockstep.settings import Settings
 from unlockstep.store.approvals import ChangeRequest
 
@@ -117,10 +124,9 @@ def audit_page(
 # --- writes ---------------------------------------------------------------------------------
 
 
-def _writer(request: Request, csrf: str) -> Visitor:
+def _writer(request: Request, visitor: Visitor, csrf: str) -> Principal:
     """Who submits a form: signed in (or anonymous where no token exists) and holding the
     page's CSRF token; otherwise 401 or 403."""
-    visitor = visitor_of(request)
     if visitor.principal is None:
         raise Unauthorized("sign in with an API token to change anything", where="session")
     if not visitor.bearer and not sessions_of(request).csrf_ok(visitor.session, csrf):
@@ -129,7 +135,7 @@ def _writer(request: Request, csrf: str) -> Visitor:
             where="csrf",
             hint="reload the page and submit the form again",
         )
-    return visitor
+    return visitor.principal
 
 
 def _flag_path(environment: str, key: str) -> str:
@@ -154,11 +160,12 @@ def edit_flag(
     flag: Field = "", reason: Field = "",
 ) -> Response:  # fmt: skip
     try:
-        visitor = _writer(request, csrf)
-    except (Unauthorized, Forbidden) as error:
+        visitor = visitor_of(request)
+    except UnlockstepError as error:
         return failure(request, error, None)
     settings: Settings = request.app.state.settings
     try:
+        principal = _writer(request, visitor, csrf)
         try:
             body = json.loads(flag)
         except json.JSONDecodeError as error:
@@ -167,9 +174,8 @@ def edit_flag(
                 where="flag",
                 hint="fix the JSON and submit again",
             ) from None
-        assert visitor.principal is not None
         written = flag_service.put_flag(
-            request.app.state.store, visitor.principal, environment, key, body,
+            request.app.state.store, principal, environment, key, body,
             if_match=etag or None, reason=reason or None, rules=settings.flag_rules,
         )  # fmt: skip
     except PreconditionFailed as conflict:
@@ -182,9 +188,7 @@ def edit_flag(
             f"Flag {key}",
             status=412,
         )
-    except InvalidInput as error:
-        return failure(request, error, visitor)
-    except (Unauthorized, Forbidden) as error:
+    except UnlockstepError as error:
         return failure(request, error, visitor)
     if isinstance(written, ChangeRequest):
         return _held(request, visitor, written)
@@ -201,7 +205,11 @@ def kill_flag(
     confirm: Field = "",
 ) -> Response:  # fmt: skip
     try:
-        visitor = _writer(request, csrf)
+        visitor = visitor_of(request)
+    except UnlockstepError as error:
+        return failure(request, error, None)
+    try:
+        principal = _writer(request, visitor, csrf)
         if not reason.strip():
             raise InvalidInput(
                 "killing a flag needs a reason for the audit trail", where="reason",
@@ -212,12 +220,9 @@ def kill_flag(
                 f"confirm that {key!r} is to be killed in every environment", where="confirm",
                 hint="tick the confirmation box",
             )  # fmt: skip
-        assert visitor.principal is not None
-        result = flag_service.kill_flag(
-            request.app.state.store, visitor.principal, key, reason.strip()
-        )
-    except (Unauthorized, Forbidden, InvalidInput) as error:
-        return failure(request, error, None)
+        result = flag_service.kill_flag(request.app.state.store, principal, key, reason.strip())
+    except UnlockstepError as error:
+        return failure(request, error, visitor)
     if wants_json(request):
         view = {
             "flag": result.flag,
