@@ -245,3 +245,23 @@ def test_docs_and_every_asset_come_from_the_package(api: TestClient) -> None:
         assert asset.status_code == 200 and asset.headers["content-encoding"] == "gzip"
     assert api.get("/static/../app.py").status_code == 404
     assert api.get("/static/htmx/LICENSE").status_code == 200
+
+
+def test_a_large_estate_is_folded_to_its_groups_which_load_when_opened(
+    estate: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from unlockstep.server.dashboard import _views
+
+    monkeypatch.setattr(_views, "LIST_LIMIT", 2)
+    monkeypatch.setattr(_views, "RING_LINES", 1)
+    view, html = twin(estate, "/estate")
+    assert view["folded"] is True
+    assert all(g["services"] == [] and g["count"] >= 1 for g in view["groups"])
+    assert sum(g["count"] for g in view["groups"]) == view["total"]
+    assert len(view["graph"]["lines"]) == 1 and view["linesNotDrawn"] >= 1
+    assert 'hx-trigger="toggle once"' in html and 'href="/services/' not in html
+    first = view["groups"][0]
+    opened, html = twin(estate, "/estate", group=first["name"])
+    assert opened["folded"] is False
+    assert [len(g["services"]) for g in opened["groups"]] == [first["count"]]
+    shows(html, *(s["name"] for s in opened["groups"][0]["services"]))

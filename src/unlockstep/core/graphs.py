@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 BOX_WIDTH = 180
@@ -57,9 +57,17 @@ class Drawing:
         return {
             "width": self.width,
             "height": self.height,
-            "boxes": [asdict(b) for b in self.boxes],
-            "lines": [asdict(line) for line in self.lines],
-        }
+            "boxes": [
+                {"id": b.id, "label": b.label, "x": b.x, "y": b.y, "width": b.width,
+                 "height": b.height, "kind": b.kind, "detail": b.detail}
+                for b in self.boxes
+            ],
+            "lines": [
+                {"source": li.source, "target": li.target, "path": li.path, "label": li.label,
+                 "weight": li.weight}
+                for li in self.lines
+            ],
+        }  # fmt: skip
 
 
 def _round(value: float) -> float:

@@ -45,19 +45,22 @@ __all__ = [
 class Overview:
     services: list[ServiceRow]
     edges: list[Edge]
-    live: dict[str, dict[str, list[str]]]
-    contracts: dict[str, list[tuple[str, str]]]
     environments: list[str]
+    #: what is live where and the contracts of each service (empty unless asked for)
+    live: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    contracts: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
 
-def overview(store: Store) -> Overview:
+def overview(store: Store, *, details: bool = True) -> Overview:
+    """Every service and who uses whom; with ``details``, also what is live where and each
+    service's contracts (a page folded to its groups needs neither)."""
     with store.session() as session:
         return Overview(
             rows.services(session),
             rows.edges(session),
-            rows.live(session),
-            rows.contracts(session),
             rows.environments(session),
+            rows.live(session) if details else {},
+            rows.contracts(session) if details else {},
         )
 
 
@@ -81,7 +84,7 @@ def service_view(store: Store, name: str, *, audit_limit: int = 10) -> ServiceVi
         found = registry.get_service(session, name)
         record = registry.service_record(found, registry.owner_name(session, found))
         versions = registry.recent_versions(session, found)
-        edges = [e for e in rows.edges(session) if name in (e.consumer, e.provider)]
+        edges = rows.edges(session, name)
         decisions: dict[str, dict[str, Any] | None] = {}
         for environment in rows.environments(session):
             if not versions:
@@ -175,8 +178,7 @@ def deprecations(store: Store, today: dt.date) -> list[Deprecation]:
     sunset and whether that has passed; overdue first, then by sunset."""
     found: dict[tuple[str, str, str, str | None], Deprecation] = {}
     with store.session() as session:
-        providers = sorted({e.provider for e in rows.edges(session) if e.evidence == "expectation"})
-        for provider in providers:
+        for provider in rows.providers_with_deprecations(session):
             for entry in integrations.consumers(session, provider).contracts:
                 for consumer in entry.consumers:
                     for version in consumer.versions:

@@ -10,7 +10,7 @@ from typing import NamedTuple
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from unlockstep.store.contract_tables import Contract
+from unlockstep.store.contract_tables import Contract, ContractBlob, ContractVersion
 from unlockstep.store.expectation_tables import ExpectationRow
 from unlockstep.store.tables import Dependency, Deployment, Environment, Service, Team, Version
 
@@ -41,17 +41,23 @@ def services(session: Session) -> list[ServiceRow]:
     return [ServiceRow(*row) for row in rows]
 
 
-def edges(session: Session) -> list[Edge]:
-    """Consumer → provider edges, one per (consumer, provider, contract or relation)."""
+def edges(session: Session, service: str | None = None) -> list[Edge]:
+    """Consumer → provider edges, one per (consumer, provider, contract or relation);
+    with ``service``, only those it is at one end of."""
     consumer, provider = aliased(Service), aliased(Service)
     found: set[Edge] = set()
-    pairs = session.execute(
-        select(
-            ExpectationRow.consumer_service_id,
-            ExpectationRow.provider_service_id,
-            ExpectationRow.contract,
-        ).distinct()
-    ).all()
+    query = select(
+        ExpectationRow.consumer_service_id,
+        ExpectationRow.provider_service_id,
+        ExpectationRow.contract,
+    ).distinct()
+    if service is not None:
+        one = select(Service.id).where(Service.name == service).scalar_subquery()
+        query = query.where(
+            (ExpectationRow.consumer_service_id == one)
+            | (ExpectationRow.provider_service_id == one)
+        )
+    pairs = session.execute(query).all()
     names: dict[int, str] = {
         id_: name for id_, name in session.execute(select(Service.id, Service.name))
     }
@@ -85,7 +91,25 @@ def edges(session: Session) -> list[Edge]:
     for name, target, api in through_api:
         if target != name:
             found.add(Edge(name, target, f"api:{api}", "catalog"))
+    if service is not None:
+        found = {e for e in found if service in (e.consumer, e.provider)}
     return sorted(found)
+
+
+def providers_with_deprecations(session: Session) -> list[str]:
+    """Services that have published a contract document mentioning ``deprecated`` at all:
+    only their consumers can use a deprecated element (a cheap filter before parsing)."""
+    rows = session.scalars(
+        select(Service.name)
+        .select_from(ContractVersion)
+        .join(Contract, Contract.id == ContractVersion.contract_id)
+        .join(Service, Service.id == Contract.service_id)
+        .join(ContractBlob, ContractBlob.sha256 == ContractVersion.blob_sha256)
+        .where(ContractBlob.content.contains("deprecated"))
+        .distinct()
+        .order_by(Service.name)
+    )
+    return list(rows)
 
 
 def live(session: Session) -> dict[str, dict[str, list[str]]]:

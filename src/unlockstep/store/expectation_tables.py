@@ -20,6 +20,8 @@ class ExpectationRow(Base):
     __table_args__ = (
         UniqueConstraint("consumer_version_id", "provider_service_id", "contract"),
         Index("ix_expectations_provider_contract", "provider_service_id", "contract"),
+        # the dashboard's estate graph (migration dashboard_0001)
+        Index("ix_expectations_edges", "consumer_service_id", "provider_service_id", "contract"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     consumer_service_id: Mapped[int] = mapped_column(

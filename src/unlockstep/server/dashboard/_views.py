@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from dataclasses import asdict
+from dataclasses import fields, is_dataclass
 from typing import Any
 
 from unlockstep.core import graphs
@@ -23,6 +23,12 @@ from unlockstep.services import registry as registry_service
 View = dict[str, Any]
 
 GROUPINGS = ("team", "system")
+#: Past this many matching services, the estate page lists its groups folded (each with its
+#: count; a group's services load when it is opened) so the page stays small and fast.
+LIST_LIMIT = 200
+#: The graph of groups draws at most this many lines, the heaviest (a group's own graph
+#: shows all of its services' dependencies).
+RING_LINES = 250
 NO_GROUP = "(none)"
 
 
@@ -38,11 +44,13 @@ def _camel(name: str) -> str:
 
 
 def _plain(record: Any) -> View:
-    """A record (dataclass) as camelCase JSON values."""
-    return {_camel(k): _jsonable(v) for k, v in asdict(record).items()}
+    """A record (dataclass) as camelCase JSON values (nested records too)."""
+    return {_camel(f.name): _jsonable(getattr(record, f.name)) for f in fields(record)}
 
 
 def _jsonable(value: Any) -> Any:
+    if is_dataclass(value) and not isinstance(value, type):
+        return _plain(value)
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     if isinstance(value, dict):
@@ -62,8 +70,11 @@ def estate(context: Context, q: str = "", group_by: str = "team", group: str = "
         raise InvalidInput(
             f"cannot group by {group_by!r}", where="groupBy", hint="use team or system"
         )
-    found = estate_service.overview(context.store)
     needle = q.strip().lower()
+    # the whole estate with nothing narrowing it is folded to its groups: no details needed
+    found = estate_service.overview(context.store, details=bool(needle or group))
+    if not (needle or group) and len(found.services) <= LIST_LIMIT:
+        found = estate_service.overview(context.store)
 
     def key(row: estate_service.ServiceRow) -> str:
         value = row.owner if group_by == "team" else row.system
@@ -78,8 +89,12 @@ def estate(context: Context, q: str = "", group_by: str = "team", group: str = "
 
     shown = [row for row in found.services if matches(row)]
     group_of = {row.name: key(row) for row in found.services}
+    folded = not group and len(shown) > LIST_LIMIT
     groups: dict[str, list[View]] = defaultdict(list)
+    counts_of: Counter[str] = Counter(key(row) for row in shown)
     for row in shown:
+        if folded or (group and key(row) != group):
+            continue
         groups[key(row)].append(
             {
                 "name": row.name,
@@ -92,6 +107,7 @@ def estate(context: Context, q: str = "", group_by: str = "team", group: str = "
             }
         )
     names = {row.name for row in shown}
+    hidden = 0
     if group:
         members = {row.name for row in shown if key(row) == group}
         touching = [e for e in found.edges if e.consumer in members or e.provider in members]
@@ -114,8 +130,10 @@ def estate(context: Context, q: str = "", group_by: str = "team", group: str = "
                 a, b = group_of[e.consumer], group_of[e.provider]
                 if a != b:
                     counts[(a, b)] += 1
-        nodes = [(g, g, f"{len(groups[g])} service(s)") for g in sorted(groups)]
-        drawing = graphs.ring(nodes, dict(counts))
+        nodes = [(g, g, f"{n} service(s)") for g, n in sorted(counts_of.items())]
+        heaviest = dict(counts.most_common(RING_LINES))
+        hidden = len(counts) - len(heaviest)
+        drawing = graphs.ring(nodes, heaviest)
     return {
         "q": q,
         "groupBy": group_by,
@@ -124,10 +142,14 @@ def estate(context: Context, q: str = "", group_by: str = "team", group: str = "
         "total": len(found.services),
         "matching": len(shown),
         "edges": sum(1 for e in found.edges if e.consumer in names and e.provider in names),
+        "folded": folded,
         "groups": [
-            {"name": g, "services": groups[g]} for g in sorted(groups) if not group or g == group
+            {"name": g, "count": n, "services": groups.get(g, [])}
+            for g, n in sorted(counts_of.items())
+            if not group or g == group
         ],
         "graph": drawing.to_dict(),
+        "linesNotDrawn": hidden,
     }
 
 
