@@ -44,6 +44,8 @@ class VerificationRow(Base):
     __tablename__ = "verifications"
     __table_args__ = (
         UniqueConstraint("expectation_id", "provider_version_id", "source"),
+        # the matrix, newest first (migration dashboard_0001)
+        Index("ix_verifications_newest", "verified_at", "id"),
         Index("ix_verifications_provider_version", "provider_version_id"),
         Index("ix_verifications_consumer_version", "consumer_version_id"),
     )

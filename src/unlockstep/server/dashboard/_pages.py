@@ -89,8 +89,10 @@ def deprecations_page(request: Request) -> Response:
 
 
 @router.get("/flags")
-def flags_page(request: Request, environment: str = "") -> Response:
-    return show(request, "flags.html", lambda c: views.flags(c, environment), "Flags")
+def flags_page(request: Request, environment: str = "", offset: int = 0) -> Response:
+    return show(
+        request, "flags.html", lambda c: views.flags(c, environment, max(offset, 0)), "Flags"
+    )
 
 
 @router.get("/flags/{environment}/{key}")

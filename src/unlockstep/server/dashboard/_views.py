@@ -284,15 +284,17 @@ def deprecations(context: Context) -> View:
 
 # --- flags ----------------------------------------------------------------------------------
 
-FLAG_PAGE = 200
+FLAG_PAGE = 100
 
 
-def flags(context: Context, environment: str = "") -> View:
+def flags(context: Context, environment: str = "", offset: int = 0) -> View:
     environments = [e.name for e in registry_service.list_environments(context.store)]
     chosen = environment or ("production" if "production" in environments else "")
     if not chosen and environments:
         chosen = environments[0]
-    items, total = flag_service.list_flags(context.store, chosen or None, limit=FLAG_PAGE)
+    items, total = flag_service.list_flags(
+        context.store, chosen or None, offset=offset, limit=FLAG_PAGE
+    )
     debt = flag_service.flag_debt(
         context.store, chosen or "production", 14, context.today, context.settings.flag_rules
     )
@@ -301,6 +303,8 @@ def flags(context: Context, environment: str = "") -> View:
         "environment": chosen or None,
         "environments": environments,
         "total": total,
+        "offset": offset,
+        "limit": FLAG_PAGE,
         "flags": [{**_plain(f), "debt": debts.get(f.key, [])} for f in items],
         "debt": {owner: [d.to_dict() for d in ds] for owner, ds in debt.owners.items()},
     }
