@@ -284,3 +284,24 @@ def test_a_form_with_a_forged_csrf_token_is_refused(browser: Any, live: LiveServ
         assert ADMIN_SECRET not in session["value"]
     finally:
         watched.close()
+
+
+def test_a_folded_group_lists_its_services_when_opened(
+    browser: Any, live: LiveServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from unlockstep.server.dashboard import _views
+
+    monkeypatch.setattr(_views, "LIST_LIMIT", 2)  # the demo estate, folded as a large one is
+    watched = Watched(browser, live)
+    page = watched.page
+    try:
+        watched.go("/estate")
+        group = page.locator("details.group").first
+        assert group.locator("table").count() == 0
+        group.locator("summary").focus()
+        page.keyboard.press("Enter")  # opens the group; htmx loads its services in place
+        group.locator("table tbody tr").first.wait_for(timeout=10_000)
+        assert group.locator("a[href^='/services/']").count() >= 1
+        assert watched.off_loopback() == [] and watched.errors == []
+    finally:
+        watched.close()
