@@ -36,6 +36,7 @@ __all__ = [
     "ServiceView",
     "contract_view",
     "deprecations",
+    "live",
     "overview",
     "service_view",
 ]
@@ -46,22 +47,24 @@ class Overview:
     services: list[ServiceRow]
     edges: list[Edge]
     environments: list[str]
-    #: what is live where and the contracts of each service (empty unless asked for)
-    live: dict[str, dict[str, list[str]]] = field(default_factory=dict)
-    contracts: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    contracts: dict[str, list[tuple[str, str]]]
 
 
-def overview(store: Store, *, details: bool = True) -> Overview:
-    """Every service and who uses whom; with ``details``, also what is live where and each
-    service's contracts (a page folded to its groups needs neither)."""
+def overview(store: Store) -> Overview:
+    """Every service, who uses whom, and each service's contracts."""
     with store.session() as session:
         return Overview(
             rows.services(session),
             rows.edges(session),
             rows.environments(session),
-            rows.live(session) if details else {},
-            rows.contracts(session) if details else {},
+            rows.contracts(session),
         )
+
+
+def live(store: Store, services: list[str]) -> dict[str, dict[str, list[str]]]:
+    """service -> environment -> the versions live there, for ``services``."""
+    with store.session() as session:
+        return rows.live(session, services)
 
 
 @dataclass(frozen=True)

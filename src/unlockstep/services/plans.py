@@ -171,13 +171,23 @@ def list_plans(session: Session, today: date | None) -> list[tuple[PlanRecord, P
 
 def show(session: Session, change: str, today: date | None) -> Shown:
     row = store.get_plan(session, change)
-    report = _analyse(session, row, today)
+    return _shown(session, row, _analyse(session, row, today))
+
+
+def _shown(session: Session, row: ReleasePlan, report: core.PlanReport) -> Shown:
     deployed = store.deployed_versions(session, report.plan.environment)
     progress = core.derive(report, deployed=deployed, evidence=report.evidence)
     return Shown(
         PlanRecord.of(row), PlanCheck.of(report), progress.to_dict(), dict(SOURCES),
         report.to_dict(),
     )  # fmt: skip
+
+
+def show_with_document(session: Session, change: str, today: date | None) -> tuple[Shown, str]:
+    """``show`` and ``document`` from one analysis (the dashboard's plan page shows both)."""
+    row = store.get_plan(session, change)
+    report = _analyse(session, row, today)
+    return _shown(session, row, report), core.render_markdown(report)
 
 
 def document(session: Session, change: str, today: date | None) -> str:

@@ -112,10 +112,11 @@ def providers_with_deprecations(session: Session) -> list[str]:
     return list(rows)
 
 
-def live(session: Session) -> dict[str, dict[str, list[str]]]:
-    """service -> environment -> the version numbers live there (deployed or released)."""
+def live(session: Session, services: list[str] | None = None) -> dict[str, dict[str, list[str]]]:
+    """service -> environment -> the version numbers live there (deployed or released), for
+    ``services`` (every service when ``None``)."""
     out: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    rows = session.execute(
+    query = (
         select(Service.name, Environment.name, Version.number)
         .select_from(Deployment)
         .join(Service, Service.id == Deployment.service_id)
@@ -124,7 +125,9 @@ def live(session: Session) -> dict[str, dict[str, list[str]]]:
         .where(Deployment.ended_at.is_(None))
         .order_by(Service.name, Environment.name, Version.created_at, Version.id)
     )
-    for service, environment, number in rows:
+    if services is not None:
+        query = query.where(Service.name.in_(services))
+    for service, environment, number in session.execute(query):
         numbers = out[service][environment]
         if number not in numbers:
             numbers.append(number)

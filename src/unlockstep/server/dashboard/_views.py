@@ -71,10 +71,7 @@ def estate(context: Context, q: str = "", group_by: str = "team", group: str = "
             f"cannot group by {group_by!r}", where="groupBy", hint="use team or system"
         )
     needle = q.strip().lower()
-    # the whole estate with nothing narrowing it is folded to its groups: no details needed
-    found = estate_service.overview(context.store, details=bool(needle or group))
-    if not (needle or group) and len(found.services) <= LIST_LIMIT:
-        found = estate_service.overview(context.store)
+    found = estate_service.overview(context.store)
 
     def key(row: estate_service.ServiceRow) -> str:
         value = row.owner if group_by == "team" else row.system
@@ -92,9 +89,10 @@ def estate(context: Context, q: str = "", group_by: str = "team", group: str = "
     folded = not group and len(shown) > LIST_LIMIT
     groups: dict[str, list[View]] = defaultdict(list)
     counts_of: Counter[str] = Counter(key(row) for row in shown)
-    for row in shown:
-        if folded or (group and key(row) != group):
-            continue
+    listed = [r for r in shown if not folded and (not group or key(r) == group)]
+    # what is live where, for the listed services only (none when folded)
+    live = estate_service.live(context.store, [r.name for r in listed]) if listed else {}
+    for row in listed:
         groups[key(row)].append(
             {
                 "name": row.name,
@@ -103,7 +101,7 @@ def estate(context: Context, q: str = "", group_by: str = "team", group: str = "
                 "tier": row.tier,
                 "lifecycle": row.lifecycle,
                 "contracts": [{"name": n, "kind": k} for n, k in found.contracts.get(row.name, [])],
-                "live": found.live.get(row.name, {}),
+                "live": live.get(row.name, {}),
             }
         )
     names = {row.name for row in shown}
@@ -357,8 +355,7 @@ def plans(context: Context) -> View:
 
 def plan(context: Context, change: str) -> View:
     with context.store.session() as session:
-        shown = plan_service.show(session, change, context.today)
-        document = plan_service.document(session, change, context.today)
+        shown, document = plan_service.show_with_document(session, change, context.today)
     report = shown.report
     status = {s["step"]: s for s in shown.progress.get("steps", [])}
     steps = {s["id"]: s for s in report.get("steps", [])}
