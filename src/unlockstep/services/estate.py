@@ -121,11 +121,12 @@ class ContractView:
 def contract_view(
     store: Store, service: str, name: str, older: str | None = None, newer: str | None = None
 ) -> ContractView:
-    """A contract with its versions and consumers; with two versions, the report of going
+    """A contract with its versions and its consumers' current versions (live somewhere, or
+    a consumer's newest); with two versions, the report of going
     from ``older`` to ``newer`` under the contract's mode (findings with suggestions)."""
     with store.session() as session:
         detail = contract_service.detail(session, service, name)
-        found = integrations.consumers(session, service, name)
+        found = integrations.consumers(session, service, name, current=True)
         consumers = next((c.consumers for c in found.contracts if c.contract == name), [])
         deprecated = _deprecated_uses(consumers)
         if not (older and newer):
@@ -177,12 +178,13 @@ class Deprecation:
 
 
 def deprecations(store: Store, today: dt.date) -> list[Deprecation]:
-    """Every deprecated element a consumer version still uses, across the estate, with its
-    sunset and whether that has passed; overdue first, then by sunset."""
+    """Every deprecated element a current consumer version (live somewhere, or a consumer's
+    newest) still uses, across the estate, with its sunset and whether that has passed;
+    overdue first, then by sunset."""
     found: dict[tuple[str, str, str, str | None], Deprecation] = {}
     with store.session() as session:
         for provider in rows.providers_with_deprecations(session):
-            for entry in integrations.consumers(session, provider).contracts:
+            for entry in integrations.consumers(session, provider, current=True).contracts:
                 for consumer in entry.consumers:
                     for version in consumer.versions:
                         for use in version.deprecated_uses:
