@@ -265,3 +265,21 @@ def test_a_large_estate_is_folded_to_its_groups_which_load_when_opened(
     assert opened["folded"] is False
     assert [len(g["services"]) for g in opened["groups"]] == [first["count"]]
     shows(html, *(s["name"] for s in opened["groups"][0]["services"]))
+
+
+def test_stored_text_is_escaped_and_only_http_urls_become_links(api: TestClient) -> None:
+    story.ok(api.put("/api/v1/teams/red-team", json={}))
+    body = {
+        "owner": "red-team",
+        "description": '<script>alert("x")</script>',
+        "repositoryUrl": "javascript:alert(1)",
+    }
+    story.ok(api.put("/api/v1/services/odd-service", json=body))
+    version = {"buildUrl": "javascript:alert(2)"}
+    story.ok(api.put("/api/v1/services/odd-service/versions/1.0.0", json=version))
+    view, html = twin(api, "/services/odd-service")
+    assert view["service"]["repositoryUrl"] == "javascript:alert(1)"  # the twin says it as stored
+    assert "<script>alert" not in html and "&lt;script&gt;" in html
+    assert 'href="javascript:' not in html
+    links = re.findall(r'<a href="([^"]*)">(?:repository|1\.0\.0)</a>', html)
+    assert links == ["#", "#"]

@@ -215,3 +215,9 @@ def test_sign_out_ends_the_session(guarded: TestClient) -> None:
     out = guarded.post("/sign-out", data={"csrf": csrf_of(page.text)}, follow_redirects=False)
     assert out.status_code == 303
     assert "Signed in as" not in guarded.get("/estate").text
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "/\\evil.example", "estate"])
+def test_sign_in_never_sends_anyone_off_this_server(guarded: TestClient, target: str) -> None:
+    response = sign_in(guarded, secret(guarded, "dash"), target)
+    assert response.headers["location"] == "/estate"

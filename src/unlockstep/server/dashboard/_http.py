@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
@@ -145,7 +145,15 @@ def environment() -> Environment:
     env.filters["when"] = _when
     env.filters["pretty"] = lambda value: json.dumps(value, indent=2, sort_keys=True)
     env.filters["q"] = lambda value: quote(str(value), safe="")
+    env.filters["link"] = link
     return env
+
+
+def link(url: Any) -> str:
+    """A stored URL fit for an ``href``: http(s) only (a ``javascript:`` URL in a catalog
+    entry must not become a link that runs script); anything else links nowhere."""
+    text = str(url or "").strip()
+    return text if urlsplit(text).scheme in ("http", "https") else "#"
 
 
 def _when(value: Any) -> str:

@@ -241,7 +241,7 @@ def kill_flag(
 def _safe_next(target: str) -> str:
     """Only a path on this server (no scheme, no host, no ``//``)."""
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    if parts.scheme or parts.netloc or not target.startswith("/") or target[1:2] in ("/", "\\"):
         return "/estate"
     return target
 
