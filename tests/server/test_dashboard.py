@@ -283,3 +283,23 @@ def test_stored_text_is_escaped_and_only_http_urls_become_links(api: TestClient)
     assert 'href="javascript:' not in html
     links = re.findall(r'<a href="([^"]*)">(?:repository|1\.0\.0)</a>', html)
     assert links == ["#", "#"]
+
+
+def test_flag_page_charts_the_evaluations_of_the_last_30_days(estate: TestClient) -> None:
+    counts = [
+        {"flag": "decision.submit.v2", "variant": "on", "reason": "TARGETING_MATCH", "count": 30},
+        {"flag": "decision.submit.v2", "variant": "off", "reason": "DEFAULT", "count": 70},
+        {"flag": "risk.model.v2", "variant": "on", "reason": "TARGETING_MATCH", "count": 5},
+    ]
+    sent = estate.post(
+        "/api/v1/flag-evaluations", json={"environment": "production", "counts": counts}
+    )
+    assert sent.status_code == 202, sent.text
+    view, html = twin(estate, "/flags/production/decision.submit.v2")
+    usage = view["usage"]
+    assert (usage["total"], usage["peak"], usage["series"]) == (100, 100, ["off", "on"])
+    assert sorted(b["label"].split(": ")[1] for b in usage["bars"]) == ["30 × on", "70 × off"]
+    assert html.count("<rect class=\"s") == len(usage["bars"]) == 2
+    shows(html, *(b["label"] for b in usage["bars"]))
+    quiet, html = twin(estate, "/flags/production/risk.explanation.write")
+    assert quiet["usage"]["total"] == 0 and "No evaluation counted" in html

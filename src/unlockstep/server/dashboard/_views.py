@@ -9,7 +9,7 @@ from collections import Counter, defaultdict
 from dataclasses import fields, is_dataclass
 from typing import Any
 
-from unlockstep.core import graphs
+from unlockstep.core import charts, graphs
 from unlockstep.core.flags.readable import describe
 from unlockstep.errors import InvalidInput
 from unlockstep.server.dashboard._http import Context
@@ -283,6 +283,8 @@ def deprecations(context: Context) -> View:
 # --- flags ----------------------------------------------------------------------------------
 
 FLAG_PAGE = 100
+#: The flag page charts this many days of evaluation counts.
+USAGE_DAYS = 30
 
 
 def flags(context: Context, environment: str = "", offset: int = 0) -> View:
@@ -314,6 +316,8 @@ def flag(context: Context, environment: str, key: str) -> View:
     events, _ = audit_service.list_events(
         context.store, entity_type="flag", entity=f"{environment}/{key}", limit=20
     )
+    days = [context.today - dt.timedelta(days=n) for n in range(USAGE_DAYS - 1, -1, -1)]
+    counts = flag_service.evaluations(context.store, environment, key, context.today, USAGE_DAYS)
     return {
         "key": record.key,
         "environment": record.environment,
@@ -329,6 +333,7 @@ def flag(context: Context, environment: str, key: str) -> View:
         "targeting": describe(body.get("targeting")),
         "flag": record.flag,
         "problems": [p.to_dict() for p in record.problems],
+        "usage": charts.daily_bars(days, counts).to_dict(),
         "audit": [_event(e) for e in events],
     }
 
