@@ -189,7 +189,7 @@ def test_flag_page_shows_targeting_readably_with_the_etag_in_the_form(
     estate: TestClient,
 ) -> None:
     view, html = twin(estate, "/flags/production/decision.submit.v2")
-    assert view["targeting"][0] == "if segment segment.tenant.sandbox → on"
+    assert view["targeting"][0] == "if segment.tenant.sandbox → on"
     assert any("10% on, 90% off" in line for line in view["targeting"])
     shows(html, *view["targeting"])
     assert f'name="etag" value="{escape(view["etag"])}"' in html

@@ -83,6 +83,15 @@ def live(
     with LiveServer(database) as server:
         with httpx.Client(base_url=server.url, headers=ADMIN) as client:
             submit(client, "escalation-basis")  # type: ignore[arg-type]
+            counts = [
+                {"flag": "decision.submit.v2", "variant": v, "reason": "TARGETING_MATCH",
+                 "count": n}
+                for v, n in (("on", 120), ("off", 880))
+            ]  # fmt: skip
+            sent = client.post(
+                "/api/v1/flag-evaluations", json={"environment": "production", "counts": counts}
+            )
+            assert sent.status_code == 202, sent.text
         yield server
 
 

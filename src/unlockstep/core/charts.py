@@ -72,7 +72,7 @@ def daily_bars(days: Sequence[dt.date], counts: Mapping[str, Mapping[dt.date, in
             base = round(base - height, 1)
             label = f"{day.isoformat()}: {count} × {name}"
             bars.append(Bar(x, base, round(step * 0.8, 1), height, index, label))
-        if i % 7 == 0 or i == len(days) - 1:
+        if i % 7 == 0 or (i == len(days) - 1 and i % 7 >= 3):
             ticks.append((x, day.strftime("%m-%d")))
     total = sum(totals.values())
     return Chart(WIDTH, HEIGHT, series, peak, total, bars, ticks)

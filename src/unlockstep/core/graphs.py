@@ -6,7 +6,7 @@ show the same picture and a test can pin it. Two layouts:
 - :func:`ring`: boxes on a circle, for a graph of groups (teams, systems) where cycles are
   normal and every box should be as far from the others as it can be;
 - :func:`layers`: boxes in columns, left to right, for "who uses whom" around a selection
-  and for plans (a step's column is one more than the deepest step it waits for).
+  and for plans (each column a level of the plan's safe order).
 
 Coordinates are SVG user units; the page draws boxes and lines with them as they are.
 """
@@ -114,33 +114,6 @@ def ring(nodes: Sequence[tuple[str, str, str]], edges: Mapping[tuple[str, str], 
     ]
     size = _round(2 * cx)
     return Drawing(size, _round(2 * cy), list(boxes.values()), lines)
-
-
-def depths(nodes: Sequence[str], edges: Iterable[tuple[str, str]]) -> dict[str, int]:
-    """Each node's column: 0 for a node that waits for nothing, else one more than the
-    deepest node it waits for (``(a, b)`` means ``a`` waits for ``b``). An edge that would
-    close a cycle is ignored, so every node gets a column."""
-    after: dict[str, list[str]] = {n: [] for n in nodes}
-    for a, b in edges:
-        if a in after and b in after and a != b:
-            after[a].append(b)
-    depth: dict[str, int] = {}
-    visiting: set[str] = set()
-
-    def visit(node: str) -> int:
-        if node in depth:
-            return depth[node]
-        if node in visiting:
-            return -1  # a cycle: this edge does not count
-        visiting.add(node)
-        deepest = max((visit(b) for b in after[node]), default=-1)
-        visiting.discard(node)
-        depth[node] = deepest + 1
-        return depth[node]
-
-    for node in nodes:
-        visit(node)
-    return depth
 
 
 def layers(

@@ -29,8 +29,8 @@ def expression(logic: Any) -> str:
         items = args if isinstance(args, list) else [args]
         if op == "var":
             return str(items[0]) if items else "context"
-        if op == "$ref":
-            return f"segment {args}"
+        if op == "$ref":  # a shared evaluator, named like "segment.tenant.pilot" or not
+            return str(args) if str(args).startswith("segment") else f"segment {args}"
         if op in _INFIX and len(items) == 2:
             left, right = (expression(a) for a in items)
             return f"{left} {_INFIX[op]} {right}"

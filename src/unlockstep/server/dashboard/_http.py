@@ -143,7 +143,9 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["when"] = _when
-    env.filters["pretty"] = lambda value: json.dumps(value, indent=2, sort_keys=True)
+    env.filters["pretty"] = lambda value: json.dumps(
+        value, indent=2, sort_keys=True, ensure_ascii=False
+    )
     env.filters["q"] = lambda value: quote(str(value), safe="")
     env.filters["link"] = link
     return env
