@@ -79,6 +79,9 @@ def test_service_page_shows_owner_live_versions_contracts_and_can_i_deploy(
     for env, items in view["live"].items():
         shows(html, env, *(d["version"] for d in items))
     shows(html, *(c["name"] for c in view["contracts"]), *(e["service"] for e in view["consumers"]))
+    neighbours = {e["service"] for e in view["consumers"] + view["providers"]}
+    assert {b["id"] for b in view["graph"]["boxes"]} == neighbours | {"case-service"}
+    assert boxes(html) == len(view["graph"]["boxes"])
     assert {d["environment"] for d in view["canIDeploy"]} >= set(view["live"])
     for decision in view["canIDeploy"]:
         assert decision["answer"] in ("yes", "no", "unknown")

@@ -166,6 +166,22 @@ def service(context: Context, name: str) -> View:
     def edge(e: estate_service.Edge, other: str) -> View:
         return {"service": other, "via": e.via, "evidence": e.evidence}
 
+    def column(names: set[str], kind: str) -> list[tuple[str, str, str, str]]:
+        return [(n, n, kind, "") for n in sorted(names)]
+
+    drawing = graphs.layers(
+        [
+            column({e.consumer for e in found.consumers}, "consumer"),
+            [(name, name, "member", found.service.owner or "")],
+            # one that is both (a cycle) stays on the consumers' side
+            column(
+                {e.provider for e in found.providers} - {e.consumer for e in found.consumers},
+                "provider",
+            ),
+        ],
+        [(e.consumer, e.provider, e.via) for e in (*found.consumers, *found.providers)],
+    )
+
     return {
         "service": _plain(found.service),
         "live": dict(live),
@@ -181,6 +197,7 @@ def service(context: Context, name: str) -> View:
         "contracts": [{"name": c.name, "kind": c.kind, "mode": c.mode} for c in found.contracts],
         "consumers": [edge(e, e.consumer) for e in found.consumers],
         "providers": [edge(e, e.provider) for e in found.providers],
+        "graph": drawing.to_dict(),
         "canIDeploy": [
             {
                 "environment": env,
