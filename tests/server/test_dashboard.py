@@ -176,6 +176,15 @@ def test_matrix_page_shows_every_row_of_its_twin_and_filters(contracts: TestClie
     assert failed["total"] >= 1 and {r["status"] for r in failed["rows"]} == {"failed"}
     one, _ = twin(contracts, "/matrix", consumer="dashboard-service")
     assert {r["consumer"] for r in one["rows"]} == {"dashboard-service"}
+    assert one["grid"] is None
+    pair, html = twin(
+        contracts, "/matrix", consumer="audit-report-service", provider="case-service"
+    )
+    grid = pair["grid"]
+    assert grid["consumerVersions"] == ["1.9.0"]
+    assert set(grid["providerVersions"]) == {"1.4.0", "1.5.0"}
+    assert grid["cells"]["1.9.0"] == {"1.4.0": "verified", "1.5.0": "failed"}
+    shows(html, "audit-report-service × case-service")
 
 
 def test_flags_page_shows_each_flag_with_owner_and_debt(estate: TestClient) -> None:
@@ -302,7 +311,7 @@ def test_flag_page_charts_the_evaluations_of_the_last_30_days(estate: TestClient
     usage = view["usage"]
     assert (usage["total"], usage["peak"], usage["series"]) == (100, 100, ["off", "on"])
     assert sorted(b["label"].split(": ")[1] for b in usage["bars"]) == ["30 × on", "70 × off"]
-    assert html.count("<rect class=\"s") == len(usage["bars"]) == 2
+    assert html.count('<rect class="s') == len(usage["bars"]) == 2
     shows(html, *(b["label"] for b in usage["bars"]))
     quiet, html = twin(estate, "/flags/production/risk.explanation.write")
     assert quiet["usage"]["total"] == 0 and "No evaluation counted" in html

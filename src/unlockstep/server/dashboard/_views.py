@@ -282,6 +282,22 @@ def matrix(
         "offset": offset,
         "limit": MATRIX_PAGE,
         "rows": [_plain(r) for r in rows],
+        "grid": _grid(rows) if provider and consumer else None,
+    }
+
+
+def _grid(rows: list[integrations.MatrixEntry]) -> View:
+    """One consumer × one provider as a grid: consumer versions down, provider versions
+    across, each cell the newest result of that pair (failed wins a tie of sources)."""
+    consumer_versions = list(dict.fromkeys(r.consumer_version for r in rows))
+    provider_versions = list(dict.fromkeys(r.provider_version for r in rows))
+    cells: dict[str, dict[str, str]] = defaultdict(dict)
+    for r in rows:  # newest first: the first result of a pair is its newest
+        cells[r.consumer_version].setdefault(r.provider_version, r.status)
+    return {
+        "consumerVersions": consumer_versions,
+        "providerVersions": provider_versions,
+        "cells": dict(cells),
     }
 
 
