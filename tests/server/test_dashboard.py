@@ -315,3 +315,22 @@ def test_flag_page_charts_the_evaluations_of_the_last_30_days(estate: TestClient
     shows(html, *(b["label"] for b in usage["bars"]))
     quiet, html = twin(estate, "/flags/production/risk.explanation.write")
     assert quiet["usage"]["total"] == 0 and "No evaluation counted" in html
+
+
+def test_a_name_ending_in_json_links_to_its_page_not_a_twin(estate: TestClient) -> None:
+    metadata = {"type": "ops", "owner": "dashboard-team", "expires": "2099-01-01"}
+    flag = {
+        "state": "ENABLED",
+        "variants": {"on": True},
+        "defaultVariant": "on",
+        "metadata": metadata,
+    }
+    put = estate.put("/api/v1/environments/production/flags/config.json", json={"flag": flag})
+    assert put.status_code == 201, put.text
+    listed = estate.get("/flags").text
+    assert 'href="/flags/production/config%2Ejson"' in listed
+    page = estate.get("/flags/production/config%2Ejson")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    twin_of_it = estate.get("/flags/production/config%2Ejson.json")
+    assert twin_of_it.status_code == 200 and twin_of_it.json()["key"] == "config.json"
+    assert estate.get("/flags/production/config.json").status_code == 404  # "config"'s twin

@@ -53,14 +53,17 @@ GZIP_FROM = 1024
 
 
 class JsonSuffix:
-    """ASGI middleware: ``/estate.json`` is ``/estate`` asked for as JSON."""
+    """ASGI middleware: ``/estate.json`` is ``/estate`` asked for as JSON. A name that
+    itself ends in ``.json`` (a flag key ``config.json``) is linked with that dot escaped
+    (``config%2Ejson``, see :func:`segment`), which the raw path keeps apart."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope.get("path", "") if scope["type"] == "http" else ""
-        if path.endswith(".json") and not path.startswith(NOT_PAGES):
+        raw: bytes = scope.get("raw_path") or path.encode()
+        if raw.endswith(b".json") and not path.startswith(NOT_PAGES):
             stripped = path.removesuffix(".json") or "/"
             headers = [(k, v) for k, v in scope["headers"] if k != b"accept"]
             headers.append((b"accept", b"application/json"))
@@ -146,9 +149,16 @@ def environment() -> Environment:
     env.filters["pretty"] = lambda value: json.dumps(
         value, indent=2, sort_keys=True, ensure_ascii=False
     )
-    env.filters["q"] = lambda value: quote(str(value), safe="")
+    env.filters["q"] = segment
     env.filters["link"] = link
     return env
+
+
+def segment(value: Any) -> str:
+    """A name as one URL path segment; a trailing ``.json`` keeps its dot escaped, so the
+    link is the name's page, not a JSON twin."""
+    text = quote(str(value), safe="")
+    return text[:-5] + "%2Ejson" if text.endswith(".json") else text
 
 
 def link(url: Any) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from typing import Annotated
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Request
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -26,6 +26,7 @@ from unlockstep.server.dashboard._http import (
     failure,
     remember,
     render,
+    segment,
     sessions_of,
     show,
     visitor_of,
@@ -141,7 +142,7 @@ def _writer(request: Request, visitor: Visitor, csrf: str) -> Principal:
 
 
 def _flag_path(environment: str, key: str) -> str:
-    return f"/flags/{quote(environment, safe='')}/{quote(key, safe='')}"
+    return f"/flags/{segment(environment)}/{segment(key)}"
 
 
 def _held(request: Request, visitor: Visitor, held: ChangeRequest) -> Response:
