@@ -230,8 +230,10 @@ def test_audit_page_filters_by_actor_type_entity_and_time(estate: TestClient) ->
     view, html = twin(estate, "/audit")
     assert view["total"] >= len(view["events"]) >= 10
     shows(html, *(e["action"] for e in view["events"]))
-    flags, _ = twin(estate, "/audit", entityType="flag")
+    flags, html = twin(estate, "/audit", entityType="flag")
     assert flags["total"] >= 1 and {e["entityType"] for e in flags["events"]} == {"flag"}
+    created = next(e for e in flags["events"] if e["after"])
+    shows(html, f'"defaultVariant": "{created["after"]["defaultVariant"]}"')
     nobody, _ = twin(estate, "/audit", actor="nobody-at-all")
     assert nobody["total"] == 0
     future, _ = twin(estate, "/audit", since="2999-01-01")
