@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import statistics
 import sys
 import tempfile
@@ -112,21 +113,32 @@ def pages(change: str) -> list[tuple[str, str]]:
     ]
 
 
-def measure(client: Any, path: str, requests: int, json: bool) -> tuple[float, float, int]:
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
+
+
+def measure(
+    client: Any, path: str, requests: int, json: bool
+) -> tuple[float, float, float, float, int]:
+    """Wall-clock and CPU milliseconds per request (p50, p95 of each) and the largest
+    transfer. The CPU time is the whole process's (the app runs in its threads), so it is
+    the server's work even when other processes crowd the machine."""
     headers = {"Accept-Encoding": "gzip"} | ({"Accept": "application/json"} if json else {})
-    times: list[float] = []
+    wall: list[float] = []
+    cpu: list[float] = []
     size = 0
     for i in range(requests + 3):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         response = client.get(path, headers=headers)
-        elapsed = time.perf_counter() - start
+        elapsed, used = time.perf_counter() - start, time.process_time() - start_cpu
         if response.status_code != 200:
             raise SystemExit(f"{path}: {response.status_code} {response.text[:300]}")
         size = max(size, response.num_bytes_downloaded)
         if i >= 3:  # warm-up excluded
-            times.append(elapsed * 1000)
-    times.sort()
-    return statistics.median(times), times[min(len(times) - 1, int(len(times) * 0.95))], size
+            wall.append(elapsed * 1000)
+            cpu.append(used * 1000)
+    return statistics.median(wall), p95(wall), statistics.median(cpu), p95(cpu), size
 
 
 def main() -> None:
@@ -158,21 +170,28 @@ def main() -> None:
             f"estate: {args.services} services, {TEAMS} teams, {FLAGS} flags "
             f"(loaded in {seconds:.1f} s); {args.requests} requests per page, in-process"
         )
-        print(f"{'page':<26} {'p50 ms':>8} {'p95 ms':>8} {'HTML bytes':>11} {'JSON bytes':>11}")
+        print(
+            f"{'page':<26} {'wall p50':>8} {'wall p95':>8} {'CPU p50':>8} {'CPU p95':>8} "
+            f"{'HTML bytes':>11} {'JSON bytes':>11}"
+        )
         worst = []
         with TestClient(create_app(settings, store)) as client:
             change = plan(client) if fresh else "regulatory-escalation-basis"
             for label, path in pages(change):
-                p50, p95, html = measure(client, path, args.requests, json=False)
-                _, _, twin = measure(client, path, 3, json=True)
+                w50, w95, c50, c95, html = measure(client, path, args.requests, json=False)
+                twin = measure(client, path, 3, json=True)[-1]
                 limit = GRAPH_LIMIT_MS if label.startswith("estate") else LIMIT_MS
-                over = p95 > limit or max(html, twin) > LIMIT_BYTES
+                over = w95 > limit or max(html, twin) > LIMIT_BYTES
                 worst.append(over)
                 flag = "  OVER" if over else ""
-                print(f"{label:<26} {p50:8.1f} {p95:8.1f} {html:11,d} {twin:11,d}{flag}")
+                print(
+                    f"{label:<26} {w50:8.1f} {w95:8.1f} {c50:8.1f} {c95:8.1f} "
+                    f"{html:11,d} {twin:11,d}{flag}"
+                )
         store.dispose()
+    print(f"load average while measuring: {os.getloadavg()[0]:.1f} ({os.cpu_count()} CPUs)")
     print(
-        f"targets: p95 < {LIMIT_MS:.0f} ms (estate graph < {GRAPH_LIMIT_MS:.0f} ms), "
+        f"targets (wall p95): p95 < {LIMIT_MS:.0f} ms (estate graph < {GRAPH_LIMIT_MS:.0f} ms), "
         f"< {LIMIT_BYTES:,d} bytes: {'met' if not any(worst) else 'NOT met'}"
     )
 
