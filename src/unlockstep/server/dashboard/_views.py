@@ -203,21 +203,30 @@ def service(context: Context, name: str) -> View:
                 "environment": env,
                 "version": found.versions[0].number if found.versions else None,
                 "answer": d["answer"] if d else "unknown",
-                "reasons": [
-                    {
-                        "counterpart": f"{i.get('role', '')} {i.get('counterpart', '')}".strip(),
-                        **{k: i[k] for k in ("outcome", "reason") if k in i},
-                    }
-                    for i in (d or {}).get("integrations", [])
-                ]
-                if d
-                else [],
+                "reasons": [_integration(i) for i in (d or {}).get("integrations", [])],
                 "notes": (d or {}).get("notes", []) if d else ["no version recorded"],
             }
             for env, d in found.decisions.items()
         ],
         "audit": [_event(e) for e in found.audit],
     }
+
+
+def _integration(i: dict[str, Any]) -> View:
+    """One integration of a can-i-deploy answer: which, its outcome, and why (the reasons
+    of its version pairs, or what to do next)."""
+    if i.get("role") == "consumer":
+        what = f"uses {i.get('provider')} {i.get('contract')}"
+    else:
+        what = f"{i.get('consumer')} uses its {i.get('contract')}"
+    why = [
+        f"{pair.get('version')}: {pair['reason']}"
+        for pair in i.get("versions", [])
+        if pair.get("reason")
+    ][:3]
+    if not why and i.get("next_action"):
+        why = [str(i["next_action"])]
+    return {"counterpart": what, "outcome": i.get("outcome"), "reason": "; ".join(why)}
 
 
 def _event(e: Any) -> View:
