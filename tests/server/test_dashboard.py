@@ -336,3 +336,27 @@ def test_a_name_ending_in_json_links_to_its_page_not_a_twin(estate: TestClient) 
     twin_of_it = estate.get("/flags/production/config%2Ejson.json")
     assert twin_of_it.status_code == 200 and twin_of_it.json()["key"] == "config.json"
     assert estate.get("/flags/production/config.json").status_code == 404  # "config"'s twin
+
+
+def test_every_template_and_asset_is_in_the_package_data() -> None:
+    import fnmatch
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    package = root / "src" / "unlockstep"
+    config = tomllib.loads((root / "pyproject.toml").read_text())
+    patterns = config["tool"]["setuptools"]["package-data"]["unlockstep"]
+    files = [
+        p.relative_to(package).as_posix()
+        for folder in ("server/static", "server/templates")
+        for p in (package / folder).rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    ]
+    assert len(files) > 20
+    # setuptools' globs: "*" does not cross a "/"
+    left_out = [
+        f for f in files
+        if not any(fnmatch.fnmatch(f, p) and f.count("/") == p.count("/") for p in patterns)
+    ]  # fmt: skip
+    assert not left_out, f"not shipped in the wheel: {left_out}"
