@@ -44,6 +44,12 @@ def test_the_root_is_the_estate(estate: TestClient) -> None:
     assert response.headers["location"] == "/estate"
 
 
+def test_pages_are_sent_with_nosniff_and_a_same_origin_referrer(estate: TestClient) -> None:
+    headers = estate.get("/estate").headers
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["referrer-policy"] == "same-origin"
+
+
 def test_estate_page_shows_every_service_and_group_of_its_twin(estate: TestClient) -> None:
     view, html = twin(estate, "/estate")
     names = [s["name"] for g in view["groups"] for s in g["services"]]

@@ -212,8 +212,8 @@ def test_the_navigation_and_search_work_from_the_keyboard(browser: Any, live: Li
         search = page.get_by_label("Search services, teams, systems, contracts")
         search.focus()
         page.keyboard.type("notification")
-        page.wait_for_function(
-            "document.querySelectorAll('#estate-results tbody tr').length === 1", timeout=10_000
+        playwright_api.expect(page.locator("#estate-results tbody tr")).to_have_count(
+            1, timeout=10_000
         )
         assert "notification-service" in page.locator("#estate-results tbody").inner_text()
         assert "q=notification" in page.url  # htmx pushed the search into the address

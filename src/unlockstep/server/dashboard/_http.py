@@ -50,6 +50,11 @@ NAV = (
 )
 #: Responses at least this large are gzipped when the client accepts it.
 GZIP_FROM = 1024
+#: Sent with every page and twin.
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
 
 
 class JsonSuffix:
@@ -180,7 +185,7 @@ def _when(value: Any) -> str:
 
 
 def _encoded(request: Request, body: bytes, media_type: str, status: int) -> Response:
-    headers = {"Vary": "Accept, Accept-Encoding, Cookie"}
+    headers = {"Vary": "Accept, Accept-Encoding, Cookie", **SECURITY_HEADERS}
     if len(body) >= GZIP_FROM and "gzip" in request.headers.get("accept-encoding", ""):
         body = gzip.compress(body, compresslevel=5)
         headers["Content-Encoding"] = "gzip"
