@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     require_token_for_reads: bool = False
     #: The token the CLI sends.
     token: SecretStr | None = None
+    #: The key that signs the dashboard's session cookies and CSRF tokens. Unset: a random
+    #: key per server start (``serve --workers N`` shares one among its workers), so
+    #: sessions end when the server restarts; set it to keep them across restarts.
+    session_secret: SecretStr | None = None
     log_level: str = "INFO"
     page_size_max: int = 500
     #: The largest contract document accepted, in MiB (``diff``/``check``/``publish`` files,
@@ -246,6 +250,7 @@ class Settings(BaseSettings):
         data = self.model_dump()
         data["api_tokens"] = {name: "***" for name in self.api_tokens}
         data["token"] = "***" if self.token else None
+        data["session_secret"] = "***" if self.session_secret else None
         data["database_url"] = mask_url(self.database_url)
         data["safety_webhook_secret"] = "***" if self.safety_webhook_secret else None
         if self.safety_webhook_url:

@@ -362,6 +362,7 @@ def _run_demo(folder: Path, port: int, host: str, estate: Path, fmt: str) -> Non
             emit_json({"url": url, "database": str(db), "loaded": summary})
         else:
             click.echo(f"unlockstep demo is running at {url}  (database: {db})")
+            click.echo(f"Dashboard: {url}/  (every page also as JSON: add .json)")
             click.echo(summary)
             click.echo(
                 "\nTry, in another terminal (README.md has the whole tour):\n"

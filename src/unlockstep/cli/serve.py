@@ -86,6 +86,10 @@ def serve(
         return
     store.dispose()
     os.environ["UNLOCKSTEP_DATABASE_URL"] = settings.database_url
+    if settings.session_secret is None:  # one dashboard session key for every worker
+        import secrets
+
+        os.environ["UNLOCKSTEP_SESSION_SECRET"] = secrets.token_urlsafe(32)
     uvicorn.run(
         "unlockstep.server.app:create_app",
         factory=True,

@@ -14,7 +14,7 @@ from starlette.routing import BaseRoute
 
 from unlockstep import __version__
 from unlockstep.errors import ConfigError
-from unlockstep.server import errors, guard, pact
+from unlockstep.server import dashboard, errors, guard, pact
 from unlockstep.server.deps import read_gate
 from unlockstep.server.flag_engines import FlagEngines
 from unlockstep.server.limits import BodyLimit
@@ -123,6 +123,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         version=__version__,
         description="Release coordination without distributed lockstep.",
         lifespan=lifespan,
+        docs_url=None,  # the dashboard serves /docs from bundled files (no CDN)
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.store = store
@@ -151,6 +153,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     for router in ROOT_ROUTERS:
         app.include_router(router)
     pact.install(app, dependencies=[Depends(read_gate)])
+    dashboard.install(app, settings)
     # With reads behind a token, the SDK's sync goes through its (gated) FastAPI route.
     fast = ofrep.FAST_ROUTES if settings.require_token_for_reads else FAST_ROUTES
     app.router.routes[0:0] = fast

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from unlockstep.store import Store
 from unlockstep.store import audit as rows
 from unlockstep.store.audit import EventRecord
@@ -15,6 +17,8 @@ def list_events(
     entity_type: str | None = None,
     entity: str | None = None,
     actor: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
     offset: int = 0,
     limit: int = 50,
 ) -> tuple[list[EventRecord], int]:
@@ -25,6 +29,8 @@ def list_events(
             entity_type=entity_type,
             entity_key=entity,
             actor=actor,
+            since=since,
+            until=until,
             offset=offset,
             limit=limit,
         )

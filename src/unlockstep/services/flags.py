@@ -734,3 +734,17 @@ def flag_debt(
     }
     report = debt_report(flag_set, today, counts, quiet_days=quiet_days, ungoverned=broken)
     return DebtReport(environment, {owner: list(debts) for owner, debts in report.items()})
+
+
+def evaluations(
+    store: Store, environment: str, key: str, today: dt.date, days: int = 30
+) -> dict[str, dict[dt.date, int]]:
+    """The flag's evaluation counts of the last ``days`` days: variant -> day -> count
+    (``(none)`` for evaluations that served no variant)."""
+    found: dict[str, dict[dt.date, int]] = {}
+    with store.session() as session:
+        since = today - dt.timedelta(days=days - 1)
+        for day, variant, count in rows.daily_counts(session, environment, key, since):
+            per_day = found.setdefault(variant or "(none)", {})
+            per_day[day] = per_day.get(day, 0) + count
+    return found

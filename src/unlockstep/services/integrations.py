@@ -47,13 +47,24 @@ class Consumers:
     contracts: list[ContractConsumers]
 
 
-def consumers(session: Session, provider: str, contract: str | None = None) -> Consumers:
+def consumers(
+    session: Session, provider: str, contract: str | None = None, *, current: bool = False
+) -> Consumers:
     """The seed's registry answer: who depends on this API/event, which version each
-    verified against, who still uses deprecated fields, owners, when support ends."""
+    verified against, who still uses deprecated fields, owners, when support ends. With
+    ``current``, only the consumer versions that run somewhere, and each consumer's newest
+    (the versions ``impact`` considers), not every version ever published."""
     service = registry.get_service(session, provider)
     rows = integrations.expectations_of(session, service.id, contract)
-    verified = integrations.results_of(session, {r.row.id for r in rows})
     placements = integrations.placements(session, {r.row.consumer_version_id for r in rows})
+    if current:
+        newest = {r.consumer: r.row.id for r in rows}  # rows are ordered oldest first
+        rows = [
+            r
+            for r in rows
+            if placements.get(r.row.consumer_version_id) or newest[r.consumer] == r.row.id
+        ]
+    verified = integrations.results_of(session, {r.row.id for r in rows})
     latest_of: dict[str, tuple[str, Any] | None] = {}
     by_version: dict[tuple[str, str], Any] = {}
     found: dict[str, ContractConsumers] = {}

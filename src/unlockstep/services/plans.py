@@ -226,7 +226,10 @@ def list_plans(session: Session, today: date | None) -> list[tuple[PlanRecord, P
 
 def show(session: Session, change: str, today: date | None, prometheus_url: str = "") -> Shown:
     row = store.get_plan(session, change)
-    report = _analyse(session, row, today, prometheus_url)
+    return _shown(session, row, _analyse(session, row, today, prometheus_url))
+
+
+def _shown(session: Session, row: ReleasePlan, report: core.PlanReport) -> Shown:
     deployed = store.deployed_versions(session, report.plan.environment)
     progress = core.derive(report, deployed=deployed, evidence=report.evidence).to_dict()
     live = _rollouts(session, report.plan)
@@ -248,10 +251,22 @@ def _rollouts(session: Session, plan: Plan) -> list[dict[str, Any]]:
     return rollouts.plan_rollouts(session, plan.environment, [f.key for f in plan.flags])
 
 
+def show_with_document(
+    session: Session, change: str, today: date | None, prometheus_url: str = ""
+) -> tuple[Shown, str]:
+    """``show`` and ``document`` from one analysis (the dashboard's plan page shows both)."""
+    row = store.get_plan(session, change)
+    report = _analyse(session, row, today, prometheus_url)
+    return _shown(session, row, report), _document(session, report)
+
+
 def document(session: Session, change: str, today: date | None, prometheus_url: str = "") -> str:
     """The release coordination document in Markdown."""
     row = store.get_plan(session, change)
-    report = _analyse(session, row, today, prometheus_url)
+    return _document(session, _analyse(session, row, today, prometheus_url))
+
+
+def _document(session: Session, report: core.PlanReport) -> str:
     text = core.render_markdown(report)
     live = _rollouts(session, report.plan)
     if not live:

@@ -162,8 +162,21 @@ def authenticate(
     settings: Settings, store: Store, secret: str, now: datetime | None = None
 ) -> Principal | None:
     """The principal ``secret`` stands for; ``None`` if unknown, revoked or expired."""
+    return authenticate_digest(settings, store, _hash(secret), now)
+
+
+def digest_of(secret: str) -> str:
+    """What the registry keeps of a token (its SHA-256): the dashboard's session cookie
+    carries this, never the token itself."""
+    return _hash(secret)
+
+
+def authenticate_digest(
+    settings: Settings, store: Store, digest: str, now: datetime | None = None
+) -> Principal | None:
+    """The principal of the token whose digest is ``digest`` (``authenticate`` without the
+    secret at hand); ``None`` if unknown, revoked or expired."""
     found: Principal | None = None
-    digest = _hash(secret)
     for name, expected in settings.api_tokens.items():
         # Every environment token is compared, digest to digest (equal lengths), so the time
         # taken says neither which one matched nor how long the secrets are.

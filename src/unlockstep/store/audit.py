@@ -71,12 +71,15 @@ def list_events(
     entity_type: str | None = None,
     entity_key: str | None = None,
     actor: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
     offset: int = 0,
     limit: int = 50,
 ) -> tuple[list[EventRecord], int]:
     """Newest first. ``entity_key`` matches the key itself and keys below it
     (``case-service`` also finds ``case-service/1.4.0``); for flags, whose keys are
-    ``environment/key``, a bare flag key also finds it in every environment."""
+    ``environment/key``, a bare flag key also finds it in every environment. ``since`` is
+    inclusive, ``until`` exclusive."""
     query = select(AuditEvent)
     if entity_type:
         query = query.where(AuditEvent.entity_type == entity_type)
@@ -93,6 +96,10 @@ def list_events(
         )
     if actor:
         query = query.where(AuditEvent.actor == actor)
+    if since is not None:
+        query = query.where(AuditEvent.at >= since)
+    if until is not None:
+        query = query.where(AuditEvent.at < until)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(query.order_by(AuditEvent.id.desc()).offset(offset).limit(limit))
     return [event_record(e) for e in rows], total

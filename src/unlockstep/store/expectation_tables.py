@@ -20,6 +20,8 @@ class ExpectationRow(Base):
     __table_args__ = (
         UniqueConstraint("consumer_version_id", "provider_service_id", "contract"),
         Index("ix_expectations_provider_contract", "provider_service_id", "contract"),
+        # the dashboard's estate graph (migration dashboard_0001)
+        Index("ix_expectations_edges", "consumer_service_id", "provider_service_id", "contract"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     consumer_service_id: Mapped[int] = mapped_column(
@@ -42,6 +44,8 @@ class VerificationRow(Base):
     __tablename__ = "verifications"
     __table_args__ = (
         UniqueConstraint("expectation_id", "provider_version_id", "source"),
+        # the matrix, newest first (migration dashboard_0001)
+        Index("ix_verifications_newest", "verified_at", "id"),
         Index("ix_verifications_provider_version", "provider_version_id"),
         Index("ix_verifications_consumer_version", "consumer_version_id"),
     )

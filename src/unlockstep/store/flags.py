@@ -271,3 +271,24 @@ def load_counts(session: Session, environment: str, since: dt.date) -> list[Eval
         for row in rows
         if row.reason != "ERROR"
     ]
+
+
+def daily_counts(
+    session: Session, environment: str, flag: str, since: dt.date
+) -> list[tuple[dt.date, str, int]]:
+    """One flag's evaluation counts per day and variant ("" when none was served) since
+    ``since``, errors included."""
+    rows = session.execute(
+        select(
+            FlagEvaluationCountRow.day,
+            FlagEvaluationCountRow.variant,
+            func.sum(FlagEvaluationCountRow.count),
+        )
+        .where(
+            FlagEvaluationCountRow.environment == environment,
+            FlagEvaluationCountRow.flag == flag,
+            FlagEvaluationCountRow.day >= since,
+        )
+        .group_by(FlagEvaluationCountRow.day, FlagEvaluationCountRow.variant)
+    )
+    return [(day, variant, int(total or 0)) for day, variant, total in rows]
