@@ -56,13 +56,24 @@ def configure_logging() -> None:
     help="server processes sharing the database (use PostgreSQL for more than one)",
 )
 @click.option(
+    "--sync-port",
+    type=click.IntRange(1, 65535),
+    help="serve flagd's gRPC sync service (flagd.sync.v1) on this port for flagd in-process "
+    "providers [default: UNLOCKSTEP_SYNC_PORT; unset: not served]",
+)
+@click.option(
     "--access-log/--no-access-log",
     default=False,
     show_default=True,
     help="log every request (costs about half of an OFREP evaluation's server CPU)",
 )
 def serve(
-    host: str | None, port: int | None, database_url: str | None, workers: int, access_log: bool
+    host: str | None,
+    port: int | None,
+    database_url: str | None,
+    workers: int,
+    sync_port: int | None,
+    access_log: bool,
 ) -> None:
     """Run the registry server (migrates the database first).
 
@@ -74,9 +85,11 @@ def serve(
     from unlockstep.server.app import create_app
     from unlockstep.store import Store
 
-    settings = load_settings(host=host, port=port, database_url=database_url)
+    settings = load_settings(host=host, port=port, database_url=database_url, sync_port=sync_port)
     configure_logging()
     check_port_free(settings.host, settings.port)
+    if settings.sync_port is not None:
+        check_port_free(settings.sync_host or settings.host, settings.sync_port)
     store = Store(settings.database_url)
     store.migrate()  # once, before any worker starts
     log.info("settings: %s", settings.masked())
@@ -86,6 +99,8 @@ def serve(
         return
     store.dispose()
     os.environ["UNLOCKSTEP_DATABASE_URL"] = settings.database_url
+    if settings.sync_port is not None:  # every worker binds it (SO_REUSEPORT)
+        os.environ["UNLOCKSTEP_SYNC_PORT"] = str(settings.sync_port)
     uvicorn.run(
         "unlockstep.server.app:create_app",
         factory=True,

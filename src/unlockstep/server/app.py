@@ -16,6 +16,7 @@ from unlockstep.errors import ConfigError
 from unlockstep.server import errors, guard
 from unlockstep.server.deps import read_gate
 from unlockstep.server.flag_engines import FlagEngines
+from unlockstep.server.flag_feed import FlagFeed
 from unlockstep.server.limits import BodyLimit
 from unlockstep.server.routers import (
     approvals,
@@ -24,6 +25,7 @@ from unlockstep.server.routers import (
     contracts,
     deployments,
     expectations,
+    flag_stream,
     flag_sync,
     flags,
     health,
@@ -50,6 +52,7 @@ API_ROUTERS: list[APIRouter] = [
     expectations.router,
     contracts.router,
     flags.router,
+    flag_stream.router,
     plans.router,
     approvals.router,
     token_routes.router,
@@ -82,11 +85,20 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     store = store or Store(settings.database_url)
 
     background = worker.Worker(store, worker.jobs() if settings.worker else [])
+    feed = FlagFeed(store, refresh_seconds=settings.flag_refresh_seconds)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         background.start()
+        sync = None
+        if settings.sync_port is not None:  # flagd's gRPC sync service, on its own port
+            from unlockstep.server import flagd_sync
+
+            sync = flagd_sync.server_for(settings, store, feed).start()
         yield
+        if sync is not None:
+            sync.stop()
+        feed.stop()
         background.stop()
         store.dispose()
 
@@ -105,6 +117,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             "no API token is configured: anyone who reaches this server can write, recorded "
             "as 'anonymous' (set UNLOCKSTEP_API_TOKENS or create tokens)"
         )
+    app.state.flag_feed = feed
     app.state.flag_engines = FlagEngines(store, refresh_seconds=settings.flag_refresh_seconds)
     errors.install(app)
     guard.install(app)

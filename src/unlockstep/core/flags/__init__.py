@@ -3,7 +3,8 @@
 Modules: ``definition`` (the document and lifecycle fields), ``jsonlogic`` (rule compiler),
 ``operators`` (flagd's custom operators and both bucketing algorithms), ``murmur3`` and
 ``cbor`` (their hash inputs), ``evaluator`` (the engine), ``segments`` (reusable rules),
-``lifecycle`` (stale / cleanup / debt) and ``lint`` (the CI gate).
+``lifecycle`` (stale / cleanup / debt), ``lint`` (the CI gate) and ``portable`` (a set as
+flagd's own providers evaluate it).
 """
 
 from unlockstep.core.flags.definition import (
@@ -39,6 +40,7 @@ from unlockstep.core.flags.lint import (
     lint,
     rule_violations,
 )
+from unlockstep.core.flags.portable import for_flagd, unfoldable
 
 __all__ = [
     "DEFAULT_RULES",
@@ -63,6 +65,7 @@ __all__ = [
     "dependents",
     "flagd_loadable",
     "for_environment",
+    "for_flagd",
     "is_killed",
     "key_problem",
     "killed",
@@ -71,5 +74,6 @@ __all__ = [
     "rule_violations",
     "stand_in",
     "to_document",
+    "unfoldable",
     "unkilled",
 ]
