@@ -47,7 +47,7 @@ class ServerProcess:
             cwd=self.folder, env=env, stdout=subprocess.DEVNULL,
             stderr=open(self.folder / "server.log", "ab"),  # noqa: SIM115
         )  # fmt: skip
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # a loaded 2-core machine starts it slowly
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError("server exited: " + (self.folder / "server.log").read_text())
@@ -90,7 +90,7 @@ class Driver:
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=open(log, "ab"), text=True, cwd=CLIENTS,  # noqa: SIM115
         )  # fmt: skip
-        ready = self._line(timeout=30)
+        ready = self._line(timeout=120)
         assert ready == {"ready": True}, ready
         self.events: list[str] = []
 

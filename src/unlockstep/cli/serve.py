@@ -14,6 +14,9 @@ from unlockstep.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
+#: Seconds a stopping server waits for open requests (flag streams) before it cuts them.
+STREAM_GRACE = 3
+
 
 def fast_stack() -> dict[str, Any]:
     """uvicorn's fast event loop and HTTP parser (required dependencies; uvloop is not built
@@ -93,7 +96,11 @@ def serve(
     store = Store(settings.database_url)
     store.migrate()  # once, before any worker starts
     log.info("settings: %s", settings.masked())
-    stack: dict[str, Any] = {**fast_stack(), "access_log": access_log}
+    # Open flag streams (SSE) never end by themselves: on stop, they are cut after this many
+    # seconds and their clients reconnect (to another process, or to this one restarted).
+    stack: dict[str, Any] = {
+        **fast_stack(), "access_log": access_log, "timeout_graceful_shutdown": STREAM_GRACE
+    }  # fmt: skip
     if workers == 1:
         uvicorn.run(create_app(settings, store), host=settings.host, port=settings.port, **stack)
         return

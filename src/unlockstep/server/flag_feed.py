@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from unlockstep.core.flags import for_flagd, is_killed
+from unlockstep.server.deps import etag_of
 from unlockstep.server.flag_engines import dumps, write_counter
 from unlockstep.services import flags as flag_service
 from unlockstep.store import Store
@@ -51,7 +52,9 @@ class Configuration:
     """One environment's flagd document at one revision. Immutable once built (the filtered
     views are cached as they are asked for)."""
 
-    __slots__ = ("_views", "document", "environment", "killed", "recorded_at", "revision", "text")
+    __slots__ = (
+        "_event", "_views", "document", "environment", "killed", "recorded_at", "revision", "text"
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -70,6 +73,22 @@ class Configuration:
         #: Flags this revision turned off (a kill, or a disabled flag) that the last was serving.
         self.killed = killed
         self._views: dict[str, str] = {}
+        self._event: bytes | None = None
+
+    def event(self) -> bytes:
+        """The configuration as one server-sent event (``routers/flag_stream.py``): ``id`` is
+        the revision; ``data`` holds the revision, the ETag the sync endpoint gives the same
+        document (so a fallback poll answers 304) and the document, on one line."""
+        if self._event is None:
+            data = dumps(
+                {
+                    "revision": self.revision,
+                    "etag": etag_of(self.document),
+                    "document": self.document,
+                }
+            )
+            self._event = b"id: %d\nevent: configuration\ndata: %s\n\n" % (self.revision, data)
+        return self._event
 
     def flagd_text(self, flag_set_id: str | None = None) -> str:
         """The document as flagd's providers evaluate it (prerequisites folded in:
@@ -227,6 +246,11 @@ class FlagFeed:
             if state is not None:
                 state.subscriptions.pop(subscription.id, None)
                 self._complete(state)  # the last laggard may just have left
+
+    def find(self, environment: str, subscription: int) -> Subscription | None:
+        with self._lock:
+            state = self._environments.get(environment)
+            return state.subscriptions.get(subscription) if state is not None else None
 
     async def current(self, environment: str) -> Configuration:
         """The environment's configuration now (read from the database the first time)."""

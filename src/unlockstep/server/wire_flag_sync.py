@@ -43,3 +43,8 @@ class FlagSyncStatusOut(Wire):
     laggards: list[SyncClientOut] = Field(description="connected clients not on the revision")
     pending: PropagationOut | None = Field(description="the revision not every client holds")
     propagations: list[PropagationOut] = Field(description="the last revisions, newest first")
+
+
+class AckIn(Wire):
+    subscription: int = Field(description="the number the stream's hello event gave")
+    revision: int = Field(ge=0, description="the flag-set revision the client now holds")
