@@ -407,4 +407,46 @@ def kill_command(key: str, reason: str, fmt: str) -> None:
     emit(fmt, result.model_dump(mode="json"), text)
 
 
+@flags.command("sync-status")
+@click.option("--environment", "-e", required=True)
+@click.option("--check", is_flag=True, help="exit 1 when a connected client is behind")
+@format_option()
+def sync_status_command(environment: str, check: bool, fmt: str) -> None:
+    """Which connected client (flagd provider, SDK) holds which revision of an environment's
+    flags in the server process that answers, the laggards by name, and how long the last
+    revisions (kills named) took from the write to every connected client holding them."""
+    from unlockstep.server.wire_flag_sync import FlagSyncStatusOut
+
+    status = FlagSyncStatusOut.model_validate(
+        context.client().get(context.api_path("environments", environment, "flag-sync"))
+    )
+
+    def text(_: Any) -> str:
+        lines = [f"{environment}: revision {status.revision} (written {status.recorded_at or '-'})"]
+        rows = [
+            (c.id, c.client, c.transport, c.revision, "yes" if c.current else "BEHIND")
+            for c in status.clients
+        ]
+        lines.append(table(rows, ["id", "client", "transport", "revision", "current"]))
+        if status.laggards:
+            lines.append("laggards: " + ", ".join(f"{c.client} (#{c.id})" for c in status.laggards))
+        if status.pending is not None and status.pending.waiting_seconds is not None:
+            lines.append(
+                f"revision {status.pending.revision} still on its way: "
+                f"{status.pending.waiting_seconds:.3f}s since it was written"
+            )
+        shown = [
+            (p.revision, ", ".join(p.killed) or "-", p.clients,
+             "superseded" if p.seconds is None else f"{p.seconds:.3f}s")
+            for p in status.propagations
+        ]  # fmt: skip
+        if shown:
+            lines.append(table(shown, ["revision", "killed", "clients", "all holding it after"]))
+        return "\n".join(lines)
+
+    emit(fmt, status.model_dump(mode="json"), text)
+    if check and status.laggards:
+        raise SystemExit(1)
+
+
 COMMANDS: tuple[click.Command, ...] = (flags,)
