@@ -21,6 +21,7 @@ from unlockstep.server.limits import BodyLimit
 from unlockstep.server.routers import (
     approvals,
     audit,
+    capabilities,
     catalog,
     contracts,
     deployments,
@@ -53,6 +54,7 @@ API_ROUTERS: list[APIRouter] = [
     contracts.router,
     flags.router,
     flag_stream.router,
+    capabilities.router,
     plans.router,
     approvals.router,
     token_routes.router,

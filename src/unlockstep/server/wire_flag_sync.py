@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -48,3 +48,28 @@ class FlagSyncStatusOut(Wire):
 class AckIn(Wire):
     subscription: int = Field(description="the number the stream's hello event gave")
     revision: int = Field(ge=0, description="the flag-set revision the client now holds")
+
+
+class CapabilitySetOut(Wire):
+    name: str
+    capabilities: dict[str, str] = Field(description="capability name → the flag it follows")
+    clashes: list[str] = Field(description="capability names more than one flag claims")
+
+
+class CapabilitySetsOut(Wire):
+    environment: str
+    sets: list[CapabilitySetOut]
+
+
+class CapabilitiesIn(Wire):
+    context: dict[str, Any] = Field(
+        default_factory=dict, description="the evaluation context (targetingKey inside it)"
+    )
+
+
+class CapabilitiesOut(Wire):
+    set: str
+    environment: str
+    capabilities: dict[str, bool] = Field(
+        description="on exactly when the capability's flag serves true for this context"
+    )

@@ -7,6 +7,11 @@ Modules: ``definition`` (the document and lifecycle fields), ``jsonlogic`` (rule
 flagd's own providers evaluate it).
 """
 
+from unlockstep.core.flags.capabilities import (
+    CapabilitySet,
+    capability_sets,
+    evaluate_capabilities,
+)
 from unlockstep.core.flags.definition import (
     FLAG_TYPES,
     FlagDefinition,
@@ -49,6 +54,7 @@ __all__ = [
     "KEY_MAX",
     "MAX_COUNT",
     "MAX_COUNTS_PER_BATCH",
+    "CapabilitySet",
     "Debt",
     "ErrorCode",
     "EvaluationCount",
@@ -61,8 +67,10 @@ __all__ = [
     "Reason",
     "Resolution",
     "blocking_problems",
+    "capability_sets",
     "debt_report",
     "dependents",
+    "evaluate_capabilities",
     "flagd_loadable",
     "for_environment",
     "for_flagd",
