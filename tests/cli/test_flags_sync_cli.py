@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 from typing import Any
 
 from click.testing import CliRunner
@@ -50,3 +51,24 @@ def test_a_client_behind_is_named_and_check_fails_until_it_holds_the_revision(
         assert (kill["revision"], kill["killed"], kill["clients"]) == (revision, ["color"], 1)
     finally:
         feed.unsubscribe(client)
+
+
+def test_refs_names_flags_missing_from_the_registry_and_flags_no_code_uses(
+    cli_server: TestClient, tmp_path: Path
+) -> None:
+    seed(cli_server)
+    (tmp_path / "svc.py").write_text(
+        'a = client.get_boolean_value("decision.submit.v2", False)\n'
+        'b = client.get_string_value("ghost.flag", "x")\n'
+    )
+    ignored = tmp_path / "node_modules" / "lib"
+    ignored.mkdir(parents=True)
+    (ignored / "i.js").write_text('client.getStringValue("color", "x")')
+    result = run("flags", "refs", str(tmp_path), "-e", "production", "--format", "json")
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.output)
+    assert list(report["missing"]) == ["ghost.flag"]
+    assert list(report["used"]) == ["decision.submit.v2"]
+    assert report["unreferenced"] == ["broken", "color", "off-flag"]
+    text = run("flags", "refs", str(tmp_path / "svc.py"), "-e", "production")
+    assert "NOT IN THE REGISTRY ghost.flag" in text.output
