@@ -47,6 +47,9 @@ log = logging.getLogger(__name__)
 #: How many completed propagations each environment remembers.
 HISTORY = 20
 
+#: Pauses (seconds) between looks after a wake-up that found no new revision yet.
+_RECHECK = (0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2)
+
 
 class Configuration:
     """One environment's flagd document at one revision. Immutable once built (the filtered
@@ -288,9 +291,9 @@ class FlagFeed:
         if self._thread is not None:
             self._thread.join(timeout=5)
 
-    def check(self) -> None:
+    def check(self) -> bool:
         """Re-read the watched environments' revisions and push what moved (the thread's
-        work; tests call it directly)."""
+        work; tests call it directly). True when something moved."""
         with self._lock:
             for name in [
                 name
@@ -303,21 +306,30 @@ class FlagFeed:
                 for name, state in self._environments.items()
             }
         if not watched:
-            return
+            return False
         revisions = flag_store.read_set_revisions(self.store.engine, watched)
+        moved = False
         for environment, held in watched.items():
             revision = revisions.get(environment, (0, None))[0]
             if revision != held:
                 self._install(self._build(environment))
+                moved = True
+        return moved
 
     def _run(self) -> None:
         while not self._stopped.is_set():
-            self._wake.wait(self.refresh_seconds)
+            woken = self._wake.wait(self.refresh_seconds)
             self._wake.clear()
             if self._stopped.is_set():
                 return
             try:
-                self.check()
+                if self.check() or not woken:
+                    continue
+                # SQLAlchemy's commit event fires just before the database commits: a wake-up
+                # may find nothing new yet. Look again shortly rather than a whole interval on.
+                for pause in _RECHECK:
+                    if self._stopped.wait(pause) or self.check():
+                        break
             except Exception as error:  # keep the last configurations; retry next round
                 log.warning("could not check the flag sets for changes: %s", error)
                 self._stopped.wait(min(1.0, self.refresh_seconds or 1.0))
