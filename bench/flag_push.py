@@ -8,12 +8,14 @@ clients in this one.
 1. ``--clients`` connected clients on the demo flags: half are flagd sync streams (gRPC
    ``SyncFlags``, ten streams per channel, as many providers behind one connection would be),
    half are SDK event streams (``…/flagset/stream``, each on its own connection, acknowledging
-   every configuration as the SDK does). Each round pulls the kill switch of
+   every configuration on a second one as the SDK does; written on raw asyncio streams, since an
+   HTTP client library's bookkeeping for a thousand connections in one process was what got
+   measured otherwise). Each round pulls the kill switch of
    ``decision.submit.v2`` (then reverses it: the next round kills again) and times, per client,
    from just before the kill request is sent to the moment that client has read the
    configuration with the flag killed. Prints p50 / p99 / max per transport and overall, and the
    server's own figure (``GET …/flag-sync``: from the write to every client holding it).
-2. ``--idle`` idle gRPC streams (100 per channel): the server process's resident memory before
+2. ``--idle`` idle gRPC streams (10 per channel): the server process's resident memory before
    and after they are all connected and have their first configuration.
 
 The clients share the 2 cores with the server, so the figures include the load generator's
@@ -146,28 +148,48 @@ async def _read_grpc(call: Any, name: str, clients: Clients) -> None:
         pass
 
 
-async def sse_stream(
-    http: httpx.AsyncClient, acks: httpx.AsyncClient, name: str, clients: Clients
-) -> None:
+async def sse_stream(port: int, name: str, clients: Clients) -> None:
+    """One SDK-like client on raw asyncio streams (an HTTP client library's own bookkeeping
+    for a thousand connections in one process would be what this measured): the event stream
+    on one connection, an acknowledgement of each configuration on another, as the SDK does."""
     clients.transport[name] = "sse"
-    path = "/api/v1/environments/production/flagset/stream"
-    subscription = None
+    path = f"/api/v1/environments/production/flagset/stream?client={name}"
+    ack_path = "/api/v1/environments/production/flag-sync/ack"
+    writer = acker = None
     try:
-        async with http.stream("GET", path, params={"client": name}) as response:
-            async for line in response.aiter_lines():
-                if line.startswith("data:") and '"subscription"' in line:
-                    subscription = json.loads(line[5:])["subscription"]
-                elif line.startswith("data:"):
-                    clients.saw(name, line)
-                    revision = json.loads(line[5:])["revision"]
-                    if os.environ.get("BENCH_NO_ACKS"):
-                        continue
-                    await acks.post(
-                        "/api/v1/environments/production/flag-sync/ack",
-                        json={"subscription": subscription, "revision": revision},
-                    )
-    except (httpx.HTTPError, asyncio.CancelledError):
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(f"GET {path} HTTP/1.1\r\nHost: bench\r\n\r\n".encode())
+        while (await reader.readline()) not in (b"\r\n", b""):
+            pass  # the response headers
+        ack_reader, acker = await asyncio.open_connection("127.0.0.1", port)
+        subscription = None
+        while line := await reader.readline():  # chunk sizes, event lines, chunk ends
+            if not line.startswith(b"data:"):
+                continue
+            if b'"subscription"' in line:
+                subscription = json.loads(line[5:])["subscription"]
+                continue
+            clients.saw(name, line.decode())
+            if os.environ.get("BENCH_NO_ACKS"):
+                continue
+            revision = json.loads(line[5:])["revision"]
+            body = json.dumps({"subscription": subscription, "revision": revision}).encode()
+            acker.write(
+                b"POST %s HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
+                b"Content-Length: %d\r\n\r\n%s" % (ack_path.encode(), len(body), body)
+            )
+            length = 0
+            while (header := await ack_reader.readline()) not in (b"\r\n", b""):
+                if header.lower().startswith(b"content-length:"):
+                    length = int(header.split(b":")[1])
+            if length:
+                await ack_reader.readexactly(length)
+    except (OSError, asyncio.IncompleteReadError, asyncio.CancelledError):
         pass
+    finally:
+        for stream in (writer, acker):
+            if stream is not None:
+                stream.close()
 
 
 async def wait(condition: Any, timeout: float) -> bool:
@@ -195,88 +217,83 @@ async def propagation(server: Server, count: int, rounds: int, grpc_share: float
     target = f"127.0.0.1:{server.sync_port}"
     grpc_count = round(count * grpc_share)
     clients.expected = count
-    limits = httpx.Limits(max_connections=None, max_keepalive_connections=None)
     timeout = httpx.Timeout(60.0)
-    async with (
-        httpx.AsyncClient(base_url=server.url, limits=limits, timeout=timeout) as http,
-        httpx.AsyncClient(base_url=server.url, timeout=timeout) as acks,
-    ):
-        started = time.monotonic()
-        calls = await grpc_streams(target, [f"grpc-{i}" for i in range(grpc_count)], clients, 10)
-        sse = [
-            asyncio.ensure_future(sse_stream(http, acks, f"sse-{i}", clients))
-            for i in range(count - grpc_count)
-        ]
-        if not await wait(lambda: clients.all_hold(False), 120):
-            raise SystemExit(f"only {len(clients.killed)} of {count} clients connected")
-        print(f"{count} clients connected and synced in {time.monotonic() - started:.1f} s")
-        samples: dict[str, list[float]] = {"grpc": [], "sse": []}
-        server_seconds: list[float] = []
-        request_seconds: list[float] = []
-        cpu_used: list[float] = []
-        from_record: list[float] = []
-        async with httpx.AsyncClient(base_url=server.url, timeout=timeout) as admin:
-            for round_ in range(rounds):
-                cpu = server.cpu_seconds()
-                sent = time.time()
-                answer = await admin.post(f"/api/v1/flags/{KEY}/kill", json={"reason": "bench"})
-                answer.raise_for_status()
-                request_seconds.append(time.time() - sent)
-                if not await wait(lambda: clients.all_hold(True), 60):
-                    print(f"round {round_}: not every client got the kill within 60 s")
-                cpu_used.append(server.cpu_seconds() - cpu)
-                for name, transport in clients.transport.items():
+    started = time.monotonic()
+    calls = await grpc_streams(target, [f"grpc-{i}" for i in range(grpc_count)], clients, 10)
+    sse = [
+        asyncio.ensure_future(sse_stream(server.port, f"sse-{i}", clients))
+        for i in range(count - grpc_count)
+    ]
+    if not await wait(lambda: clients.all_hold(False), 120):
+        raise SystemExit(f"only {len(clients.killed)} of {count} clients connected")
+    print(f"{count} clients connected and synced in {time.monotonic() - started:.1f} s")
+    samples: dict[str, list[float]] = {"grpc": [], "sse": []}
+    server_seconds: list[float] = []
+    request_seconds: list[float] = []
+    cpu_used: list[float] = []
+    from_record: list[float] = []
+    async with httpx.AsyncClient(base_url=server.url, timeout=timeout) as admin:
+        for round_ in range(rounds):
+            cpu = server.cpu_seconds()
+            sent = time.time()
+            answer = await admin.post(f"/api/v1/flags/{KEY}/kill", json={"reason": "bench"})
+            answer.raise_for_status()
+            request_seconds.append(time.time() - sent)
+            if not await wait(lambda: clients.all_hold(True), 60):
+                print(f"round {round_}: not every client got the kill within 60 s")
+            cpu_used.append(server.cpu_seconds() - cpu)
+            for name, transport in clients.transport.items():
+                if clients.killed.get(name):
+                    samples[transport].append(clients.since[name] - sent)
+            await asyncio.sleep(0.5)  # the SDK acknowledgements land
+            status = (await admin.get("/api/v1/environments/production/flag-sync")).json()
+            rows = [status["pending"], *status["propagations"]]
+            kill = next((p for p in rows if p and p["revision"] == status["revision"]), None)
+            seconds = kill["seconds"] if kill else None
+            if kill and kill["recordedAt"]:
+                recorded = dt.datetime.fromisoformat(kill["recordedAt"]).timestamp()
+                for name in clients.transport:
                     if clients.killed.get(name):
-                        samples[transport].append(clients.since[name] - sent)
-                await asyncio.sleep(0.5)  # the SDK acknowledgements land
-                status = (await admin.get("/api/v1/environments/production/flag-sync")).json()
-                rows = [status["pending"], *status["propagations"]]
-                kill = next((p for p in rows if p and p["revision"] == status["revision"]), None)
-                seconds = kill["seconds"] if kill else None
-                if kill and kill["recordedAt"]:
-                    recorded = dt.datetime.fromisoformat(kill["recordedAt"]).timestamp()
-                    for name in clients.transport:
-                        if clients.killed.get(name):
-                            from_record.append(clients.since[name] - recorded)
-                if seconds is not None:
-                    server_seconds.append(seconds)
-                elif os.environ.get("BENCH_DEBUG"):
-                    print(json.dumps(status["propagations"][:3]), status["pending"])
-                # reverse the kill for the next round
-                path = f"/api/v1/environments/production/flags/{KEY}"
-                current = await admin.get(path)
-                body = dict(current.json()["flag"])
-                body["metadata"] = {k: v for k, v in body["metadata"].items() if k != "killed"}
-                body["targeting"] = {"if": [{"$ref": "segment.tenant.sandbox"}, "on", None]}
-                reversed_ = await admin.put(
-                    path, json={"flag": body, "reason": "bench", "reverseKill": True},
-                    headers={"If-Match": current.headers["ETag"]},
-                )  # fmt: skip
-                reversed_.raise_for_status()
-                await wait(lambda: clients.all_hold(False), 60)
-        print(f"kill propagation over {rounds} kills, from the kill request being sent:")
-        for transport, values in samples.items():
-            print(f"  {transport:5} {percentiles(values)}")
-        print(f"  all   {percentiles(samples['grpc'] + samples['sse'])}")
-        print(f"  from the kill being recorded (its write time), all: {percentiles(from_record)}")
-        print(
-            "  server CPU from the kill request to every client holding it: "
-            + ", ".join(f"{c * 1000:.0f} ms" for c in cpu_used)
-        )
-        print(
-            "  the kill request itself (until its answer): "
-            + ", ".join(f"{s * 1000:.0f} ms" for s in request_seconds)
-        )
-        print(
-            "  the server's own figure (write → every connected client holding it): "
-            + ", ".join(f"{s * 1000:.0f} ms" for s in server_seconds)
-        )
-        for channel, task in calls:
-            task.cancel()
-            await channel.close()
-        for task in sse:
-            task.cancel()
-        await asyncio.gather(*sse, *(t for _, t in calls), return_exceptions=True)
+                        from_record.append(clients.since[name] - recorded)
+            if seconds is not None:
+                server_seconds.append(seconds)
+            elif os.environ.get("BENCH_DEBUG"):
+                print(json.dumps(status["propagations"][:3]), status["pending"])
+            # reverse the kill for the next round
+            path = f"/api/v1/environments/production/flags/{KEY}"
+            current = await admin.get(path)
+            body = dict(current.json()["flag"])
+            body["metadata"] = {k: v for k, v in body["metadata"].items() if k != "killed"}
+            body["targeting"] = {"if": [{"$ref": "segment.tenant.sandbox"}, "on", None]}
+            reversed_ = await admin.put(
+                path, json={"flag": body, "reason": "bench", "reverseKill": True},
+                headers={"If-Match": current.headers["ETag"]},
+            )  # fmt: skip
+            reversed_.raise_for_status()
+            await wait(lambda: clients.all_hold(False), 60)
+    print(f"kill propagation over {rounds} kills, from the kill request being sent:")
+    for transport, values in samples.items():
+        print(f"  {transport:5} {percentiles(values)}")
+    print(f"  all   {percentiles(samples['grpc'] + samples['sse'])}")
+    print(f"  from the kill being recorded (its write time), all: {percentiles(from_record)}")
+    print(
+        "  server CPU from the kill request to every client holding it: "
+        + ", ".join(f"{c * 1000:.0f} ms" for c in cpu_used)
+    )
+    print(
+        "  the kill request itself (until its answer): "
+        + ", ".join(f"{s * 1000:.0f} ms" for s in request_seconds)
+    )
+    print(
+        "  the server's own figure (write → every connected client holding it): "
+        + ", ".join(f"{s * 1000:.0f} ms" for s in server_seconds)
+    )
+    for channel, task in calls:
+        task.cancel()
+        await channel.close()
+    for task in sse:
+        task.cancel()
+    await asyncio.gather(*sse, *(t for _, t in calls), return_exceptions=True)
 
 
 async def idle(server: Server, count: int) -> None:
@@ -285,7 +302,7 @@ async def idle(server: Server, count: int) -> None:
     clients = Clients()
     started = time.monotonic()
     calls = await grpc_streams(
-        f"127.0.0.1:{server.sync_port}", [f"idle-{i}" for i in range(count)], clients, 100
+        f"127.0.0.1:{server.sync_port}", [f"idle-{i}" for i in range(count)], clients, 10
     )
     if not await wait(lambda: len(clients.killed) == count, 300):
         print(f"only {len(clients.killed)} of {count} idle streams got their configuration")

@@ -73,6 +73,7 @@ def test_a_change_is_pushed_without_a_poll_and_acknowledged(server: LiveServer) 
         provider.shutdown()
 
 
+@pytest.mark.slow  # stops and restarts a server
 def test_a_change_written_while_the_client_was_away_arrives_when_it_reconnects(
     server: LiveServer, tmp_path: Path
 ) -> None:
