@@ -127,7 +127,9 @@ async def grpc_streams(
 ) -> list[Any]:
     calls: list[Any] = []
     for start in range(0, len(names), per_channel):
-        channel = grpc.aio.insecure_channel(target)
+        # its own connection, as a separate provider process would have (channels to one
+        # target otherwise share one)
+        channel = grpc.aio.insecure_channel(target, options=[("grpc.use_local_subchannel_pool", 1)])
         stream = channel.unary_stream(
             SYNC,
             request_serializer=sync_pb2.SyncFlagsRequest.SerializeToString,
