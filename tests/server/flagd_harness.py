@@ -56,6 +56,7 @@ class ServerProcess:
                     return self
             except httpx.HTTPError:
                 time.sleep(0.1)
+        self.stop()  # never leave it running behind a failed test
         raise RuntimeError("server did not start")
 
     def stop(self) -> None:
