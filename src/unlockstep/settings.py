@@ -68,6 +68,14 @@ class Settings(BaseSettings):
     #: How often, in seconds, a server process looks for flag changes written by other
     #: processes sharing its database (its own writes are served at once).
     flag_refresh_seconds: float = Field(default=1.0, ge=0, le=3600)
+    #: The port of flagd's gRPC sync service (``flagd.sync.v1.FlagSyncService``), which flagd
+    #: in-process providers connect to for local evaluation with pushed changes (flagd's
+    #: own default is 8015). Unset: not served.
+    sync_port: int | None = Field(default=None, ge=0, le=65535)
+    #: The interface the sync service listens on (default: ``host``).
+    sync_host: str | None = None
+    #: The environment a sync client that sends no selector gets.
+    sync_environment: str = "production"
     #: Run background jobs (``services/worker.py``) in this server process. With several
     #: processes on one database each job still runs in one of them at a time (a lease).
     worker: bool = True

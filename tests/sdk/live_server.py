@@ -32,7 +32,10 @@ class LiveServer:
     def start(self) -> LiveServer:
         settings = Settings(database_url=self.url_db, flag_rules=[])  # small fixtures
         app = create_app(settings, Store(self.url_db))
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=self.port, log_level="warning",
+            timeout_graceful_shutdown=1,  # open flag streams are cut, as `serve` does
+        )  # fmt: skip
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)
         self._thread.start()

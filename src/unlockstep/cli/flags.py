@@ -407,4 +407,129 @@ def kill_command(key: str, reason: str, fmt: str) -> None:
     emit(fmt, result.model_dump(mode="json"), text)
 
 
+@flags.command("sync-status")
+@click.option("--environment", "-e", required=True)
+@click.option("--check", is_flag=True, help="exit 1 when a connected client is behind")
+@format_option()
+def sync_status_command(environment: str, check: bool, fmt: str) -> None:
+    """Which connected client (flagd provider, SDK) holds which revision of an environment's
+    flags in the server process that answers, the laggards by name, and how long the last
+    revisions (kills named) took from the write to every connected client holding them."""
+    from unlockstep.server.wire_flag_sync import FlagSyncStatusOut
+
+    status = FlagSyncStatusOut.model_validate(
+        context.client().get(context.api_path("environments", environment, "flag-sync"))
+    )
+
+    def text(_: Any) -> str:
+        lines = [f"{environment}: revision {status.revision} (written {status.recorded_at or '-'})"]
+        rows = [
+            (c.id, c.client, c.transport, c.revision, "yes" if c.current else "BEHIND")
+            for c in status.clients
+        ]
+        lines.append(table(rows, ["id", "client", "transport", "revision", "current"]))
+        if status.laggards:
+            lines.append("laggards: " + ", ".join(f"{c.client} (#{c.id})" for c in status.laggards))
+        if status.pending is not None and status.pending.waiting_seconds is not None:
+            lines.append(
+                f"revision {status.pending.revision} still on its way: "
+                f"{status.pending.waiting_seconds:.3f}s since it was written"
+            )
+        shown = [
+            (p.revision, ", ".join(p.killed) or "-", p.clients,
+             "superseded" if p.seconds is None else f"{p.seconds:.3f}s")
+            for p in status.propagations
+        ]  # fmt: skip
+        if shown:
+            lines.append(table(shown, ["revision", "killed", "clients", "all holding it after"]))
+        return "\n".join(lines)
+
+    emit(fmt, status.model_dump(mode="json"), text)
+    if check and status.laggards:
+        raise SystemExit(1)
+
+
+#: Folders ``flags refs`` does not enter: dependencies, builds, tool caches.
+SKIPPED_FOLDERS = frozenset({
+    ".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".mypy_cache",
+    ".ruff_cache", ".pytest_cache", ".tox", "build", "dist", "target", "bin", "obj", "vendor",
+    ".gradle", ".idea",
+})  # fmt: skip
+
+
+def _source_files(paths: tuple[Path, ...]) -> list[Path]:
+    from unlockstep.core.flags.references import LANGUAGES
+
+    found: list[Path] = []
+    for path in paths:
+        if path.is_file():
+            found.append(path)
+            continue
+        for file in sorted(path.rglob("*")):
+            parts = file.relative_to(path).parts[:-1]
+            if file.suffix in LANGUAGES and file.is_file() and not SKIPPED_FOLDERS & set(parts):
+                found.append(file)
+    return found
+
+
+@flags.command("refs")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--flags", "flag_file", type=click.Path(exists=True, path_type=Path),
+              help="compare with this flagd file instead of the server's registry")  # fmt: skip
+@click.option("--environment", "-e", help="only the registry's flags of this environment")
+@format_option()
+def refs_command(
+    paths: tuple[Path, ...], flag_file: Path | None, environment: str | None, fmt: str
+) -> None:
+    """Where flag keys are used in source code (Python, Java, Kotlin, TypeScript/JavaScript,
+    Go, C#): flags evaluated in code that the registry lacks (exit 1), and registry flags no
+    code uses any more (candidates for cleanup)."""
+    from unlockstep.core.flags.references import compare, references
+
+    if flag_file is not None:
+        registry = set(read_flag_set(flag_file, environment).flags)
+    else:
+        api = context.client()
+        params: dict[str, Any] = {"environment": environment, "limit": 500, "offset": 0}
+        registry = set()
+        while True:
+            page = api.get("/api/v1/flags", params=params)
+            registry.update(item["key"] for item in page["items"])
+            params["offset"] += len(page["items"])
+            if not page["items"] or params["offset"] >= page["total"]:
+                break
+    found = []
+    for file in _source_files(paths):
+        try:
+            source = file.read_text(encoding="utf-8", errors="replace")
+        except OSError as exc:
+            raise InvalidInput(f"cannot read {file}: {exc.strerror}", where=str(file)) from None
+        found.extend(references(source, str(file), registry))
+    result = compare(found, registry)
+
+    def where(refs: list[Any]) -> list[dict[str, Any]]:
+        return [{"path": r.path, "line": r.line, "kind": r.kind} for r in refs]
+
+    data = {
+        "missing": {key: where(refs) for key, refs in result.missing.items()},
+        "unreferenced": result.unreferenced,
+        "used": {key: where(refs) for key, refs in result.used.items()},
+    }
+
+    def text(_: Any) -> str:
+        lines = []
+        for key, refs in result.used.items():
+            lines.append(f"{key}: " + ", ".join(f"{r.path}:{r.line}" for r in refs))
+        for key, refs in result.missing.items():
+            places = ", ".join(f"{r.path}:{r.line}" for r in refs)
+            lines.append(f"NOT IN THE REGISTRY {key}: {places}")
+        if result.unreferenced:
+            lines.append("no code uses: " + ", ".join(result.unreferenced))
+        return "\n".join(lines) or "no flag keys found"
+
+    emit(fmt, data, text)
+    if result.missing:
+        raise SystemExit(1)
+
+
 COMMANDS: tuple[click.Command, ...] = (flags,)

@@ -14,6 +14,9 @@ from unlockstep.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
+#: Seconds a stopping server waits for open requests (flag streams) before it cuts them.
+STREAM_GRACE = 3
+
 
 def fast_stack() -> dict[str, Any]:
     """uvicorn's fast event loop and HTTP parser (required dependencies; uvloop is not built
@@ -56,13 +59,24 @@ def configure_logging() -> None:
     help="server processes sharing the database (use PostgreSQL for more than one)",
 )
 @click.option(
+    "--sync-port",
+    type=click.IntRange(1, 65535),
+    help="serve flagd's gRPC sync service (flagd.sync.v1) on this port for flagd in-process "
+    "providers [default: UNLOCKSTEP_SYNC_PORT; unset: not served]",
+)
+@click.option(
     "--access-log/--no-access-log",
     default=False,
     show_default=True,
     help="log every request (costs about half of an OFREP evaluation's server CPU)",
 )
 def serve(
-    host: str | None, port: int | None, database_url: str | None, workers: int, access_log: bool
+    host: str | None,
+    port: int | None,
+    database_url: str | None,
+    workers: int,
+    sync_port: int | None,
+    access_log: bool,
 ) -> None:
     """Run the registry server (migrates the database first).
 
@@ -74,13 +88,19 @@ def serve(
     from unlockstep.server.app import create_app
     from unlockstep.store import Store
 
-    settings = load_settings(host=host, port=port, database_url=database_url)
+    settings = load_settings(host=host, port=port, database_url=database_url, sync_port=sync_port)
     configure_logging()
     check_port_free(settings.host, settings.port)
+    if settings.sync_port is not None:
+        check_port_free(settings.sync_host or settings.host, settings.sync_port)
     store = Store(settings.database_url)
     store.migrate()  # once, before any worker starts
     log.info("settings: %s", settings.masked())
-    stack: dict[str, Any] = {**fast_stack(), "access_log": access_log}
+    # Open flag streams (SSE) never end by themselves: on stop, they are cut after this many
+    # seconds and their clients reconnect (to another process, or to this one restarted).
+    stack: dict[str, Any] = {
+        **fast_stack(), "access_log": access_log, "timeout_graceful_shutdown": STREAM_GRACE
+    }  # fmt: skip
     if workers == 1:
         uvicorn.run(create_app(settings, store), host=settings.host, port=settings.port, **stack)
         return
@@ -90,6 +110,8 @@ def serve(
         import secrets
 
         os.environ["UNLOCKSTEP_SESSION_SECRET"] = secrets.token_urlsafe(32)
+    if settings.sync_port is not None:  # every worker binds it (SO_REUSEPORT)
+        os.environ["UNLOCKSTEP_SYNC_PORT"] = str(settings.sync_port)
     uvicorn.run(
         "unlockstep.server.app:create_app",
         factory=True,

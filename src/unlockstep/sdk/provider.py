@@ -11,11 +11,19 @@
                                 {"tenantId": "t-1"})):
         ...
 
-It polls ``GET /api/v1/environments/{env}/flagset`` with ``If-None-Match`` in a background
-thread, compiles each new configuration once, and evaluates locally (no network on the
-evaluation path). When the server cannot be reached it keeps serving the last configuration
-it had, emits ``PROVIDER_STALE`` and reports reason ``STALE`` until a poll succeeds again
-(then ``PROVIDER_READY``). It never raises into the host: every failure is the caller's
+It listens to ``GET /api/v1/environments/{env}/flagset/stream`` (server-sent events: every new
+configuration is pushed as it is written, with its revision, and acknowledged back so the
+server can show who holds what) in a background thread, compiles each new configuration once,
+and evaluates locally (no network on the evaluation path). When the stream cannot be opened
+or breaks it polls ``GET /api/v1/environments/{env}/flagset`` with ``If-None-Match`` instead,
+and reconnects after a jittered, growing pause (so a fleet whose server restarts does not come
+back all at once); it resumes from the revision it holds (``Last-Event-ID``), and a change made
+while it was away arrives at once. ``push=False``, or a server without the stream, means
+polling every ``poll_interval`` seconds only.
+
+When the server cannot be reached it keeps serving the last configuration it had, emits
+``PROVIDER_STALE`` and reports reason ``STALE`` until a poll succeeds again (then
+``PROVIDER_READY``). It never raises into the host: every failure is the caller's
 default with a reason and an error code. Evaluation counts per flag/variant/reason are kept
 in memory and posted to ``/api/v1/flag-evaluations`` in batches.
 
@@ -26,6 +34,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import random
+import socket
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -47,6 +58,11 @@ from unlockstep.core.flags import FlagEngine, Reason, Resolution, parse_flag_set
 from unlockstep.sdk.counters import EvaluationCounter, Key
 
 log = logging.getLogger(__name__)
+
+
+#: Seconds a stream may stay silent before it is taken for dead (the server sends a comment
+#: every 15).
+STREAM_SILENCE = 45.0
 
 
 class SyncDeadline(Exception):
@@ -79,10 +95,25 @@ class UnlockstepProvider(AbstractProvider):
         transport: httpx.BaseTransport | None = None,
         strict_targeting_key: bool = False,
         count_evaluations: bool = True,
+        push: bool = True,
+        reconnect_base: float = 1.0,
+        client_id: str | None = None,
     ) -> None:
         super().__init__()
         self.environment = environment
         self.poll_interval = poll_interval
+        #: Listen to the server's stream (else: poll only).
+        self.push = push and transport is None
+        #: The first reconnect pause is up to this many seconds (random), doubling per failed
+        #: attempt, never more than ``poll_interval``; a poll runs before each attempt.
+        self.reconnect_base = reconnect_base
+        #: How the server names this client in its sync status.
+        self.client_id = client_id or f"{socket.gethostname()}/{os.getpid()}"
+        #: The revision held, from the stream (None: unknown, e.g. after a poll).
+        self.revision: int | None = None
+        self._subscription: int | None = None
+        self._listening: httpx.Client | None = None
+        self._token = token
         #: The deadline of one whole poll (connect, headers and body), in seconds.
         self.timeout = timeout
         self._fetching: threading.Thread | None = None
@@ -143,6 +174,9 @@ class UnlockstepProvider(AbstractProvider):
 
     def shutdown(self) -> None:
         self._stop.set()
+        listening = self._listening
+        if listening is not None:
+            listening.close()  # ends a blocked read of the stream
         if self._thread is not None:
             self._thread.join(timeout=5)
         self.flush()
@@ -150,12 +184,130 @@ class UnlockstepProvider(AbstractProvider):
             self._http.close()
 
     def _run(self) -> None:
-        next_flush = time.monotonic() + self.flush_interval
+        self._next_flush = time.monotonic() + self.flush_interval
+        attempt = 0
+        while self.push and not self._stop.is_set():
+            received = self._listen()
+            if self._stop.is_set():
+                return
+            attempt = 0 if received else min(attempt + 1, 20)
+            pause = random.uniform(0, min(self.poll_interval, self.reconnect_base * 2**attempt))
+            if self._stop.wait(pause):
+                return
+            self.sync()  # the fallback: notices a change, or a server that is gone (STALE)
+            self._maybe_flush()
         while not self._stop.wait(self.poll_interval):
             self.sync()
-            if time.monotonic() >= next_flush:
-                self.flush()
-                next_flush = time.monotonic() + self.flush_interval
+            self._maybe_flush()
+
+    def _maybe_flush(self) -> None:
+        if time.monotonic() >= self._next_flush:
+            self.flush()
+            self._next_flush = time.monotonic() + self.flush_interval
+
+    # --- the stream -----------------------------------------------------------------
+
+    def _listen(self) -> bool:
+        """Read the stream until it ends; True if it was opened (a ``hello`` arrived).
+        A server without the stream turns ``push`` off: polling from then on."""
+        assert self._http is not None
+        headers = {"Accept": "text/event-stream"}
+        if self._token:
+            headers["Authorization"] = f"Bearer {self._token}"
+        if self.revision is not None:
+            headers["Last-Event-ID"] = str(self.revision)
+        path = f"/api/v1/environments/{quote(self.environment, safe='')}/flagset/stream"
+        timeout = httpx.Timeout(self.timeout, read=max(self.timeout, STREAM_SILENCE))
+        client = self._listening = httpx.Client(base_url=self._http.base_url, timeout=timeout)
+        answered = threading.Event()
+
+        # connecting and the headers have the deadline of a poll, whatever the server does
+        def give_up() -> None:
+            if not answered.is_set():
+                client.close()
+
+        watchdog = threading.Timer(self.timeout, give_up)
+        watchdog.daemon = True
+        watchdog.start()
+        opened = False
+        try:
+            request = client.build_request(
+                "GET", path, params={"client": self.client_id}, headers=headers
+            )
+            response = client.send(request, stream=True)
+            answered.set()
+            try:
+                kind = response.headers.get("content-type", "")
+                if response.status_code in (404, 405) or (
+                    response.status_code == 200 and not kind.startswith("text/event-stream")
+                ):
+                    log.info("the server has no flag stream: polling every %gs", self.poll_interval)
+                    self.push = False
+                    return False
+                response.raise_for_status()
+                fields: dict[str, str] = {}
+                for line in response.iter_lines():
+                    if self._stop.is_set():
+                        return opened
+                    if line.startswith(":"):  # keep-alive
+                        self._maybe_flush()
+                    elif line:
+                        name, _, value = line.partition(":")
+                        value = value.removeprefix(" ")
+                        fields[name] = f"{fields[name]}\n{value}" if name in fields else value
+                    elif fields:
+                        opened = self._on_event(fields) or opened
+                        fields = {}
+                        self._maybe_flush()
+            finally:
+                response.close()
+        except Exception as error:  # a broken stream: poll, then reconnect
+            if not self._stop.is_set():
+                log.info("unlockstep flag stream closed: %s", error)
+        finally:
+            answered.set()
+            watchdog.cancel()
+            self._listening = None
+            client.close()
+        return opened
+
+    def _on_event(self, fields: Mapping[str, str]) -> bool:
+        """One server-sent event; True when it came from the server's stream."""
+        try:
+            data = json.loads(fields.get("data", "null"))
+        except ValueError:
+            return False
+        event = fields.get("event")
+        if event == "hello" and isinstance(data, dict):
+            self._subscription = data.get("subscription")
+            if self.revision is not None and data.get("revision") == self.revision:
+                self._fresh(None)  # it holds the current one: the server sends none
+                self._acknowledge()
+            return True
+        if event != "configuration" or not isinstance(data, dict):
+            return False
+        revision, etag = data.get("revision"), data.get("etag")
+        if etag is None or etag != self._etag:
+            if not self._apply(data.get("document"), etag):
+                return True  # a configuration it cannot compile: not acknowledged
+        else:
+            self._fresh(None)
+        self.revision = revision if isinstance(revision, int) else None
+        self._acknowledge()
+        return True
+
+    def _acknowledge(self) -> None:
+        """Tell the server which revision this client holds (best effort)."""
+        listening = self._listening
+        if listening is None or self._subscription is None or self.revision is None:
+            return
+        path = f"/api/v1/environments/{quote(self.environment, safe='')}/flag-sync/ack"
+        body = {"subscription": self._subscription, "revision": self.revision}
+        headers = {"Authorization": f"Bearer {self._token}"} if self._token else {}
+        try:
+            listening.post(path, json=body, headers=headers, timeout=self.timeout)
+        except Exception as error:
+            log.info("could not acknowledge flag revision %s: %s", self.revision, error)
 
     # --- sync and flush -------------------------------------------------------------
 
@@ -230,14 +382,19 @@ class UnlockstepProvider(AbstractProvider):
         if fetched.document is None:
             self._fresh(None)
             return True
+        self.revision = None  # the stream resumes from what it sends then
+        return self._apply(fetched.document, fetched.etag)
+
+    def _apply(self, document: Any, etag: str | None) -> bool:
+        """Compile and install a new configuration; False (and STALE) if it cannot be."""
         try:
             old = self._engine
-            engine = self._compile(fetched.document)
+            engine = self._compile(document)
         except Exception as error:  # the host must never see this
             self._went_stale(error)
             return False
         self._install(engine)
-        self._etag = fetched.etag
+        self._etag = etag
         changed = _changed_keys(old, engine)
         self._fresh(changed if old is not None else None)
         return True

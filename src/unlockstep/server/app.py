@@ -17,17 +17,20 @@ from unlockstep.errors import ConfigError
 from unlockstep.server import dashboard, errors, guard, pact
 from unlockstep.server.deps import read_gate
 from unlockstep.server.flag_engines import FlagEngines
+from unlockstep.server.flag_feed import FlagFeed
 from unlockstep.server.limits import BodyLimit
 from unlockstep.server.ofrep_counts import OfrepCounts
 from unlockstep.server.routers import (
     approvals,
     audit,
     calendar,
+    capabilities,
     catalog,
     confluent,
     contracts,
     deployments,
     expectations,
+    flag_stream,
     flag_sync,
     flags,
     health,
@@ -66,6 +69,8 @@ API_ROUTERS: list[APIRouter] = [
     expectations.router,
     contracts.router,
     flags.router,
+    flag_stream.router,
+    capabilities.router,
     plans.router,
     approvals.router,
     token_routes.router,
@@ -104,14 +109,22 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
 
     jobs = [*worker.jobs(), *usage_service.jobs(settings)]
     background = worker.Worker(store, jobs if settings.worker else [])
-
+    feed = FlagFeed(store, refresh_seconds=settings.flag_refresh_seconds)
     counts = OfrepCounts(store, settings.ofrep_count_seconds)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         background.start()
         counts.start()
+        sync = None
+        if settings.sync_port is not None:  # flagd's gRPC sync service, on its own port
+            from unlockstep.server import flagd_sync
+
+            sync = flagd_sync.server_for(settings, store, feed).start()
         yield
+        if sync is not None:
+            sync.stop()
+        feed.stop()
         await counts.stop()
         background.stop()
         admission.close()
@@ -142,6 +155,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     if settings.policies_dir:
         policy_service.publish_folder(store, POLICIES_DIR, Path(settings.policies_dir))
     app.state.admission = admission
+    app.state.flag_feed = feed
     app.state.flag_engines = FlagEngines(store, refresh_seconds=settings.flag_refresh_seconds)
     errors.install(app)
     guard.install(app)

@@ -32,6 +32,7 @@ import threading
 import time
 import weakref
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Engine, event
@@ -247,16 +248,20 @@ class FlagEngines:
 class WriteCounter:
     """Commits that wrote to the flag-set table through one SQLAlchemy engine."""
 
-    __slots__ = ("_lock", "value")
+    __slots__ = ("_lock", "listeners", "value")
 
     def __init__(self) -> None:
         self.value = 0
         self._lock = threading.Lock()
+        #: Called (in the committing thread) after each such commit: the push feed's wake-up.
+        self.listeners: list[Callable[[], None]] = []
 
     def committed(self, connection: Any) -> None:
         if connection.info.pop(_WROTE, False):
             with self._lock:
                 self.value += 1
+            for listener in tuple(self.listeners):
+                listener()
 
 
 _COUNTERS: weakref.WeakKeyDictionary[Engine, WriteCounter] = weakref.WeakKeyDictionary()

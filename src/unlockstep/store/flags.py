@@ -110,6 +110,27 @@ def read_set_revision(engine: Engine, environment: str) -> int:
     return int(revision or 0)
 
 
+_SET_REVISIONS = select(FlagSetRow.environment, FlagSetRow.revision, FlagSetRow.updated_at).where(
+    FlagSetRow.environment.in_(bindparam("environments", expanding=True))
+)
+
+
+def read_set_revisions(
+    engine: Engine, environments: Iterable[str]
+) -> dict[str, tuple[int, dt.datetime]]:
+    """The revision of each of ``environments`` that has a flag set, with when it was written
+    (UTC): what the push feed (``server/flag_feed.py``) polls, one statement for all."""
+    names = sorted(set(environments))
+    if not names:
+        return {}
+    with engine.connect() as connection:
+        found = connection.execute(_SET_REVISIONS, {"environments": names}).all()
+    return {
+        name: (int(revision), at if at.tzinfo else at.replace(tzinfo=dt.UTC))
+        for name, revision, at in found
+    }
+
+
 def find_flag(session: Session, environment: str, key: str) -> FlagRow | None:
     return session.scalar(
         select(FlagRow).where(FlagRow.environment == environment, FlagRow.key == key)

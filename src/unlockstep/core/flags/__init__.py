@@ -3,9 +3,15 @@
 Modules: ``definition`` (the document and lifecycle fields), ``jsonlogic`` (rule compiler),
 ``operators`` (flagd's custom operators and both bucketing algorithms), ``murmur3`` and
 ``cbor`` (their hash inputs), ``evaluator`` (the engine), ``segments`` (reusable rules),
-``lifecycle`` (stale / cleanup / debt) and ``lint`` (the CI gate).
+``lifecycle`` (stale / cleanup / debt), ``lint`` (the CI gate) and ``portable`` (a set as
+flagd's own providers evaluate it).
 """
 
+from unlockstep.core.flags.capabilities import (
+    CapabilitySet,
+    capability_sets,
+    evaluate_capabilities,
+)
 from unlockstep.core.flags.definition import (
     FLAG_TYPES,
     FlagDefinition,
@@ -39,6 +45,7 @@ from unlockstep.core.flags.lint import (
     lint,
     rule_violations,
 )
+from unlockstep.core.flags.portable import for_flagd, unfoldable
 
 __all__ = [
     "DEFAULT_RULES",
@@ -47,6 +54,7 @@ __all__ = [
     "KEY_MAX",
     "MAX_COUNT",
     "MAX_COUNTS_PER_BATCH",
+    "CapabilitySet",
     "Debt",
     "ErrorCode",
     "EvaluationCount",
@@ -59,10 +67,13 @@ __all__ = [
     "Reason",
     "Resolution",
     "blocking_problems",
+    "capability_sets",
     "debt_report",
     "dependents",
+    "evaluate_capabilities",
     "flagd_loadable",
     "for_environment",
+    "for_flagd",
     "is_killed",
     "key_problem",
     "killed",
@@ -71,5 +82,6 @@ __all__ = [
     "rule_violations",
     "stand_in",
     "to_document",
+    "unfoldable",
     "unkilled",
 ]

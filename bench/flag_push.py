@@ -1,0 +1,355 @@
+"""Kill-switch propagation and idle streams: ``unlockstep serve --sync-port`` in its own process,
+clients in this one.
+
+    python bench/flag_push.py                 # 1,000 clients (half gRPC, half SSE), 5 kills,
+                                              # then 10,000 idle gRPC streams
+    python bench/flag_push.py --clients 200 --idle 2000 --rounds 3   # quicker
+
+1. ``--clients`` connected clients on the demo flags: half are flagd sync streams (gRPC
+   ``SyncFlags``, ten streams per channel, as many providers behind one connection would be),
+   half are SDK event streams (``…/flagset/stream``, each on its own connection, acknowledging
+   every configuration on a second one as the SDK does; written on raw asyncio streams, since an
+   HTTP client library's bookkeeping for a thousand connections in one process was what got
+   measured otherwise). Each round pulls the kill switch of
+   ``decision.submit.v2`` (then reverses it: the next round kills again) and times, per client,
+   from just before the kill request is sent to the moment that client has read the
+   configuration with the flag killed. Prints p50 / p99 / max per transport and overall, and the
+   server's own figure (``GET …/flag-sync``: from the write to every client holding it).
+2. ``--idle`` idle gRPC streams (10 per channel): the server process's resident memory before
+   and after they are all connected and have their first configuration.
+
+The clients share the 2 cores with the server, so the figures include the load generator's
+own CPU; nothing here is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import grpc
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from unlockstep.server.flagd_sync import sync_pb2  # noqa: E402
+
+DEMO = ROOT / "examples" / "estate" / "flags" / "case-management.flagd.json"
+KEY = "decision.submit.v2"
+KILLED = '"killed":true'
+SYNC = "/flagd.sync.v1.FlagSyncService/SyncFlags"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Server:
+    def __init__(self, folder: Path) -> None:
+        self.port, self.sync_port = free_port(), free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "UNLOCKSTEP_FLAG_RULES": "", "UNLOCKSTEP_WORKER": "false"}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "unlockstep", "serve", "--port", str(self.port),
+             "--sync-port", str(self.sync_port),
+             "--database-url", f"sqlite:///{folder / 'bench.db'}"],
+            cwd=folder, env=env, stdout=subprocess.DEVNULL,
+            stderr=open(folder / "server.log", "ab"),  # noqa: SIM115
+        )  # fmt: skip
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/api/v1/health", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        raise SystemExit("the server did not start: " + (folder / "server.log").read_text())
+
+    def rss_mb(self) -> float:
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        return float("nan")
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU the server process has used (load-independent)."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+class Clients:
+    """Every client's state: whether it holds the flag killed, and when it first did."""
+
+    def __init__(self) -> None:
+        self.killed: dict[str, bool] = {}
+        self.since: dict[str, float] = {}
+        self.transport: dict[str, str] = {}
+        self.expected = 0
+        self.holding = 0  # clients holding the flag killed
+
+    def saw(self, name: str, text: str) -> None:
+        now = time.time()
+        killed = KILLED in text
+        before = self.killed.get(name)
+        if before != killed:
+            self.holding += (1 if killed else 0) - (1 if before else 0)
+            self.killed[name] = killed
+            self.since[name] = now
+
+    def all_hold(self, killed: bool) -> bool:
+        """Counted as they arrive: checking is O(1), so waiting costs the clients nothing."""
+        if len(self.killed) != self.expected:
+            return False
+        return self.holding == self.expected if killed else self.holding == 0
+
+
+async def grpc_streams(
+    target: str, names: list[str], clients: Clients, per_channel: int
+) -> list[Any]:
+    calls: list[Any] = []
+    for start in range(0, len(names), per_channel):
+        # its own connection, as a separate provider process would have (channels to one
+        # target otherwise share one)
+        channel = grpc.aio.insecure_channel(target, options=[("grpc.use_local_subchannel_pool", 1)])
+        stream = channel.unary_stream(
+            SYNC,
+            request_serializer=sync_pb2.SyncFlagsRequest.SerializeToString,
+            response_deserializer=sync_pb2.SyncFlagsResponse.FromString,
+        )
+        for name in names[start : start + per_channel]:
+            clients.transport[name] = "grpc"
+            call = stream(sync_pb2.SyncFlagsRequest(provider_id=name, selector="production"))
+            calls.append((channel, asyncio.ensure_future(_read_grpc(call, name, clients))))
+    return calls
+
+
+async def _read_grpc(call: Any, name: str, clients: Clients) -> None:
+    try:
+        async for message in call:
+            clients.saw(name, message.flag_configuration)
+    except (grpc.aio.AioRpcError, asyncio.CancelledError):
+        pass
+
+
+async def sse_stream(port: int, name: str, clients: Clients) -> None:
+    """One SDK-like client on raw asyncio streams (an HTTP client library's own bookkeeping
+    for a thousand connections in one process would be what this measured): the event stream
+    on one connection, an acknowledgement of each configuration on another, as the SDK does."""
+    clients.transport[name] = "sse"
+    path = f"/api/v1/environments/production/flagset/stream?client={name}"
+    ack_path = "/api/v1/environments/production/flag-sync/ack"
+    writer = acker = None
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(f"GET {path} HTTP/1.1\r\nHost: bench\r\n\r\n".encode())
+        while (await reader.readline()) not in (b"\r\n", b""):
+            pass  # the response headers
+        ack_reader, acker = await asyncio.open_connection("127.0.0.1", port)
+        subscription = None
+        while line := await reader.readline():  # chunk sizes, event lines, chunk ends
+            if not line.startswith(b"data:"):
+                continue
+            if b'"subscription"' in line:
+                subscription = json.loads(line[5:])["subscription"]
+                continue
+            clients.saw(name, line.decode())
+            if os.environ.get("BENCH_NO_ACKS"):
+                continue
+            revision = json.loads(line[5:])["revision"]
+            body = json.dumps({"subscription": subscription, "revision": revision}).encode()
+            acker.write(
+                b"POST %s HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
+                b"Content-Length: %d\r\n\r\n%s" % (ack_path.encode(), len(body), body)
+            )
+            length = 0
+            while (header := await ack_reader.readline()) not in (b"\r\n", b""):
+                if header.lower().startswith(b"content-length:"):
+                    length = int(header.split(b":")[1])
+            if length:
+                await ack_reader.readexactly(length)
+    except (OSError, asyncio.IncompleteReadError, asyncio.CancelledError):
+        pass
+    finally:
+        for stream in (writer, acker):
+            if stream is not None:
+                stream.close()
+
+
+async def wait(condition: Any, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        await asyncio.sleep(0.002)
+    return False
+
+
+def percentiles(values: list[float]) -> str:
+    if not values:
+        return "no samples"
+    ordered = sorted(values)
+    p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+    return (
+        f"p50 {statistics.median(ordered) * 1000:7.1f} ms   p99 {p99 * 1000:7.1f} ms   "
+        f"max {ordered[-1] * 1000:7.1f} ms   (n={len(ordered)})"
+    )
+
+
+async def propagation(server: Server, count: int, rounds: int, grpc_share: float) -> None:
+    clients = Clients()
+    target = f"127.0.0.1:{server.sync_port}"
+    grpc_count = round(count * grpc_share)
+    clients.expected = count
+    timeout = httpx.Timeout(60.0)
+    started = time.monotonic()
+    calls = await grpc_streams(target, [f"grpc-{i}" for i in range(grpc_count)], clients, 10)
+    sse = [
+        asyncio.ensure_future(sse_stream(server.port, f"sse-{i}", clients))
+        for i in range(count - grpc_count)
+    ]
+    if not await wait(lambda: clients.all_hold(False), 120):
+        raise SystemExit(f"only {len(clients.killed)} of {count} clients connected")
+    print(f"{count} clients connected and synced in {time.monotonic() - started:.1f} s")
+    samples: dict[str, list[float]] = {"grpc": [], "sse": []}
+    server_seconds: list[float] = []
+    request_seconds: list[float] = []
+    cpu_used: list[float] = []
+    from_record: list[float] = []
+    async with httpx.AsyncClient(base_url=server.url, timeout=timeout) as admin:
+        for round_ in range(rounds):
+            cpu = server.cpu_seconds()
+            sent = time.time()
+            answer = await admin.post(f"/api/v1/flags/{KEY}/kill", json={"reason": "bench"})
+            answer.raise_for_status()
+            request_seconds.append(time.time() - sent)
+            if not await wait(lambda: clients.all_hold(True), 60):
+                print(f"round {round_}: not every client got the kill within 60 s")
+            cpu_used.append(server.cpu_seconds() - cpu)
+            for name, transport in clients.transport.items():
+                if clients.killed.get(name):
+                    samples[transport].append(clients.since[name] - sent)
+            await asyncio.sleep(0.5)  # the SDK acknowledgements land
+            status = (await admin.get("/api/v1/environments/production/flag-sync")).json()
+            rows = [status["pending"], *status["propagations"]]
+            kill = next((p for p in rows if p and p["revision"] == status["revision"]), None)
+            seconds = kill["seconds"] if kill else None
+            if kill and kill["recordedAt"]:
+                recorded = dt.datetime.fromisoformat(kill["recordedAt"]).timestamp()
+                for name in clients.transport:
+                    if clients.killed.get(name):
+                        from_record.append(clients.since[name] - recorded)
+            if seconds is not None:
+                server_seconds.append(seconds)
+            elif os.environ.get("BENCH_DEBUG"):
+                print(json.dumps(status["propagations"][:3]), status["pending"])
+            # reverse the kill for the next round
+            path = f"/api/v1/environments/production/flags/{KEY}"
+            current = await admin.get(path)
+            body = dict(current.json()["flag"])
+            body["metadata"] = {k: v for k, v in body["metadata"].items() if k != "killed"}
+            body["targeting"] = {"if": [{"$ref": "segment.tenant.sandbox"}, "on", None]}
+            reversed_ = await admin.put(
+                path, json={"flag": body, "reason": "bench", "reverseKill": True},
+                headers={"If-Match": current.headers["ETag"]},
+            )  # fmt: skip
+            reversed_.raise_for_status()
+            await wait(lambda: clients.all_hold(False), 60)
+    print(f"kill propagation over {rounds} kills, from the kill request being sent:")
+    for transport, values in samples.items():
+        print(f"  {transport:5} {percentiles(values)}")
+    print(f"  all   {percentiles(samples['grpc'] + samples['sse'])}")
+    print(f"  from the kill being recorded (its write time), all: {percentiles(from_record)}")
+    print(
+        "  server CPU from the kill request to every client holding it: "
+        + ", ".join(f"{c * 1000:.0f} ms" for c in cpu_used)
+    )
+    print(
+        "  the kill request itself (until its answer): "
+        + ", ".join(f"{s * 1000:.0f} ms" for s in request_seconds)
+    )
+    print(
+        "  the server's own figure (write → every connected client holding it): "
+        + ", ".join(f"{s * 1000:.0f} ms" for s in server_seconds)
+    )
+    for channel, task in calls:
+        task.cancel()
+        await channel.close()
+    for task in sse:
+        task.cancel()
+    await asyncio.gather(*sse, *(t for _, t in calls), return_exceptions=True)
+
+
+async def idle(server: Server, count: int) -> None:
+    await asyncio.sleep(1.0)
+    before = server.rss_mb()
+    clients = Clients()
+    started = time.monotonic()
+    calls = await grpc_streams(
+        f"127.0.0.1:{server.sync_port}", [f"idle-{i}" for i in range(count)], clients, 10
+    )
+    if not await wait(lambda: len(clients.killed) == count, 300):
+        print(f"only {len(clients.killed)} of {count} idle streams got their configuration")
+    took = time.monotonic() - started
+    await asyncio.sleep(2.0)
+    after = server.rss_mb()
+    print(
+        f"{len(clients.killed)} idle gRPC streams (connected in {took:.1f} s): server RSS "
+        f"{before:.0f} MB before, {after:.0f} MB with them "
+        f"({(after - before) * 1024 / max(1, count):.1f} KB per stream)"
+    )
+    for _, task in calls:
+        task.cancel()
+    await asyncio.gather(*(t for _, t in calls), return_exceptions=True)
+    for channel in {c for c, _ in calls}:
+        await channel.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--idle", type=int, default=10_000)
+    parser.add_argument("--grpc-share", type=float, default=0.5, help="gRPC streams' share")
+    options = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="flag-push-") as folder:
+        server = Server(Path(folder))
+        try:
+            document = json.loads(DEMO.read_text())
+            with httpx.Client(base_url=server.url, timeout=30) as http:
+                http.put("/api/v1/environments/production", json={}).raise_for_status()
+                http.put(
+                    "/api/v1/environments/production/flagset",
+                    json={"document": document, "reason": "bench"},
+                ).raise_for_status()
+            print(f"server RSS at start: {server.rss_mb():.0f} MB; load {os.getloadavg()}")
+            if options.clients:
+                asyncio.run(
+                    propagation(server, options.clients, options.rounds, options.grpc_share)
+                )
+            if options.idle:
+                asyncio.run(idle(server, options.idle))
+        finally:
+            server.stop()
+
+
+if __name__ == "__main__":
+    main()
