@@ -15,7 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from unlockstep.server.app import create_app
-from unlockstep.services import webhooks, worker
+from unlockstep.services import schedule, webhooks
 from unlockstep.settings import Settings
 from unlockstep.store import Store
 
@@ -89,7 +89,7 @@ def publish(api: TestClient, version: str, fields: list[str]) -> None:
 
 
 def test_the_worker_runs_the_delivery_job() -> None:
-    assert any(job.run is webhooks.run_job for job in worker.jobs())
+    assert any(job.run is webhooks.run_job for job in schedule.jobs(Settings()))
 
 
 def test_a_published_pact_is_delivered_signed_with_the_variables_filled_in(

@@ -48,7 +48,7 @@ from unlockstep.server.routers import (
     tokens as token_routes,
 )
 from unlockstep.services import policies as policy_service
-from unlockstep.services import tokens, worker
+from unlockstep.services import schedule, tokens, worker
 from unlockstep.services import usage as usage_service
 from unlockstep.services.authz import Principal
 from unlockstep.settings import Settings
@@ -107,8 +107,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     settings = settings or _settings()
     store = store or Store(settings.database_url)
 
-    jobs = [*worker.jobs(), *usage_service.jobs(settings)]
-    background = worker.Worker(store, jobs if settings.worker else [])
+    jobs = schedule.jobs(settings) if settings.worker else []
+    background = worker.Worker(store, jobs)
     feed = FlagFeed(store, refresh_seconds=settings.flag_refresh_seconds)
     counts = OfrepCounts(store, settings.ofrep_count_seconds)
 

@@ -297,7 +297,7 @@ def execute(store: Store, principal: Principal, uuid: str) -> Attempt:
         return Attempt("test", status, error is None, error, delivery.log)
 
 
-#: How often the background job (``services.worker.jobs``) sends what is due, in seconds.
+#: How often the background job (``services.schedule.jobs``) sends what is due, in seconds.
 EVERY = 5.0
 
 

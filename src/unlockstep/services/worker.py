@@ -8,8 +8,8 @@ intervals, at least 30 s). A job's own progress lives in its tables, so a restar
 where the last run stopped. A job that raises is logged and run again at its next interval;
 it never stops the worker or the server.
 
-Features add their jobs in :func:`jobs`. Work that must not wait for a whole interval calls
-:meth:`Worker.wake`.
+Features add their jobs in ``services/schedule.py``. Work that must not wait for a whole
+interval calls :meth:`Worker.wake`.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from unlockstep.services import webhooks
 from unlockstep.store import Store, leases
 
 log = logging.getLogger("unlockstep.worker")
@@ -43,17 +42,6 @@ class Job:
     @property
     def lease(self) -> timedelta:
         return max(MIN_LEASE, timedelta(seconds=3 * self.every))
-
-
-def jobs() -> list[Job]:
-    """Every feature's periodic jobs."""
-    from unlockstep.services import rollout_controller, safety_jobs
-
-    return [
-        *safety_jobs.jobs(),
-        Job("rollouts", every=rollout_controller.TICK_SECONDS, run=rollout_controller.run_job),
-        Job("webhook-deliveries", webhooks.EVERY, webhooks.run_job),
-    ]
 
 
 def _holder() -> str:
