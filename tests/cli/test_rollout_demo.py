@@ -4,10 +4,18 @@ on the injected error-rate rise."""
 
 from __future__ import annotations
 
+import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
 from unlockstep.cli.main import cli
+from unlockstep.settings import Settings
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """The server's background worker on: its rollouts job is the controller under test."""
+    return settings.model_copy(update={"worker": True})
 
 
 def test_the_demo_rollout_promotes_twice_then_aborts_on_the_error_rise(
