@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from tests.conftest import REPO
 from unlockstep.cli.demo import load_estate
 from unlockstep.cli.main import cli
+from unlockstep.settings import Settings
 
 _EXIT = re.compile(r"#\s*exit (\d)")
 
@@ -41,6 +42,13 @@ def test_the_tour_is_found_in_the_readme() -> None:
     assert len(names) >= 15
     assert "can-i-deploy --service" in names
     assert "flags lint" in names
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """The server's background worker on, as ``unlockstep demo`` runs it: ``rollout demo``
+    waits for its rollouts job to promote and abort."""
+    return settings.model_copy(update={"worker": True})
 
 
 @pytest.fixture
