@@ -35,6 +35,9 @@ PUBLIC = {
     ("POST", "/api/v1/services/{service}/contracts/{name}/check"),
     ("POST", "/api/v1/impact"),
     ("POST", "/api/v1/policies/check"),
+    ("POST", "/api/v1/environments/{environment}/capability-sets/{name}"),
+    # a push client's acknowledgement changes only the server's in-memory view of its stream
+    ("POST", "/api/v1/environments/{environment}/flag-sync/ack"),
 }
 #: Writes any valid token may make (the SDK's evaluation counts and OTLP exports, sent with
 #: a read token).
