@@ -103,7 +103,10 @@ def test_a_forged_session_cookie_is_ignored(guarded: TestClient) -> None:
     sign_in(guarded, secret(guarded, "dash"))
     value = guarded.cookies["unlockstep_session"]
     body, signature = value.split(".")
-    guarded.cookies.set("unlockstep_session", body + "." + signature[::-1])
+    domain = next(c.domain for c in guarded.cookies.jar if c.name == "unlockstep_session")
+    guarded.cookies.clear()  # replaced, not sent beside the real one
+    guarded.cookies.set("unlockstep_session", body + "." + signature[::-1], domain=domain)
+    assert guarded.cookies["unlockstep_session"] != value
     assert "Signed in as" not in guarded.get("/estate").text
 
 
