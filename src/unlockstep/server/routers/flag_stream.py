@@ -44,7 +44,7 @@ def feed_of(request: Request) -> FlagFeed:
     response_class=StreamingResponse,
     responses={
         200: {
-            "content": {"text/event-stream": {}},
+            "content": {"text/event-stream": {"schema": {"type": "string"}}},
             "description": "hello, then one configuration event per revision",
         },
         **errors(json_route=False),
