@@ -7,6 +7,10 @@ and line that introduced it.
 from __future__ import annotations
 
 import ast
+import functools
+import pickle
+import subprocess
+import sys
 from collections import defaultdict
 from pathlib import Path
 
@@ -15,10 +19,30 @@ CORE = SRC / "core"
 ADAPTERS = ("unlockstep.cli", "unlockstep.server", "unlockstep.store", "unlockstep.sdk")
 
 
+@functools.cache
+def _trees() -> dict[str, ast.Module]:
+    """Every source file's syntax tree, parsed in a fresh interpreter. CPython 3.11 counts the
+    AST builder's recursion per process, not per thread, so a parse running in a thread an
+    earlier test left behind can make ``ast.parse`` here fail with a SystemError."""
+    script = (
+        "import ast, pickle, sys, pathlib\n"
+        "root = pathlib.Path(sys.argv[1])\n"
+        "trees = {str(p): ast.parse(p.read_text(), str(p)) for p in root.rglob('*.py')}\n"
+        "sys.stdout.buffer.write(pickle.dumps(trees))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", script, str(SRC)], capture_output=True, check=True)
+    trees: dict[str, ast.Module] = pickle.loads(run.stdout)
+    return trees
+
+
+def _tree(path: Path) -> ast.Module:
+    return _trees()[str(path)]
+
+
 def _imports(path: Path) -> list[tuple[int, str]]:
     """Every module ``path`` imports (``from a.b import c`` gives ``a.b`` and ``a.b.c``)."""
     found: list[tuple[int, str]] = []
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+    for node in ast.walk(_tree(path)):
         if isinstance(node, ast.Import):
             found += [(node.lineno, alias.name) for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
@@ -93,7 +117,7 @@ def test_core_packages_import_each_other_without_circles() -> None:
 
 def test_every_core_package_declares_its_public_face() -> None:
     for init in sorted(CORE.glob("*/__init__.py")):
-        tree = ast.parse(init.read_text())
+        tree = _tree(init)
         names = {
             target.id
             for node in tree.body
@@ -107,7 +131,7 @@ def test_every_core_package_declares_its_public_face() -> None:
 def _runtime_imports(path: Path, modules: set[str]) -> set[str]:
     """The modules ``path`` imports when it runs (``if TYPE_CHECKING:`` blocks left out);
     ``from pkg import mod`` counts as importing ``pkg.mod`` only."""
-    tree = ast.parse(path.read_text(), str(path))
+    tree = _tree(path)
     typing_only = {
         id(inner)
         for node in ast.walk(tree)

@@ -125,6 +125,13 @@ def test_alembic_script_without_revision_is_bad_input() -> None:
         read_script("down_revision = None\ndef upgrade():\n    pass\n", "v.py")
 
 
+def test_alembic_script_nested_too_deep_for_python_is_bad_input_and_the_next_one_reads() -> None:
+    deep = alembic("r", None, "    op.execute('SELECT ' + " + "'1' + " * 20_000 + "'1')")
+    with pytest.raises(ParseError, match="nests too deeply"):
+        read_script(deep, "deep.py")
+    assert read_script(alembic("r", None, "    op.execute('SELECT 1')"), "v.py").revision == "r"
+
+
 def test_alembic_revision_cycle_is_bad_input() -> None:
     given = [
         MigrationFile("a.py", alembic("a", "b", "    op.execute('SELECT 1')")),

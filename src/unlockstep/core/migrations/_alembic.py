@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -45,9 +46,21 @@ def is_alembic(text: str) -> bool:
     return "down_revision" in text and "revision" in text and "def upgrade" in text
 
 
+# CPython 3.11 counts the AST builder's recursion per process, not per thread: two parses at
+# once (two requests in the server's thread pool) can fail with SystemError. One at a time.
+_PARSING = threading.Lock()
+
+
 def read_script(text: str, filename: str = "<input>") -> AlembicScript:
     try:
-        tree = ast.parse(text, filename=filename)
+        with _PARSING:
+            tree = ast.parse(text, filename=filename)
+    except (RecursionError, MemoryError, SystemError):
+        raise ParseError(
+            "cannot parse Alembic script: it nests too deeply",
+            where=f"{filename}:1",
+            hint="split the deeply nested expression; Python itself cannot build its tree",
+        ) from None
     except SyntaxError as exc:
         raise ParseError(
             f"cannot parse Alembic script: {exc.msg}",
