@@ -23,6 +23,7 @@ import postgast
 from postgast import nodes as ast
 
 from unlockstep.core.migrations._nesting import needs_big_stack, on_big_stack
+from unlockstep.core.migrations._tree import encode_sql, one_line, syntax_error
 from unlockstep.errors import ParseError
 
 #: libpg_query's protobuf module: its enums (``pb.AlterTableType.AT_AddColumn``) and messages.
@@ -30,7 +31,6 @@ from unlockstep.errors import ParseError
 #: (an enum value named ``None``), see ``[tool.mypy]`` in pyproject.toml.
 pb: Any = postgast.pg_query_pb2
 
-_SHORT = 120
 _DecodeError: type[Exception] = importlib.import_module("google.protobuf.message").DecodeError
 
 
@@ -45,9 +45,7 @@ class Statement:
 
     @property
     def short(self) -> str:
-        """The statement on one line, cut to a readable length."""
-        flat = " ".join(self.text.split())
-        return flat if len(flat) <= _SHORT else flat[: _SHORT - 1] + "…"
+        return one_line(self.text)
 
 
 def line_at(data: bytes, offset: int | None, first_line: int = 1) -> int | None:
@@ -81,15 +79,7 @@ def parse_statements(text: str, filename: str = "<input>", first_line: int = 1) 
     ``first_line`` is the line ``text`` starts on in ``filename`` (for SQL embedded in
     another file, such as ``op.execute("…")`` in an Alembic migration).
     """
-    try:
-        data = text.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        line = first_line + text.count("\n", 0, exc.start)
-        raise ParseError(
-            "cannot parse SQL: a character that is not valid Unicode (a lone surrogate)",
-            where=f"{filename}:{line}",
-            hint="the file must be text in UTF-8; remove or replace the character",
-        ) from None
+    data = encode_sql(text, filename, first_line)
     _allow_deep_trees()
     deep = needs_big_stack(text, data, filename, first_line)
     try:
@@ -101,14 +91,7 @@ def parse_statements(text: str, filename: str = "<input>", first_line: int = 1) 
             hint="split the expression or query into smaller ones",
         ) from None
     except postgast.PgQueryError as exc:
-        # 1-based (0: unknown) and, unlike statement positions, counted in characters, as
-        # PostgreSQL reports error positions
-        line = first_line + text.count("\n", 0, max(exc.cursorpos - 1, 0))
-        raise ParseError(
-            f"cannot parse SQL: {exc.message}",
-            where=f"{filename}:{line}",
-            hint="the file must be valid PostgreSQL; fix the statement or exclude the file",
-        ) from None
+        raise syntax_error(exc.message, exc.cursorpos, text, filename, first_line) from None
     out: list[Statement] = []
     for raw in result.stmts:
         start = raw.stmt_location

@@ -48,9 +48,41 @@ class Statement:
 
     @property
     def short(self) -> str:
-        """The statement on one line, cut to a readable length."""
-        flat = " ".join(self.text.split())
-        return flat if len(flat) <= _SHORT else flat[: _SHORT - 1] + "…"
+        return one_line(self.text)
+
+
+def one_line(text: str) -> str:
+    """A statement on one line, cut to a readable length."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= _SHORT else flat[: _SHORT - 1] + "…"
+
+
+def encode_sql(text: str, filename: str, first_line: int) -> bytes:
+    """``text`` as the UTF-8 libpg_query reads; a lone surrogate is a :class:`ParseError` naming
+    its line."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        line = first_line + text.count("\n", 0, exc.start)
+        raise ParseError(
+            "cannot parse SQL: a character that is not valid Unicode (a lone surrogate)",
+            where=f"{filename}:{line}",
+            hint="the file must be text in UTF-8; remove or replace the character",
+        ) from None
+
+
+def syntax_error(
+    message: str, cursorpos: int, text: str, filename: str, first_line: int
+) -> ParseError:
+    """PostgreSQL's syntax error as a :class:`ParseError` naming its line. ``cursorpos`` is
+    1-based (0: unknown) and, unlike statement positions, counts characters, as PostgreSQL
+    reports error positions."""
+    line = first_line + text.count("\n", 0, max(cursorpos - 1, 0))
+    return ParseError(
+        f"cannot parse SQL: {message}",
+        where=f"{filename}:{line}",
+        hint="the file must be valid PostgreSQL; fix the statement or exclude the file",
+    )
 
 
 class _Error(ctypes.Structure):
@@ -131,28 +163,13 @@ def parse_statements(text: str, filename: str = "<input>", first_line: int = 1) 
     ``first_line`` is the line ``text`` starts on in ``filename`` (for SQL embedded in
     another file, such as ``op.execute("…")`` in an Alembic migration).
     """
-    try:
-        data = text.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        line = first_line + text.count("\n", 0, exc.start)
-        raise ParseError(
-            "cannot parse SQL: a character that is not valid Unicode (a lone surrogate)",
-            where=f"{filename}:{line}",
-            hint="the file must be text in UTF-8; remove or replace the character",
-        ) from None
+    data = encode_sql(text, filename, first_line)
     if needs_big_stack(text, data, filename, first_line):
         tree, message, cursorpos = on_big_stack(_tree, data)
     else:
         tree, message, cursorpos = _tree(data)
     if tree is None:
-        # 1-based (0: unknown) and, unlike statement positions, counted in characters, as
-        # PostgreSQL reports error positions
-        line = first_line + text.count("\n", 0, max(cursorpos - 1, 0))
-        raise ParseError(
-            f"cannot parse SQL: {message}",
-            where=f"{filename}:{line}",
-            hint="the file must be valid PostgreSQL; fix the statement or exclude the file",
-        )
+        raise syntax_error(message, cursorpos, text, filename, first_line)
     out: list[Statement] = []
     for raw in _decode(tree, filename).get("stmts", ()):
         start = raw.get("stmt_location", 0)
