@@ -401,6 +401,29 @@ class Comparison:
                 details=details,
             )
 
+    def deprecation_changed(
+        self,
+        rules: tuple[str, str],
+        what: str,
+        before: Deprecation,
+        after: Deprecation,
+        subject: str,
+        pointer: str,
+    ) -> None:
+        """``what`` became deprecated (the first rule) or is no longer deprecated (the second)."""
+        deprecated, reactivated = rules
+        if after.deprecated and not before.deprecated:
+            self.add(
+                deprecated,
+                Breaks.NONE,
+                subject,
+                pointer,
+                f"{what} is now deprecated",
+                details={"deprecation": after.to_dict()},
+            )
+        elif before.deprecated and not after.deprecated:
+            self.add(reactivated, Breaks.NONE, subject, pointer, f"{what} is no longer deprecated")
+
     def sunset_moved(
         self,
         what: str,

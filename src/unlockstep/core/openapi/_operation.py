@@ -90,24 +90,10 @@ def _lifecycle(
     cmp: Comparison, subject: str, base: str, old: dict[str, Any], new: dict[str, Any]
 ) -> None:
     before, after = operation_record(old, cmp.old.refs), operation_record(new, cmp.new.refs)
-    if after.deprecated and not before.deprecated:
-        rule = "endpoint-deprecated-with-sunset" if after.sunset else "endpoint-deprecated"
-        cmp.add(
-            rule,
-            Breaks.NONE,
-            subject,
-            base,
-            f"{subject} is now deprecated",
-            details={"deprecation": after.to_dict()},
-        )
-    elif before.deprecated and not after.deprecated:
-        cmp.add(
-            "endpoint-reactivated",
-            Breaks.NONE,
-            subject,
-            base,
-            f"{subject} is no longer deprecated",
-        )
+    deprecated = "endpoint-deprecated-with-sunset" if after.sunset else "endpoint-deprecated"
+    cmp.deprecation_changed(
+        (deprecated, "endpoint-reactivated"), subject, before, after, subject, base
+    )
     cmp.sunset_moved(subject, OPERATION_SUNSET, before, after, subject, base)
     old_id, new_id = old.get("operationId"), new.get("operationId")
     if old_id != new_id:
@@ -257,23 +243,14 @@ def _parameter(
             writers=("", "keep accepting empty values"),
         )
     old_record, new_record = deprecation_of(before), deprecation_of(after)
-    if new_record.deprecated and not old_record.deprecated:
-        cmp.add(
-            "request-parameter-deprecated",
-            Breaks.NONE,
-            subject,
-            pointer,
-            f"{label} is now deprecated",
-            details={"deprecation": new_record.to_dict()},
-        )
-    elif old_record.deprecated and not new_record.deprecated:
-        cmp.add(
-            "request-parameter-reactivated",
-            Breaks.NONE,
-            subject,
-            pointer,
-            f"{label} is no longer deprecated",
-        )
+    cmp.deprecation_changed(
+        ("request-parameter-deprecated", "request-parameter-reactivated"),
+        label,
+        old_record,
+        new_record,
+        subject,
+        pointer,
+    )
     cmp.sunset_moved(label, PARAMETER_SUNSET, old_record, new_record, subject, pointer)
     _default(cmp, subject, pointer, label, _param_schema(before), _param_schema(after))
     cmp.schemas(
