@@ -4,8 +4,10 @@ without one — never get a 5xx, and every status code the server answers is dec
 operation.
 
 Bounded: a fixed number of examples per operation and mode and a fixed seed, so CI runs the
-same requests every time, in about a minute and a half per database. Runs on
-SQLite, and on PostgreSQL when ``UNLOCKSTEP_TEST_DATABASE_URL`` is set (the ``store`` fixture).
+same requests every time. Runs on SQLite, and on PostgreSQL when
+``UNLOCKSTEP_TEST_DATABASE_URL`` is set (the ``store`` fixture). Requests without a token are
+sent on SQLite only: the answers that differ from the token run (401, 403) come before any
+database is read, and the reads they may make are the token run's reads.
 """
 
 from __future__ import annotations
@@ -85,8 +87,10 @@ def _explore(operation: Any, headers: dict[str, str], problems: list[str], mode:
 
 @pytest.mark.parametrize("with_token", [True, False], ids=["token", "anonymous"])
 def test_generated_requests_get_no_5xx_and_only_declared_status_codes(
-    secured_app: FastAPI, with_token: bool
+    secured_app: FastAPI, store: Store, with_token: bool
 ) -> None:
+    if not with_token and store.dialect != "sqlite":
+        pytest.skip("requests without a token are sent on SQLite only (see the module's docstring)")
     schema = schemathesis.openapi.from_asgi("/openapi.json", secured_app)
     headers = {"Authorization": f"Bearer {TOKEN}"} if with_token else {}
     problems: list[str] = []
