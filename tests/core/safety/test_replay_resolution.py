@@ -28,23 +28,55 @@ LEVEL_INT = {"name": "level", "type": "int"}
 #: (name, writer schema, reader schema, a record the writer wrote, readable?)
 AVRO_CASES = [
     ("same schema", record(CASE_ID), record(CASE_ID), {"caseId": "c1"}, True),
-    ("int promoted to long", record(LEVEL_INT), record({"name": "level", "type": "long"}),
-     {"level": 3}, True),  # fmt: skip
-    ("new reader field with a default", record(CASE_ID),
-     record(CASE_ID, {"name": "basis", "type": "string", "default": "manual"}),
-     {"caseId": "c1"}, True),  # fmt: skip
-    ("new reader field without a default", record(CASE_ID),
-     record(CASE_ID, {"name": "basis", "type": "string"}), {"caseId": "c1"}, False),  # fmt: skip
-    ("long read as int", record({"name": "level", "type": "long"}), record(LEVEL_INT),
-     {"level": 3}, False),  # fmt: skip
-    ("writer field the reader dropped", record(CASE_ID, LEVEL_INT), record(CASE_ID),
-     {"caseId": "c1", "level": 2}, True),  # fmt: skip
-    ("enum symbol the reader lacks",
-     record({"name": "s", "type": {"type": "enum", "name": "S", "symbols": ["A", "B"]}}),
-     record({"name": "s", "type": {"type": "enum", "name": "S", "symbols": ["A"]}}),
-     {"s": "B"}, False),  # fmt: skip
-    ("renamed field with an alias", record(CASE_ID),
-     record({"name": "id", "type": "string", "aliases": ["caseId"]}), {"caseId": "c1"}, True),  # fmt: skip
+    (
+        "int promoted to long",
+        record(LEVEL_INT),
+        record({"name": "level", "type": "long"}),
+        {"level": 3},
+        True,
+    ),
+    (
+        "new reader field with a default",
+        record(CASE_ID),
+        record(CASE_ID, {"name": "basis", "type": "string", "default": "manual"}),
+        {"caseId": "c1"},
+        True,
+    ),
+    (
+        "new reader field without a default",
+        record(CASE_ID),
+        record(CASE_ID, {"name": "basis", "type": "string"}),
+        {"caseId": "c1"},
+        False,
+    ),
+    (
+        "long read as int",
+        record({"name": "level", "type": "long"}),
+        record(LEVEL_INT),
+        {"level": 3},
+        False,
+    ),
+    (
+        "writer field the reader dropped",
+        record(CASE_ID, LEVEL_INT),
+        record(CASE_ID),
+        {"caseId": "c1", "level": 2},
+        True,
+    ),
+    (
+        "enum symbol the reader lacks",
+        record({"name": "s", "type": {"type": "enum", "name": "S", "symbols": ["A", "B"]}}),
+        record({"name": "s", "type": {"type": "enum", "name": "S", "symbols": ["A"]}}),
+        {"s": "B"},
+        False,
+    ),
+    (
+        "renamed field with an alias",
+        record(CASE_ID),
+        record({"name": "id", "type": "string", "aliases": ["caseId"]}),
+        {"caseId": "c1"},
+        True,
+    ),
 ]
 
 
@@ -73,7 +105,9 @@ def fastavro_reads(writer: Any, reader: Any, datum: Any) -> bool:
     fastavro.schemaless_writer(buffer, fastavro.parse_schema(writer), datum)
     buffer.seek(0)
     try:
-        fastavro.schemaless_reader(buffer, fastavro.parse_schema(writer), fastavro.parse_schema(reader))
+        fastavro.schemaless_reader(
+            buffer, fastavro.parse_schema(writer), fastavro.parse_schema(reader)
+        )
     except Exception:  # fastavro raises SchemaResolutionError and others
         return False
     return True
@@ -136,17 +170,32 @@ def proto(body: str) -> str:
 PROTO_CASES = [
     ("same schema", PROTO_V1, True),
     ("int32 read as int64 (same varint)", PROTO_V1.replace("int32 level", "int64 level"), True),
-    ("a field dropped by the reader", proto(
-        "message CaseEscalated { string case_id = 1; }"), True),  # fmt: skip
-    ("a new reader field", PROTO_V1.replace("Basis basis = 3;", "Basis basis = 3; bool x = 9;"),
-     True),  # fmt: skip
+    (
+        "a field dropped by the reader",
+        proto("message CaseEscalated { string case_id = 1; }"),
+        True,
+    ),
+    (
+        "a new reader field",
+        PROTO_V1.replace("Basis basis = 3;", "Basis basis = 3; bool x = 9;"),
+        True,
+    ),
     ("an int read as a string", PROTO_V1.replace("int32 level", "string level"), False),
-    ("a nested message's field changes wire type",
-     PROTO_V1.replace("string kind = 1", "double kind = 1"), False),  # fmt: skip
-    ("a message the reader does not reach changes",
-     PROTO_V1.replace("message Unrelated { string x", "message Unrelated { double x"), True),  # fmt: skip
-    ("a scalar becomes repeated", PROTO_V1.replace("string case_id", "repeated int64 case_id"),
-     False),  # fmt: skip
+    (
+        "a nested message's field changes wire type",
+        PROTO_V1.replace("string kind = 1", "double kind = 1"),
+        False,
+    ),
+    (
+        "a message the reader does not reach changes",
+        PROTO_V1.replace("message Unrelated { string x", "message Unrelated { double x"),
+        True,
+    ),
+    (
+        "a scalar becomes repeated",
+        PROTO_V1.replace("string case_id", "repeated int64 case_id"),
+        False,
+    ),
 ]
 
 
@@ -178,6 +227,10 @@ def test_a_reader_schema_belongs_to_event_expectations_only() -> None:
 
     with pytest.raises(InvalidInput, match="readerSchema"):
         parse_expectation(
-            {"expectation": 1, "kind": "http", "readerSchema": "x",
-             "operations": [{"method": "GET", "path": "/x"}]}
-        )  # fmt: skip
+            {
+                "expectation": 1,
+                "kind": "http",
+                "readerSchema": "x",
+                "operations": [{"method": "GET", "path": "/x"}],
+            }
+        )
