@@ -27,9 +27,9 @@ from sqlalchemy.orm import Session
 from unlockstep.core import safety as core
 from unlockstep.errors import Conflict, InvalidInput, NotFound
 from unlockstep.services import safety_runs
+from unlockstep.sources import sides
 from unlockstep.sources.connect import ANYTHING, SourcePolicy
 from unlockstep.sources.errors import SourceError
-from unlockstep.sources.sql import SqlSource
 from unlockstep.store import Store, audit, leases
 from unlockstep.store.safety_tables import (
     DataSourceRow,
@@ -135,12 +135,13 @@ def compare(
     policy.check(left)
     policy.check(right)
     env = policy.environment() if env is None else env
-    a, b = SqlSource(left, env), SqlSource(right, env)
+    reads_left = (*spec.left.keys, *(f.left for f in spec.fields))
+    reads_right = (*spec.right.keys, *(f.right for f in spec.fields))
     with (
-        a.stream(spec.left.query, spec.left.key, integer_key=integer, chunk=spec.chunk,
-                 on_chunk=tick) as (lcols, lrows),
-        b.stream(spec.right.query, spec.right.key, integer_key=integer, chunk=spec.chunk,
-                 on_chunk=tick) as (rcols, rrows),
+        sides.stream(left, spec.left.query, spec.left.key, integer_key=integer, env=env,
+                     chunk=spec.chunk, on_chunk=tick, columns=reads_left) as (lcols, lrows),
+        sides.stream(right, spec.right.query, spec.right.key, integer_key=integer, env=env,
+                     chunk=spec.chunk, on_chunk=tick, columns=reads_right) as (rcols, rrows),
     ):  # fmt: skip
         try:
             comparison = core.Comparison(spec, lcols, rcols)

@@ -75,7 +75,7 @@ def test_every_problem_is_named_with_its_line() -> None:
 sources:
   db: {kind: oracle}
   pg: {kind: postgresql}
-  api: {kind: http, url: https://x}
+  api: {kind: prometheus, url: https://x}
 invariants:
   x:
     source: nowhere
@@ -96,7 +96,7 @@ reconciliations:
     assert "/invariants/x/source: unknown source 'nowhere'" in text
     assert "/invariants/x/every: 'soon' is not a duration" in text
     assert "/invariants/x/returns" in text
-    assert "/reconciliations/r/left/source: 'api' is a http source" in text
+    assert "/reconciliations/r/left/source: 'api' is a prometheus source" in text
     assert "unknown normaliser 'shout'" in text
 
 
