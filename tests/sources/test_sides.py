@@ -107,10 +107,15 @@ class _Cases(BaseHTTPRequestHandler):
         pass
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a client that hung up must not print into a later test's captured stderr
+
+
 @pytest.fixture
 def http_cases() -> Iterator[tuple[SourceSpec, type[_Cases]]]:
     handler = type("Cases", (_Cases,), {})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = _QuietServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
