@@ -1,6 +1,7 @@
 """Reconciliation runs and the operator queue of discrepancies.
 
-A run streams both sides ordered by key (``sources/sql.py``), merges them in core
+A run streams both sides ordered by key (``sources/sides.py``: SQL sorted by the database, an
+HTTP answer sorted in memory, a file through spilled runs), merges them in core
 (``core.safety.Comparison``) and writes as it goes: the run's counts every second or so (its
 progress, visible to ``reconcile status`` while it runs) and the discrepancies in batches, so
 memory stays flat for tables of millions of rows. A run holds the reconciliation's lease
