@@ -145,9 +145,14 @@ def test_step_gates_read_the_verifications_and_an_unmet_gate_holds_the_step(
     )
     submit(published, "risk-explanation", text)
     steps = {s["step"]: s for s in show(published)["progress"]["steps"]}
-    [gate] = steps["case-summary.2.dashboard-service"]["gates"]
+
+    def verification_gates(step: str) -> list[Any]:
+        # the estate's invariants guarding case-service gate every step too (never run here)
+        return [g for g in steps[step]["gates"] if not g["what"].startswith("invariant ")]
+
+    [gate] = verification_gates("case-summary.2.dashboard-service")
     assert gate["status"] == "met"
-    [gate] = steps["case-summary.3"]["gates"]
+    [gate] = verification_gates("case-summary.3")
     assert gate["what"] == "every consumer verified against the new GET /cases/{id}/summary"
     assert gate["status"] == "unmet"
     assert "audit-report-service 1.9.0 failed" in gate["detail"]

@@ -4,6 +4,7 @@ registry knows they were published in the environment, and since when."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -115,3 +116,63 @@ def test_schemas_published_by_several_versions_are_judged_once_since_the_earlies
     [schema] = replay.versions
     assert schema.provider_versions == ("1.4.0", "1.4.1")
     assert schema.since == now - timedelta(days=3) and schema.until is None
+
+
+def _avro(*extra: dict[str, Any]) -> str:
+    fields = [{"name": "caseId", "type": "string"}, *extra]
+    return json.dumps({"type": "record", "name": "CaseEscalated", "namespace": "cases",
+                       "fields": fields})  # fmt: skip
+
+
+def _reader_expectation(api: TestClient, version: str, reader: str, **extra: str) -> None:
+    document = {"expectation": 1, "kind": "event", "events": [{"type": "CaseEscalated"}],
+                "readerSchema": reader, **extra}  # fmt: skip
+    published = api.post(
+        "/api/v1/expectations",
+        json={"consumer": "notification-service", "version": version,
+              "provider": "case-service", "contract": "case-escalated", "document": document},
+    )  # fmt: skip
+    assert published.status_code in (200, 201), published.text
+
+
+def _publish(api: TestClient, version: str, content: str) -> None:
+    for name in ("case-service", "notification-service"):
+        assert api.put(f"/api/v1/services/{name}", json={}).status_code == 200
+    assert api.put("/api/v1/environments/production", json={}).status_code < 300
+    put = api.put(
+        f"/api/v1/services/case-service/contracts/case-escalated/versions/{version}",
+        json={"content": content},
+    )
+    assert put.status_code in (200, 201), put.text
+
+
+def test_an_avro_consumer_is_resolved_against_every_retained_writer_schema(
+    api: TestClient,
+) -> None:
+    _publish(api, "1.0.0", _avro())
+    _publish(api, "1.1.0", _avro({"name": "basis", "type": "string", "default": ""}))
+    needs_basis = _avro({"name": "basis", "type": "string"})
+    _reader_expectation(api, "4.0.0", needs_basis)
+    found = check(api, consumer="notification-service", version="4.0.0", retention="7d")
+    assert found["ok"] is False
+    [events] = found["contracts"]
+    by_version = {tuple(v["providerVersions"]): v for v in events["versions"]}
+    assert by_version[("1.0.0",)]["status"] == "unreadable"
+    assert by_version[("1.0.0",)]["problems"][0]["rule"] == "field-added-without-default"
+    assert by_version[("1.1.0",)]["status"] == "readable"
+    tolerant = _avro({"name": "basis", "type": "string", "default": "unknown"})
+    _reader_expectation(api, "4.0.1", tolerant)
+    assert check(api, consumer="notification-service", version="4.0.1", retention="7d")["ok"]
+
+
+def test_a_protobuf_consumer_is_checked_for_wire_compatibility(api: TestClient) -> None:
+    writer = 'syntax = "proto3";\npackage cases.v1;\nmessage Escalated { string case_id = 1; }\n'
+    _publish(api, "1.0.0", writer)
+    reads_bytes_as_int = writer.replace("string case_id", "int64 case_id")
+    _reader_expectation(api, "5.0.0", reads_bytes_as_int)
+    found = check(api, consumer="notification-service", version="5.0.0", retention="7d")
+    assert found["ok"] is False
+    [schema] = found["contracts"][0]["versions"]
+    assert schema["problems"][0]["rule"] == "FIELD_WIRE_COMPATIBLE_TYPE"
+    _reader_expectation(api, "5.0.1", writer, readerMessage="cases.v1.Escalated")
+    assert check(api, consumer="notification-service", version="5.0.1", retention="7d")["ok"]

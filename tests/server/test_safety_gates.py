@@ -80,3 +80,45 @@ def test_every_step_waits_while_an_invariant_the_change_touches_is_breached(
         "escalations-are-published",
         "escalated-cases-have-a-basis",
     ]
+
+
+@SQLITE_ONLY
+def test_an_invariant_guarding_a_changed_service_gates_the_plan_though_it_is_not_named(
+    estate: TestClient,
+) -> None:
+    from tests.server.test_plan_evidence import show
+
+    submit(estate, "risk-explanation", (PLANS / "risk-explanation.yaml").read_text())
+    report = show(estate)["report"]
+    assert report["invariants"] == []
+    guarding = {g["name"]: g for g in report["guardingInvariants"]}
+    # the outbox's gate is an invariant over case-service too
+    assert set(guarding) == {
+        "escalations-are-published",
+        "escalated-cases-have-a-basis",
+        "outbox-case-events-outbox",
+    }
+    assert guarding["escalations-are-published"]["named"] is False
+    assert "service case-service" in guarding["escalations-are-published"]["why"]
+    for name in ("escalations-are-published", "escalated-cases-have-a-basis"):
+        estate.post(f"/api/v1/invariants/{name}/runs")
+    steps = show(estate)["progress"]["steps"]
+    gates = {g["what"]: g for g in steps[0]["gates"]}
+    breached = gates["invariant escalations-are-published holds"]
+    assert breached["status"] == "unmet"
+    assert "which the plan changes" in breached["detail"]
+    assert gates["invariant escalated-cases-have-a-basis holds"]["status"] == "met"
+    assert not any(s["ready"] for s in steps)
+
+
+@SQLITE_ONLY
+def test_an_invariant_guarding_nothing_the_plan_changes_does_not_gate_it(
+    estate: TestClient,
+) -> None:
+    from tests.server.test_plan_evidence import show
+
+    text = (PLANS / "risk-explanation.yaml").read_text()
+    for service in ("case-service", "notification-service"):
+        text = text.replace(service, f"other-{service}")
+    submit(estate, "risk-explanation", text)
+    assert show(estate)["report"]["guardingInvariants"] == []

@@ -218,6 +218,8 @@ def _evidence_lines(report: dict[str, Any]) -> list[str]:
         rows = [(c["what"], c["status"], c["detail"]) for c in window["consumers"]]
         if rows:
             lines.append(table(rows, ["consumer", "status", "evidence"]))
+    for g in report.get("guardingInvariants", []):
+        lines.append(f"invariant {g['name']} gates every step: {g['why']}")
     for item in report.get("cleanup", []):
         lines.append(f"cleanup '{item['title']}': {'done' if item['done'] else 'not done'}")
         rows = [(b["what"], b["status"], b["detail"]) for b in item["blockers"]]

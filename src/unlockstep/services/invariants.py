@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session
 
 from unlockstep.core import safety as core
 from unlockstep.errors import NotFound
-from unlockstep.services import notifications
+from unlockstep.services import safety_runs
 from unlockstep.sources.connect import ANYTHING, SourcePolicy, fetch
 from unlockstep.sources.errors import SourceError
-from unlockstep.store import Store, audit
+from unlockstep.store import Store
 from unlockstep.store.safety_tables import DataSourceRow, InvariantRow, InvariantRunRow
 
 #: What a source error's kind means for a person reading the run.
@@ -133,34 +133,28 @@ def record(
         session.add(run_row)
         event = core.transition(row.state, outcome.status)
         if event is not None:
-            before = {"state": row.state, "since": row.state_since.isoformat()}
-            after = {
-                "state": outcome.status,
-                "violations": outcome.violations,
-                "sample": list(outcome.sample),
-                "message": outcome.message,
-            }
-            audit.record(
-                session, trigger, f"invariant.{event}", "invariant", spec.name, before, after
+            safety_runs.announce(
+                session,
+                actor=trigger,
+                event=f"invariant.{event}",
+                kind="invariant",
+                name=spec.name,
+                before={"state": row.state, "since": row.state_since.isoformat()},
+                payload={
+                    "invariant": spec.name,
+                    "service": spec.service,
+                    "owner": spec.owner,
+                    "severity": spec.severity,
+                    "state": outcome.status,
+                    "previous": row.state,
+                    "violations": outcome.violations,
+                    "sample": list(outcome.sample),
+                    "message": outcome.message,
+                    "at": finished.isoformat(),
+                },
+                at=finished,
+                notify=event in core.NOTIFIED,
             )
-            if event in core.NOTIFIED:
-                notifications.enqueue(
-                    session,
-                    f"invariant.{event}",
-                    {
-                        "invariant": spec.name,
-                        "service": spec.service,
-                        "owner": spec.owner,
-                        "severity": spec.severity,
-                        "state": outcome.status,
-                        "previous": row.state,
-                        "violations": outcome.violations,
-                        "sample": list(outcome.sample),
-                        "message": outcome.message,
-                        "at": finished.isoformat(),
-                    },
-                    finished,
-                )
             row.state = outcome.status
             row.state_since = finished
         row.last_run_at = finished
@@ -176,13 +170,12 @@ def run_due(
     policy: SourcePolicy = ANYTHING,
 ) -> list[Run]:
     """Run every invariant whose time has come (the background job)."""
-    with store.session() as session:
-        names = session.scalars(
-            select(InvariantRow.name)
-            .where(InvariantRow.next_run_at <= now)
-            .order_by(InvariantRow.next_run_at)
-        ).all()
-    return [run(store, name, trigger="schedule", env=env, now=now, policy=policy) for name in names]
+    return safety_runs.run_due(
+        store,
+        InvariantRow,
+        now,
+        lambda name: run(store, name, trigger="schedule", env=env, now=now, policy=policy),
+    )
 
 
 def list_invariants(store: Store, service: str | None = None) -> list[Invariant]:
@@ -219,12 +212,7 @@ def _get(session: Session, name: str, *, lock: bool = False) -> InvariantRow:
 
 def _invariant(session: Session, row: InvariantRow) -> Invariant:
     spec = core.invariant_from(row.definition)
-    last = session.scalars(
-        select(InvariantRunRow)
-        .where(InvariantRunRow.invariant == row.name)
-        .order_by(InvariantRunRow.id.desc())
-        .limit(1)
-    ).first()
+    last = safety_runs.newest(session, InvariantRunRow, InvariantRunRow.invariant, row.name)
     return Invariant(
         name=row.name,
         service=row.service,

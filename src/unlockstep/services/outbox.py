@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from unlockstep.core import safety as core
+from unlockstep.services import safety_runs
 from unlockstep.store import Store, contract_documents
 from unlockstep.store.contract_tables import Contract
 from unlockstep.store.safety_tables import InvariantRow, InvariantRunRow
@@ -42,12 +43,7 @@ def report(store: Store) -> Report:
         for row in session.scalars(select(InvariantRow).order_by(InvariantRow.service)):
             if row.definition.get("returns") != "outbox":
                 continue
-            last = session.scalars(
-                select(InvariantRunRow)
-                .where(InvariantRunRow.invariant == row.name)
-                .order_by(InvariantRunRow.id.desc())
-                .limit(1)
-            ).first()
+            last = safety_runs.newest(session, InvariantRunRow, InvariantRunRow.invariant, row.name)
             metrics = dict((last.sample or {}).get("metrics", {})) if last else {}
             outboxes.append(
                 Outbox(

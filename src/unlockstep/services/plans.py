@@ -146,6 +146,7 @@ def _gather(
         usage_zero_days=zero_days,
         usage_note=NO_USAGE_SOURCE,
         invariants=safety_nets.invariant_states(session),
+        invariant_guards=safety_nets.invariant_guards(session),
         reconciliations=safety_nets.reconciliation_states(session),
         usage_details=details,
         running_instances=running,

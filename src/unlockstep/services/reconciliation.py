@@ -1,6 +1,7 @@
 """Reconciliation runs and the operator queue of discrepancies.
 
-A run streams both sides ordered by key (``sources/sql.py``), merges them in core
+A run streams both sides ordered by key (``sources/sides.py``: SQL sorted by the database, an
+HTTP answer sorted in memory, a file through spilled runs), merges them in core
 (``core.safety.Comparison``) and writes as it goes: the run's counts every second or so (its
 progress, visible to ``reconcile status`` while it runs) and the discrepancies in batches, so
 memory stays flat for tables of millions of rows. A run holds the reconciliation's lease
@@ -26,10 +27,10 @@ from sqlalchemy.orm import Session
 
 from unlockstep.core import safety as core
 from unlockstep.errors import Conflict, InvalidInput, NotFound
-from unlockstep.services import notifications
+from unlockstep.services import safety_runs
+from unlockstep.sources import sides
 from unlockstep.sources.connect import ANYTHING, SourcePolicy
 from unlockstep.sources.errors import SourceError
-from unlockstep.sources.sql import SqlSource
 from unlockstep.store import Store, audit, leases
 from unlockstep.store.safety_tables import (
     DataSourceRow,
@@ -135,12 +136,13 @@ def compare(
     policy.check(left)
     policy.check(right)
     env = policy.environment() if env is None else env
-    a, b = SqlSource(left, env), SqlSource(right, env)
+    reads_left = (*spec.left.keys, *(f.left for f in spec.fields))
+    reads_right = (*spec.right.keys, *(f.right for f in spec.fields))
     with (
-        a.stream(spec.left.query, spec.left.key, integer_key=integer, chunk=spec.chunk,
-                 on_chunk=tick) as (lcols, lrows),
-        b.stream(spec.right.query, spec.right.key, integer_key=integer, chunk=spec.chunk,
-                 on_chunk=tick) as (rcols, rrows),
+        sides.stream(left, spec.left.query, spec.left.key, integer_key=integer, env=env,
+                     chunk=spec.chunk, on_chunk=tick, columns=reads_left) as (lcols, lrows),
+        sides.stream(right, spec.right.query, spec.right.key, integer_key=integer, env=env,
+                     chunk=spec.chunk, on_chunk=tick, columns=reads_right) as (rcols, rrows),
     ):  # fmt: skip
         try:
             comparison = core.Comparison(spec, lcols, rcols)
@@ -328,9 +330,10 @@ def _tell(session: Session, started: Started, run_id: int, at: datetime) -> None
         "run": run_id,
         "at": at.isoformat(),
     }
-    before = {"open": started.open_before}
-    audit.record(session, started.trigger, event, "reconciliation", started.name, before, payload)
-    notifications.enqueue(session, event, payload, at)
+    safety_runs.announce(
+        session, actor=started.trigger, event=event, kind="reconciliation", name=started.name,
+        before={"open": started.open_before}, payload=payload, at=at,
+    )  # fmt: skip
 
 
 def run(
@@ -406,20 +409,14 @@ def run_due(
     env: Mapping[str, str] | None = None,
     policy: SourcePolicy = ANYTHING,
 ) -> list[RunStatus]:
-    """Run every reconciliation whose time has come (the background job)."""
-    with store.session() as session:
-        names = session.scalars(
-            select(ReconciliationRow.name)
-            .where(ReconciliationRow.next_run_at <= now)
-            .order_by(ReconciliationRow.next_run_at)
-        ).all()
-    done = []
-    for name in names:
-        try:
-            done.append(run(store, name, trigger="schedule", env=env, now=now, policy=policy))
-        except Conflict:
-            continue  # a manual run is comparing it right now
-    return done
+    """Run every reconciliation whose time has come (the background job); one a manual run
+    is comparing right now is left to it."""
+    return safety_runs.run_due(
+        store,
+        ReconciliationRow,
+        now,
+        lambda name: run(store, name, trigger="schedule", env=env, now=now, policy=policy),
+    )
 
 
 def statuses(store: Store, service: str | None = None) -> list[Status]:
@@ -501,12 +498,9 @@ def _get(session: Session, name: str) -> ReconciliationRow:
 
 def _status(session: Session, row: ReconciliationRow) -> Status:
     spec = core.reconciliation_from(row.definition)
-    last = session.scalars(
-        select(ReconciliationRunRow)
-        .where(ReconciliationRunRow.reconciliation == row.name)
-        .order_by(ReconciliationRunRow.id.desc())
-        .limit(1)
-    ).first()
+    last = safety_runs.newest(
+        session, ReconciliationRunRow, ReconciliationRunRow.reconciliation, row.name
+    )
     by_kind: dict[str, tuple[int, datetime | None]] = {
         kind: (count, oldest)
         for kind, count, oldest in session.execute(

@@ -6,11 +6,13 @@ released) in the environment at any time inside the window, each with the contra
 it published. When the registry knows no deployment of the provider there, the contract's
 publications stand in: every document published inside the window and the one current at
 its start. The retention comes from ``--retention`` or the AsyncAPI document (Kafka
-``retention.ms``); judged in ``core.safety``.
+``retention.ms``); judged in ``core.safety``: the contract's kind says whether the consumer's
+reader schema is resolved (Avro, Protobuf) or its expectation verified (AsyncAPI, JSON Schema).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import or_, select
@@ -82,7 +84,11 @@ def _one(
     published = _deployed(session, provider.id, contract, environment_id, start)
     if published is None:
         published = _publications(session, provider.id, contract, start)
-    return core.judge_replay(expectation, contract, provider.name, published, retention, start)
+    kind = session.scalar(
+        select(Contract.kind).where(Contract.service_id == provider.id, Contract.name == contract)
+    )
+    typed = [replace(p, kind=kind or "") for p in published]
+    return core.judge_replay(expectation, contract, provider.name, typed, retention, start)
 
 
 def _deployed(

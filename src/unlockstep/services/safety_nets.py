@@ -133,6 +133,16 @@ def invariant_states(session: Session) -> dict[str, str]:
     return {name: state for name, state in rows}
 
 
+def invariant_guards(session: Session) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """Every declared invariant's guarded (services, contracts), so a plan that changes one
+    is gated on it even when the plan does not name it."""
+    out = {}
+    for name, definition in session.execute(select(InvariantRow.name, InvariantRow.definition)):
+        guards = core.invariant_from(definition).guards
+        out[name] = (tuple(guards.services), tuple(guards.contracts))
+    return out
+
+
 def reconciliation_states(session: Session) -> dict[str, tuple[int, int, bool]]:
     """Every reconciliation's (open discrepancies, tolerance, has a completed run), for plan
     gates (``reconciled`` blockers) and the seed's dual-write signals."""

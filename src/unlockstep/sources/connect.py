@@ -23,8 +23,9 @@ class SourcePolicy:
     or files: only the variables and files named in ``secrets`` may hold a DSN or a header
     value (``UNLOCKSTEP_SAFETY_SOURCE_SECRETS``), and a SQLite database must lie in one of
     ``sqlite_dirs`` (``UNLOCKSTEP_SAFETY_SQLITE_DIRS``; a ``.sql`` script may lie anywhere:
-    it is loaded into a private copy). ``None`` allows anything (the CLI's ``--file`` mode,
-    where the user runs their own file in their own shell)."""
+    it is loaded into a private copy), and so must a file source's folder. ``None`` allows
+    anything (the CLI's ``--file`` mode, where the user runs their own file in their own
+    shell)."""
 
     secrets: frozenset[str] | None = None
     sqlite_dirs: tuple[str, ...] | None = None
@@ -39,15 +40,16 @@ class SourcePolicy:
                     f"source {spec.name}: the server does not let sources read {refused[0]} "
                     "(add it to UNLOCKSTEP_SAFETY_SOURCE_SECRETS on the server)",
                 )
-        if self.sqlite_dirs is not None and spec.kind == "sqlite" and spec.path:
-            if spec.path.endswith(".sql"):
+        if self.sqlite_dirs is not None and spec.kind in ("sqlite", "file") and spec.path:
+            if spec.kind == "sqlite" and spec.path.endswith(".sql"):
                 return
             resolved = Path(spec.path).resolve()
             if not any(resolved.is_relative_to(Path(d).resolve()) for d in self.sqlite_dirs):
                 raise SourceError(
                     "config",
-                    f"source {spec.name}: the server does not open SQLite databases in "
-                    f"{resolved.parent} (add the folder to UNLOCKSTEP_SAFETY_SQLITE_DIRS)",
+                    f"source {spec.name}: the server does not read {spec.kind} sources in "
+                    f"{resolved if spec.kind == 'file' else resolved.parent} (add the folder "
+                    "to UNLOCKSTEP_SAFETY_SQLITE_DIRS)",
                 )
 
     def environment(self) -> Mapping[str, str]:

@@ -122,19 +122,17 @@ class SqlSource:
     def stream(
         self,
         query: str,
-        key: str,
+        key: str | tuple[str, ...],
         *,
         integer_key: bool,
         chunk: int = 5000,
         on_chunk: Callable[[int], None] | None = None,
     ) -> Iterator[tuple[tuple[str, ...], Iterator[tuple[Any, ...]]]]:
         """``query``'s columns and every row, ordered by ``key`` (numerically, or as text by
-        code point), fetched ``chunk`` rows at a time; ``on_chunk(n)`` after each chunk."""
-        column = quote_identifier(key)
-        if self.spec.kind == "postgresql":
-            order = column if integer_key else f'({column})::text COLLATE "C"'
-        else:
-            order = column if integer_key else f"CAST({column} AS TEXT)"
+        code point; a composite key column by column), fetched ``chunk`` rows at a time;
+        ``on_chunk(n)`` after each chunk."""
+        keys = (key,) if isinstance(key, str) else key
+        order = ", ".join(self._order(k, integer_key) for k in keys)
         ordered = f"SELECT * FROM ({query.strip().rstrip(';')}) AS unlockstep_side ORDER BY {order}"
         with self._connection() as conn, self._errors():
             if self.spec.kind == "postgresql":
@@ -161,6 +159,14 @@ class SqlSource:
             finally:
                 with suppress(Exception):  # a broken cursor must not hide the real error
                     cursor.close()
+
+    def _order(self, key: str, integer_key: bool) -> str:
+        column = quote_identifier(key)
+        if integer_key:
+            return column
+        if self.spec.kind == "postgresql":
+            return f'({column})::text COLLATE "C"'
+        return f"CAST({column} AS TEXT)"
 
     # -- connections ---------------------------------------------------------------------
 

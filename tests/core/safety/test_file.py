@@ -3,6 +3,8 @@ it; what it declares comes back as plain values."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from unlockstep.core.safety import duration, parse
@@ -75,7 +77,7 @@ def test_every_problem_is_named_with_its_line() -> None:
 sources:
   db: {kind: oracle}
   pg: {kind: postgresql}
-  api: {kind: http, url: https://x}
+  api: {kind: prometheus, url: https://x}
 invariants:
   x:
     source: nowhere
@@ -96,7 +98,7 @@ reconciliations:
     assert "/invariants/x/source: unknown source 'nowhere'" in text
     assert "/invariants/x/every: 'soon' is not a duration" in text
     assert "/invariants/x/returns" in text
-    assert "/reconciliations/r/left/source: 'api' is a http source" in text
+    assert "/reconciliations/r/left/source: 'api' is a prometheus source" in text
     assert "unknown normaliser 'shout'" in text
 
 
@@ -111,3 +113,35 @@ def test_durations(text: object, seconds: float) -> None:
 @pytest.mark.parametrize("text", ["soon", "0s", "-5m", True, "5 minutes"])
 def test_what_is_not_a_duration(text: object) -> None:
     assert duration(text) is None
+
+
+def test_a_composite_key_survives_the_registry_round_trip() -> None:
+    from unlockstep.core.safety import reconciliation_from, to_dict
+
+    nets = parse(
+        """service: case-service
+owner: t
+sources:
+  old: {kind: sqlite, path: old.db}
+  export: {kind: file, path: /srv/exports}
+reconciliations:
+  cases:
+    left: {source: old, query: "SELECT tenant, id, status FROM cases", key: [tenant, id]}
+    right: {source: export, query: cases.jsonl, key: [tenant, caseId]}
+    fields: {status: {left: status, right: state}}
+""",
+        "nets.yaml",
+    )
+    [spec] = nets.reconciliations
+    stored = json.loads(json.dumps(to_dict(spec)))
+    assert reconciliation_from(stored) == spec
+    assert reconciliation_from(stored).right.keys == ("tenant", "caseId")
+
+
+def test_a_key_list_must_name_distinct_columns() -> None:
+    found = problems(
+        "service: s\nsources:\n  a: {kind: sqlite, path: a.db}\nreconciliations:\n  r:\n"
+        "    left: {source: a, query: SELECT 1, key: [id, id]}\n"
+        "    right: {source: a, query: SELECT 1, key: []}\n"
+    )
+    assert sum("list of distinct key columns" in p for p in found) == 2

@@ -101,7 +101,7 @@ text_keys = st.sets(key_text, max_size=40)
 
 
 @st.composite
-def table_pairs(draw: st.DrawFn, key_strategy: Any = keys) -> tuple[
+def table_pairs(draw: st.DrawFn, key_strategy: Any = keys, show: Any = str) -> tuple[
     list[tuple[Any, str]], list[tuple[Any, str]], set[tuple[str, str]]
 ]:  # fmt: skip
     """Two tables and the differences injected between them: (kind, key)."""
@@ -121,9 +121,9 @@ def table_pairs(draw: st.DrawFn, key_strategy: Any = keys) -> tuple[
     for k in only_right:
         right[k] = draw(value)
     injected = (
-        {("missing-right", str(k)) for k in only_left}
-        | {("missing-left", str(k)) for k in only_right}
-        | {("mismatch", str(k)) for k in changed}
+        {("missing-right", show(k)) for k in only_left}
+        | {("missing-left", show(k)) for k in only_right}
+        | {("mismatch", show(k)) for k in changed}
     )
     return sorted(left.items()), sorted(right.items()), injected
 

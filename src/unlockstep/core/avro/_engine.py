@@ -587,4 +587,13 @@ def compatible(reader: AvroDocument, writer: AvroDocument) -> bool:
     return _Walk(backward=True, policy=Policy.LENIENT).compatible(reader.root, writer.root)
 
 
+def reading(reader: AvroDocument, writer: AvroDocument) -> list[Change]:
+    """What stops ``reader`` from reading data written with ``writer``: the backward walk
+    alone, its breaking changes only (the replay check's question; ``diff`` also walks the
+    other way)."""
+    walk = _Walk(backward=True, policy=Policy.LENIENT, doc=reader)
+    walk.walk(reader.root, writer.root, _root_subject(reader.root), "")
+    return [c for c in walk.out if c.level is Level.BREAKING]
+
+
 ENGINE = register(AvroEngine())

@@ -16,6 +16,8 @@ The YAML format (``expectation: 1``) is small on purpose::
       - type: CaseEscalated
         versions: [1, 2]
         fields: [eventId, payload.reason]
+    readerSchema: <.avsc or .proto text>  # event only: the consumer's own Avro/Protobuf schema
+    readerMessage: cases.v1.CaseEscalated   # Protobuf: the message read (default: the only one)
 
 A field is a dotted path (``payload.items[].id``) or a JSON pointer (``/payload/items/*/id``);
 both normalise to a pointer where ``*`` stands for "every array item". A field may carry the
@@ -27,6 +29,7 @@ Parsing never touches files: adapters hand in the already-loaded value and a sou
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -117,6 +120,10 @@ class Expectation:
     events: tuple[EventUse, ...] = ()
     source: str = "yaml"
     notes: tuple[str, ...] = field(default=())
+    #: the consumer's own schema for Avro or Protobuf events (as text), which the replay
+    #: check resolves against every retained writer schema
+    reader_schema: str | None = None
+    reader_message: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The normalised form: stored, returned by the API, and parsed back by ``parse``."""
@@ -125,6 +132,10 @@ class Expectation:
             out["operations"] = [o.to_dict() for o in self.operations]
         if self.events:
             out["events"] = [e.to_dict() for e in self.events]
+        if self.reader_schema is not None:
+            out["readerSchema"] = self.reader_schema
+        if self.reader_message is not None:
+            out["readerMessage"] = self.reader_message
         out["source"] = self.source
         if self.notes:
             out["notes"] = list(self.notes)
@@ -305,4 +316,29 @@ def parse(data: Any, source: str = "expectation") -> Expectation:
         events=tuple(_event(ev, f"{source}#/events/{i}") for i, ev in enumerate(events)),
         source=str(data.get("source", "yaml")),
         notes=tuple(str(n) for n in data.get("notes") or ()),
+        reader_schema=_reader_schema(data.get("readerSchema"), kind, f"{source}#/readerSchema"),
+        reader_message=_optional_text(data.get("readerMessage"), f"{source}#/readerMessage"),
     )
+
+
+def _reader_schema(value: Any, kind: str, where: str) -> str | None:
+    """The consumer's Avro or Protobuf schema as text: a string as written, an Avro schema
+    written inline in YAML as its JSON."""
+    if value is None:
+        return None
+    if kind != "event":
+        raise InvalidInput("only an event expectation has a readerSchema", where=where)
+    if isinstance(value, str) and value.strip():
+        return value
+    if isinstance(value, (Mapping, list)):
+        return json.dumps(value, indent=2)
+    raise InvalidInput(
+        "readerSchema is the consumer's Avro schema (JSON text or inline) or .proto text",
+        where=where,
+    )
+
+
+def _optional_text(value: Any, where: str) -> str | None:
+    if value is None or (isinstance(value, str) and value.strip()):
+        return value
+    raise InvalidInput("expected a non-empty string", where=where)

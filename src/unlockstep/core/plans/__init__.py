@@ -19,6 +19,7 @@ from unlockstep.core.plans._evidence import (
     questions,
 )
 from unlockstep.core.plans._file import blocker_from_text, parse
+from unlockstep.core.plans._guards import Guarding, guarding
 from unlockstep.core.plans._plan import ContractChange, Plan
 from unlockstep.core.plans._progress import derive
 from unlockstep.core.plans._steps import Step
@@ -30,6 +31,7 @@ __all__ = [
     "VERIFIED",
     "ContractChange",
     "Evidence",
+    "Guarding",
     "Plan",
     "PlanReport",
     "Question",
@@ -41,6 +43,7 @@ __all__ = [
     "derive",
     "find_contract",
     "flag_metric",
+    "guarding",
     "load_engines",
     "old_versions",
     "parse",

@@ -24,6 +24,7 @@ from unlockstep.core.plans import _planner as planner
 from unlockstep.core.plans import _risk as risk
 from unlockstep.core.plans import _window as window
 from unlockstep.core.plans._checklist import Answer
+from unlockstep.core.plans._guards import guarding
 from unlockstep.core.plans._lockstep import Lockstep
 from unlockstep.core.plans._plan import ContractChange, Plan
 from unlockstep.core.plans._risk import ROW_BY_KIND, Classified, PlanRisk, RiskRow
@@ -127,6 +128,9 @@ class PlanReport:
             "inFlight": p.in_flight,
             "evidence": list(p.evidence),
             "invariants": list(p.invariants),
+            "guardingInvariants": [
+                g.to_dict() for g in guarding(p, self.evidence or Evidence.none())
+            ],
             "checklist": [a.to_dict() for a in self.checklist],
             "authority": authority.to_dict(p),
         }

@@ -16,6 +16,7 @@ from typing import Any
 from unlockstep.core.plans._check import PlanReport
 from unlockstep.core.plans._evidence import NEW, gate_consumers
 from unlockstep.core.plans._file import blocker_from_text
+from unlockstep.core.plans._guards import guarding
 from unlockstep.core.plans._steps import Step
 from unlockstep.core.plans._window import (
     MET,
@@ -155,8 +156,11 @@ def _gates(report: PlanReport, step: Step, evidence: Evidence) -> tuple[Status, 
             blocker = blocker_from_text(gate.text)
             if blocker.kind == "usage-zero" and blocker.metric:
                 out.append(Status(gate.text, *usage(blocker.metric, blocker.days or 0, evidence)))
-    # the business invariants the change touches hold every step while one is breached
-    out += [Status(f"invariant {n} holds", *invariant_holds(n, evidence)) for n in plan.invariants]
+    # the business invariants the change touches hold every step while one is breached:
+    # those the plan names, and those guarding what it changes though it does not name them
+    for g in guarding(plan, evidence):
+        state, detail = invariant_holds(g.name, evidence)
+        out.append(Status(f"invariant {g.name} holds", state, f"{detail} ({g.why})"))
     return tuple(out)
 
 

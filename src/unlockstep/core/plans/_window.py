@@ -34,6 +34,8 @@ class Evidence:
     running_instances: Mapping[tuple[str, str], int] | None = None  # (workflow, version)
     #: invariant -> its state (unknown, ok, breached, error); a missing name is not declared
     invariants: Mapping[str, str] | None = None
+    #: invariant -> (the services, the contracts) it guards, from its safety-nets file
+    invariant_guards: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] | None = None
     #: reconciliation -> (open discrepancies, tolerance, whether it has completed a run)
     reconciliations: Mapping[str, tuple[int, int, bool]] | None = None
     #: window consumer -> (whole days its use of the window's old version has been zero,

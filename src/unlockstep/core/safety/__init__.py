@@ -43,6 +43,8 @@ from unlockstep.core.safety._reconcile import (
     FieldDiff,
     KeyOrderError,
     Tally,
+    key_function,
+    key_text,
     plain,
 )
 from unlockstep.core.safety._replay import Published, Replay, SchemaVersion, retention_of
@@ -81,6 +83,8 @@ __all__ = [
     "judge",
     "judge_count",
     "judge_replay",
+    "key_function",
+    "key_text",
     "lint_outboxes",
     "parse",
     "plain",

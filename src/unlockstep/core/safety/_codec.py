@@ -62,14 +62,19 @@ def invariant_from(data: dict[str, Any]) -> InvariantSpec:
     )
 
 
+def _side(data: dict[str, Any]) -> Side:
+    key = data["key"]
+    return Side(data["source"], data["query"], key if isinstance(key, str) else tuple(key))
+
+
 def reconciliation_from(data: dict[str, Any]) -> ReconciliationSpec:
     return ReconciliationSpec(
         name=data["name"],
         service=data["service"],
         owner=data.get("owner", ""),
         description=data.get("description", ""),
-        left=Side(**data["left"]),
-        right=Side(**data["right"]),
+        left=_side(data["left"]),
+        right=_side(data["right"]),
         fields=tuple(
             FieldMap(
                 name=f["name"],

@@ -35,7 +35,9 @@ _NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")
 _ENV = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,199}")
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?")
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
-SOURCE_KINDS: tuple[SourceKind, ...] = ("postgresql", "sqlite", "http", "prometheus")
+SOURCE_KINDS: tuple[SourceKind, ...] = ("postgresql", "sqlite", "http", "prometheus", "file")
+#: The kinds a reconciliation side may read (PromQL answers series, not keyed rows).
+SIDE_KINDS = ("postgresql", "sqlite", "http", "file")
 #: The one name the normalisers are known by (``_reconcile.NORMALISERS`` implements them).
 NORMALISER_NAMES = ("trim", "lower", "upper", "decimal", "date", "timestamp", "empty-is-null")
 
@@ -190,9 +192,10 @@ def _sources(r: Validator, value: Any, base: str | None) -> tuple[SourceSpec, ..
         path, url = r.text(s, "path", p) or None, r.text(s, "url", p) or None
         if kind == "postgresql" and bool(dsn_env) == bool(dsn_file):
             r.fail(p, "a postgresql source needs exactly one of dsnEnv or dsnFile")
-        if kind == "sqlite":
+        if kind in ("sqlite", "file"):
             if not path:
-                r.fail(p, "a sqlite source needs a path (a .db file, or a .sql script)")
+                what = "a .db file, or a .sql script" if kind == "sqlite" else "a folder"
+                r.fail(p, f"a {kind} source needs a path ({what})")
             elif base and not PurePosixPath(path).is_absolute():
                 path = str(PurePosixPath(base) / path)
         if kind in ("http", "prometheus") and not url:
@@ -285,17 +288,33 @@ def _side(r: Validator, value: Any, pointer: str, known: dict[str, str]) -> Side
     if value is None:
         r.fail(pointer, "missing: give source, query and key")
     source = _source_ref(r, m, pointer, set(known))
-    if known.get(source) not in (None, "postgresql", "sqlite"):
+    if known.get(source) not in (None, *SIDE_KINDS):
         r.fail(
             join(pointer, "source"),
-            f"{source!r} is a {known[source]} source; a reconciliation streams both sides "
-            "from SQL sources (postgresql or sqlite)",
+            f"{source!r} is a {known[source]} source; a reconciliation side is read from "
+            f"a {', '.join(SIDE_KINDS)} source",
         )
-    return Side(
-        source=source,
-        query=r.text(m, "query", pointer, required=True),
-        key=r.text(m, "key", pointer, required=True),
-    )
+    query = r.text(m, "query", pointer, required=True)
+    if known.get(source) == "file" and (
+        PurePosixPath(query).is_absolute() or ".." in PurePosixPath(query).parts
+    ):
+        r.fail(join(pointer, "query"), "name a file inside the source's folder (no /, no ..)")
+    return Side(source=source, query=query, key=_key(r, m.get("key"), join(pointer, "key")))
+
+
+def _key(r: Validator, value: Any, pointer: str) -> str | tuple[str, ...]:
+    """One key column, or a list of them (a composite key)."""
+    if isinstance(value, str) and value:
+        return value
+    if (
+        isinstance(value, list)
+        and value
+        and all(isinstance(v, str) and v for v in value)
+        and len(set(value)) == len(value)
+    ):
+        return value[0] if len(value) == 1 else tuple(value)
+    r.fail(pointer, "expected a key column, or a list of distinct key columns")
+    return ""
 
 
 def _fields(r: Validator, value: Any, pointer: str) -> tuple[FieldMap, ...]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-SourceKind = Literal["postgresql", "sqlite", "http", "prometheus"]
+SourceKind = Literal["postgresql", "sqlite", "http", "prometheus", "file"]
 Returns = Literal["rows", "count", "outbox"]
 KeyType = Literal["text", "integer"]
 SEVERITIES = ("low", "medium", "high", "critical")
@@ -56,11 +56,17 @@ class InvariantSpec:
 
 @dataclass(frozen=True, slots=True)
 class Side:
-    """One side of a reconciliation: a query on a source and its key column."""
+    """One side of a reconciliation: a query on a source and its key column, or columns (a
+    composite key, compared column by column in order). On an HTTP source the query is a path
+    (as for invariants); on a file source, a file below the source's folder."""
 
     source: str
     query: str
-    key: str
+    key: str | tuple[str, ...]
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return (self.key,) if isinstance(self.key, str) else self.key
 
 
 @dataclass(frozen=True, slots=True)

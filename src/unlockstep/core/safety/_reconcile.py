@@ -8,6 +8,10 @@ however long the tables are. A side whose keys do not strictly increase (a dupli
 source that ignored the order) stops the run with :class:`KeyOrderError`: guessing would
 report differences that are not there.
 
+A key may be several columns (a composite key): keys are then tuples, compared column by
+column in order (the sources sort by the same columns in the same order), and shown in the
+queue as a JSON list (``["acme",42]``).
+
 Values are compared after normalisation: every value is first made text (``None`` stays
 absent, booleans are ``true``/``false``, dates ISO 8601), then each field's named
 normalisers run on both sides, then its ``values`` map turns a left value into the right
@@ -17,6 +21,7 @@ system's spelling.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -160,13 +165,19 @@ class Comparison:
                 ) from None
 
         s = self.spec
-        self._lk = index(self.left_columns, s.left.key, "left")
-        self._rk = index(self.right_columns, s.right.key, "right")
+        if len(s.left.keys) != len(s.right.keys):
+            raise KeyError(
+                f"the left key has {len(s.left.keys)} column(s) and the right key "
+                f"{len(s.right.keys)}; both sides need the same number, in the same order"
+            )
+        self._lk = [index(self.left_columns, k, "left") for k in s.left.keys]
+        self._rk = [index(self.right_columns, k, "right") for k in s.right.keys]
         self._lf = [index(self.left_columns, f.left, "left") for f in s.fields]
         self._rf = [index(self.right_columns, f.right, "right") for f in s.fields]
         self._norm_left = [_normaliser(f.normalise, dict(f.values)) for f in s.fields]
         self._norm_right = [_normaliser(f.normalise, {}) for f in s.fields]
-        self._key: Callable[[Any], Any] = _int_key if s.key_type == "integer" else _text_key
+        self._key = key_function(s.key_type == "integer")
+        self._composite = len(self._lk) > 1
 
     def run(
         self, left: Iterable[Sequence[Any]], right: Iterable[Sequence[Any]]
@@ -181,29 +192,35 @@ class Comparison:
         while lrow is not None or rrow is not None:
             if rrow is None or (lrow is not None and lkey < rkey):
                 t.missing_right += 1
-                yield Discrepancy("missing-right", str(lkey))
+                yield Discrepancy("missing-right", key_text(lkey))
                 lkey, lrow = next(lefts, (None, None))
             elif lrow is None or rkey < lkey:
                 t.missing_left += 1
-                yield Discrepancy("missing-left", str(rkey))
+                yield Discrepancy("missing-left", key_text(rkey))
                 rkey, rrow = next(rights, (None, None))
             else:
                 diffs = self._diff(lrow, rrow)
                 if diffs:
                     t.mismatched += 1
-                    yield Discrepancy("mismatch", str(lkey), diffs)
+                    yield Discrepancy("mismatch", key_text(lkey), diffs)
                 else:
                     t.matched += 1
                 lkey, lrow = next(lefts, (None, None))
                 rkey, rrow = next(rights, (None, None))
 
     def _keyed(self, rows: Iterable[Sequence[Any]], side: str) -> Iterator[tuple[Any, Any]]:
-        index = self._lk if side == "left" else self._rk
+        indexes = self._lk if side == "left" else self._rk
         t = self.tally
         previous: Any = None
         for row in rows:
-            key = self._key(row[index])
-            if key is None:
+            key: Any
+            if self._composite:
+                key = tuple(self._key(row[i]) for i in indexes)
+                missing = None in key
+            else:
+                key = self._key(row[indexes[0]])
+                missing = key is None
+            if missing:
                 raise KeyOrderError(f"the {side} side has a row without a key (NULL)")
             if previous is not None and not previous < key:
                 what = "twice" if previous == key else "out of key order"
@@ -228,6 +245,19 @@ class Comparison:
             if na != nb:
                 diffs.append(FieldDiff(f.name, na, nb))
         return tuple(diffs)
+
+
+def key_function(integer: bool) -> Callable[[Any], Any]:
+    """How one key column's values are compared: as integers, or as text by code point (the
+    order every source sorts by)."""
+    return _int_key if integer else _text_key
+
+
+def key_text(key: Any) -> str:
+    """A key as the queue shows it: the value, or a composite key as a JSON list."""
+    if isinstance(key, tuple):
+        return json.dumps(list(key), ensure_ascii=False, separators=(",", ":"))
+    return str(key)
 
 
 def _int_key(value: Any) -> int | None:

@@ -3,6 +3,9 @@ topic's retention window? A consumer that deploys, or rewinds, reads old message
 code; every schema version a provider published within the retention must still be
 readable (the transitive check, not just the newest against the one before).
 
+Avro and Protobuf writer schemas are resolved against the consumer's own reader schema
+(``_resolution``); AsyncAPI and JSON Schema ones are verified against its expectation.
+
 Pure: given the consumer's expectation and what was published when, a :class:`Replay`
 value (never an exception for "cannot read").
 """
@@ -16,6 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from unlockstep.core.contracts import Expectation, unverifiable, verify
+from unlockstep.core.safety._resolution import RESOLVED, Verdict, resolve
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +31,7 @@ class Published:
     document: Any
     since: datetime
     until: datetime | None
+    kind: str = ""  # the contract's kind: avro and protobuf are resolved, others verified
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +89,21 @@ def _key(document: Any) -> str:
     return json.dumps(document, sort_keys=True, separators=(",", ":"), default=str)
 
 
+def _read(expectation: Expectation, kind: str, document: Any) -> Verdict:
+    """Whether the consumer reads events written with ``document``: Avro and Protobuf by
+    resolving its reader schema, AsyncAPI and JSON Schema by verifying its expectation."""
+    if document is None:
+        return "unknown", ({"reason": "no document"},)
+    if kind in RESOLVED:
+        return resolve(expectation, kind, document)
+    why = unverifiable(expectation, document)
+    if why:
+        return "unknown", ({"reason": why},)
+    result = verify(expectation, document)
+    errors = tuple(p.to_dict() for p in result.problems if p.level == "error")
+    return ("unreadable" if errors else "readable", errors)
+
+
 def judge(
     expectation: Expectation,
     contract: str,
@@ -111,15 +131,8 @@ def judge(
             None if any(i.until is None for i in items) else max(i.until for i in items if i.until)
         )
         versions = tuple(i.version for i in items)
-        why = unverifiable(expectation, document) if document is not None else "no document"
-        if why:
-            out.append(SchemaVersion(versions, since, until, "unknown", ({"reason": why},)))
-            continue
-        result = verify(expectation, document)
-        errors = tuple(p.to_dict() for p in result.problems if p.level == "error")
-        out.append(
-            SchemaVersion(versions, since, until, "unreadable" if errors else "readable", errors)
-        )
+        status, problems = _read(expectation, items[0].kind, document)
+        out.append(SchemaVersion(versions, since, until, status, problems))
     out.sort(key=lambda v: v.since)
     note = "" if out else "no provider version published this contract inside the window"
     return Replay(contract, provider, retention_seconds, window_start, tuple(out), note)
