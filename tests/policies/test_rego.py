@@ -140,3 +140,40 @@ def test_rules_guarded_by_a_kind_are_skipped_for_other_kinds_only() -> None:
         deploy = runner.evaluate({"kind": "Deployment"}).values
     assert flag["p/deny"] == [] and deploy["p/deny"] == ["a"]
     assert flag["p/violation"] == ["e"] and flag["p/warn"] == []
+
+
+def test_the_input_reaches_the_engine_unchanged_and_undefined_rules_stay_undefined() -> None:
+    echo = Module("echo.rego", "package echo\n\nwarn contains x if {\n\tx := input\n}\n")
+    undefined = Module("undef.rego", 'package undef\n\ndeny := ["x"] if {\n\tfalse\n}\n')
+    value = {
+        "kind": "Deployment",
+        "nested": {"list": [1, -2.5, True, False, None, "ünïcode", [], {}], "big": 2**70},
+        "empty": "",
+    }
+    with Runner([echo, undefined]) as runner:
+        evaluated = runner.evaluate(value)
+    assert evaluated.errors == ()
+    [echoed] = evaluated.values["echo/warn"]
+    assert echoed["nested"]["list"] == value["nested"]["list"]  # type: ignore[index]
+    assert echoed["kind"] == "Deployment" and echoed["empty"] == ""
+    assert float(echoed["nested"]["big"]) == pytest.approx(2**70)  # a number, not 0
+    assert evaluated.values["undef/deny"] is None
+
+
+def test_a_subject_no_rule_applies_to_costs_no_round_trip_to_the_worker() -> None:
+    import os
+    import signal
+
+    guarded = Module(
+        "flags.rego", 'package flags\n\ndeny contains "no" if {\n\tinput.kind == "FeatureFlag"\n}\n'
+    )
+    with Runner([guarded], timeout=0.5) as runner:
+        assert runner.evaluate({"kind": "FeatureFlag"}).values["flags/deny"] == ["no"]
+        worker = runner._worker
+        assert worker is not None
+        os.kill(worker.process.pid, signal.SIGSTOP)  # a round trip would now time out
+        try:
+            evaluated = runner.evaluate({"kind": "Deployment"})
+        finally:
+            os.kill(worker.process.pid, signal.SIGCONT)
+    assert evaluated.values == {"flags/deny": []} and evaluated.errors == ()

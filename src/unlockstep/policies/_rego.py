@@ -110,6 +110,8 @@ class Runner:
         self._crashing: dict[str, str] = {}
         self.load_errors: tuple[PolicyError, ...] = ()
         self.entrypoints: tuple[str, ...] = ()
+        #: entrypoint -> the subject kinds its rule is limited to (None: any kind)
+        self.kinds: dict[str, frozenset[str] | None] = {}
         self._worker: _Worker | None = None
         self._lock = threading.Lock()
         self._loaded = False
@@ -132,6 +134,7 @@ class Runner:
             "op": "load",
             "modules": [{"name": m.name, "text": m.text} for m in modules],
             "compiled": self.compiled,
+            "leaveOut": sorted(self._stuck),
         }
 
     def _load(self, modules: Sequence[Module]) -> tuple[_Worker, dict[str, Any] | None]:
@@ -175,6 +178,10 @@ class Runner:
                 PolicyError(name, message) for name, message in sorted(errors.items())
             )
             self.entrypoints = tuple(answer["entrypoints"])
+            self.kinds = {
+                e: None if kinds is None else frozenset(kinds)
+                for e, kinds in answer.get("kinds", {}).items()
+            }
             self._loaded = True
         self._worker = worker
         return worker
@@ -205,6 +212,9 @@ class Runner:
             values: dict[str, Any] = {}
             errors = [PolicyError(e, self._stuck[e]) for e in wanted if e in self._stuck]
             wanted = [e for e in wanted if e not in self._stuck]
+            if not self.applies(wanted, value):
+                # no rule asked for can apply to this kind of subject: skip the round trip
+                return Evaluated({e: [] for e in wanted}, tuple(errors))
             single = False  # after a batch ran out of time: one at a time, to find why
             while wanted:
                 worker = self._start()
@@ -235,6 +245,16 @@ class Runner:
                 errors.append(PolicyError(culprit, reason))
                 self._stuck[culprit] = f"skipped: {reason} before"
             return Evaluated(values, tuple(errors))
+
+    def applies(self, entrypoints: Sequence[str], value: dict[str, Any]) -> bool:
+        """Whether one of ``entrypoints`` can apply to ``value``: false only when each is
+        limited to other kinds of subject (``input.kind == "…"`` in every body)."""
+        kind = value.get("kind") if isinstance(value, dict) else None
+        for entrypoint in entrypoints:
+            kinds = self.kinds.get(entrypoint)
+            if kinds is None or kind in kinds:
+                return True
+        return False
 
     def close(self) -> None:
         with self._lock:
