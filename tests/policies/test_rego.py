@@ -177,3 +177,24 @@ def test_a_subject_no_rule_applies_to_costs_no_round_trip_to_the_worker() -> Non
         finally:
             os.kill(worker.process.pid, signal.SIGCONT)
     assert evaluated.values == {"flags/deny": []} and evaluated.errors == ()
+
+
+def test_a_policy_set_adopts_the_worker_the_cli_started_for_the_same_policies(
+    tmp_path: Path,
+) -> None:
+    from unlockstep.policies import read_modules
+
+    (tmp_path / "flags.rego").write_text(SEED)
+    (tmp_path / "flags_test.rego").write_text("package t_test\n\ntest_x if {\n\ttrue\n}\n")
+    modules = read_modules(tmp_path)
+    assert [m.name for m in modules or []] == ["flags.rego"]  # unit tests are not policies
+    started = Runner(modules or [])
+    started.spawn()
+    with PolicySet.from_folder(tmp_path, builtins=False, runner=started) as ps:
+        assert ps._runner is started
+        decision = ps.check([Subject("FeatureFlag", "f", {"owner": "t"})])
+    assert [f.message for f in decision.findings] == ["feature flag f has no expiry"]
+    other = Runner([ERRS])
+    other.spawn()
+    with PolicySet.from_folder(tmp_path, builtins=False, runner=other) as ps:
+        assert ps._runner is not other and other._pending is None  # closed, not leaked

@@ -22,6 +22,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from unlockstep._rego_worker import RULES
@@ -47,6 +48,32 @@ class PolicyError:
 class Evaluated:
     values: dict[str, Any]  # entrypoint -> rule value (None: undefined)
     errors: tuple[PolicyError, ...]
+
+
+def is_test(name: str) -> bool:
+    return name.endswith("_test.rego")
+
+
+def read_modules(folder: Path) -> list[Module] | None:
+    """The policies (not the unit tests) of ``folder``, as ``PolicySet.from_folder`` reads
+    them, with no import beyond the standard library: the CLI starts the worker with them
+    before it loads the rest. None when a file needs the careful reader (not UTF-8, too big):
+    the policy set then starts its own worker."""
+    modules = []
+    for path in sorted(folder.rglob("*.rego")):
+        name = str(path.relative_to(folder))
+        if is_test(name):
+            continue
+        try:
+            if path.stat().st_size > _PRESTART_LIMIT:
+                return None
+            modules.append(Module(name, path.read_bytes().decode("utf-8-sig")))
+        except (OSError, UnicodeDecodeError):
+            return None
+    return modules
+
+
+_PRESTART_LIMIT = 1 << 20
 
 
 class _Worker:
