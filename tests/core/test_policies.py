@@ -236,3 +236,30 @@ def test_the_policy_input_is_the_resource_plus_the_registry() -> None:
     value = flag(owner="t").as_input({"services": {}, "environment": None})
     assert value["kind"] == "FeatureFlag" and value["metadata"] == {"name": "new-checkout"}
     assert value["spec"] == {"owner": "t"} and value["registry"]["services"] == {}
+
+
+def test_a_plan_that_omits_a_consumer_seen_only_in_usage_telemetry_is_warned() -> None:
+    registry = {
+        "services": {
+            "case-service": {
+                "consumers": ["dashboard-service"],
+                "observedConsumers": {"audit-service": ["production"]},
+            }
+        }
+    }
+    change = {"id": "a", "provider": "case-service", "consumers": ["dashboard-service"]}
+    found = [
+        f
+        for f in core.run_builtins(rp(plan(api=[change])), registry)
+        if f.rule == "plan-omits-known-consumer"
+    ]
+    assert [f.message for f in found] == [
+        "a changes case-service, which audit-service calls according to usage telemetry "
+        "(production), but the plan does not name it (nor does the catalog)"
+    ]
+    named = {**change, "consumers": ["dashboard-service", "audit-service"]}
+    assert not [
+        f
+        for f in core.run_builtins(rp(plan(api=[named])), registry)
+        if f.rule == "plan-omits-known-consumer"
+    ]

@@ -140,3 +140,61 @@ def test_rules_guarded_by_a_kind_are_skipped_for_other_kinds_only() -> None:
         deploy = runner.evaluate({"kind": "Deployment"}).values
     assert flag["p/deny"] == [] and deploy["p/deny"] == ["a"]
     assert flag["p/violation"] == ["e"] and flag["p/warn"] == []
+
+
+def test_the_input_reaches_the_engine_unchanged_and_undefined_rules_stay_undefined() -> None:
+    echo = Module("echo.rego", "package echo\n\nwarn contains x if {\n\tx := input\n}\n")
+    undefined = Module("undef.rego", 'package undef\n\ndeny := ["x"] if {\n\tfalse\n}\n')
+    value = {
+        "kind": "Deployment",
+        "nested": {"list": [1, -2.5, True, False, None, "ünïcode", [], {}], "big": 2**70},
+        "empty": "",
+    }
+    with Runner([echo, undefined]) as runner:
+        evaluated = runner.evaluate(value)
+    assert evaluated.errors == ()
+    [echoed] = evaluated.values["echo/warn"]
+    assert echoed["nested"]["list"] == value["nested"]["list"]  # type: ignore[index]
+    assert echoed["kind"] == "Deployment" and echoed["empty"] == ""
+    assert float(echoed["nested"]["big"]) == pytest.approx(2**70)  # a number, not 0
+    assert evaluated.values["undef/deny"] is None
+
+
+def test_a_subject_no_rule_applies_to_costs_no_round_trip_to_the_worker() -> None:
+    import os
+    import signal
+
+    guarded = Module(
+        "flags.rego", 'package flags\n\ndeny contains "no" if {\n\tinput.kind == "FeatureFlag"\n}\n'
+    )
+    with Runner([guarded], timeout=0.5) as runner:
+        assert runner.evaluate({"kind": "FeatureFlag"}).values["flags/deny"] == ["no"]
+        worker = runner._worker
+        assert worker is not None
+        os.kill(worker.process.pid, signal.SIGSTOP)  # a round trip would now time out
+        try:
+            evaluated = runner.evaluate({"kind": "Deployment"})
+        finally:
+            os.kill(worker.process.pid, signal.SIGCONT)
+    assert evaluated.values == {"flags/deny": []} and evaluated.errors == ()
+
+
+def test_a_policy_set_adopts_the_worker_the_cli_started_for_the_same_policies(
+    tmp_path: Path,
+) -> None:
+    from unlockstep.policies import read_modules
+
+    (tmp_path / "flags.rego").write_text(SEED)
+    (tmp_path / "flags_test.rego").write_text("package t_test\n\ntest_x if {\n\ttrue\n}\n")
+    modules = read_modules(tmp_path)
+    assert [m.name for m in modules or []] == ["flags.rego"]  # unit tests are not policies
+    started = Runner(modules or [])
+    started.spawn()
+    with PolicySet.from_folder(tmp_path, builtins=False, runner=started) as ps:
+        assert ps._runner is started
+        decision = ps.check([Subject("FeatureFlag", "f", {"owner": "t"})])
+    assert [f.message for f in decision.findings] == ["feature flag f has no expiry"]
+    other = Runner([ERRS])
+    other.spawn()
+    with PolicySet.from_folder(tmp_path, builtins=False, runner=other) as ps:
+        assert ps._runner is not other and other._pending is None  # closed, not leaked

@@ -286,3 +286,33 @@ def test_a_tier1_deploy_says_what_rolling_back_to_n_minus_1_would_break(
     register(estate, "dashboard-service", "5.8.0")
     other = can_i_deploy(estate, "dashboard-service", "5.8.0", "staging")
     assert not [g for g in other["gates"] if g["rule"] == "tier1-rollback-compatible"]
+
+
+def test_a_consumer_seen_only_in_usage_telemetry_is_a_hidden_dependency(
+    estate: TestClient,
+) -> None:
+    from tests.server.otlp_export import otlp_sum
+
+    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    points = [
+        ({"unlockstep.consumer": "audit-service"}, now - timedelta(hours=h), 10.0 * (5 - h))
+        for h in range(4, -1, -1)
+    ]
+    document = otlp_sum(
+        "decision-service", "unlockstep.api.requests", points, start=now - timedelta(hours=5)
+    )
+    assert estate.post("/otlp/v1/metrics", json=document).status_code == 200
+    register(estate, "decision-service", "9.9.9")
+    answer = can_i_deploy(estate, "decision-service", "9.9.9")
+    assert answer["answer"] == "unknown"
+    hidden = {
+        g["message"].split(" ")[0]: g for g in answer["gates"] if g["kind"] == "hidden-dependency"
+    }
+    assert hidden["audit-service"]["message"].startswith(
+        "audit-service calls decision-service in production per usage telemetry "
+        "(the catalog does not list it)"
+    )
+    assert "case-service" in hidden  # the catalog's consumer is still named
+    # not in staging: telemetry saw the call in production only
+    staging = can_i_deploy(estate, "decision-service", "9.9.9", "staging")
+    assert not any("audit-service" in g["message"] for g in staging["gates"])

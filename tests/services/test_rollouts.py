@@ -327,3 +327,53 @@ def test_without_stages_anywhere_the_rollout_is_refused(seeded: Store, script: S
     del document["stages"]
     with pytest.raises(InvalidInput, match="states none"):
         rollouts.start(seeded, ANONYMOUS, document, now=T0)
+
+
+def _period(store: Store, kind: str, minutes: int = 60) -> None:
+    from unlockstep.core.calendar import Period
+    from unlockstep.services import calendar
+    from unlockstep.services.authz import Principal
+
+    admin = Principal("release-manager", None, frozenset({"admin"}))
+    starts = T0.replace(tzinfo=None)
+    period = Period(
+        "production", f"{kind}-1", kind, "UTC", starts, starts + dt.timedelta(minutes=minutes),
+        reason="year-end close",
+    )  # fmt: skip
+    calendar.put_period(store, admin, period)
+
+
+def test_a_blackout_holds_promotion_and_refuses_a_person_until_it_ends(
+    seeded: Store, script: Script
+) -> None:
+    script.answers["errors"] = [0.0]
+    _period(seeded, "blackout")
+    started = rollouts.start(seeded, ANONYMOUS, rollout([5, 25, 100]), now=T0)
+    run(seeded, 30, 60)  # stage 0 passed, but the calendar forbids exposing more
+    shown = rollouts.show(seeded, started.id)
+    assert (shown.status, shown.stage) == ("waiting", 0)
+    assert "held by the release calendar: production is in blackout" in shown.reason
+    assert "year-end close" in shown.reason
+    with pytest.raises(Conflict, match="cannot be promoted now: production is in blackout"):
+        rollouts.promote(seeded, ANONYMOUS, started.id, "ship it", now=at(120))
+    assert flag_body(seeded)["targeting"] == {"fractional": [["on", 500], ["off", 9500]]}
+    rollouts.promote(seeded, ANONYMOUS, started.id, "blackout over", now=at(3700))
+    assert rollouts.show(seeded, started.id).stage == 1
+
+
+def test_a_freeze_exception_for_the_flags_service_lets_the_rollout_promote(
+    seeded: Store, script: Script
+) -> None:
+    from unlockstep.services import calendar
+    from unlockstep.services.authz import Principal
+
+    script.answers["errors"] = [0.0]
+    _period(seeded, "freeze")
+    admin = Principal("release-manager", None, frozenset({"admin"}))
+    expires = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
+    calendar.add_exception(
+        seeded, admin, "production", FLAG, owner="risk-team", reason="fix", expires_at=expires
+    )
+    started = rollouts.start(seeded, ANONYMOUS, rollout([5, 25, 100]), now=T0)
+    run(seeded, 30, 60)
+    assert rollouts.show(seeded, started.id).stage == 1

@@ -59,3 +59,25 @@ def test_flag_usage_reads_counts_in_at_most_three_queries(store: Store) -> None:
     with store.session() as session, counting(store) as statements:
         assert flag_usage(session, "production", metrics, date(2026, 7, 20)) == {}
     assert len(statements) <= 3
+
+
+def test_a_gate_that_would_read_another_contracts_verifications_is_named() -> None:
+    from unlockstep.store.plan_evidence import _shared
+
+    found = _shared(
+        {
+            "summary": ("case-service", frozenset({"case-summary-api"})),
+            "summary-again": ("case-service", frozenset({"case-summary-api"})),
+            "escalated": ("case-service", frozenset({"case-events", "case-audit-events"})),
+            "own": ("case-service", frozenset({"case-notes-api"})),
+            "elsewhere": ("decision-service", frozenset({"case-summary-api"})),
+            "published": ("case-service", frozenset()),
+        }
+    )
+    assert sorted(found) == ["escalated", "summary", "summary-again"]
+    assert "read the verifications of 2 case-service contracts" in found["escalated"]
+    assert "case-audit-events, case-events" in found["escalated"]
+    assert found["summary"].startswith(
+        "summary: its verified gates read the verifications of case-service's "
+        "case-summary-api, as summary-again's do"
+    )

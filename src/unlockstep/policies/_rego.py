@@ -22,6 +22,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from unlockstep._rego_worker import RULES
@@ -47,6 +48,32 @@ class PolicyError:
 class Evaluated:
     values: dict[str, Any]  # entrypoint -> rule value (None: undefined)
     errors: tuple[PolicyError, ...]
+
+
+def is_test(name: str) -> bool:
+    return name.endswith("_test.rego")
+
+
+def read_modules(folder: Path) -> list[Module] | None:
+    """The policies (not the unit tests) of ``folder``, as ``PolicySet.from_folder`` reads
+    them, with no import beyond the standard library: the CLI starts the worker with them
+    before it loads the rest. None when a file needs the careful reader (not UTF-8, too big):
+    the policy set then starts its own worker."""
+    modules = []
+    for path in sorted(folder.rglob("*.rego")):
+        name = str(path.relative_to(folder))
+        if is_test(name):
+            continue
+        try:
+            if path.stat().st_size > _PRESTART_LIMIT:
+                return None
+            modules.append(Module(name, path.read_bytes().decode("utf-8-sig")))
+        except (OSError, UnicodeDecodeError):
+            return None
+    return modules
+
+
+_PRESTART_LIMIT = 1 << 20
 
 
 class _Worker:
@@ -110,6 +137,8 @@ class Runner:
         self._crashing: dict[str, str] = {}
         self.load_errors: tuple[PolicyError, ...] = ()
         self.entrypoints: tuple[str, ...] = ()
+        #: entrypoint -> the subject kinds its rule is limited to (None: any kind)
+        self.kinds: dict[str, frozenset[str] | None] = {}
         self._worker: _Worker | None = None
         self._lock = threading.Lock()
         self._loaded = False
@@ -132,6 +161,7 @@ class Runner:
             "op": "load",
             "modules": [{"name": m.name, "text": m.text} for m in modules],
             "compiled": self.compiled,
+            "leaveOut": sorted(self._stuck),
         }
 
     def _load(self, modules: Sequence[Module]) -> tuple[_Worker, dict[str, Any] | None]:
@@ -175,6 +205,10 @@ class Runner:
                 PolicyError(name, message) for name, message in sorted(errors.items())
             )
             self.entrypoints = tuple(answer["entrypoints"])
+            self.kinds = {
+                e: None if kinds is None else frozenset(kinds)
+                for e, kinds in answer.get("kinds", {}).items()
+            }
             self._loaded = True
         self._worker = worker
         return worker
@@ -205,6 +239,9 @@ class Runner:
             values: dict[str, Any] = {}
             errors = [PolicyError(e, self._stuck[e]) for e in wanted if e in self._stuck]
             wanted = [e for e in wanted if e not in self._stuck]
+            if not self.applies(wanted, value):
+                # no rule asked for can apply to this kind of subject: skip the round trip
+                return Evaluated({e: [] for e in wanted}, tuple(errors))
             single = False  # after a batch ran out of time: one at a time, to find why
             while wanted:
                 worker = self._start()
@@ -235,6 +272,16 @@ class Runner:
                 errors.append(PolicyError(culprit, reason))
                 self._stuck[culprit] = f"skipped: {reason} before"
             return Evaluated(values, tuple(errors))
+
+    def applies(self, entrypoints: Sequence[str], value: dict[str, Any]) -> bool:
+        """Whether one of ``entrypoints`` can apply to ``value``: false only when each is
+        limited to other kinds of subject (``input.kind == "…"`` in every body)."""
+        kind = value.get("kind") if isinstance(value, dict) else None
+        for entrypoint in entrypoints:
+            kinds = self.kinds.get(entrypoint)
+            if kinds is None or kind in kinds:
+                return True
+        return False
 
     def close(self) -> None:
         with self._lock:

@@ -20,13 +20,9 @@ from unlockstep.core import policies as core
 from unlockstep.core.documents import Validator, load
 from unlockstep.errors import ParseError
 from unlockstep.files import read_text
-from unlockstep.policies._rego import DEFAULT_TIMEOUT, Module, Runner
+from unlockstep.policies._rego import DEFAULT_TIMEOUT, Module, Runner, is_test
 
 EXCEPTIONS_FILE = "exceptions.yaml"
-
-
-def is_test(name: str) -> bool:
-    return name.endswith("_test.rego")
 
 
 def read_folder(folder: Path) -> tuple[list[Module], list[core.PolicyException]]:
@@ -117,7 +113,10 @@ class PolicySet:
         builtins: bool = True,
         disabled: Iterable[str] = (),
         timeout: float = DEFAULT_TIMEOUT,
+        runner: Runner | None = None,
     ) -> None:
+        """``runner``: a worker already started (``Runner.spawn``) with these policies,
+        adopted when its modules and time limit are these; closed otherwise."""
         self.modules = tuple(m for m in modules if not is_test(m.name))
         self.all_modules = tuple(modules)
         self.exceptions = tuple(exceptions)
@@ -125,9 +124,12 @@ class PolicySet:
         self.disabled = frozenset(disabled)
         self.timeout = timeout
         self.cases: tuple[Case, ...] = ()
-        self._runner: Runner | None = (
-            Runner(self.modules, timeout=timeout) if self.modules else None
-        )
+        if runner is not None and (runner.modules != self.modules or runner.timeout != timeout):
+            runner.close()
+            runner = None
+        self._runner: Runner | None = runner
+        if runner is None and self.modules:
+            self._runner = Runner(self.modules, timeout=timeout)
 
     @classmethod
     def from_folder(cls, folder: Path, **options: Any) -> PolicySet:

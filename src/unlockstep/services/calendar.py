@@ -184,3 +184,10 @@ def gates(
         ]
         out.extend(core.gates(periods, service, version, environment, now, granted))
     return out
+
+
+def hold(session: Session, environment: str, service: str, now: datetime) -> Gate | None:
+    """What holds a change to ``service`` in ``environment`` back now: a blackout, or a
+    freeze without an exception for ``service``; None when the calendar allows it."""
+    found = gates(session, [(service, "")], environment, now)
+    return next((g for g in found if g.outcome == "no"), None)

@@ -5,7 +5,8 @@ answer (yes / no / unknown) is a returned value, never an exception.
 Beside the integrations, gates can hold the answer back (``core.contracts.Gate``):
 
 - **hidden dependencies**: a consumer the catalog declares (``consumesApis``, ``dependsOn``),
-  live in the environment, that published no expectation — per environment, ``unknown``
+  live in the environment, or that usage telemetry saw call the service there in the last 30
+  days, that published no expectation — per environment, ``unknown``
   (default), ``warn`` or ``off`` (setting ``hidden_dependencies``);
 - **policies** (``services.policies``): the deploy as a ``Deployment`` subject; a finding
   that blocks makes the answer no, a warning informs;
@@ -44,10 +45,14 @@ def hidden_dependencies(
     decision: core.Decision,
 ) -> list[core.Gate]:
     together = {service for service, _ in wanted}
+    observed = policy_rows.observed_consumers(session, together)
     gates: list[core.Gate] = []
     for service, version in wanted:
         declared = policy_rows.declared_consumers(session, service) - together
-        if not declared:
+        seen = {
+            c for c, envs in observed.get(service, {}).items() if environment in envs
+        } - together
+        if not declared and not seen:
             continue
         evidenced = policy_rows.consumers_with_expectations(session, service) | {
             i.integration.consumer
@@ -56,7 +61,9 @@ def hidden_dependencies(
         }
         live = policy_rows.live_versions(session, declared)
         in_env = {c: envs.get(environment, []) for c, envs in live.items()}
-        gates.extend(hidden_gates(service, version, environment, declared, in_env, evidenced, mode))
+        gates.extend(
+            hidden_gates(service, version, environment, declared, in_env, evidenced, mode, seen)
+        )
     return gates
 
 

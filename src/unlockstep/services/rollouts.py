@@ -37,6 +37,7 @@ from unlockstep.core.analysis import (
     Status,
     instantiate,
 )
+from unlockstep.core.contracts import Gate
 from unlockstep.core.flags import blocking_problems, is_killed, parse_flag_set
 from unlockstep.core.rollouts import (
     ACTIVE,
@@ -51,7 +52,7 @@ from unlockstep.core.rollouts import (
     variants_of,
 )
 from unlockstep.errors import Conflict, InvalidInput
-from unlockstep.services import analysis, authz
+from unlockstep.services import analysis, authz, calendar
 from unlockstep.services.analysis import RunReport
 from unlockstep.services.authz import Principal
 from unlockstep.store import Store, audit, registry
@@ -389,7 +390,11 @@ def conclude(
     decision = decide(status, approval=stage.approval, last=index == len(plan.stages) - 1,
                       stage=stage.name)  # fmt: skip
     why = f"{decision.reason}: {reason}"
-    if decision.action == "promote":
+    held = _calendar_hold(session, row, now) if decision.action == "promote" else None
+    if held is not None:
+        set_status(session, actor, row, "waiting", f"{why}; held by the release calendar: "
+                   f"{held.message} ({held.fix}, then promote)")  # fmt: skip
+    elif decision.action == "promote":
         _enter_stage(session, actor, row, plan, index + 1, now)
     elif decision.action == "abort":
         _abort(session, actor, row, why, now)
@@ -398,6 +403,21 @@ def conclude(
             "wait": "waiting", "pause": "paused", "complete": "completed",
         }  # fmt: skip
         set_status(session, actor, row, status_of[decision.action], why)
+
+
+def service_of(flag_body: Mapping[str, Any], flag: str) -> str:
+    """The service a flag belongs to, for the release calendar's freeze exceptions: its
+    ``metadata.service``, else the flag key itself."""
+    metadata = flag_body.get("metadata")
+    named = metadata.get("service") if isinstance(metadata, Mapping) else None
+    return named if isinstance(named, str) and named else flag
+
+
+def _calendar_hold(session: Session, row: RolloutRow, now: dt.datetime) -> Gate | None:
+    """The blackout or freeze (without an exception) that forbids exposing more now."""
+    flag = flag_rows.find_flag(session, row.environment, row.flag)
+    service = service_of(flag.body if flag is not None else {}, row.flag)
+    return calendar.hold(session, row.environment, service, now)
 
 
 def set_status(
@@ -534,6 +554,13 @@ def _act(
                          {"stage": row.stage}, why)  # fmt: skip
         elif verb == "promote":
             _refuse(row, verb, ACTIVE)
+            held = _calendar_hold(session, row, now)
+            if held is not None and row.stage + 1 < len(plan.stages):
+                raise Conflict(
+                    f"rollout #{row.id} cannot be promoted now: {held.message}",
+                    where=f"rollouts/{row.id}",
+                    hint=held.fix,
+                )
             run = rows.current_run(session, row)
             if run is not None and run.finished_at is None:
                 finish_run(session, actor, run, "inconclusive", f"promoted early: {why}", now)

@@ -186,6 +186,9 @@ def verifications(
     names = _registry_names(
         session, {c.id: c for c in contracts.values() if c and c.id not in published}.values()
     )
+    shared = _shared(
+        {c.id: (c.provider, names.get(c.id, frozenset())) for c in contracts.values() if c}
+    )
     carried: dict[Question, tuple[str, Carried]] = {}  # question -> (provider, carried)
     out: dict[Question, Verification] = {}
     for q, c in contracts.items():
@@ -212,7 +215,41 @@ def verifications(
                 if p == provider and pv in numbers and contract in registry_names
             }
             verdicts[number] = FAILED if FAILED in seen else VERIFIED if VERIFIED in seen else NONE
-        out[q] = Verification(provider, numbers, verdicts)
+        change = contracts[q]
+        note = shared.get(change.id, "") if change is not None else ""
+        out[q] = Verification(provider, numbers, verdicts, shared=note)
+    return out
+
+
+def _shared(resolved: Mapping[str, tuple[str, frozenset[str]]]) -> dict[str, str]:
+    """plan contract id -> why its gates would read another contract's verifications: the
+    registry has several contracts that offer it (their verifications all count), or another
+    contract of the plan resolves to the same registry contract (a verification of one
+    counts for the other). Found by name or by what the documents offer, not by a published
+    ``new`` file, which is exact."""
+    out: dict[str, str] = {}
+    for cid, (provider, names) in sorted(resolved.items()):
+        if len(names) > 1:
+            out[cid] = (
+                f"{cid}: its verified gates read the verifications of {len(names)} "
+                f"{provider} contracts in the registry ({', '.join(sorted(names))}), "
+                "which all offer it: publish the plan's new file so the gate reads its own "
+                "contract's (`unlockstep contract publish`), or name the contract after the "
+                "registry's"
+            )
+            continue
+        others = sorted(
+            other
+            for other, (p, n) in resolved.items()
+            if other != cid and p == provider and names & n
+        )
+        if others and names:
+            out[cid] = (
+                f"{cid}: its verified gates read the verifications of {provider}'s "
+                f"{next(iter(names))}, as {', '.join(others)}'s do: a verification against "
+                "one counts for the other; publish each new file "
+                "(`unlockstep contract publish`) so each gate reads its own contract's"
+            )
     return out
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, bindparam, or_, select
@@ -15,6 +15,10 @@ from sqlalchemy.sql.elements import BindParameter
 from unlockstep.store.expectation_tables import ExpectationRow
 from unlockstep.store.policy_tables import CalendarPeriod, FreezeException, PolicyVersion
 from unlockstep.store.tables import Dependency, Deployment, Environment, Service, Team, Version
+from unlockstep.store.usage_tables import UsageDaily, UsageSeries
+
+#: How far back usage telemetry counts as evidence that a consumer calls a provider.
+OBSERVED_DAYS = 30
 
 # -- policy versions ----------------------------------------------------------------------
 
@@ -142,6 +146,7 @@ def snapshot(session: Session, names: Iterable[str], environment: str | None) ->
     subjects = set(names)
     relations = _relations(session, subjects)
     consumers, providers = _neighbours(session, subjects, relations)
+    observed = observed_consumers(session, subjects)
     everyone = subjects | {c for cs in consumers.values() for c in cs}
     everyone |= {p for ps in providers.values() for p in ps}
     live = live_versions(session, everyone)
@@ -158,6 +163,8 @@ def snapshot(session: Session, names: Iterable[str], environment: str | None) ->
         }
         if name in subjects:
             entry["consumers"] = sorted(consumers.get(name, set()))
+            seen = observed.get(name, {})
+            entry["observedConsumers"] = {c: sorted(seen[c]) for c in sorted(seen)}
             entry["providers"] = sorted(providers.get(name, set()))
             entry.update(relations[name])
         services[name] = entry
@@ -167,6 +174,34 @@ def snapshot(session: Session, names: Iterable[str], environment: str | None) ->
         if found is not None:
             env_row = {"name": found[0], "production": bool(found[1])}
     return {"services": services, "environment": env_row}
+
+
+_OBSERVED = (
+    select(UsageSeries.service, UsageSeries.consumer, UsageSeries.environment)
+    .join(UsageDaily, UsageDaily.series_id == UsageSeries.id)
+    .where(
+        UsageSeries.service.in_(_NAMES),
+        UsageSeries.consumer != "",
+        UsageDaily.day >= bindparam("since"),
+        UsageDaily.amount > 0,
+    )
+    .distinct()
+)
+
+
+def observed_consumers(
+    session: Session, providers: Iterable[str], today: date | None = None
+) -> dict[str, dict[str, set[str]]]:
+    """provider -> consumer -> the environments where usage telemetry saw the consumer call
+    the provider in the last :data:`OBSERVED_DAYS` days (the ``consumer`` label of its
+    series): who really depends on it, whether or not the catalog says so."""
+    since = (today or datetime.now(UTC).date()) - timedelta(days=OBSERVED_DAYS)
+    out: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    params = {"names": set(providers), "since": since}
+    for provider, consumer, environment in session.connection().execute(_OBSERVED, params):
+        if consumer != provider:
+            out[provider][consumer].add(environment)
+    return out
 
 
 def consumers_with_expectations(session: Session, provider: str) -> set[str]:

@@ -253,6 +253,8 @@ def analyse(
     ]
     warnings += list(flag_problems)
     warnings += [f"cleanup '{c.title}': {p}" for c in cleanup for p in c.problems]
+    if evidence is not None and evidence.verifications is not None:
+        warnings += dict.fromkeys(v.shared for v in evidence.verifications.values() if v.shared)
     open_questions = [a for a in answers if not a.answered]
     if open_questions:
         warnings.append(f"{len(open_questions)} of {len(answers)} checklist questions are open")

@@ -41,6 +41,8 @@ class Verification:
     provider_versions: tuple[str, ...]
     live: Mapping[str, str]
     why: str = ""
+    #: why the answer may count another contract's verifications (``plan check`` warns)
+    shared: str = ""
 
 
 def find_contract(plan: Plan, name: str) -> ContractChange | None:

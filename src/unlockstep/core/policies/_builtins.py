@@ -197,8 +197,9 @@ def _consumer_impact(subject: Subject, registry: dict[str, Any]) -> Iterator[Hit
 
 
 def _omitted_consumers(subject: Subject, registry: dict[str, Any]) -> Iterator[Hit]:
-    """Consumers the registry knows a changed contract's provider has (catalog relations)
-    that neither the change's consumers nor the plan's services name."""
+    """Consumers the registry knows a changed contract's provider has (catalog relations, or
+    seen calling it in usage telemetry) that neither the change's consumers nor the plan's
+    services name."""
     known = registry.get("services") or {}
     services = subject.spec.get("services")
     in_plan = {str(n) for n in services} if isinstance(services, dict) else set()
@@ -206,11 +207,21 @@ def _omitted_consumers(subject: Subject, registry: dict[str, Any]) -> Iterator[H
         provider = str(item.get("provider") or "")
         listed = item.get("consumers")
         named = {str(c) for c in (listed if isinstance(listed, list) else [])} | in_plan
-        for consumer in (known.get(provider) or {}).get("consumers") or []:
+        entry = known.get(provider) or {}
+        for consumer in entry.get("consumers") or []:
             if consumer not in named:
                 yield (
                     f"{_label(item)} changes {provider}, which {consumer} consumes according "
                     "to the registry, but the plan does not name it",
+                    f"{path}/consumers",
+                )
+        declared = set(entry.get("consumers") or [])
+        for consumer, environments in (entry.get("observedConsumers") or {}).items():
+            if consumer not in named and consumer not in declared:
+                yield (
+                    f"{_label(item)} changes {provider}, which {consumer} calls according to "
+                    f"usage telemetry ({', '.join(environments)}), but the plan does not name "
+                    "it (nor does the catalog)",
                     f"{path}/consumers",
                 )
 

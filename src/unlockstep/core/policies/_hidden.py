@@ -1,5 +1,6 @@
 """Hidden dependencies (seed §18, §25): a consumer the registry knows of — declared in the
-catalog (``consumesApis``, ``dependsOn``) — that has published no expectation, so nothing
+catalog (``consumesApis``, ``dependsOn``) or seen calling the service in usage telemetry (the
+``consumer`` label of its usage series) — that has published no expectation, so nothing
 verified that the new version works for it. can-i-deploy must not answer yes over it (a
 release plan that leaves such a consumer out is the built-in rule
 ``plan-omits-known-consumer``)."""
@@ -28,31 +29,45 @@ def hidden_gates(
     live: Mapping[str, Iterable[str]],
     with_expectations: Iterable[str],
     mode: str,
+    observed: Iterable[str] = (),
 ) -> list[Gate]:
-    """One gate per consumer of ``service`` that is declared, live in ``environment``, and
-    has published no expectation of it. ``unknown`` mode makes the answer unknown; ``warn``
-    reports it (outcome ``yes``); ``off`` says nothing."""
+    """One gate per consumer of ``service`` that has published no expectation of it and is
+    either declared and live in ``environment``, or ``observed`` (usage telemetry saw it call
+    ``service`` in ``environment`` lately). ``unknown`` mode makes the answer unknown;
+    ``warn`` reports it (outcome ``yes``); ``off`` says nothing."""
     from unlockstep.core.contracts import Gate
 
     if mode == "off":
         return []
     verified = set(with_expectations)
+    known, seen = set(declared), set(observed)
     gates: list[Gate] = []
-    for consumer in sorted(set(declared) - verified - {service}):
+    for consumer in sorted((known | seen) - verified - {service}):
         versions = sorted(live.get(consumer) or [])
-        if not versions:
-            continue  # not live there: nothing to break today
+        if consumer in seen:
+            unlisted = "" if consumer in known else " (the catalog does not list it)"
+            why = f"{consumer} calls {service} in {environment} per usage telemetry{unlisted}"
+            remedy = "or register the relation and its verification"
+        elif versions:
+            why = (
+                f"{consumer} ({', '.join(versions)} live in {environment}) depends on "
+                f"{service} according to the catalog"
+            )
+            remedy = (
+                f"or remove the relation from the catalog if {consumer} no longer depends on "
+                f"{service}"
+            )
+        else:
+            continue  # declared, but not live there and not seen calling: nothing to break
         gates.append(
             Gate(
                 "hidden-dependency",
                 "unknown" if mode == "unknown" else "yes",
                 f"{service} {version}",
-                f"{consumer} ({', '.join(versions)} live in {environment}) depends on {service} "
-                "according to the catalog, but has published no expectation of it: nothing "
-                f"verified that {service} {version} works for {consumer}",
+                f"{why}, but has published no expectation of it: nothing verified that "
+                f"{service} {version} works for {consumer}",
                 f"publish {consumer}'s expectations of {service} (unlockstep expectation "
-                f"publish, or a Pact file), or remove the relation from the catalog if "
-                f"{consumer} no longer depends on {service}",
+                f"publish, or a Pact file), {remedy}",
                 "hidden-dependency",
             )
         )
