@@ -157,3 +157,40 @@ def test_with_reads_behind_a_token_a_stream_needs_one(tmp_path: Path) -> None:
         document = connection.fetch(metadata=[("authorization", "Bearer s3cret")])
         assert document["flags"] == {}
         connection.channel.close()
+
+
+def test_a_kill_written_through_another_server_process_reaches_this_ones_streams(
+    tmp_path: Path,
+) -> None:
+    """Two apps on one database, each with its own engine (as two processes would be): the
+    second learns of the first's write only by re-reading the revisions, and pushes it."""
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    writer_settings = Settings(database_url=url, flag_rules=[], worker=False)
+    port = free_port()
+    reader_settings = Settings(database_url=url, flag_rules=[], sync_port=port, worker=False)
+    with TestClient(create_app(writer_settings, Store(url))) as writer:
+        seed(writer)
+        with TestClient(create_app(reader_settings, Store(url))) as reader:
+            connection = Sync(reader, port)
+            stream = connection.stream("production")
+            assert "targeting" in _flags(next(stream))["decision.submit.v2"]
+            killed = writer.post("/api/v1/flags/decision.submit.v2/kill", json={"reason": "t"})
+            assert killed.status_code == 200, killed.text
+            flag = _flags(next(stream))["decision.submit.v2"]  # within the 10 s call timeout
+            assert flag["defaultVariant"] == "off" and "targeting" not in flag
+            status = reader.get("/api/v1/environments/production/flag-sync").json()
+            assert status["laggards"] == [] and status["propagations"][0]["killed"] == [
+                "decision.submit.v2"
+            ]
+            stream.cancel()
+            connection.channel.close()
+
+
+def test_the_sync_server_lets_a_burst_of_new_streams_queue_past_grpc_cores_defaults() -> None:
+    """grpc core's defaults (1,000 pending calls, hard limit 3,000) stalled new streams past
+    about 4,000 per process when they arrived in a burst (``bench/flag_push.py --idle``)."""
+    from unlockstep.server.flagd_sync._service import OPTIONS
+
+    options = dict(OPTIONS)
+    assert options["grpc.server.max_pending_requests"] >= 10_000
+    assert options["grpc.server.max_pending_requests_hard_limit"] >= 10_000
