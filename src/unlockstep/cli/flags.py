@@ -460,8 +460,9 @@ def kill_command(key: str, reason: str, fmt: str) -> None:
 @format_option()
 def sync_status_command(environment: str, check: bool, fmt: str) -> None:
     """Which connected client (flagd provider, SDK) holds which revision of an environment's
-    flags in the server process that answers, the laggards by name, and how long the last
-    revisions (kills named) took from the write to every connected client holding them."""
+    flags, on every server process sharing the database (the others as they last reported,
+    every few seconds), the laggards by name, and how long the last revisions (kills named)
+    took from the write to every connected client holding them."""
     from unlockstep.server.wire_flag_sync import FlagSyncStatusOut
 
     status = FlagSyncStatusOut.model_validate(
@@ -471,10 +472,17 @@ def sync_status_command(environment: str, check: bool, fmt: str) -> None:
     def text(_: Any) -> str:
         lines = [f"{environment}: revision {status.revision} (written {status.recorded_at or '-'})"]
         rows = [
-            (c.id, c.client, c.transport, c.revision, "yes" if c.current else "BEHIND")
+            (c.id, c.client, c.transport, c.revision, "yes" if c.current else "BEHIND",
+             c.process or "-")
             for c in status.clients
-        ]
-        lines.append(table(rows, ["id", "client", "transport", "revision", "current"]))
+        ]  # fmt: skip
+        headers = ["id", "client", "transport", "revision", "current", "process"]
+        lines.append(table(rows, headers))
+        if len(status.processes) > 1:
+            lines.append(
+                "processes: "
+                + ", ".join(f"{p.process} ({p.clients} clients)" for p in status.processes)
+            )
         if status.laggards:
             lines.append("laggards: " + ", ".join(f"{c.client} (#{c.id})" for c in status.laggards))
         if status.pending is not None and status.pending.waiting_seconds is not None:
