@@ -332,6 +332,126 @@ async def propagation(server: Server, count: int, rounds: int, grpc_share: float
     await asyncio.gather(*sse, *(t for _, t in calls), return_exceptions=True)
 
 
+async def child(sync_port: int, first: int, count: int) -> None:
+    """A stream-holding child of the idle phase: ``count`` gRPC streams, then answers the
+    parent's questions on stdin ("holding" → how many hold the flag killed; "times" → when
+    each did, as wall-clock seconds), one JSON line each."""
+    clients = Clients()
+    clients.expected = count
+    names = [f"idle-{i}" for i in range(first, first + count)]
+    calls = await grpc_streams(f"127.0.0.1:{sync_port}", names, clients, 10)
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    while line := (await reader.readline()).decode().strip():
+        if line == "synced":
+            answer: Any = len(clients.killed)
+        elif line == "holding":
+            answer = clients.holding
+        else:  # times
+            answer = [clients.since[n] for n in names if clients.killed.get(n)]
+        print(json.dumps(answer), flush=True)
+    for _, task in calls:
+        task.cancel()
+
+
+class Children:
+    """The idle phase's stream holders, ``processes`` child processes of this bench, so the
+    clients' own CPU is spread and one Python process reading 10,000 streams is not what a
+    kill's propagation measures."""
+
+    def __init__(self, sync_port: int, count: int, processes: int) -> None:
+        share = -(-count // processes)
+        self.processes = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    __file__,
+                    "--child",
+                    f"{sync_port},{first},{min(share, count - first)}",
+                ],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            for first in range(0, count, share)
+        ]
+
+    def ask(self, question: str) -> list[Any]:
+        for process in self.processes:
+            assert process.stdin is not None
+            process.stdin.write(question + "\n")
+            process.stdin.flush()
+        answers = []
+        for process in self.processes:
+            assert process.stdout is not None
+            answers.append(json.loads(process.stdout.readline()))
+        return answers
+
+    def total(self, question: str) -> int:
+        return sum(self.ask(question))
+
+    def stop(self) -> None:
+        for process in self.processes:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+async def idle_spread(server: Server, count: int, rounds: int, processes: int) -> None:
+    """``count`` idle gRPC streams held by ``processes`` children: memory, then ``rounds``
+    kills timed from the write to each stream holding it."""
+    await asyncio.sleep(1.0)
+    before, cpu = server.rss_mb(), server.cpu_seconds()
+    started = time.monotonic()
+    children = await asyncio.to_thread(Children, server.sync_port, count, processes)
+    try:
+        synced = 0
+        while time.monotonic() - started < 300:
+            synced = await asyncio.to_thread(children.total, "synced")
+            if synced == count:
+                break
+            await asyncio.sleep(0.5)
+        took, cpu = time.monotonic() - started, server.cpu_seconds() - cpu
+        await asyncio.sleep(2.0)
+        after = server.rss_mb()
+        print(
+            f"{synced} idle gRPC streams in {processes} client processes (connected in "
+            f"{took:.1f} s, server CPU {cpu:.1f} s): server RSS {before:.0f} MB before, "
+            f"{after:.0f} MB with them ({(after - before) * 1024 / max(1, count):.1f} KB per "
+            f"stream); load {os.getloadavg()}"
+        )
+        if synced != count or not rounds:
+            return
+        from_record: list[float] = []
+        cpu_used: list[float] = []
+        async with httpx.AsyncClient(base_url=server.url, timeout=60.0) as admin:
+            for _ in range(rounds):
+                cpu = server.cpu_seconds()
+                answer = await admin.post(f"/api/v1/flags/{KEY}/kill", json={"reason": "bench"})
+                answer.raise_for_status()
+                deadline = time.monotonic() + 120
+                while time.monotonic() < deadline:
+                    if await asyncio.to_thread(children.total, "holding") == count:
+                        break
+                    await asyncio.sleep(0.2)
+                cpu_used.append(server.cpu_seconds() - cpu)
+                status = (await admin.get("/api/v1/environments/production/flag-sync")).json()
+                recorded = dt.datetime.fromisoformat(status["recordedAt"]).timestamp()
+                for times in await asyncio.to_thread(children.ask, "times"):
+                    from_record.extend(t - recorded for t in times)
+                await reverse_kill(admin)
+                while time.monotonic() < deadline:
+                    if await asyncio.to_thread(children.total, "holding") == 0:
+                        break
+                    await asyncio.sleep(0.2)
+        print(f"at {count} idle streams in {processes} client processes, {rounds} kills:")
+        print(f"  from the kill being recorded (its write time): {percentiles(from_record)}")
+        print("  server CPU from the kill request to every client holding it: "
+              + ", ".join(f"{c * 1000:.0f} ms" for c in cpu_used))  # fmt: skip
+    finally:
+        children.stop()
+
+
 async def idle(server: Server, count: int, rounds: int) -> None:
     """``count`` idle gRPC streams: memory, then ``rounds`` kills propagated to all of them."""
     await asyncio.sleep(1.0)
@@ -551,10 +671,21 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--idle", type=int, default=10_000)
     parser.add_argument("--idle-rounds", type=int, default=3, help="kills at --idle streams")
+    parser.add_argument(
+        "--idle-processes",
+        type=int,
+        default=4,
+        help="client processes holding the idle streams (1: this one)",
+    )
+    parser.add_argument("--child", help=argparse.SUPPRESS)  # port,first,count: a stream holder
     parser.add_argument("--reconnect", type=int, default=1000,
                         help="clients in the restart-and-reconnect test")  # fmt: skip
     parser.add_argument("--grpc-share", type=float, default=0.5, help="gRPC streams' share")
     options = parser.parse_args()
+    if options.child:
+        port, first, count = (int(part) for part in options.child.split(","))
+        asyncio.run(child(port, first, count))
+        return
     with tempfile.TemporaryDirectory(prefix="flag-push-") as folder:
         server = Server(Path(folder))
         try:
@@ -572,7 +703,11 @@ def main() -> None:
                 )
             if options.reconnect:
                 asyncio.run(reconnect(server, options.reconnect, options.grpc_share))
-            if options.idle:
+            if options.idle and options.idle_processes > 1:
+                asyncio.run(
+                    idle_spread(server, options.idle, options.idle_rounds, options.idle_processes)
+                )
+            elif options.idle:
                 asyncio.run(idle(server, options.idle, options.idle_rounds))
         finally:
             server.stop()
