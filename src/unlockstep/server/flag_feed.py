@@ -386,10 +386,13 @@ class FlagFeed:
             self._wake.clear()
             if self._stopped.is_set():
                 return
-            try:
-                if time.monotonic() >= self._next_report:
-                    self._next_report = time.monotonic() + self.report_seconds
+            if time.monotonic() >= self._next_report:
+                self._next_report = time.monotonic() + self.report_seconds
+                try:
                     self.report()
+                except Exception as error:  # the pushes go on; the others see it stale
+                    log.warning("could not report the connected flag clients: %s", error)
+            try:
                 if self.check() or not woken:
                     continue
                 # SQLAlchemy's commit event fires just before the database commits: a wake-up
