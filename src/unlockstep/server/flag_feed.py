@@ -218,6 +218,10 @@ class _Environment:
     subscriptions: dict[int, Subscription] = field(default_factory=dict)
     history: deque[Propagation] = field(default_factory=lambda: deque(maxlen=HISTORY))
     pending: Propagation | None = None
+    #: The subscriptions that do not hold the pending revision yet: an acknowledgement removes
+    #: one (constant time; scanning every subscription per acknowledgement was quadratic, about
+    #: 50 million steps for one kill at 10,000 streams).
+    waiting: set[int] = field(default_factory=set)
 
 
 class FlagFeed:
@@ -253,6 +257,8 @@ class FlagFeed:
         with self._lock:
             state = self._environments.setdefault(environment, _Environment())
             state.subscriptions[subscription.id] = subscription
+            if state.pending is not None:  # it counts once it holds the pending revision
+                state.waiting.add(subscription.id)
             if state.current is not None and state.current.revision != current.revision:
                 subscription.latest = state.current  # moved while this one was loading
         return subscription
@@ -262,6 +268,7 @@ class FlagFeed:
             state = self._environments.get(subscription.environment)
             if state is not None:
                 state.subscriptions.pop(subscription.id, None)
+                state.waiting.discard(subscription.id)
                 self._complete(state)  # the last laggard may just have left
 
     def find(self, environment: str, subscription: int) -> Subscription | None:
@@ -283,6 +290,10 @@ class FlagFeed:
         with self._lock:
             state = self._environments.get(subscription.environment)
             if state is not None:
+                pending = state.pending
+                held = subscription.held
+                if pending is not None and held is not None and held >= pending.revision:
+                    state.waiting.discard(subscription.id)
                 self._complete(state)
 
     # --- the watcher thread ---------------------------------------------------------
@@ -433,6 +444,11 @@ class FlagFeed:
                 configuration.killed,
                 len(state.subscriptions),
             )
+            state.waiting = {
+                s.id
+                for s in state.subscriptions.values()
+                if s.held is None or s.held < configuration.revision
+            }
             self._complete(state)
             for subscription in state.subscriptions.values():
                 groups.setdefault(subscription.loop, []).append(subscription)
@@ -445,11 +461,8 @@ class FlagFeed:
         """Under the lock: the pending propagation is complete once every connected client
         holds its revision (or a later one)."""
         pending = state.pending
-        if pending is None:
+        if pending is None or state.waiting:
             return
-        for subscription in state.subscriptions.values():
-            if subscription.held is None or subscription.held < pending.revision:
-                return
         if state.subscriptions:
             pending.complete_at = max(s.held_at or 0.0 for s in state.subscriptions.values())
             state.history.appendleft(pending)
