@@ -4,6 +4,7 @@ picks the environment (and a flag set), and the server shows who holds which rev
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Iterator
@@ -243,3 +244,36 @@ def _reported(app: TestClient, other: Any, wanted: Any) -> dict[str, Any]:
         if wanted(status) or time.monotonic() > deadline:
             return status
         time.sleep(0.05)
+
+
+def test_a_propagation_completes_once_every_client_connected_meanwhile_holds_it(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'feed.db'}"
+    settings = Settings(database_url=url, flag_rules=[], worker=False)
+    with TestClient(create_app(settings, Store(url))) as client:
+        seed(client)
+        feed = client.app.state.flag_feed  # type: ignore[attr-defined]
+
+        async def scenario() -> None:
+            a = await feed.subscribe("production", "stream", "a")
+            b = await feed.subscribe("production", "stream", "b")
+            for subscription in (a, b):
+                subscription.acknowledge(subscription.latest.revision)
+            killed = client.post("/api/v1/flags/decision.submit.v2/kill", json={"reason": "t"})
+            assert killed.status_code == 200
+            feed.check()
+            revision = feed.status("production")["revision"]
+            a.acknowledge(revision)
+            late = await feed.subscribe("production", "stream", "late")  # joins meanwhile
+            b.acknowledge(revision)
+            status = feed.status("production")
+            assert status["pending"]["revision"] == revision
+            assert [row["client"] for row in status["laggards"]] == ["late"]
+            late.acknowledge(revision)
+            status = feed.status("production")
+            assert status["pending"] is None and status["propagations"][0]["revision"] == revision
+            for subscription in (a, b, late):
+                feed.unsubscribe(subscription)
+
+        asyncio.run(scenario())
