@@ -34,6 +34,7 @@ import datetime as dt
 import itertools
 import logging
 import os
+import secrets
 import socket
 import threading
 import time
@@ -144,7 +145,6 @@ def _off(body: Any) -> bool:
 
 
 _ids = itertools.count(1)
-_processes = itertools.count(1)
 
 
 class Subscription:
@@ -233,7 +233,7 @@ class FlagFeed:
         self.store = store
         self.refresh_seconds = refresh_seconds
         #: This process in the reports the processes share (unique across restarts).
-        self.process = f"{socket.gethostname()}:{os.getpid()}:{next(_processes):x}{id(self):x}"
+        self.process = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         self.report_seconds = report_seconds
         self._reported: set[str] = set()
         self._next_report = 0.0
@@ -351,7 +351,8 @@ class FlagFeed:
             status["recordedAt"] = written[environment][1].isoformat()
         for row in status["clients"]:
             row["process"] = self.process
-            row["current"] = row["revision"] is not None and row["revision"] >= revision
+            held = row["revision"]
+            row["current"] = revision is not None and held is not None and held >= revision
         processes = [_process_row(self.process, None, status)]
         for process, reported_at, other in reports:
             if process == self.process:
