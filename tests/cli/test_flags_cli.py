@@ -205,3 +205,40 @@ def test_import_of_a_file_with_a_bad_flag_names_it_and_allow_invalid_loads_the_r
     loaded = run("flags", "import", str(path), "-e", "staging", "--allow-invalid")
     assert loaded.exit_code == 0, loaded.output
     assert "1 invalid" in loaded.output and "bad: targeting uses evaluator" in loaded.output
+
+
+def test_debt_with_code_names_unreferenced_flags_and_expired_ones_still_in_code(
+    tmp_path: Path,
+) -> None:
+    source = tmp_path / "Submit.java"
+    source.write_text(
+        "class Submit {\n  boolean on(Client c) {\n"
+        '    return c.getBooleanValue("decision.submit.v2", false);\n  }\n}\n'
+    )
+    result = run(
+        "flags", "debt", str(DEMO), "--today", "2027-01-05", "--code", str(tmp_path),
+        "--format", "json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    rows = {d["flag"]: d for debts in json.loads(result.output)["owners"].values() for d in debts}
+    submit = rows["decision.submit.v2"]
+    assert "still-in-code" in submit["kinds"] and submit["references"] == [f"{source}:3"]
+    others = [row for key, row in rows.items() if key != "decision.submit.v2"]
+    assert others and all("ready-for-cleanup" in row["kinds"] for row in others)
+    assert all(row["references"] == [] for row in others)
+
+
+def test_debt_from_the_server_merges_what_the_code_says_into_its_rows(
+    server: Any, tmp_path: Path
+) -> None:
+    (tmp_path / "submit.py").write_text(
+        'if client.get_boolean_value("decision.submit.v2", False):\n    submit()\n'
+    )
+    result = run("flags", "debt", "-e", "staging", "--code", str(tmp_path), "--format", "json")
+    assert result.exit_code == 0, result.output
+    rows = {d["flag"]: d for debts in json.loads(result.output)["owners"].values() for d in debts}
+    submit = rows["decision.submit.v2"]  # expired in 2026-08: stale, and still in code
+    assert {"stale", "still-in-code"} <= set(submit["kinds"])
+    assert submit["references"] == [f"{tmp_path / 'submit.py'}:1"]
+    assert "ready-for-cleanup" in rows["color"]["kinds"] and rows["color"]["references"] == []
+    assert rows["color"]["owner"] == "dashboard-team"

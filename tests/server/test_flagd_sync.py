@@ -4,7 +4,9 @@ picks the environment (and a flag set), and the server shows who holds which rev
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -157,3 +159,121 @@ def test_with_reads_behind_a_token_a_stream_needs_one(tmp_path: Path) -> None:
         document = connection.fetch(metadata=[("authorization", "Bearer s3cret")])
         assert document["flags"] == {}
         connection.channel.close()
+
+
+def test_a_kill_written_through_another_server_process_reaches_this_ones_streams(
+    tmp_path: Path,
+) -> None:
+    """Two apps on one database, each with its own engine (as two processes would be): the
+    second learns of the first's write only by re-reading the revisions, and pushes it."""
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    writer_settings = Settings(database_url=url, flag_rules=[], worker=False)
+    port = free_port()
+    reader_settings = Settings(database_url=url, flag_rules=[], sync_port=port, worker=False)
+    with TestClient(create_app(writer_settings, Store(url))) as writer:
+        seed(writer)
+        with TestClient(create_app(reader_settings, Store(url))) as reader:
+            connection = Sync(reader, port)
+            stream = connection.stream("production")
+            assert "targeting" in _flags(next(stream))["decision.submit.v2"]
+            killed = writer.post("/api/v1/flags/decision.submit.v2/kill", json={"reason": "t"})
+            assert killed.status_code == 200, killed.text
+            flag = _flags(next(stream))["decision.submit.v2"]  # within the 10 s call timeout
+            assert flag["defaultVariant"] == "off" and "targeting" not in flag
+            status = reader.get("/api/v1/environments/production/flag-sync").json()
+            assert status["laggards"] == [] and status["propagations"][0]["killed"] == [
+                "decision.submit.v2"
+            ]
+            stream.cancel()
+            connection.channel.close()
+
+
+def test_the_sync_server_lets_a_burst_of_new_streams_queue_past_grpc_cores_defaults() -> None:
+    """grpc core's defaults (1,000 pending calls, hard limit 3,000) stalled new streams past
+    about 4,000 per process when they arrived in a burst (``bench/flag_push.py --idle``)."""
+    from unlockstep.server.flagd_sync._service import OPTIONS
+
+    options = dict(OPTIONS)
+    assert options["grpc.server.max_pending_requests"] >= 10_000
+    assert options["grpc.server.max_pending_requests_hard_limit"] >= 10_000
+
+
+def test_sync_status_shows_the_clients_of_every_process_and_names_a_lagging_one(
+    tmp_path: Path,
+) -> None:
+    """Two apps on one database (as two processes): a stream on the second is reported to the
+    database and shown by the first, with its process; once it falls behind (it is stopped
+    before a write reaches it), the first names it a laggard."""
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    port = free_port()
+    first_settings = Settings(database_url=url, flag_rules=[], worker=False)
+    second_settings = Settings(database_url=url, flag_rules=[], sync_port=port, worker=False)
+    with TestClient(create_app(first_settings, Store(url))) as first:
+        seed(first)
+        with TestClient(create_app(second_settings, Store(url))) as second:
+            connection = Sync(second, port)
+            stream = connection.stream("production")
+            next(stream)
+            second_feed = second.app.state.flag_feed  # type: ignore[attr-defined]
+            status = _reported(first, second_feed, lambda s: not s["laggards"])
+            [client] = status["clients"]
+            assert client["client"] == "test" and client["current"]
+            assert client["process"] == second_feed.process
+            assert [p["process"] for p in status["processes"]][1:] == [second_feed.process]
+            # the other process's report is what the first knows: a write it has not seen
+            killed = first.post("/api/v1/flags/decision.submit.v2/kill", json={"reason": "t"})
+            assert killed.status_code == 200
+            status = first.get("/api/v1/environments/production/flag-sync").json()
+            assert [c["client"] for c in status["laggards"]] == ["test"]
+            next(stream)  # the kill reaches it through the second process
+            assert _reported(first, second_feed, lambda s: not s["laggards"])["clients"]
+            stream.cancel()
+            connection.channel.close()
+            second_feed.stop()
+        shown = first.get("/api/v1/environments/production/flag-sync").json()
+        assert shown["clients"] == [] and len(shown["processes"]) == 1
+
+
+def _reported(app: TestClient, other: Any, wanted: Any) -> dict[str, Any]:
+    """The status ``app`` shows once ``other`` has reported one that ``wanted`` accepts (the
+    stream acknowledges a message just after the client has read it)."""
+    deadline = time.monotonic() + 10
+    while True:
+        other.report()
+        status: dict[str, Any] = app.get("/api/v1/environments/production/flag-sync").json()
+        if wanted(status) or time.monotonic() > deadline:
+            return status
+        time.sleep(0.05)
+
+
+def test_a_propagation_completes_once_every_client_connected_meanwhile_holds_it(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'feed.db'}"
+    settings = Settings(database_url=url, flag_rules=[], worker=False)
+    with TestClient(create_app(settings, Store(url))) as client:
+        seed(client)
+        feed = client.app.state.flag_feed  # type: ignore[attr-defined]
+
+        async def scenario() -> None:
+            a = await feed.subscribe("production", "stream", "a")
+            b = await feed.subscribe("production", "stream", "b")
+            for subscription in (a, b):
+                subscription.acknowledge(subscription.latest.revision)
+            killed = client.post("/api/v1/flags/decision.submit.v2/kill", json={"reason": "t"})
+            assert killed.status_code == 200
+            feed.check()
+            revision = feed.status("production")["revision"]
+            a.acknowledge(revision)
+            late = await feed.subscribe("production", "stream", "late")  # joins meanwhile
+            b.acknowledge(revision)
+            status = feed.status("production")
+            assert status["pending"]["revision"] == revision
+            assert [row["client"] for row in status["laggards"]] == ["late"]
+            late.acknowledge(revision)
+            status = feed.status("production")
+            assert status["pending"] is None and status["propagations"][0]["revision"] == revision
+            for subscription in (a, b, late):
+                feed.unsubscribe(subscription)
+
+        asyncio.run(scenario())

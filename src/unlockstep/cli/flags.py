@@ -148,28 +148,41 @@ def eval_command(
 @click.option("--quiet-days", default=14, show_default=True, type=click.IntRange(1, 365),
               help="days of one variant at 100 % (or no evaluations) before cleanup")  # fmt: skip
 @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="as of this date (files only)")
+@click.option("--code", "code_paths", multiple=True,
+              type=click.Path(exists=True, path_type=Path),
+              help="source to scan for flag keys (repeatable, as `flags refs`): a flag no "
+                   "code references is ready for cleanup; one referenced after its expiry "
+                   "is debt, with the locations")  # fmt: skip
 @format_option()
 def debt_command(
     files: tuple[Path, ...], environment: str, quiet_days: int, today: dt.datetime | None,
-    fmt: str,
+    code_paths: tuple[Path, ...], fmt: str,
 ) -> None:  # fmt: skip
     """Stale and ready-for-cleanup flags per owner, with their cleanup issues. With FILES it
     works offline (calendar rules only); without, it asks the server, which also knows the
-    evaluation counts."""
+    evaluation counts. --code adds what the source says (scanned here, never sent)."""
     from unlockstep.server.wire_flags import FlagDebtOut
 
+    day = today.date() if today and files else dt.date.today()
     if files:
-        day = today.date() if today else dt.date.today()
         owners: dict[str, list[dict[str, Any]]] = {}
         for path in files:
-            report = debt_report(read_flag_set(path, environment), day, quiet_days=quiet_days)
+            flag_set = read_flag_set(path, environment)
+            code = _code_locations(code_paths, flag_set.flags) if code_paths else None
+            report = debt_report(flag_set, day, quiet_days=quiet_days, references=code)
             for owner, debts in report.items():
                 owners.setdefault(owner, []).extend(d.to_dict() for d in debts)
         raw: Any = {"environment": environment, "owners": owners}
     else:
-        raw = context.client().get(
+        api = context.client()
+        raw = api.get(
             "/api/v1/flag-debt", params={"environment": environment, "quiet_days": quiet_days}
         )
+        if code_paths:
+            document = api.get(context.api_path("environments", environment, "flagset"))
+            flag_set = parse_flag_set(document, source=environment, environment=environment)
+            code = _code_locations(code_paths, flag_set.flags)
+            raw = _with_code_debt(raw, flag_set, code, day)
     report_out = FlagDebtOut.model_validate(raw)
 
     def text(_: Any) -> str:
@@ -188,6 +201,40 @@ def debt_command(
         return "\n".join(lines)
 
     emit(fmt, report_out.model_dump(mode="json"), text)
+
+
+def _code_locations(paths: tuple[Path, ...], registry: Any) -> dict[str, list[str]]:
+    """Registry flag → where the source under ``paths`` references it ("path:line")."""
+    from unlockstep.core.flags.references import compare
+
+    result = compare(_scan(paths, set(registry)), registry)
+    return {key: [f"{r.path}:{r.line}" for r in refs] for key, refs in result.used.items()}
+
+
+def _with_code_debt(
+    raw: dict[str, Any], flag_set: FlagSet, code: dict[str, list[str]], day: dt.date
+) -> dict[str, Any]:
+    """The server's debt report (JSON) with what the code says about each flag added: kinds
+    and reasons merged into its row, or a new row for a flag that had no other debt."""
+    from unlockstep.core.flags.lifecycle import assess, code_debt
+
+    owners: dict[str, list[dict[str, Any]]] = raw["owners"]
+    rows = {row["flag"]: row for debts in owners.values() for row in debts}
+    for key in sorted(flag_set.flags):
+        flag = flag_set.flags[key]
+        found = code.get(key, [])
+        row = rows.get(key)
+        if row is not None:
+            row["references"] = found
+        for kind, reason in code_debt(flag, day, found):
+            if row is None:  # the calendar and usage found nothing: the code's debt alone
+                row = rows[key] = {**assess(flag, day).to_dict(), "kinds": [], "reasons": []}
+                row["references"] = found
+                owners.setdefault(flag.lifecycle.owner or "(no owner)", []).append(row)
+            if str(kind) not in row["kinds"]:
+                row["kinds"].append(str(kind))
+            row["reasons"].append(reason)
+    return {**raw, "owners": {owner: owners[owner] for owner in sorted(owners)}}
 
 
 @flags.command("import")
@@ -413,8 +460,9 @@ def kill_command(key: str, reason: str, fmt: str) -> None:
 @format_option()
 def sync_status_command(environment: str, check: bool, fmt: str) -> None:
     """Which connected client (flagd provider, SDK) holds which revision of an environment's
-    flags in the server process that answers, the laggards by name, and how long the last
-    revisions (kills named) took from the write to every connected client holding them."""
+    flags, on every server process sharing the database (the others as they last reported,
+    every few seconds), the laggards by name, and how long the last revisions (kills named)
+    took from the write to every connected client holding them."""
     from unlockstep.server.wire_flag_sync import FlagSyncStatusOut
 
     status = FlagSyncStatusOut.model_validate(
@@ -424,10 +472,17 @@ def sync_status_command(environment: str, check: bool, fmt: str) -> None:
     def text(_: Any) -> str:
         lines = [f"{environment}: revision {status.revision} (written {status.recorded_at or '-'})"]
         rows = [
-            (c.id, c.client, c.transport, c.revision, "yes" if c.current else "BEHIND")
+            (c.id, c.client, c.transport, c.revision, "yes" if c.current else "BEHIND",
+             c.process or "-")
             for c in status.clients
-        ]
-        lines.append(table(rows, ["id", "client", "transport", "revision", "current"]))
+        ]  # fmt: skip
+        headers = ["id", "client", "transport", "revision", "current", "process"]
+        lines.append(table(rows, headers))
+        if len(status.processes) > 1:
+            lines.append(
+                "processes: "
+                + ", ".join(f"{p.process} ({p.clients} clients)" for p in status.processes)
+            )
         if status.laggards:
             lines.append("laggards: " + ", ".join(f"{c.client} (#{c.id})" for c in status.laggards))
         if status.pending is not None and status.pending.waiting_seconds is not None:
@@ -472,6 +527,20 @@ def _source_files(paths: tuple[Path, ...]) -> list[Path]:
     return found
 
 
+def _scan(paths: tuple[Path, ...], registry: set[str]) -> list[Any]:
+    """Every flag-key reference in the source files under ``paths``."""
+    from unlockstep.core.flags.references import references
+
+    found = []
+    for file in _source_files(paths):
+        try:
+            source = file.read_text(encoding="utf-8", errors="replace")
+        except OSError as exc:
+            raise InvalidInput(f"cannot read {file}: {exc.strerror}", where=str(file)) from None
+        found.extend(references(source, str(file), registry))
+    return found
+
+
 @flags.command("refs")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--flags", "flag_file", type=click.Path(exists=True, path_type=Path),
@@ -484,7 +553,7 @@ def refs_command(
     """Where flag keys are used in source code (Python, Java, Kotlin, TypeScript/JavaScript,
     Go, C#): flags evaluated in code that the registry lacks (exit 1), and registry flags no
     code uses any more (candidates for cleanup)."""
-    from unlockstep.core.flags.references import compare, references
+    from unlockstep.core.flags.references import compare
 
     if flag_file is not None:
         registry = set(read_flag_set(flag_file, environment).flags)
@@ -498,14 +567,7 @@ def refs_command(
             params["offset"] += len(page["items"])
             if not page["items"] or params["offset"] >= page["total"]:
                 break
-    found = []
-    for file in _source_files(paths):
-        try:
-            source = file.read_text(encoding="utf-8", errors="replace")
-        except OSError as exc:
-            raise InvalidInput(f"cannot read {file}: {exc.strerror}", where=str(file)) from None
-        found.extend(references(source, str(file), registry))
-    result = compare(found, registry)
+    result = compare(_scan(paths, registry), registry)
 
     def where(refs: list[Any]) -> list[dict[str, Any]]:
         return [{"path": r.path, "line": r.line, "kind": r.kind} for r in refs]

@@ -20,6 +20,10 @@ disconnected) is whole again with the next.
   acknowledges it). :meth:`FlagFeed.status` shows, per environment, the revision, when it was
   written, which connected clients hold an older one (the laggards), and for the last
   revisions how long it took from the write to every connected client holding it.
+- **Everywhere**: every ``report_seconds`` the thread writes this process's status per
+  environment to the database (``store/flag_sync.py``); :meth:`FlagFeed.status_everywhere`
+  adds the fresh reports of the other processes on the same database, so a client connected
+  to any of them is shown (and named when it lags), each row with the process it is on.
 """
 
 from __future__ import annotations
@@ -29,6 +33,9 @@ import contextlib
 import datetime as dt
 import itertools
 import logging
+import os
+import secrets
+import socket
 import threading
 import time
 from collections import deque
@@ -39,7 +46,7 @@ from unlockstep.core.flags import for_flagd, is_killed
 from unlockstep.server.deps import etag_of
 from unlockstep.server.flag_engines import dumps, write_counter
 from unlockstep.services import flags as flag_service
-from unlockstep.store import Store
+from unlockstep.store import Store, flag_sync
 from unlockstep.store import flags as flag_store
 
 log = logging.getLogger(__name__)
@@ -211,14 +218,25 @@ class _Environment:
     subscriptions: dict[int, Subscription] = field(default_factory=dict)
     history: deque[Propagation] = field(default_factory=lambda: deque(maxlen=HISTORY))
     pending: Propagation | None = None
+    #: The subscriptions that do not hold the pending revision yet: an acknowledgement removes
+    #: one (constant time; scanning every subscription per acknowledgement was quadratic, about
+    #: 50 million steps for one kill at 10,000 streams).
+    waiting: set[int] = field(default_factory=set)
 
 
 class FlagFeed:
     """Configurations per environment, pushed to subscriptions (see the module docstring)."""
 
-    def __init__(self, store: Store, *, refresh_seconds: float = 1.0) -> None:
+    def __init__(
+        self, store: Store, *, refresh_seconds: float = 1.0, report_seconds: float = 5.0
+    ) -> None:
         self.store = store
         self.refresh_seconds = refresh_seconds
+        #: This process in the reports the processes share (unique across restarts).
+        self.process = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+        self.report_seconds = report_seconds
+        self._reported: set[str] = set()
+        self._next_report = 0.0
         self._lock = threading.Lock()
         self._environments: dict[str, _Environment] = {}
         self._wake = threading.Event()
@@ -239,6 +257,8 @@ class FlagFeed:
         with self._lock:
             state = self._environments.setdefault(environment, _Environment())
             state.subscriptions[subscription.id] = subscription
+            if state.pending is not None:  # it counts once it holds the pending revision
+                state.waiting.add(subscription.id)
             if state.current is not None and state.current.revision != current.revision:
                 subscription.latest = state.current  # moved while this one was loading
         return subscription
@@ -248,6 +268,7 @@ class FlagFeed:
             state = self._environments.get(subscription.environment)
             if state is not None:
                 state.subscriptions.pop(subscription.id, None)
+                state.waiting.discard(subscription.id)
                 self._complete(state)  # the last laggard may just have left
 
     def find(self, environment: str, subscription: int) -> Subscription | None:
@@ -269,6 +290,10 @@ class FlagFeed:
         with self._lock:
             state = self._environments.get(subscription.environment)
             if state is not None:
+                pending = state.pending
+                held = subscription.held
+                if pending is not None and held is not None and held >= pending.revision:
+                    state.waiting.discard(subscription.id)
                 self._complete(state)
 
     # --- the watcher thread ---------------------------------------------------------
@@ -290,6 +315,57 @@ class FlagFeed:
             self._writes.listeners.remove(self._wake.set)
         if self._thread is not None:
             self._thread.join(timeout=5)
+            if self._reported:
+                with contextlib.suppress(Exception):  # stale rows are ignored, then deleted
+                    flag_sync.delete_reports(self.store.engine, self.process)
+
+    def report(self) -> None:
+        """Write this process's status of every environment with connected clients (the
+        thread's work every ``report_seconds``; tests call it). Nothing is written while
+        there is nothing to report and nothing was."""
+        environments = set(self.environments())
+        if not environments and not self._reported:
+            return
+        now = dt.datetime.now(dt.UTC)
+        statuses = {name: self.status(name) for name in environments}
+        forget = now - dt.timedelta(seconds=self._fresh_seconds() * 10)
+        flag_sync.write_reports(self.store.engine, self.process, statuses, now, forget)
+        self._reported = environments
+
+    def _fresh_seconds(self) -> float:
+        """How old another process's report may be and still be shown: a few of its rounds."""
+        return max(3 * self.report_seconds, 3 * self.refresh_seconds, 1.0)
+
+    def status_everywhere(self, environment: str) -> dict[str, Any]:
+        """:meth:`status`, with the clients that the other processes on the same database
+        reported (fresh reports only) added to ``clients`` and ``laggards``, every client row
+        naming its ``process``, and ``processes`` listing each process's own figures."""
+        status = self.status(environment)
+        since = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=self._fresh_seconds())
+        reports = flag_sync.read_reports(self.store.engine, environment, since)
+        # the database's revision, not this process's: another may have written a newer one
+        written = flag_store.read_set_revisions(self.store.engine, [environment])
+        revision = written.get(environment, (status["revision"], None))[0]
+        if revision is not None and revision != status["revision"]:
+            status["revision"] = revision
+            status["recordedAt"] = written[environment][1].isoformat()
+        for row in status["clients"]:
+            row["process"] = self.process
+            held = row["revision"]
+            row["current"] = revision is not None and held is not None and held >= revision
+        processes = [_process_row(self.process, None, status)]
+        for process, reported_at, other in reports:
+            if process == self.process:
+                continue
+            for row in other.get("clients", []):
+                held = row.get("revision")
+                row["process"] = process
+                row["current"] = revision is not None and held is not None and held >= revision
+                status["clients"].append(row)
+            processes.append(_process_row(process, reported_at, other))
+        status["laggards"] = [row for row in status["clients"] if not row["current"]]
+        status["processes"] = processes
+        return status
 
     def check(self) -> bool:
         """Re-read the watched environments' revisions and push what moved (the thread's
@@ -322,6 +398,12 @@ class FlagFeed:
             self._wake.clear()
             if self._stopped.is_set():
                 return
+            if time.monotonic() >= self._next_report:
+                self._next_report = time.monotonic() + self.report_seconds
+                try:
+                    self.report()
+                except Exception as error:  # the pushes go on; the others see it stale
+                    log.warning("could not report the connected flag clients: %s", error)
             try:
                 if self.check() or not woken:
                     continue
@@ -363,6 +445,11 @@ class FlagFeed:
                 configuration.killed,
                 len(state.subscriptions),
             )
+            state.waiting = {
+                s.id
+                for s in state.subscriptions.values()
+                if s.held is None or s.held < configuration.revision
+            }
             self._complete(state)
             for subscription in state.subscriptions.values():
                 groups.setdefault(subscription.loop, []).append(subscription)
@@ -375,11 +462,8 @@ class FlagFeed:
         """Under the lock: the pending propagation is complete once every connected client
         holds its revision (or a later one)."""
         pending = state.pending
-        if pending is None:
+        if pending is None or state.waiting:
             return
-        for subscription in state.subscriptions.values():
-            if subscription.held is None or subscription.held < pending.revision:
-                return
         if state.subscriptions:
             pending.complete_at = max(s.held_at or 0.0 for s in state.subscriptions.values())
             state.history.appendleft(pending)
@@ -438,6 +522,19 @@ def _not_newer(candidate: Configuration, current: Configuration) -> bool:
 def _deliver(subscriptions: list[Subscription], configuration: Configuration) -> None:
     for subscription in subscriptions:
         subscription.deliver(configuration)
+
+
+def _process_row(
+    process: str, reported_at: dt.datetime | None, status: dict[str, Any]
+) -> dict[str, Any]:
+    return {
+        "process": process,
+        "reportedAt": reported_at.isoformat() if reported_at is not None else None,
+        "revision": status.get("revision"),
+        "clients": len(status.get("clients", [])),
+        "pending": status.get("pending"),
+        "propagations": status.get("propagations", []),
+    }
 
 
 def _iso(timestamp: float) -> str:

@@ -19,6 +19,9 @@ class SyncClientOut(Wire):
     revision: int | None = Field(description="the flag-set revision it holds (None: none yet)")
     held_since: str | None
     current: bool = Field(description="it holds the environment's current revision")
+    process: str | None = Field(
+        default=None, description="the server process it is connected to (host:pid:…)"
+    )
 
 
 class PropagationOut(Wire):
@@ -35,14 +38,35 @@ class PropagationOut(Wire):
     )
 
 
+class ProcessSyncOut(Wire):
+    process: str = Field(description="a server process serving this environment's streams")
+    reported_at: str | None = Field(
+        description="when that process last reported (None: the process that answers)"
+    )
+    revision: int | None = Field(description="the revision that process was pushing")
+    clients: int = Field(description="clients connected to it")
+    pending: PropagationOut | None
+    propagations: list[PropagationOut] = Field(description="its last revisions, newest first")
+
+
 class FlagSyncStatusOut(Wire):
     environment: str
     revision: int | None = Field(description="the current flag-set revision (None: not loaded)")
     recorded_at: str | None
-    clients: list[SyncClientOut] = Field(description="clients connected to this server process")
+    clients: list[SyncClientOut] = Field(
+        description="clients connected to any server process on this database (the others' "
+        "as they last reported, every few seconds)"
+    )
     laggards: list[SyncClientOut] = Field(description="connected clients not on the revision")
-    pending: PropagationOut | None = Field(description="the revision not every client holds")
-    propagations: list[PropagationOut] = Field(description="the last revisions, newest first")
+    pending: PropagationOut | None = Field(
+        description="the revision not every client of the answering process holds"
+    )
+    propagations: list[PropagationOut] = Field(
+        description="the answering process's last revisions, newest first"
+    )
+    processes: list[ProcessSyncOut] = Field(
+        default_factory=list, description="every process with connected clients, this one first"
+    )
 
 
 class AckIn(Wire):

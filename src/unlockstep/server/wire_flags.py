@@ -183,6 +183,11 @@ class DebtOut(Wire):
     age_days: int | None
     last_evaluated: str | None
     evaluations: int
+    references: list[str] | None = Field(
+        default=None,
+        description="where code references the flag (path:line), when code was scanned "
+        "(`flags debt --code`); null: not scanned",
+    )
 
 
 class FlagDebtOut(Wire):

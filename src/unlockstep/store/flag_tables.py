@@ -51,3 +51,14 @@ class FlagEvaluationCountRow(Base):
     variant: Mapped[str] = mapped_column(String(200), default="")
     reason: Mapped[str] = mapped_column(String(40))
     count: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class FlagSyncReportRow(Base):
+    """What one server process's connected flag clients hold in one environment, as that
+    process last reported it (``server/flag_feed.py``): so any process can show them all."""
+
+    __tablename__ = "flag_sync_reports"
+    process: Mapped[str] = mapped_column(String(200), primary_key=True)
+    environment: Mapped[str] = mapped_column(String(63), primary_key=True)
+    reported_at: Mapped[datetime] = mapped_column()
+    status: Mapped[dict[str, Any]] = mapped_column()

@@ -96,3 +96,34 @@ def test_without_counts_only_calendar_rules_apply() -> None:
     assert list(report) == ["a"]
     assert report["a"][0].to_dict()["cleanupIssue"] == "X-1"
     assert "fine" in [d.flag for d in debt_report(parse_flag_set(doc), TODAY, [])["b"]]
+
+
+def test_a_flag_no_code_references_any_more_is_ready_for_cleanup() -> None:
+    debt = assess(one({"type": "ops"}), TODAY, references=[])
+    assert debt.kinds == (DebtKind.READY_FOR_CLEANUP,) and debt.references == ()
+    assert "no code references it" in debt.reasons[0]
+
+
+def test_a_flag_still_referenced_after_its_expiry_is_debt_with_the_locations() -> None:
+    places = [f"src/app{i}.py:{i}" for i in range(7)]
+    debt = assess(one({"type": "release", "expires": "2026-08-20"}), TODAY, references=places)
+    assert DebtKind.STILL_IN_CODE in debt.kinds and debt.references == tuple(places)
+    [reason] = [r for r in debt.reasons if "still referenced" in r]
+    assert reason.startswith("expired on 2026-08-20") and "src/app0.py:0" in reason
+    assert reason.endswith("and 2 more") and debt.to_dict()["references"] == places
+
+
+def test_a_referenced_flag_inside_its_life_and_unscanned_code_add_nothing() -> None:
+    living = one({"type": "release", "created": "2026-08-25", "expires": "2026-12-01"})
+    assert assess(living, TODAY, references=["a.go:3"]).kinds == ()
+    assert assess(living, TODAY).references is None
+    assert assess(living, TODAY).to_dict()["references"] is None
+
+
+def test_the_report_treats_a_flag_missing_from_the_references_as_unreferenced() -> None:
+    doc = document({
+        "gone": flag(BOOL, "on", metadata={"owner": "a", "type": "ops"}),
+        "kept": flag(BOOL, "on", metadata={"owner": "a", "type": "ops"}),
+    })  # fmt: skip
+    report = debt_report(parse_flag_set(doc), TODAY, references={"kept": ["x.ts:1"]})
+    assert [d.flag for d in report["a"]] == ["gone"]

@@ -12,13 +12,17 @@ migration flags 30, ops and permission flags are long-lived (no lifetime).
 * **ungoverned** — it breaks a flag rule the server enforces on writes (no owner, type or
   expiry by default) because it was stored before the rule was: the caller passes what
   ``lint.rule_violations`` found.
+* **code** (when the caller scanned source with ``flags refs``: ``core.flags.references``) —
+  a flag no code references any more is *ready for cleanup* (the "flag removed from code"
+  blocker is met: delete it from the registry); one still referenced after its expiry (or
+  after its owner marked it completed) is *still in code*, with the locations to remove.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -40,6 +44,11 @@ class DebtKind(StrEnum):
     READY_FOR_CLEANUP = "ready-for-cleanup"
     COMPLETED_BUT_EVALUATED = "completed-but-still-evaluated"
     UNGOVERNED = "ungoverned"
+    STILL_IN_CODE = "still-in-code"
+
+
+#: How many code locations a reason names before "and N more" (all are in ``references``).
+SHOWN_LOCATIONS = 5
 
 
 #: The most counts one ingest batch may carry, and the largest single count: an SDK flushes
@@ -79,6 +88,8 @@ class Debt:
     expires: dt.date | None
     age_days: int | None
     usage: Usage = field(default_factory=Usage)
+    #: Where code references the flag ("path:line"); None: code was not scanned.
+    references: tuple[str, ...] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -94,6 +105,7 @@ class Debt:
                 self.usage.last_evaluated.isoformat() if self.usage.last_evaluated else None
             ),
             "evaluations": self.usage.total,
+            "references": list(self.references) if self.references is not None else None,
         }
 
 
@@ -137,9 +149,11 @@ def assess(
     *,
     quiet_days: int = DEFAULT_QUIET_DAYS,
     ungoverned: Iterable[str] = (),
+    references: Sequence[str] | None = None,
 ) -> Debt:
     """The debt one flag carries today; without ``usage`` (no counts known) only the
-    calendar rules apply. ``ungoverned`` are the enforced flag rules it breaks, as messages."""
+    calendar rules apply. ``ungoverned`` are the enforced flag rules it breaks, as messages;
+    ``references`` where code uses it ("path:line"; None: code was not scanned)."""
     life = flag.lifecycle
     known = usage is not None
     usage = usage or Usage()
@@ -179,6 +193,10 @@ def assess(
             f"completed on {life.completed.isoformat()} but still evaluated "
             f"on {usage.last_evaluated.isoformat()}: remove the code path"
         )
+    for kind, reason in code_debt(flag, today, references):
+        if kind not in kinds:
+            kinds.append(kind)
+        reasons.append(reason)
     broken = list(ungoverned)
     if broken:
         kinds.append(DebtKind.UNGOVERNED)
@@ -193,7 +211,31 @@ def assess(
         expires=life.expires,
         age_days=age,
         usage=usage,
+        references=tuple(references) if references is not None else None,
     )
+
+
+def code_debt(
+    flag: FlagDefinition, today: dt.date, references: Sequence[str] | None
+) -> list[tuple[DebtKind, str]]:
+    """What the code says about one flag: nothing when it was not scanned (None); ready for
+    cleanup when no code references it; still in code when it is referenced after its expiry
+    or its completion."""
+    if references is None:
+        return []
+    if not references:
+        return [(DebtKind.READY_FOR_CLEANUP, "no code references it any more: delete it")]
+    life = flag.lifecycle
+    if life.expires is not None and today > life.expires:
+        why = f"expired on {life.expires.isoformat()}"
+    elif life.completed is not None and today > life.completed:
+        why = f"completed on {life.completed.isoformat()}"
+    else:
+        return []
+    shown = ", ".join(references[:SHOWN_LOCATIONS])
+    more = len(references) - SHOWN_LOCATIONS
+    places = f"{shown} and {more} more" if more > 0 else shown
+    return [(DebtKind.STILL_IN_CODE, f"{why} but still referenced at {places}")]
 
 
 def debt_report(
@@ -203,10 +245,13 @@ def debt_report(
     *,
     quiet_days: int = DEFAULT_QUIET_DAYS,
     ungoverned: Mapping[str, Iterable[str]] | None = None,
+    references: Mapping[str, Sequence[str]] | None = None,
 ) -> dict[str, list[Debt]]:
     """Flags that carry debt, grouped by owner (``"(no owner)"`` for orphans), sorted.
     ``counts=None`` means usage is unknown; an empty list means nothing was evaluated.
-    ``ungoverned`` maps flags to the enforced rules they break (messages)."""
+    ``ungoverned`` maps flags to the enforced rules they break (messages). ``references``
+    maps flags to where code uses them; given, a flag it lacks has no references left
+    (None: code was not scanned)."""
     usage = summarize(counts or ())
     broken = ungoverned or {}
     by_owner: dict[str, list[Debt]] = defaultdict(list)
@@ -215,6 +260,7 @@ def debt_report(
         debt = assess(
             flag_set.flags[key], today, flag_usage, quiet_days=quiet_days,
             ungoverned=broken.get(key, ()),
+            references=references.get(key, ()) if references is not None else None,
         )  # fmt: skip
         if debt.kinds:
             by_owner[debt.owner or "(no owner)"].append(debt)

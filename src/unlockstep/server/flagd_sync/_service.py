@@ -38,7 +38,17 @@ SELECTOR_HEADER = "flagd-selector"
 
 #: Server options: idle streams live long (pings keep them and find dead peers), and clients
 #: that ping while idle (flagd providers do, every few seconds) are not sent away.
+#:
+#: The pending-request limits are what capped a process at about 4,000 streams: grpc core
+#: queues a new call until the Python server asks for the next one (``grpc.aio`` asks one at
+#: a time, on the event loop), and past ``max_pending_requests`` (default 1,000; hard limit
+#: 3,000) calls that arrive in a burst — every provider connecting or reconnecting at once —
+#: stalled: measured, the handler was never called for them and the client saw no error.
+#: Raised well past the stream target, the queue drains at the loop's pace
+#: (``bench/flag_push.py --idle 10000`` connects 10,000).
 OPTIONS: list[tuple[str, Any]] = [
+    ("grpc.server.max_pending_requests", 100_000),
+    ("grpc.server.max_pending_requests_hard_limit", 100_000),
     ("grpc.keepalive_time_ms", 60_000),
     ("grpc.keepalive_timeout_ms", 20_000),
     ("grpc.keepalive_permit_without_calls", 1),

@@ -8,9 +8,10 @@
   ``KEEPALIVE`` seconds keeps proxies from closing an idle stream. The unlockstep SDK reads it
   and falls back to polling ``…/flagset`` when it cannot.
 - ``POST /api/v1/environments/{environment}/flag-sync/ack``: a stream client holds a revision.
-- ``GET /api/v1/environments/{environment}/flag-sync``: the clients connected to this server
-  process (flagd providers on the gRPC sync service, SDKs on the event stream), the revision
-  each holds, the laggards, and how long the last revisions took to reach all of them.
+- ``GET /api/v1/environments/{environment}/flag-sync``: the clients connected to every server
+  process on the database (flagd providers on the gRPC sync service, SDKs on the event
+  stream; other processes' as they last reported), the revision each holds, the laggards,
+  and how long the last revisions took to reach all of them.
 """
 
 from __future__ import annotations
@@ -119,4 +120,7 @@ async def sync_status(environment: str, request: Request) -> FlagSyncStatusOut:
     connected client holding it (kills are named)."""
     feed = feed_of(request)
     await feed.current(environment)
-    return FlagSyncStatusOut.model_validate(feed.status(environment))
+    status = await asyncio.get_running_loop().run_in_executor(
+        None, feed.status_everywhere, environment
+    )
+    return FlagSyncStatusOut.model_validate(status)
