@@ -362,12 +362,18 @@ class SchemaCache:
         self._items: OrderedDict[int, SchemaOut] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, store: Store, schema_id: int) -> SchemaOut:
+    def cached(self, schema_id: int) -> SchemaOut | None:
+        """The schema if this process has read it (no database read)."""
         with self._lock:
             found = self._items.get(schema_id)
             if found is not None:
                 self._items.move_to_end(schema_id)
-                return found
+            return found
+
+    def get(self, store: Store, schema_id: int) -> SchemaOut:
+        found = self.cached(schema_id)
+        if found is not None:
+            return found
         with store.session() as session:
             found = schema_by_id(session, schema_id)
         with self._lock:
