@@ -573,7 +573,8 @@ def register(
 ) -> SubjectVersion | Incompatible:
     """Register ``given`` under ``subject``: its version when the subject already has this
     schema, a new version when it is compatible, or the verdict that refuses it."""
-    if _mode(session, subject) in ("READONLY", "READONLY_OVERRIDE"):
+    row = _subject(session, settings, subject)
+    if _mode_of(session, row) in ("READONLY", "READONLY_OVERRIDE"):
         raise NotPermitted(f"Subject {subject} is in read-only mode", where="mode")
     if given.schema_id is not None:
         raise NotPermitted(
@@ -582,7 +583,6 @@ def register(
             where="id",
             hint="leave 'id' out (IMPORT of another registry's ids is not supported)",
         )
-    row = _subject(session, settings, subject)
     if row is None:
         service_name, name, _ = _target(session, settings, subject)
     else:
@@ -596,7 +596,9 @@ def register(
         same = rows.version_with(session, row, prepared.fingerprint)
         if same is not None:
             return _out(session, row, same)
-    service = _service_for_write(session, settings, principal, service_name)
+    if row is None:
+        _create_default_service(session, settings, principal, service_name)
+    service = authz.service_for_write(session, principal, service_name, what="register schemas")
     problem = _kind_problem(session, row, prepared.kind)
     if problem is not None:
         return Incompatible(subject, [problem])
@@ -653,10 +655,12 @@ def _pinned(session: Session, references: list[Reference]) -> list[tuple[str, Co
     return out
 
 
-def _service_for_write(
+def _create_default_service(
     session: Session, settings: Settings, principal: Principal, name: str
-) -> Service:
-    if registry.find_service(session, name) is None and name == settings.schema_registry_service:
+) -> None:
+    """The ``schema_registry_service`` setting's service, created (by an admin) for the
+    first subject no pattern or contract claims."""
+    if name == settings.schema_registry_service and registry.find_service(session, name) is None:
         from unlockstep.services.registry import save_service
 
         authz.require_admin(principal, what=f"create the service {name!r} for new subjects")
@@ -666,7 +670,6 @@ def _service_for_write(
             name,
             description="subjects registered through the schema-registry API",
         )
-    return authz.service_for_write(session, principal, name, what="register schemas")
 
 
 # -- deletes -----------------------------------------------------------------------------
@@ -856,10 +859,12 @@ def delete_subject_level(
 
 
 def _mode(session: Session, subject: str | None) -> str:
-    if subject is not None:
-        row = rows.find_subject(session, subject)
-        if row is not None and row.mode is not None:
-            return row.mode
+    return _mode_of(session, rows.find_subject(session, subject) if subject is not None else None)
+
+
+def _mode_of(session: Session, row: RegistrySubject | None) -> str:
+    if row is not None and row.mode is not None:
+        return row.mode
     return rows.setting(session, "mode") or DEFAULT_MODE
 
 

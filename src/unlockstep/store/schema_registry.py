@@ -232,11 +232,20 @@ def delete_version(session: Session, row: RegistrySubjectVersion) -> None:
 
 
 def setting(session: Session, key: str) -> str | None:
-    row = session.get(RegistrySetting, key)
-    return row.value if row is not None else None
+    """A global setting, read once per unit of work (a registration asks for the mode and
+    the compatibility level: one query for both)."""
+    known: dict[str, str] | None = session.info.get(_SETTINGS)
+    if known is None:
+        found = session.execute(select(RegistrySetting.key, RegistrySetting.value)).all()
+        known = session.info[_SETTINGS] = {k: v for k, v in found}
+    return known.get(key)
+
+
+_SETTINGS = "unlockstep.schema_registry.settings"
 
 
 def put_setting(session: Session, key: str, value: str | None) -> None:
+    session.info.pop(_SETTINGS, None)
     row = session.get(RegistrySetting, key)
     if value is None:
         if row is not None:
