@@ -150,6 +150,7 @@ def _run(store: Store, work: Callable[[Session], T]) -> T:
 
 
 Deleted = Annotated[bool, Query(description="include soft-deleted subjects or versions")]
+Force = Annotated[bool, Query(description="IMPORT mode although subjects already hold versions")]
 
 
 # -- schemas -------------------------------------------------------------------------------
@@ -191,8 +192,10 @@ async def _fast_schema_by_id(scope: Scope, receive: Receive, send: Send) -> None
     schema_id: int = scope["path_params"]["schema_id"]
     query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
     cache = _cache(state)
+    found = cache.cached(schema_id)
     try:
-        found = cache.cached(schema_id) or await run_in_threadpool(cache.get, store, schema_id)
+        if found is None:
+            found = await run_in_threadpool(cache.get, store, schema_id)
     except UnlockstepError as exc:
         status, body = exc.http_status, {"error_code": _code(exc), "message": exc.message}
     else:
@@ -484,12 +487,20 @@ def get_mode(request: Request, store: StoreDep, settings: SettingsDep) -> Conflu
 
 
 @router.put("/mode", response_model=ConfluentMode, openapi_extra=request_body(ConfluentModeIn))
-async def put_mode(request: Request, store: StoreDep, settings: SettingsDep) -> ConfluentMode:
+async def put_mode(
+    request: Request, store: StoreDep, settings: SettingsDep, force: Force = False
+) -> ConfluentMode:
+    return await _set_mode(request, store, settings, None, force)
+
+
+async def _set_mode(
+    request: Request, store: Store, settings: Settings, subject: str | None, force: bool
+) -> ConfluentMode:
     who = principal(request)
     body = await _body(request)
     mode = body.get("mode") if isinstance(body, dict) else None
     return ConfluentMode(
-        mode=_run(store, lambda s: registry.set_mode(s, settings, who, None, mode))
+        mode=_run(store, lambda s: registry.set_mode(s, settings, who, subject, mode, force=force))
     )
 
 
@@ -513,14 +524,9 @@ def get_subject_mode(
     openapi_extra=request_body(ConfluentModeIn),
 )
 async def put_subject_mode(
-    subject: str, request: Request, store: StoreDep, settings: SettingsDep
+    subject: str, request: Request, store: StoreDep, settings: SettingsDep, force: Force = False
 ) -> ConfluentMode:
-    who = principal(request)
-    body = await _body(request)
-    mode = body.get("mode") if isinstance(body, dict) else None
-    return ConfluentMode(
-        mode=_run(store, lambda s: registry.set_mode(s, settings, who, subject, mode))
-    )
+    return await _set_mode(request, store, settings, subject, force)
 
 
 @router.delete("/mode/{subject:path}", response_model=ConfluentMode)
