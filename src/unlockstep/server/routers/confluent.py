@@ -145,6 +145,17 @@ async def _body(request: Request) -> Any:
         raise InvalidInput("the request body is not JSON", where="body") from None
 
 
+async def _field(request: Request, key: str) -> Any:
+    """One field of a JSON object body (``compatibility``, ``mode``), ``None`` if absent."""
+    body = await _body(request)
+    return body.get(key) if isinstance(body, dict) else None
+
+
+async def _schema_in(request: Request) -> registry.SchemaIn:
+    """The schema a register, lookup or compatibility check is about."""
+    return registry.SchemaIn.of(await _body(request))
+
+
 def _run(store: Store, work: Callable[[Session], T]) -> T:
     return store.retrying(work)
 
@@ -314,7 +325,7 @@ async def register(
     """Register a schema under the subject (judged under its compatibility level): the
     schema's global id, the same for the same schema everywhere. 409 when incompatible."""
     who = principal(request)
-    given = registry.SchemaIn.of(await _body(request))
+    given = await _schema_in(request)
     result = _run(store, lambda s: registry.register(s, settings, who, subject, given))
     if isinstance(result, registry.Incompatible):
         message = (
@@ -355,7 +366,7 @@ async def lookup(
 ) -> Response:
     """Whether the subject has this schema: its version, id and text."""
     _reader(request)
-    given = registry.SchemaIn.of(await _body(request))
+    given = await _schema_in(request)
     found = _run(store, lambda s: registry.lookup(s, settings, subject, given, deleted=deleted))
     return RegistryJSON(version_body(found))
 
@@ -378,7 +389,7 @@ async def _check(
     verbose: bool,
 ) -> ConfluentCompatibility:  # fmt: skip
     _reader(request)
-    given = registry.SchemaIn.of(await _body(request))
+    given = await _schema_in(request)
     found = _run(store, lambda s: registry.check(s, settings, subject, version, given))
     return ConfluentCompatibility(
         is_compatible=found.compatible, messages=found.messages if verbose else None
@@ -429,12 +440,22 @@ def get_config(request: Request, store: StoreDep) -> ConfluentLevel:
 @router.put(
     "/config", response_model=ConfluentLevelSet, openapi_extra=request_body(ConfluentLevelIn)
 )
-async def put_config(request: Request, store: StoreDep) -> ConfluentLevelSet:
+async def put_config(request: Request, store: StoreDep, settings: SettingsDep) -> ConfluentLevelSet:
+    return await _put_level(request, store, settings, None)
+
+
+async def _put_level(
+    request: Request, store: Store, settings: Settings, subject: str | None
+) -> ConfluentLevelSet:
     who = principal(request)
-    body = await _body(request)
-    level = body.get("compatibility") if isinstance(body, dict) else None
-    value = _run(store, lambda s: registry.set_global_level(s, who, level))
-    return ConfluentLevelSet(compatibility=value)
+    level = await _field(request, "compatibility")
+
+    def work(session: Session) -> str:
+        if subject is None:
+            return registry.set_global_level(session, who, level)
+        return registry.set_subject_level(session, settings, who, subject, level)
+
+    return ConfluentLevelSet(compatibility=_run(store, work))
 
 
 @router.get("/config/{subject:path}", response_model=ConfluentLevel, response_model_by_alias=True)
@@ -461,11 +482,7 @@ def get_subject_config(
 async def put_subject_config(
     subject: str, request: Request, store: StoreDep, settings: SettingsDep
 ) -> ConfluentLevelSet:
-    who = principal(request)
-    body = await _body(request)
-    level = body.get("compatibility") if isinstance(body, dict) else None
-    value = _run(store, lambda s: registry.set_subject_level(s, settings, who, subject, level))
-    return ConfluentLevelSet(compatibility=value)
+    return await _put_level(request, store, settings, subject)
 
 
 @router.delete(
@@ -481,9 +498,17 @@ def delete_subject_config(
 
 @router.get("/mode", response_model=ConfluentMode)
 def get_mode(request: Request, store: StoreDep, settings: SettingsDep) -> ConfluentMode:
+    return _get_mode(request, store, settings, None, default_to_global=True)
+
+
+def _get_mode(
+    request: Request, store: Store, settings: Settings, subject: str | None, *,
+    default_to_global: bool,
+) -> ConfluentMode:  # fmt: skip
     _reader(request)
     with store.session() as session:
-        return ConfluentMode(mode=registry.get_mode(session, settings, None))
+        mode = registry.get_mode(session, settings, subject, default_to_global=default_to_global)
+    return ConfluentMode(mode=mode)
 
 
 @router.put("/mode", response_model=ConfluentMode, openapi_extra=request_body(ConfluentModeIn))
@@ -497,8 +522,7 @@ async def _set_mode(
     request: Request, store: Store, settings: Settings, subject: str | None, force: bool
 ) -> ConfluentMode:
     who = principal(request)
-    body = await _body(request)
-    mode = body.get("mode") if isinstance(body, dict) else None
+    mode = await _field(request, "mode")
     return ConfluentMode(
         mode=_run(store, lambda s: registry.set_mode(s, settings, who, subject, mode, force=force))
     )
@@ -512,10 +536,7 @@ def get_subject_mode(
     settings: SettingsDep,
     default_to_global: Annotated[bool, Query(alias="defaultToGlobal")] = False,
 ) -> ConfluentMode:
-    _reader(request)
-    with store.session() as session:
-        mode = registry.get_mode(session, settings, subject, default_to_global=default_to_global)
-    return ConfluentMode(mode=mode)
+    return _get_mode(request, store, settings, subject, default_to_global=default_to_global)
 
 
 @router.put(
