@@ -324,3 +324,17 @@ def test_import_mode_is_refused_over_existing_subjects_unless_forced(api: TestCl
     assert forced.json() == {"mode": "IMPORT"}
     assert register(api, "orders-value", V2, id=500, version=7).json()["version"] == 7
     assert api.put(f"{SR}/mode?force=true", json={"mode": "IMPORT"}).json() == {"mode": "IMPORT"}
+
+
+def test_normalize_finds_a_schema_written_another_way_as_schemas_are_always_canonical(
+    api: TestClient,
+) -> None:
+    first = api.post(f"{SR}/subjects/orders-value/versions?normalize=true", json={"schema": V2})
+    reordered = json.dumps(dict(reversed(list(json.loads(V2).items()))), indent=2)
+    found = api.post(f"{SR}/subjects/orders-value?normalize=true", json={"schema": reordered})
+    assert found.json()["id"] == first.json()["id"]
+    check = api.post(
+        f"{SR}/compatibility/subjects/orders-value/versions/latest?normalize=true",
+        json={"schema": reordered},
+    )
+    assert check.json() == {"is_compatible": True}

@@ -161,6 +161,10 @@ def _run(store: Store, work: Callable[[Session], T]) -> T:
 
 
 Deleted = Annotated[bool, Query(description="include soft-deleted subjects or versions")]
+Normalize = Annotated[
+    bool,
+    Query(description="accepted: schemas are always stored and compared in canonical form"),
+]
 Force = Annotated[bool, Query(description="IMPORT mode although subjects already hold versions")]
 
 
@@ -320,7 +324,7 @@ async def register(
     request: Request,
     store: StoreDep,
     settings: SettingsDep,
-    normalize: bool = False,
+    normalize: Normalize = False,
 ) -> Response:
     """Register a schema under the subject (judged under its compatibility level): the
     schema's global id, the same for the same schema everywhere. 409 when incompatible."""
@@ -362,7 +366,12 @@ def delete_version(
     openapi_extra=request_body(ConfluentSchemaIn),
 )
 async def lookup(
-    subject: str, request: Request, store: StoreDep, settings: SettingsDep, deleted: Deleted = False
+    subject: str,
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+    deleted: Deleted = False,
+    normalize: Normalize = False,
 ) -> Response:
     """Whether the subject has this schema: its version, id and text."""
     _reader(request)
@@ -409,6 +418,7 @@ async def compatibility(
     store: StoreDep,
     settings: SettingsDep,
     verbose: bool = False,
+    normalize: Normalize = False,
 ) -> ConfluentCompatibility:
     """Whether the schema is compatible with this version, under the subject's level."""
     return await _check(request, store, settings, subject, version, verbose)
@@ -421,7 +431,12 @@ async def compatibility(
     openapi_extra=request_body(ConfluentSchemaIn),
 )
 async def compatibility_all(
-    subject: str, request: Request, store: StoreDep, settings: SettingsDep, verbose: bool = False
+    subject: str,
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+    verbose: bool = False,
+    normalize: Normalize = False,
 ) -> ConfluentCompatibility:
     """Whether the schema is compatible with every live version of the subject."""
     return await _check(request, store, settings, subject, None, verbose)
