@@ -255,6 +255,9 @@ def test_auth_takes_a_bearer_token_or_basic_with_the_token_as_password(
         bearer = {"Authorization": "Bearer s3cret"}
         assert api.get(f"{SR}/subjects", headers=bearer).json() == ["orders-value"]
         assert api.get(f"{SR}/subjects").status_code == 401
+        schema_id = ok.json()["id"]  # read once with the token: cached, still gated
+        assert api.get(f"{SR}/schemas/ids/{schema_id}", headers=bearer).status_code == 200
+        assert api.get(f"{SR}/schemas/ids/{schema_id}").status_code == 401
         audit = api.get("/api/v1/audit", params={"entity_type": "subject"}, headers=bearer)
         assert {e["actor"] for e in audit.json()["items"]} == {"root"}
 
