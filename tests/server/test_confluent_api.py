@@ -255,6 +255,9 @@ def test_auth_takes_a_bearer_token_or_basic_with_the_token_as_password(
         bearer = {"Authorization": "Bearer s3cret"}
         assert api.get(f"{SR}/subjects", headers=bearer).json() == ["orders-value"]
         assert api.get(f"{SR}/subjects").status_code == 401
+        schema_id = ok.json()["id"]  # read once with the token: cached, still gated
+        assert api.get(f"{SR}/schemas/ids/{schema_id}", headers=bearer).status_code == 200
+        assert api.get(f"{SR}/schemas/ids/{schema_id}").status_code == 401
         audit = api.get("/api/v1/audit", params={"entity_type": "subject"}, headers=bearer)
         assert {e["actor"] for e in audit.json()["items"]} == {"root"}
 
@@ -268,3 +271,73 @@ def test_the_registrys_impact_view_compares_with_the_latest_registered_version(
     impact = api.post("/api/v1/impact", json=body)
     assert impact.status_code == 200, impact.text
     assert impact.json()["comparedWith"] == "orders-value.2"
+
+
+def test_a_schema_by_id_is_served_ahead_of_the_framework_with_the_protocols_answers(
+    api: TestClient,
+) -> None:
+    schema_id = register(api, "orders-value", V1).json()["id"]
+    for _ in range(2):  # read from the database, then from the process's cache
+        found = api.get(f"{SR}/schemas/ids/{schema_id}")
+        assert found.headers["content-type"] == MEDIA
+        assert list(found.json()) == ["schema"]
+        assert json.loads(found.json()["schema"]) == json.loads(V1)
+    missing = api.get(f"{SR}/schemas/ids/{schema_id + 100}")
+    assert (missing.status_code, missing.headers["content-type"]) == (404, MEDIA)
+    assert missing.json() == {"error_code": 40403, "message": f"Schema {schema_id + 100} not found"}
+    assert api.get(f"{SR}/schemas/ids/abc").json()["error_code"] == 42200
+
+
+def test_import_mode_keeps_another_registrys_ids_and_versions_without_checks(
+    api: TestClient,
+) -> None:
+    assert api.put(f"{SR}/mode", json={"mode": "IMPORT"}).json() == {"mode": "IMPORT"}
+    first = register(api, "orders-value", V1, id=1000, version=3)
+    assert first.json()["id"] == 1000 and first.json()["version"] == 3, first.text
+    assert register(api, "orders-value", V1, id=1000, version=3).json()["version"] == 3
+    # no compatibility check: the breaking schema goes in under its own id and version
+    breaking = register(api, "orders-value", BAD, id=1001, version=4).json()
+    assert (breaking["id"], breaking["version"]) == (1001, 4)
+    # the same schema again at a later version, as the source registry had it
+    assert register(api, "orders-value", V1, id=1000, version=5).json()["version"] == 5
+    assert api.get(f"{SR}/subjects/orders-value/versions").json() == [3, 4, 5]
+    assert json.loads(api.get(f"{SR}/schemas/ids/1001").json()["schema"]) == json.loads(BAD)
+    # an id must keep meaning one schema
+    other_id = register(api, "orders-value", V1, id=2000, version=6)
+    assert (other_id.status_code, other_id.json()["error_code"]) == (422, 42207)
+    taken = register(api, "orders-value", V2, id=1001, version=6)
+    assert (taken.status_code, taken.json()["error_code"]) == (422, 42207)
+    clash = register(api, "orders-value", V2, id=1002, version=4)
+    assert (clash.status_code, clash.json()["error_code"]) == (422, 42205)
+    # back to READWRITE: ids are the registry's again, past the imported ones
+    assert api.put(f"{SR}/mode", json={"mode": "READWRITE"}).status_code == 200
+    fresh = register(api, "payments-value", V3).json()
+    assert fresh["id"] > 1001 and fresh["version"] == 1
+    refused = register(api, "payments-value", V2, id=5000)
+    assert (refused.status_code, refused.json()["error_code"]) == (422, 42205)
+
+
+def test_import_mode_is_refused_over_existing_subjects_unless_forced(api: TestClient) -> None:
+    register(api, "orders-value", V1)
+    refused = api.put(f"{SR}/mode", json={"mode": "IMPORT"})
+    assert (refused.status_code, refused.json()["error_code"]) == (422, 42205)
+    assert "Cannot import since found existing subjects" in refused.json()["message"]
+    assert api.put(f"{SR}/mode/orders-value", json={"mode": "IMPORT"}).status_code == 422
+    forced = api.put(f"{SR}/mode/orders-value?force=true", json={"mode": "IMPORT"})
+    assert forced.json() == {"mode": "IMPORT"}
+    assert register(api, "orders-value", V2, id=500, version=7).json()["version"] == 7
+    assert api.put(f"{SR}/mode?force=true", json={"mode": "IMPORT"}).json() == {"mode": "IMPORT"}
+
+
+def test_normalize_finds_a_schema_written_another_way_as_schemas_are_always_canonical(
+    api: TestClient,
+) -> None:
+    first = api.post(f"{SR}/subjects/orders-value/versions?normalize=true", json={"schema": V2})
+    reordered = json.dumps(dict(reversed(list(json.loads(V2).items()))), indent=2)
+    found = api.post(f"{SR}/subjects/orders-value?normalize=true", json={"schema": reordered})
+    assert found.json()["id"] == first.json()["id"]
+    check = api.post(
+        f"{SR}/compatibility/subjects/orders-value/versions/latest?normalize=true",
+        json={"schema": reordered},
+    )
+    assert check.json() == {"is_compatible": True}

@@ -85,8 +85,9 @@ API_ROUTERS: list[APIRouter] = [
 ROOT_ROUTERS: list[APIRouter] = [ofrep.router, confluent.router, otlp.router, metrics.router]
 
 #: The hot paths as plain ASGI routes, matched before every other route (``server/fast.py``):
-#: OFREP evaluation and the SDK's flag sync. Each path is also declared by its router above.
-FAST_ROUTES: list[BaseRoute] = [*ofrep.FAST_ROUTES, *flag_sync.FAST_ROUTES]
+#: OFREP evaluation, the SDK's flag sync and the schema registry's schema by id. Each path is
+#: also declared by its router above.
+FAST_ROUTES: list[BaseRoute] = [*ofrep.FAST_ROUTES, *flag_sync.FAST_ROUTES, *confluent.FAST_ROUTES]
 
 
 def _settings() -> Settings:
@@ -168,7 +169,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         app.include_router(router)
     pact.install(app, dependencies=[Depends(read_gate)])
     dashboard.install(app, settings)
-    # With reads behind a token, the SDK's sync goes through its (gated) FastAPI route.
+    # With reads behind a token, the SDK's sync and the schema by id go through their (gated)
+    # FastAPI routes.
     fast = ofrep.FAST_ROUTES if settings.require_token_for_reads else FAST_ROUTES
     app.router.routes[0:0] = fast
     declare_security(app)

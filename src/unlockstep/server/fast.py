@@ -1,4 +1,5 @@
-"""Plain ASGI for the hottest routes (OFREP evaluation, the SDK's flag sync).
+"""Plain ASGI for the hottest routes (OFREP evaluation, the SDK's flag sync, the schema
+registry's schema by id).
 
 A route built with :func:`fast_route` is matched ahead of every FastAPI route and runs as a
 bare ASGI app: no request object, no dependency solving, no response model; it reads the
@@ -65,8 +66,11 @@ async def read_body(receive: Receive) -> bytes:
     return b"".join(chunks)
 
 
-async def send_json(send: Send, status: int, body: bytes, etag: str | None = None) -> None:
-    headers = [_JSON, (b"content-length", b"%d" % len(body))]
+async def send_json(
+    send: Send, status: int, body: bytes, etag: str | None = None, media_type: bytes | None = None
+) -> None:
+    kind = (b"content-type", media_type) if media_type is not None else _JSON
+    headers = [kind, (b"content-length", b"%d" % len(body))]
     if etag is not None:
         headers.append((b"etag", etag.encode()))
     await send({"type": "http.response.start", "status": status, "headers": headers})

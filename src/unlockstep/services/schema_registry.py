@@ -33,6 +33,7 @@ from unlockstep.core.schema_registry import (
     TYPE_OF_KIND,
     TYPES,
     CompatibilityNotConfigured,
+    IdDoesNotMatch,
     InvalidCompatibility,
     InvalidMode,
     InvalidSchema,
@@ -92,8 +93,9 @@ class SchemaIn:
     text: str
     kind: str = "avro"
     references: list[Reference] = field(default_factory=list)
-    #: an explicit schema id (the protocol's ``IMPORT`` mode), which is not supported
+    #: the id and version another registry gave the schema (``IMPORT`` mode only)
     schema_id: int | None = None
+    version: int | None = None
 
     @classmethod
     def of(cls, body: Any) -> SchemaIn:
@@ -121,8 +123,17 @@ class SchemaIn:
                     "a reference is {name, subject, version}", where=f"references/{i}"
                 )
             refs.append(Reference(ref["name"], ref["subject"], ref["version"]))
-        schema_id = body.get("id")
-        return cls(text, kind, refs, schema_id if isinstance(schema_id, int) else None)
+        return cls(text, kind, refs, _number(body, "id"), _number(body, "version"))
+
+
+def _number(body: dict[str, Any], key: str) -> int | None:
+    """An optional id or version in a request body: a whole number from 1 to 2^31-1."""
+    value = body.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**31:
+        raise InvalidSchema(f"'{key}' must be a whole number from 1 to 2^31-1", where=key)
+    return value
 
 
 @dataclass(frozen=True)
@@ -362,12 +373,18 @@ class SchemaCache:
         self._items: OrderedDict[int, SchemaOut] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, store: Store, schema_id: int) -> SchemaOut:
+    def cached(self, schema_id: int) -> SchemaOut | None:
+        """The schema if this process has read it (no database read)."""
         with self._lock:
             found = self._items.get(schema_id)
             if found is not None:
                 self._items.move_to_end(schema_id)
-                return found
+            return found
+
+    def get(self, store: Store, schema_id: int) -> SchemaOut:
+        found = self.cached(schema_id)
+        if found is not None:
+            return found
         with store.session() as session:
             found = schema_by_id(session, schema_id)
         with self._lock:
@@ -567,16 +584,19 @@ def register(
 ) -> SubjectVersion | Incompatible:
     """Register ``given`` under ``subject``: its version when the subject already has this
     schema, a new version when it is compatible, or the verdict that refuses it."""
-    if _mode(session, subject) in ("READONLY", "READONLY_OVERRIDE"):
-        raise NotPermitted(f"Subject {subject} is in read-only mode", where="mode")
-    if given.schema_id is not None:
-        raise NotPermitted(
-            "registering a schema with an explicit id is not supported: ids are given by "
-            "unlockstep, one per canonical schema",
-            where="id",
-            hint="leave 'id' out (IMPORT of another registry's ids is not supported)",
-        )
     row = _subject(session, settings, subject)
+    mode = _mode_of(session, row)
+    if mode in ("READONLY", "READONLY_OVERRIDE"):
+        raise NotPermitted(f"Subject {subject} is in read-only mode", where="mode")
+    importing = mode == "IMPORT"
+    if not importing and (given.schema_id is not None or given.version is not None):
+        raise NotPermitted(
+            f"Subject {subject} is not in IMPORT mode: ids and versions are given by the "
+            "registry (one id per canonical schema)",
+            where="id" if given.schema_id is not None else "version",
+            hint="leave 'id' and 'version' out, or PUT /mode {\"mode\": \"IMPORT\"} to "
+            "import another registry's schemas with their ids",
+        )
     if row is None:
         service_name, name, _ = _target(session, settings, subject)
     else:
@@ -586,25 +606,31 @@ def register(
         assert service_row is not None
         service_name, name = service_row.name, contract.name
     prepared = _prepare(session, subject, given, settings.schema_registry_rules)
-    if row is not None:
+    if row is not None and given.version is None:
         same = rows.version_with(session, row, prepared.fingerprint)
-        if same is not None:
+        if same is not None and given.schema_id in (None, same.schema_id):
             return _out(session, row, same)
-    service = _service_for_write(session, settings, principal, service_name)
-    problem = _kind_problem(session, row, prepared.kind)
-    if problem is not None:
-        return Incompatible(subject, [problem])
-    report = _judge(session, settings, row, prepared)
-    if report is not None and not report.compatible:
-        return Incompatible(subject, _messages(report), report)
-    schema = rows.schema_by_fingerprint(session, prepared.fingerprint) or rows.add_schema(
-        session,
-        prepared.kind,
-        prepared.fingerprint,
-        prepared.canonical,
-        [r.to_dict() for r in prepared.references],
-        prepared.serialized,
-    )
+    if row is None:
+        _create_default_service(session, settings, principal, service_name)
+    service = authz.service_for_write(session, principal, service_name, what="register schemas")
+    if not importing:  # IMPORT copies another registry's history as it was: no checks
+        problem = _kind_problem(session, row, prepared.kind)
+        if problem is not None:
+            return Incompatible(subject, [problem])
+        report = _judge(session, settings, row, prepared)
+        if report is not None and not report.compatible:
+            return Incompatible(subject, _messages(report), report)
+    schema = _schema_row(session, prepared, given.schema_id)
+    if row is not None and given.version is not None:
+        taken = rows.version(session, row, given.version)
+        if taken is not None and taken.schema_id == schema.id:
+            return _out(session, row, taken)
+        if taken is not None:
+            raise NotPermitted(
+                f"Version {given.version} of subject {subject} already holds schema id "
+                f"{taken.schema_id}",
+                where="version",
+            )
     actor = principal.name
     if row is None:
         level = _level(session, None)
@@ -616,7 +642,7 @@ def register(
     else:
         contract = session.get(Contract, row.contract_id)
         assert contract is not None
-    number = rows.next_number(session, row)
+    number = given.version or rows.next_number(session, row)
     doc = contracts.Document(
         _source(prepared.kind, prepared.canonical, subject, {}), kind=prepared.kind
     )
@@ -629,6 +655,33 @@ def register(
              "contract": f"{service.name}/{contract.name}"}  # fmt: skip
     audit.record(session, actor, "schema.registered", "subject", subject, None, after)
     return _out(session, row, version)
+
+
+def _schema_row(session: Session, prepared: _Prepared, schema_id: int | None) -> RegistrySchema:
+    """The schema's row: the one with its fingerprint, or a new one (under ``schema_id``
+    when importing, refused when that id names another schema or the schema has another
+    id here: an imported id must keep meaning what it meant)."""
+    found = rows.schema_by_fingerprint(session, prepared.fingerprint)
+    if found is not None and schema_id not in (None, found.id):
+        raise IdDoesNotMatch(
+            f"Schema already registered with id {found.id} instead of input id {schema_id}",
+            where="id",
+        )
+    if found is not None:
+        return found
+    if schema_id is not None and rows.schema(session, schema_id) is not None:
+        raise IdDoesNotMatch(
+            f"Overwrite new schema with id {schema_id} is not permitted.", where="id"
+        )
+    return rows.add_schema(
+        session,
+        prepared.kind,
+        prepared.fingerprint,
+        prepared.canonical,
+        [r.to_dict() for r in prepared.references],
+        prepared.serialized,
+        schema_id=schema_id,
+    )
 
 
 def _pinned(session: Session, references: list[Reference]) -> list[tuple[str, ContractVersion]]:
@@ -647,10 +700,12 @@ def _pinned(session: Session, references: list[Reference]) -> list[tuple[str, Co
     return out
 
 
-def _service_for_write(
+def _create_default_service(
     session: Session, settings: Settings, principal: Principal, name: str
-) -> Service:
-    if registry.find_service(session, name) is None and name == settings.schema_registry_service:
+) -> None:
+    """The ``schema_registry_service`` setting's service, created (by an admin) for the
+    first subject no pattern or contract claims."""
+    if name == settings.schema_registry_service and registry.find_service(session, name) is None:
         from unlockstep.services.registry import save_service
 
         authz.require_admin(principal, what=f"create the service {name!r} for new subjects")
@@ -660,7 +715,6 @@ def _service_for_write(
             name,
             description="subjects registered through the schema-registry API",
         )
-    return authz.service_for_write(session, principal, name, what="register schemas")
 
 
 # -- deletes -----------------------------------------------------------------------------
@@ -850,10 +904,12 @@ def delete_subject_level(
 
 
 def _mode(session: Session, subject: str | None) -> str:
-    if subject is not None:
-        row = rows.find_subject(session, subject)
-        if row is not None and row.mode is not None:
-            return row.mode
+    return _mode_of(session, rows.find_subject(session, subject) if subject is not None else None)
+
+
+def _mode_of(session: Session, row: RegistrySubject | None) -> str:
+    if row is not None and row.mode is not None:
+        return row.mode
     return rows.setting(session, "mode") or DEFAULT_MODE
 
 
@@ -870,22 +926,44 @@ def get_mode(
 
 
 def set_mode(
-    session: Session, settings: Settings, principal: Principal, subject: str | None, mode: Any
+    session: Session,
+    settings: Settings,
+    principal: Principal,
+    subject: str | None,
+    mode: Any,
+    *,
+    force: bool = False,
 ) -> str:
+    """The registry's or a subject's mode. IMPORT (ids and versions given by the client) is
+    refused where subjects already hold versions, unless ``force``: an imported id must not
+    land on an id this registry already gave."""
     value = str(mode).upper() if isinstance(mode, str) else ""
     if value not in MODES:
         raise InvalidMode(f"Invalid mode {mode!r}", where="mode", hint=", ".join(MODES))
     if subject is None:
         authz.require_admin(principal, what="change the registry's mode")
+        if value == "IMPORT" and not force and list_subjects(session, settings, deleted=True):
+            raise _cannot_import()
         rows.put_setting(session, "mode", value)
     else:
         row = _existing(session, settings, subject)
         _writable(session, principal, row)
+        if value == "IMPORT" and not force and rows.versions(session, row):
+            raise _cannot_import()
         row.mode = value
         session.flush()
     audit.record(session, principal.name, "registry.mode_changed", "registry", subject or "global",
                  None, {"mode": value})  # fmt: skip
     return value
+
+
+def _cannot_import() -> NotPermitted:
+    return NotPermitted(
+        "Cannot import since found existing subjects",
+        where="mode",
+        hint="import into an empty registry, or pass force=true when the imported ids cannot "
+        "collide with the ones given here",
+    )
 
 
 def delete_mode(session: Session, settings: Settings, principal: Principal, subject: str) -> str:

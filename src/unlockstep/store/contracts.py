@@ -58,12 +58,17 @@ def content(session: Session, sha256: str) -> str | None:
 
 
 def current(session: Session, contract: Contract | None, number: str) -> ContractVersion | None:
+    """The contract's version published as provider version ``number`` (one indexed row,
+    not the contract's whole history)."""
     if contract is None:
         return None
-    for cv, found in versions(session, contract):
-        if found == number:
-            return cv
-    return None
+    return session.scalar(
+        select(ContractVersion)
+        .join(Version, Version.id == ContractVersion.version_id)
+        .where(ContractVersion.contract_id == contract.id, Version.number == number)
+        .order_by(ContractVersion.published_at, ContractVersion.id)
+        .limit(1)
+    )
 
 
 def create_contract(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import delete, func, select
+from sqlalchemy import text as sql
 from sqlalchemy.orm import Session
 
 from unlockstep.store.contract_tables import Contract, ContractVersion
@@ -190,12 +191,24 @@ def add_schema(
     text: str,
     refs: list[dict[str, Any]],
     serialized: str | None = None,
+    *,
+    schema_id: int | None = None,
 ) -> RegistrySchema:
+    """A new schema row; ``schema_id`` given (IMPORT), PostgreSQL's id sequence is moved past
+    it so the ids given later do not collide (SQLite gives max + 1 by itself)."""
     row = RegistrySchema(
-        kind=kind, fingerprint=fingerprint, text=text, refs=refs, serialized=serialized
-    )
+        id=schema_id, kind=kind, fingerprint=fingerprint, text=text, refs=refs,
+        serialized=serialized,
+    )  # fmt: skip
     session.add(row)
     session.flush()
+    if schema_id is not None and session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            sql(
+                "SELECT setval(pg_get_serial_sequence('sr_schemas', 'id'), "
+                "(SELECT max(id) FROM sr_schemas))"
+            )
+        )
     return row
 
 
@@ -232,11 +245,20 @@ def delete_version(session: Session, row: RegistrySubjectVersion) -> None:
 
 
 def setting(session: Session, key: str) -> str | None:
-    row = session.get(RegistrySetting, key)
-    return row.value if row is not None else None
+    """A global setting, read once per unit of work (a registration asks for the mode and
+    the compatibility level: one query for both)."""
+    known: dict[str, str] | None = session.info.get(_SETTINGS)
+    if known is None:
+        found = session.execute(select(RegistrySetting.key, RegistrySetting.value)).all()
+        known = session.info[_SETTINGS] = {k: v for k, v in found}
+    return known.get(key)
+
+
+_SETTINGS = "unlockstep.schema_registry.settings"
 
 
 def put_setting(session: Session, key: str, value: str | None) -> None:
+    session.info.pop(_SETTINGS, None)
     row = session.get(RegistrySetting, key)
     if value is None:
         if row is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from unlockstep.core.schema_registry._errors import (
     CompatibilityNotConfigured,
+    IdDoesNotMatch,
     InvalidCompatibility,
     InvalidMode,
     InvalidSchema,
@@ -40,6 +41,7 @@ __all__ = [
     "TYPES",
     "TYPE_OF_KIND",
     "CompatibilityNotConfigured",
+    "IdDoesNotMatch",
     "InvalidCompatibility",
     "InvalidMode",
     "InvalidSchema",

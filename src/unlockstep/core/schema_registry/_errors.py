@@ -8,7 +8,7 @@ the CLI exit code still come from the one tree in ``unlockstep.errors``::
                    40409 no subject mode
     InvalidInput   42201 invalid schema, 42202 invalid version, 42203 invalid compatibility
                    level, 42204 invalid mode, 42205 operation not permitted,
-                   42206 reference exists
+                   42206 reference exists, 42207 schema id does not match (IMPORT)
 
 An incompatible schema is not among them: it is a returned verdict (409 on the wire).
 """
@@ -76,3 +76,9 @@ class NotPermitted(InvalidInput):
 
 class ReferenceExists(InvalidInput):
     error_code = 42206
+
+
+class IdDoesNotMatch(InvalidInput):
+    """IMPORT mode: the schema has another id here, or the id names another schema."""
+
+    error_code = 42207

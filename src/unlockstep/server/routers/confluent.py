@@ -16,16 +16,20 @@ import binascii
 import json
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any, TypeVar
+from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.types import Receive, Scope, Send
 
 from unlockstep.core.schema_registry import TYPES
 from unlockstep.errors import InvalidInput, Unauthorized, UnlockstepError
 from unlockstep.server.deps import SettingsDep, StoreDep, get_settings, principal_of
+from unlockstep.server.fast import fast_route, send_json
 from unlockstep.server.wire_confluent import (
     MEDIA_TYPE,
     RAW_SCHEMA,
@@ -141,11 +145,27 @@ async def _body(request: Request) -> Any:
         raise InvalidInput("the request body is not JSON", where="body") from None
 
 
+async def _field(request: Request, key: str) -> Any:
+    """One field of a JSON object body (``compatibility``, ``mode``), ``None`` if absent."""
+    body = await _body(request)
+    return body.get(key) if isinstance(body, dict) else None
+
+
+async def _schema_in(request: Request) -> registry.SchemaIn:
+    """The schema a register, lookup or compatibility check is about."""
+    return registry.SchemaIn.of(await _body(request))
+
+
 def _run(store: Store, work: Callable[[Session], T]) -> T:
     return store.retrying(work)
 
 
 Deleted = Annotated[bool, Query(description="include soft-deleted subjects or versions")]
+Normalize = Annotated[
+    bool,
+    Query(description="accepted: schemas are always stored and compared in canonical form"),
+]
+Force = Annotated[bool, Query(description="IMPORT mode although subjects already hold versions")]
 
 
 # -- schemas -------------------------------------------------------------------------------
@@ -165,17 +185,41 @@ def schema_by_id(
     format: str | None = None,
     subject: str | None = None,
 ) -> Response:
+    """The schema with this global id (what a deserializer asks for each new id it reads).
+    Served by ``_fast_schema_by_id`` ahead of this route unless reads need a token."""
     _reader(request)
-    found = _cache(request).get(store, schema_id)
+    found = _cache(request.app.state).get(store, schema_id)
     return RegistryJSON(schema_body(found, serialized=format == "serialized"))
 
 
-def _cache(request: Request) -> registry.SchemaCache:
-    state = request.app.state
+def _cache(state: Any) -> registry.SchemaCache:
     cache: registry.SchemaCache | None = getattr(state, "schema_cache", None)
     if cache is None:
         cache = state.schema_cache = registry.SchemaCache()
     return cache
+
+
+async def _fast_schema_by_id(scope: Scope, receive: Receive, send: Send) -> None:
+    """``GET /schemas/ids/{id}`` as plain ASGI (``server/fast.py``): a cached schema is
+    answered without a thread hop, dependency solving or response-model validation; a
+    miss reads the database in the thread pool, as a FastAPI route would."""
+    state, store = scope["app"].state, scope["app"].state.store
+    schema_id: int = scope["path_params"]["schema_id"]
+    query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+    cache = _cache(state)
+    found = cache.cached(schema_id)
+    try:
+        if found is None:
+            found = await run_in_threadpool(cache.get, store, schema_id)
+    except UnlockstepError as exc:
+        status, body = exc.http_status, {"error_code": _code(exc), "message": exc.message}
+    else:
+        status, body = 200, schema_body(found, serialized=query.get("format") == "serialized")
+    await send_json(send, status, json.dumps(body).encode(), media_type=MEDIA_TYPE.encode())
+
+
+#: Matched ahead of every FastAPI route (``app.FAST_ROUTES``) when reads need no token.
+FAST_ROUTES = [fast_route(PREFIX + "/schemas/ids/{schema_id:int}", _fast_schema_by_id, "GET")]
 
 
 @router.get("/schemas/ids/{schema_id}/schema", responses=RAW_SCHEMA)
@@ -280,12 +324,12 @@ async def register(
     request: Request,
     store: StoreDep,
     settings: SettingsDep,
-    normalize: bool = False,
+    normalize: Normalize = False,
 ) -> Response:
     """Register a schema under the subject (judged under its compatibility level): the
     schema's global id, the same for the same schema everywhere. 409 when incompatible."""
     who = principal(request)
-    given = registry.SchemaIn.of(await _body(request))
+    given = await _schema_in(request)
     result = _run(store, lambda s: registry.register(s, settings, who, subject, given))
     if isinstance(result, registry.Incompatible):
         message = (
@@ -322,11 +366,16 @@ def delete_version(
     openapi_extra=request_body(ConfluentSchemaIn),
 )
 async def lookup(
-    subject: str, request: Request, store: StoreDep, settings: SettingsDep, deleted: Deleted = False
+    subject: str,
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+    deleted: Deleted = False,
+    normalize: Normalize = False,
 ) -> Response:
     """Whether the subject has this schema: its version, id and text."""
     _reader(request)
-    given = registry.SchemaIn.of(await _body(request))
+    given = await _schema_in(request)
     found = _run(store, lambda s: registry.lookup(s, settings, subject, given, deleted=deleted))
     return RegistryJSON(version_body(found))
 
@@ -349,7 +398,7 @@ async def _check(
     verbose: bool,
 ) -> ConfluentCompatibility:  # fmt: skip
     _reader(request)
-    given = registry.SchemaIn.of(await _body(request))
+    given = await _schema_in(request)
     found = _run(store, lambda s: registry.check(s, settings, subject, version, given))
     return ConfluentCompatibility(
         is_compatible=found.compatible, messages=found.messages if verbose else None
@@ -369,6 +418,7 @@ async def compatibility(
     store: StoreDep,
     settings: SettingsDep,
     verbose: bool = False,
+    normalize: Normalize = False,
 ) -> ConfluentCompatibility:
     """Whether the schema is compatible with this version, under the subject's level."""
     return await _check(request, store, settings, subject, version, verbose)
@@ -381,7 +431,12 @@ async def compatibility(
     openapi_extra=request_body(ConfluentSchemaIn),
 )
 async def compatibility_all(
-    subject: str, request: Request, store: StoreDep, settings: SettingsDep, verbose: bool = False
+    subject: str,
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+    verbose: bool = False,
+    normalize: Normalize = False,
 ) -> ConfluentCompatibility:
     """Whether the schema is compatible with every live version of the subject."""
     return await _check(request, store, settings, subject, None, verbose)
@@ -400,12 +455,22 @@ def get_config(request: Request, store: StoreDep) -> ConfluentLevel:
 @router.put(
     "/config", response_model=ConfluentLevelSet, openapi_extra=request_body(ConfluentLevelIn)
 )
-async def put_config(request: Request, store: StoreDep) -> ConfluentLevelSet:
+async def put_config(request: Request, store: StoreDep, settings: SettingsDep) -> ConfluentLevelSet:
+    return await _put_level(request, store, settings, None)
+
+
+async def _put_level(
+    request: Request, store: Store, settings: Settings, subject: str | None
+) -> ConfluentLevelSet:
     who = principal(request)
-    body = await _body(request)
-    level = body.get("compatibility") if isinstance(body, dict) else None
-    value = _run(store, lambda s: registry.set_global_level(s, who, level))
-    return ConfluentLevelSet(compatibility=value)
+    level = await _field(request, "compatibility")
+
+    def work(session: Session) -> str:
+        if subject is None:
+            return registry.set_global_level(session, who, level)
+        return registry.set_subject_level(session, settings, who, subject, level)
+
+    return ConfluentLevelSet(compatibility=_run(store, work))
 
 
 @router.get("/config/{subject:path}", response_model=ConfluentLevel, response_model_by_alias=True)
@@ -432,11 +497,7 @@ def get_subject_config(
 async def put_subject_config(
     subject: str, request: Request, store: StoreDep, settings: SettingsDep
 ) -> ConfluentLevelSet:
-    who = principal(request)
-    body = await _body(request)
-    level = body.get("compatibility") if isinstance(body, dict) else None
-    value = _run(store, lambda s: registry.set_subject_level(s, settings, who, subject, level))
-    return ConfluentLevelSet(compatibility=value)
+    return await _put_level(request, store, settings, subject)
 
 
 @router.delete(
@@ -452,18 +513,33 @@ def delete_subject_config(
 
 @router.get("/mode", response_model=ConfluentMode)
 def get_mode(request: Request, store: StoreDep, settings: SettingsDep) -> ConfluentMode:
+    return _get_mode(request, store, settings, None, default_to_global=True)
+
+
+def _get_mode(
+    request: Request, store: Store, settings: Settings, subject: str | None, *,
+    default_to_global: bool,
+) -> ConfluentMode:  # fmt: skip
     _reader(request)
     with store.session() as session:
-        return ConfluentMode(mode=registry.get_mode(session, settings, None))
+        mode = registry.get_mode(session, settings, subject, default_to_global=default_to_global)
+    return ConfluentMode(mode=mode)
 
 
 @router.put("/mode", response_model=ConfluentMode, openapi_extra=request_body(ConfluentModeIn))
-async def put_mode(request: Request, store: StoreDep, settings: SettingsDep) -> ConfluentMode:
+async def put_mode(
+    request: Request, store: StoreDep, settings: SettingsDep, force: Force = False
+) -> ConfluentMode:
+    return await _set_mode(request, store, settings, None, force)
+
+
+async def _set_mode(
+    request: Request, store: Store, settings: Settings, subject: str | None, force: bool
+) -> ConfluentMode:
     who = principal(request)
-    body = await _body(request)
-    mode = body.get("mode") if isinstance(body, dict) else None
+    mode = await _field(request, "mode")
     return ConfluentMode(
-        mode=_run(store, lambda s: registry.set_mode(s, settings, who, None, mode))
+        mode=_run(store, lambda s: registry.set_mode(s, settings, who, subject, mode, force=force))
     )
 
 
@@ -475,10 +551,7 @@ def get_subject_mode(
     settings: SettingsDep,
     default_to_global: Annotated[bool, Query(alias="defaultToGlobal")] = False,
 ) -> ConfluentMode:
-    _reader(request)
-    with store.session() as session:
-        mode = registry.get_mode(session, settings, subject, default_to_global=default_to_global)
-    return ConfluentMode(mode=mode)
+    return _get_mode(request, store, settings, subject, default_to_global=default_to_global)
 
 
 @router.put(
@@ -487,14 +560,9 @@ def get_subject_mode(
     openapi_extra=request_body(ConfluentModeIn),
 )
 async def put_subject_mode(
-    subject: str, request: Request, store: StoreDep, settings: SettingsDep
+    subject: str, request: Request, store: StoreDep, settings: SettingsDep, force: Force = False
 ) -> ConfluentMode:
-    who = principal(request)
-    body = await _body(request)
-    mode = body.get("mode") if isinstance(body, dict) else None
-    return ConfluentMode(
-        mode=_run(store, lambda s: registry.set_mode(s, settings, who, subject, mode))
-    )
+    return await _set_mode(request, store, settings, subject, force)
 
 
 @router.delete("/mode/{subject:path}", response_model=ConfluentMode)
