@@ -143,21 +143,30 @@ def contract_view(
             raise InvalidInput("pick two different versions to compare", where="version")
         svc = registry.get_service(session, service)
         contract = contract_rows.get_contract(session, svc, name)
-        texts = {
-            number: Registered(number, text, cv.filename or f"{name}@{number}")
-            for cv, number in contract_rows.versions(session, contract)
-            if (text := contract_rows.content(session, cv.blob_sha256)) is not None
-        }
-        base, proposed = texts[older], texts[newer]
-        source = Source(proposed.content, proposed.filename)
-        engine = engine_for(source, None, contract.kind)
-        report = judge(
-            engine,
-            source,
-            [Registered(base.version, base.content, base.filename)],
-            parse_mode(contract.mode),
-        )
+        stored = {number: cv for cv, number in contract_rows.versions(session, contract)}
+        sides = ((older, stored[older]), (newer, stored[newer]))
+        named = tuple((n, cv.blob_sha256, cv.filename or f"{name}@{n}") for n, cv in sides)
+        key = (contract.kind, contract.mode, named)
+        report = _DIFFS.get(key)
+        if report is None:
+            base, proposed = (
+                Registered(n, contract_rows.content(session, sha) or "", filename)
+                for n, sha, filename in named
+            )
+            source = Source(proposed.content, proposed.filename)
+            engine = engine_for(source, None, contract.kind)
+            report = judge(engine, source, [base], parse_mode(contract.mode))
+            if len(_DIFFS) >= _DIFFS_KEPT:
+                _DIFFS.pop(next(iter(_DIFFS)), None)  # the oldest
+            _DIFFS[key] = report
         return ContractView(detail, consumers, (older, newer), report, deprecated)
+
+
+#: (kind, mode, (version, blob, file name) of the older and the newer) -> the report of going
+#: from one to the other. Blobs are addressed by their content's hash, so a stored diff never
+#: changes: the contract page judges each pair of versions once per process.
+_DIFFS: dict[tuple[str, str, tuple[tuple[str, str, str], ...]], CompatibilityReport] = {}
+_DIFFS_KEPT = 256
 
 
 def _deprecated_uses(consumers: list[integrations.Consumer]) -> list[dict[str, Any]]:
