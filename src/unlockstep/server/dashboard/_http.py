@@ -46,6 +46,8 @@ NAV = (
     ("/deprecations", "Deprecations"),
     ("/flags", "Flags"),
     ("/plans", "Plans"),
+    ("/rollouts", "Rollouts"),
+    ("/safety-nets", "Safety nets"),
     ("/audit", "Audit"),
 )
 #: Responses at least this large are gzipped when the client accepts it.

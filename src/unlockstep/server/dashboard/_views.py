@@ -17,7 +17,9 @@ from unlockstep.services import audit as audit_service
 from unlockstep.services import estate as estate_service
 from unlockstep.services import flags as flag_service
 from unlockstep.services import integrations
+from unlockstep.services import invariants as invariant_service
 from unlockstep.services import plans as plan_service
+from unlockstep.services import reconciliation as reconciliation_service
 from unlockstep.services import registry as registry_service
 
 View = dict[str, Any]
@@ -209,6 +211,22 @@ def service(context: Context, name: str) -> View:
             for env, d in found.decisions.items()
         ],
         "audit": [_event(e) for e in found.audit],
+        "safetyNets": _safety_nets(context, name),
+    }
+
+
+def _safety_nets(context: Context, service: str) -> View:
+    """The service's invariants and reconciliations, each with its state (the safety-net
+    pages show the rest)."""
+    return {
+        "invariants": [
+            {"name": i.name, "state": i.state, "severity": i.severity}
+            for i in invariant_service.list_invariants(context.store, service)
+        ],
+        "reconciliations": [
+            {"name": r.name, "open": r.open, "breached": r.breached}
+            for r in reconciliation_service.statuses(context.store, service)
+        ],
     }
 
 
