@@ -173,6 +173,43 @@ def test_deprecations_page_lists_what_is_still_used_and_overdue(contracts: TestC
     assert "(overdue)" in html
 
 
+def test_deprecations_and_contract_pages_show_usage_and_last_seen(api: TestClient) -> None:
+    """case-summary-api 1.4.0 deprecates fields audit-report-service reads; the usage store
+    saw it read one of them today."""
+    from tests.cli.test_usage_cli import report
+
+    for service in ("case-service", "audit-report-service"):
+        story.ok(api.put(f"/api/v1/services/{service}", json={}))
+    story.publish_contract(api, "1.4.0", "case-summary-api", "http", "case-summary-api.1.4.0.yaml")
+    story.publish_expectation(
+        api, "audit-report-service", "1.9.0", "case-summary-api",
+        "audit-report-service.case-summary.yaml",
+    )  # fmt: skip
+    report(
+        api, "audit-report-service", "v1", 6,
+        **{"http.request.method": "GET", "http.route": "/cases/{caseId}/summary",
+           "unlockstep.field": "legacyRiskScore"},
+    )  # fmt: skip
+    view, html = twin(api, "/deprecations")
+    legacy = [d for d in view["deprecations"] if (d["field"] or "").endswith("legacyRiskScore")]
+    assert legacy and all(d["usage"] for d in legacy)
+    today = view["today"]
+    for d in legacy:
+        assert [(u["consumer"], u["amount"], u["lastUsed"]) for u in d["usage"]] == [
+            ("audit-report-service", 6.0, today)
+        ]
+    unused = [d for d in view["deprecations"] if d not in legacy]
+    assert all(d["usage"] == [] for d in unused)
+    shows(html, f"audit-report-service: 6 · last seen {today}")
+    path = "/services/case-service/contracts/case-summary-api"
+    contract, html = twin(api, path)
+    by_field = {(u["element"], u["field"]): u["users"] for u in contract["usage"]}
+    used = by_field[("GET /cases/{caseId}/summary", "/legacyRiskScore")]
+    assert [(u["consumer"], u["amount"]) for u in used] == [("audit-report-service", 6.0)]
+    assert by_field[("GET /cases/{caseId}/summary", "/internalNotes")] == []
+    shows(html, f"audit-report-service: 6 · last seen {today}", "no usage recorded")
+
+
 def test_matrix_page_shows_every_row_of_its_twin_and_filters(contracts: TestClient) -> None:
     view, html = twin(contracts, "/matrix")
     assert view["total"] == len(view["rows"]) >= 3

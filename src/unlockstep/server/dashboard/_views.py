@@ -258,7 +258,7 @@ def _event(e: Any) -> View:
 
 
 def contract(context: Context, service: str, name: str, older: str = "", newer: str = "") -> View:
-    found = estate_service.contract_view(context.store, service, name, older, newer)
+    found = estate_service.contract_view(context.store, service, name, older, newer, context.today)
     d = found.detail
     today = context.today.isoformat()
     report = found.report.to_dict() if found.report else None
@@ -282,6 +282,8 @@ def contract(context: Context, service: str, name: str, older: str = "", newer: 
             {**use, "overdue": bool(use.get("sunset")) and use["sunset"] < today}
             for use in found.deprecated
         ],
+        "usage": found.usage,
+        "usageDays": estate_service.USAGE_DAYS,
     }
 
 
@@ -335,6 +337,7 @@ def deprecations(context: Context) -> View:
     found = estate_service.deprecations(context.store, context.today)
     return {
         "today": context.today.isoformat(),
+        "usageDays": estate_service.USAGE_DAYS,
         "overdue": sum(1 for d in found if d.overdue),
         "deprecations": [_plain(d) for d in found],
     }
