@@ -50,6 +50,39 @@ def test_pages_are_sent_with_nosniff_and_a_same_origin_referrer(estate: TestClie
     assert headers["referrer-policy"] == "same-origin"
 
 
+def policy(headers: Any) -> dict[str, str]:
+    return {
+        part.split(" ", 1)[0]: part.split(" ", 1)[1]
+        for part in (p.strip() for p in headers["content-security-policy"].split(";"))
+    }
+
+
+@pytest.mark.parametrize(
+    "path", ["/estate", "/services/case-service", "/services/no-such-service", "/estate.json"]
+)
+def test_every_page_twin_and_error_page_has_a_policy_allowing_nothing_inline(
+    estate: TestClient, path: str
+) -> None:
+    response = estate.get(path)
+    rules = policy(response.headers)
+    assert rules["script-src"] == rules["style-src"] == "'self'"
+    assert (rules["frame-ancestors"], rules["object-src"]) == ("'none'", "'none'")
+    assert response.headers["x-frame-options"] == "DENY"
+    if response.headers["content-type"].startswith("text/html"):
+        html = response.text
+        assert "<style" not in html and " style=" not in html
+        assert not re.search(r"<script(?![^>]*\bsrc=)", html), "an inline script"
+        assert not re.search(r" on[a-z]+=", html), "an inline event handler"
+
+
+def test_docs_has_its_own_policy_and_starts_swagger_ui_from_a_file(api: TestClient) -> None:
+    response = api.get("/docs")
+    rules = policy(response.headers)
+    assert rules["script-src"] == "'self'" and "'unsafe-inline'" in rules["style-src"]
+    assert not re.search(r"<script(?![^>]*\bsrc=)", response.text)
+    assert '<script src="/static/docs.js">' in response.text
+
+
 def test_estate_page_shows_every_service_and_group_of_its_twin(estate: TestClient) -> None:
     view, html = twin(estate, "/estate")
     names = [s["name"] for g in view["groups"] for s in g["services"]]
