@@ -7,7 +7,7 @@ systems, with 300 flags in production (imported through the flag use case, so th
 trail has their events) and the demo's release plan. Each page is asked ``--requests`` times
 in-process (the app over ASGI, no network), after a warm-up.
 
-    python bench/dashboard.py [--requests 30] [--services 1000]
+    python bench/dashboard.py [--requests 30 | --quick] [--services 1000]
 
 Targets (issue 16): p95 under 150 ms per page, under 500 ms for the estate graph page (all
 its views: the graph of teams or systems, one team, a search); no page larger than 1 MB
@@ -108,6 +108,8 @@ def pages(change: str) -> list[tuple[str, str]]:
         ("flag", "/flags/production/feature.042"),
         ("plans", "/plans"),
         ("plan", f"/plans/{change}"),
+        ("rollouts", "/rollouts"),
+        ("safety nets", "/safety-nets"),
         ("audit", "/audit"),
         ("audit, filtered", "/audit?entityType=flag&entity=feature.042"),
     ]
@@ -146,11 +148,16 @@ def main() -> None:
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=30)
+    parser.add_argument(
+        "--quick", action="store_true", help="8 requests per page (about a minute in all)"
+    )
     parser.add_argument("--services", type=int, default=1_000)
     parser.add_argument(
         "--database", type=Path, help="keep the generated estate in this SQLite file and reuse it"
     )
     args = parser.parse_args()
+    if args.quick:
+        args.requests = 8
     with tempfile.TemporaryDirectory() as folder:
         database = args.database or Path(folder) / "dashboard.db"
         url = f"sqlite:///{database}"

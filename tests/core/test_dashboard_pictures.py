@@ -70,3 +70,18 @@ def test_daily_bars_stack_series_and_scale_to_the_busiest_day() -> None:
 )
 def test_targeting_reads_as_lines(targeting: object, lines: list[str]) -> None:
     assert describe(targeting) == lines
+
+
+def test_measurement_bars_scale_to_the_largest_value_and_colour_by_phase() -> None:
+    chart = charts.measurement_bars(
+        [("#1", 0.01, "pass"), ("#2", 0.04, "fail"), ("#3", None, "inconclusive")]
+    )
+    assert chart.series == ["pass", "fail", "inconclusive"] and chart.peak == 0.04
+    first, second, third = chart.bars
+    assert [b.series for b in chart.bars] == [0, 1, 2]
+    assert second.height > first.height and second.height == pytest.approx(130, abs=0.1)
+    assert third.height == 2.0 and third.label == "#3: no value (inconclusive)"
+    assert first.x < second.x < third.x
+    runs = charts.measurement_bars([("a", 3.0, "breached"), ("b", 0.0, "ok")], ("ok", "breached"))
+    assert [b.series for b in runs.bars] == [1, 0]
+    assert charts.measurement_bars([]).bars == []

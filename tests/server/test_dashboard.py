@@ -50,6 +50,39 @@ def test_pages_are_sent_with_nosniff_and_a_same_origin_referrer(estate: TestClie
     assert headers["referrer-policy"] == "same-origin"
 
 
+def policy(headers: Any) -> dict[str, str]:
+    return {
+        part.split(" ", 1)[0]: part.split(" ", 1)[1]
+        for part in (p.strip() for p in headers["content-security-policy"].split(";"))
+    }
+
+
+@pytest.mark.parametrize(
+    "path", ["/estate", "/services/case-service", "/services/no-such-service", "/estate.json"]
+)
+def test_every_page_twin_and_error_page_has_a_policy_allowing_nothing_inline(
+    estate: TestClient, path: str
+) -> None:
+    response = estate.get(path)
+    rules = policy(response.headers)
+    assert rules["script-src"] == rules["style-src"] == "'self'"
+    assert (rules["frame-ancestors"], rules["object-src"]) == ("'none'", "'none'")
+    assert response.headers["x-frame-options"] == "DENY"
+    if response.headers["content-type"].startswith("text/html"):
+        html = response.text
+        assert "<style" not in html and " style=" not in html
+        assert not re.search(r"<script(?![^>]*\bsrc=)", html), "an inline script"
+        assert not re.search(r" on[a-z]+=", html), "an inline event handler"
+
+
+def test_docs_has_its_own_policy_and_starts_swagger_ui_from_a_file(api: TestClient) -> None:
+    response = api.get("/docs")
+    rules = policy(response.headers)
+    assert rules["script-src"] == "'self'" and "'unsafe-inline'" in rules["style-src"]
+    assert not re.search(r"<script(?![^>]*\bsrc=)", response.text)
+    assert '<script src="/static/docs.js">' in response.text
+
+
 def test_estate_page_shows_every_service_and_group_of_its_twin(estate: TestClient) -> None:
     view, html = twin(estate, "/estate")
     names = [s["name"] for g in view["groups"] for s in g["services"]]
@@ -171,6 +204,43 @@ def test_deprecations_page_lists_what_is_still_used_and_overdue(contracts: TestC
         assert [u["consumer"] for u in item["users"]] == ["audit-report-service"]
         shows(html, item["element"], item["field"], item["sunset"] or "none set")
     assert "(overdue)" in html
+
+
+def test_deprecations_and_contract_pages_show_usage_and_last_seen(api: TestClient) -> None:
+    """case-summary-api 1.4.0 deprecates fields audit-report-service reads; the usage store
+    saw it read one of them today."""
+    from tests.cli.test_usage_cli import report
+
+    for service in ("case-service", "audit-report-service"):
+        story.ok(api.put(f"/api/v1/services/{service}", json={}))
+    story.publish_contract(api, "1.4.0", "case-summary-api", "http", "case-summary-api.1.4.0.yaml")
+    story.publish_expectation(
+        api, "audit-report-service", "1.9.0", "case-summary-api",
+        "audit-report-service.case-summary.yaml",
+    )  # fmt: skip
+    report(
+        api, "audit-report-service", "v1", 6,
+        **{"http.request.method": "GET", "http.route": "/cases/{caseId}/summary",
+           "unlockstep.field": "legacyRiskScore"},
+    )  # fmt: skip
+    view, html = twin(api, "/deprecations")
+    legacy = [d for d in view["deprecations"] if (d["field"] or "").endswith("legacyRiskScore")]
+    assert legacy and all(d["usage"] for d in legacy)
+    today = view["today"]
+    for d in legacy:
+        assert [(u["consumer"], u["amount"], u["lastUsed"]) for u in d["usage"]] == [
+            ("audit-report-service", 6.0, today)
+        ]
+    unused = [d for d in view["deprecations"] if d not in legacy]
+    assert all(d["usage"] == [] for d in unused)
+    shows(html, f"audit-report-service: 6 · last seen {today}")
+    path = "/services/case-service/contracts/case-summary-api"
+    contract, html = twin(api, path)
+    by_field = {(u["element"], u["field"]): u["users"] for u in contract["usage"]}
+    used = by_field[("GET /cases/{caseId}/summary", "/legacyRiskScore")]
+    assert [(u["consumer"], u["amount"]) for u in used] == [("audit-report-service", 6.0)]
+    assert by_field[("GET /cases/{caseId}/summary", "/internalNotes")] == []
+    shows(html, f"audit-report-service: 6 · last seen {today}", "no usage recorded")
 
 
 def test_matrix_page_shows_every_row_of_its_twin_and_filters(contracts: TestClient) -> None:

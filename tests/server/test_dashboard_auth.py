@@ -224,3 +224,28 @@ def test_sign_out_ends_the_session(guarded: TestClient) -> None:
 def test_sign_in_never_sends_anyone_off_this_server(guarded: TestClient, target: str) -> None:
     response = sign_in(guarded, secret(guarded, "dash"), target)
     assert response.headers["location"] == "/estate"
+
+
+def test_rollout_actions_follow_the_flags_owner_and_need_a_session(guarded: TestClient) -> None:
+    check = {
+        "name": "errors", "provider": {"web": {"url": "http://127.0.0.1:9/x", "jsonPath": "$.e"}},
+        "successCondition": "result < 1", "initialDelay": "1h",
+    }  # fmt: skip
+    body = {"rollout": {
+        "flag": "decision.submit.v2", "environment": "staging", "stages": [5, 100],
+        "analysis": {"name": "auth", "checks": [check]},
+    }}  # fmt: skip
+    started = guarded.post("/api/v1/rollouts", json=body, headers=ADMIN)
+    assert started.status_code == 201, started.text
+    page = f"/rollouts/{started.json()['id']}"
+    form = {"reason": "r", "confirm": "yes"}
+    csrf = csrf_of(guarded.get(page).text)
+    anonymous = guarded.post(page + "/abort", data={**form, "csrf": csrf})
+    assert anonymous.status_code == 401, anonymous.text
+    sign_in(guarded, secret(guarded, "dash"), page)
+    csrf = csrf_of(guarded.get(page).text)
+    for verb in ("promote", "abort"):
+        refused = guarded.post(f"{page}/{verb}", data={**form, "csrf": csrf})
+        assert refused.status_code == 403 and "owned by" in refused.text, refused.text
+    shown = guarded.get(page + ".json").json()
+    assert (shown["status"], shown["stage"]) == ("running", 0)

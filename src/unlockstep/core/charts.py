@@ -1,4 +1,5 @@
-"""Small charts for pages: daily counts as stacked bars, one colour class per series.
+"""Small charts for pages: daily counts as stacked bars, and an analysis check's
+measurements one bar each, one colour class per series.
 
 Pure and deterministic like ``core.graphs``: a page and its JSON twin carry the same bars,
 in SVG user units."""
@@ -32,8 +33,8 @@ class Chart:
     width: float
     height: float
     series: list[str]
-    peak: int
-    total: int
+    peak: float
+    total: float
     bars: list[Bar] = field(default_factory=list)
     ticks: list[tuple[float, str]] = field(default_factory=list)  # (x, day) under the bars
 
@@ -76,3 +77,38 @@ def daily_bars(days: Sequence[dt.date], counts: Mapping[str, Mapping[dt.date, in
             ticks.append((x, day.strftime("%m-%d")))
     total = sum(totals.values())
     return Chart(WIDTH, HEIGHT, series, peak, total, bars, ticks)
+
+
+#: The series of a measurement chart, in colour order: a measurement passed, failed, or gave
+#: no verdict (the provider was down, slow or had no data).
+PHASES = ("pass", "fail", "inconclusive")
+
+
+def measurement_bars(
+    points: Sequence[tuple[str, float | None, str]], phases: Sequence[str] = PHASES
+) -> Chart:
+    """One bar per measurement (``points``: label, value, phase), in order, scaled to the
+    largest value, coloured by its phase's place in ``phases`` (the last for any other); a
+    measurement without a value is a thin stub, so a gap in the data does not read as zero."""
+    values = [abs(v) for _, v, _ in points if v is not None]
+    peak = max(values, default=0.0)
+    plot_width = WIDTH - MARGIN_LEFT
+    plot_height = HEIGHT - MARGIN_BOTTOM - MARGIN_TOP
+    step = plot_width / max(len(points), 1)
+    width = round(min(step * 0.8, 40.0), 1)
+    bars: list[Bar] = []
+    ticks: list[tuple[float, str]] = []
+    every = max(1, len(points) // 10)
+    for i, (label, value, phase) in enumerate(points):
+        x = round(MARGIN_LEFT + i * step + step * 0.1, 1)
+        scaled = plot_height * abs(value) / peak if value is not None and peak else 0.0
+        height = round(max(scaled, 2.0), 1)
+        series = phases.index(phase) if phase in phases else len(phases) - 1
+        shown = "no value" if value is None else f"{value:g}"
+        bars.append(
+            Bar(x, round(HEIGHT - MARGIN_BOTTOM - height, 1), width, height, series,
+                f"{label}: {shown} ({phase})")
+        )  # fmt: skip
+        if i % every == 0:
+            ticks.append((x, str(i + 1)))
+    return Chart(WIDTH, HEIGHT, list(phases), round(peak, 6), len(points), bars, ticks)

@@ -49,13 +49,20 @@ class Deprecated:
         return any(u.amount > 0 for u in self.users)
 
 
-def report(session: Session, today: date, days: int = 30) -> list[Deprecated]:
+def report(
+    session: Session, today: date, days: int = 30, providers: Collection[str] | None = None
+) -> list[Deprecated]:
+    """Every deprecated element of the newest contract documents (of ``providers`` only,
+    when given) with its users over the last ``days`` days."""
     found: list[Deprecated] = []
-    listed = session.execute(
+    query = (
         select(Service.name, Service.id, Contract.name)
         .join(Contract, Contract.service_id == Service.id)
         .order_by(Service.name, Contract.name)
-    ).all()
+    )
+    if providers is not None:
+        query = query.where(Service.name.in_(providers))
+    listed = session.execute(query).all()
     for provider, provider_id, contract in listed:
         latest = contract_documents.latest(session, provider_id, contract)
         if latest is None:

@@ -21,7 +21,9 @@ import datetime as dt
 import json
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Literal
+from weakref import WeakKeyDictionary
 
 from sqlalchemy.orm import Session
 
@@ -31,6 +33,7 @@ from unlockstep.core.flags import (
     MAX_COUNTS_PER_BATCH,
     Debt,
     FlagProblem,
+    FlagSet,
     blocking_problems,
     debt_report,
     dependents,
@@ -162,16 +165,28 @@ def _problems(
 def _body_problems(
     key: str, body: Any, evaluators: Mapping[str, Any], metadata: Mapping[str, Any]
 ) -> list[FlagProblem]:
+    bucketing = str(metadata.get("bucketing", "flagd"))
+    return list(_problems_of(key, _canonical(body), _canonical(dict(evaluators)), bucketing))
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+
+
+@lru_cache(maxsize=4096)
+def _problems_of(key: str, body: str, evaluators: str, bucketing: str) -> tuple[FlagProblem, ...]:
+    """The problems of one flag's JSON text: a pure function of its content, so a page
+    listing a hundred stored flags parses and lints each body once, not on every view."""
     document = {
-        "metadata": {"bucketing": metadata.get("bucketing", "flagd")},
-        "$evaluators": dict(evaluators),
-        "flags": {key: body},
+        "metadata": {"bucketing": bucketing},
+        "$evaluators": json.loads(evaluators),
+        "flags": {key: json.loads(body)},
     }
     found = blocking_problems(parse_flag_set(document, source="request"), source="request")
-    return [
+    return tuple(
         FlagProblem(p.rule, p.where.replace("request#/", "", 1), p.message)
         for p in found.get(key, [])
-    ]
+    )
 
 
 def _today() -> dt.date:
@@ -725,15 +740,38 @@ def flag_debt(
     """Debt per owner; a flag stored before one of the enforced ``rules`` was (or imported
     around it) is ``ungoverned`` debt, with the rules it breaks as reasons."""
     with store.session() as session:
-        document = rows.export_flag_set(session, environment)
+        flag_set, broken = _linted(store, session, environment, today, frozenset(rules))
         counts = rows.load_counts(session, environment, today - dt.timedelta(days=400))
-    flag_set = parse_flag_set(document)
-    broken = {
-        key: [f.message for f in found]
-        for key, found in rule_violations(flag_set, today, rules).items()
-    }
     report = debt_report(flag_set, today, counts, quiet_days=quiet_days, ungoverned=broken)
     return DebtReport(environment, {owner: list(debts) for owner, debts in report.items()})
+
+
+Linted = tuple[FlagSet, dict[str, list[str]]]
+#: Per store: (environment, flag-set revision, day, rules) -> the parsed set and the rules
+#: each flag breaks. Every flag write bumps the set's revision, so an entry never goes stale;
+#: the dashboard's flag page and ``/metrics`` no longer parse and lint every flag per view.
+_LINTED: WeakKeyDictionary[Store, dict[tuple[str, int, dt.date, frozenset[str]], Linted]] = (
+    WeakKeyDictionary()
+)
+_LINTED_PER_STORE = 16
+
+
+def _linted(
+    store: Store, session: Session, environment: str, today: dt.date, rules: frozenset[str]
+) -> Linted:
+    key = (environment, rows.set_revision(session, environment), today, rules)
+    known = _LINTED.setdefault(store, {})
+    found = known.get(key)
+    if found is None:
+        flag_set = parse_flag_set(rows.export_flag_set(session, environment))
+        broken = {
+            flag: [f.message for f in findings]
+            for flag, findings in rule_violations(flag_set, today, rules).items()
+        }
+        if len(known) >= _LINTED_PER_STORE:
+            known.clear()
+        found = known[key] = (flag_set, broken)
+    return found
 
 
 def evaluations(

@@ -231,7 +231,8 @@ def show(session: Session, change: str, today: date | None, prometheus_url: str 
 
 
 def _shown(session: Session, row: ReleasePlan, report: core.PlanReport) -> Shown:
-    deployed = store.deployed_versions(session, report.plan.environment)
+    services = {step.service for step in report.graph.steps if step.service}
+    deployed = store.deployed_versions(session, report.plan.environment, services)
     progress = core.derive(report, deployed=deployed, evidence=report.evidence).to_dict()
     live = _rollouts(session, report.plan)
     by_flag = {r["flag"]: r for r in live}

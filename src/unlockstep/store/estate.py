@@ -43,7 +43,8 @@ def services(session: Session) -> list[ServiceRow]:
 
 def edges(session: Session, service: str | None = None) -> list[Edge]:
     """Consumer → provider edges, one per (consumer, provider, contract or relation);
-    with ``service``, only those it is at one end of."""
+    with ``service``, only those it is at one end of (read as such: a service page does
+    not read the whole estate's edges)."""
     consumer, provider = aliased(Service), aliased(Service)
     found: set[Edge] = set()
     query = select(
@@ -58,24 +59,22 @@ def edges(session: Session, service: str | None = None) -> list[Edge]:
             | (ExpectationRow.provider_service_id == one)
         )
     pairs = session.execute(query).all()
-    names: dict[int, str] = {
-        id_: name for id_, name in session.execute(select(Service.id, Service.name))
-    }
+    ids = select(Service.id, Service.name)
+    if service is not None:
+        ids = ids.where(Service.id.in_({i for p in pairs for i in p[:2]}))
+    names: dict[int, str] = {id_: name for id_, name in session.execute(ids)}
     for consumer_id, provider_id, contract in pairs:
         found.add(Edge(names[consumer_id], names[provider_id], contract, "expectation"))
     # the catalog: dependsOn component:x, and consumesApi a that another service provides
-    declared = session.execute(
+    declared_query = (
         select(consumer.name, Dependency.target_name)
         .select_from(Dependency)
         .join(consumer, consumer.id == Dependency.service_id)
+        .join(provider, provider.name == Dependency.target_name)  # a known service
         .where(Dependency.relation == "depends_on", Dependency.target_kind == "component")
-    ).all()
-    known = set(names.values())
-    for name, target in declared:
-        if target in known and target != name:
-            found.add(Edge(name, target, "dependsOn", "catalog"))
+    )
     provides = aliased(Dependency)
-    through_api = session.execute(
+    api_query = (
         select(consumer.name, provider.name, Dependency.target_name)
         .select_from(Dependency)
         .join(consumer, consumer.id == Dependency.service_id)
@@ -87,12 +86,16 @@ def edges(session: Session, service: str | None = None) -> list[Edge]:
         )
         .join(provider, provider.id == provides.service_id)
         .where(Dependency.relation == "consumes_api", Dependency.target_kind == "api")
-    ).all()
-    for name, target, api in through_api:
+    )
+    if service is not None:
+        either = (consumer.name == service) | (provider.name == service)
+        declared_query, api_query = declared_query.where(either), api_query.where(either)
+    for name, target in session.execute(declared_query):
+        if target != name:
+            found.add(Edge(name, target, "dependsOn", "catalog"))
+    for name, target, api in session.execute(api_query):
         if target != name:
             found.add(Edge(name, target, f"api:{api}", "catalog"))
-    if service is not None:
-        found = {e for e in found if service in (e.consumer, e.provider)}
     return sorted(found)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any, NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, aliased
 
 from unlockstep.store import registry
@@ -120,19 +120,26 @@ def matrix(
         .join(cv, cv.id == VerificationRow.consumer_version_id)
         .join(pv, pv.id == VerificationRow.provider_version_id)
     )
+    # The count joins only what a filter needs: the other joins follow foreign keys and
+    # drop no row, but made counting 45,000 verifications cost 150 ms instead of 6.
+    counted = select(func.count()).select_from(VerificationRow)
+    where: list[ColumnElement[bool]] = []
     if provider:
-        query = query.where(
+        where.append(
             ExpectationRow.provider_service_id == registry.get_service(session, provider).id
         )
     if consumer:
-        query = query.where(
+        where.append(
             ExpectationRow.consumer_service_id == registry.get_service(session, consumer).id
         )
     if contract:
-        query = query.where(ExpectationRow.contract == contract)
+        where.append(ExpectationRow.contract == contract)
+    if where:
+        counted = counted.join(ExpectationRow, ExpectationRow.id == VerificationRow.expectation_id)
     if status:
-        query = query.where(VerificationRow.status == status)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        where.append(VerificationRow.status == status)
+    query, counted = query.where(*where), counted.where(*where)
+    total = session.scalar(counted) or 0
     rows = session.execute(
         query.order_by(VerificationRow.verified_at.desc(), VerificationRow.id.desc())
         .offset(offset)

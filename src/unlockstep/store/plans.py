@@ -3,6 +3,7 @@ who submitted it and when. Everything else — risk, order, progress — is comp
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -96,15 +97,21 @@ def submit_plan(
     return row, outcome
 
 
-def deployed_versions(session: Session, environment: str) -> dict[str, set[str]]:
-    """service -> every version ever deployed (or released) to ``environment``."""
-    rows = session.execute(
+def deployed_versions(
+    session: Session, environment: str, services: Collection[str] | None = None
+) -> dict[str, set[str]]:
+    """service -> every version ever deployed (or released) to ``environment``; of
+    ``services`` only, when given (a plan's, not the whole estate's)."""
+    query = (
         select(Service.name, Version.number)
         .join(Deployment, Deployment.service_id == Service.id)
         .join(Version, Version.id == Deployment.version_id)
         .join(Environment, Environment.id == Deployment.environment_id)
         .where(Environment.name == environment)
-    ).all()
+    )
+    if services is not None:
+        query = query.where(Service.name.in_(services))
+    rows = session.execute(query).all()
     out: dict[str, set[str]] = {}
     for service, version in rows:
         out.setdefault(service, set()).add(version)
@@ -116,13 +123,16 @@ def flag_states(session: Session, environment: str) -> dict[str, str]:
     there is deleted). A disabled flag, or one whose default variant is ``false`` with no
     targeting, is off; targeting rules mean it is on for some (a tenant, a percentage)."""
     out: dict[str, str] = {}
-    for row in session.scalars(select(FlagRow).where(FlagRow.environment == environment)):
-        body = row.body
+    # columns, not ORM objects: a plan page reads every flag of the environment
+    found = session.execute(
+        select(FlagRow.key, FlagRow.body).where(FlagRow.environment == environment)
+    )
+    for key, body in found:
         if body.get("state") == "DISABLED":
-            out[row.key] = "off"
+            out[key] = "off"
         elif body.get("targeting"):
-            out[row.key] = "targeted"
+            out[key] = "targeted"
         else:
             value = (body.get("variants") or {}).get(body.get("defaultVariant"))
-            out[row.key] = "off" if value is False else "on"
+            out[key] = "off" if value is False else "on"
     return out

@@ -9,7 +9,6 @@ from typing import Annotated
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Request
-from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from unlockstep.errors import (
@@ -19,10 +18,15 @@ from unlockstep.errors import (
     Unauthorized,
     UnlockstepError,
 )
+from unlockstep.server.dashboard import _rollouts as rollout_views
+from unlockstep.server.dashboard import _safety as safety_views
 from unlockstep.server.dashboard import _views as views
 from unlockstep.server.dashboard._http import (
+    DOCS_POLICY,
+    SECURITY_HEADERS,
     Visitor,
     asset,
+    environment,
     failure,
     remember,
     render,
@@ -33,6 +37,7 @@ from unlockstep.server.dashboard._http import (
     wants_json,
 )
 from unlockstep.services import flags as flag_service
+from unlockstep.services import rollouts as rollout_service
 from unlockstep.services import tokens
 from unlockstep.services.authz import Principal
 from unlockstep.settings import Settings
@@ -109,6 +114,43 @@ def plans_page(request: Request) -> Response:
 @router.get("/plans/{change}")
 def plan_page(request: Request, change: str) -> Response:
     return show(request, "plan.html", lambda c: views.plan(c, change), f"Plan {change}")
+
+
+@router.get("/rollouts")
+def rollouts_page(request: Request, active: str = "") -> Response:
+    """Every rollout, newest first; ``active=yes`` the live ones, ``active=no`` the ended."""
+    chosen = {"yes": True, "no": False}.get(active)
+    return show(request, "rollouts.html", lambda c: rollout_views.rollouts(c, chosen), "Rollouts")
+
+
+@router.get("/rollouts/{rollout_id}")
+def rollout_page(request: Request, rollout_id: int) -> Response:
+    return show(
+        request, "rollout.html", lambda c: rollout_views.rollout(c, rollout_id),
+        f"Rollout {rollout_id}",
+    )  # fmt: skip
+
+
+@router.get("/safety-nets")
+def safety_nets_page(request: Request, service: str = "") -> Response:
+    return show(
+        request, "safety_nets.html", lambda c: safety_views.safety_nets(c, service), "Safety nets"
+    )
+
+
+@router.get("/invariants/{name}")
+def invariant_page(request: Request, name: str) -> Response:
+    return show(
+        request, "invariant.html", lambda c: safety_views.invariant(c, name), f"Invariant {name}"
+    )
+
+
+@router.get("/reconciliations/{name}")
+def reconciliation_page(request: Request, name: str, offset: int = 0) -> Response:
+    return show(
+        request, "reconciliation.html",
+        lambda c: safety_views.reconciliation(c, name, max(offset, 0)), f"Reconciliation {name}",
+    )  # fmt: skip
 
 
 @router.get("/audit")
@@ -236,6 +278,54 @@ def kill_flag(
     return RedirectResponse(_flag_path(environment, key), status_code=303)
 
 
+#: A person's rollout actions (``abort`` also asks for a confirmation, like a kill).
+ROLLOUT_ACTIONS = {
+    "promote": rollout_service.promote,
+    "pause": rollout_service.pause,
+    "resume": rollout_service.resume,
+    "abort": rollout_service.abort,
+}
+
+
+@router.post("/rollouts/{rollout_id}/{verb}")
+def act_on_rollout(
+    request: Request, rollout_id: int, verb: str, csrf: Field = "", reason: Field = "",
+    confirm: Field = "",
+) -> Response:  # fmt: skip
+    """Promote (approve a waiting stage), pause, resume or abort, as the API does: the flag's
+    owner team, audited with the reason; the controller is woken to act at once."""
+    try:
+        visitor = visitor_of(request)
+    except UnlockstepError as error:
+        return failure(request, error, None)
+    try:
+        principal = _writer(request, visitor, csrf)
+        action = ROLLOUT_ACTIONS.get(verb)
+        if action is None:
+            raise InvalidInput(
+                f"{verb!r} is not a rollout action", where="verb",
+                hint=f"use one of {', '.join(ROLLOUT_ACTIONS)}",
+            )  # fmt: skip
+        if verb == "abort" and not reason.strip():
+            raise InvalidInput(
+                "aborting a rollout needs a reason for the audit trail", where="reason",
+                hint="say why (an alert, a bad analysis…)",
+            )  # fmt: skip
+        if verb == "abort" and confirm != "yes":
+            raise InvalidInput(
+                f"confirm that rollout {rollout_id} is to be aborted: everyone gets the safe "
+                "variant at once", where="confirm", hint="tick the confirmation box",
+            )  # fmt: skip
+        done = action(request.app.state.store, principal, rollout_id, reason.strip() or None)
+    except UnlockstepError as error:
+        return failure(request, error, visitor)
+    request.app.state.worker.wake()
+    if wants_json(request):
+        view = {"id": done.id, "status": done.status, "stage": done.stage, "reason": done.reason}
+        return render(request, "done.html", view, visitor)
+    return RedirectResponse(f"/rollouts/{rollout_id}", status_code=303)
+
+
 # --- sign-in --------------------------------------------------------------------------------
 
 
@@ -296,14 +386,11 @@ def sign_out(request: Request, csrf: Field = "") -> Response:
 
 @router.get("/docs")
 def docs() -> HTMLResponse:
-    """Swagger UI from the package's own files: works without internet."""
-    return get_swagger_ui_html(
-        openapi_url="/openapi.json",
-        title="unlockstep API",
-        swagger_js_url="/static/swagger-ui/swagger-ui-bundle.js",
-        swagger_css_url="/static/swagger-ui/swagger-ui.css",
-        swagger_favicon_url="/static/swagger-ui/favicon-32x32.png",
-    )
+    """Swagger UI from the package's own files (works without internet), started by a
+    bundled script rather than an inline one, under its own Content-Security-Policy."""
+    html = environment().get_template("docs.html").render(openapi_url="/openapi.json")
+    headers = {**SECURITY_HEADERS, "Content-Security-Policy": DOCS_POLICY}
+    return HTMLResponse(html, headers=headers)
 
 
 @router.get("/static/{path:path}")

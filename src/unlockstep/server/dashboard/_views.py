@@ -17,7 +17,9 @@ from unlockstep.services import audit as audit_service
 from unlockstep.services import estate as estate_service
 from unlockstep.services import flags as flag_service
 from unlockstep.services import integrations
+from unlockstep.services import invariants as invariant_service
 from unlockstep.services import plans as plan_service
+from unlockstep.services import reconciliation as reconciliation_service
 from unlockstep.services import registry as registry_service
 
 View = dict[str, Any]
@@ -209,6 +211,22 @@ def service(context: Context, name: str) -> View:
             for env, d in found.decisions.items()
         ],
         "audit": [_event(e) for e in found.audit],
+        "safetyNets": _safety_nets(context, name),
+    }
+
+
+def _safety_nets(context: Context, service: str) -> View:
+    """The service's invariants and reconciliations, each with its state (the safety-net
+    pages show the rest)."""
+    return {
+        "invariants": [
+            {"name": i.name, "state": i.state, "severity": i.severity}
+            for i in invariant_service.list_invariants(context.store, service)
+        ],
+        "reconciliations": [
+            {"name": r.name, "open": r.open, "breached": r.breached}
+            for r in reconciliation_service.statuses(context.store, service)
+        ],
     }
 
 
@@ -240,7 +258,7 @@ def _event(e: Any) -> View:
 
 
 def contract(context: Context, service: str, name: str, older: str = "", newer: str = "") -> View:
-    found = estate_service.contract_view(context.store, service, name, older, newer)
+    found = estate_service.contract_view(context.store, service, name, older, newer, context.today)
     d = found.detail
     today = context.today.isoformat()
     report = found.report.to_dict() if found.report else None
@@ -264,6 +282,8 @@ def contract(context: Context, service: str, name: str, older: str = "", newer: 
             {**use, "overdue": bool(use.get("sunset")) and use["sunset"] < today}
             for use in found.deprecated
         ],
+        "usage": found.usage,
+        "usageDays": estate_service.USAGE_DAYS,
     }
 
 
@@ -317,6 +337,7 @@ def deprecations(context: Context) -> View:
     found = estate_service.deprecations(context.store, context.today)
     return {
         "today": context.today.isoformat(),
+        "usageDays": estate_service.USAGE_DAYS,
         "overdue": sum(1 for d in found if d.overdue),
         "deprecations": [_plain(d) for d in found],
     }
