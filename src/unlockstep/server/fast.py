@@ -65,8 +65,11 @@ async def read_body(receive: Receive) -> bytes:
     return b"".join(chunks)
 
 
-async def send_json(send: Send, status: int, body: bytes, etag: str | None = None) -> None:
-    headers = [_JSON, (b"content-length", b"%d" % len(body))]
+async def send_json(
+    send: Send, status: int, body: bytes, etag: str | None = None, media_type: str | None = None
+) -> None:
+    kind = (b"content-type", media_type.encode()) if media_type else _JSON
+    headers = [kind, (b"content-length", b"%d" % len(body))]
     if etag is not None:
         headers.append((b"etag", etag.encode()))
     await send({"type": "http.response.start", "status": status, "headers": headers})

@@ -120,13 +120,6 @@ def _neighbours(
     return consumers, providers
 
 
-def declared_consumers(session: Session, provider: str) -> set[str]:
-    """Services whose catalog entry consumes one of ``provider``'s APIs or depends on it
-    (``consumesApis``, ``dependsOn``)."""
-    names = {provider}
-    return _neighbours(session, names, _relations(session, names))[0].get(provider, set())
-
-
 def live_versions(session: Session, names: Iterable[str]) -> dict[str, dict[str, list[str]]]:
     """service -> environment -> the versions live there (deployed or released)."""
     out: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))

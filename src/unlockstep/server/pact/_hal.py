@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -31,8 +32,10 @@ def base(request: Request) -> str:
     return str(request.base_url).rstrip("/") + "/pact"
 
 
+@lru_cache(maxsize=8192)
 def seg(value: str) -> str:
-    """One path segment, escaped."""
+    """One path segment, escaped (remembered: the same names and numbers come back in
+    every link of an answer, and in answer after answer)."""
     return quote(value, safe="")
 
 
