@@ -322,6 +322,18 @@ def pact_by_sha(session: Session, provider_id: int, consumer_id: int, sha: str) 
     return found
 
 
+def pact_contents(session: Session, provider_id: int, shas: set[str]) -> dict[str, Any]:
+    """The Pact content of each of ``shas`` (one provider's; the same content has one sha)."""
+    if not shas:
+        return {}
+    found = session.execute(
+        select(PactRow.sha, PactRow.content).where(
+            PactRow.provider_service_id == provider_id, PactRow.sha.in_(sorted(shas))
+        )
+    )
+    return {sha: content for sha, content in found}
+
+
 def versions_with_sha(session: Session, provider_id: int, consumer_id: int, sha: str) -> list[int]:
     """Consumer version ids whose pact with the provider has this content."""
     return list(
