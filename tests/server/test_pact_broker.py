@@ -346,6 +346,8 @@ def test_with_reads_behind_a_token_the_pact_api_needs_one_too(store: Store, tmp_
         assert client.get("/pact/pacticipants").status_code == 401
         # the matrix's fast route (ahead of the gated FastAPI routes) checks the gate too
         assert client.get("/pact/matrix?q[][pacticipant]=a&q[][version]=1").status_code == 401
+        # and so do the paths the Rust CLI builds from the host root
+        assert client.get("/pacts/provider/a/provider-states").status_code == 401
         headers = {"Authorization": "Bearer s3cret"}
         assert client.get("/pact", headers=headers).status_code == 200
         answer = client.get("/pact/matrix?q[][pacticipant]=a&q[][version]=1", headers=headers)
