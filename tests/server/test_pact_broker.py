@@ -377,3 +377,24 @@ def test_tags_and_branches_can_be_deleted_and_the_versions_stay(api: TestClient)
     version = ok(api.get("/pact/pacticipants/dashboard/versions/1.0.0"))
     assert version["_embedded"] == {"branchVersions": [], "tags": []}
     assert api.get("/pact/pacticipants/dashboard/branches/main/latest-version").status_code == 404
+
+
+def test_pacticipant_labels_are_kept_listed_by_label_and_removed(api: TestClient) -> None:
+    publish(api, "dashboard", "1.0.0", ["id"])
+    index = ok(api.get("/pact"))["_links"]
+    assert index["pb:pacticipants-with-label"]["templated"] is True
+    template = ok(api.get("/pact/pacticipants/dashboard"))["_links"]["pb:label"]["href"]
+    url = template.replace("{label}", "team-web").removeprefix("http://testserver")
+    first = api.put(url)
+    assert first.status_code == 201, first.text
+    assert api.put(url).status_code == 200  # already labelled
+    assert ok(api.get(url))["name"] == "team-web"
+    shown = ok(api.get("/pact/pacticipants/dashboard"))
+    assert [label["name"] for label in shown["_embedded"]["labels"]] == ["team-web"]
+    listed = ok(api.get("/pact/pacticipants/label/team-web"))["pacticipants"]
+    assert [p["name"] for p in listed] == ["dashboard"]
+    assert ok(api.get("/pact/pacticipants/label/nobody"))["pacticipants"] == []
+    assert api.delete(url).status_code == 204
+    assert api.get(url).status_code == 404
+    assert api.delete(url).status_code == 404
+    assert api.put("/pact/pacticipants/nobody/labels/x").status_code == 404

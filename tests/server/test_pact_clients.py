@@ -126,7 +126,8 @@ def _out(done: subprocess.CompletedProcess[str]) -> str:
 
 
 def _rust_only_commands(broker: Broker) -> None:
-    """``get-pacts`` and ``provider-states list`` against the pacts of the full cycle."""
+    """``get-pacts``, ``provider-states list`` and ``describe-version --environment`` (the
+    Ruby CLI has none of them) against the pacts of the full cycle."""
 
     def titles(*args: str) -> set[str]:
         listed = json.loads(broker.run("rust", "get-pacts", *args, "-o", "json").stdout)
@@ -148,6 +149,12 @@ def _rust_only_commands(broker: Broker) -> None:
     assert states == [
         {"name": "case 1 exists", "consumers": ["audit-report-service", "dashboard-service"]}
     ]
+    # describe-version --environment: the versions live there (1.0.0's support has ended)
+    live = broker.run(
+        "rust", "describe-version", "--pacticipant", "dashboard-service",
+        "--environment", "production",
+    ).stdout  # fmt: skip
+    assert "2.0.0" in live and "1.0.0" not in live
 
 
 @pytest.mark.parametrize("cli", list(CLIS))

@@ -95,17 +95,30 @@ def pacticipant_body(root: str, p: Pacticipant) -> dict[str, Any]:
         body["repositoryUrl"] = p.repository_url
     if p.owner:
         body["owner"] = p.owner
+    body["_embedded"] = {"labels": [label_body(root, p.name, name) for name in p.labels]}
     body["_links"] = {
         "self": link(url),
         "pb:versions": link(f"{url}/versions"),
         "pb:latest-version": link(f"{url}/latest-version"),
         "pb:version": link(f"{url}/versions/{{version}}", templated=True),
         "pb:version-tag": link(f"{url}/versions/{{version}}/tags/{{tag}}", templated=True),
+        "pb:label": link(f"{url}/labels/{{label}}", templated=True),
         "pb:branch-version": link(
             f"{url}/branches/{{branch}}/versions/{{version}}", templated=True
         ),
     }
     return body
+
+
+def label_body(root: str, pacticipant: str, name: str) -> dict[str, Any]:
+    url = pacticipant_url(root, pacticipant)
+    return {
+        "name": name,
+        "_links": {
+            "self": link(f"{url}/labels/{seg(name)}", title="Label", name=name),
+            "pb:pacticipant": link(url, title="Pacticipant", name=pacticipant),
+        },
+    }
 
 
 def environment_body(root: str, env: EnvironmentView) -> dict[str, Any]:
