@@ -7,7 +7,14 @@ from typing import Any
 
 import pytest
 
-from unlockstep.core.broker import Candidate, select
+from unlockstep.core.broker import (
+    Candidate,
+    ProviderState,
+    live_in,
+    on_branch,
+    provider_states,
+    select,
+)
 from unlockstep.errors import InvalidInput
 
 OLD = datetime(2026, 1, 1, tzinfo=UTC)
@@ -102,3 +109,49 @@ def test_without_pending_status_nothing_is_pending_and_no_wip_is_added() -> None
         wip_since=OLD,
     )
     assert [s.pending or s.wip for s in found] == [False, False]
+
+
+def versions(found: list[Candidate]) -> list[tuple[str, str]]:
+    return [(f.consumer, f.version) for f in found]
+
+
+def test_get_pacts_without_a_branch_reads_each_consumers_own_main_branch() -> None:
+    assert versions(on_branch(ESTATE, None)) == [
+        ("web", "1"),
+        ("web", "2"),
+        ("app", "7"),
+        ("app", "8"),
+    ]
+    assert versions(on_branch(ESTATE, None, latest=True)) == [("web", "2"), ("app", "8")]
+
+
+def test_get_pacts_on_a_branch_for_one_consumer_and_newest_only() -> None:
+    assert versions(on_branch(ESTATE, "feat")) == [("web", "3")]
+    assert versions(on_branch(ESTATE, "main", consumer="web", latest=True)) == [("web", "2")]
+    assert on_branch(ESTATE, "main", consumer="app") == []
+
+
+def test_pacts_live_in_an_environment_are_every_live_version() -> None:
+    assert versions(live_in(ESTATE, "production")) == [("web", "1"), ("web", "2")]
+    assert live_in(ESTATE, "nowhere") == []
+
+
+def test_provider_states_from_v2_and_v3_pacts_are_listed_once_with_their_consumers() -> None:
+    v2 = {"interactions": [{"providerState": "a case exists"}, {"description": "no state"}]}
+    v3 = {
+        "interactions": [
+            {"providerStates": [{"name": "a case exists"}, {"name": "a user", "params": {"id": 1}}]}
+        ],
+        "messages": [{"providerStates": [{"name": "a user", "params": {"id": 2}}]}],
+    }
+    found = provider_states([("web", v2), ("app", v3), ("web", v3)])
+    assert found == [
+        ProviderState("a case exists", None, ("app", "web")),
+        ProviderState("a user", {"id": 1}, ("app", "web")),
+        ProviderState("a user", {"id": 2}, ("app", "web")),
+    ]
+
+
+def test_provider_states_ignore_what_is_not_a_state() -> None:
+    odd = {"interactions": ["text", {"providerState": ""}, {"providerStates": [{"id": 1}, "x"]}]}
+    assert provider_states([("web", odd)]) == []

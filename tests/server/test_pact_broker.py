@@ -4,6 +4,7 @@ whatever latestby — the pact_broker #903 case)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -215,6 +216,38 @@ def test_two_released_consumer_versions_one_incompatible_is_not_deployable_whate
     assert [r["consumer"]["version"]["number"] for r in answer["matrix"]] == ["2.0.0"]
 
 
+def test_the_matrix_answers_as_api_can_i_deploy_does_calendar_freeze_included(
+    api: TestClient,
+) -> None:
+    """A verified pair in a frozen environment: the matrix must not say yes where
+    /api/v1/can-i-deploy says no (both are one can-i-deploy, gates included)."""
+    env = environment(api)
+    publish(api, "mobile", "2.0.0", ["id"])
+    ok(api.put("/pact/pacticipants/case-service/versions/5.0.0", json={}))
+    record(api, "mobile", "2.0.0", "released", env)
+    verify(api, "mobile", "2.0.0", "5.0.0", ok_=True)
+    assert matrix(api, "case-service", "5.0.0")["summary"]["deployable"] is True
+    now = datetime.now(UTC)
+    freeze = {
+        "kind": "freeze",
+        "timezone": "UTC",
+        "starts": (now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+        "ends": (now + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+        "reason": "quarter close",
+    }
+    assert api.put("/api/v1/calendar/production/q4-close", json=freeze).status_code < 300
+    native = api.get(
+        "/api/v1/can-i-deploy",
+        params={"service": "case-service", "version": "5.0.0", "environment": "production"},
+    ).json()
+    answer = matrix(api, "case-service", "5.0.0")
+    assert native["answer"] == "no"
+    assert answer["summary"]["deployable"] is False
+    assert "q4-close" in answer["summary"]["reason"]
+    assert answer["summary"]["success"] == 1  # the pair itself is still verified
+    assert any("quarter close" in n["text"] and n["type"] == "error" for n in answer["notices"])
+
+
 def test_an_unverified_pair_is_unknown_and_the_matrix_says_what_is_missing(
     api: TestClient,
 ) -> None:
@@ -311,8 +344,14 @@ def test_with_reads_behind_a_token_the_pact_api_needs_one_too(store: Store, tmp_
     with TestClient(create_app(settings, store), raise_server_exceptions=False) as client:
         assert client.get("/pact").status_code == 401
         assert client.get("/pact/pacticipants").status_code == 401
+        # the matrix's fast route (ahead of the gated FastAPI routes) checks the gate too
+        assert client.get("/pact/matrix?q[][pacticipant]=a&q[][version]=1").status_code == 401
+        # and so do the paths the Rust CLI builds from the host root
+        assert client.get("/pacts/provider/a/provider-states").status_code == 401
         headers = {"Authorization": "Bearer s3cret"}
         assert client.get("/pact", headers=headers).status_code == 200
+        answer = client.get("/pact/matrix?q[][pacticipant]=a&q[][version]=1", headers=headers)
+        assert answer.status_code == 200, answer.text
 
 
 def test_an_environment_is_deleted_only_when_nothing_is_live_there(api: TestClient) -> None:
@@ -338,3 +377,24 @@ def test_tags_and_branches_can_be_deleted_and_the_versions_stay(api: TestClient)
     version = ok(api.get("/pact/pacticipants/dashboard/versions/1.0.0"))
     assert version["_embedded"] == {"branchVersions": [], "tags": []}
     assert api.get("/pact/pacticipants/dashboard/branches/main/latest-version").status_code == 404
+
+
+def test_pacticipant_labels_are_kept_listed_by_label_and_removed(api: TestClient) -> None:
+    publish(api, "dashboard", "1.0.0", ["id"])
+    index = ok(api.get("/pact"))["_links"]
+    assert index["pb:pacticipants-with-label"]["templated"] is True
+    template = ok(api.get("/pact/pacticipants/dashboard"))["_links"]["pb:label"]["href"]
+    url = template.replace("{label}", "team-web").removeprefix("http://testserver")
+    first = api.put(url)
+    assert first.status_code == 201, first.text
+    assert api.put(url).status_code == 200  # already labelled
+    assert ok(api.get(url))["name"] == "team-web"
+    shown = ok(api.get("/pact/pacticipants/dashboard"))
+    assert [label["name"] for label in shown["_embedded"]["labels"]] == ["team-web"]
+    listed = ok(api.get("/pact/pacticipants/label/team-web"))["pacticipants"]
+    assert [p["name"] for p in listed] == ["dashboard"]
+    assert ok(api.get("/pact/pacticipants/label/nobody"))["pacticipants"] == []
+    assert api.delete(url).status_code == 204
+    assert api.get(url).status_code == 404
+    assert api.delete(url).status_code == 404
+    assert api.put("/pact/pacticipants/nobody/labels/x").status_code == 404

@@ -12,6 +12,7 @@ describe and list. The server requires a token, which the CLIs send with ``--bro
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -124,6 +125,38 @@ def _out(done: subprocess.CompletedProcess[str]) -> str:
     return done.stdout + done.stderr
 
 
+def _rust_only_commands(broker: Broker) -> None:
+    """``get-pacts``, ``provider-states list`` and ``describe-version --environment`` (the
+    Ruby CLI has none of them) against the pacts of the full cycle."""
+
+    def titles(*args: str) -> set[str]:
+        listed = json.loads(broker.run("rust", "get-pacts", *args, "-o", "json").stdout)
+        return {p["title"] for p in listed["pacts"]}
+
+    newest = titles("--provider", "case-service", "--latest")
+    assert newest == {
+        "Pact between audit-report-service (1.0.0) and case-service",
+        "Pact between dashboard-service (2.0.0) and case-service",
+    }
+    every = titles("--provider", "case-service", "--consumer", "dashboard-service")
+    assert every == {
+        "Pact between dashboard-service (1.0.0) and case-service",
+        "Pact between dashboard-service (2.0.0) and case-service",
+    }
+    assert titles("--provider", "case-service", "--branch", "feat-x") == set()
+    done = broker.run("rust", "provider-states", "list", "--provider", "case-service", "--json")
+    states = json.loads(done.stdout)["providerStates"]
+    assert states == [
+        {"name": "case 1 exists", "consumers": ["audit-report-service", "dashboard-service"]}
+    ]
+    # describe-version --environment: the versions live there (1.0.0's support has ended)
+    live = broker.run(
+        "rust", "describe-version", "--pacticipant", "dashboard-service",
+        "--environment", "production",
+    ).stdout  # fmt: skip
+    assert "2.0.0" in live and "1.0.0" not in live
+
+
 @pytest.mark.parametrize("cli", list(CLIS))
 def test_the_full_cycle_with_both_clis_giving_the_same_answers(broker: Broker, cli: str) -> None:
     run = broker.run
@@ -166,6 +199,8 @@ def test_the_full_cycle_with_both_clis_giving_the_same_answers(broker: Broker, c
     assert "2.0.0" in version
     environments = _out(run(cli, "list-environments"))
     assert "production" in environments
+    if cli == "rust":  # its own commands, on paths it builds from the host, not the base URL
+        _rust_only_commands(broker)
     run(cli, "create-or-update-pacticipant", "--name", "billing", "--main-branch", "trunk")
     other = "ruby" if cli == "rust" else "rust"
     assert "trunk" in _out(run(other, "describe-pacticipant", "--name", "billing"))

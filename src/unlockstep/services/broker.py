@@ -39,6 +39,7 @@ class Pacticipant:
     owner: str | None
     created_at: datetime
     updated_at: datetime
+    labels: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,12 +75,18 @@ def _pacticipant(session: Session, service: Service) -> Pacticipant:
         registry.owner_name(session, service),
         service.created_at,
         service.updated_at,
+        tuple(rows.labels_of(session, [service.id]).get(service.id, ())),
     )
 
 
-def list_pacticipants(store: Store) -> list[Pacticipant]:
+def list_pacticipants(store: Store, label: str | None = None) -> list[Pacticipant]:
+    """Every pacticipant, or those labelled ``label``."""
     with store.session() as session:
-        services = session.scalars(select(Service).order_by(Service.name)).all()
+        query = select(Service).order_by(Service.name)
+        if label is not None:
+            query = query.where(Service.id.in_(rows.labelled(session, label)))
+        services = session.scalars(query).all()
+        labels = rows.labels_of(session)
         details = {r.service_id: r for r in session.scalars(select(BrokerService))}
         teams = {tid: name for tid, name in session.execute(select(Team.id, Team.name))}
         out = []
@@ -94,6 +101,7 @@ def list_pacticipants(store: Store) -> list[Pacticipant]:
                     teams.get(s.team_id) if s.team_id is not None else None,
                     s.created_at,
                     s.updated_at,
+                    tuple(labels.get(s.id, ())),
                 )
             )
         return out
@@ -252,6 +260,32 @@ def delete_branch(store: Store, principal: Principal, pacticipant: str, branch: 
         audit.record(
             session, principal.name, "branch.deleted", "service", pacticipant,
             {"branch": branch}, None,
+        )  # fmt: skip
+
+
+def put_label(store: Store, principal: Principal, pacticipant: str, label: str) -> bool:
+    """Label the pacticipant (audited); whether the label is new."""
+    if not label.strip():
+        raise InvalidInput("name the label", where="label")
+    with store.session() as session:
+        service = authz.service_for_write(session, principal, pacticipant, what="label")
+        added = rows.add_label(session, service.id, label)
+        if added:
+            audit.record(
+                session, principal.name, "service.labelled", "service", pacticipant,
+                {"label": label}, None,
+            )  # fmt: skip
+        return added
+
+
+def delete_label(store: Store, principal: Principal, pacticipant: str, label: str) -> None:
+    with store.session() as session:
+        service = authz.service_for_write(session, principal, pacticipant, what="unlabel")
+        if not rows.remove_label(session, service.id, label):
+            raise NotFound(f"{pacticipant} has no label {label!r}", where="label")
+        audit.record(
+            session, principal.name, "service.unlabelled", "service", pacticipant,
+            {"label": label}, None,
         )  # fmt: skip
 
 

@@ -9,20 +9,23 @@ latest on a branch or the main branch, the latest with a tag) and where they go
 environment: every version live there is checked, deployed or released, whatever
 ``latestby`` the client sends — so two released consumer versions of which one is
 incompatible answer "no" (pact_broker issue #903), where ``latestby=cvp`` would have looked
-at the newest only.
+at the newest only. It is the same can-i-deploy as ``/api/v1/can-i-deploy``, gates included
+(release calendar, policies at admission, consumers the catalog declares without evidence),
+so the two never disagree.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
 from unlockstep.core import contracts as core
 from unlockstep.errors import InvalidInput, NotFound
+from unlockstep.services import can_i_deploy, policies
 from unlockstep.store import Store, registry
 from unlockstep.store import broker as rows
-from unlockstep.store.can_i_deploy import gather
 from unlockstep.store.can_i_merge import gather_main_branches
 
 #: What can-i-merge checks against.
@@ -96,10 +99,13 @@ def matrix(
     tag: str | None = None,
     main_branch: bool = False,
     ignore: frozenset[str] = frozenset(),
+    hidden: Mapping[str, str] | None = None,
+    admission: policies.Admission | None = None,
 ) -> MatrixAnswer:
-    """can-i-deploy to ``environment`` (or the environment a ``tag`` names); with
-    ``main_branch`` and no environment, can-i-merge: against the newest main-branch version
-    of each integrated service."""
+    """can-i-deploy to ``environment`` (or the environment a ``tag`` names), with the
+    server's ``hidden`` dependency modes and policy ``admission``; with ``main_branch`` and
+    no environment, can-i-merge: against the newest main-branch version of each integrated
+    service."""
     if not selectors:
         raise InvalidInput("name at least one pacticipant (q[][pacticipant])", where="q")
     with store.session() as session:
@@ -118,5 +124,7 @@ def matrix(
                 "unlockstep answers can-i-deploy for an environment: pass --to-environment "
                 "(every version live there is checked), or ask can-i-merge",
             )
-        decision = core.decide(gather(session, subjects, environment), environment)
-        return MatrixAnswer(decision, subjects, environment, ignore)
+        asked = can_i_deploy.can_i_deploy(
+            session, subjects, environment, hidden=hidden, admission=admission
+        )
+        return MatrixAnswer(asked.decision, subjects, environment, ignore)

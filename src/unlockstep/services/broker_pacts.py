@@ -279,6 +279,46 @@ def latest_pacts(store: Store, provider: str | None = None) -> list[PactView]:
         ]
 
 
+@dataclass(frozen=True, slots=True)
+class Listed:
+    """One consumer version's pact, as ``get-pacts`` lists it."""
+
+    consumer: str
+    version: str
+    sha: str
+
+
+def branch_pacts(
+    store: Store, provider: str, *, branch: str | None, consumer: str | None, latest: bool
+) -> list[Listed]:
+    """The pacts of ``provider``'s consumers from ``branch`` (each consumer's main branch
+    when ``None``), of one ``consumer`` when given, the newest of each only with ``latest``."""
+    with store.session() as session:
+        provider_service = service_named(session, provider)
+        if consumer is not None:
+            service_named(session, consumer)  # a precise 404 for a misspelt name
+        candidates = rows.verification_candidates(session, provider_service.id)
+    found = selection.on_branch(candidates, branch, consumer=consumer, latest=latest)
+    return [Listed(c.consumer, c.version, c.sha) for c in found]
+
+
+def provider_states(
+    store: Store, provider: str, *, branch: str | None, environment: str | None
+) -> list[selection.ProviderState]:
+    """The provider states named by the newest pact of each consumer on ``branch`` (each
+    consumer's main branch when ``None``), or by every pact live in ``environment``."""
+    with store.session() as session:
+        provider_service = service_named(session, provider)
+        candidates = rows.verification_candidates(session, provider_service.id)
+        if environment is not None:
+            registry.get_environment(session, environment)  # a precise 404
+            chosen = selection.live_in(candidates, environment)
+        else:
+            chosen = selection.on_branch(candidates, branch, latest=True)
+        contents = rows.pact_contents(session, provider_service.id, {c.sha for c in chosen})
+    return selection.provider_states((c.consumer, contents[c.sha]) for c in chosen)
+
+
 # -- verification results ------------------------------------------------------------------
 
 #: The source verification results published through the Pact Broker API are kept under.

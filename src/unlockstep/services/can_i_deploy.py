@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -43,12 +44,17 @@ def hidden_dependencies(
     environment: str,
     mode: str,
     decision: core.Decision,
+    around: Mapping[str, dict[str, Any]],
 ) -> list[core.Gate]:
+    """The consumers the catalog declares of each service in ``wanted``, live in
+    ``environment``, without evidence; ``around`` is each service's registry snapshot
+    (``store.policies.snapshot``: its declared consumers and where they are live)."""
     together = {service for service, _ in wanted}
     observed = policy_rows.observed_consumers(session, together)
     gates: list[core.Gate] = []
     for service, version in wanted:
-        declared = policy_rows.declared_consumers(session, service) - together
+        services = around[service]["services"]
+        declared = set(services.get(service, {}).get("consumers", ())) - together
         seen = {
             c for c, envs in observed.get(service, {}).items() if environment in envs
         } - together
@@ -59,8 +65,7 @@ def hidden_dependencies(
             for i in decision.integrations
             if i.integration.provider == service
         }
-        live = policy_rows.live_versions(session, declared)
-        in_env = {c: envs.get(environment, []) for c, envs in live.items()}
+        in_env = {c: services.get(c, {}).get("live", {}).get(environment, []) for c in declared}
         gates.extend(
             hidden_gates(service, version, environment, declared, in_env, evidenced, mode, seen)
         )
@@ -78,11 +83,22 @@ def can_i_deploy(
 ) -> Asked:
     decision = core.decide(gather(session, wanted, environment), environment)
     mode = mode_for(hidden or {"*": "unknown"}, environment)
-    gates = hidden_dependencies(session, wanted, environment, mode, decision)
+    # each service's registry snapshot, read once for the hidden-dependency gate and the
+    # admission policies alike
+    around = {
+        service: policy_rows.snapshot(session, [service], environment)
+        for service, _ in wanted
+        if mode != "off" or admission is not None
+    }
+    gates = (
+        hidden_dependencies(session, wanted, environment, mode, decision, around)
+        if mode != "off"
+        else []
+    )
     gates.extend(calendar.gates(session, wanted, environment, now))
     if admission is not None:
         for service, version in wanted:
-            registry = policy_rows.snapshot(session, [service], environment)
+            registry = around[service]
             subject = policies.deployment(session, service, version, environment, registry=registry)
             found = admission.judge(subject, registry)
             gates.extend(policies.as_gates(found, f"{service} {version}"))

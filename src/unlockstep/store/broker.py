@@ -17,6 +17,7 @@ from unlockstep.core.broker import Candidate
 from unlockstep.store.broker_tables import (
     BrokerEnvironment,
     BrokerService,
+    PacticipantLabel,
     PactRow,
     VersionBranch,
     VersionTag,
@@ -129,6 +130,53 @@ def add_tag(session: Session, version: Version, name: str) -> bool:
     session.add(VersionTag(service_id=version.service_id, version_id=version.id, name=name))
     session.flush()
     return True
+
+
+def add_label(session: Session, service_id: int, name: str) -> bool:
+    """Label the service; False when it already was."""
+    found = session.scalar(
+        select(PacticipantLabel.id).where(
+            PacticipantLabel.service_id == service_id, PacticipantLabel.name == name
+        )
+    )
+    if found is not None:
+        return False
+    session.add(PacticipantLabel(service_id=service_id, name=name))
+    session.flush()
+    return True
+
+
+def remove_label(session: Session, service_id: int, name: str) -> bool:
+    found = session.scalars(
+        select(PacticipantLabel).where(
+            PacticipantLabel.service_id == service_id, PacticipantLabel.name == name
+        )
+    ).first()
+    if found is None:
+        return False
+    session.delete(found)
+    session.flush()
+    return True
+
+
+def labels_of(session: Session, service_ids: list[int] | None = None) -> dict[int, list[str]]:
+    """service id -> its labels, sorted (every service's when ``service_ids`` is None)."""
+    query = select(PacticipantLabel.service_id, PacticipantLabel.name).order_by(
+        PacticipantLabel.name
+    )
+    if service_ids is not None:
+        query = query.where(PacticipantLabel.service_id.in_(service_ids))
+    out: dict[int, list[str]] = defaultdict(list)
+    for service_id, name in session.execute(query):
+        out[service_id].append(name)
+    return out
+
+
+def labelled(session: Session, name: str) -> list[int]:
+    """The ids of the services labelled ``name``."""
+    return list(
+        session.scalars(select(PacticipantLabel.service_id).where(PacticipantLabel.name == name))
+    )
 
 
 def remove_branch(session: Session, service_id: int, name: str) -> int:
@@ -320,6 +368,18 @@ def pact_by_sha(session: Session, provider_id: int, consumer_id: int, sha: str) 
         .limit(1)
     )
     return found
+
+
+def pact_contents(session: Session, provider_id: int, shas: set[str]) -> dict[str, Any]:
+    """The Pact content of each of ``shas`` (one provider's; the same content has one sha)."""
+    if not shas:
+        return {}
+    found = session.execute(
+        select(PactRow.sha, PactRow.content).where(
+            PactRow.provider_service_id == provider_id, PactRow.sha.in_(sorted(shas))
+        )
+    )
+    return {sha: content for sha, content in found}
 
 
 def versions_with_sha(session: Session, provider_id: int, consumer_id: int, sha: str) -> list[int]:

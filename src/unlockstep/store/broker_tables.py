@@ -69,6 +69,21 @@ class VersionTag(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class PacticipantLabel(Base):
+    """A label on a service (``PUT /pacticipants/{p}/labels/{label}``): how Pact Broker users
+    group pacticipants (a team, a domain) independently of the registry's owner."""
+
+    __tablename__ = "pacticipant_labels"
+    __table_args__ = (
+        UniqueConstraint("service_id", "name"),
+        Index("ix_pacticipant_labels_name", "name"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class BrokerService(Base):
     """What the Pact Broker says about a service beyond the registry: its main branch and
     display name."""

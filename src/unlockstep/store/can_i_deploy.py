@@ -1,6 +1,11 @@
 """Gathering can-i-deploy's inputs: a handful of indexed, column-only queries per subject,
 whose cost follows the subject's own integrations (its expectations, the consumers
-expecting something of it, what of those is live), never the size of the estate.
+expecting something of it, what of those is live), never the size of the estate nor the
+length of a service's history.
+
+The queries run on the session's Core connection: they read columns, never ORM objects, and
+the ORM's per-statement bookkeeping cost more than the queries themselves
+(``bench/pact_matrix.py``).
 
 Per subject: its service and version; its expectations (as consumer) with the provider
 versions live in the environment; the live consumer versions expecting something of it (as
@@ -12,7 +17,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import Row, bindparam, select
+from sqlalchemy import Connection, Row, bindparam, select
 from sqlalchemy.orm import Session
 
 from unlockstep.core import contracts as core
@@ -129,13 +134,13 @@ def evidence(rows: list[Row[Any]]) -> tuple[core.Evidence, ...]:
     )
 
 
-def verifications(session: Session, pairs: set[Pair]) -> dict[Pair, list[Row[Any]]]:
+def verifications(db: Session | Connection, pairs: set[Pair]) -> dict[Pair, list[Row[Any]]]:
     found: dict[Pair, list[Row[Any]]] = defaultdict(list)
     if not pairs:
         return found
     expectation_ids = {e for e, _ in pairs}
     version_ids = {v for _, v in pairs}
-    rows = session.execute(
+    rows = db.execute(
         _VERIFICATIONS,
         {"expectations": sorted(expectation_ids), "versions": sorted(version_ids)},
     )
@@ -146,8 +151,8 @@ def verifications(session: Session, pairs: set[Pair]) -> dict[Pair, list[Row[Any
     return found
 
 
-def _resolve(session: Session, name: str, number: str) -> tuple[int, int]:
-    row = session.execute(_SUBJECT, {"name": name, "number": number}).first()
+def _resolve(session: Session, conn: Connection, name: str, number: str) -> tuple[int, int]:
+    row = conn.execute(_SUBJECT, {"name": name, "number": number}).first()
     if row is None:  # for the precise NotFound (service or version)
         registry.get_version(session, registry.get_service(session, name), number)
         raise AssertionError("unreachable")
@@ -156,14 +161,14 @@ def _resolve(session: Session, name: str, number: str) -> tuple[int, int]:
 
 class _Gatherer:
     def __init__(self, session: Session, wanted: list[tuple[str, str]], env_name: str) -> None:
-        self.session = session
+        self.conn = session.connection()
         self.env_name = env_name
-        env_id = session.scalar(_ENVIRONMENT, {"name": env_name})
+        env_id = self.conn.scalar(_ENVIRONMENT, {"name": env_name})
         if env_id is None:
             registry.get_environment(session, env_name)
         self.env_id = int(env_id or 0)
         self.subjects = [
-            (name, number, *_resolve(session, name, number)) for name, number in wanted
+            (name, number, *_resolve(session, self.conn, name, number)) for name, number in wanted
         ]
         # service id -> (version id, number) of everything deploying together
         self.together = {sid: (vid, number) for _, number, sid, vid in self.subjects}
@@ -174,13 +179,11 @@ class _Gatherer:
         self, name: str, version_id: int
     ) -> tuple[list[tuple[str, str, int, list[tuple[int, str, str]]]], set[Pair]]:
         """(provider, contract, expectation id, [(provider version id, number, why)])."""
-        expectations = self.session.execute(_EXPECTED_OF, {"version": version_id}).all()
+        expectations = self.conn.execute(_EXPECTED_OF, {"version": version_id}).all()
         provider_ids = {e.provider_service_id for e in expectations}
         live: dict[int, dict[int, tuple[str, str]]] = defaultdict(dict)
         if provider_ids:
-            rows = self.session.execute(
-                _LIVE, {"env": self.env_id, "services": sorted(provider_ids)}
-            )
+            rows = self.conn.execute(_LIVE, {"env": self.env_id, "services": sorted(provider_ids)})
             for sid, vid, number, kind in rows:
                 if sid in self.together and kind == "deployment":
                     continue  # replaced by the version deploying together
@@ -200,9 +203,9 @@ class _Gatherer:
         self, service_id: int, version_id: int
     ) -> tuple[list[tuple[str, str, int, str, str]], set[Pair]]:
         """(consumer, contract, expectation id, consumer version number, why)."""
-        consumers = list(self.session.scalars(_CONSUMERS_OF, {"service": service_id}))
+        consumers = list(self.conn.scalars(_CONSUMERS_OF, {"service": service_id}))
         rows = (
-            self.session.execute(
+            self.conn.execute(
                 _LIVE_CONSUMERS,
                 {"service": service_id, "env": self.env_id, "consumers": sorted(consumers)},
             ).all()
@@ -218,7 +221,7 @@ class _Gatherer:
             )
         joint = {vid for sid, (vid, _) in self.together.items() if sid != service_id}
         if joint:
-            for exp_id, contract, consumer, number in self.session.execute(
+            for exp_id, contract, consumer, number in self.conn.execute(
                 _JOINT_CONSUMERS, {"service": service_id, "versions": sorted(joint)}
             ):
                 found[exp_id] = (consumer, contract, exp_id, number, "deploying together")
@@ -232,7 +235,7 @@ class _Gatherer:
             provides, provider_pairs = self.provider_side(sid, vid)
             pairs |= consumer_pairs | provider_pairs
             sides.append((name, number, vid, consumes, provides))
-        found = verifications(self.session, pairs)
+        found = verifications(self.conn, pairs)
         subjects = []
         for name, number, vid, consumes, provides in sides:
             integrations = [
@@ -248,9 +251,7 @@ class _Gatherer:
                 )
                 for provider, contract, exp_id, versions in consumes
             ]
-            published = (
-                set(self.session.scalars(_PUBLISHED, {"version": vid})) if provides else set()
-            )
+            published = set(self.conn.scalars(_PUBLISHED, {"version": vid})) if provides else set()
             grouped: dict[tuple[str, str], list[core.Counterpart]] = defaultdict(list)
             for consumer, contract, exp_id, cnumber, why in sorted(
                 provides, key=lambda p: (p[0], p[1], p[3], p[2])
@@ -272,7 +273,7 @@ class _Gatherer:
                 for (consumer, contract), cps in sorted(grouped.items())
             ]
             has_expectations = bool(consumes) or bool(
-                self.session.scalar(_ANY_EXPECTATION, {"version": vid})
+                self.conn.scalar(_ANY_EXPECTATION, {"version": vid})
             )
             subjects.append(core.Subject(name, number, tuple(integrations), has_expectations))
         return subjects

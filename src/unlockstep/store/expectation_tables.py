@@ -22,6 +22,8 @@ class ExpectationRow(Base):
         Index("ix_expectations_provider_contract", "provider_service_id", "contract"),
         # the dashboard's estate graph (migration dashboard_0001)
         Index("ix_expectations_edges", "consumer_service_id", "provider_service_id", "contract"),
+        # the consumers of a provider, off the index alone (migration pact2_0001)
+        Index("ix_expectations_provider_consumer", "provider_service_id", "consumer_service_id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     consumer_service_id: Mapped[int] = mapped_column(

@@ -124,13 +124,6 @@ def _neighbours(
     return consumers, providers
 
 
-def declared_consumers(session: Session, provider: str) -> set[str]:
-    """Services whose catalog entry consumes one of ``provider``'s APIs or depends on it
-    (``consumesApis``, ``dependsOn``)."""
-    names = {provider}
-    return _neighbours(session, names, _relations(session, names))[0].get(provider, set())
-
-
 def live_versions(session: Session, names: Iterable[str]) -> dict[str, dict[str, list[str]]]:
     """service -> environment -> the versions live there (deployed or released)."""
     out: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
@@ -221,11 +214,24 @@ def consumers_with_expectations(session: Session, provider: str) -> set[str]:
 # -- the calendar -------------------------------------------------------------------------
 
 
+_PERIODS = select(CalendarPeriod).order_by(CalendarPeriod.environment, CalendarPeriod.name)
+# can-i-deploy asks this on every call: built once, and asked for ids first (no period is the
+# common case, and an empty ORM load still costs most of a query's Python time)
+_ANY_PERIOD = select(CalendarPeriod.id).where(
+    CalendarPeriod.environment.in_(bindparam("environments", expanding=True))
+)
+_PERIODS_IN = _PERIODS.where(
+    CalendarPeriod.environment.in_(bindparam("environments", expanding=True))
+)
+
+
 def periods(session: Session, environment: str | None = None) -> list[CalendarPeriod]:
-    query = select(CalendarPeriod).order_by(CalendarPeriod.environment, CalendarPeriod.name)
-    if environment is not None:
-        query = query.where(CalendarPeriod.environment.in_([environment, "*"]))
-    return list(session.scalars(query))
+    if environment is None:
+        return list(session.scalars(_PERIODS))
+    where = {"environments": [environment, "*"]}
+    if session.connection().execute(_ANY_PERIOD, where).first() is None:
+        return []
+    return list(session.scalars(_PERIODS_IN, where))
 
 
 def find_period(session: Session, environment: str, name: str) -> CalendarPeriod | None:

@@ -81,6 +81,30 @@ def _newest(candidates: Iterable[Candidate]) -> list[Candidate]:
     return list(best.values())
 
 
+def on_branch(
+    candidates: Iterable[Candidate],
+    branch: str | None,
+    *,
+    consumer: str | None = None,
+    latest: bool = False,
+) -> list[Candidate]:
+    """The pacts of consumer versions on ``branch`` (each consumer's main branch when
+    ``None``), of one ``consumer`` when given; with ``latest``, the newest of each consumer
+    only. What ``pact-broker get-pacts`` lists."""
+    pool = [
+        c
+        for c in candidates
+        if (consumer is None or c.consumer == consumer)
+        and ((branch or c.main_branch) or "") in c.branches
+    ]
+    return _newest(pool) if latest else pool
+
+
+def live_in(candidates: Iterable[Candidate], environment: str) -> list[Candidate]:
+    """The pacts of consumer versions deployed or released in ``environment`` now."""
+    return [c for c in candidates if any(env == environment for env, _ in c.live)]
+
+
 def _pick(
     selector: Mapping[str, Any], candidates: list[Candidate], provider_branch: str | None
 ) -> tuple[list[Candidate], str]:

@@ -13,7 +13,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 
-from unlockstep.server.pact import _contracts, _registry, _webhooks
+from unlockstep.server.pact import _branches, _contracts, _matrix, _registry, _webhooks
 
 #: Where the Pact Broker API is mounted.
 PREFIX = "/pact"
@@ -21,13 +21,19 @@ PREFIX = "/pact"
 router = APIRouter(tags=["pact-broker"], include_in_schema=False)
 router.include_router(_registry.router)
 router.include_router(_contracts.router)
+router.include_router(_matrix.router)
+router.include_router(_branches.router)
 router.include_router(_webhooks.router)
 
 
 def install(app: FastAPI, dependencies: Sequence[Any]) -> None:
     """Mount the API under :data:`PREFIX`; its index answers at ``/pact`` and ``/pact/``
-    alike (clients are given either, and a redirect is an error to some of them)."""
+    alike (clients are given either, and a redirect is an error to some of them). The
+    matrix is also a plain ASGI route ahead of every other (``_matrix``), and the paths the
+    Rust CLI builds from the host, dropping the base path, answer at the root too
+    (``_branches``)."""
     app.include_router(router, prefix=PREFIX, dependencies=dependencies)
+    app.include_router(_branches.router, dependencies=dependencies, include_in_schema=False)
     app.add_api_route(
         PREFIX,
         _registry.index,
@@ -35,6 +41,7 @@ def install(app: FastAPI, dependencies: Sequence[Any]) -> None:
         dependencies=dependencies,
         include_in_schema=False,
     )
+    app.router.routes[0:0] = _matrix.fast_routes(PREFIX)
 
 
 __all__ = ["PREFIX", "install", "router"]

@@ -1,4 +1,4 @@
-"""Publishing and reading pacts, and the matrix (answered by can-i-deploy)."""
+"""Publishing and reading pacts, verification results, pacts for verification."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from unlockstep.errors import InvalidInput
 from unlockstep.server.deps import PrincipalDep, StoreDep
 from unlockstep.server.pact._hal import base, hal, link, pacticipant_url, seg, version_url, when
-from unlockstep.services import broker_matrix, broker_pacts
+from unlockstep.services import broker_pacts
 
 router = APIRouter()
 
@@ -228,180 +228,6 @@ def latest_provider_pacts(provider: str, request: Request, store: StoreDep) -> J
         for p in pacts
     ]
     return hal(body)
-
-
-# -- the matrix ----------------------------------------------------------------------------
-
-
-def _selectors(request: Request, prefix: str) -> list[dict[str, str]]:
-    """``q[][pacticipant]=a&q[][version]=1&q[][pacticipant]=b…`` as one dict per
-    pacticipant (a new one starts at each ``pacticipant``)."""
-    found: list[dict[str, str]] = []
-    for key, value in request.query_params.multi_items():
-        if not key.startswith(prefix):
-            continue
-        field = key[len(prefix) :].strip("[]")
-        if field == "pacticipant" or not found:
-            found.append({})
-        found[-1][field] = value
-    return found
-
-
-def _true(value: str | None) -> bool:
-    return (value or "").lower() == "true"
-
-
-_RESULT_NOTICE = {"yes": "success", "no": "error", "unknown": "warning"}
-
-
-def matrix_body(root: str, answer: broker_matrix.MatrixAnswer) -> dict[str, Any]:
-    """The Pact Broker's matrix shape for a can-i-deploy decision: one row per pair of
-    versions checked, ``summary.deployable`` true / false / null (unknown)."""
-    if answer.decision is None:
-        reason = answer.problem or "no answer"
-        return {
-            "summary": {
-                "deployable": None,
-                "reason": reason,
-                "success": 0,
-                "failed": 0,
-                "unknown": 0,
-            },
-            "notices": [{"type": "warning", "text": reason}],
-            "matrix": [],
-        }
-    rows: list[dict[str, Any]] = []
-    notices: list[dict[str, str]] = []
-    counts = {"yes": 0, "no": 0, "unknown": 0}
-    for result in answer.decision.integrations:
-        i = result.integration
-        counterpart = i.provider if i.role == "consumer" else i.consumer
-        if counterpart in answer.ignored:
-            notices.append({"type": "info", "text": f"Ignoring the integration with {counterpart}"})
-            continue
-        subject = result.subject
-        if not result.pairs:
-            counts[result.outcome] += 1
-            for missing in result.missing:
-                notices.append({"type": "warning", "text": missing})
-        for pair in result.pairs:
-            counts[pair.outcome] += 1
-            if i.role == "consumer":
-                consumer = (subject.service, subject.version)
-                provider = (i.provider, pair.counterpart.version)
-            else:
-                consumer = (i.consumer, pair.counterpart.version)
-                provider = (subject.service, subject.version)
-            rows.append(_row(root, consumer, provider, i.contract, pair))
-            notices.append(
-                {
-                    "type": _RESULT_NOTICE[pair.outcome],
-                    "text": f"{consumer[0]} {consumer[1]} with {provider[0]} {provider[1]} "
-                    f"({pair.counterpart.why}): {pair.reason}",
-                }
-            )
-        if result.next_action and result.outcome != "yes":
-            notices.append({"type": "info", "text": result.next_action})
-    for note in answer.decision.notes:
-        notices.append({"type": "info", "text": note})
-    outcome = "no" if counts["no"] else "unknown" if counts["unknown"] else "yes"
-    deployable = {"yes": True, "no": False, "unknown": None}[outcome]
-    reason = {
-        "yes": "All required verification results are published and successful",
-        "no": "One or more of the verifications have failed",
-        "unknown": "Missing one or more required verification results",
-    }[outcome]
-    scope = (
-        f"Every version live in {answer.environment} was checked (deployed and released), "
-        "whatever latestby the client asked for"
-        if answer.environment
-        else "Checked against the newest main-branch version of each integrated service"
-    )
-    notices.insert(0, {"type": "info", "text": scope})
-    notices.append({"type": _RESULT_NOTICE[outcome], "text": reason})
-    return {
-        "summary": {
-            "deployable": deployable,
-            "reason": reason,
-            "success": counts["yes"],
-            "failed": counts["no"],
-            "unknown": counts["unknown"],
-        },
-        "notices": notices,
-        "matrix": rows,
-    }
-
-
-def _row(
-    root: str,
-    consumer: tuple[str, str],
-    provider: tuple[str, str],
-    contract: str,
-    pair: Any,
-) -> dict[str, Any]:
-    row: dict[str, Any] = {
-        "consumer": {
-            "name": consumer[0],
-            "version": {
-                "number": consumer[1],
-                "_links": {"self": link(version_url(root, *consumer))},
-            },
-            "_links": {"self": link(pacticipant_url(root, consumer[0]))},
-        },
-        "provider": {
-            "name": provider[0],
-            "version": {
-                "number": provider[1],
-                "_links": {"self": link(version_url(root, *provider))},
-            },
-            "_links": {"self": link(pacticipant_url(root, provider[0]))},
-        },
-        "pact": {
-            "contract": contract,
-            "_links": {"self": link(pact_url(root, provider[0], consumer[0], consumer[1]))},
-        },
-        "verificationResult": None,
-    }
-    if pair.outcome != "unknown":
-        newest = max(pair.counterpart.evidence, key=lambda e: e.verified_at or "")
-        row["verificationResult"] = {
-            "success": pair.outcome == "yes",
-            "verifiedAt": newest.verified_at,
-            "source": newest.source,
-            "_links": {
-                "self": link(
-                    f"{pact_url(root, provider[0], consumer[0], consumer[1])}"
-                    f"/verification-results/{seg(provider[1])}"
-                )
-            },
-        }
-    return row
-
-
-@router.get("/matrix")
-def matrix(request: Request, store: StoreDep) -> JSONResponse:
-    params = request.query_params
-    selectors = [
-        broker_matrix.Selector(
-            pacticipant=s.get("pacticipant", ""),
-            version=s.get("version"),
-            latest=_true(s.get("latest")),
-            tag=s.get("tag"),
-            branch=s.get("branch"),
-            main_branch=_true(s.get("mainBranch")),
-        )
-        for s in _selectors(request, "q[]")
-    ]
-    ignored = frozenset(s.get("pacticipant", "") for s in _selectors(request, "ignore[]"))
-    answer = broker_matrix.matrix(
-        store,
-        selectors,
-        environment=params.get("environment"),
-        tag=params.get("tag"),
-        main_branch=_true(params.get("mainBranch")),
-        ignore=ignored,
-    )
-    return hal(matrix_body(base(request), answer))
 
 
 class VerificationIn(_In):

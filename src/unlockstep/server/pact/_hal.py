@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -31,8 +32,10 @@ def base(request: Request) -> str:
     return str(request.base_url).rstrip("/") + "/pact"
 
 
+@lru_cache(maxsize=8192)
 def seg(value: str) -> str:
-    """One path segment, escaped."""
+    """One path segment, escaped (remembered: the same names and numbers come back in
+    every link of an answer, and in answer after answer)."""
     return quote(value, safe="")
 
 
@@ -92,17 +95,30 @@ def pacticipant_body(root: str, p: Pacticipant) -> dict[str, Any]:
         body["repositoryUrl"] = p.repository_url
     if p.owner:
         body["owner"] = p.owner
+    body["_embedded"] = {"labels": [label_body(root, p.name, name) for name in p.labels]}
     body["_links"] = {
         "self": link(url),
         "pb:versions": link(f"{url}/versions"),
         "pb:latest-version": link(f"{url}/latest-version"),
         "pb:version": link(f"{url}/versions/{{version}}", templated=True),
         "pb:version-tag": link(f"{url}/versions/{{version}}/tags/{{tag}}", templated=True),
+        "pb:label": link(f"{url}/labels/{{label}}", templated=True),
         "pb:branch-version": link(
             f"{url}/branches/{{branch}}/versions/{{version}}", templated=True
         ),
     }
     return body
+
+
+def label_body(root: str, pacticipant: str, name: str) -> dict[str, Any]:
+    url = pacticipant_url(root, pacticipant)
+    return {
+        "name": name,
+        "_links": {
+            "self": link(f"{url}/labels/{seg(name)}", title="Label", name=name),
+            "pb:pacticipant": link(url, title="Pacticipant", name=pacticipant),
+        },
+    }
 
 
 def environment_body(root: str, env: EnvironmentView) -> dict[str, Any]:

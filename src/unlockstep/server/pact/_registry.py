@@ -9,13 +9,14 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from unlockstep.errors import InvalidInput
+from unlockstep.errors import InvalidInput, NotFound
 from unlockstep.server.deps import PrincipalDep, StoreDep
 from unlockstep.server.pact._hal import (
     base,
     environment_body,
     environment_url,
     hal,
+    label_body,
     link,
     live_body,
     pacticipant_body,
@@ -75,6 +76,11 @@ def index(request: Request) -> JSONResponse:
         "pb:latest-pact-versions": ("/pacts/latest", "Latest pact versions"),
         "pb:pacticipants": ("/pacticipants", "Pacticipants"),
         "pb:pacticipant": ("/pacticipants/{pacticipant}", "Fetch pacticipant by name"),
+        "pb:pacticipants-with-label": ("/pacticipants/label/{label}", "Pacticipants by label"),
+        "pb:pacticipant-label": (
+            "/pacticipants/{pacticipant}/labels/{label}",
+            "Get, create or delete a pacticipant label",
+        ),
         "pb:latest-version": (
             "/pacticipants/{pacticipant}/latest-version",
             "Latest pacticipant version",
@@ -119,17 +125,26 @@ def index(request: Request) -> JSONResponse:
 # -- pacticipants --------------------------------------------------------------------------
 
 
-@router.get("/pacticipants")
-def list_pacticipants(request: Request, store: StoreDep) -> JSONResponse:
+def _pacticipants(request: Request, store: StoreDep, label: str | None) -> JSONResponse:
     root = base(request)
-    items = [pacticipant_body(root, p) for p in broker.list_pacticipants(store)]
+    items = [pacticipant_body(root, p) for p in broker.list_pacticipants(store, label)]
     return hal(
         {
             "_embedded": {"pacticipants": items},
             "pacticipants": items,
-            "_links": {"self": link(f"{root}/pacticipants")},
+            "_links": {"self": link(str(request.url))},
         }
     )
+
+
+@router.get("/pacticipants")
+def list_pacticipants(request: Request, store: StoreDep) -> JSONResponse:
+    return _pacticipants(request, store, None)
+
+
+@router.get("/pacticipants/label/{label}")
+def labelled_pacticipants(label: str, request: Request, store: StoreDep) -> JSONResponse:
+    return _pacticipants(request, store, label)
 
 
 @router.get("/pacticipants/{name}")
@@ -186,6 +201,30 @@ def put_pacticipant(
     body: PacticipantIn | None = None,
 ) -> JSONResponse:
     return _put_pacticipant(name, request, store, principal, body)
+
+
+# -- labels ----------------------------------------------------------------------------------
+
+
+@router.get("/pacticipants/{name}/labels/{label}")
+def show_label(name: str, label: str, request: Request, store: StoreDep) -> JSONResponse:
+    if label not in broker.show_pacticipant(store, name).labels:
+        raise NotFound(f"{name} has no label {label!r}", where="label")
+    return hal(label_body(base(request), name, label))
+
+
+@router.put("/pacticipants/{name}/labels/{label}")
+def put_label(
+    name: str, label: str, request: Request, store: StoreDep, principal: PrincipalDep
+) -> JSONResponse:
+    added = broker.put_label(store, principal, name, label)
+    return hal(label_body(base(request), name, label), 201 if added else 200)
+
+
+@router.delete("/pacticipants/{name}/labels/{label}")
+def delete_label(name: str, label: str, store: StoreDep, principal: PrincipalDep) -> Response:
+    broker.delete_label(store, principal, name, label)
+    return Response(status_code=204)
 
 
 # -- versions --------------------------------------------------------------------------------
