@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from unlockstep.services import usage as service
 from unlockstep.store import Store
-from unlockstep.store.usage import UsageWriter
+from unlockstep.store.usage_ingest import UsageWriter
 from unlockstep.store.usage_tables import UsageDaily, UsageSeries
 
 SERVICES, SERIES = 100, 10

@@ -24,7 +24,7 @@ from unlockstep.services import worker
 from unlockstep.settings import Settings
 from unlockstep.store import Store
 from unlockstep.store import usage as rows
-from unlockstep.store.usage import Ingested, UsageWriter
+from unlockstep.store.usage_ingest import Ingested, UsageWriter
 
 PROTOBUF, JSON = "application/x-protobuf", "application/json"
 
@@ -75,7 +75,8 @@ def decode(body: bytes, content_type: str, default_environment: str) -> Decoded:
 
 
 def receive(writer: UsageWriter, decoded: Decoded, now: datetime) -> Receipt:
-    ingested = writer.ingest(decoded, core.utc_day(now))
+    """Accept an export into ``writer`` (the rollups change at its next flush)."""
+    ingested = writer.accept(decoded, core.utc_day(now))
     reasons: dict[str, int] = defaultdict(int)
     for (service, reason), count in ingested.rejected.items():
         reasons[f"{service}: {reason}"] += count
