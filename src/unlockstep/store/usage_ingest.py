@@ -56,6 +56,7 @@ from unlockstep.store.usage_tables import (
 _CACHE_LIMIT = 200_000  # series ids and stream cursors a process remembers
 PENDING_LIMIT = 500_000  # points accepted and not yet flushed; past it an export flushes first
 _EPOCH = date(1970, 1, 1)
+_HOUR = 3600 * NANOS
 _TIME = attrgetter("time")
 
 
@@ -71,6 +72,18 @@ class Ingested:
     @property
     def rejected_points(self) -> int:
         return sum(self.rejected.values()) + sum(self.refused.values())
+
+
+class _Pending:
+    """A stream's points accepted since the last flush, with the increments they counted
+    against ``base``, the cursor this process had before them (``last``: after them)."""
+
+    __slots__ = ("base", "gauge", "last", "sid", "steps")
+
+    def __init__(self, sid: int, gauge: bool, base: Cursor | None) -> None:
+        self.sid, self.gauge, self.base = sid, gauge, base
+        self.last: Cursor | None = base
+        self.steps: list[tuple[Point, float, float]] = []  # (point, value, total)
 
 
 def _table(entity: type[Any]) -> Table:
@@ -91,14 +104,15 @@ class UsageWriter:
         self._ids: dict[str, int] = {}  # series key -> id
         self._series_of: dict[str, int] = {}  # stream -> series id
         self._cursors: dict[str, Cursor | None] = {}  # stream -> cursor (None: none yet)
-        self._pending: list[tuple[int, Point]] = []
+        self._pending: dict[str, _Pending] = {}  # stream -> what it awaits the flush with
+        self._count = 0  # points in _pending
         self._rejected: Counter[tuple[date, str, str]] = Counter()  # (day, service, reason)
         self._day = _EPOCH  # the latest day an export was accepted on
 
     @property
     def pending(self) -> int:
         """Points accepted and not yet written."""
-        return len(self._pending)
+        return self._count
 
     def ingest(self, decoded: Decoded, today: date) -> Ingested:
         """Accept ``decoded`` and write it at once (tools, tests and the demo)."""
@@ -109,7 +123,7 @@ class UsageWriter:
     def accept(self, decoded: Decoded, today: date) -> Ingested:
         """Take an export's points into memory; what they count is written by the next
         :meth:`flush`. New series are created now, within each service's limit."""
-        if len(self._pending) >= PENDING_LIMIT:
+        if self._count >= PENDING_LIMIT:
             self.flush()  # the flusher fell behind (a slow database): make room first
         out = Ingested(points=len(decoded.points) + decoded.rejected_points)
         out.rejected.update(decoded.rejected)
@@ -123,13 +137,19 @@ class UsageWriter:
                 if sid is None:
                     out.refused[p.dims.service] += 1
                     continue
-                step = core.advance(cursors[p.stream], p)
+                cursor = cursors[p.stream]
+                step = core.advance(cursor, p)
                 if step.skipped:
                     out.skipped[step.skipped] += 1
                     continue
                 cursors[p.stream] = step.cursor
-                pending.append((sid, p))
+                entry = pending.get(p.stream)
+                if entry is None:
+                    entry = pending[p.stream] = _Pending(sid, p.dims.kind == GAUGE, cursor)
+                entry.steps.append((p, step.value, step.total))
+                entry.last = step.cursor
                 out.counted += 1
+            self._count += out.counted
             for (service, reason), count in out.rejected.items():
                 self._rejected[(today, service, reason)] += count
             for service, count in out.refused.items():
@@ -145,8 +165,8 @@ class UsageWriter:
         written. On failure nothing is written and everything stays pending."""
         with self._flushing:
             with self._lock:
-                pending, self._pending = self._pending, []
-                rejected, self._rejected = self._rejected, Counter()
+                pending, self._pending, count = self._pending, {}, self._count
+                rejected, self._rejected, self._count = self._rejected, Counter(), 0
                 day = self._day
             if not pending and not rejected:
                 return 0
@@ -155,15 +175,26 @@ class UsageWriter:
                     cursors = _write(session, pending, rejected, day)
             except BaseException:
                 with self._lock:
-                    self._pending[0:0] = pending
+                    self._give_back(pending, count)
                     self._rejected.update(rejected)
                 raise
             with self._lock:
-                waiting = {p.stream for _, p in self._pending}
                 for stream, cursor in cursors.items():
-                    if stream not in waiting:  # else the newer accepted points know better
+                    if stream not in self._pending:  # else newer accepted points know better
                         self._cursors[stream] = cursor
-            return len(pending)
+            return count
+
+    def _give_back(self, pending: dict[str, _Pending], count: int) -> None:
+        """Put what a failed flush took back before what was accepted meanwhile."""
+        for stream, newer in self._pending.items():
+            older = pending.get(stream)
+            if older is None:
+                pending[stream] = newer
+            else:
+                older.steps.extend(newer.steps)
+                older.last = newer.last
+        self._pending = pending
+        self._count += count
 
     def _series(self, points: Sequence[Point], out: Ingested) -> dict[str, int]:
         """stream -> series id of every point's stream (absent: refused by the limit)."""
@@ -195,9 +226,11 @@ class UsageWriter:
         unseen = sorted({p.stream for p in points if p.stream not in cursors})
         if not unseen:
             return
-        if len(cursors) > _CACHE_LIMIT:
-            cursors.clear()  # a copy only: flushes replay against the database's cursors
-            unseen = sorted({p.stream for p in points})
+        if len(cursors) > _CACHE_LIMIT:  # forget all but the cursors pending points end at
+            kept = {stream: entry.last for stream, entry in self._pending.items()}
+            cursors.clear()
+            cursors.update(kept)
+            unseen = sorted({p.stream for p in points if p.stream not in cursors})
         with self.store.session() as session:
             found = read_cursors(session, unseen)
         for stream in unseen:
@@ -268,28 +301,36 @@ def _lock_services(session: Session, services: Iterable[str]) -> None:
 
 def _write(
     session: Session,
-    pending: Sequence[tuple[int, Point]],
+    pending: Mapping[str, _Pending],
     rejected: Mapping[tuple[date, str, str], int],
     today: date,
 ) -> dict[str, Cursor]:
-    """Replay ``pending`` against the database's cursors and write the increments; the
-    streams' new cursors."""
-    _lock_services(session, {p.dims.service for _, p in pending} | {s for _, s, _ in rejected})
-    cursors: dict[str, Cursor] = read_cursors(session, sorted({p.stream for _, p in pending}))
+    """Write the increments of ``pending`` and the streams' new cursors; those cursors.
+    A stream whose cursor in the database is not the one its increments were counted from
+    (another process counted some of its points) is replayed against the database's."""
+    services = {entry.steps[0][0].dims.service for entry in pending.values()}
+    _lock_services(session, services | {s for _, s, _ in rejected})
+    stored = read_cursors(session, sorted(pending))
     changed: dict[str, tuple[int, Cursor]] = {}
     hourly: dict[tuple[int, Any], list[float]] = {}
     daily: dict[tuple[int, Any], list[float]] = {}
-    gauges = {sid for sid, p in pending if p.dims.kind == GAUGE}
-    for sid, p in sorted(pending, key=lambda item: (item[1].stream, item[1].time)):
-        step = core.advance(cursors.get(p.stream), p)
-        if step.skipped:
-            continue  # another process counted it first
-        cursors[p.stream] = step.cursor
-        changed[p.stream] = (sid, step.cursor)
-        seconds = p.time // NANOS
-        peak = sid in gauges
-        _add(hourly, (sid, seconds - seconds % 3600), step.value, step.total, peak)
-        _add(daily, (sid, _EPOCH + timedelta(days=seconds // 86400)), step.value, step.total, peak)
+    gauges = set()
+    for stream, entry in sorted(pending.items()):
+        steps, last = entry.steps, entry.last
+        cursor = stored.get(stream)
+        if cursor != entry.base:
+            steps, last = _replay(cursor, entry)
+        if last is None or last == cursor:
+            continue  # all of it counted already
+        sid, peak = entry.sid, entry.gauge
+        if peak:
+            gauges.add(sid)
+        changed[stream] = (sid, last)
+        for p, value, total in steps:
+            _add(hourly, (sid, p.time // _HOUR * 3600), value, total, 1, peak)
+    for (sid, hour), (value, total, points) in hourly.items():  # days from their hours
+        day = _EPOCH + timedelta(days=hour // 86400)
+        _add(daily, (sid, day), value, total, points, sid in gauges)
     _write_cursors(session, changed, today)
     _write_rollup(session, UsageHourly, "hour", hourly, gauges)
     _write_rollup(session, UsageDaily, "day", daily, gauges)
@@ -301,14 +342,34 @@ def _write(
     return {stream: cursor for stream, (_, cursor) in changed.items()}
 
 
-def _add(bucket: dict[Any, list[float]], key: Any, value: float, total: float, peak: bool) -> None:
+def _replay(
+    cursor: Cursor | None, entry: _Pending
+) -> tuple[list[tuple[Point, float, float]], Cursor | None]:
+    """The increments of ``entry``'s points counted from ``cursor``, and the cursor after."""
+    steps = []
+    for p, _, _ in sorted(entry.steps, key=lambda step: step[0].time):
+        step = core.advance(cursor, p)
+        if not step.skipped:
+            cursor = step.cursor
+            steps.append((p, step.value, step.total))
+    return steps, cursor
+
+
+def _add(
+    bucket: dict[Any, list[float]],
+    key: Any,
+    value: float,
+    total: float,
+    points: float,
+    peak: bool,
+) -> None:
     row = bucket.get(key)
     if row is None:
-        bucket[key] = [value, total, 1]
+        bucket[key] = [value, total, points]
     elif peak:
-        row[0], row[2] = max(row[0], value), row[2] + 1
+        row[0], row[2] = max(row[0], value), row[2] + points
     else:
-        row[0], row[1], row[2] = row[0] + value, row[1] + total, row[2] + 1
+        row[0], row[1], row[2] = row[0] + value, row[1] + total, row[2] + points
 
 
 def read_cursors(session: Session, keys: Sequence[str]) -> dict[str, Cursor]:
