@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from tests.server.otlp_export import otlp_sum
 from unlockstep.core import usage as core
+from unlockstep.errors import DatabaseUnavailable
 from unlockstep.store import Store, usage_ingest
 from unlockstep.store.usage_ingest import UsageWriter
 from unlockstep.store.usage_tables import UsageDaily, UsageHourly, UsageStream
@@ -160,3 +161,26 @@ def test_concurrent_exports_and_flushes_lose_nothing(store: Store) -> None:
         thread.join()
     w.flush()
     assert counted(store) == (4 * 50.0, 4 * 50.0)
+
+
+def test_an_export_past_the_pending_limit_is_refused_while_the_database_is_away(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Memory stays bounded: the exporter gets 503 and retries, nothing accepted is lost."""
+    w = writer(store)
+    monkeypatch.setattr(usage_ingest, "PENDING_LIMIT", 2)
+    w.accept(export(5, 1), TODAY)
+    w.accept(export(5, 1, {"unlockstep.api.version": "v2"}), TODAY)
+    broken = pytest.MonkeyPatch()
+
+    def fail(*_: Any) -> None:
+        raise RuntimeError("the database went away")
+
+    broken.setattr(usage_ingest, "_write_rollup", fail)
+    with pytest.raises(DatabaseUnavailable, match="2 usage points are waiting"):
+        w.accept(export(8, 2), TODAY)
+    broken.undo()
+    assert w.pending == 2
+    w.accept(export(8, 2), TODAY)
+    w.flush()
+    assert counted(store) == (13.0, 13.0)

@@ -42,7 +42,7 @@ from sqlalchemy.orm import Session
 
 from unlockstep.core import usage as core
 from unlockstep.core.usage import GAUGE, Cursor, Decoded, Dimensions, Point
-from unlockstep.errors import Conflict
+from unlockstep.errors import Conflict, DatabaseUnavailable
 from unlockstep.store import Store
 from unlockstep.store.usage import NANOS, chunks
 from unlockstep.store.usage_tables import (
@@ -123,8 +123,14 @@ class UsageWriter:
     def accept(self, decoded: Decoded, today: date) -> Ingested:
         """Take an export's points into memory; what they count is written by the next
         :meth:`flush`. New series are created now, within each service's limit."""
-        if self._count >= PENDING_LIMIT:
-            self.flush()  # the flusher fell behind (a slow database): make room first
+        if self._count >= PENDING_LIMIT:  # the flusher fell behind: make room first
+            try:
+                self.flush()
+            except Exception as exc:
+                raise DatabaseUnavailable(
+                    f"{self._count:,} usage points are waiting for the database: {exc}",
+                    hint="the exporter retries (503); check the database",
+                ) from None
         out = Ingested(points=len(decoded.points) + decoded.rejected_points)
         out.rejected.update(decoded.rejected)
         with self._lock:
