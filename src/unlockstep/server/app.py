@@ -163,7 +163,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.state.flag_engines = FlagEngines(store, refresh_seconds=settings.flag_refresh_seconds)
     errors.install(app)
     guard.install(app)
-    usage_flush.install(app, otlp.PATH)
+    usage_flush.install(app)
     app.add_middleware(guard.InputGuard)
     app.add_middleware(BodyLimit, settings=settings)  # outermost: refuses before reading
     for router in API_ROUTERS:

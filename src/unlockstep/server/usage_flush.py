@@ -2,11 +2,11 @@
 answers a read, and when the server stops (``store.usage_ingest`` says why ingest is
 batched and what a crash between flushes loses).
 
-Flushing before a read means a client that exported and then asks (``usage show``, a plan's
-blockers, a window) sees its export, as it did when every export was written at once; with
-several server processes, another process's exports show within ``usage_flush_seconds``.
-A failed flush keeps the points for the next one and is logged; the read is answered from
-what the database has.
+Flushing before a read (a ``GET``) means a client that exported and then asks (``usage
+show``, a plan's blockers, a window) sees its export, as it did when every export was
+written at once; with several server processes, another process's exports show within
+``usage_flush_seconds``. A failed flush keeps the points for the next one and is logged;
+the read is answered from what the database has.
 """
 
 from __future__ import annotations
@@ -53,13 +53,18 @@ class UsageFlush:
             if self.writer.pending:
                 await run_in_threadpool(self.flush)
 
-    def install(self, app: FastAPI, otlp_path: str) -> None:
-        """Flush before every request except an export itself."""
+    def install(self, app: FastAPI) -> None:
+        """Flush before every read (``GET``: the API, dashboard pages, ``/metrics``) except
+        OFREP's, so flag evaluations never wait on a flush."""
 
         @app.middleware("http")
         async def flush_before_reads(
             request: Request, call_next: Callable[[Request], Awaitable[Response]]
         ) -> Response:
-            if self.writer.pending and request.url.path != otlp_path:
+            if (
+                self.writer.pending
+                and request.method in ("GET", "HEAD")
+                and not request.url.path.startswith("/ofrep/")
+            ):
                 await run_in_threadpool(self.flush)
             return await call_next(request)
