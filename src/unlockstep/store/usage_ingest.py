@@ -395,25 +395,31 @@ def read_cursors(session: Session, keys: Sequence[str]) -> dict[str, Cursor]:
 def _upsert(
     session: Session,
     table: str,
-    columns: Sequence[str],
+    columns: Mapping[str, str],
     conflict: Sequence[str],
     updates: Mapping[str, str],
     rows: Sequence[tuple[Any, ...]],
 ) -> None:
-    """``INSERT … ON CONFLICT DO UPDATE`` for many rows in one driver ``executemany``: the
-    hot path of a flush, so without SQLAlchemy's per-row parameter processing. ``updates``
-    maps a column to its new value in SQL (``excluded.x`` is the row offered)."""
+    """``INSERT … ON CONFLICT DO UPDATE`` for many rows: the hot path of a flush, so without
+    SQLAlchemy's per-row parameter processing. On PostgreSQL one statement takes every row
+    as one array per column (``unnest``: one round trip, where ``executemany`` costs ~40 µs
+    of client CPU a row); on SQLite, in-process, ``executemany``. ``columns`` maps a column
+    to its PostgreSQL type; ``updates`` a column to its new value in SQL (``excluded.x`` is
+    the row offered)."""
     if not rows:
         return
-    mark = "?" if session.get_bind().dialect.name == "sqlite" else "%s"
     names = ", ".join(f'"{c}"' for c in columns)
     sets = ", ".join(f'"{c}" = {expression}' for c, expression in updates.items())
     keys = ", ".join(f'"{c}"' for c in conflict)
-    sql = (
-        f"INSERT INTO {table} ({names}) VALUES ({', '.join([mark] * len(columns))}) "
-        f"ON CONFLICT ({keys}) DO UPDATE SET {sets}"
-    )
-    session.connection().exec_driver_sql(sql, list(rows))
+    tail = f"ON CONFLICT ({keys}) DO UPDATE SET {sets}"
+    connection = session.connection()
+    if session.get_bind().dialect.name == "postgresql":
+        arrays = ", ".join(f"%s::{kind}[]" for kind in columns.values())
+        sql = f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) {tail}"
+        connection.exec_driver_sql(sql, tuple(list(column) for column in zip(*rows, strict=True)))
+        return
+    marks = ", ".join("?" for _ in columns)
+    connection.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES ({marks}) {tail}", list(rows))
 
 
 def _write_cursors(
@@ -423,7 +429,15 @@ def _write_cursors(
     _upsert(
         session,
         "usage_streams",
-        ("key", "series_id", *moved),
+        {
+            "key": "text",
+            "series_id": "integer",
+            "start": "bigint",
+            "time": "bigint",
+            "value": "float8",
+            "total": "float8",
+            "seen_on": "date",
+        },
         ("key",),
         {c: f'excluded."{c}"' for c in moved},
         [
@@ -456,7 +470,13 @@ def _write_rollup(
         _upsert(
             session,
             name,
-            ("series_id", column, "amount", "total", "points"),
+            {
+                "series_id": "integer",
+                column: "bigint" if column == "hour" else "date",
+                "amount": "float8",
+                "total": "float8",
+                "points": "integer",
+            },
             ("series_id", column),
             {
                 "amount": amount,
