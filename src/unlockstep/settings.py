@@ -110,6 +110,9 @@ class Settings(BaseSettings):
     usage_daily_days: int = Field(default=400, ge=1, le=3660)
     usage_series_per_service: int = Field(default=10_000, ge=1)
     usage_environment: str = "production"
+    #: How often, in seconds, a server process writes the usage points it accepted to the
+    #: rollups (``docs/usage.md``: a crash loses at most this long of delta counters).
+    usage_flush_seconds: float = Field(default=1.0, gt=0, le=60)
     #: A Prometheus-compatible query API (Prometheus, Thanos, Mimir) for usage blockers
     #: written in PromQL and for analysis checks that name no ``address``; empty: none.
     prometheus_url: str = ""

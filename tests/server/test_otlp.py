@@ -138,6 +138,24 @@ def test_gauges_keep_their_peak_and_updown_counters_are_gauges(api: TestClient) 
     ]
 
 
+def test_an_export_waits_for_the_flush_and_a_read_flushes_first_but_ofrep_does_not(
+    api: TestClient,
+) -> None:
+    """Accepted exports are written by the next flush; a read (GET) in the same process
+    flushes first so it sees them, and a flag evaluation never waits on a flush."""
+    recorder = Recorder("case-service")
+    recorder.meter.create_counter("unlockstep.api.requests").add(4, REQUEST)
+    assert api.post(OTLP, content=recorder.request(), headers=PROTOBUF).status_code == 200
+    writer = api.app.state.usage  # type: ignore[attr-defined]
+    assert writer.pending == 1
+    api.post("/ofrep/v1/evaluate/flags/no-such-flag", json={"context": {}})
+    assert writer.pending == 1
+    assert usage(api, "unlockstep.api.requests") == {
+        ("dashboard-service", "v1", "GET /cases/{id}"): 4.0
+    }
+    assert writer.pending == 0
+
+
 def test_otlp_json_with_gzip_is_read_and_answered_in_json(api: TestClient) -> None:
     recorder = Recorder("case-service")
     recorder.meter.create_counter("unlockstep.api.requests").add(2, REQUEST)

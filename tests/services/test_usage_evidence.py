@@ -13,7 +13,7 @@ from tests.server.otlp_export import otlp_sum
 from unlockstep.core import usage as core
 from unlockstep.services import usage_evidence
 from unlockstep.store import Store
-from unlockstep.store.usage import UsageWriter
+from unlockstep.store.usage_ingest import UsageWriter
 
 METRIC = "unlockstep.api.requests"
 V1 = 'api_requests_total{version="v1"}'

@@ -48,6 +48,7 @@ from unlockstep.server.routers import (
 from unlockstep.server.routers import (
     tokens as token_routes,
 )
+from unlockstep.server.usage_flush import UsageFlush
 from unlockstep.services import policies as policy_service
 from unlockstep.services import schedule, tokens, worker
 from unlockstep.services import usage as usage_service
@@ -124,12 +125,14 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     background = worker.Worker(store, jobs)
     feed = FlagFeed(store, refresh_seconds=settings.flag_refresh_seconds)
     counts = OfrepCounts(store, settings.ofrep_count_seconds)
+    usage_flush = UsageFlush(usage_service.writer(store, settings), settings.usage_flush_seconds)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         _settle_memory()
         background.start()
         counts.start()
+        usage_flush.start()
         sync = None
         if settings.sync_port is not None:  # flagd's gRPC sync service, on its own port
             from unlockstep.server import flagd_sync
@@ -140,6 +143,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             sync.stop()
         feed.stop()
         await counts.stop()
+        await usage_flush.stop()
         background.stop()
         admission.close()
         store.dispose()
@@ -156,7 +160,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.state.settings = settings
     app.state.store = store
     app.state.worker = background
-    app.state.usage = usage_service.writer(store, settings)
+    app.state.usage = usage_flush.writer
     app.state.ofrep_counts = counts
     if not tokens.auth_required(settings, store):
         log.warning(
@@ -173,6 +177,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.state.flag_engines = FlagEngines(store, refresh_seconds=settings.flag_refresh_seconds)
     errors.install(app)
     guard.install(app)
+    usage_flush.install(app)
     app.add_middleware(guard.InputGuard)
     app.add_middleware(BodyLimit, settings=settings)  # outermost: refuses before reading
     for router in API_ROUTERS:

@@ -137,7 +137,7 @@ def _gather(
             count = usage_evidence.running(session, b.workflow, b.version, now)
             if count is not None:
                 running[(b.workflow, b.version)] = int(count)
-    consumer_usage, window_days = _window_usage(session, plan, today)
+    consumer_usage, window_days = _window_usage(session, plan, today, prometheus_url)
     return Evidence(
         consumer_usage=consumer_usage,
         window_zero_days=window_days,
@@ -154,22 +154,30 @@ def _gather(
 
 
 def _window_usage(
-    session: Session, plan: Plan, today: date
+    session: Session, plan: Plan, today: date, prometheus_url: str
 ) -> tuple[dict[str, tuple[int, str]], int]:
-    """Each window consumer's use of the old version(s), from the usage store: zero days and
-    what else is known; and the zero days that make a consumer moved."""
+    """Each window consumer's use of the old version(s), from the usage store, or from
+    Prometheus when the store never saw the consumer use the contract: zero days and what
+    else is known; and the zero days that make a consumer moved."""
     w = plan.window
     if w is None or w.contract is None:
         return {}, 14
     contract = core.find_contract(plan, w.contract)
     names = {w.contract} | ({contract.id, contract.name} if contract else set())
     versions = core.old_versions(w)
+    needed = contract.zero_days if contract else 14
     out: dict[str, tuple[int, str]] = {}
     for consumer in w.consumers_required_by_end if versions else ():
         found = usage_service.consumer_zero(session, consumer, names, versions, today)
         if found is not None:
             out[consumer] = (found.days, f"{found.facts()} (usage store)")
-    return out, contract.zero_days if contract else 14
+        elif prometheus_url:
+            answer = usage_evidence.consumer_zero_from_prometheus(
+                prometheus_url, consumer, names, versions, needed, today
+            )
+            if answer.known and answer.zero_days is not None:
+                out[consumer] = (answer.zero_days, answer.facts)
+    return out, needed
 
 
 def _analyse(

@@ -24,7 +24,7 @@ from unlockstep.services import worker
 from unlockstep.settings import Settings
 from unlockstep.store import Store
 from unlockstep.store import usage as rows
-from unlockstep.store.usage import Ingested, UsageWriter
+from unlockstep.store.usage_ingest import Ingested, UsageWriter
 
 PROTOBUF, JSON = "application/x-protobuf", "application/json"
 
@@ -75,7 +75,8 @@ def decode(body: bytes, content_type: str, default_environment: str) -> Decoded:
 
 
 def receive(writer: UsageWriter, decoded: Decoded, now: datetime) -> Receipt:
-    ingested = writer.ingest(decoded, core.utc_day(now))
+    """Accept an export into ``writer`` (the rollups change at its next flush)."""
+    ingested = writer.accept(decoded, core.utc_day(now))
     reasons: dict[str, int] = defaultdict(int)
     for (service, reason), count in ingested.rejected.items():
         reasons[f"{service}: {reason}"] += count
@@ -121,14 +122,11 @@ def usage(
     """Usage per series over [since, until): the increase of counters and histogram counts
     (a gauge's peak), and the last day each was used."""
     with store.session() as session:
-        found = rows.series(session, metric, labels)
-        ids = [s.id for s in found]
-        days = rows.daily(session, ids, since, until)
-        last = rows.last_seen(session, ids)
+        found = rows.usage_of(session, metric, labels, since, until)
     lines = []
-    for s in found:
-        per_day = days.get(s.id, {})
-        peak = s.dims.kind == core.GAUGE
+    for item in found:
+        dims, per_day = item.series.dims, item.days
+        peak = dims.kind == core.GAUGE
         amount = (
             max((v[0] for v in per_day.values()), default=0.0)
             if peak
@@ -136,12 +134,12 @@ def usage(
         )
         lines.append(
             UsageLine(
-                labels=s.dims.labels(),
-                metric=s.dims.metric,
-                kind=s.dims.kind,
+                labels=dims.labels(),
+                metric=dims.metric,
+                kind=dims.kind,
                 amount=amount,
                 total=sum(v[1] for v in per_day.values()),
-                last_used=last.get(s.id),
+                last_used=item.last_used,
                 days={d.isoformat(): v[0] for d, v in sorted(per_day.items())} if by_day else {},
             )
         )

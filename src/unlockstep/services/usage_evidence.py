@@ -15,6 +15,7 @@ Flag evaluation counts answer their own metrics before these (``services/plans.p
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -22,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from unlockstep.core import usage as core
 from unlockstep.services import usage as service
-from unlockstep.sources.prometheus import Prometheus, PrometheusError, safe_url
+from unlockstep.sources.prometheus import Prometheus, PrometheusError, Series, safe_url
 
 STORE, PROMETHEUS, NONE = "usage-store", "prometheus", "none"
 
@@ -75,36 +76,102 @@ def daily_query(text: str) -> str:
 
 
 def from_prometheus(url: str, text: str, days: int, today: date) -> ZeroEvidence:
+    query = daily_query(text)
+    return _zero_from_prometheus(url, text, query, query, days, today)
+
+
+def _zero_from_prometheus(
+    url: str, text: str, reported_query: str, used_query: str, days: int, today: date
+) -> ZeroEvidence:
+    """Zero days from Prometheus: days count as reported when ``reported_query`` has data,
+    and as used when ``used_query`` is above zero (each a query whose value at a UTC
+    midnight is the day before's)."""
     where = safe_url(url)
     lookback = max(2 * days, days + 7)
     end = datetime.combine(today, time(0), tzinfo=UTC)
     start = end - timedelta(days=lookback - 1)
-    query = daily_query(text)
+    step = timedelta(days=1)
     try:
         with Prometheus(url) as prom:
-            found = prom.query_range(query, start, end, timedelta(days=1))
+            answered = prom.query_range(reported_query, start, end, step)
+            used_series = (
+                answered
+                if used_query == reported_query
+                else prom.query_range(used_query, start, end, step)
+            )
     except PrometheusError as exc:
-        return ZeroEvidence(text, PROMETHEUS, False, detail=f"{exc.message} ({query})")
-    reported: set[date] = set()
-    used: set[date] = set()
-    for series in found:
-        for at, value in series.points:
-            day = core.utc_day(at) - timedelta(days=1)
-            if value != value:  # NaN: no data that day
-                continue
-            reported.add(day)
-            if value > 0:
-                used.add(day)
-    z = core.zero_days(used, reported, today)
+        return ZeroEvidence(text, PROMETHEUS, False, detail=f"{exc.message} ({used_query})")
+
+    def days_where(found: list[Series], above_zero: bool) -> set[date]:
+        return {
+            core.utc_day(at) - step  # the value at a midnight is the day before's
+            for series in found
+            for at, value in series.points
+            if value == value and (value > 0 or not above_zero)  # NaN: no data that day
+        }
+
+    z = core.zero_days(days_where(used_series, True), days_where(answered, False), today)
     if z is None:
         return ZeroEvidence(
-            text, PROMETHEUS, False, detail=f"{where} has no data for {query} (no data is not zero)"
+            text,
+            PROMETHEUS,
+            False,
+            detail=f"{where} has no data for {used_query} (no data is not zero)",
         )
     return ZeroEvidence(
         text, PROMETHEUS, True, z.days, z.last_used, list(z.missing),
         f"{z.detail(days)} (Prometheus at {where}, last {lookback} days)",
         f"{z.facts()} (Prometheus at {where}, last {lookback} days)",
     )  # fmt: skip
+
+
+#: where a window consumer's use of a contract shows in Prometheus, as the OpenTelemetry
+#: Prometheus exporter or a Collector names what the SDK emits: (metric, the label naming
+#: the contract, the label naming its version)
+WINDOW_METRICS = (
+    ("unlockstep_api_requests_total", "unlockstep_contract", "unlockstep_api_version"),
+    ("unlockstep_events_consumed_total", "unlockstep_event_type", "unlockstep_event_version"),
+)
+
+
+def consumer_zero_from_prometheus(
+    url: str,
+    consumer: str,
+    names: Collection[str],
+    versions: Collection[str],
+    days: int,
+    today: date,
+) -> ZeroEvidence:
+    """How long ``consumer`` has not used ``versions`` of the contract known by ``names``,
+    from Prometheus (``WINDOW_METRICS``); a day counts as reported when the consumer's use
+    of any version of it has data, as in the usage store."""
+
+    def query(only: Collection[str]) -> str:
+        parts = []
+        for metric, name_label, version_label in WINDOW_METRICS:
+            labels = [
+                f'unlockstep_consumer="{_literal(consumer)}"',
+                f'{name_label}=~"{_alternatives(names)}"',
+            ]
+            if only:
+                labels.append(f'{version_label}=~"{_alternatives(only)}"')
+            parts.append(f"increase({metric}{{{', '.join(labels)}}}[1d])")
+        return f"sum({' or '.join(parts)})"
+
+    spelled = {v for version in versions for v in (version, version.removeprefix("v"))}
+    spelled |= {f"v{v}" for v in spelled if not v.startswith("v")}
+    text = f"{consumer} on {'/'.join(sorted(versions))}"
+    return _zero_from_prometheus(url, text, query(()), query(spelled), days, today)
+
+
+def _literal(value: str) -> str:
+    """``value`` inside a PromQL double-quoted string."""
+    return value.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _alternatives(values: Collection[str]) -> str:
+    """A PromQL regular expression matching exactly one of ``values``."""
+    return _literal("|".join(re.escape(v) for v in sorted(values)))
 
 
 def running(session: Session, workflow: str, version: str, now: datetime) -> float | None:

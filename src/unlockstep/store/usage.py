@@ -1,33 +1,19 @@
-"""Writing usage points into rollups, and reading rollups back.
-
-Ingest is one transaction per request, in a few statements whatever its size: resolve
-series ids (cached per process: a series never changes its id), read the cursors of the
-request's streams, difference in ``core.usage``, then upsert cursors, hourly and daily
-rollups and refusals (``INSERT … ON CONFLICT DO UPDATE``, rows in key order). Requests of
-one service never interleave: SQLite has one writer at a time, and on PostgreSQL each
-request takes a transaction-level advisory lock per service it carries, so two server
-processes receiving one service's exports never count a stream's first point twice, while
-other services' requests run in parallel.
-"""
+"""Reading usage rollups back (writing them is ``store.usage_ingest``), and pruning them
+past retention."""
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, Table, and_, delete, func, or_, select, text
-from sqlalchemy import insert as sqlalchemy_insert
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, and_, delete, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from unlockstep.core import usage as core
-from unlockstep.core.usage import GAUGE, Cursor, Decoded, Dimensions
-from unlockstep.errors import Conflict
-from unlockstep.store import Store
+from unlockstep.core.usage import Dimensions
 from unlockstep.store.usage_tables import (
     UsageDaily,
     UsageHourly,
@@ -38,274 +24,12 @@ from unlockstep.store.usage_tables import (
 
 NANOS = 1_000_000_000
 _CHUNK = 2000  # ids in one IN (...) list
-_CACHE_LIMIT = 200_000  # series ids a process remembers
 
 
-@dataclass
-class Ingested:
-    points: int = 0  # points read from the request
-    counted: int = 0  # points that changed a rollup
-    skipped: Counter[str] = field(default_factory=Counter)  # duplicates, stale gauges
-    refused: Counter[str] = field(default_factory=Counter)  # service -> points refused
-    refused_series: Counter[str] = field(default_factory=Counter)  # service -> series refused
-    rejected: Counter[tuple[str, str]] = field(default_factory=Counter)  # not understood
-
-    @property
-    def rejected_points(self) -> int:
-        return sum(self.rejected.values()) + sum(self.refused.values())
-
-
-def _chunks(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
+def chunks(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
+    """``items`` in slices small enough for one ``IN (…)`` list."""
     for start in range(0, len(items), _CHUNK):
         yield items[start : start + _CHUNK]
-
-
-def _table(entity: type[Any]) -> Table:
-    """The Core table of a mapped class: bulk statements on it skip the ORM's bookkeeping."""
-    table: Table = entity.__table__
-    return table
-
-
-def _insert(session: Session) -> Any:
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-
-
-class UsageWriter:
-    """Ingest for one server process (it remembers series ids between requests)."""
-
-    def __init__(self, store: Store, *, series_limit: int) -> None:
-        self.store = store
-        self.series_limit = series_limit
-        self._ids: dict[str, int] = {}
-
-    def ingest(self, decoded: Decoded, today: date, attempts: int = 5) -> Ingested:
-        for _ in range(attempts):
-            try:
-                with self.store.locked_session() as session:
-                    return self._ingest(session, decoded, today)
-            except IntegrityError:
-                continue  # another process created the same series first: read it now
-        raise Conflict("usage ingest kept colliding with concurrent writes", hint="retry")
-
-    def _ingest(self, session: Session, decoded: Decoded, today: date) -> Ingested:
-        out = Ingested(points=len(decoded.points) + decoded.rejected_points)
-        out.rejected.update(decoded.rejected)
-        if session.get_bind().dialect.name == "postgresql":
-            services = sorted(
-                {p.dims.service for p in decoded.points} | {s for s, _ in out.rejected}
-            )
-            for service in services:
-                session.execute(
-                    text("SELECT pg_advisory_xact_lock(735612, hashtext(:s))"), {"s": service}
-                )
-        keyed = [(p.dims.key(), p) for p in decoded.points]
-        ids = self._series_ids(session, {key: p.dims for key, p in keyed}, out)
-        points = [(ids[key], p) for key, p in keyed if key in ids]
-        for key, p in keyed:
-            if key not in ids:
-                out.refused[p.dims.service] += 1
-        cursors = _cursors(session, sorted({p.stream for _, p in points}))
-        changed: dict[str, tuple[int, Cursor]] = {}
-        hourly: dict[Any, list[float]] = {}
-        daily: dict[Any, list[float]] = {}
-        gauge = {sid for sid, p in points if p.dims.kind == GAUGE}
-        epoch = date(1970, 1, 1)
-        for sid, p in sorted(points, key=lambda item: (item[1].stream, item[1].time)):
-            step = core.advance(cursors.get(p.stream), p)
-            if step.skipped:
-                out.skipped[step.skipped] += 1
-                continue
-            cursors[p.stream] = step.cursor
-            changed[p.stream] = (sid, step.cursor)
-            out.counted += 1
-            seconds = p.time // NANOS
-            hour = seconds - seconds % 3600
-            day = epoch + timedelta(days=seconds // 86400)
-            _add(hourly, (sid, hour), step.value, step.total, sid in gauge)
-            _add(daily, (sid, day), step.value, step.total, sid in gauge)
-        _write_cursors(session, changed, today)
-        _write_rollup(session, UsageHourly, "hour", hourly, gauge)
-        _write_rollup(session, UsageDaily, "day", daily, gauge)
-        rejected: Counter[tuple[str, str]] = Counter(out.rejected)
-        for service, count in out.refused.items():
-            reason = (
-                f"series limit reached ({self.series_limit} per service): "
-                f"{out.refused_series[service]} new series refused"
-            )
-            rejected[(service, reason)] += count
-        write_rejections(session, today, rejected)
-        return out
-
-    def _series_ids(
-        self, session: Session, wanted: Mapping[str, Dimensions], out: Ingested
-    ) -> dict[str, int]:
-        """key -> id of every wanted series, creating new ones within each service's limit."""
-        ids = {key: self._ids[key] for key in wanted if key in self._ids}
-        missing = sorted(key for key in wanted if key not in ids)
-        for chunk in _chunks(missing):
-            ids.update(
-                session.execute(
-                    select(UsageSeries.key, UsageSeries.id).where(UsageSeries.key.in_(chunk))
-                ).all()
-            )
-        new = [key for key in missing if key not in ids]
-        if new:
-            by_service: dict[str, list[str]] = defaultdict(list)
-            for key in new:
-                by_service[wanted[key].service].append(key)
-            have = dict(
-                session.execute(
-                    select(UsageSeries.service, func.count())
-                    .where(UsageSeries.service.in_(sorted(by_service)))
-                    .group_by(UsageSeries.service)
-                ).all()
-            )
-            rows = []
-            for service, keys in sorted(by_service.items()):
-                room = max(0, self.series_limit - have.get(service, 0))
-                out.refused_series[service] += len(keys[room:])
-                for key in keys[:room]:
-                    d = wanted[key]
-                    rows.append(
-                        {"key": key, "service": d.service, "environment": d.environment,
-                         "metric": d.metric, "kind": d.kind, "consumer": d.consumer,
-                         "contract": d.contract, "version": d.version,
-                         "operation": d.operation, "field": d.field}
-                    )  # fmt: skip
-            if rows:
-                session.execute(sqlalchemy_insert(_table(UsageSeries)), rows)
-                for chunk in _chunks([r["key"] for r in rows]):
-                    ids.update(
-                        session.execute(
-                            select(UsageSeries.key, UsageSeries.id).where(
-                                UsageSeries.key.in_(chunk)
-                            )
-                        ).all()
-                    )
-        if len(self._ids) > _CACHE_LIMIT:
-            self._ids.clear()
-        self._ids.update(ids)
-        return ids
-
-    def forget(self) -> None:
-        """Drop the remembered series ids (after series were deleted)."""
-        self._ids.clear()
-
-
-def _add(bucket: dict[Any, list[float]], key: Any, value: float, total: float, peak: bool) -> None:
-    row = bucket.get(key)
-    if row is None:
-        bucket[key] = [value, total, 1]
-    elif peak:
-        row[0], row[2] = max(row[0], value), row[2] + 1
-    else:
-        row[0], row[1], row[2] = row[0] + value, row[1] + total, row[2] + 1
-
-
-def _cursors(session: Session, keys: Sequence[str]) -> dict[str, Cursor]:
-    out: dict[str, Cursor] = {}
-    for chunk in _chunks(keys):
-        for key, start, time, value, total in session.execute(
-            select(
-                UsageStream.key, UsageStream.start, UsageStream.time, UsageStream.value,
-                UsageStream.total,
-            ).where(UsageStream.key.in_(chunk))
-        ).all():  # fmt: skip
-            out[key] = Cursor(start, time, value, total)
-    return out
-
-
-def _upsert(
-    session: Session,
-    table: str,
-    columns: Sequence[str],
-    conflict: Sequence[str],
-    updates: Mapping[str, str],
-    rows: Sequence[tuple[Any, ...]],
-) -> None:
-    """``INSERT … ON CONFLICT DO UPDATE`` for many rows in one driver ``executemany``: the
-    hot path of ingest, so without SQLAlchemy's per-row parameter processing. ``updates``
-    maps a column to its new value in SQL (``excluded.x`` is the row offered)."""
-    if not rows:
-        return
-    mark = "?" if session.get_bind().dialect.name == "sqlite" else "%s"
-    names = ", ".join(f'"{c}"' for c in columns)
-    sets = ", ".join(f'"{c}" = {expression}' for c, expression in updates.items())
-    keys = ", ".join(f'"{c}"' for c in conflict)
-    sql = (
-        f"INSERT INTO {table} ({names}) VALUES ({', '.join([mark] * len(columns))}) "
-        f"ON CONFLICT ({keys}) DO UPDATE SET {sets}"
-    )
-    session.connection().exec_driver_sql(sql, list(rows))
-
-
-def _write_cursors(
-    session: Session, changed: Mapping[str, tuple[int, Cursor]], today: date
-) -> None:
-    moved = ("start", "time", "value", "total", "seen_on")
-    _upsert(
-        session,
-        "usage_streams",
-        ("key", "series_id", *moved),
-        ("key",),
-        {c: f'excluded."{c}"' for c in moved},
-        [
-            (key, sid, c.start, c.time, c.value, c.total, today)
-            for key, (sid, c) in sorted(changed.items())
-        ],
-    )
-
-
-def _write_rollup(
-    session: Session,
-    table: type[UsageHourly] | type[UsageDaily],
-    column: str,
-    rows: Mapping[tuple[int, Any], list[float]],
-    gauges: Collection[int],
-) -> None:
-    name = _table(table).name
-    peak = "max" if session.get_bind().dialect.name == "sqlite" else "greatest"
-    for is_gauge in (False, True):
-        values = [
-            (sid, at, r[0], r[1], int(r[2]))
-            for (sid, at), r in sorted(rows.items())
-            if (sid in gauges) == is_gauge
-        ]
-        amount = (
-            f"{peak}({name}.amount, excluded.amount)"
-            if is_gauge
-            else f"{name}.amount + excluded.amount"
-        )
-        _upsert(
-            session,
-            name,
-            ("series_id", column, "amount", "total", "points"),
-            ("series_id", column),
-            {
-                "amount": amount,
-                "total": f"{name}.total + excluded.total",
-                "points": f"{name}.points + excluded.points",
-            },
-            values,
-        )
-
-
-def write_rejections(session: Session, day: date, counts: Mapping[tuple[str, str], int]) -> None:
-    if not counts:
-        return
-    insert = _insert(session)
-    statement = insert(_table(UsageRejection))
-    statement = statement.on_conflict_do_update(
-        index_elements=["service", "day", "reason"],
-        set_={"count": _table(UsageRejection).c.count + statement.excluded.count},
-    )
-    session.execute(
-        statement,
-        [
-            {"service": s[:200], "day": day, "reason": r[:300], "count": n}
-            for (s, r), n in sorted(counts.items())
-        ],
-    )
 
 
 # --- reading ------------------------------------------------------------------------------
@@ -335,6 +59,55 @@ def _metric_matches(metric: str) -> Any:
 def series(session: Session, metric: str | None, labels: Mapping[str, str]) -> list[SeriesRow]:
     rows = session.scalars(_series_query(metric, labels).order_by(UsageSeries.id)).all()
     return [SeriesRow(r.id, _dims(r)) for r in rows]
+
+
+_DIMENSIONS = (
+    UsageSeries.service, UsageSeries.environment, UsageSeries.metric, UsageSeries.kind,
+    UsageSeries.consumer, UsageSeries.contract, UsageSeries.version, UsageSeries.operation,
+    UsageSeries.field,
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesUsage:
+    series: SeriesRow
+    days: dict[date, tuple[float, float, int]]  # day -> (amount, total, points)
+    last_used: date | None  # the last day with a non-zero increase, ever
+
+
+def usage_of(
+    session: Session, metric: str | None, labels: Mapping[str, str], since: date, until: date
+) -> list[SeriesUsage]:
+    """The matching series with their daily rollups in [since, until) and the last day each
+    was used, in one statement: "usage of X over 30 days" is answered in one round trip
+    (every round trip costs more than the rows it reads, on a loaded PostgreSQL)."""
+    used = aliased(UsageDaily)
+    last = (
+        select(func.max(used.day))
+        .where(used.series_id == UsageSeries.id, used.amount > 0)
+        .correlate(UsageSeries)
+        .scalar_subquery()
+    )
+    window = and_(
+        UsageDaily.series_id == UsageSeries.id, UsageDaily.day >= since, UsageDaily.day < until
+    )
+    query = select(
+        UsageSeries.id, *_DIMENSIONS, last, UsageDaily.day, UsageDaily.amount,
+        UsageDaily.total, UsageDaily.points,
+    ).outerjoin(UsageDaily, window)  # fmt: skip
+    if metric is not None:
+        query = query.where(_metric_matches(metric))
+    for name, value in labels.items():
+        query = query.where(getattr(UsageSeries, name) == value)
+    found: dict[int, SeriesUsage] = {}
+    for row in session.execute(query.order_by(UsageSeries.id)):
+        sid, dims, last_used, day = row[0], Dimensions(*row[1:10]), row[10], row[11]
+        entry = found.get(sid)
+        if entry is None:
+            entry = found[sid] = SeriesUsage(SeriesRow(sid, dims), {}, last_used)
+        if day is not None:
+            entry.days[day] = (row[12], row[13], row[14])
+    return list(found.values())
 
 
 def _dims(r: UsageSeries) -> Dimensions:
@@ -370,7 +143,7 @@ def daily(
 ) -> dict[int, dict[date, tuple[float, float, int]]]:
     """series id -> day -> (amount, total, points) for days in [since, until)."""
     out: dict[int, dict[date, tuple[float, float, int]]] = defaultdict(dict)
-    for chunk in _chunks(sorted(ids)):
+    for chunk in chunks(sorted(ids)):
         for sid, day, amount, total, points in session.execute(
             select(
                 UsageDaily.series_id, UsageDaily.day, UsageDaily.amount, UsageDaily.total,
@@ -387,7 +160,7 @@ def days_with(session: Session, ids: Collection[int], since: date, used_only: bo
     """The days (from ``since``) on which any of ``ids`` had points (or, ``used_only``, a
     non-zero increase)."""
     out: set[date] = set()
-    for chunk in _chunks(sorted(ids)):
+    for chunk in chunks(sorted(ids)):
         query = (
             select(UsageDaily.day)
             .where(UsageDaily.series_id.in_(chunk), UsageDaily.day >= since)
@@ -402,7 +175,7 @@ def days_with(session: Session, ids: Collection[int], since: date, used_only: bo
 def last_seen(session: Session, ids: Collection[int]) -> dict[int, date]:
     """series id -> the last day it had a non-zero increase."""
     out: dict[int, date] = {}
-    for chunk in _chunks(sorted(ids)):
+    for chunk in chunks(sorted(ids)):
         out.update(
             session.execute(
                 select(UsageDaily.series_id, func.max(UsageDaily.day))
@@ -417,7 +190,7 @@ def gauge_now(session: Session, ids: Collection[int], since_nanos: int) -> float
     """The sum of the latest values of the streams of ``ids`` reported since ``since_nanos``;
     None when none was."""
     total, found = 0.0, False
-    for chunk in _chunks(sorted(ids)):
+    for chunk in chunks(sorted(ids)):
         for value in session.scalars(
             select(UsageStream.value).where(
                 UsageStream.series_id.in_(chunk), UsageStream.time >= since_nanos
