@@ -238,9 +238,7 @@ def start(
                 where=f"flags/{plan.flag}",
                 hint="reverse the kill explicitly first (`unlockstep flags set --reverse-kill`)",
             )
-        held = calendar.hold(
-            session, plan.environment, service_of(flag.body, plan.flag), now
-        )
+        held = calendar.hold(session, plan.environment, service_of(flag.body, plan.flag), now)
         if held is not None:
             raise Conflict(
                 f"a rollout of {plan.flag!r} in {plan.environment!r} cannot start now: "
