@@ -88,6 +88,25 @@ def test_a_bad_rollout_file_is_refused_naming_where(
     assert "rollout/stages/1/percent" in result.output and "goes down" in result.output
 
 
+def test_starting_a_rollout_in_a_freeze_exits_non_zero_saying_why_and_what_to_do(
+    cli_server: TestClient, script: Script, tmp_path: Path
+) -> None:
+    seed(cli_server)
+    now = dt.datetime.now(dt.UTC)
+    starts, ends = (f"{t:%Y-%m-%dT%H:%M}" for t in (now - dt.timedelta(hours=1), later(3600)))
+    frozen = invoke("calendar", "set", "production", "year-end", "--kind", "freeze",
+                    "--starts", starts, "--ends", ends, "--reason", "year-end close")  # fmt: skip
+    assert frozen.exit_code == 0, frozen.output
+    plan = tmp_path / "rollout.yaml"
+    plan.write_text(yaml.safe_dump(rollout([5, 100])))
+    result = invoke("rollout", "start", str(plan))
+    assert result.exit_code == 2, result.output
+    assert "cannot start now: production is in freeze 'year-end'" in result.output
+    assert "year-end close" in result.output
+    assert "get a freeze exception for risk.explanation.display" in result.output
+    assert "no active rollouts" in invoke("rollout", "list").output
+
+
 class Source:
     """A JSON metrics endpoint whose body the test sets (``None``: answer HTTP 503)."""
 

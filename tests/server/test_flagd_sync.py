@@ -162,11 +162,11 @@ def test_with_reads_behind_a_token_a_stream_needs_one(tmp_path: Path) -> None:
 
 
 def test_a_kill_written_through_another_server_process_reaches_this_ones_streams(
-    tmp_path: Path,
+    store: Store,
 ) -> None:
     """Two apps on one database, each with its own engine (as two processes would be): the
     second learns of the first's write only by re-reading the revisions, and pushes it."""
-    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    url = store.url
     writer_settings = Settings(database_url=url, flag_rules=[], worker=False)
     port = free_port()
     reader_settings = Settings(database_url=url, flag_rules=[], sync_port=port, worker=False)
@@ -199,12 +199,12 @@ def test_the_sync_server_lets_a_burst_of_new_streams_queue_past_grpc_cores_defau
 
 
 def test_sync_status_shows_the_clients_of_every_process_and_names_a_lagging_one(
-    tmp_path: Path,
+    store: Store,
 ) -> None:
-    """Two apps on one database (as two processes): a stream on the second is reported to the
-    database and shown by the first, with its process; once it falls behind (it is stopped
-    before a write reaches it), the first names it a laggard."""
-    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    """Two apps on one database (as two processes, on SQLite and PostgreSQL): a stream on the
+    second is reported to the database and shown by the first, with its process; once it
+    falls behind (it is stopped before a write reaches it), the first names it a laggard."""
+    url = store.url
     port = free_port()
     first_settings = Settings(database_url=url, flag_rules=[], worker=False)
     second_settings = Settings(database_url=url, flag_rules=[], sync_port=port, worker=False)

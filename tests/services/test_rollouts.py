@@ -329,13 +329,13 @@ def test_without_stages_anywhere_the_rollout_is_refused(seeded: Store, script: S
         rollouts.start(seeded, ANONYMOUS, document, now=T0)
 
 
-def _period(store: Store, kind: str, minutes: int = 60) -> None:
+def _period(store: Store, kind: str, minutes: int = 60, *, starts_at: dt.datetime = T0) -> None:
     from unlockstep.core.calendar import Period
     from unlockstep.services import calendar
     from unlockstep.services.authz import Principal
 
     admin = Principal("release-manager", None, frozenset({"admin"}))
-    starts = T0.replace(tzinfo=None)
+    starts = starts_at.astimezone(dt.UTC).replace(tzinfo=None)
     period = Period(
         "production", f"{kind}-1", kind, "UTC", starts, starts + dt.timedelta(minutes=minutes),
         reason="year-end close",
@@ -347,7 +347,7 @@ def test_a_blackout_holds_promotion_and_refuses_a_person_until_it_ends(
     seeded: Store, script: Script
 ) -> None:
     script.answers["errors"] = [0.0]
-    _period(seeded, "blackout")
+    _period(seeded, "blackout", starts_at=at(10))  # begins after the rollout started
     started = rollouts.start(seeded, ANONYMOUS, rollout([5, 25, 100]), now=T0)
     run(seeded, 30, 60)  # stage 0 passed, but the calendar forbids exposing more
     shown = rollouts.show(seeded, started.id)
@@ -359,6 +359,44 @@ def test_a_blackout_holds_promotion_and_refuses_a_person_until_it_ends(
     assert flag_body(seeded)["targeting"] == {"fractional": [["on", 500], ["off", 9500]]}
     rollouts.promote(seeded, ANONYMOUS, started.id, "blackout over", now=at(3700))
     assert rollouts.show(seeded, started.id).stage == 1
+
+
+@pytest.mark.parametrize("kind", ["blackout", "freeze"])
+def test_a_rollout_cannot_start_in_a_blackout_or_a_freeze_without_an_exception(
+    seeded: Store, script: Script, kind: str
+) -> None:
+    _period(seeded, kind)
+    with pytest.raises(Conflict) as refused:
+        rollouts.start(seeded, ANONYMOUS, rollout([5, 25, 100]), now=at(60))
+    assert f"a rollout of {FLAG!r} in 'production' cannot start now" in refused.value.message
+    assert f"production is in {kind} '{kind}-1'" in refused.value.message
+    assert "then start the rollout" in (refused.value.hint or "")
+    assert rollouts.list_rollouts(seeded) == []
+    assert flag_body(seeded).get("targeting") is None  # nothing exposed, nothing written
+    assert rollouts.start(seeded, ANONYMOUS, rollout([5, 100]), now=at(3700)).stage == 0
+
+
+def test_abort_pause_and_resume_are_never_held_by_the_calendar(
+    seeded: Store, script: Script
+) -> None:
+    script.answers["errors"] = [0.0]
+    started = rollouts.start(seeded, ANONYMOUS, rollout([5, 25, 100]), now=T0)
+    _period(seeded, "blackout", starts_at=at(10))
+    assert rollouts.pause(seeded, ANONYMOUS, started.id, now=at(20)).status == "paused"
+    assert rollouts.resume(seeded, ANONYMOUS, started.id, now=at(30)).status == "running"
+    aborted = rollouts.abort(seeded, ANONYMOUS, started.id, "rolled back", now=at(40))
+    assert aborted.status == "aborted"
+    assert is_killed(flag_body(seeded))
+
+
+def test_the_api_refuses_to_start_a_rollout_in_a_blackout_with_409(
+    api: TestClient, seeded: Store
+) -> None:
+    _period(seeded, "blackout", starts_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1))
+    refused = api.post("/api/v1/rollouts", json={"rollout": rollout([5, 100])})
+    assert refused.status_code == 409, refused.text
+    assert "cannot start now: production is in blackout 'blackout-1'" in refused.text
+    assert "then start the rollout" in refused.text
 
 
 def test_a_freeze_exception_for_the_flags_service_lets_the_rollout_promote(

@@ -238,6 +238,14 @@ def start(
                 where=f"flags/{plan.flag}",
                 hint="reverse the kill explicitly first (`unlockstep flags set --reverse-kill`)",
             )
+        held = calendar.hold(session, plan.environment, service_of(flag.body, plan.flag), now)
+        if held is not None:
+            raise Conflict(
+                f"a rollout of {plan.flag!r} in {plan.environment!r} cannot start now: "
+                f"{held.message}",
+                where=f"flags/{plan.flag}",
+                hint=f"{held.fix}, then start the rollout",
+            )
         running = rows.active_for(session, plan.environment, plan.flag)
         if running is not None:
             raise Conflict(
