@@ -341,3 +341,24 @@ def test_normalize_finds_a_schema_written_another_way_as_schemas_are_always_cano
         json={"schema": reordered},
     )
     assert check.json() == {"is_compatible": True}
+
+
+def test_a_hard_delete_of_every_version_using_an_id_makes_the_id_unreadable(
+    api: TestClient,
+) -> None:
+    schema_id = register(api, "orders-value", V1).json()["id"]
+    assert register(api, "audit-value", V1).json()["id"] == schema_id
+    assert api.get(f"{SR}/schemas/ids/{schema_id}").status_code == 200  # now in the cache
+    api.delete(f"{SR}/subjects/orders-value")
+    assert api.delete(f"{SR}/subjects/orders-value?permanent=true").json() == [1]
+    # still used by audit-value, soft deleted or not
+    assert api.get(f"{SR}/schemas/ids/{schema_id}").status_code == 200
+    assert api.delete(f"{SR}/subjects/audit-value/versions/1").json() == 1
+    assert api.get(f"{SR}/schemas/ids/{schema_id}").status_code == 200
+    assert api.delete(f"{SR}/subjects/audit-value/versions/1?permanent=true").json() == 1
+    for path in ("", "/schema", "/versions", "/subjects"):
+        gone = api.get(f"{SR}/schemas/ids/{schema_id}{path}")
+        assert (gone.status_code, gone.json()["error_code"]) == (404, 40403), path
+    # the same schema registered again gets its id back
+    assert register(api, "orders-value", V1).json()["id"] == schema_id
+    assert api.get(f"{SR}/schemas/ids/{schema_id}").status_code == 200

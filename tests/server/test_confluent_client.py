@@ -229,3 +229,16 @@ def test_protobuf_serializer_registers_the_file_and_its_import_as_references(
     assert client.get_referenced_by("acme/address.proto", 1) == [latest.schema_id]
     again = client.lookup_schema("customers-value", latest.schema)
     assert again.version == 1
+
+
+def test_a_hard_deleted_schema_id_is_40403_for_a_client_that_never_read_it(
+    client: SchemaRegistryClient, url: str
+) -> None:
+    schema_id = client.register_schema("orders-value", Schema(ORDER_V1, "AVRO"))
+    assert client.get_schema(schema_id).schema_type == "AVRO"  # the server caches it too
+    client.delete_subject("orders-value")
+    assert SchemaRegistryClient({"url": url}).get_schema(schema_id).schema_type == "AVRO"
+    assert client.delete_subject("orders-value", permanent=True) == [1]
+    with pytest.raises(SchemaRegistryError) as gone:
+        SchemaRegistryClient({"url": url}).get_schema(schema_id)
+    assert (gone.value.http_status_code, gone.value.error_code) == (404, 40403)

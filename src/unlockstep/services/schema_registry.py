@@ -356,7 +356,7 @@ def referenced_by(session: Session, settings: Settings, subject: str, version: s
 
 
 def schema_by_id(session: Session, schema_id: int) -> SchemaOut:
-    row = rows.schema(session, schema_id) if 0 < schema_id < 2**63 else None
+    row = rows.used_schema(session, schema_id) if 0 < schema_id < 2**63 else None
     if row is None:
         raise SchemaNotFound(f"Schema {schema_id} not found", where="id")
     return SchemaOut.of(row)
@@ -364,9 +364,11 @@ def schema_by_id(session: Session, schema_id: int) -> SchemaOut:
 
 class SchemaCache:
     """Schemas by id, kept in the process: a schema id's type, text and references never
-    change and its row is never deleted, so every server process may keep what it read
-    (the deserializers' hot path, ``GET /schemas/ids/{id}``). Bounded, least recently used
-    out first."""
+    change, so every server process may keep what it read (the deserializers' hot path,
+    ``GET /schemas/ids/{id}``). A hard delete is the one way an id stops being readable:
+    the process that does it empties its cache (``forget_all``); other server processes
+    answer the id from their cache until they restart or evict it. Bounded, least recently
+    used out first."""
 
     def __init__(self, size: int = 10_000) -> None:
         self.size = size
@@ -380,6 +382,12 @@ class SchemaCache:
             if found is not None:
                 self._items.move_to_end(schema_id)
             return found
+
+    def forget_all(self) -> None:
+        """After a hard delete: which ids it made unreadable is not worth a query (hard
+        deletes are rare), so every id is read from the database again."""
+        with self._lock:
+            self._items.clear()
 
     def get(self, store: Store, schema_id: int) -> SchemaOut:
         found = self.cached(schema_id)

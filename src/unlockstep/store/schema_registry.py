@@ -180,6 +180,18 @@ def schema(session: Session, schema_id: int) -> RegistrySchema | None:
     return session.get(RegistrySchema, schema_id)
 
 
+def used_schema(session: Session, schema_id: int) -> RegistrySchema | None:
+    """The schema if a subject version (a soft-deleted one too) still uses it: the row of a
+    schema whose versions were all hard deleted stays (its id is never given to another
+    schema, and the same schema registered again gets it back) but is not readable."""
+    in_use = (
+        select(RegistrySubjectVersion.id)
+        .where(RegistrySubjectVersion.schema_id == RegistrySchema.id)
+        .exists()
+    )
+    return session.scalar(select(RegistrySchema).where(RegistrySchema.id == schema_id, in_use))
+
+
 def schema_by_fingerprint(session: Session, fingerprint: str) -> RegistrySchema | None:
     return session.scalar(select(RegistrySchema).where(RegistrySchema.fingerprint == fingerprint))
 

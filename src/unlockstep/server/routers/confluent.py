@@ -350,10 +350,13 @@ def delete_version(
     permanent: bool = False,
 ) -> int:
     who = principal(request)
-    return _run(
+    number = _run(
         store,
         lambda s: registry.delete_version(s, settings, who, subject, version, permanent=permanent),
     )
+    if permanent:
+        _cache(request.app.state).forget_all()
+    return number
 
 
 # Matched in order: a subject may hold "/" (Protobuf file names), so the bare
@@ -385,9 +388,12 @@ def delete_subject(
     subject: str, request: Request, store: StoreDep, settings: SettingsDep, permanent: bool = False
 ) -> list[int]:
     who = principal(request)
-    return _run(
+    numbers = _run(
         store, lambda s: registry.delete_subject(s, settings, who, subject, permanent=permanent)
     )
+    if permanent:
+        _cache(request.app.state).forget_all()
+    return numbers
 
 
 # -- compatibility -------------------------------------------------------------------------
