@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from unlockstep.server.app import create_app
+from unlockstep.services import tokens
 from unlockstep.settings import Settings
 from unlockstep.store import Store
 
@@ -362,3 +363,43 @@ def test_a_hard_delete_of_every_version_using_an_id_makes_the_id_unreadable(
     # the same schema registered again gets its id back
     assert register(api, "orders-value", V1).json()["id"] == schema_id
     assert api.get(f"{SR}/schemas/ids/{schema_id}").status_code == 200
+
+
+def test_a_subjects_mode_may_be_set_before_the_subject_exists(api: TestClient) -> None:
+    assert api.get(f"{SR}/mode/orders-value").json()["error_code"] == 40409
+    assert api.put(f"{SR}/mode/orders-value", json={"mode": "IMPORT"}).json() == {"mode": "IMPORT"}
+    assert api.get(f"{SR}/mode/orders-value").json() == {"mode": "IMPORT"}
+    assert api.get(f"{SR}/mode").json() == {"mode": "READWRITE"}
+    assert api.get(f"{SR}/subjects").json() == []  # a mode alone makes no subject
+    imported = register(api, "orders-value", V1, id=900, version=5).json()
+    assert (imported["id"], imported["version"]) == (900, 5)
+    assert register(api, "orders-value", BAD, id=901, version=6).json()["version"] == 6
+    assert api.get(f"{SR}/mode/orders-value").json() == {"mode": "IMPORT"}  # now the subject's
+    # the mode is that subject's only: another new subject is not importing
+    assert register(api, "audit-value", V2, id=902).json()["error_code"] == 42205
+
+
+def test_a_mode_set_before_the_subject_exists_applies_to_it_and_can_be_deleted(
+    api: TestClient,
+) -> None:
+    api.put(f"{SR}/mode/orders-value", json={"mode": "READONLY"})
+    assert register(api, "orders-value", V1).json()["error_code"] == 42205
+    assert api.delete(f"{SR}/mode/orders-value").json() == {"mode": "READONLY"}
+    assert api.get(f"{SR}/mode/orders-value").json()["error_code"] == 40409
+    assert api.delete(f"{SR}/mode/orders-value").json()["error_code"] == 40401
+    assert register(api, "orders-value", V1).status_code == 200
+    assert api.put(f"{SR}/mode/x", json={"mode": "SOMETIMES"}).json()["error_code"] == 42204
+
+
+def test_only_who_may_register_a_new_subject_may_set_its_mode(
+    store: Store, settings: Settings
+) -> None:
+    guarded = settings.model_copy(update={"api_tokens": {"root": SecretStr("s3cret")}})
+    made = tokens.create_token(store, guarded, "root", "reader", team=None, scopes=["read"])
+    with TestClient(create_app(guarded, store)) as api:
+        refused = api.put(
+            f"{SR}/mode/orders-value", json={"mode": "IMPORT"}, headers=_basic(made.secret)
+        )
+        assert (refused.status_code, refused.json()["error_code"]) == (403, 40301)
+        root = _basic("s3cret")
+        assert api.get(f"{SR}/mode/orders-value", headers=root).json()["error_code"] == 40409

@@ -242,3 +242,12 @@ def test_a_hard_deleted_schema_id_is_40403_for_a_client_that_never_read_it(
     with pytest.raises(SchemaRegistryError) as gone:
         SchemaRegistryClient({"url": url}).get_schema(schema_id)
     assert (gone.value.http_status_code, gone.value.error_code) == (404, 40403)
+
+
+def test_a_subjects_import_mode_is_set_before_the_subject_exists(
+    client: SchemaRegistryClient,
+) -> None:
+    assert client.update_mode("orders-value", "IMPORT") == "IMPORT"
+    assert client.get_mode("orders-value") == "IMPORT"
+    assert client.get_global_mode() == "READWRITE"
+    assert client.get_subjects() == []

@@ -593,7 +593,7 @@ def register(
     """Register ``given`` under ``subject``: its version when the subject already has this
     schema, a new version when it is compatible, or the verdict that refuses it."""
     row = _subject(session, settings, subject)
-    mode = _mode_of(session, row)
+    mode = _mode_of(session, row, subject)
     if mode in ("READONLY", "READONLY_OVERRIDE"):
         raise NotPermitted(f"Subject {subject} is in read-only mode", where="mode")
     importing = mode == "IMPORT"
@@ -646,6 +646,8 @@ def register(
             session, actor, service, name, prepared.kind, level.value
         )
         row = rows.add_subject(session, subject, contract)
+        row.mode = rows.pending_mode(session, subject)
+        rows.put_pending_mode(session, subject, None)
         _sync(session, row)
     else:
         contract = session.get(Contract, row.contract_id)
@@ -912,24 +914,36 @@ def delete_subject_level(
 
 
 def _mode(session: Session, subject: str | None) -> str:
-    return _mode_of(session, rows.find_subject(session, subject) if subject is not None else None)
+    if subject is None:
+        return _mode_of(session, None)
+    return _mode_of(session, rows.find_subject(session, subject), subject)
 
 
-def _mode_of(session: Session, row: RegistrySubject | None) -> str:
+def _mode_of(session: Session, row: RegistrySubject | None, subject: str | None = None) -> str:
+    """The subject's own mode, else (for a ``subject`` with no row yet) the one set before
+    it existed, else the registry's."""
     if row is not None and row.mode is not None:
         return row.mode
+    if row is None and subject is not None:
+        pending = rows.pending_mode(session, subject)
+        if pending is not None:
+            return pending
     return rows.setting(session, "mode") or DEFAULT_MODE
+
+
+def _subject_mode(session: Session, subject: str) -> str | None:
+    """The mode set on the subject itself (before it existed, too), ``None`` if none."""
+    row = rows.find_subject(session, subject)
+    return row.mode if row is not None else rows.pending_mode(session, subject)
 
 
 def get_mode(
     session: Session, settings: Settings, subject: str | None, *, default_to_global: bool = True
 ) -> str:
-    if subject is not None and not default_to_global:
-        row = rows.find_subject(session, subject)
-        if row is None or row.mode is None:
-            raise ModeNotConfigured(
-                f"Subject '{subject}' does not have subject-level mode configured", where="subject"
-            )
+    if subject is not None and not default_to_global and _subject_mode(session, subject) is None:
+        raise ModeNotConfigured(
+            f"Subject '{subject}' does not have subject-level mode configured", where="subject"
+        )
     return _mode(session, subject)
 
 
@@ -953,8 +967,10 @@ def set_mode(
         if value == "IMPORT" and not force and list_subjects(session, settings, deleted=True):
             raise _cannot_import()
         rows.put_setting(session, "mode", value)
+    elif (row := _subject(session, settings, subject)) is None:
+        _may_write_new_subject(session, settings, principal, subject)
+        rows.put_pending_mode(session, subject, value)
     else:
-        row = _existing(session, settings, subject)
         _writable(session, principal, row)
         if value == "IMPORT" and not force and rows.versions(session, row):
             raise _cannot_import()
@@ -974,8 +990,28 @@ def _cannot_import() -> NotPermitted:
     )
 
 
+def _may_write_new_subject(
+    session: Session, settings: Settings, principal: Principal, subject: str
+) -> None:
+    """Who may set a mode on a subject that does not exist yet: who may register its first
+    schema (write on the service it will belong to; an admin while that service is the
+    registry's own and not yet created)."""
+    service_name, _, _ = _target(session, settings, subject)
+    if registry.find_service(session, service_name) is None:
+        authz.require_admin(principal, what=f"set the mode of the new subject {subject!r}")
+    else:
+        authz.service_for_write(session, principal, service_name, what="set subject modes")
+
+
 def delete_mode(session: Session, settings: Settings, principal: Principal, subject: str) -> str:
-    row = _existing(session, settings, subject)
+    row = _subject(session, settings, subject)
+    if row is None:
+        _may_write_new_subject(session, settings, principal, subject)
+        previous = rows.pending_mode(session, subject)
+        if previous is None:
+            raise SubjectNotFound(f"Subject '{subject}' not found.", where="subject")
+        rows.put_pending_mode(session, subject, None)
+        return previous
     _writable(session, principal, row)
     previous = _mode(session, subject)
     row.mode = None

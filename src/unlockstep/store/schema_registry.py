@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from unlockstep.store.contract_tables import Contract, ContractVersion
 from unlockstep.store.schema_registry_tables import (
+    RegistryPendingMode,
     RegistryReference,
     RegistrySchema,
     RegistrySetting,
@@ -279,4 +280,22 @@ def put_setting(session: Session, key: str, value: str | None) -> None:
         session.add(RegistrySetting(key=key, value=value))
     else:
         row.value = value
+    session.flush()
+
+
+def pending_mode(session: Session, subject: str) -> str | None:
+    """The mode set for ``subject`` before it existed."""
+    row = session.get(RegistryPendingMode, subject)
+    return row.mode if row is not None else None
+
+
+def put_pending_mode(session: Session, subject: str, mode: str | None) -> None:
+    row = session.get(RegistryPendingMode, subject)
+    if mode is None:
+        if row is not None:
+            session.delete(row)
+    elif row is None:
+        session.add(RegistryPendingMode(subject=subject, mode=mode))
+    else:
+        row.mode = mode
     session.flush()
