@@ -403,3 +403,24 @@ def test_only_who_may_register_a_new_subject_may_set_its_mode(
         assert (refused.status_code, refused.json()["error_code"]) == (403, 40301)
         root = _basic("s3cret")
         assert api.get(f"{SR}/mode/orders-value", headers=root).json()["error_code"] == 40409
+
+
+def test_format_resolved_inlines_an_avro_schemas_references(api: TestClient) -> None:
+    address = record(("city", "string"), name="Address")
+    customer = record(("home", "Address"), ("work", ["null", "Address"], None), name="Customer")
+    register(api, "com.acme.Address", address)
+    ref = {"name": "com.acme.Address", "subject": "com.acme.Address", "version": 1}
+    schema_id = register(api, "customers-value", customer, references=[ref]).json()["id"]
+    stored = api.get(f"{SR}/schemas/ids/{schema_id}").json()
+    assert stored["references"] == [ref] and "city" not in stored["schema"]
+    by_id = api.get(f"{SR}/schemas/ids/{schema_id}?format=resolved").json()
+    by_version = api.get(f"{SR}/subjects/customers-value/versions/1?format=resolved").json()
+    assert by_id["schema"] == by_version["schema"]
+    assert "references" not in by_id and "references" not in by_version
+    fields = json.loads(by_id["schema"])["fields"]
+    assert fields[0]["type"] == json.loads(address)
+    assert fields[1]["type"] == ["null", "Address"]
+    address_id = api.get(f"{SR}/subjects/com.acme.Address/versions/1").json()["id"]
+    plain = api.get(f"{SR}/schemas/ids/{address_id}?format=resolved").json()
+    assert json.loads(plain["schema"]) == json.loads(address)  # no references: as stored
+    assert api.get(f"{SR}/schemas/ids/{schema_id}").json() == stored  # the cache is untouched

@@ -55,6 +55,7 @@ from unlockstep.core.schema_registry import (
     fingerprint,
     judge,
     kind_of,
+    resolved_avro,
 )
 from unlockstep.errors import Conflict, InvalidInput, ParseError
 from unlockstep.services import authz, contract_references, contracts
@@ -400,6 +401,16 @@ class SchemaCache:
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
         return found
+
+
+def resolved(session: Session, schema: SchemaOut) -> SchemaOut:
+    """``?format=resolved``: an Avro schema with its references inlined (other types are
+    answered as stored, as Confluent does)."""
+    if schema.kind != "avro" or not schema.references:
+        return schema
+    refs = [Reference(r["name"], r["subject"], r["version"]) for r in schema.references]
+    text = resolved_avro(schema.text, _reader(session, refs))
+    return SchemaOut(schema.id, schema.kind, text, [], schema.serialized)
 
 
 def schema_uses(
