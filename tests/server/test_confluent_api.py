@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from unlockstep.server.app import create_app
+from unlockstep.services import tokens
 from unlockstep.settings import Settings
 from unlockstep.store import Store
 
@@ -341,3 +342,85 @@ def test_normalize_finds_a_schema_written_another_way_as_schemas_are_always_cano
         json={"schema": reordered},
     )
     assert check.json() == {"is_compatible": True}
+
+
+def test_a_hard_delete_of_every_version_using_an_id_makes_the_id_unreadable(
+    api: TestClient,
+) -> None:
+    schema_id = register(api, "orders-value", V1).json()["id"]
+    assert register(api, "audit-value", V1).json()["id"] == schema_id
+    assert api.get(f"{SR}/schemas/ids/{schema_id}").status_code == 200  # now in the cache
+    api.delete(f"{SR}/subjects/orders-value")
+    assert api.delete(f"{SR}/subjects/orders-value?permanent=true").json() == [1]
+    # still used by audit-value, soft deleted or not
+    assert api.get(f"{SR}/schemas/ids/{schema_id}").status_code == 200
+    assert api.delete(f"{SR}/subjects/audit-value/versions/1").json() == 1
+    assert api.get(f"{SR}/schemas/ids/{schema_id}").status_code == 200
+    assert api.delete(f"{SR}/subjects/audit-value/versions/1?permanent=true").json() == 1
+    for path in ("", "/schema", "/versions", "/subjects"):
+        gone = api.get(f"{SR}/schemas/ids/{schema_id}{path}")
+        assert (gone.status_code, gone.json()["error_code"]) == (404, 40403), path
+    # the same schema registered again gets its id back
+    assert register(api, "orders-value", V1).json()["id"] == schema_id
+    assert api.get(f"{SR}/schemas/ids/{schema_id}").status_code == 200
+
+
+def test_a_subjects_mode_may_be_set_before_the_subject_exists(api: TestClient) -> None:
+    assert api.get(f"{SR}/mode/orders-value").json()["error_code"] == 40409
+    assert api.put(f"{SR}/mode/orders-value", json={"mode": "IMPORT"}).json() == {"mode": "IMPORT"}
+    assert api.get(f"{SR}/mode/orders-value").json() == {"mode": "IMPORT"}
+    assert api.get(f"{SR}/mode").json() == {"mode": "READWRITE"}
+    assert api.get(f"{SR}/subjects").json() == []  # a mode alone makes no subject
+    imported = register(api, "orders-value", V1, id=900, version=5).json()
+    assert (imported["id"], imported["version"]) == (900, 5)
+    assert register(api, "orders-value", BAD, id=901, version=6).json()["version"] == 6
+    assert api.get(f"{SR}/mode/orders-value").json() == {"mode": "IMPORT"}  # now the subject's
+    # the mode is that subject's only: another new subject is not importing
+    assert register(api, "audit-value", V2, id=902).json()["error_code"] == 42205
+
+
+def test_a_mode_set_before_the_subject_exists_applies_to_it_and_can_be_deleted(
+    api: TestClient,
+) -> None:
+    api.put(f"{SR}/mode/orders-value", json={"mode": "READONLY"})
+    assert register(api, "orders-value", V1).json()["error_code"] == 42205
+    assert api.delete(f"{SR}/mode/orders-value").json() == {"mode": "READONLY"}
+    assert api.get(f"{SR}/mode/orders-value").json()["error_code"] == 40409
+    assert api.delete(f"{SR}/mode/orders-value").json()["error_code"] == 40401
+    assert register(api, "orders-value", V1).status_code == 200
+    assert api.put(f"{SR}/mode/x", json={"mode": "SOMETIMES"}).json()["error_code"] == 42204
+
+
+def test_only_who_may_register_a_new_subject_may_set_its_mode(
+    store: Store, settings: Settings
+) -> None:
+    guarded = settings.model_copy(update={"api_tokens": {"root": SecretStr("s3cret")}})
+    made = tokens.create_token(store, guarded, "root", "reader", team=None, scopes=["read"])
+    with TestClient(create_app(guarded, store)) as api:
+        refused = api.put(
+            f"{SR}/mode/orders-value", json={"mode": "IMPORT"}, headers=_basic(made.secret)
+        )
+        assert (refused.status_code, refused.json()["error_code"]) == (403, 40301)
+        root = _basic("s3cret")
+        assert api.get(f"{SR}/mode/orders-value", headers=root).json()["error_code"] == 40409
+
+
+def test_format_resolved_inlines_an_avro_schemas_references(api: TestClient) -> None:
+    address = record(("city", "string"), name="Address")
+    customer = record(("home", "Address"), ("work", ["null", "Address"], None), name="Customer")
+    register(api, "com.acme.Address", address)
+    ref = {"name": "com.acme.Address", "subject": "com.acme.Address", "version": 1}
+    schema_id = register(api, "customers-value", customer, references=[ref]).json()["id"]
+    stored = api.get(f"{SR}/schemas/ids/{schema_id}").json()
+    assert stored["references"] == [ref] and "city" not in stored["schema"]
+    by_id = api.get(f"{SR}/schemas/ids/{schema_id}?format=resolved").json()
+    by_version = api.get(f"{SR}/subjects/customers-value/versions/1?format=resolved").json()
+    assert by_id["schema"] == by_version["schema"]
+    assert "references" not in by_id and "references" not in by_version
+    fields = json.loads(by_id["schema"])["fields"]
+    assert fields[0]["type"] == json.loads(address)
+    assert fields[1]["type"] == ["null", "Address"]
+    address_id = api.get(f"{SR}/subjects/com.acme.Address/versions/1").json()["id"]
+    plain = api.get(f"{SR}/schemas/ids/{address_id}?format=resolved").json()
+    assert json.loads(plain["schema"]) == json.loads(address)  # no references: as stored
+    assert api.get(f"{SR}/schemas/ids/{schema_id}").json() == stored  # the cache is untouched

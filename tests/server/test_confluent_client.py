@@ -4,6 +4,7 @@ unlockstep: register, fetch by id, serialize and deserialize bytes, compatibilit
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,6 +23,7 @@ from confluent_kafka.schema_registry import (  # noqa: E402
 )
 from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer  # noqa: E402
 from confluent_kafka.serialization import MessageField, SerializationContext  # noqa: E402
+from fastavro import parse_schema  # noqa: E402
 
 ORDER_V1 = """{"type": "record", "name": "Order", "namespace": "com.acme",
  "fields": [{"name": "id", "type": "string"}, {"name": "total", "type": "long"}]}"""
@@ -229,3 +231,40 @@ def test_protobuf_serializer_registers_the_file_and_its_import_as_references(
     assert client.get_referenced_by("acme/address.proto", 1) == [latest.schema_id]
     again = client.lookup_schema("customers-value", latest.schema)
     assert again.version == 1
+
+
+def test_a_hard_deleted_schema_id_is_40403_for_a_client_that_never_read_it(
+    client: SchemaRegistryClient, url: str
+) -> None:
+    schema_id = client.register_schema("orders-value", Schema(ORDER_V1, "AVRO"))
+    assert client.get_schema(schema_id).schema_type == "AVRO"  # the server caches it too
+    client.delete_subject("orders-value")
+    assert SchemaRegistryClient({"url": url}).get_schema(schema_id).schema_type == "AVRO"
+    assert client.delete_subject("orders-value", permanent=True) == [1]
+    with pytest.raises(SchemaRegistryError) as gone:
+        SchemaRegistryClient({"url": url}).get_schema(schema_id)
+    assert (gone.value.http_status_code, gone.value.error_code) == (404, 40403)
+
+
+def test_a_subjects_import_mode_is_set_before_the_subject_exists(
+    client: SchemaRegistryClient,
+) -> None:
+    assert client.update_mode("orders-value", "IMPORT") == "IMPORT"
+    assert client.get_mode("orders-value") == "IMPORT"
+    assert client.get_global_mode() == "READWRITE"
+    assert client.get_subjects() == []
+
+
+def test_a_schema_fetched_resolved_has_its_avro_references_inlined(
+    client: SchemaRegistryClient,
+) -> None:
+    address = """{"type": "record", "name": "Address", "namespace": "com.acme",
+      "fields": [{"name": "city", "type": "string"}]}"""
+    customer = """{"type": "record", "name": "Customer", "namespace": "com.acme",
+      "fields": [{"name": "home", "type": "com.acme.Address"}]}"""
+    client.register_schema("com.acme.Address", Schema(address, "AVRO"))
+    ref = SchemaReference("com.acme.Address", "com.acme.Address", 1)
+    schema_id = client.register_schema("customers-value", Schema(customer, "AVRO", [ref]))
+    whole = client.get_schema(schema_id, fmt="resolved")
+    assert whole.references == [] and '"city"' in whole.schema_str
+    parse_schema(json.loads(whole.schema_str))  # fastavro reads it with no registry

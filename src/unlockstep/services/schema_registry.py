@@ -55,6 +55,7 @@ from unlockstep.core.schema_registry import (
     fingerprint,
     judge,
     kind_of,
+    resolved_avro,
 )
 from unlockstep.errors import Conflict, InvalidInput, ParseError
 from unlockstep.services import authz, contract_references, contracts
@@ -356,7 +357,7 @@ def referenced_by(session: Session, settings: Settings, subject: str, version: s
 
 
 def schema_by_id(session: Session, schema_id: int) -> SchemaOut:
-    row = rows.schema(session, schema_id) if 0 < schema_id < 2**63 else None
+    row = rows.used_schema(session, schema_id) if 0 < schema_id < 2**63 else None
     if row is None:
         raise SchemaNotFound(f"Schema {schema_id} not found", where="id")
     return SchemaOut.of(row)
@@ -364,9 +365,11 @@ def schema_by_id(session: Session, schema_id: int) -> SchemaOut:
 
 class SchemaCache:
     """Schemas by id, kept in the process: a schema id's type, text and references never
-    change and its row is never deleted, so every server process may keep what it read
-    (the deserializers' hot path, ``GET /schemas/ids/{id}``). Bounded, least recently used
-    out first."""
+    change, so every server process may keep what it read (the deserializers' hot path,
+    ``GET /schemas/ids/{id}``). A hard delete is the one way an id stops being readable:
+    the process that does it empties its cache (``forget_all``); other server processes
+    answer the id from their cache until they restart or evict it. Bounded, least recently
+    used out first."""
 
     def __init__(self, size: int = 10_000) -> None:
         self.size = size
@@ -381,6 +384,12 @@ class SchemaCache:
                 self._items.move_to_end(schema_id)
             return found
 
+    def forget_all(self) -> None:
+        """After a hard delete: which ids it made unreadable is not worth a query (hard
+        deletes are rare), so every id is read from the database again."""
+        with self._lock:
+            self._items.clear()
+
     def get(self, store: Store, schema_id: int) -> SchemaOut:
         found = self.cached(schema_id)
         if found is not None:
@@ -392,6 +401,16 @@ class SchemaCache:
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
         return found
+
+
+def resolved(session: Session, schema: SchemaOut) -> SchemaOut:
+    """``?format=resolved``: an Avro schema with its references inlined (other types are
+    answered as stored, as Confluent does)."""
+    if schema.kind != "avro" or not schema.references:
+        return schema
+    refs = [Reference(r["name"], r["subject"], r["version"]) for r in schema.references]
+    text = resolved_avro(schema.text, _reader(session, refs))
+    return SchemaOut(schema.id, schema.kind, text, [], schema.serialized)
 
 
 def schema_uses(
@@ -585,7 +604,7 @@ def register(
     """Register ``given`` under ``subject``: its version when the subject already has this
     schema, a new version when it is compatible, or the verdict that refuses it."""
     row = _subject(session, settings, subject)
-    mode = _mode_of(session, row)
+    mode = _mode_of(session, row, subject)
     if mode in ("READONLY", "READONLY_OVERRIDE"):
         raise NotPermitted(f"Subject {subject} is in read-only mode", where="mode")
     importing = mode == "IMPORT"
@@ -638,6 +657,8 @@ def register(
             session, actor, service, name, prepared.kind, level.value
         )
         row = rows.add_subject(session, subject, contract)
+        row.mode = rows.pending_mode(session, subject)
+        rows.put_pending_mode(session, subject, None)
         _sync(session, row)
     else:
         contract = session.get(Contract, row.contract_id)
@@ -904,24 +925,36 @@ def delete_subject_level(
 
 
 def _mode(session: Session, subject: str | None) -> str:
-    return _mode_of(session, rows.find_subject(session, subject) if subject is not None else None)
+    if subject is None:
+        return _mode_of(session, None)
+    return _mode_of(session, rows.find_subject(session, subject), subject)
 
 
-def _mode_of(session: Session, row: RegistrySubject | None) -> str:
+def _mode_of(session: Session, row: RegistrySubject | None, subject: str | None = None) -> str:
+    """The subject's own mode, else (for a ``subject`` with no row yet) the one set before
+    it existed, else the registry's."""
     if row is not None and row.mode is not None:
         return row.mode
+    if row is None and subject is not None:
+        pending = rows.pending_mode(session, subject)
+        if pending is not None:
+            return pending
     return rows.setting(session, "mode") or DEFAULT_MODE
+
+
+def _subject_mode(session: Session, subject: str) -> str | None:
+    """The mode set on the subject itself (before it existed, too), ``None`` if none."""
+    row = rows.find_subject(session, subject)
+    return row.mode if row is not None else rows.pending_mode(session, subject)
 
 
 def get_mode(
     session: Session, settings: Settings, subject: str | None, *, default_to_global: bool = True
 ) -> str:
-    if subject is not None and not default_to_global:
-        row = rows.find_subject(session, subject)
-        if row is None or row.mode is None:
-            raise ModeNotConfigured(
-                f"Subject '{subject}' does not have subject-level mode configured", where="subject"
-            )
+    if subject is not None and not default_to_global and _subject_mode(session, subject) is None:
+        raise ModeNotConfigured(
+            f"Subject '{subject}' does not have subject-level mode configured", where="subject"
+        )
     return _mode(session, subject)
 
 
@@ -945,8 +978,10 @@ def set_mode(
         if value == "IMPORT" and not force and list_subjects(session, settings, deleted=True):
             raise _cannot_import()
         rows.put_setting(session, "mode", value)
+    elif (row := _subject(session, settings, subject)) is None:
+        _may_write_new_subject(session, settings, principal, subject)
+        rows.put_pending_mode(session, subject, value)
     else:
-        row = _existing(session, settings, subject)
         _writable(session, principal, row)
         if value == "IMPORT" and not force and rows.versions(session, row):
             raise _cannot_import()
@@ -966,8 +1001,28 @@ def _cannot_import() -> NotPermitted:
     )
 
 
+def _may_write_new_subject(
+    session: Session, settings: Settings, principal: Principal, subject: str
+) -> None:
+    """Who may set a mode on a subject that does not exist yet: who may register its first
+    schema (write on the service it will belong to; an admin while that service is the
+    registry's own and not yet created)."""
+    service_name, _, _ = _target(session, settings, subject)
+    if registry.find_service(session, service_name) is None:
+        authz.require_admin(principal, what=f"set the mode of the new subject {subject!r}")
+    else:
+        authz.service_for_write(session, principal, service_name, what="set subject modes")
+
+
 def delete_mode(session: Session, settings: Settings, principal: Principal, subject: str) -> str:
-    row = _existing(session, settings, subject)
+    row = _subject(session, settings, subject)
+    if row is None:
+        _may_write_new_subject(session, settings, principal, subject)
+        previous = rows.pending_mode(session, subject)
+        if previous is None:
+            raise SubjectNotFound(f"Subject '{subject}' not found.", where="subject")
+        rows.put_pending_mode(session, subject, None)
+        return previous
     _writable(session, principal, row)
     previous = _mode(session, subject)
     row.mode = None

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from unlockstep.store.contract_tables import Contract, ContractVersion
 from unlockstep.store.schema_registry_tables import (
+    RegistryPendingMode,
     RegistryReference,
     RegistrySchema,
     RegistrySetting,
@@ -180,6 +181,18 @@ def schema(session: Session, schema_id: int) -> RegistrySchema | None:
     return session.get(RegistrySchema, schema_id)
 
 
+def used_schema(session: Session, schema_id: int) -> RegistrySchema | None:
+    """The schema if a subject version (a soft-deleted one too) still uses it: the row of a
+    schema whose versions were all hard deleted stays (its id is never given to another
+    schema, and the same schema registered again gets it back) but is not readable."""
+    in_use = (
+        select(RegistrySubjectVersion.id)
+        .where(RegistrySubjectVersion.schema_id == RegistrySchema.id)
+        .exists()
+    )
+    return session.scalar(select(RegistrySchema).where(RegistrySchema.id == schema_id, in_use))
+
+
 def schema_by_fingerprint(session: Session, fingerprint: str) -> RegistrySchema | None:
     return session.scalar(select(RegistrySchema).where(RegistrySchema.fingerprint == fingerprint))
 
@@ -267,4 +280,22 @@ def put_setting(session: Session, key: str, value: str | None) -> None:
         session.add(RegistrySetting(key=key, value=value))
     else:
         row.value = value
+    session.flush()
+
+
+def pending_mode(session: Session, subject: str) -> str | None:
+    """The mode set for ``subject`` before it existed."""
+    row = session.get(RegistryPendingMode, subject)
+    return row.mode if row is not None else None
+
+
+def put_pending_mode(session: Session, subject: str, mode: str | None) -> None:
+    row = session.get(RegistryPendingMode, subject)
+    if mode is None:
+        if row is not None:
+            session.delete(row)
+    elif row is None:
+        session.add(RegistryPendingMode(subject=subject, mode=mode))
+    else:
+        row.mode = mode
     session.flush()

@@ -106,3 +106,14 @@ class RegistrySetting(Base):
     __tablename__ = "sr_settings"
     key: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[str] = mapped_column(String(200))
+
+
+class RegistryPendingMode(Base):
+    """A subject's mode set before the subject exists (Confluent lets IMPORT be set first, so
+    an import can start with the subjects it names). A subject row needs its contract, and
+    the contract's kind is known only at the first registration, which moves the mode onto
+    the subject and drops this row."""
+
+    __tablename__ = "sr_pending_modes"
+    subject: Mapped[str] = mapped_column(String(255), primary_key=True)
+    mode: Mapped[str] = mapped_column(String(20))

@@ -25,6 +25,7 @@ from unlockstep.core.schema_registry._errors import (
     VersionNotSoftDeleted,
     VersionSoftDeleted,
 )
+from unlockstep.core.schema_registry._resolved import resolved_avro
 from unlockstep.core.schema_registry._rules import RULE_SETS, engine_for, judge
 from unlockstep.core.schema_registry._schema import (
     TYPE_OF_KIND,
@@ -63,4 +64,5 @@ __all__ = [
     "fingerprint",
     "judge",
     "kind_of",
+    "resolved_avro",
 ]

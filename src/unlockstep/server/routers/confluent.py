@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import json
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any, TypeVar
@@ -189,6 +190,8 @@ def schema_by_id(
     Served by ``_fast_schema_by_id`` ahead of this route unless reads need a token."""
     _reader(request)
     found = _cache(request.app.state).get(store, schema_id)
+    if format == "resolved":
+        found = _run(store, lambda s: registry.resolved(s, found))
     return RegistryJSON(schema_body(found, serialized=format == "serialized"))
 
 
@@ -211,11 +214,18 @@ async def _fast_schema_by_id(scope: Scope, receive: Receive, send: Send) -> None
     try:
         if found is None:
             found = await run_in_threadpool(cache.get, store, schema_id)
+        if query.get("format") == "resolved" and found.references:
+            found = await run_in_threadpool(_resolved, store, found)
     except UnlockstepError as exc:
         status, body = exc.http_status, {"error_code": _code(exc), "message": exc.message}
     else:
         status, body = 200, schema_body(found, serialized=query.get("format") == "serialized")
     await send_json(send, status, json.dumps(body).encode(), media_type=MEDIA_TYPE.encode())
+
+
+def _resolved(store: Store, found: registry.SchemaOut) -> registry.SchemaOut:
+    with store.session() as session:
+        return registry.resolved(session, found)
 
 
 #: Matched ahead of every FastAPI route (``app.FAST_ROUTES``) when reads need no token.
@@ -294,6 +304,9 @@ def version(
     found = _run(
         store, lambda s: registry.get_version(s, settings, subject, version, deleted=deleted)
     )
+    if format == "resolved":
+        schema = _run(store, lambda s: registry.resolved(s, found.schema))
+        found = dataclasses.replace(found, schema=schema)
     return RegistryJSON(version_body(found, serialized=format == "serialized"))
 
 
@@ -350,10 +363,13 @@ def delete_version(
     permanent: bool = False,
 ) -> int:
     who = principal(request)
-    return _run(
+    number = _run(
         store,
         lambda s: registry.delete_version(s, settings, who, subject, version, permanent=permanent),
     )
+    if permanent:
+        _cache(request.app.state).forget_all()
+    return number
 
 
 # Matched in order: a subject may hold "/" (Protobuf file names), so the bare
@@ -385,9 +401,12 @@ def delete_subject(
     subject: str, request: Request, store: StoreDep, settings: SettingsDep, permanent: bool = False
 ) -> list[int]:
     who = principal(request)
-    return _run(
+    numbers = _run(
         store, lambda s: registry.delete_subject(s, settings, who, subject, permanent=permanent)
     )
+    if permanent:
+        _cache(request.app.state).forget_all()
+    return numbers
 
 
 # -- compatibility -------------------------------------------------------------------------
