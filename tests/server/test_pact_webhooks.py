@@ -13,11 +13,13 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from unlockstep.server.app import create_app
 from unlockstep.services import schedule, webhooks
 from unlockstep.settings import Settings
 from unlockstep.store import Store
+from unlockstep.store.expectation_tables import ExpectationRow
 
 from .pact_helpers import http_pact, publish_body
 
@@ -190,3 +192,73 @@ def test_an_unknown_event_is_refused(quiet_api: TestClient) -> None:
     response = quiet_api.post("/pact/webhooks", json=body)
     assert response.status_code == 422
     assert response.json()["error"]["where"] == "events"
+
+
+def delivered(store: Store, receiver: Receiver) -> list[tuple[str, Any]]:
+    """Send what is due; each event received and its body, in the order sent."""
+    webhooks.deliver_due(store, datetime.now(UTC))
+    sent = [(h["x-unlockstep-event"], json.loads(body)) for h, body in receiver.received]
+    receiver.received.clear()
+    return sent
+
+
+def contract_of_the_pact(store: Store) -> str | None:
+    """The contract name ``/pact`` gave the first pact (a provider without contracts)."""
+    with store.session() as session:
+        return session.scalar(select(ExpectationRow.contract))
+
+
+def test_a_pact_published_through_the_own_api_fires_like_one_through_pact(
+    quiet_api: TestClient, store: Store, receiver: Receiver
+) -> None:
+    hook(
+        quiet_api, receiver.url, ["contract_published", "contract_requiring_verification_published"]
+    )
+    publish(quiet_api, "1.0.0", ["id"])  # registers the provider
+    delivered(store, receiver)
+    document = http_pact("dashboard", "case-service", ["id", "status"])
+    body = {"version": "2.0.0", "document": document, "contract": contract_of_the_pact(store)}
+    response = quiet_api.post("/api/v1/expectations", json=body)
+    assert response.status_code == 201, response.text
+    sent = delivered(store, receiver)
+    assert sorted(event for event, _ in sent) == [
+        "contract_published",
+        "contract_requiring_verification_published",
+    ]
+    url = sent[0][1]["pact"]
+    assert "/pact/pacts/provider/case-service/consumer/dashboard/pact-version/" in url
+    served = quiet_api.get(url.removeprefix("http://testserver"))
+    assert served.status_code == 200 and served.json()["interactions"] == document["interactions"]
+    # the same content again fires nothing
+    again = quiet_api.post("/api/v1/expectations", json=body)
+    assert again.status_code == 201
+    assert delivered(store, receiver) == []
+
+
+def test_a_verification_reported_through_the_own_api_fires_with_the_pact_url(
+    quiet_api: TestClient, store: Store, receiver: Receiver
+) -> None:
+    hook(
+        quiet_api,
+        receiver.url,
+        ["provider_verification_published", "provider_verification_succeeded"],
+    )
+    publish(quiet_api, "1.0.0", ["id"])
+    pact = quiet_api.get("/pact/pacts/provider/case-service/consumer/dashboard/version/1.0.0")
+    body = {
+        "consumer": "dashboard",
+        "consumerVersion": "1.0.0",
+        "provider": "case-service",
+        "providerVersion": "5.0.0",
+        "contract": contract_of_the_pact(store),
+        "success": True,
+    }
+    response = quiet_api.post("/api/v1/verifications", json=body)
+    assert response.status_code == 201, response.text
+    sent = delivered(store, receiver)
+    assert sorted(event for event, _ in sent) == [
+        "provider_verification_published",
+        "provider_verification_succeeded",
+    ]
+    sha = pact.json()["_links"]["pb:pact-version"]["name"]
+    assert sent[0][1]["pact"].endswith(f"/consumer/dashboard/pact-version/{sha}")
