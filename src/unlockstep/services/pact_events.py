@@ -33,6 +33,17 @@ def pact_url(links_base: str | None, provider: str, consumer: str, sha: str) -> 
     return f"{links_base or ''}{path}/pact-version/{sha}"
 
 
+def pact_trigger(provider: str, consumer: str, version: str) -> str:
+    """The trigger key of a consumer version's pact publications."""
+    return "/".join(["pact", *(quote(v, safe="") for v in (provider, consumer, version))])
+
+
+def verification_trigger(provider: str, consumer: str, sha: str, provider_version: str) -> str:
+    """The trigger key of one verification result of a pact content."""
+    names = (provider, consumer, sha, provider_version)
+    return "/".join(["verification", *(quote(v, safe="") for v in names)])
+
+
 def fire_published(
     session: Session,
     *,
@@ -57,8 +68,9 @@ def fire_published(
     events = ["contract_published", "contract_content_changed"]
     if sha is None or sha not in rows.verified_shas(session, provider_id, None):
         events.append("contract_requiring_verification_published")
+    trigger = pact_trigger(provider, consumer, version)
     for event in events:
-        webhooks.fire(session, event, consumer, provider, payload)
+        webhooks.fire(session, event, consumer, provider, payload, trigger)
 
 
 def fire_verified(
@@ -84,8 +96,9 @@ def fire_verified(
         "pactUrl": pact_url(links_base, provider, consumer, sha) if sha else "",
     }
     half = "succeeded" if success else "failed"
+    trigger = verification_trigger(provider, consumer, sha or "", provider_version)
     for event in ("provider_verification_published", f"provider_verification_{half}"):
-        webhooks.fire(session, event, consumer, provider, payload)
+        webhooks.fire(session, event, consumer, provider, payload, trigger)
 
 
 # -- unlockstep's own API --------------------------------------------------------------------
