@@ -262,3 +262,57 @@ def test_a_verification_reported_through_the_own_api_fires_with_the_pact_url(
     ]
     sha = pact.json()["_links"]["pb:pact-version"]["name"]
     assert sent[0][1]["pact"].endswith(f"/consumer/dashboard/pact-version/{sha}")
+
+
+def follow(api: TestClient, links: dict[str, Any], rel: str) -> Any:
+    response = api.get(links[rel]["href"].removeprefix("http://testserver"))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_a_pact_lists_the_webhooks_its_publication_triggered_with_their_logs(
+    quiet_api: TestClient, store: Store, receiver: Receiver
+) -> None:
+    hook(quiet_api, receiver.url, ["contract_published"])
+    publish(quiet_api, "1.0.0", ["id"])
+    publish(quiet_api, "2.0.0", ["id", "status"])  # another version's deliveries stay apart
+    receiver.failures = 1  # the first delivery sent, 1.0.0's, gets a 500
+    webhooks.deliver_due(store, datetime.now(UTC))
+    pact = quiet_api.get("/pact/pacts/provider/case-service/consumer/dashboard/version/1.0.0")
+    listed = follow(quiet_api, pact.json()["_links"], "pb:triggered-webhooks")
+    (triggered,) = listed["_embedded"]["triggeredWebhooks"]
+    assert triggered["eventName"] == "contract_published"
+    assert triggered["name"] == "tell CI"
+    assert (triggered["status"], triggered["attemptsMade"]) == ("retrying", 1)
+    assert triggered["attemptsRemaining"] == webhooks.MAX_ATTEMPTS - 1
+    logs = follow(quiet_api, triggered["_links"], "pb:logs")
+    assert len(logs["attempts"]) == 1 and "HTTP 500" in logs["logs"]
+    assert logs["success"] is False
+
+
+def test_a_verification_result_lists_the_webhooks_it_triggered(
+    quiet_api: TestClient, store: Store, receiver: Receiver
+) -> None:
+    hook(quiet_api, receiver.url, ["provider_verification_published", "contract_published"])
+    publish(quiet_api, "1.0.0", ["id"])
+    pact = quiet_api.get("/pact/pacts/provider/case-service/consumer/dashboard/version/1.0.0")
+    url = pact.json()["_links"]["pb:publish-verification-results"]["href"]
+    published = quiet_api.post(
+        url.removeprefix("http://testserver"),
+        json={"success": True, "providerApplicationVersion": "5.0.0"},
+    )
+    assert published.status_code == 201, published.text
+    webhooks.deliver_due(store, datetime.now(UTC))
+    listed = follow(quiet_api, published.json()["_links"], "pb:triggered-webhooks")
+    (triggered,) = listed["_embedded"]["triggeredWebhooks"]
+    assert (triggered["eventName"], triggered["status"]) == (
+        "provider_verification_published",
+        "success",
+    )
+    assert "HTTP 200" in follow(quiet_api, triggered["_links"], "pb:logs")["logs"]
+
+
+def test_the_logs_of_an_unknown_delivery_are_not_found(quiet_api: TestClient) -> None:
+    response = quiet_api.get("/pact/triggered-webhooks/999/logs")
+    assert response.status_code == 404
+    assert response.json()["error"]["where"] == "delivery"
