@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -316,3 +317,34 @@ def test_the_logs_of_an_unknown_delivery_are_not_found(quiet_api: TestClient) ->
     response = quiet_api.get("/pact/triggered-webhooks/999/logs")
     assert response.status_code == 404
     assert response.json()["error"]["where"] == "delivery"
+
+
+def test_a_yaml_expectation_fires_with_an_empty_pact_url(
+    quiet_api: TestClient, store: Store, receiver: Receiver
+) -> None:
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures" / "expectations"
+    hook(
+        quiet_api, receiver.url, ["contract_published", "contract_requiring_verification_published"]
+    )
+    contract = (fixtures / "contracts" / "case-summary-api.1.4.0.yaml").read_text()
+    assert quiet_api.put("/api/v1/teams/case-team", json={}).is_success
+    assert quiet_api.put("/api/v1/services/case-service", json={"owner": "case-team"}).is_success
+    assert (
+        quiet_api.put(
+            "/api/v1/services/case-service/contracts/case-summary-api/versions/1.4.0",
+            json={"content": contract, "filename": "case-summary-api.1.4.0.yaml", "mode": "NONE"},
+        ).status_code
+        < 300
+    )
+    document = yaml.safe_load((fixtures / "dashboard-service.case-summary.yaml").read_text())
+    body = {"consumer": "dashboard", "version": "5.7.0", "provider": "case-service",
+            "contract": "case-summary-api", "document": document}  # fmt: skip
+    response = quiet_api.post("/api/v1/expectations", json=body)
+    assert response.status_code == 201, response.text
+    sent = delivered(store, receiver)
+    assert sorted(event for event, _ in sent) == [
+        "contract_published",
+        "contract_requiring_verification_published",
+    ]
+    assert {payload["pact"] for _, payload in sent} == {""}
+    assert {payload["consumer"] for _, payload in sent} == {"dashboard"}
