@@ -12,12 +12,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from unlockstep.server.app import create_app
 from unlockstep.services import schedule, webhooks
 from unlockstep.settings import Settings
 from unlockstep.store import Store
+from unlockstep.store.expectation_tables import ExpectationRow
 
 from .pact_helpers import http_pact, publish_body
 
@@ -190,3 +193,158 @@ def test_an_unknown_event_is_refused(quiet_api: TestClient) -> None:
     response = quiet_api.post("/pact/webhooks", json=body)
     assert response.status_code == 422
     assert response.json()["error"]["where"] == "events"
+
+
+def delivered(store: Store, receiver: Receiver) -> list[tuple[str, Any]]:
+    """Send what is due; each event received and its body, in the order sent."""
+    webhooks.deliver_due(store, datetime.now(UTC))
+    sent = [(h["x-unlockstep-event"], json.loads(body)) for h, body in receiver.received]
+    receiver.received.clear()
+    return sent
+
+
+def contract_of_the_pact(store: Store) -> str | None:
+    """The contract name ``/pact`` gave the first pact (a provider without contracts)."""
+    with store.session() as session:
+        return session.scalar(select(ExpectationRow.contract))
+
+
+def test_a_pact_published_through_the_own_api_fires_like_one_through_pact(
+    quiet_api: TestClient, store: Store, receiver: Receiver
+) -> None:
+    hook(
+        quiet_api, receiver.url, ["contract_published", "contract_requiring_verification_published"]
+    )
+    publish(quiet_api, "1.0.0", ["id"])  # registers the provider
+    delivered(store, receiver)
+    document = http_pact("dashboard", "case-service", ["id", "status"])
+    body = {"version": "2.0.0", "document": document, "contract": contract_of_the_pact(store)}
+    response = quiet_api.post("/api/v1/expectations", json=body)
+    assert response.status_code == 201, response.text
+    sent = delivered(store, receiver)
+    assert sorted(event for event, _ in sent) == [
+        "contract_published",
+        "contract_requiring_verification_published",
+    ]
+    url = sent[0][1]["pact"]
+    assert "/pact/pacts/provider/case-service/consumer/dashboard/pact-version/" in url
+    served = quiet_api.get(url.removeprefix("http://testserver"))
+    assert served.status_code == 200 and served.json()["interactions"] == document["interactions"]
+    # the same content again fires nothing
+    again = quiet_api.post("/api/v1/expectations", json=body)
+    assert again.status_code == 201
+    assert delivered(store, receiver) == []
+
+
+def test_a_verification_reported_through_the_own_api_fires_with_the_pact_url(
+    quiet_api: TestClient, store: Store, receiver: Receiver
+) -> None:
+    hook(
+        quiet_api,
+        receiver.url,
+        ["provider_verification_published", "provider_verification_succeeded"],
+    )
+    publish(quiet_api, "1.0.0", ["id"])
+    pact = quiet_api.get("/pact/pacts/provider/case-service/consumer/dashboard/version/1.0.0")
+    body = {
+        "consumer": "dashboard",
+        "consumerVersion": "1.0.0",
+        "provider": "case-service",
+        "providerVersion": "5.0.0",
+        "contract": contract_of_the_pact(store),
+        "success": True,
+    }
+    response = quiet_api.post("/api/v1/verifications", json=body)
+    assert response.status_code == 201, response.text
+    sent = delivered(store, receiver)
+    assert sorted(event for event, _ in sent) == [
+        "provider_verification_published",
+        "provider_verification_succeeded",
+    ]
+    sha = pact.json()["_links"]["pb:pact-version"]["name"]
+    assert sent[0][1]["pact"].endswith(f"/consumer/dashboard/pact-version/{sha}")
+
+
+def follow(api: TestClient, links: dict[str, Any], rel: str) -> Any:
+    response = api.get(links[rel]["href"].removeprefix("http://testserver"))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_a_pact_lists_the_webhooks_its_publication_triggered_with_their_logs(
+    quiet_api: TestClient, store: Store, receiver: Receiver
+) -> None:
+    hook(quiet_api, receiver.url, ["contract_published"])
+    publish(quiet_api, "1.0.0", ["id"])
+    publish(quiet_api, "2.0.0", ["id", "status"])  # another version's deliveries stay apart
+    receiver.failures = 1  # the first delivery sent, 1.0.0's, gets a 500
+    webhooks.deliver_due(store, datetime.now(UTC))
+    pact = quiet_api.get("/pact/pacts/provider/case-service/consumer/dashboard/version/1.0.0")
+    listed = follow(quiet_api, pact.json()["_links"], "pb:triggered-webhooks")
+    (triggered,) = listed["_embedded"]["triggeredWebhooks"]
+    assert triggered["eventName"] == "contract_published"
+    assert triggered["name"] == "tell CI"
+    assert (triggered["status"], triggered["attemptsMade"]) == ("retrying", 1)
+    assert triggered["attemptsRemaining"] == webhooks.MAX_ATTEMPTS - 1
+    logs = follow(quiet_api, triggered["_links"], "pb:logs")
+    assert len(logs["attempts"]) == 1 and "HTTP 500" in logs["logs"]
+    assert logs["success"] is False
+
+
+def test_a_verification_result_lists_the_webhooks_it_triggered(
+    quiet_api: TestClient, store: Store, receiver: Receiver
+) -> None:
+    hook(quiet_api, receiver.url, ["provider_verification_published", "contract_published"])
+    publish(quiet_api, "1.0.0", ["id"])
+    pact = quiet_api.get("/pact/pacts/provider/case-service/consumer/dashboard/version/1.0.0")
+    url = pact.json()["_links"]["pb:publish-verification-results"]["href"]
+    published = quiet_api.post(
+        url.removeprefix("http://testserver"),
+        json={"success": True, "providerApplicationVersion": "5.0.0"},
+    )
+    assert published.status_code == 201, published.text
+    webhooks.deliver_due(store, datetime.now(UTC))
+    listed = follow(quiet_api, published.json()["_links"], "pb:triggered-webhooks")
+    (triggered,) = listed["_embedded"]["triggeredWebhooks"]
+    assert (triggered["eventName"], triggered["status"]) == (
+        "provider_verification_published",
+        "success",
+    )
+    assert "HTTP 200" in follow(quiet_api, triggered["_links"], "pb:logs")["logs"]
+
+
+def test_the_logs_of_an_unknown_delivery_are_not_found(quiet_api: TestClient) -> None:
+    response = quiet_api.get("/pact/triggered-webhooks/999/logs")
+    assert response.status_code == 404
+    assert response.json()["error"]["where"] == "delivery"
+
+
+def test_a_yaml_expectation_fires_with_an_empty_pact_url(
+    quiet_api: TestClient, store: Store, receiver: Receiver
+) -> None:
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures" / "expectations"
+    hook(
+        quiet_api, receiver.url, ["contract_published", "contract_requiring_verification_published"]
+    )
+    contract = (fixtures / "contracts" / "case-summary-api.1.4.0.yaml").read_text()
+    assert quiet_api.put("/api/v1/teams/case-team", json={}).is_success
+    assert quiet_api.put("/api/v1/services/case-service", json={"owner": "case-team"}).is_success
+    assert (
+        quiet_api.put(
+            "/api/v1/services/case-service/contracts/case-summary-api/versions/1.4.0",
+            json={"content": contract, "filename": "case-summary-api.1.4.0.yaml", "mode": "NONE"},
+        ).status_code
+        < 300
+    )
+    document = yaml.safe_load((fixtures / "dashboard-service.case-summary.yaml").read_text())
+    body = {"consumer": "dashboard", "version": "5.7.0", "provider": "case-service",
+            "contract": "case-summary-api", "document": document}  # fmt: skip
+    response = quiet_api.post("/api/v1/expectations", json=body)
+    assert response.status_code == 201, response.text
+    sent = delivered(store, receiver)
+    assert sorted(event for event, _ in sent) == [
+        "contract_published",
+        "contract_requiring_verification_published",
+    ]
+    assert {payload["pact"] for _, payload in sent} == {""}
+    assert {payload["consumer"] for _, payload in sent} == {"dashboard"}

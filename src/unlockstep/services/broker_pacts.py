@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,7 +19,7 @@ from sqlalchemy.orm import Session
 from unlockstep.core import broker as selection
 from unlockstep.core import contracts as core
 from unlockstep.errors import InvalidInput, NotFound
-from unlockstep.services import authz, webhooks
+from unlockstep.services import authz, pact_events
 from unlockstep.services import registry as registry_cases
 from unlockstep.services.authz import Principal
 from unlockstep.services.broker import mark, service_named
@@ -156,9 +155,10 @@ def publish_contracts(
             )
             state = "published" if changed else "unchanged (already published)"
             if changed:
-                _fire_published(
-                    session, item.provider, provider.id, pacticipant, version, branch, sha,
-                    links_base,
+                pact_events.fire_published(
+                    session, provider=item.provider, provider_id=provider.id,
+                    consumer=pacticipant, version=version, branch=branch, sha=sha,
+                    links_base=links_base,
                 )  # fmt: skip
             notices.append(
                 Notice(
@@ -200,36 +200,6 @@ def publish_contracts(
         return Published(pacticipant, version, list(tags), published, notices)
 
     return store.retrying(work)
-
-
-def _pact_url(links_base: str | None, provider: str, consumer: str, sha: str) -> str:
-    path = f"/pacts/provider/{quote(provider, safe='')}/consumer/{quote(consumer, safe='')}"
-    return f"{links_base or ''}{path}/pact-version/{sha}"
-
-
-def _fire_published(
-    session: Session,
-    provider: str,
-    provider_id: int,
-    consumer: str,
-    version: str,
-    branch: str | None,
-    sha: str,
-    links_base: str | None,
-) -> None:
-    """Webhook events for a pact with new content (and whether it needs verifying)."""
-    payload = {
-        "consumerName": consumer,
-        "providerName": provider,
-        "consumerVersionNumber": version,
-        "consumerVersionBranch": branch or "",
-        "pactUrl": _pact_url(links_base, provider, consumer, sha),
-    }
-    events = ["contract_published", "contract_content_changed"]
-    if sha not in rows.verified_shas(session, provider_id, None):
-        events.append("contract_requiring_verification_published")
-    for event in events:
-        webhooks.fire(session, event, consumer, provider, payload)
 
 
 # -- reading pacts -------------------------------------------------------------------------
@@ -384,18 +354,11 @@ def publish_verification(
             done.append(numbers[vid][1])
         pversion = registry.get_version(session, provider_service, provider_version)
         mark(session, principal.name, provider_service, pversion, branch, tags or [])
-        payload = {
-            "consumerName": consumer,
-            "providerName": provider,
-            "consumerVersionNumber": ", ".join(done),
-            "providerVersionNumber": provider_version,
-            "providerVersionBranch": branch or "",
-            "verificationResultSuccess": success,
-            "pactUrl": _pact_url(links_base, provider, consumer, sha),
-        }
-        half = "succeeded" if success else "failed"
-        for event in ("provider_verification_published", f"provider_verification_{half}"):
-            webhooks.fire(session, event, consumer, provider, payload)
+        pact_events.fire_verified(
+            session, consumer=consumer, consumer_versions=done, provider=provider,
+            provider_version=provider_version, branch=branch, success=success, sha=sha,
+            links_base=links_base,
+        )  # fmt: skip
         return VerificationPublished(
             provider, provider_version, consumer, done, success, verified_at
         )

@@ -192,15 +192,65 @@ def deliveries(store: Store, uuid: str) -> list[WebhookDelivery]:
 
 
 def fire(
-    session: Session, event: str, consumer: str, provider: str, payload: dict[str, Any]
+    session: Session,
+    event: str,
+    consumer: str,
+    provider: str,
+    payload: dict[str, Any],
+    trigger: str | None = None,
 ) -> int:
     """Enqueue a delivery of ``event`` to every webhook listening (in the caller's unit of
-    work); how many."""
+    work), marked with ``trigger``, what fired it; how many."""
     now = datetime.now(UTC)
     hooks = rows.listening(session, event, consumer, provider)
     for hook in hooks:
-        rows.enqueue(session, hook, event, {"event": event, **payload}, now)
+        rows.enqueue(session, hook, event, {"event": event, **payload}, now, trigger)
     return len(hooks)
+
+
+@dataclass(frozen=True, slots=True)
+class Triggered:
+    """One delivery a publication or verification fired (``pb:triggered-webhooks``)."""
+
+    id: int
+    webhook: WebhookView
+    event: str
+    attempts: int
+    done: bool
+    succeeded: bool
+    log: list[dict[str, Any]]
+    created_at: datetime
+
+    @property
+    def status(self) -> str:
+        """The Pact Broker's words: success, failure, retrying, not_run."""
+        if self.succeeded:
+            return "success"
+        if self.done:
+            return "failure"
+        return "retrying" if self.attempts else "not_run"
+
+
+def _triggered(delivery: WebhookDelivery, hook: Webhook) -> Triggered:
+    return Triggered(
+        delivery.id, _view(hook), delivery.event, delivery.attempts, delivery.done,
+        delivery.succeeded, list(delivery.log), delivery.created_at,
+    )  # fmt: skip
+
+
+def triggered(store: Store, trigger: str) -> list[Triggered]:
+    with store.session() as session:
+        return [_triggered(d, w) for d, w in rows.triggered(session, trigger)]
+
+
+def delivery_log(store: Store, delivery_id: int) -> Triggered:
+    """One delivery and its attempts (``pb:logs``)."""
+    with store.session() as session:
+        delivery = session.get(WebhookDelivery, delivery_id)
+        hook = session.get(Webhook, delivery.webhook_id) if delivery else None
+        if delivery is None or hook is None:
+            raise NotFound(f"no webhook delivery has the id {delivery_id}", where="delivery")
+        return _triggered(delivery, hook)
 
 
 _VARIABLE = re.compile(r"\$\{pactbroker\.(\w+)\}")

@@ -130,7 +130,10 @@ class WebhookDelivery(Base):
     """One event to deliver to one webhook, and every attempt at it (the delivery log)."""
 
     __tablename__ = "webhook_deliveries"
-    __table_args__ = (Index("ix_webhook_deliveries_due", "done", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_webhook_deliveries_due", "done", "next_attempt_at"),
+        Index("ix_webhook_deliveries_trigger", "trigger"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     webhook_id: Mapped[int] = mapped_column(ForeignKey("webhooks.id", ondelete="CASCADE"))
     event: Mapped[str] = mapped_column(String(60))
@@ -142,3 +145,5 @@ class WebhookDelivery(Base):
     log: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: what fired it (``services.pact_events``): a pact publication or a verification result
+    trigger: Mapped[str | None] = mapped_column(String(600))

@@ -32,9 +32,15 @@ def listening(session: Session, event: str, consumer: str, provider: str) -> lis
 
 
 def enqueue(
-    session: Session, webhook: Webhook, event: str, payload: dict[str, Any], now: datetime
+    session: Session,
+    webhook: Webhook,
+    event: str,
+    payload: dict[str, Any],
+    now: datetime,
+    trigger: str | None = None,
 ) -> WebhookDelivery:
     delivery = WebhookDelivery(
+        trigger=trigger,
         webhook_id=webhook.id,
         event=event,
         payload=payload,
@@ -70,3 +76,14 @@ def deliveries(session: Session, webhook_id: int, limit: int = 100) -> list[Webh
             .limit(limit)
         )
     )
+
+
+def triggered(session: Session, trigger: str) -> list[tuple[WebhookDelivery, Webhook]]:
+    """The deliveries ``trigger`` fired, oldest first, with their webhooks."""
+    rows = session.execute(
+        select(WebhookDelivery, Webhook)
+        .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
+        .where(WebhookDelivery.trigger == trigger)
+        .order_by(WebhookDelivery.id)
+    ).all()
+    return [(d, w) for d, w in rows]

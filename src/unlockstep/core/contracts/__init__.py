@@ -33,7 +33,7 @@ from unlockstep.core.contracts._judge import (
     parse_mode,
     parse_policy,
 )
-from unlockstep.core.contracts._pact import read_any
+from unlockstep.core.contracts._pact import is_pact, read_any
 from unlockstep.core.contracts._verification import Problem, Verification, unverifiable, verify
 
 __all__ = [
@@ -56,6 +56,7 @@ __all__ = [
     "deprecated_uses",
     "elements",
     "engine_for",
+    "is_pact",
     "judge",
     "offers",
     "pact_contract",

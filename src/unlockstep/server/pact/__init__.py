@@ -13,7 +13,14 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 
-from unlockstep.server.pact import _branches, _contracts, _matrix, _registry, _webhooks
+from unlockstep.server.pact import (
+    _branches,
+    _contracts,
+    _matrix,
+    _registry,
+    _triggered,
+    _webhooks,
+)
 
 #: Where the Pact Broker API is mounted.
 PREFIX = "/pact"
@@ -24,6 +31,7 @@ router.include_router(_contracts.router)
 router.include_router(_matrix.router)
 router.include_router(_branches.router)
 router.include_router(_webhooks.router)
+router.include_router(_triggered.router)
 
 
 def install(app: FastAPI, dependencies: Sequence[Any]) -> None:

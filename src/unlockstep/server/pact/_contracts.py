@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from unlockstep.errors import InvalidInput
 from unlockstep.server.deps import PrincipalDep, StoreDep
 from unlockstep.server.pact._hal import base, hal, link, pacticipant_url, seg, version_url, when
+from unlockstep.server.pact._triggered import pact_triggered_url
 from unlockstep.services import broker_pacts
 
 router = APIRouter()
@@ -136,6 +137,10 @@ def _pact_body(root: str, pact: broker_pacts.PactView) -> dict[str, Any]:
             "pb:pact-version": link(sha_url, name=pact.sha),
             "pb:publish-verification-results": link(
                 f"{sha_url}/verification-results", title="Publish verification results"
+            ),
+            "pb:triggered-webhooks": link(
+                pact_triggered_url(root, pact.provider, pact.consumer, pact.consumer_version),
+                title="Webhooks triggered by the publication of this pact",
             ),
         },
     }
@@ -278,6 +283,10 @@ def publish_verification(
             "_links": {
                 "self": link(url, title="Verification result"),
                 "pb:provider-version": link(version_url(root, provider, done.provider_version)),
+                "pb:triggered-webhooks": link(
+                    f"{url}/triggered-webhooks",
+                    title="Webhooks triggered by the publication of this verification result",
+                ),
             },
         },
         201,

@@ -9,9 +9,10 @@ from fastapi import APIRouter, Query, Request, Response
 from unlockstep.errors import InvalidInput
 from unlockstep.server import wire_expectations as wire
 from unlockstep.server.deps import PageDep, PrincipalDep, SettingsDep, StoreDep
+from unlockstep.server.pact._hal import base
 from unlockstep.server.wire import Page, errors
 from unlockstep.services import can_i_deploy as deploy_check
-from unlockstep.services import expectations, integrations
+from unlockstep.services import expectations, integrations, pact_events
 
 router = APIRouter(tags=["expectations"])
 
@@ -23,7 +24,7 @@ router = APIRouter(tags=["expectations"])
     responses=errors(401, 403, 404, 422),
 )
 def publish_expectation(
-    body: wire.ExpectationIn, store: StoreDep, principal: PrincipalDep
+    body: wire.ExpectationIn, request: Request, store: StoreDep, principal: PrincipalDep
 ) -> wire.ExpectationPublished:
     """Publish what a consumer version uses of a provider contract (the YAML format or a
     Pact file). A Pact file names its consumer and provider; a consumer not yet registered
@@ -39,7 +40,9 @@ def publish_expectation(
             contract=body.contract,
             document=body.document,
         )
-        return wire.ExpectationPublished.model_validate(done)
+        pact_events.after_publish(session, done, body.document, base(request))
+    request.app.state.worker.wake()  # after the commit: the deliveries are in the table
+    return wire.ExpectationPublished.model_validate(done)
 
 
 @router.post(
@@ -49,8 +52,9 @@ def publish_expectation(
     responses=errors(401, 403, 404, 422),
 )
 def report_verification(
-    body: wire.VerificationIn, store: StoreDep, principal: PrincipalDep
+    body: wire.VerificationIn, request: Request, store: StoreDep, principal: PrincipalDep
 ) -> wire.VerificationRecorded:
+    """A provider build's result; fires the Pact Broker's verification webhook events."""
     with store.session() as session:
         done = expectations.record_verification(
             session,
@@ -64,6 +68,8 @@ def report_verification(
             source=body.source,
             build_url=body.build_url,
         )
+        pact_events.after_verification(session, done, body.success, base(request))
+    request.app.state.worker.wake()
     return wire.VerificationRecorded.model_validate(done)
 
 
