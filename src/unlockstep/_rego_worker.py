@@ -23,6 +23,7 @@ worker to find the one at fault.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import re
@@ -366,6 +367,12 @@ def main() -> None:
     os.dup2(2, 1)
     sys.stdout = protocol
     engine = Engine()
+    # Each eval allocates a burst of short-lived objects (the parsed input); a full collection
+    # walking the engine's long-lived state mid-request is the admission tail. Freeze what is
+    # alive after start-up and let young generations grow before a collection runs.
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 50, 100)
     _send({"ready": True})
     for line in sys.stdin:
         request = json.loads(line)
@@ -375,6 +382,8 @@ def main() -> None:
                     request["modules"], request.get("compiled", True), request.get("leaveOut", ())
                 )
             )
+            gc.collect()  # the old bundle's garbage now, not during the next evaluations
+            gc.freeze()
         elif request["op"] == "eval":
             engine.eval(request["input"], request["entrypoints"])
 
