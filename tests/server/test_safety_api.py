@@ -298,8 +298,8 @@ def test_an_unknown_safety_event_is_refused_naming_the_known_ones(registry: Test
         "request": {"method": "POST", "url": "http://hooks.example/x"},
     }
     response = registry.post("/pact/webhooks", json=body)
-    assert response.status_code == 400, response.text
-    assert "reconciliation.breached" in response.text
+    assert response.status_code == 422, response.text
+    assert "reconciliation.breached" in response.json()["error"]["hint"]
 
 
 def test_a_reconciliation_fills_the_queue_and_closes_what_the_data_fixed(
