@@ -6,9 +6,10 @@ content), ``contract_content_changed`` (the same), ``contract_requiring_verifica
 (a pact content no build of the provider has verified yet), ``provider_verification_published``
 and its ``…_succeeded`` / ``…_failed`` halves; and the safety nets' changes of state
 (:data:`SAFETY_EVENTS`: ``invariant.breached``…, ``reconciliation.breached``…), with the
-guarded service as provider and no consumer, so a team hooks its own service's nets. A write that fires an event only enqueues a
-delivery in its own transaction (:func:`fire`), so nothing is sent for a write that rolled
-back; the background job (:func:`run_job`) sends what is due, in one server process at a time.
+guarded service as provider and no consumer, so a team hooks its own service's nets. A write
+that fires an event only enqueues a delivery in its own transaction (:func:`fire`), so nothing
+is sent for a write that rolled back; the background job (:func:`run_job`) sends what is due,
+in one server process at a time.
 
 Every request carries ``X-Unlockstep-Event``, ``X-Unlockstep-Delivery`` and
 ``X-Unlockstep-Signature: sha256=<hex>``, the HMAC-SHA256 of the body under the webhook's
