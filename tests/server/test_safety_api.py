@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 
 from tests.conftest import REPO
 from tests.safety_systems import readonly_postgres
-from unlockstep.services import notifications
+from unlockstep.services import notifications, webhooks
 from unlockstep.settings import Settings
 from unlockstep.store import Store
 from unlockstep.store.safety_tables import NotificationRow
@@ -248,6 +248,58 @@ def test_webhook_deliveries_are_signed_and_retried_until_they_succeed(
     with store.session() as session:
         row = session.query(NotificationRow).one()
         assert row.attempts == 2 and row.delivered_at is not None
+
+
+def test_a_registered_webhook_gets_its_services_breach_signed_beside_the_safety_url(
+    registry: TestClient, store: Store, system: Path
+) -> None:
+    def register(provider: str, events: list[str]) -> None:
+        body = {
+            "events": [{"name": e} for e in events],
+            "provider": {"name": provider},
+            "request": {"method": "POST", "url": f"http://hooks.example/{provider}"},
+            "secret": "s3cret",
+        }
+        response = registry.post("/pact/webhooks", json=body)
+        assert response.status_code == 201, response.text
+
+    register("case-service", ["invariant.breached", "contract_published"])
+    register("other-service", ["invariant.breached"])  # another team's service: not told
+    publish(registry, SYSTEM, system.parent)
+    write(system, "UPDATE payments SET state = 'stuck' WHERE id = 4")
+    run_invariant(registry, "no-stuck-payments")
+    write(system, "UPDATE payments SET state = 'done'")
+    run_invariant(registry, "no-stuck-payments")  # recovered: not among this hook's events
+    received: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        received.append(request)
+        return httpx.Response(204)
+
+    with httpx.Client(transport=httpx.MockTransport(answer)) as client:
+        assert webhooks.deliver_due(store, datetime.now(UTC), client) == 1
+    (request,) = received
+    assert str(request.url) == "http://hooks.example/case-service"
+    assert request.headers["X-Unlockstep-Event"] == "invariant.breached"
+    assert request.headers[webhooks.SIGNATURE] == webhooks.sign("s3cret", request.content)
+    payload = json.loads(request.content)
+    assert (payload["event"], payload["invariant"], payload["sample"]) == (
+        "invariant.breached", "no-stuck-payments", ["4"],
+    )  # fmt: skip
+    # the safety webhook URL's outbox still gets both changes
+    events = [n.event for n in notifications.pending(store)]
+    assert events == ["invariant.breached", "invariant.recovered"]
+
+
+def test_an_unknown_safety_event_is_refused_naming_the_known_ones(registry: TestClient) -> None:
+    body = {
+        "events": [{"name": "invariant.exploded"}],
+        "provider": {"name": "case-service"},
+        "request": {"method": "POST", "url": "http://hooks.example/x"},
+    }
+    response = registry.post("/pact/webhooks", json=body)
+    assert response.status_code == 422, response.text
+    assert "reconciliation.breached" in response.json()["error"]["hint"]
 
 
 def test_a_reconciliation_fills_the_queue_and_closes_what_the_data_fixed(

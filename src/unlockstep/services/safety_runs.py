@@ -1,7 +1,8 @@
 """What invariant and reconciliation runs share: which are due, the newest run of one, and
-how a change of state is told: one audit entry and one notification (a signed webhook, after
-commit) in the transaction that records the run, so neither is lost nor sent for a run that
-rolled back.
+how a change of state is told: one audit entry, one notification to
+``UNLOCKSTEP_SAFETY_WEBHOOK_URL`` and a delivery to every registered webhook listening for the
+event (``services.webhooks``), all in the transaction that records the run, so none is lost
+nor sent for a run that rolled back.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from sqlalchemy import inspect, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from unlockstep.errors import Conflict
-from unlockstep.services import notifications
+from unlockstep.services import notifications, webhooks
 from unlockstep.store import Store, audit
 from unlockstep.store.safety_tables import InvariantRow, ReconciliationRow
 
@@ -65,8 +66,10 @@ def announce(
     at: datetime,
     notify: bool = True,
 ) -> None:
-    """Audit a change of state (``before`` → ``payload``) and, when ``notify``, queue the
-    webhook carrying ``payload``: both in ``session``'s transaction."""
+    """Audit a change of state (``before`` → ``payload``) and, when ``notify``, queue
+    ``payload`` for the safety webhook URL and for the registered webhooks of ``event`` (the
+    provider they filter on is the net's ``service``): all in ``session``'s transaction."""
     audit.record(session, actor, event, kind, name, before, payload)
     if notify:
         notifications.enqueue(session, event, payload, at)
+        webhooks.fire(session, event, "", str(payload.get("service") or ""), payload)

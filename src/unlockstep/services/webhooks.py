@@ -4,9 +4,12 @@ webhook's own secret, retried with backoff, and logged.
 Events fired today (the Pact Broker's names): ``contract_published`` (a pact with new
 content), ``contract_content_changed`` (the same), ``contract_requiring_verification_published``
 (a pact content no build of the provider has verified yet), ``provider_verification_published``
-and its ``…_succeeded`` / ``…_failed`` halves. A write that fires an event only enqueues a
-delivery in its own transaction (:func:`fire`), so nothing is sent for a write that rolled
-back; the background job (:func:`run_job`) sends what is due, in one server process at a time.
+and its ``…_succeeded`` / ``…_failed`` halves; and the safety nets' changes of state
+(:data:`SAFETY_EVENTS`: ``invariant.breached``…, ``reconciliation.breached``…), with the
+guarded service as provider and no consumer, so a team hooks its own service's nets. A write
+that fires an event only enqueues a delivery in its own transaction (:func:`fire`), so nothing
+is sent for a write that rolled back; the background job (:func:`run_job`) sends what is due,
+in one server process at a time.
 
 Every request carries ``X-Unlockstep-Event``, ``X-Unlockstep-Delivery`` and
 ``X-Unlockstep-Signature: sha256=<hex>``, the HMAC-SHA256 of the body under the webhook's
@@ -40,7 +43,7 @@ from unlockstep.store.broker_tables import Webhook, WebhookDelivery
 
 log = logging.getLogger(__name__)
 
-EVENTS = (
+PACT_EVENTS = (
     "contract_published",
     "contract_content_changed",
     "contract_requiring_verification_published",
@@ -48,6 +51,15 @@ EVENTS = (
     "provider_verification_succeeded",
     "provider_verification_failed",
 )
+#: What ``services.safety_runs.announce`` tells (invariant runs, reconciliation runs).
+SAFETY_EVENTS = (
+    "invariant.breached",
+    "invariant.recovered",
+    "invariant.error",
+    "reconciliation.breached",
+    "reconciliation.recovered",
+)
+EVENTS = PACT_EVENTS + SAFETY_EVENTS
 MAX_ATTEMPTS = 6
 FIRST_RETRY = timedelta(seconds=10)
 TIMEOUT = 10.0
