@@ -10,27 +10,24 @@ counted, so requests for made-up keys or environments cannot grow the counters.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
-
 from unlockstep.core.flags import MAX_COUNTS_PER_BATCH
 from unlockstep.sdk.counters import EvaluationCounter
+from unlockstep.server.periodic import PeriodicFlush
 from unlockstep.services import flags as flag_service
 from unlockstep.store import Store
 
 log = logging.getLogger(__name__)
 
 
-class OfrepCounts:
+class OfrepCounts(PeriodicFlush):
     def __init__(self, store: Store, flush_seconds: float = 10.0) -> None:
+        super().__init__(flush_seconds)
         self.store = store
-        self.flush_seconds = flush_seconds
         self._counters: dict[str, EvaluationCounter] = {}
-        self._task: asyncio.Task[None] | None = None
 
     def counter(self, environment: str) -> EvaluationCounter:
         found = self._counters.get(environment)
@@ -52,18 +49,3 @@ class OfrepCounts:
                     log.warning("could not record OFREP evaluation counts: %s", error)
                     counter.give_back(batch)
         return added
-
-    def start(self) -> None:
-        if self._task is None and self.flush_seconds > 0:
-            self._task = asyncio.get_running_loop().create_task(self._loop())
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            self._task = None
-        await run_in_threadpool(self.flush)
-
-    async def _loop(self) -> None:
-        while True:
-            await asyncio.sleep(self.flush_seconds)
-            await run_in_threadpool(self.flush)

@@ -11,23 +11,22 @@ the read is answered from what the database has.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from unlockstep.server.periodic import PeriodicFlush
 from unlockstep.store.usage_ingest import UsageWriter
 
 log = logging.getLogger(__name__)
 
 
-class UsageFlush:
+class UsageFlush(PeriodicFlush):
     def __init__(self, writer: UsageWriter, seconds: float) -> None:
+        super().__init__(seconds)
         self.writer = writer
-        self.seconds = seconds
-        self._task: asyncio.Task[None] | None = None
 
     def flush(self) -> int:
         """Write what is pending (in a worker thread); the points written, 0 on failure."""
@@ -37,21 +36,8 @@ class UsageFlush:
             log.warning("could not write %d usage points: %s", self.writer.pending, error)
             return 0
 
-    def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._loop())
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            self._task = None
-        await run_in_threadpool(self.flush)
-
-    async def _loop(self) -> None:
-        while True:
-            await asyncio.sleep(self.seconds)
-            if self.writer.pending:
-                await run_in_threadpool(self.flush)
+    def due(self) -> bool:
+        return bool(self.writer.pending)
 
     def install(self, app: FastAPI) -> None:
         """Flush before every read (``GET``: the API, dashboard pages, ``/metrics``) except
